@@ -1,0 +1,28 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+# Both build everything from nothing (venv, Python packages, npm toolchain) and are idempotent.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test setup clean
+
+demo: setup
+	$(BIN)/tradechain demo
+
+test: setup
+	$(BIN)/python -m pytest
+
+setup: $(STAMP) node_modules/.installed
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e ".[test]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+clean:
+	rm -rf build .venv node_modules .pytest_cache
