@@ -20,8 +20,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e ".[test]"
 	touch $@
 
+# `npm install` against the committed lock (exact pins), not `npm ci`: the registry reachable here has
+# no darwin/win32 builds of anvil, so `npm ci` can never see the lock as complete.
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
 clean:

@@ -1,0 +1,530 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+
+import {ITradeEscrow} from "./interfaces/ITradeEscrow.sol";
+import {IProvenance} from "./interfaces/IProvenance.sol";
+import {IInvoiceToken} from "./interfaces/IInvoiceToken.sol";
+
+/// @title TradeEscrow — holds a buyer's payment until the goods are delivered and the inspection window passes.
+/// @notice Lifecycle: Funded -> Shipped -> (Delivered, read from Provenance) -> Released,
+/// or Disputed -> Resolved; Refunded and Cancelled are the other ends. Every order ends in exactly one
+/// terminal state and every unit paid in leaves by exactly one path: a push payment, or a credit that the
+/// recipient withdraws when a push fails.
+contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    bytes32 public constant ARBITER_ROLE = keccak256("ARBITER_ROLE");
+
+    uint256 public constant BPS = 10_000;
+    uint256 public constant MAX_FEE_BPS = 500; // 5 %: the admin can never take more
+    uint256 public constant MAX_INSPECTION_WINDOW = 30 days;
+    uint256 public constant MIN_DISPUTE_PERIOD = 1 days;
+    uint256 public constant MAX_DISPUTE_PERIOD = 90 days;
+    /// @dev Default when the arbiter has not ruled by the ruling deadline: the payment is split in half.
+    uint256 public constant DEFAULT_REFUND_BPS = 5_000;
+    uint256 public constant MAX_BATCH = 100;
+    /// @dev Gas forwarded with an ETH push: enough for a smart wallet, too little to grief the caller.
+    uint256 private constant PUSH_GAS = 50_000;
+
+    IProvenance public immutable provenance;
+    IInvoiceToken public immutable invoices;
+
+    address public treasury;
+    uint16 public feeBps;
+    uint32 public disputePeriod;
+    uint64 public orderCount;
+
+    mapping(uint256 orderId => Order) private _orders;
+    /// @dev Funds whose push failed, and fees: token => account => amount. address(0) is ETH.
+    mapping(address token => mapping(address account => uint256)) public credits;
+
+    constructor(
+        address admin,
+        address treasury_,
+        uint16 feeBps_,
+        uint32 disputePeriod_,
+        IProvenance provenance_,
+        IInvoiceToken invoices_
+    ) {
+        if (admin == address(0)) revert InvalidAddress("admin", admin);
+        if (treasury_ == address(0)) revert InvalidAddress("treasury", treasury_);
+        if (address(provenance_) == address(0)) revert InvalidAddress("provenance", address(provenance_));
+        if (address(invoices_) == address(0)) revert InvalidAddress("invoices", address(invoices_));
+        if (feeBps_ > MAX_FEE_BPS) revert FeeTooHigh(feeBps_, MAX_FEE_BPS);
+        _checkDisputePeriod(disputePeriod_);
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        treasury = treasury_;
+        feeBps = feeBps_;
+        disputePeriod = disputePeriod_;
+        provenance = provenance_;
+        invoices = invoices_;
+    }
+
+    // ------------------------------------------------------------------ buyer
+
+    /// @notice Place an order and pay for it in one call. Native ETH when `token` is zero (send exactly
+    /// `amount`), otherwise an ERC-20 the buyer has approved.
+    /// @dev Emits OrderPlaced. Refused while paused.
+    /// @param shipBy the seller must ship by then, or the buyer may reclaim the payment
+    /// @param deliverBy the carrier must confirm delivery by then, or the buyer may reclaim the payment
+    /// @param inspectionWindow seconds after delivery in which the buyer may dispute
+    /// @param termsHash keccak-256 of the e-contract, anchored in the event
+    function placeOrder(
+        address seller,
+        address token,
+        uint256 amount,
+        uint256 shipBy,
+        uint256 deliverBy,
+        uint256 inspectionWindow,
+        bytes32 termsHash
+    ) external payable whenNotPaused nonReentrant returns (uint256 orderId) {
+        orderId = _createOrder(seller, token, amount, shipBy, deliverBy, inspectionWindow, termsHash);
+        _collect(token, amount);
+    }
+
+    /// @notice placeOrder for an ERC-20 with EIP-2612 permit: approval and payment in one transaction.
+    /// @dev A failed permit is ignored (it may have been front-run); the transfer then needs an allowance.
+    function placeOrderWithPermit(
+        address seller,
+        address token,
+        uint256 amount,
+        uint256 shipBy,
+        uint256 deliverBy,
+        uint256 inspectionWindow,
+        bytes32 termsHash,
+        uint256 permitDeadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external whenNotPaused nonReentrant returns (uint256 orderId) {
+        if (token == address(0)) revert InvalidAddress("token", token);
+        try IERC20Permit(token).permit(msg.sender, address(this), amount, permitDeadline, v, r, s) {} catch {}
+        orderId = _createOrder(seller, token, amount, shipBy, deliverBy, inspectionWindow, termsHash);
+        _collect(token, amount);
+    }
+
+    /// @notice The buyer confirms receipt before the inspection window ends: the payment is released now.
+    function confirm(uint256 orderId) external nonReentrant {
+        Order storage o = _existing(orderId);
+        if (msg.sender != o.buyer) revert NotBuyer(orderId, msg.sender);
+        if (o.state != State.Shipped) revert WrongState(orderId, o.state, State.Shipped);
+        if (_deliveredOnTime(orderId, o) == 0) revert NotDelivered(orderId);
+        _release(orderId, o, true);
+    }
+
+    /// @notice The buyer disputes a delivered order inside its inspection window, with an evidence hash.
+    /// @dev Starts the ruling period; emits OrderDisputed.
+    function dispute(uint256 orderId, bytes32 evidenceHash) external {
+        Order storage o = _existing(orderId);
+        if (msg.sender != o.buyer) revert NotBuyer(orderId, msg.sender);
+        if (o.state != State.Shipped) revert WrongState(orderId, o.state, State.Shipped);
+        uint256 delivered = _deliveredOnTime(orderId, o);
+        if (delivered == 0) revert NotDelivered(orderId);
+        uint256 endsAt = delivered + o.inspectionWindow;
+        if (block.timestamp >= endsAt) revert InspectionWindowClosed(orderId, endsAt);
+        uint32 deadline = uint32(block.timestamp + disputePeriod);
+        o.state = State.Disputed;
+        o.rulingDeadline = deadline;
+        emit OrderDisputed(orderId, msg.sender, evidenceHash, deadline);
+    }
+
+    // ------------------------------------------------------------------ seller
+
+    /// @notice The seller ships: names the carrier (who must hold CARRIER_ROLE on Provenance) and anchors the
+    /// bill of lading. Opens the shipment in Provenance and mints the invoice token to the seller.
+    function ship(uint256 orderId, address carrier, bytes32 billOfLadingHash) external nonReentrant {
+        Order storage o = _existing(orderId);
+        if (msg.sender != o.seller) revert NotSeller(orderId, msg.sender);
+        if (o.state != State.Funded) revert WrongState(orderId, o.state, State.Funded);
+        if (block.timestamp > o.shipBy) revert ShipDeadlinePassed(orderId, o.shipBy);
+        o.state = State.Shipped;
+        emit OrderShipped(orderId, carrier, billOfLadingHash);
+        provenance.openShipment(orderId, carrier, billOfLadingHash);
+        invoices.mint(o.seller, orderId);
+    }
+
+    /// @notice The seller cancels an order it has not shipped; the buyer is refunded in full.
+    function cancel(uint256 orderId) external nonReentrant {
+        Order storage o = _existing(orderId);
+        if (msg.sender != o.seller) revert NotSeller(orderId, msg.sender);
+        if (o.state != State.Funded) revert WrongState(orderId, o.state, State.Funded);
+        o.state = State.Cancelled;
+        uint256 amount = o.amount;
+        emit OrderCancelled(orderId, amount);
+        _pay(orderId, o.token, o.buyer, amount);
+    }
+
+    // ------------------------------------------------------------------ keeper (anyone)
+
+    /// @notice Release the payment of a delivered order whose inspection window is over. Anyone may call.
+    function release(uint256 orderId) external nonReentrant {
+        Order storage o = _existing(orderId);
+        if (o.state != State.Shipped) revert WrongState(orderId, o.state, State.Shipped);
+        uint256 delivered = _deliveredOnTime(orderId, o);
+        if (delivered == 0) revert NotDelivered(orderId);
+        uint256 endsAt = delivered + o.inspectionWindow;
+        if (block.timestamp < endsAt) revert InspectionWindowOpen(orderId, endsAt);
+        _release(orderId, o, false);
+    }
+
+    /// @notice Release every order in `orderIds` that is releasable now; skips the others (so racing keepers
+    /// never revert each other). Returns how many were released.
+    function releaseBatch(uint256[] calldata orderIds) external nonReentrant returns (uint256 released) {
+        if (orderIds.length > MAX_BATCH) revert BatchTooLarge(orderIds.length, MAX_BATCH);
+        for (uint256 i; i < orderIds.length; ++i) {
+            uint256 orderId = orderIds[i];
+            Order storage o = _orders[orderId];
+            if (o.state != State.Shipped) continue;
+            uint256 delivered = _deliveredOnTime(orderId, o);
+            if (delivered == 0 || block.timestamp < delivered + o.inspectionWindow) continue;
+            _release(orderId, o, false);
+            ++released;
+        }
+    }
+
+    /// @notice Refund the buyer of an order not shipped by shipBy, or not delivered by deliverBy. Anyone may call.
+    function refund(uint256 orderId) external nonReentrant {
+        Order storage o = _existing(orderId);
+        (bool due, RefundReason reason, uint256 dueAt) = _refundDue(orderId, o);
+        if (!due) {
+            if (dueAt == 0) revert WrongState(orderId, o.state, State.Funded);
+            revert RefundNotDue(orderId, dueAt);
+        }
+        _refund(orderId, o, reason);
+    }
+
+    /// @notice Refund every order in `orderIds` whose deadline has passed; skips the others.
+    function refundBatch(uint256[] calldata orderIds) external nonReentrant returns (uint256 refunded) {
+        if (orderIds.length > MAX_BATCH) revert BatchTooLarge(orderIds.length, MAX_BATCH);
+        for (uint256 i; i < orderIds.length; ++i) {
+            Order storage o = _orders[orderIds[i]];
+            if (o.state == State.None) continue;
+            (bool due, RefundReason reason,) = _refundDue(orderIds[i], o);
+            if (!due) continue;
+            _refund(orderIds[i], o, reason);
+            ++refunded;
+        }
+    }
+
+    // ------------------------------------------------------------------ disputes
+
+    /// @notice Inside a dispute, the buyer or the seller offers a split: `refundBps` of the payment back to the
+    /// buyer, the rest to the seller side. A new offer replaces the old one.
+    function proposeSettlement(uint256 orderId, uint256 refundBps) external {
+        Order storage o = _existing(orderId);
+        if (o.state != State.Disputed) revert WrongState(orderId, o.state, State.Disputed);
+        if (refundBps > BPS) revert InvalidBps(refundBps);
+        uint8 who = _partyOf(orderId, o);
+        o.proposedRefundBps = uint16(refundBps);
+        o.proposer = who;
+        emit SettlementProposed(orderId, msg.sender, refundBps);
+    }
+
+    /// @notice The other party accepts the standing offer; `refundBps` must match it (no switch under your feet).
+    function acceptSettlement(uint256 orderId, uint256 refundBps) external nonReentrant {
+        Order storage o = _existing(orderId);
+        if (o.state != State.Disputed) revert WrongState(orderId, o.state, State.Disputed);
+        uint8 who = _partyOf(orderId, o);
+        if (o.proposer == 0) revert NoSettlementProposal(orderId);
+        if (o.proposer == who) revert OwnProposal(orderId, msg.sender);
+        if (o.proposedRefundBps != refundBps) revert ProposalMismatch(orderId, o.proposedRefundBps, refundBps);
+        _resolve(orderId, o, Ruling.Agreement, refundBps, bytes32(0));
+    }
+
+    /// @notice The arbiter rules: `refundBps` of the payment back to the buyer, the rest to the seller side.
+    /// @dev ARBITER_ROLE, and never the buyer or seller of this order.
+    function resolve(uint256 orderId, uint256 refundBps, bytes32 evidenceHash)
+        external
+        onlyRole(ARBITER_ROLE)
+        nonReentrant
+    {
+        Order storage o = _existing(orderId);
+        if (o.state != State.Disputed) revert WrongState(orderId, o.state, State.Disputed);
+        if (msg.sender == o.buyer || msg.sender == o.seller) revert ArbiterIsParty(orderId, msg.sender);
+        if (refundBps > BPS) revert InvalidBps(refundBps);
+        _resolve(orderId, o, Ruling.Arbiter, refundBps, evidenceHash);
+    }
+
+    /// @notice After the ruling deadline with no ruling, anyone may apply the default: an even split.
+    function resolveByDefault(uint256 orderId) external nonReentrant {
+        Order storage o = _existing(orderId);
+        if (o.state != State.Disputed) revert WrongState(orderId, o.state, State.Disputed);
+        if (block.timestamp <= o.rulingDeadline) revert RulingDeadlineNotReached(orderId, o.rulingDeadline);
+        _resolve(orderId, o, Ruling.Default, DEFAULT_REFUND_BPS, bytes32(0));
+    }
+
+    // ------------------------------------------------------------------ credits
+
+    /// @notice Withdraw funds credited to the caller (a failed push, or fees for the treasury).
+    function withdraw(address token) external nonReentrant {
+        uint256 amount = credits[token][msg.sender];
+        if (amount == 0) revert NothingToWithdraw(token, msg.sender);
+        credits[token][msg.sender] = 0;
+        emit Withdrawn(msg.sender, token, amount);
+        if (token == address(0)) {
+            (bool ok,) = payable(msg.sender).call{value: amount}("");
+            if (!ok) revert WithdrawFailed(msg.sender, amount);
+        } else {
+            IERC20(token).safeTransfer(msg.sender, amount);
+        }
+    }
+
+    // ------------------------------------------------------------------ admin
+
+    /// @notice Set the platform fee for new orders (capped at MAX_FEE_BPS). Admin only.
+    function setFee(uint256 newFeeBps) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (newFeeBps > MAX_FEE_BPS) revert FeeTooHigh(newFeeBps, MAX_FEE_BPS);
+        emit FeeChanged(feeBps, newFeeBps);
+        feeBps = uint16(newFeeBps);
+    }
+
+    /// @notice Set where future fees are credited. Admin only.
+    function setTreasury(address newTreasury) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (newTreasury == address(0)) revert InvalidAddress("treasury", newTreasury);
+        emit TreasuryChanged(treasury, newTreasury);
+        treasury = newTreasury;
+    }
+
+    /// @notice Set how long an arbiter has to rule on new disputes. Admin only.
+    function setDisputePeriod(uint256 period) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _checkDisputePeriod(period);
+        emit DisputePeriodChanged(disputePeriod, period);
+        disputePeriod = uint32(period);
+    }
+
+    /// @notice Stop new orders. Orders already paid keep every path open. Admin only.
+    function pause() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _pause();
+    }
+
+    /// @notice Accept new orders again. Admin only.
+    function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _unpause();
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @notice The order with its effective state (Delivered when Provenance has the delivery on time).
+    function getOrder(uint256 orderId) external view returns (OrderView memory v) {
+        Order storage o = _existing(orderId);
+        v.id = orderId;
+        v.buyer = o.buyer;
+        v.seller = o.seller;
+        v.token = o.token;
+        v.amount = o.amount;
+        v.feeBps = o.feeBps;
+        v.shipBy = o.shipBy;
+        v.deliverBy = o.deliverBy;
+        v.inspectionWindow = o.inspectionWindow;
+        v.rulingDeadline = o.rulingDeadline;
+        v.proposedRefundBps = o.proposedRefundBps;
+        v.proposer = o.proposer == 1 ? o.buyer : o.proposer == 2 ? o.seller : address(0);
+        v.state = o.state;
+        v.deliveredAt = provenance.deliveredAt(orderId);
+        v.carrier = provenance.carrierOf(orderId);
+        if (v.deliveredAt != 0) v.inspectionEndsAt = v.deliveredAt + o.inspectionWindow;
+        if (o.state == State.Shipped && _deliveredOnTime(orderId, o) != 0) v.state = State.Delivered;
+    }
+
+    /// @notice The effective state of an order.
+    function stateOf(uint256 orderId) public view returns (State) {
+        Order storage o = _orders[orderId];
+        if (o.state == State.Shipped && _deliveredOnTime(orderId, o) != 0) return State.Delivered;
+        return o.state;
+    }
+
+    /// @notice True once the order has reached a terminal state (its invoice can no longer move).
+    function isSettled(uint256 orderId) external view returns (bool) {
+        State s = _orders[orderId].state;
+        return s == State.Released || s == State.Resolved || s == State.Refunded || s == State.Cancelled;
+    }
+
+    /// @notice What the seller side receives if the order is released in full: amount less the fee.
+    function faceValue(uint256 orderId) external view returns (uint256) {
+        Order storage o = _existing(orderId);
+        return o.amount - _fee(o.amount, o.feeBps);
+    }
+
+    /// @notice Whether release, or a refund, may be triggered now — what a keeper asks before sending.
+    function actionable(uint256 orderId) external view returns (bool releasable, bool refundable) {
+        Order storage o = _orders[orderId];
+        if (o.state == State.Shipped) {
+            uint256 delivered = _deliveredOnTime(orderId, o);
+            releasable = delivered != 0 && block.timestamp >= delivered + o.inspectionWindow;
+        }
+        if (o.state != State.None) (refundable,,) = _refundDue(orderId, o);
+    }
+
+    /// @notice Split `amount` for a refund share: what the buyer gets, what the seller side gets, and the fee.
+    /// @dev Parts always sum to `amount`; the fee is taken from the seller side only.
+    function split(uint256 amount, uint256 refundBps, uint256 fee)
+        public
+        pure
+        returns (uint256 toBuyer, uint256 toSellerSide, uint256 feeAmount)
+    {
+        if (refundBps > BPS) revert InvalidBps(refundBps);
+        toBuyer = amount * refundBps / BPS;
+        uint256 sellerGross = amount - toBuyer;
+        feeAmount = _fee(sellerGross, fee);
+        toSellerSide = sellerGross - feeAmount;
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    function _createOrder(
+        address seller,
+        address token,
+        uint256 amount,
+        uint256 shipBy,
+        uint256 deliverBy,
+        uint256 inspectionWindow,
+        bytes32 termsHash
+    ) private returns (uint256 orderId) {
+        if (amount == 0) revert AmountZero();
+        if (amount > type(uint96).max) revert AmountTooLarge(amount, type(uint96).max);
+        if (seller == address(0)) revert InvalidAddress("seller", seller);
+        if (seller == msg.sender) revert SellerIsBuyer(seller);
+        if (shipBy <= block.timestamp) revert DeadlineInPast("shipBy", shipBy, block.timestamp);
+        if (deliverBy <= shipBy) revert DeadlinesOutOfOrder(shipBy, deliverBy);
+        if (deliverBy > type(uint32).max) revert DeadlineTooFar(deliverBy, type(uint32).max);
+        if (inspectionWindow > MAX_INSPECTION_WINDOW) {
+            revert InspectionWindowTooLong(inspectionWindow, MAX_INSPECTION_WINDOW);
+        }
+        orderId = ++orderCount;
+        uint16 fee = feeBps;
+        Order storage o = _orders[orderId];
+        o.buyer = msg.sender;
+        o.amount = uint96(amount);
+        o.seller = seller;
+        o.shipBy = uint32(shipBy);
+        o.deliverBy = uint32(deliverBy);
+        o.inspectionWindow = uint24(inspectionWindow);
+        o.state = State.Funded;
+        // slot 2 stays untouched (cheaper) for an ETH order with no fee
+        if (token != address(0) || fee != 0) {
+            o.token = token;
+            o.feeBps = fee;
+        }
+        emit OrderPlaced(
+            orderId, msg.sender, seller, token, amount, shipBy, deliverBy, inspectionWindow, fee, termsHash
+        );
+    }
+
+    /// @dev Take the payment in. ERC-20s are credited by balance change: a token that delivers less than
+    /// `amount` (fee-on-transfer) is refused, so no order is ever short of funds.
+    function _collect(address token, uint256 amount) private {
+        if (token == address(0)) {
+            if (msg.value != amount) revert WrongEthAmount(msg.value, amount);
+            return;
+        }
+        if (msg.value != 0) revert EthSentWithToken(msg.value);
+        uint256 before = IERC20(token).balanceOf(address(this));
+        IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
+        uint256 received = IERC20(token).balanceOf(address(this)) - before;
+        if (received != amount) revert TokenAmountShortfall(token, amount, received);
+    }
+
+    function _release(uint256 orderId, Order storage o, bool early) private {
+        o.state = State.Released;
+        (, uint256 toSellerSide, uint256 fee) = split(o.amount, 0, o.feeBps);
+        emit OrderReleased(orderId, msg.sender, early, toSellerSide, fee);
+        _paySellerSide(orderId, o.token, toSellerSide, fee);
+    }
+
+    function _resolve(uint256 orderId, Order storage o, Ruling ruling, uint256 refundBps, bytes32 evidence) private {
+        o.state = State.Resolved;
+        (uint256 toBuyer, uint256 toSellerSide, uint256 fee) = split(o.amount, refundBps, o.feeBps);
+        emit OrderResolved(orderId, msg.sender, ruling, refundBps, evidence, toBuyer, toSellerSide, fee);
+        address token = o.token;
+        if (toBuyer != 0) _pay(orderId, token, o.buyer, toBuyer);
+        _paySellerSide(orderId, token, toSellerSide, fee);
+    }
+
+    function _refund(uint256 orderId, Order storage o, RefundReason reason) private {
+        o.state = State.Refunded;
+        uint256 amount = o.amount;
+        emit OrderRefunded(orderId, reason, amount);
+        _pay(orderId, o.token, o.buyer, amount);
+    }
+
+    /// @dev The seller side goes to whoever holds the invoice (InvoiceToken decides the payees); the fee is
+    /// credited to the treasury.
+    function _paySellerSide(uint256 orderId, address token, uint256 amount, uint256 fee) private {
+        if (fee != 0) {
+            address t = treasury;
+            credits[token][t] += fee;
+            emit Payout(orderId, t, token, fee, true);
+        }
+        if (amount == 0) return;
+        (address[2] memory to, uint256[2] memory amounts) = invoices.settlementPayees(orderId, amount);
+        if (amounts[0] != 0) _pay(orderId, token, to[0], amounts[0]);
+        if (amounts[1] != 0) _pay(orderId, token, to[1], amounts[1]);
+    }
+
+    /// @dev Push a payment; if the recipient refuses it (reverts, runs out of the gas given), credit it instead
+    /// so the order still settles and the recipient can withdraw later.
+    function _pay(uint256 orderId, address token, address to, uint256 amount) private {
+        bool ok;
+        if (token == address(0)) {
+            uint256 g = PUSH_GAS;
+            assembly ("memory-safe") {
+                // no return data is copied: a huge revert reason costs the caller nothing
+                ok := call(g, to, amount, 0, 0, 0, 0)
+            }
+        } else {
+            ok = SafeERC20.trySafeTransfer(IERC20(token), to, amount);
+        }
+        if (!ok) credits[token][to] += amount;
+        emit Payout(orderId, to, token, amount, !ok);
+    }
+
+    /// @dev Delivery time if the carrier confirmed delivery by deliverBy, else 0.
+    function _deliveredOnTime(uint256 orderId, Order storage o) private view returns (uint256) {
+        uint256 when = provenance.deliveredAt(orderId);
+        return when != 0 && when <= o.deliverBy ? when : 0;
+    }
+
+    function _refundDue(uint256 orderId, Order storage o)
+        private
+        view
+        returns (bool due, RefundReason reason, uint256 dueAt)
+    {
+        if (o.state == State.Funded) {
+            dueAt = uint256(o.shipBy) + 1;
+            return (block.timestamp >= dueAt, RefundReason.NotShipped, dueAt);
+        }
+        if (o.state == State.Shipped && _deliveredOnTime(orderId, o) == 0) {
+            dueAt = uint256(o.deliverBy) + 1;
+            return (block.timestamp >= dueAt, RefundReason.NotDelivered, dueAt);
+        }
+        return (false, RefundReason.NotShipped, 0);
+    }
+
+    function _partyOf(uint256 orderId, Order storage o) private view returns (uint8) {
+        if (msg.sender == o.buyer) return 1;
+        if (msg.sender == o.seller) return 2;
+        revert NotParty(orderId, msg.sender);
+    }
+
+    function _existing(uint256 orderId) private view returns (Order storage o) {
+        o = _orders[orderId];
+        if (o.state == State.None) revert UnknownOrder(orderId);
+    }
+
+    function _fee(uint256 amount, uint256 bps) private pure returns (uint256) {
+        return amount * bps / BPS;
+    }
+
+    function _checkDisputePeriod(uint256 period) private pure {
+        if (period < MIN_DISPUTE_PERIOD || period > MAX_DISPUTE_PERIOD) {
+            revert DisputePeriodOutOfRange(period, MIN_DISPUTE_PERIOD, MAX_DISPUTE_PERIOD);
+        }
+    }
+}

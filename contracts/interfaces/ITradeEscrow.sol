@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+/// @title ITradeEscrow — types, errors and events of the trade escrow.
+/// @notice Declared apart from the implementation so clients can decode every revert and event.
+interface ITradeEscrow {
+    /// @dev Stored states. `Delivered` is never stored: it is read from Provenance (see `stateOf`).
+    enum State {
+        None,
+        Funded,
+        Shipped,
+        Delivered,
+        Disputed,
+        Released,
+        Resolved,
+        Refunded,
+        Cancelled
+    }
+
+    /// @dev How a dispute ended.
+    enum Ruling {
+        Arbiter,
+        Agreement,
+        Default
+    }
+
+    /// @dev Why a refund was due.
+    enum RefundReason {
+        NotShipped,
+        NotDelivered
+    }
+
+    /// @dev Three storage slots; the third is written at order time only for ERC-20 orders or a fee.
+    struct Order {
+        // slot 0
+        address buyer;
+        uint96 amount;
+        // slot 1
+        address seller;
+        uint32 shipBy;
+        uint32 deliverBy;
+        uint24 inspectionWindow;
+        State state;
+        // slot 2
+        address token; // address(0) = native ETH
+        uint16 feeBps; // fee snapshot at order time: later fee changes never touch this order
+        uint32 rulingDeadline; // set when disputed
+        uint16 proposedRefundBps; // settlement offer inside a dispute
+        uint8 proposer; // 0 none, 1 buyer, 2 seller
+    }
+
+    /// @notice Everything a client needs about an order in one call.
+    struct OrderView {
+        uint256 id;
+        address buyer;
+        address seller;
+        address token;
+        uint256 amount;
+        uint256 feeBps;
+        uint256 shipBy;
+        uint256 deliverBy;
+        uint256 inspectionWindow;
+        uint256 deliveredAt;
+        uint256 inspectionEndsAt;
+        uint256 rulingDeadline;
+        uint256 proposedRefundBps;
+        address proposer;
+        address carrier;
+        State state;
+    }
+
+    // ---- input errors ----
+    error AmountZero();
+    error AmountTooLarge(uint256 amount, uint256 max);
+    error InvalidAddress(string field, address value);
+    error SellerIsBuyer(address account);
+    error DeadlineInPast(string field, uint256 deadline, uint256 nowTimestamp);
+    error DeadlinesOutOfOrder(uint256 shipBy, uint256 deliverBy);
+    error DeadlineTooFar(uint256 deadline, uint256 max);
+    error InspectionWindowTooLong(uint256 window, uint256 max);
+    error WrongEthAmount(uint256 sent, uint256 expected);
+    error EthSentWithToken(uint256 value);
+    error TokenAmountShortfall(address token, uint256 expected, uint256 received);
+    error InvalidBps(uint256 bps);
+    error FeeTooHigh(uint256 bps, uint256 max);
+    error DisputePeriodOutOfRange(uint256 period, uint256 min, uint256 max);
+
+    // ---- order errors ----
+    error UnknownOrder(uint256 orderId);
+    error NotBuyer(uint256 orderId, address caller);
+    error NotSeller(uint256 orderId, address caller);
+    error NotParty(uint256 orderId, address caller);
+    error WrongState(uint256 orderId, State actual, State required);
+    error ShipDeadlinePassed(uint256 orderId, uint256 shipBy);
+    error NotDelivered(uint256 orderId);
+    error InspectionWindowOpen(uint256 orderId, uint256 endsAt);
+    error InspectionWindowClosed(uint256 orderId, uint256 endedAt);
+    error RefundNotDue(uint256 orderId, uint256 dueAt);
+    error ArbiterIsParty(uint256 orderId, address arbiter);
+    error NoSettlementProposal(uint256 orderId);
+    error OwnProposal(uint256 orderId, address caller);
+    error ProposalMismatch(uint256 orderId, uint256 proposedBps, uint256 acceptedBps);
+    error RulingDeadlineNotReached(uint256 orderId, uint256 deadline);
+    error NothingToWithdraw(address token, address account);
+    error WithdrawFailed(address account, uint256 amount);
+    error BatchTooLarge(uint256 length, uint256 max);
+
+    // ---- events: the timeline is rebuilt from these ----
+    event OrderPlaced(
+        uint256 indexed orderId,
+        address indexed buyer,
+        address indexed seller,
+        address token,
+        uint256 amount,
+        uint256 shipBy,
+        uint256 deliverBy,
+        uint256 inspectionWindow,
+        uint256 feeBps,
+        bytes32 termsHash
+    );
+    event OrderShipped(uint256 indexed orderId, address indexed carrier, bytes32 billOfLadingHash);
+    event OrderDisputed(uint256 indexed orderId, address indexed by, bytes32 evidenceHash, uint256 rulingDeadline);
+    event SettlementProposed(uint256 indexed orderId, address indexed by, uint256 refundBps);
+    event OrderReleased(uint256 indexed orderId, address indexed by, bool early, uint256 toSellerSide, uint256 fee);
+    event OrderResolved(
+        uint256 indexed orderId,
+        address indexed by,
+        Ruling ruling,
+        uint256 refundBps,
+        bytes32 evidenceHash,
+        uint256 toBuyer,
+        uint256 toSellerSide,
+        uint256 fee
+    );
+    event OrderRefunded(uint256 indexed orderId, RefundReason reason, uint256 amount);
+    event OrderCancelled(uint256 indexed orderId, uint256 amount);
+    /// @dev One per transfer out of the escrow; `credited` when the push failed and the funds wait for withdraw().
+    event Payout(uint256 indexed orderId, address indexed to, address token, uint256 amount, bool credited);
+    event Withdrawn(address indexed account, address indexed token, uint256 amount);
+    event FeeChanged(uint256 oldBps, uint256 newBps);
+    event TreasuryChanged(address oldTreasury, address newTreasury);
+    event DisputePeriodChanged(uint256 oldPeriod, uint256 newPeriod);
+
+    // ---- views other contracts read ----
+    function getOrder(uint256 orderId) external view returns (OrderView memory);
+    function stateOf(uint256 orderId) external view returns (State);
+    function isSettled(uint256 orderId) external view returns (bool);
+    function faceValue(uint256 orderId) external view returns (uint256);
+}

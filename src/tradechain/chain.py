@@ -1,0 +1,188 @@
+"""The chain tradechain talks to: the embedded eth-tester chain, or any JSON-RPC node.
+
+`Chain` is the one swappable environment object: accounts, time control and snapshots work the same on
+both, and nothing else in the package knows which backend is underneath.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from web3 import Web3
+
+from tradechain.errors import ChainUnavailable, UsageError, revert_data
+
+EMBEDDED = "embedded"
+RPC_ENV = "TRADECHAIN_RPC"
+RPC_TIMEOUT = 5  # seconds: a missing node must fail fast, not hang
+
+
+class Reverted(Exception):
+    """A transaction or call reverted; `data` is the raw revert data (selector + arguments)."""
+
+    def __init__(self, data: bytes, receipt: Any = None):
+        super().__init__(f"reverted with 0x{data.hex()}")
+        self.data = data
+        self.receipt = receipt
+
+
+@dataclass
+class Chain:
+    w3: Web3
+    kind: str  # "embedded" or "rpc"
+    url: str | None = None
+    tester: Any = None  # eth_tester.EthereumTester when embedded
+    _signers: dict[str, Any] = field(default_factory=dict)  # address -> LocalAccount, for keys we hold
+
+    # ---- identity ----
+    @property
+    def chain_id(self) -> int:
+        return self.w3.eth.chain_id
+
+    @property
+    def name(self) -> str:
+        return EMBEDDED if self.kind == EMBEDDED else (self.url or "rpc")
+
+    @property
+    def accounts(self) -> list[str]:
+        """Accounts the node holds keys for (eth-tester's funded accounts, anvil's unlocked ones)."""
+        return list(self.w3.eth.accounts) + [a for a in self._signers if a not in self.w3.eth.accounts]
+
+    def add_signer(self, private_key: str) -> str:
+        """Hold a private key in memory to sign for an account the node does not know. Never written."""
+        from eth_account import Account
+
+        acct = Account.from_key(private_key)
+        self._signers[acct.address] = acct
+        return acct.address
+
+    def private_key(self, address: str) -> bytes:
+        """The key of an account whose key we know: one we hold, or an embedded test account."""
+        address = Web3.to_checksum_address(address)
+        if address in self._signers:
+            return bytes(self._signers[address].key)
+        if self.kind == EMBEDDED:
+            for key in self.tester.backend.account_keys:
+                if key.public_key.to_checksum_address() == address:
+                    return key.to_bytes()
+        raise UsageError(f"no private key is known for {address}; this step needs the account's own signature")
+
+    def signer(self, address: str):
+        return self._signers.get(Web3.to_checksum_address(address))
+
+    # ---- transactions ----
+    def send(self, tx: dict) -> Any:
+        """Send `tx` (from, to, data, value, gas) and wait for its receipt.
+
+        Gas is given explicitly so the EVM runs once; a revert then shows only as status 0, so the call is
+        replayed with eth_call against the block before to recover the reason. Raises Reverted.
+        """
+        signer = self._signers.get(tx["from"])
+        try:
+            if signer is not None:
+                tx = {**tx, "chainId": self.chain_id, "gasPrice": self.w3.eth.gas_price,
+                      "nonce": self.w3.eth.get_transaction_count(tx["from"], "pending")}
+                raw = signer.sign_transaction(tx).raw_transaction
+                tx_hash = self.w3.eth.send_raw_transaction(raw)
+            else:
+                tx_hash = self.w3.eth.send_transaction(tx)
+        except Exception as exc:
+            data = revert_data(exc)
+            if data is None:
+                raise
+            raise Reverted(data) from None
+        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120, poll_latency=0.05)
+        if receipt["status"] == 0:
+            raise Reverted(self._replay(tx, receipt["blockNumber"] - 1), receipt)
+        return receipt
+
+    def call(self, tx: dict, block: Any = "latest") -> bytes:
+        """eth_call; raises Reverted with the revert data."""
+        try:
+            return bytes(self.w3.eth.call(tx, block_identifier=block))
+        except Exception as exc:
+            data = revert_data(exc)
+            if data is None:
+                raise
+            raise Reverted(data) from None
+
+    def _replay(self, tx: dict, block: int) -> bytes:
+        call = {k: tx[k] for k in ("from", "to", "data", "value") if k in tx}
+        try:
+            self.call(call, block)
+        except Reverted as rev:
+            return rev.data
+        return b""  # the call succeeds on its own: out of gas, or state changed earlier in the block
+
+    # ---- time ----
+    def now(self) -> int:
+        """Timestamp of the latest block: what the next transaction's checks are measured against."""
+        return int(self.w3.eth.get_block("latest")["timestamp"])
+
+    def block_number(self) -> int:
+        return int(self.w3.eth.block_number)
+
+    def advance(self, seconds: int) -> int:
+        """Move chain time forward by `seconds` and mine a block; returns the new timestamp."""
+        if seconds < 0:
+            raise UsageError("time only moves forward")
+        if self.kind == EMBEDDED:
+            self.tester.time_travel(self.now() + seconds)
+        else:
+            self.w3.provider.make_request("evm_increaseTime", [seconds])
+            self.w3.provider.make_request("evm_mine", [])
+        return self.now()
+
+    def mine(self) -> None:
+        if self.kind == EMBEDDED:
+            self.tester.mine_blocks(1)
+        else:
+            self.w3.provider.make_request("evm_mine", [])
+
+    # ---- snapshots ----
+    def snapshot(self) -> Any:
+        """Take a snapshot. On anvil a snapshot id is used up by its revert: take a new one after reverting."""
+        if self.kind == EMBEDDED:
+            return self.tester.take_snapshot()
+        return self.w3.provider.make_request("evm_snapshot", [])["result"]
+
+    def revert(self, snapshot_id: Any) -> None:
+        if self.kind == EMBEDDED:
+            self.tester.revert_to_snapshot(snapshot_id)
+        else:
+            result = self.w3.provider.make_request("evm_revert", [snapshot_id]).get("result")
+            if result is not True:
+                raise ChainUnavailable(f"the node refused to revert to snapshot {snapshot_id}")
+
+
+def embedded() -> Chain:
+    """A fresh in-process chain (eth-tester + py-evm): ten funded accounts, no server."""
+    from eth_tester import EthereumTester, PyEVMBackend
+    from web3 import EthereumTesterProvider
+
+    tester = EthereumTester(PyEVMBackend())
+    w3 = Web3(EthereumTesterProvider(tester))
+    return Chain(w3=w3, kind=EMBEDDED, tester=tester)
+
+
+def rpc(url: str) -> Chain:
+    """Connect to a JSON-RPC node; fails fast with one clear line when nothing answers."""
+    if not url.startswith(("http://", "https://")):
+        raise UsageError(f"--rpc must be an http(s):// URL, got {url!r}")
+    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": RPC_TIMEOUT}))
+    try:
+        w3.eth.chain_id  # noqa: B018 - the cheapest call that proves a node answers
+    except Exception as exc:  # requests' connection errors, timeouts, bad JSON: all mean "no usable node"
+        raise ChainUnavailable(
+            f"no Ethereum node answers at {url} ({type(exc).__name__}); "
+            "start one with `tradechain devnet start` or check the URL"
+        ) from None
+    return Chain(w3=w3, kind="rpc", url=url)
+
+
+def connect(url: str | None = None) -> Chain:
+    """The chain named by `url`, else $TRADECHAIN_RPC, else a fresh embedded chain."""
+    url = url or os.environ.get(RPC_ENV) or None
+    return rpc(url) if url else embedded()

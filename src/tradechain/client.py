@@ -1,0 +1,386 @@
+"""TradeClient: the typed Python API over the deployed suite. The CLI, tests, demo and keeper all use it.
+
+Amounts are integers in base units (wei, or the token's smallest unit); times are unix seconds.
+Every state-changing method returns a Receipt with the gas used; a revert becomes a ContractRevert
+naming the broken rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from web3 import Web3
+
+from tradechain.chain import Chain, Reverted
+from tradechain.deployment import Deployment
+from tradechain.errors import STATES, ContractRevert, ErrorDecoder, UsageError
+
+ETH = "0x0000000000000000000000000000000000000000"
+ZERO32 = b"\x00" * 32
+TERMINAL = {"Released", "Resolved", "Refunded", "Cancelled"}
+KINDS = ["None", "PickedUp", "GateOut", "Loaded", "Departed", "Arrived", "ExportCleared", "ImportCleared",
+         "OutForDelivery", "Delivered"]
+CUSTOMS_KINDS = {"ExportCleared", "ImportCleared"}
+RULINGS = ["arbiter", "agreement", "default"]
+REFUND_REASONS = ["not shipped by the deadline", "not delivered by the deadline"]
+# Gas limits sent with each call, so the EVM runs once (no estimate): generous, never binding on our code.
+GAS = 1_000_000
+GAS_PER_BATCH_ITEM = 120_000
+
+
+@dataclass
+class Receipt:
+    tx_hash: str
+    block: int
+    gas_used: int
+    events: list[dict] = field(default_factory=list)
+
+    def event(self, name: str) -> dict:
+        for e in self.events:
+            if e["event"] == name:
+                return e["args"]
+        raise KeyError(name)
+
+
+@dataclass
+class Order:
+    id: int
+    state: str
+    buyer: str
+    seller: str
+    token: str
+    amount: int
+    fee_bps: int
+    ship_by: int
+    deliver_by: int
+    inspection_window: int
+    delivered_at: int
+    inspection_ends_at: int
+    ruling_deadline: int
+    proposed_refund_bps: int
+    proposer: str | None
+    carrier: str | None
+
+    @property
+    def is_eth(self) -> bool:
+        return self.token == ETH
+
+    @property
+    def terminal(self) -> bool:
+        return self.state in TERMINAL
+
+
+def hash_bytes(data: bytes) -> bytes:
+    """keccak-256 of a document's bytes: how documents are anchored on chain."""
+    return Web3.keccak(data)
+
+
+def location_code(code: str) -> bytes:
+    """A UN/LOCODE-style place code ("CNSHA") as bytes8, left-aligned."""
+    raw = code.strip().upper().encode("ascii", "strict") if code else b""
+    if len(raw) > 8:
+        raise UsageError(f"location code {code!r} is longer than 8 characters; use a UN/LOCODE such as CNSHA")
+    return raw.ljust(8, b"\x00")
+
+
+class TradeClient:
+    def __init__(self, chain: Chain, deployment: Deployment, artifacts: dict[str, dict]):
+        self.chain = chain
+        self.w3 = chain.w3
+        self.deployment = deployment
+        self.artifacts = artifacts
+        self.contracts = {
+            name: self.w3.eth.contract(address=addr, abi=artifacts[name]["abi"])
+            for name, addr in deployment.addresses.items()
+        }
+        self.decoder = ErrorDecoder([a["abi"] for a in artifacts.values()])
+        self._topics: dict[bytes, tuple[str, Any]] = {}
+        for name, contract in self.contracts.items():
+            for entry in contract.abi:
+                if entry.get("type") == "event":
+                    ev = contract.events[entry["name"]]()
+                    self._topics[bytes(_event_topic(entry))] = (name, ev)
+        self._block_times: dict[int, int] = {}
+
+    # ------------------------------------------------------------------ plumbing
+    @property
+    def escrow(self):
+        return self.contracts["TradeEscrow"]
+
+    @property
+    def provenance(self):
+        return self.contracts["Provenance"]
+
+    @property
+    def invoices(self):
+        return self.contracts["InvoiceToken"]
+
+    @property
+    def stablecoin(self):
+        return self.contracts["DemoStablecoin"]
+
+    def transact(self, contract: str, fn: str, args: list, *, sender: str, value: int = 0, gas: int = GAS) -> Receipt:
+        c = self.contracts[contract]
+        data = c.functions[fn](*args)._encode_transaction_data()
+        tx = {"from": Web3.to_checksum_address(sender), "to": c.address, "data": data, "value": value, "gas": gas}
+        try:
+            receipt = self.chain.send(tx)
+        except Reverted as exc:
+            raise self._revert(exc.data) from None
+        return Receipt(
+            tx_hash="0x" + bytes(receipt["transactionHash"]).hex(),
+            block=receipt["blockNumber"],
+            gas_used=receipt["gasUsed"],
+            events=self._decode_logs(receipt["logs"]),
+        )
+
+    def call(self, contract: str, fn: str, args: list | tuple = (), *, sender: str | None = None) -> Any:
+        c = self.contracts[contract]
+        try:
+            return c.functions[fn](*args).call({"from": sender} if sender else {})
+        except Exception as exc:
+            from tradechain.errors import revert_data
+
+            data = revert_data(exc)
+            if data is None:
+                raise
+            raise self._revert(data) from None
+
+    def _revert(self, data: bytes) -> ContractRevert:
+        return self.decoder.decode(data)
+
+    def _decode_logs(self, logs) -> list[dict]:
+        out = []
+        for log in logs:
+            if not log["topics"]:
+                continue
+            hit = self._topics.get(bytes(log["topics"][0]))
+            if hit is None or log["address"] != self.contracts[hit[0]].address:
+                continue
+            ev = hit[1].process_log(log)
+            out.append({"contract": hit[0], "event": ev["event"], "args": dict(ev["args"]),
+                        "block": ev["blockNumber"], "logIndex": ev["logIndex"],
+                        "tx_hash": "0x" + bytes(ev["transactionHash"]).hex()})
+        return out
+
+    def role(self, contract: str, role: str) -> bytes:
+        if role.upper() in ("ADMIN", "DEFAULT_ADMIN"):
+            return ZERO32
+        return Web3.keccak(text=f"{role.upper()}_ROLE")
+
+    def grant_role(self, contract: str, role: str, account: str, *, sender: str) -> Receipt:
+        return self.transact(contract, "grantRole", [self.role(contract, role), account], sender=sender)
+
+    def revoke_role(self, contract: str, role: str, account: str, *, sender: str) -> Receipt:
+        return self.transact(contract, "revokeRole", [self.role(contract, role), account], sender=sender)
+
+    def has_role(self, contract: str, role: str, account: str) -> bool:
+        return self.call(contract, "hasRole", [self.role(contract, role), account])
+
+    # ------------------------------------------------------------------ tokens
+    def token_address(self, token: str | None) -> str:
+        """None/"ETH" -> native ETH; "tUSD" -> the demo stablecoin; else an ERC-20 address."""
+        if token is None or token.upper() == "ETH":
+            return ETH
+        if token.lower() in ("tusd", "demostablecoin"):
+            return self.stablecoin.address
+        if not Web3.is_address(token):
+            raise UsageError(f"unknown token {token!r}: use ETH, tUSD or an ERC-20 address")
+        return Web3.to_checksum_address(token)
+
+    def balance(self, account: str, token: str = ETH) -> int:
+        if token == ETH:
+            return self.w3.eth.get_balance(account)
+        return self._erc20(token).functions.balanceOf(account).call()
+
+    def _erc20(self, token: str):
+        return self.w3.eth.contract(address=token, abi=self.artifacts["DemoStablecoin"]["abi"])
+
+    def token_info(self, token: str) -> tuple[str, int]:
+        """(symbol, decimals) of a payment token."""
+        if token == ETH:
+            return "ETH", 18
+        c = self._erc20(token)
+        try:
+            return c.functions.symbol().call(), c.functions.decimals().call()
+        except Exception:
+            return token[:10], 18
+
+    def approve(self, token: str, spender: str, amount: int, *, sender: str) -> Receipt:
+        c = self._erc20(token)
+        data = c.functions.approve(spender, amount)._encode_transaction_data()
+        try:
+            r = self.chain.send({"from": sender, "to": token, "data": data, "value": 0, "gas": 100_000})
+        except Reverted as exc:
+            raise self._revert(exc.data) from None
+        return Receipt("0x" + bytes(r["transactionHash"]).hex(), r["blockNumber"], r["gasUsed"])
+
+    def credits(self, account: str, token: str = ETH) -> int:
+        return self.call("TradeEscrow", "credits", [token, account])
+
+    # ------------------------------------------------------------------ buyer
+    def place_order(
+        self,
+        *,
+        buyer: str,
+        seller: str,
+        amount: int,
+        ship_by: int,
+        deliver_by: int,
+        inspection_window: int,
+        token: str = ETH,
+        terms_hash: bytes = ZERO32,
+        permit: bool = False,
+    ) -> tuple[int, Receipt]:
+        """Place and pay an order in one call. For an ERC-20, approves the escrow first (or signs an EIP-2612
+        permit with `permit=True`, which needs the buyer's key). Returns (order id, receipt)."""
+        args = [seller, token, amount, ship_by, deliver_by, inspection_window, terms_hash]
+        if token == ETH:
+            receipt = self.transact("TradeEscrow", "placeOrder", args, sender=buyer, value=amount)
+        elif permit:
+            deadline = self.chain.now() + 3600
+            v, r, s = self.sign_permit(token, buyer, self.escrow.address, amount, deadline)
+            receipt = self.transact("TradeEscrow", "placeOrderWithPermit", args + [deadline, v, r, s], sender=buyer)
+        else:
+            if self._erc20(token).functions.allowance(buyer, self.escrow.address).call() < amount:
+                self.approve(token, self.escrow.address, amount, sender=buyer)
+            receipt = self.transact("TradeEscrow", "placeOrder", args, sender=buyer)
+        return receipt.event("OrderPlaced")["orderId"], receipt
+
+    def sign_permit(self, token: str, owner: str, spender: str, value: int, deadline: int) -> tuple[int, bytes, bytes]:
+        """EIP-2612 signature by `owner`, whose private key the chain must hold."""
+        from eth_account import Account
+
+        key = self.chain.private_key(owner)
+        c = self._erc20(token)
+        data = {
+            "types": {
+                "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
+                                 {"name": "chainId", "type": "uint256"},
+                                 {"name": "verifyingContract", "type": "address"}],
+                "Permit": [{"name": "owner", "type": "address"}, {"name": "spender", "type": "address"},
+                           {"name": "value", "type": "uint256"}, {"name": "nonce", "type": "uint256"},
+                           {"name": "deadline", "type": "uint256"}],
+            },
+            "primaryType": "Permit",
+            "domain": {"name": c.functions.name().call(), "version": "1", "chainId": self.chain.chain_id,
+                       "verifyingContract": token},
+            "message": {"owner": owner, "spender": spender, "value": value,
+                        "nonce": c.functions.nonces(owner).call(), "deadline": deadline},
+        }
+        signed = Account.sign_typed_data(key, full_message=data)
+        return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
+
+    def confirm(self, order_id: int, *, sender: str) -> Receipt:
+        return self.transact("TradeEscrow", "confirm", [order_id], sender=sender)
+
+    def dispute(self, order_id: int, evidence_hash: bytes = ZERO32, *, sender: str) -> Receipt:
+        return self.transact("TradeEscrow", "dispute", [order_id, evidence_hash], sender=sender)
+
+    # ------------------------------------------------------------------ seller
+    def ship(self, order_id: int, carrier: str, bill_of_lading_hash: bytes = ZERO32, *, sender: str) -> Receipt:
+        return self.transact("TradeEscrow", "ship", [order_id, carrier, bill_of_lading_hash], sender=sender)
+
+    def cancel(self, order_id: int, *, sender: str) -> Receipt:
+        return self.transact("TradeEscrow", "cancel", [order_id], sender=sender)
+
+    # ------------------------------------------------------------------ carrier, customs
+    def checkpoint(self, order_id: int, kind: str, location: str = "", evidence_hash: bytes = ZERO32, *,
+                   sender: str) -> Receipt:
+        if kind not in KINDS[1:]:
+            raise UsageError(f"unknown checkpoint kind {kind!r}; one of: {', '.join(KINDS[1:])}")
+        return self.transact("Provenance", "record", [order_id, KINDS.index(kind), location_code(location),
+                                                      evidence_hash], sender=sender)
+
+    def deliver(self, order_id: int, location: str = "", evidence_hash: bytes = ZERO32, *, sender: str) -> Receipt:
+        """The carrier confirms delivery: starts the buyer's inspection window."""
+        return self.checkpoint(order_id, "Delivered", location, evidence_hash, sender=sender)
+
+    # ------------------------------------------------------------------ keeper (anyone)
+    def release(self, order_id: int, *, sender: str) -> Receipt:
+        return self.transact("TradeEscrow", "release", [order_id], sender=sender)
+
+    def release_batch(self, order_ids: list[int], *, sender: str) -> Receipt:
+        return self.transact("TradeEscrow", "releaseBatch", [order_ids], sender=sender,
+                             gas=200_000 + GAS_PER_BATCH_ITEM * len(order_ids))
+
+    def refund(self, order_id: int, *, sender: str) -> Receipt:
+        return self.transact("TradeEscrow", "refund", [order_id], sender=sender)
+
+    def refund_batch(self, order_ids: list[int], *, sender: str) -> Receipt:
+        return self.transact("TradeEscrow", "refundBatch", [order_ids], sender=sender,
+                             gas=200_000 + GAS_PER_BATCH_ITEM * len(order_ids))
+
+    def actionable(self, order_id: int) -> tuple[bool, bool]:
+        """(releasable now, refundable now)."""
+        return tuple(self.call("TradeEscrow", "actionable", [order_id]))
+
+    # ------------------------------------------------------------------ disputes
+    def propose_settlement(self, order_id: int, refund_bps: int, *, sender: str) -> Receipt:
+        return self.transact("TradeEscrow", "proposeSettlement", [order_id, refund_bps], sender=sender)
+
+    def accept_settlement(self, order_id: int, refund_bps: int, *, sender: str) -> Receipt:
+        return self.transact("TradeEscrow", "acceptSettlement", [order_id, refund_bps], sender=sender)
+
+    def resolve(self, order_id: int, refund_bps: int, evidence_hash: bytes = ZERO32, *, sender: str) -> Receipt:
+        return self.transact("TradeEscrow", "resolve", [order_id, refund_bps, evidence_hash], sender=sender)
+
+    def resolve_by_default(self, order_id: int, *, sender: str) -> Receipt:
+        return self.transact("TradeEscrow", "resolveByDefault", [order_id], sender=sender)
+
+    def withdraw(self, token: str = ETH, *, sender: str) -> Receipt:
+        return self.transact("TradeEscrow", "withdraw", [token], sender=sender)
+
+    # ------------------------------------------------------------------ reads
+    def order_count(self) -> int:
+        return self.call("TradeEscrow", "orderCount")
+
+    def get_order(self, order_id: int) -> Order:
+        v = self.call("TradeEscrow", "getOrder", [order_id])
+        zero = ETH
+        return Order(
+            id=v[0], buyer=v[1], seller=v[2], token=v[3], amount=v[4], fee_bps=v[5], ship_by=v[6],
+            deliver_by=v[7], inspection_window=v[8], delivered_at=v[9], inspection_ends_at=v[10],
+            ruling_deadline=v[11], proposed_refund_bps=v[12], proposer=None if v[13] == zero else v[13],
+            carrier=None if v[14] == zero else v[14], state=STATES[v[15]],
+        )
+
+    def list_orders(self) -> list[Order]:
+        return [self.get_order(i) for i in range(1, self.order_count() + 1)]
+
+    def timeline(self, order_id: int) -> list[dict]:
+        """Every event about an order, from the escrow, provenance log and invoice token, in chain order,
+        each with its block timestamp."""
+        topic = "0x" + order_id.to_bytes(32, "big").hex()
+        logs = list(self.w3.eth.get_logs({
+            "fromBlock": 0, "toBlock": "latest",
+            "address": [self.escrow.address, self.provenance.address], "topics": [None, topic],
+        }))
+        logs += self.w3.eth.get_logs({
+            "fromBlock": 0, "toBlock": "latest", "address": self.invoices.address,
+            "topics": [None, None, None, topic],
+        })
+        events = self._decode_logs(logs)
+        events.sort(key=lambda e: (e["block"], e["logIndex"]))
+        for e in events:
+            e["timestamp"] = self.block_time(e["block"])
+        return events
+
+    def block_time(self, block: int) -> int:
+        if block not in self._block_times:
+            self._block_times[block] = int(self.w3.eth.get_block(block)["timestamp"])
+        return self._block_times[block]
+
+    def invoice_owner(self, order_id: int) -> str | None:
+        try:
+            return self.call("InvoiceToken", "ownerOf", [order_id])
+        except ContractRevert:
+            return None
+
+
+def _event_topic(entry: dict) -> bytes:
+    from tradechain.errors import _abi_type
+
+    sig = f"{entry['name']}({','.join(_abi_type(i) for i in entry['inputs'])})"
+    return Web3.keccak(text=sig)

@@ -1,0 +1,172 @@
+"""Deploys the contract suite, wires its roles, and writes and reads deployment manifests.
+
+A manifest (deploy/<chainId>.json) names each contract's address, deployment transaction and block, and two
+hashes: of the code on chain, and of the build it came from. Loading refuses a manifest whose chain id or
+code does not match, and says how to redeploy.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tradechain.chain import EMBEDDED, Chain, Reverted
+from tradechain.errors import DeploymentError
+
+SUITE = ("Provenance", "InvoiceToken", "TradeEscrow", "DemoStablecoin")
+# The embedded chain and anvil both hand out funded accounts in a fixed order; the demo names them.
+ACCOUNT_NAMES = ("admin", "buyer", "seller", "carrier", "customs", "arbiter", "financier", "treasury", "keeper", "buyer2")
+DEFAULT_FEE_BPS = 100  # 1 %
+DEFAULT_DISPUTE_PERIOD = 14 * 24 * 3600
+DEMO_TUSD = 1_000_000 * 10**6  # each demo account starts with a million tUSD
+DEPLOY_GAS = 8_000_000
+
+
+@dataclass
+class Deployment:
+    chain_id: int
+    addresses: dict[str, str]
+    accounts: dict[str, str] = field(default_factory=dict)
+    manifest: dict = field(default_factory=dict)
+
+    def account(self, name: str) -> str:
+        return self.accounts[name]
+
+
+def build_hash(artifact: dict) -> str:
+    """Hash of what a deployment is built from: ABI and creation bytecode."""
+    blob = json.dumps(artifact["abi"], sort_keys=True) + artifact["bytecode"]
+    return "0x" + hashlib.sha256(blob.encode()).hexdigest()
+
+
+def named_accounts(chain: Chain) -> dict[str, str]:
+    return dict(zip(ACCOUNT_NAMES, chain.accounts))
+
+
+def _deploy(chain: Chain, artifact: dict, sender: str, *args) -> tuple[str, dict]:
+    factory = chain.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
+    data = factory.constructor(*args)._encode_data_in_transaction(*args)
+    try:
+        receipt = chain.send({"from": sender, "data": data, "gas": DEPLOY_GAS})
+    except Reverted as exc:
+        raise DeploymentError(f"deploying {artifact['contractName']} reverted (0x{exc.data.hex()})") from None
+    return receipt["contractAddress"], receipt
+
+
+def deploy_suite(
+    chain: Chain,
+    artifacts: dict[str, dict],
+    admin: str | None = None,
+    *,
+    treasury: str | None = None,
+    fee_bps: int = DEFAULT_FEE_BPS,
+    dispute_period: int = DEFAULT_DISPUTE_PERIOD,
+    demo_roles: bool = True,
+) -> Deployment:
+    """Deploy Provenance, InvoiceToken, TradeEscrow and the demo stablecoin, and wire them together.
+
+    With `demo_roles`, the named demo accounts get their roles (carrier, customs, arbiter, financier) and
+    a million tUSD each, so every CLI step works at once.
+    """
+    names = named_accounts(chain)
+    admin = admin or names["admin"]
+    treasury = treasury or names.get("treasury", admin)
+    records: dict[str, dict] = {}
+
+    def deploy(name: str, *args) -> str:
+        address, receipt = _deploy(chain, artifacts[name], admin, *args)
+        records[name] = {
+            "address": address,
+            "txHash": "0x" + bytes(receipt["transactionHash"]).hex(),
+            "block": receipt["blockNumber"],
+            "codeHash": code_hash(chain, address),
+            "buildHash": build_hash(artifacts[name]),
+        }
+        return address
+
+    provenance = deploy("Provenance", admin)
+    invoices = deploy("InvoiceToken", admin)
+    escrow = deploy("TradeEscrow", admin, treasury, fee_bps, dispute_period, provenance, invoices)
+    stable = deploy("DemoStablecoin", admin)
+    dep = Deployment(chain.chain_id, {n: r["address"] for n, r in records.items()}, names)
+
+    from tradechain.client import TradeClient  # the same typed path every user takes
+
+    client = TradeClient(chain, dep, artifacts)
+    client.transact("InvoiceToken", "bindEscrow", [escrow], sender=admin)
+    client.grant_role("Provenance", "ESCROW", escrow, sender=admin)
+    if demo_roles:
+        client.grant_role("Provenance", "CARRIER", names["carrier"], sender=admin)
+        client.grant_role("Provenance", "CUSTOMS", names["customs"], sender=admin)
+        client.grant_role("TradeEscrow", "ARBITER", names["arbiter"], sender=admin)
+        if "FINANCIER_ROLE" in _functions(artifacts["InvoiceToken"]):
+            client.grant_role("InvoiceToken", "FINANCIER", names["financier"], sender=admin)
+        for who in ("buyer", "buyer2", "seller", "financier"):
+            if who in names:
+                client.transact("DemoStablecoin", "mint", [names[who], DEMO_TUSD], sender=admin)
+    dep.manifest = {
+        "chainId": chain.chain_id,
+        "network": chain.name,
+        "deployedAt": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "admin": admin,
+        "treasury": treasury,
+        "contracts": records,
+    }
+    return dep
+
+
+def _functions(artifact: dict) -> set[str]:
+    return {e["name"] for e in artifact["abi"] if e.get("type") == "function"}
+
+
+def code_hash(chain: Chain, address: str) -> str:
+    return "0x" + hashlib.sha256(bytes(chain.w3.eth.get_code(address))).hexdigest()
+
+
+def manifest_path(root: Path, chain_id: int) -> Path:
+    return root / "deploy" / f"{chain_id}.json"
+
+
+def save_manifest(dep: Deployment, root: Path) -> Path:
+    path = manifest_path(root, dep.chain_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(dep.manifest, indent=2) + "\n")
+    return path
+
+
+def load_manifest(chain: Chain, root: Path, artifacts: dict[str, dict]) -> Deployment:
+    """The deployment recorded for this chain, checked against the chain and the build."""
+    chain_id = chain.chain_id
+    path = manifest_path(root, chain_id)
+    redeploy = f"run `tradechain deploy --rpc {chain.url}` to deploy the suite" if chain.url else "run `tradechain deploy`"
+    if not path.exists():
+        raise DeploymentError(f"no tradechain deployment for chain id {chain_id} ({path} is missing); {redeploy}")
+    try:
+        manifest = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise DeploymentError(f"{path} is not valid JSON ({exc.msg}); {redeploy}") from None
+    if manifest.get("chainId") != chain_id:
+        raise DeploymentError(f"{path} is for chain id {manifest.get('chainId')}, not {chain_id}; {redeploy}")
+    for name in SUITE:
+        rec = manifest.get("contracts", {}).get(name)
+        if rec is None:
+            raise DeploymentError(f"{path} has no {name}; {redeploy}")
+        if code_hash(chain, rec["address"]) != rec["codeHash"]:
+            raise DeploymentError(
+                f"the code at {rec['address']} is not the {name} recorded in {path} "
+                f"(the chain was reset or replaced); {redeploy}"
+            )
+        if rec["buildHash"] != build_hash(artifacts[name]):
+            raise DeploymentError(f"{name} in contracts/ has changed since it was deployed on chain {chain_id}; {redeploy}")
+    addresses = {n: manifest["contracts"][n]["address"] for n in SUITE}
+    return Deployment(chain_id, addresses, named_accounts(chain), manifest)
+
+
+def for_chain(chain: Chain, root: Path, artifacts: dict[str, dict]) -> Deployment:
+    """The suite on `chain`: freshly deployed on the embedded chain, from the manifest elsewhere."""
+    if chain.kind == EMBEDDED:
+        return deploy_suite(chain, artifacts)
+    return load_manifest(chain, root, artifacts)

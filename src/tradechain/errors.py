@@ -1,0 +1,187 @@
+"""Every exception tradechain raises, and the decoding of contract reverts into plain words.
+
+The CLI prints `str(exc)` of a TradechainError as one line; nothing here imports web3.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class TradechainError(Exception):
+    """Base class: the message is one line a person can act on."""
+
+    exit_code = 1
+
+
+class UsageError(TradechainError):
+    """Bad input from the user (malformed address, amount, duration, unknown name)."""
+
+    exit_code = 2
+
+
+class ChainUnavailable(TradechainError):
+    """No node answers, or the node refused a request."""
+
+
+class DeploymentError(TradechainError):
+    """No deployment on this chain, or one that does not match the build."""
+
+
+class ContractRevert(TradechainError):
+    """A contract refused a call. `name` is the custom error, `args` its decoded arguments."""
+
+    def __init__(self, name: str, args: dict[str, Any], message: str, data: bytes = b""):
+        super().__init__(message)
+        self.name = name
+        self.args_ = args
+        self.data = data
+
+
+STATES = ["None", "Funded", "Shipped", "Delivered", "Disputed", "Released", "Resolved", "Refunded", "Cancelled"]
+
+# Plain words for each rule. Placeholders are the error's own argument names.
+MESSAGES: dict[str, str] = {
+    "AmountZero": "the amount must be greater than zero",
+    "AmountTooLarge": "amount {amount} is larger than the maximum {max}",
+    "InvalidAddress": "{field} must be a real address, not {value}",
+    "SellerIsBuyer": "the seller cannot be the buyer ({account})",
+    "DeadlineInPast": "{field} ({deadline}) is not in the future (chain time is {nowTimestamp})",
+    "DeadlinesOutOfOrder": "the delivery deadline ({deliverBy}) must come after the shipping deadline ({shipBy})",
+    "DeadlineTooFar": "deadline {deadline} is too far in the future (max {max})",
+    "InspectionWindowTooLong": "the inspection window of {window} s is longer than the maximum {max} s",
+    "WrongEthAmount": "sent {sent} wei but the order amount is {expected} wei",
+    "EthSentWithToken": "ETH was sent with an ERC-20 order ({value} wei); send the token only",
+    "TokenAmountShortfall": "token {token} delivered {received} of {expected}: fee-on-transfer tokens are refused",
+    "InvalidBps": "{bps} basis points is not a share between 0 and 10000",
+    "FeeTooHigh": "a fee of {bps} bps is above the cap of {max} bps",
+    "DisputePeriodOutOfRange": "dispute period {period} s must be between {min} and {max} s",
+    "UnknownOrder": "there is no order {orderId}; `tradechain order list` shows the orders",
+    "NotBuyer": "only the buyer of order {orderId} may do this, not {caller}",
+    "NotSeller": "only the seller of order {orderId} may do this, not {caller}",
+    "NotParty": "only the buyer or the seller of order {orderId} may do this, not {caller}",
+    "WrongState": "order {orderId} is {actual}; this needs it to be {required}",
+    "ShipDeadlinePassed": "order {orderId} can no longer ship: the shipping deadline ({shipBy}) has passed",
+    "NotDelivered": "order {orderId} has no on-time delivery confirmation from its carrier yet",
+    "InspectionWindowOpen": "order {orderId} is still in its inspection window until {endsAt}",
+    "InspectionWindowClosed": "the inspection window of order {orderId} closed at {endedAt}",
+    "RefundNotDue": "no refund is due on order {orderId} before {dueAt}",
+    "ArbiterIsParty": "arbiter {arbiter} is a party to order {orderId} and cannot rule on it",
+    "NoSettlementProposal": "there is no settlement proposal on order {orderId} to accept",
+    "OwnProposal": "{caller} made the proposal on order {orderId}; the other party must accept it",
+    "ProposalMismatch": "order {orderId}: the proposal is {proposedBps} bps, not {acceptedBps} bps",
+    "RulingDeadlineNotReached": "the arbiter may still rule on order {orderId} until {deadline}",
+    "NothingToWithdraw": "{account} has nothing to withdraw in token {token}",
+    "WithdrawFailed": "{account} refused the withdrawal of {amount}",
+    "BatchTooLarge": "a batch of {length} is larger than the maximum {max}",
+    "UnknownShipment": "there is no shipment {shipmentId}",
+    "ShipmentExists": "shipment {shipmentId} already exists",
+    "NotShipmentCarrier": "{caller} is not the carrier of shipment {shipmentId} (the carrier is {carrier})",
+    "NotCarrier": "{account} does not hold the CARRIER role",
+    "NotCustoms": "{account} does not hold the CUSTOMS role",
+    "InvalidKind": "checkpoint kind {kind} is not valid",
+    "AlreadyDelivered": "shipment {shipmentId} was already delivered at {deliveredAt}",
+    "InvalidAdmin": "{admin} cannot be the admin",
+    "NotEscrow": "only the escrow may do this, not {caller}",
+    "EscrowAlreadyBound": "the invoice token is already bound to escrow {escrow}",
+    "InvoiceLocked": "invoice {tokenId} is settled and can no longer move",
+    "EnforcedPause": "the escrow is paused: no new orders are taken (paid orders still settle)",
+    "ExpectedPause": "the escrow is not paused",
+    "AccessControlUnauthorizedAccount": "{account} lacks the role this needs ({neededRole})",
+    "ReentrancyGuardReentrantCall": "re-entrant call refused",
+    "ERC20InsufficientBalance": "{sender} has {balance} of the token but {needed} is needed",
+    "ERC20InsufficientAllowance": "the escrow may spend {allowance} of {spender}'s tokens but {needed} is needed; approve first",
+    "ERC721NonexistentToken": "there is no invoice {tokenId}",
+    "ERC721IncorrectOwner": "{sender} does not own invoice {tokenId} (the owner is {owner})",
+    "ERC721InsufficientApproval": "{operator} is not approved for invoice {tokenId}",
+}
+
+ROLE_NAMES = ["CARRIER_ROLE", "CUSTOMS_ROLE", "ARBITER_ROLE", "ESCROW_ROLE", "FINANCIER_ROLE", "DEFAULT_ADMIN_ROLE"]
+
+
+def _role_names() -> dict[bytes, str]:
+    from eth_utils import keccak
+
+    names = {keccak(text=n): n.removesuffix("_ROLE") for n in ROLE_NAMES if n != "DEFAULT_ADMIN_ROLE"}
+    names[b"\x00" * 32] = "ADMIN"
+    return names
+
+
+def _show(name: str, value: Any) -> Any:
+    if isinstance(value, bytes):
+        if name.lower().endswith("role"):
+            return _role_names().get(value, "0x" + value.hex())
+        return "0x" + value.hex()
+    return value
+
+
+class ErrorDecoder:
+    """Turns revert data (4-byte selector + ABI-encoded arguments) into a ContractRevert, from ABI entries."""
+
+    def __init__(self, abis: list[list[dict]]):
+        from eth_utils import function_signature_to_4byte_selector
+
+        self._by_selector: dict[bytes, dict] = {}
+        for abi in abis:
+            for entry in abi:
+                if entry.get("type") != "error":
+                    continue
+                types = ",".join(_abi_type(i) for i in entry["inputs"])
+                self._by_selector[function_signature_to_4byte_selector(f"{entry['name']}({types})")] = entry
+
+    def decode(self, data: bytes) -> ContractRevert:
+        from eth_abi import decode as abi_decode
+
+        selector, body = data[:4], data[4:]
+        if selector == bytes.fromhex("08c379a0"):  # Error(string)
+            (reason,) = abi_decode(["string"], body)
+            return ContractRevert("Error", {"reason": reason}, f"reverted: {reason}", data)
+        if selector == bytes.fromhex("4e487b71"):  # Panic(uint256)
+            (code,) = abi_decode(["uint256"], body)
+            return ContractRevert("Panic", {"code": code}, f"contract panic 0x{code:02x} (arithmetic or assertion)", data)
+        entry = self._by_selector.get(selector)
+        if entry is None:
+            what = "with no reason" if not data else f"with unknown error data 0x{data.hex()}"
+            return ContractRevert("Unknown", {}, f"the transaction reverted {what}", data)
+        values = abi_decode([_abi_type(i) for i in entry["inputs"]], body)
+        args = {i["name"]: _show(i["name"], v) for i, v in zip(entry["inputs"], values)}
+        if entry["name"] == "WrongState":
+            args = {**args, "actual": STATES[args["actual"]], "required": STATES[args["required"]]}
+        template = MESSAGES.get(entry["name"])
+        if template:
+            text = template.format(**args)
+        else:
+            text = entry["name"] + "(" + ", ".join(f"{k}={v}" for k, v in args.items()) + ")"
+        return ContractRevert(entry["name"], args, f"{text} [{entry['name']}]", data)
+
+
+def _abi_type(inp: dict) -> str:
+    if inp["type"].startswith("tuple"):
+        return "(" + ",".join(_abi_type(c) for c in inp["components"]) + ")" + inp["type"][5:]
+    return inp["type"]
+
+
+def revert_data(exc: BaseException) -> bytes | None:
+    """Pull raw revert data out of whatever the backend raised (eth-tester or web3 over JSON-RPC)."""
+    data = getattr(exc, "data", None)
+    if isinstance(data, str) and data.startswith("0x"):
+        return bytes.fromhex(data[2:])
+    if isinstance(data, dict) and isinstance(data.get("data"), str):
+        return bytes.fromhex(data["data"].removeprefix("0x"))
+    text = str(exc.args[0]) if exc.args else ""
+    # eth-tester: TransactionFailed("execution reverted: b'\\x..'")
+    marker = "execution reverted: "
+    if marker in text:
+        rest = text.split(marker, 1)[1]
+        if rest.startswith(("b'", 'b"')):
+            import ast
+
+            try:
+                return ast.literal_eval(rest)
+            except (ValueError, SyntaxError):
+                return None
+        if rest.startswith("0x"):
+            return bytes.fromhex(rest[2:].split()[0])
+    if text in ("execution reverted", "reverted"):
+        return b""
+    return None
