@@ -95,12 +95,13 @@ class TradeClient:
             for name, addr in deployment.addresses.items()
         }
         self.decoder = ErrorDecoder([a["abi"] for a in artifacts.values()])
-        self._topics: dict[bytes, tuple[str, Any]] = {}
+        # keyed by (address, topic0): ERC-20 and ERC-721 share the Transfer topic
+        self._topics: dict[tuple[str, bytes], tuple[str, Any]] = {}
         for name, contract in self.contracts.items():
             for entry in contract.abi:
                 if entry.get("type") == "event":
                     ev = contract.events[entry["name"]]()
-                    self._topics[bytes(_event_topic(entry))] = (name, ev)
+                    self._topics[(contract.address, bytes(_event_topic(entry)))] = (name, ev)
         self._block_times: dict[int, int] = {}
 
     # ------------------------------------------------------------------ plumbing
@@ -155,8 +156,8 @@ class TradeClient:
         for log in logs:
             if not log["topics"]:
                 continue
-            hit = self._topics.get(bytes(log["topics"][0]))
-            if hit is None or log["address"] != self.contracts[hit[0]].address:
+            hit = self._topics.get((log["address"], bytes(log["topics"][0])))
+            if hit is None:
                 continue
             ev = hit[1].process_log(log)
             out.append({"contract": hit[0], "event": ev["event"], "args": dict(ev["args"]),

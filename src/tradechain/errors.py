@@ -107,7 +107,14 @@ def _role_names() -> dict[bytes, str]:
     return names
 
 
+_TIME_ARGS = {"endsAt", "endedAt", "dueAt", "deadline", "shipBy", "deliverBy", "deliveredAt", "nowTimestamp"}
+
+
 def _show(name: str, value: Any) -> Any:
+    if name in _TIME_ARGS and isinstance(value, int) and value > 0:
+        import datetime as dt
+
+        return dt.datetime.fromtimestamp(value, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
     if isinstance(value, bytes):
         if name.lower().endswith("role"):
             return _role_names().get(value, "0x" + value.hex())

@@ -1,0 +1,64 @@
+"""The `tradechain` command. Heavy imports (web3, the chain) happen inside commands, so --help is instant."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from tradechain.cli.context import Context, rpc_option
+from tradechain.errors import TradechainError
+
+
+class Group(click.Group):
+    """A group whose commands turn every known error into one line and an exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except TradechainError as exc:
+            _fail(str(exc), exc.exit_code)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        except Exception as exc:  # a bug or an unexpected node answer: still one line, traceback on request
+            if os.environ.get("TRADECHAIN_DEBUG"):
+                raise
+            _fail(f"unexpected {type(exc).__name__}: {exc} (set TRADECHAIN_DEBUG=1 for the traceback)", 1)
+
+
+def _fail(message: str, code: int):
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@rpc_option
+@click.version_option(package_name="tradechain")
+@click.pass_context
+def cli(ctx: click.Context, rpc: str | None):
+    """tradechain: escrow settlement, invoice financing and provenance for cross-border trade.
+
+    Runs on an in-process chain by default; --rpc URL (or TRADECHAIN_RPC) points every command at any
+    EVM JSON-RPC node instead.
+    """
+    ctx.obj = Context(rpc=rpc)
+
+
+def _register():
+    from tradechain.cli import build, demo, order
+
+    cli.add_command(build.compile_cmd)
+    cli.add_command(build.deploy_cmd)
+    cli.add_command(build.time_cmd)
+    cli.add_command(demo.demo_cmd)
+    cli.add_command(order.order)
+
+
+_register()
+
+
+def main():
+    cli(prog_name="tradechain")

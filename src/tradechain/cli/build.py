@@ -1,0 +1,74 @@
+"""Commands about the suite itself: compile it, deploy it, move a devnet's clock."""
+
+from __future__ import annotations
+
+import click
+
+from tradechain.cli.context import emit_json, json_option
+
+
+@click.command("compile")
+@click.option("--force", is_flag=True, help="Recompile even when the build cache is fresh.")
+@json_option
+def compile_cmd(force: bool, as_json: bool):
+    """Compile contracts/ to build/ (cached by a hash of sources, settings and compiler version)."""
+    from tradechain import compiler
+
+    artifacts = compiler.compile_contracts(force=force)
+    info = compiler.last_compile
+    sizes = {n: (len(a["deployedBytecode"]) - 2) // 2 for n, a in sorted(artifacts.items())}
+    if as_json:
+        emit_json({"backend": info["backend"], "cached": info["cached"], "seconds": round(info["seconds"], 3),
+                   "contracts": sizes})
+        return
+    how = "from cache" if info["cached"] else "compiled"
+    click.echo(f"{len(artifacts)} contracts {how} in {info['seconds']:.2f}s with {info['backend']}")
+    for name, size in sizes.items():
+        if size:
+            click.echo(f"  {name:<28} {size:>6} bytes")
+
+
+@click.command("deploy")
+@click.option("--fee", "fee_bps", default=100, show_default=True, help="Platform fee in basis points (max 500).")
+@json_option
+@click.pass_obj
+def deploy_cmd(ctx, fee_bps: int, as_json: bool):
+    """Deploy the contract suite, grant the demo roles and write deploy/<chainId>.json."""
+    from tradechain.compiler import project_root
+    from tradechain.deployment import deploy_suite, save_manifest
+    from tradechain.errors import UsageError
+
+    if not 0 <= fee_bps <= 500:
+        raise UsageError(f"--fee {fee_bps} is outside 0..500 basis points (the contract caps the fee at 5%)")
+    chain = ctx.chain
+    dep = deploy_suite(chain, ctx.artifacts, fee_bps=fee_bps)
+    path = save_manifest(dep, project_root()) if chain.kind != "embedded" else None
+    if as_json:
+        emit_json({"chainId": dep.chain_id, "contracts": dep.addresses, "accounts": dep.accounts,
+                   "manifest": str(path) if path else None})
+        return
+    click.echo(f"deployed on chain {dep.chain_id} ({chain.name})")
+    for name, addr in dep.addresses.items():
+        click.echo(f"  {name:<16} {addr}")
+    if path:
+        click.echo(f"manifest: {path}")
+    else:
+        click.echo("note: the embedded chain ends with this command; use --rpc URL for a deployment that lasts")
+
+
+@click.group("time")
+def time_cmd():
+    """Chain time on a devnet (anvil) or the embedded chain."""
+
+
+@time_cmd.command("advance")
+@click.argument("duration")
+@click.pass_obj
+def time_advance(ctx, duration: str):
+    """Move chain time forward by DURATION (90m, 12h, 3d) and mine a block."""
+    from tradechain.timeline import iso
+    from tradechain.units import parse_duration
+
+    seconds = parse_duration(duration)
+    now = ctx.chain.advance(seconds)
+    click.echo(f"chain time is now {iso(now)} (block {ctx.chain.block_number()})")

@@ -1,0 +1,55 @@
+"""`tradechain demo`: the whole story of two trades, as readable timelines or one JSON object."""
+
+from __future__ import annotations
+
+import click
+
+from tradechain.cli.context import emit_json, json_option
+
+
+@click.command("demo")
+@json_option
+@click.pass_obj
+def demo_cmd(ctx, as_json: bool):
+    """Run the demo trade flow: one order released automatically, one disputed and split."""
+    from tradechain.demo import run_demo
+
+    client = ctx.client()
+    result = run_demo(client)
+    if as_json:
+        emit_json(result)
+        return
+    render(result)
+
+
+def render(result: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"[bold]tradechain demo[/] on {result['network']} (chain id {result['chainId']})")
+    for name, addr in result["contracts"].items():
+        console.print(f"  {name:<15} {addr}", style="dim")
+    for order in result["orders"]:
+        console.print()
+        console.rule(f"[bold]Order #{order['id']}[/]: {order['title']}")
+        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+        for col in ("time (chain)", "who", "what", "detail"):
+            table.add_column(col, overflow="fold")
+        for row in order["timeline"]:
+            table.add_row(row["time"], row["actor"], row["action"], row["detail"])
+        console.print(table)
+        gas = ", ".join(f"{step} {g:,}" for step, g in order["gas"].items())
+        console.print(f"[bold]final state:[/] {order['state']}   [bold]gas:[/] {order['gasTotal']:,} ({gas})")
+    console.print()
+    table = Table(title="Balances (wallet + escrow credits)", header_style="bold")
+    table.add_column("account")
+    for col in ("ETH before", "ETH after", "tUSD before", "tUSD after"):
+        table.add_column(col, justify="right")
+    before, after = result["balances"]["before"], result["balances"]["after"]
+    for name in before:
+        table.add_row(name, before[name]["ETH"], after[name]["ETH"], before[name]["tUSD"], after[name]["tUSD"])
+    console.print(table)
+    t = result["totals"]
+    console.print(f"{t['orders']} orders, {t['transactions']} transactions, {t['gas']:,} gas in all. "
+                  "ETH balances include gas paid.")

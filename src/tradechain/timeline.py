@@ -1,0 +1,84 @@
+"""An order's timeline in words, rebuilt from the events of the escrow, provenance log and invoice token.
+
+Pure formatting: events in (as TradeClient.timeline returns them), rows out. No chain access here.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Callable
+
+from tradechain.units import format_duration
+
+ZERO = "0x0000000000000000000000000000000000000000"
+KINDS = ["None", "PickedUp", "GateOut", "Loaded", "Departed", "Arrived", "ExportCleared", "ImportCleared",
+         "OutForDelivery", "Delivered"]
+RULINGS = ["arbiter's ruling", "agreement", "default (no ruling in time)"]
+REFUND_REASONS = ["not shipped by the deadline", "not delivered by the deadline"]
+
+
+def short_hash(value) -> str:
+    raw = bytes(value)
+    return "—" if raw == b"\x00" * len(raw) else "0x" + raw.hex()[:10] + "…"
+
+
+def location(value) -> str:
+    return bytes(value).rstrip(b"\x00").decode("ascii", "replace") or "—"
+
+
+def iso(ts: int) -> str:
+    return _dt.datetime.fromtimestamp(int(ts), _dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], str]) -> list[dict]:
+    """One row per meaningful event: time, block, actor, action, detail, gas-free and JSON-ready.
+
+    `name` turns an address into a label; `money` formats an amount in the order's payment token.
+    """
+    out = []
+    for e in events:
+        a, ev = e["args"], e["event"]
+        actor, action, detail = "", ev, ""
+        if ev == "OrderPlaced":
+            actor, action = name(a["buyer"]), "placed and paid"
+            detail = (f"{money(a['amount'])} to {name(a['seller'])}; ship by {iso(a['shipBy'])}, deliver by "
+                      f"{iso(a['deliverBy'])}, inspection {format_duration(a['inspectionWindow'])}, fee "
+                      f"{a['feeBps'] / 100:g}%")
+        elif ev == "OrderShipped":
+            actor, action = "", "shipped"
+            detail = f"carrier {name(a['carrier'])}, bill of lading {short_hash(a['billOfLadingHash'])}"
+        elif ev == "ShipmentOpened":
+            continue  # the same fact as OrderShipped
+        elif ev == "Checkpoint":
+            actor, action = name(a["actor"]), KINDS[a["kind"]]
+            detail = f"at {location(a['location'])}, evidence {short_hash(a['evidenceHash'])}, entry #{a['seq']}"
+        elif ev == "Transfer":
+            if a["from"] == ZERO:
+                action, detail = "invoice minted", f"token #{a['tokenId']} to {name(a['to'])}"
+            else:
+                action, detail = "invoice transferred", f"{name(a['from'])} -> {name(a['to'])}"
+        elif ev == "OrderDisputed":
+            actor, action = name(a["by"]), "disputed"
+            detail = f"evidence {short_hash(a['evidenceHash'])}; arbiter rules by {iso(a['rulingDeadline'])}"
+        elif ev == "SettlementProposed":
+            actor, action = name(a["by"]), "proposed settlement"
+            detail = f"{a['refundBps'] / 100:g}% back to the buyer"
+        elif ev == "OrderReleased":
+            actor, action = name(a["by"]), "released" + (" (buyer confirmed early)" if a["early"] else "")
+            detail = f"{money(a['toSellerSide'])} to the invoice holder, fee {money(a['fee'])}"
+        elif ev == "OrderResolved":
+            actor, action = name(a["by"]), "resolved by " + RULINGS[a["ruling"]]
+            detail = (f"{a['refundBps'] / 100:g}% refund: {money(a['toBuyer'])} to buyer, "
+                      f"{money(a['toSellerSide'])} to invoice holder, fee {money(a['fee'])}")
+        elif ev == "OrderRefunded":
+            action, detail = "refunded", f"{money(a['amount'])}: {REFUND_REASONS[a['reason']]}"
+        elif ev == "OrderCancelled":
+            action, detail = "cancelled by seller", f"{money(a['amount'])} back to buyer"
+        elif ev == "Payout":
+            action = "credited" if a["credited"] else "paid"
+            detail = f"{money(a['amount'])} to {name(a['to'])}" + (" (to withdraw)" if a["credited"] else "")
+        else:
+            detail = ", ".join(f"{k}={v}" for k, v in a.items())
+        out.append({"time": iso(e["timestamp"]), "timestamp": e["timestamp"], "block": e["block"],
+                    "actor": actor, "action": action, "detail": detail, "event": ev, "tx": e["tx_hash"]})
+    return out
