@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,7 +128,9 @@ def code_hash(chain: Chain, address: str) -> str:
 
 
 def manifest_path(root: Path, chain_id: int) -> Path:
-    return root / "deploy" / f"{chain_id}.json"
+    """deploy/<chainId>.json, or under $TRADECHAIN_DEPLOY_DIR (tests keep their manifests apart)."""
+    folder = os.environ.get("TRADECHAIN_DEPLOY_DIR")
+    return (Path(folder) if folder else root / "deploy") / f"{chain_id}.json"
 
 
 def save_manifest(dep: Deployment, root: Path) -> Path:

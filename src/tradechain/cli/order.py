@@ -237,7 +237,7 @@ def resolve(ctx, order_id, refund, evidence, by_default, account, as_json):
              f"invoice holder, fee {money(e['fee'])}", as_json)
 
 
-def _batch(name: str, one: str, many: str, doc: str):
+def _batch(name: str, past: str, one: str, many: str, doc: str):
     @order.command(name, help=doc)
     @click.argument("order_ids", nargs=-1, required=True)
     @account_option("keeper")
@@ -252,19 +252,19 @@ def _batch(name: str, one: str, many: str, doc: str):
         if len(ids) == 1:
             _existing(client, ids[0])
             r = getattr(client, one)(ids[0], sender=sender)
-            _done(r, f"order #{ids[0]} {name}d", as_json)
+            _done(r, f"order #{ids[0]} {past}", as_json)
             return
         r = getattr(client, many)(ids, sender=sender)
         done = [e["args"]["orderId"] for e in r.events if e["event"] in ("OrderReleased", "OrderRefunded")]
-        _done(r, f"{len(done)} of {len(ids)} orders {name}d: {', '.join(f'#{i}' for i in done) or 'none due'}",
+        _done(r, f"{len(done)} of {len(ids)} orders {past}: {', '.join(f'#{i}' for i in done) or 'none due'}",
               as_json, orders=done)
 
     return command
 
 
-_batch("release", "release", "release_batch",
+_batch("release", "released", "release", "release_batch",
        "Release delivered orders whose inspection window is over (anyone may; several ids = one batch).")
-_batch("refund", "refund", "refund_batch",
+_batch("refund", "refunded", "refund", "refund_batch",
        "Refund orders past their shipping or delivery deadline (anyone may; several ids = one batch).")
 
 

@@ -1,0 +1,3 @@
+from tradechain.cli import main
+
+main()

@@ -1,0 +1,80 @@
+"""The CLI on the embedded chain: demo, compile, help, and errors that are one line, never a traceback."""
+
+import json
+import subprocess
+import sys
+import time
+
+from click.testing import CliRunner
+
+from tradechain.cli import cli
+
+
+def run(*args, env=None):
+    result = CliRunner().invoke(cli, list(args), env=env or {"TRADECHAIN_RPC": ""})
+    return result
+
+
+def test_help_answers_fast_without_importing_web3():
+    code = "import sys, tradechain.cli; assert 'web3' not in sys.modules, 'web3 imported on the --help path'"
+    subprocess.run([sys.executable, "-c", code], check=True)
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "tradechain.cli", "--help"], capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    assert out.returncode == 0 and "order" in out.stdout
+    assert elapsed < 1.0, f"--help took {elapsed:.2f}s"
+
+
+def test_demo_json_tells_both_orders_with_timelines_and_gas():
+    result = run("demo", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    states = {o["title"].split(",")[0]: o["state"] for o in data["orders"]}
+    assert states["Electronics"] == "Released" and states["Textiles"] == "Resolved"
+    for order in data["orders"]:
+        assert order["id"] >= 1 and order["gas"] and all(g > 21_000 for g in order["gas"].values())
+        actions = [row["action"] for row in order["timeline"]]
+        assert actions[0] == "placed and paid" and "invoice minted" in actions and "Delivered" in actions
+    assert data["totals"]["gas"] == sum(o["gasTotal"] for o in data["orders"])
+    disputed = next(o for o in data["orders"] if o["state"] == "Resolved")
+    assert any("3600 tUSD to buyer" in row["detail"] for row in disputed["timeline"])
+
+
+def test_demo_prints_a_readable_story():
+    result = run("demo")
+    assert result.exit_code == 0, result.output
+    for text in ("Order #1", "released", "resolved by arbiter", "Balances", "ETH before"):
+        assert text in result.output
+
+
+def test_compile_reports_contracts_and_cache():
+    run("compile")
+    result = run("compile", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["cached"] is True  # a second compile of the same sources comes from the cache
+    assert data["contracts"]["TradeEscrow"] > 10_000
+
+
+def test_multi_step_commands_refuse_the_embedded_chain_with_a_way_forward():
+    result = run("order", "list")
+    assert result.exit_code == 2
+    assert "needs a chain that outlives one command" in result.output and "--rpc" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_no_node_at_rpc_is_one_clear_line():
+    result = run("--rpc", "http://127.0.0.1:9", "order", "list")
+    assert result.exit_code == 1
+    assert result.output.strip().count("\n") == 0
+    assert "no Ethereum node answers at http://127.0.0.1:9" in result.output
+
+
+def test_malformed_rpc_url_is_a_usage_error():
+    result = run("--rpc", "localhost:8545", "order", "list")
+    assert result.exit_code == 2 and "must be an http(s):// URL" in result.output
+
+
+def test_bad_duration_on_time_advance():
+    result = run("time", "advance", "soon")
+    assert result.exit_code == 2 and "bad duration 'soon'" in result.output

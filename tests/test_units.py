@@ -1,0 +1,79 @@
+"""Parsing and formatting of what people type: amounts, durations, addresses, hashes, shares."""
+
+import pytest
+
+from tradechain.errors import UsageError
+from tradechain.units import (
+    format_amount, format_duration, parse_address, parse_amount, parse_bps, parse_duration, parse_hash,
+    parse_order_id,
+)
+
+
+@pytest.mark.parametrize("text,seconds", [("90m", 5400), ("12h", 43200), ("3d", 259200), ("2w", 1209600),
+                                          ("45", 45), ("10s", 10), (" 1d ", 86400)])
+def test_durations_parse_with_units(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["3x", "-1d", "1.5d", "", "d3", "3 days"])
+def test_bad_durations_are_refused_with_an_example(text):
+    with pytest.raises(UsageError, match="like 90m, 12h, 3d"):
+        parse_duration(text)
+
+
+def test_durations_format_back():
+    assert [format_duration(s) for s in (259200, 5400, 43200, 45, 90000)] == ["3d", "90m", "12h", "45s", "25h"]
+
+
+@pytest.mark.parametrize("text,decimals,units", [("1.5", 18, 1_500_000_000_000_000_000), ("250 tUSD", 6, 250_000_000),
+                                                 ("0.000001", 6, 1), ("1_000", 6, 1_000_000_000)])
+def test_amounts_parse_to_base_units(text, decimals, units):
+    assert parse_amount(text, decimals, "tUSD") == units
+
+
+@pytest.mark.parametrize("text,match", [("-1", "positive"), ("0", "positive"), ("abc", "bad amount"),
+                                        ("0.0000001", "more than 6 decimal places"), ("1 ETH", "pays in tUSD"),
+                                        ("1 2 3", "bad amount"), ("NaN", "positive"), ("inf", "positive")])
+def test_bad_amounts_say_what_is_wrong(text, match):
+    with pytest.raises(UsageError, match=match):
+        parse_amount(text, 6, "tUSD")
+
+
+def test_amounts_format_in_human_units():
+    assert format_amount(1_485_000_000_000_000_000, 18, "ETH") == "1.485 ETH"
+    assert format_amount(250_000_000, 6, "tUSD") == "250 tUSD"
+    assert format_amount(0, 6, "tUSD") == "0 tUSD"
+
+
+def test_addresses_by_name_or_hex():
+    names = {"buyer": "0x2B5AD5c4795c026514f8317c7a215E218DcCD6cF"}
+    assert parse_address("buyer", names) == names["buyer"]
+    assert parse_address("0x2b5ad5c4795c026514f8317c7a215e218dccd6cf") == names["buyer"]
+    with pytest.raises(UsageError, match="40 hex digits, or an account name \\(buyer\\)"):
+        parse_address("0x123", names)
+
+
+def test_hashes_from_files_or_hex(tmp_path):
+    from eth_utils import keccak
+
+    doc = tmp_path / "bill.pdf"
+    doc.write_bytes(b"bill of lading")
+    assert parse_hash(str(doc)) == keccak(b"bill of lading")
+    assert parse_hash("0x" + "ab" * 32) == b"\xab" * 32
+    assert parse_hash(None) == b"\x00" * 32
+    with pytest.raises(UsageError, match="neither"):
+        parse_hash("no-such-file.pdf")
+
+
+def test_shares_in_percent_or_basis_points():
+    assert parse_bps("30%") == 3000 and parse_bps("2500") == 2500 and parse_bps("0%") == 0
+    for bad in ("101%", "-1", "12.345%", "half"):
+        with pytest.raises(UsageError):
+            parse_bps(bad)
+
+
+def test_order_ids_are_positive_whole_numbers():
+    assert parse_order_id("#7") == 7
+    for bad in ("0", "-1", "x", "1.5"):
+        with pytest.raises(UsageError, match="order ids are whole numbers"):
+            parse_order_id(bad)
