@@ -124,3 +124,15 @@ def test_wrong_account_for_the_action_is_named(tc):
     assert result.exit_code == 1 and f"only the seller of order {oid} may do this" in result.output
     result = tc("order", "resolve", str(oid), "--refund", "10%", "--account", "keeper", ok=False)
     assert "lacks the role this needs (ARBITER)" in result.output
+
+
+def test_demo_runs_against_the_node_too(tc):
+    data = json.loads(tc("demo", "--json").output)
+    assert data["network"].startswith("http://127.0.0.1:")
+    assert sorted(o["state"] for o in data["orders"]) == ["Released", "Resolved"]
+
+
+def test_token_order_paid_with_a_permit_signed_by_the_node(tc):
+    oid = order_id(tc("order", "create", "--seller", "seller", "--amount", "75 tUSD", "--permit", "--json"))
+    shown = json.loads(tc("order", "show", str(oid), "--json").output)
+    assert shown["state"] == "Funded" and shown["amountText"] == "75 tUSD"

@@ -69,6 +69,27 @@ class Chain:
                     return key.to_bytes()
         raise UsageError(f"no private key is known for {address}; this step needs the account's own signature")
 
+    def sign_typed_data(self, address: str, data: dict) -> tuple[int, bytes, bytes]:
+        """EIP-712 signature (v, r, s) by `address`: with a key we know, else by the node
+        (eth_signTypedData_v4, which anvil answers for its unlocked accounts)."""
+        from eth_account import Account
+
+        try:
+            key = self.private_key(address)
+        except UsageError:
+            if self.kind == EMBEDDED:
+                raise
+            import json
+
+            reply = self.w3.provider.make_request("eth_signTypedData_v4", [address, json.dumps(data)])
+            if "result" not in reply:
+                raise UsageError(f"the node cannot sign for {address}: {reply.get('error', {}).get('message', reply)}") from None
+            sig = bytes.fromhex(reply["result"].removeprefix("0x"))
+            v = sig[64] if sig[64] >= 27 else sig[64] + 27
+            return v, sig[:32], sig[32:64]
+        signed = Account.sign_typed_data(key, full_message=data)
+        return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
+
     def signer(self, address: str):
         return self._signers.get(Web3.to_checksum_address(address))
 

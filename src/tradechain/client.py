@@ -250,10 +250,7 @@ class TradeClient:
         return receipt.event("OrderPlaced")["orderId"], receipt
 
     def sign_permit(self, token: str, owner: str, spender: str, value: int, deadline: int) -> tuple[int, bytes, bytes]:
-        """EIP-2612 signature by `owner`, whose private key the chain must hold."""
-        from eth_account import Account
-
-        key = self.chain.private_key(owner)
+        """EIP-2612 signature by `owner` (a key we hold, or the node's unlocked account)."""
         c = self._erc20(token)
         data = {
             "types": {
@@ -270,8 +267,7 @@ class TradeClient:
             "message": {"owner": owner, "spender": spender, "value": value,
                         "nonce": c.functions.nonces(owner).call(), "deadline": deadline},
         }
-        signed = Account.sign_typed_data(key, full_message=data)
-        return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
+        return self.chain.sign_typed_data(owner, data)
 
     def confirm(self, order_id: int, *, sender: str) -> Receipt:
         return self.transact("TradeEscrow", "confirm", [order_id], sender=sender)

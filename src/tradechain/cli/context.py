@@ -49,14 +49,15 @@ class Context:
             self._artifacts = compile_contracts()
         return self._artifacts
 
-    def client(self, *, persistent: bool = False):
+    def client(self, *, persistent: bool = False, deploy_if_missing: bool = False):
         """The TradeClient for this chain. `persistent` commands refuse the embedded chain, which lives only
-        as long as one command."""
+        as long as one command; `deploy_if_missing` deploys the suite (and writes its manifest) on a node
+        that has none."""
         if self._client is None:
             from tradechain.chain import EMBEDDED
             from tradechain.client import TradeClient
             from tradechain.compiler import project_root
-            from tradechain.deployment import for_chain
+            from tradechain.deployment import deploy_suite, for_chain, manifest_path, save_manifest
 
             if persistent and self.rpc is None:
                 raise UsageError(
@@ -65,9 +66,13 @@ class Context:
                     "then pass --rpc URL or set TRADECHAIN_RPC"
                 )
             chain = self.chain
-            dep = for_chain(chain, project_root(), self.artifacts)
+            root = project_root()
+            if deploy_if_missing and chain.kind != EMBEDDED and not manifest_path(root, chain.chain_id).exists():
+                dep = deploy_suite(chain, self.artifacts)
+                save_manifest(dep, root)
+            else:
+                dep = for_chain(chain, root, self.artifacts)
             self._client = TradeClient(chain, dep, self.artifacts)
-            assert chain.kind != EMBEDDED or not persistent
         return self._client
 
     def account(self, text: str) -> str:

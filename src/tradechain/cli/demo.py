@@ -14,7 +14,7 @@ def demo_cmd(ctx, as_json: bool):
     """Run the demo trade flow: one order released automatically, one disputed and split."""
     from tradechain.demo import run_demo
 
-    client = ctx.client()
+    client = ctx.client(deploy_if_missing=True)
     result = run_demo(client)
     if as_json:
         emit_json(result)
