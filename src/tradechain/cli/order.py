@@ -178,38 +178,30 @@ def dispute(ctx, order_id, evidence, account, as_json):
     _done(r, f"order #{oid} disputed; the parties may settle, or the arbiter rules", as_json)
 
 
-@order.command("propose")
-@click.argument("order_id")
-@click.argument("refund")
-@account_option("seller")
-@json_option
-@click.pass_obj
-def propose(ctx, order_id, refund, account, as_json):
-    """Offer to settle a dispute: REFUND (e.g. 20%) back to the buyer, the rest to the seller side."""
-    from tradechain.units import parse_bps, parse_order_id
+def _settlement(name: str, method: str, default_account: str, doc: str, message: str):
+    @order.command(name, help=doc)
+    @click.argument("order_id")
+    @click.argument("refund")
+    @account_option(default_account)
+    @json_option
+    @click.pass_obj
+    def command(ctx, order_id, refund, account, as_json):
+        from tradechain.units import parse_bps, parse_order_id
 
-    client = _client(ctx)
-    oid, bps = parse_order_id(order_id), parse_bps(refund)
-    _existing(client, oid)
-    r = client.propose_settlement(oid, bps, sender=ctx.account(account))
-    _done(r, f"order #{oid}: offered {bps / 100:g}% back to the buyer", as_json)
+        client = _client(ctx)
+        oid, bps = parse_order_id(order_id), parse_bps(refund)
+        _existing(client, oid)
+        r = getattr(client, method)(oid, bps, sender=ctx.account(account))
+        _done(r, message.format(id=oid, pct=f"{bps / 100:g}"), as_json)
+
+    return command
 
 
-@order.command("accept")
-@click.argument("order_id")
-@click.argument("refund")
-@account_option("buyer")
-@json_option
-@click.pass_obj
-def accept(ctx, order_id, refund, account, as_json):
-    """Accept the other party's settlement offer (REFUND must match it)."""
-    from tradechain.units import parse_bps, parse_order_id
-
-    client = _client(ctx)
-    oid, bps = parse_order_id(order_id), parse_bps(refund)
-    _existing(client, oid)
-    r = client.accept_settlement(oid, bps, sender=ctx.account(account))
-    _done(r, f"order #{oid} settled by agreement: {bps / 100:g}% refunded", as_json)
+_settlement("propose", "propose_settlement", "seller",
+            "Offer to settle a dispute: REFUND (e.g. 20%) back to the buyer, the rest to the seller side.",
+            "order #{id}: offered {pct}% back to the buyer")
+_settlement("accept", "accept_settlement", "buyer", "Accept the other party's settlement offer (REFUND must match it).",
+            "order #{id} settled by agreement: {pct}% refunded")
 
 
 @order.command("resolve")
