@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -26,6 +27,21 @@ DAY = 86400
 
 
 def free_port() -> int:
+    """A free port on 127.0.0.1 that stays free across a restart of the node.
+
+    Port 0 hands out ports from the ephemeral range, where every outgoing connection on the machine also
+    takes its local port: restarting a killed node on such a port sometimes finds it taken. So look below
+    the range (Linux: 32768+) and check that the port binds."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0]) \
+        if Path("/proc/sys/net/ipv4/ip_local_port_range").exists() else 32768
+    for _ in range(200):
+        port = random.randrange(max(1024, low - 12000), low)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
