@@ -34,6 +34,7 @@ class Chain:
     kind: str  # "embedded" or "rpc"
     url: str | None = None
     tester: Any = None  # eth_tester.EthereumTester when embedded
+    network: str | None = None  # the --network name this chain was reached by, for hints
     _signers: dict[str, Any] = field(default_factory=dict)  # address -> LocalAccount, for keys we hold
 
     # ---- identity ----

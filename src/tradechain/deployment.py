@@ -24,6 +24,7 @@ DEFAULT_FEE_BPS = 100  # 1 %
 DEFAULT_DISPUTE_PERIOD = 14 * 24 * 3600
 DEMO_TUSD = 1_000_000 * 10**6  # each demo account starts with a million tUSD
 DEPLOY_GAS = 8_000_000
+DEPLOY_DIR_ENV = "TRADECHAIN_DEPLOY_DIR"  # where manifests live; default <project>/deploy
 
 
 @dataclass
@@ -73,9 +74,13 @@ def deploy_suite(
     a million tUSD each, so every CLI step works at once.
     """
     names = named_accounts(chain)
+    if not names:
+        raise DeploymentError("no account can sign on this chain: give the network a key (see tradechain.toml)")
     admin = admin or names["admin"]
     treasury = treasury or names.get("treasury", admin)
+    demo_roles = demo_roles and len(names) == len(ACCOUNT_NAMES)  # a real network has no demo cast
     records: dict[str, dict] = {}
+    compiler = compiler_version()
 
     def deploy(name: str, *args) -> str:
         address, receipt = _deploy(chain, artifacts[name], admin, *args)
@@ -85,6 +90,7 @@ def deploy_suite(
             "block": receipt["blockNumber"],
             "codeHash": code_hash(chain, address),
             "buildHash": build_hash(artifacts[name]),
+            "compiler": compiler,
         }
         return address
 
@@ -114,6 +120,7 @@ def deploy_suite(
         "deployedAt": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "admin": admin,
         "treasury": treasury,
+        "demoRoles": demo_roles,
         "contracts": records,
     }
     return dep
@@ -127,10 +134,30 @@ def code_hash(chain: Chain, address: str) -> str:
     return "0x" + hashlib.sha256(bytes(chain.w3.eth.get_code(address))).hexdigest()
 
 
+def compiler_version() -> str:
+    """The solc that built the artifacts (from build/cache.json), e.g. "0.8.37+commit.…"."""
+    from tradechain import compiler
+
+    try:
+        cache = json.loads((compiler.project_root() / "build" / "cache.json").read_text())
+        return cache.get("solcLongVersion") or compiler.SOLC_VERSION
+    except (OSError, ValueError, compiler.CompileError):
+        return compiler.SOLC_VERSION
+
+
+def deploy_dir(root: Path) -> Path:
+    env = os.environ.get(DEPLOY_DIR_ENV)
+    return Path(env).expanduser() if env else root / "deploy"
+
+
 def manifest_path(root: Path, chain_id: int) -> Path:
-    """deploy/<chainId>.json, or under $TRADECHAIN_DEPLOY_DIR (tests keep their manifests apart)."""
-    folder = os.environ.get("TRADECHAIN_DEPLOY_DIR")
-    return (Path(folder) if folder else root / "deploy") / f"{chain_id}.json"
+    return deploy_dir(root) / f"{chain_id}.json"
+
+
+def _where(chain: Chain) -> str:
+    if chain.network:
+        return f"--network {chain.network}"
+    return f"--rpc {chain.url}" if chain.url else ""
 
 
 def save_manifest(dep: Deployment, root: Path) -> Path:
@@ -144,28 +171,54 @@ def load_manifest(chain: Chain, root: Path, artifacts: dict[str, dict]) -> Deplo
     """The deployment recorded for this chain, checked against the chain and the build."""
     chain_id = chain.chain_id
     path = manifest_path(root, chain_id)
-    redeploy = f"run `tradechain deploy --rpc {chain.url}` to deploy the suite" if chain.url else "run `tradechain deploy`"
+    command = f"tradechain deploy {_where(chain)}".strip()
+    redeploy = f"run `{command}` to deploy the suite"
     if not path.exists():
-        raise DeploymentError(f"no tradechain deployment for chain id {chain_id} ({path} is missing); {redeploy}")
+        raise DeploymentError(f"no tradechain deployment for chain id {chain_id} ({path} is missing); {redeploy}",
+                              "missing")
     try:
         manifest = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
-        raise DeploymentError(f"{path} is not valid JSON ({exc.msg}); {redeploy}") from None
+        raise DeploymentError(f"{path} is not valid JSON ({exc.msg}); {redeploy}", "invalid") from None
     if manifest.get("chainId") != chain_id:
-        raise DeploymentError(f"{path} is for chain id {manifest.get('chainId')}, not {chain_id}; {redeploy}")
+        raise DeploymentError(f"{path} is for chain id {manifest.get('chainId')}, not {chain_id}; {redeploy}", "chain")
     for name in SUITE:
         rec = manifest.get("contracts", {}).get(name)
         if rec is None:
-            raise DeploymentError(f"{path} has no {name}; {redeploy}")
+            raise DeploymentError(f"{path} has no {name}; {redeploy}", "invalid")
         if code_hash(chain, rec["address"]) != rec["codeHash"]:
             raise DeploymentError(
                 f"the code at {rec['address']} is not the {name} recorded in {path} "
-                f"(the chain was reset or replaced); {redeploy}"
+                f"(the chain was reset or replaced); {redeploy}", "code"
             )
         if rec["buildHash"] != build_hash(artifacts[name]):
-            raise DeploymentError(f"{name} in contracts/ has changed since it was deployed on chain {chain_id}; {redeploy}")
+            raise DeploymentError(
+                f"{name} in contracts/ has changed since it was deployed on chain {chain_id} (manifest {path}); "
+                f"run `{command} --force` to deploy the new build", "build")
     addresses = {n: manifest["contracts"][n]["address"] for n in SUITE}
     return Deployment(chain_id, addresses, named_accounts(chain), manifest)
+
+
+def ensure_suite(chain: Chain, root: Path, artifacts: dict[str, dict], *, force: bool = False,
+                 **deploy_args) -> tuple[Deployment, str]:
+    """Reuse the suite recorded for this chain if it is still valid, else deploy it and write the manifest.
+
+    Returns (deployment, what happened): "reused", "deployed" (none before) or "redeployed: <why>".
+    """
+    why = "forced"
+    if not force:
+        try:
+            return load_manifest(chain, root, artifacts), "reused"
+        except DeploymentError as exc:
+            if exc.reason == "missing":
+                why = ""
+            else:
+                why = {"code": "the recorded contracts are not on this chain (reset?)",
+                       "build": "contracts/ changed since the last deployment",
+                       "chain": "the manifest belongs to another chain id"}.get(exc.reason, "the manifest was unreadable")
+    dep = deploy_suite(chain, artifacts, **deploy_args)
+    save_manifest(dep, root)
+    return dep, f"redeployed: {why}" if why else "deployed"
 
 
 def for_chain(chain: Chain, root: Path, artifacts: dict[str, dict]) -> Deployment:

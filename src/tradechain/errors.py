@@ -25,7 +25,13 @@ class ChainUnavailable(TradechainError):
 
 
 class DeploymentError(TradechainError):
-    """No deployment on this chain, or one that does not match the build."""
+    """No deployment on this chain, or one that does not match the build.
+
+    `reason` says which check failed: "missing", "invalid", "chain", "code" (not on chain) or "build"."""
+
+    def __init__(self, message: str, reason: str = ""):
+        super().__init__(message)
+        self.reason = reason
 
 
 class ContractRevert(TradechainError):

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from tradechain.cli.context import Context, rpc_option
+from tradechain.cli.context import Context, add_network_options, network_option, rpc_option
 from tradechain.errors import TradechainError
 
 
@@ -35,26 +35,33 @@ def _fail(message: str, code: int):
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@network_option
 @rpc_option
 @click.version_option(package_name="tradechain")
 @click.pass_context
-def cli(ctx: click.Context, rpc: str | None):
+def cli(ctx: click.Context, network: str | None, rpc: str | None):
     """tradechain: escrow settlement, invoice financing and provenance for cross-border trade.
 
-    Runs on an in-process chain by default; --rpc URL (or TRADECHAIN_RPC) points every command at any
-    EVM JSON-RPC node instead.
+    Runs on an in-process chain by default. --network NAME (devnet, embedded, or one from tradechain.toml)
+    or --rpc URL points any command at another chain; both work before or after the command name.
     """
-    ctx.obj = Context(rpc=rpc)
+    if network and rpc:
+        raise click.UsageError("give either --network or --rpc, not both")
+    ctx.obj = Context(rpc=rpc, network=network)
 
 
 def _register():
-    from tradechain.cli import build, demo, order
+    from tradechain.cli import build, demo, devnet, keeper, order
 
     cli.add_command(build.compile_cmd)
     cli.add_command(build.deploy_cmd)
     cli.add_command(build.time_cmd)
     cli.add_command(demo.demo_cmd)
     cli.add_command(order.order)
+    cli.add_command(devnet.devnet)
+    cli.add_command(keeper.keeper_cmd)
+    for command in cli.commands.values():
+        add_network_options(command)
 
 
 _register()

@@ -30,30 +30,39 @@ def compile_cmd(force: bool, as_json: bool):
 
 @click.command("deploy")
 @click.option("--fee", "fee_bps", default=100, show_default=True, help="Platform fee in basis points (max 500).")
+@click.option("--force", is_flag=True, help="Deploy a new suite even when the manifest's one is still valid.")
 @json_option
 @click.pass_obj
-def deploy_cmd(ctx, fee_bps: int, as_json: bool):
-    """Deploy the contract suite, grant the demo roles and write deploy/<chainId>.json."""
+def deploy_cmd(ctx, fee_bps: int, force: bool, as_json: bool):
+    """Deploy the contract suite (or reuse the one in deploy/<chainId>.json if it still matches the chain
+    and the build), grant the demo roles and write the manifest."""
     from tradechain.compiler import project_root
-    from tradechain.deployment import deploy_suite, save_manifest
+    from tradechain.deployment import deploy_suite, ensure_suite, manifest_path
     from tradechain.errors import UsageError
 
     if not 0 <= fee_bps <= 500:
         raise UsageError(f"--fee {fee_bps} is outside 0..500 basis points (the contract caps the fee at 5%)")
     chain = ctx.chain
-    dep = deploy_suite(chain, ctx.artifacts, fee_bps=fee_bps)
-    path = save_manifest(dep, project_root()) if chain.kind != "embedded" else None
+    if chain.kind == "embedded":  # it lives one command: nothing to reuse, no manifest to write
+        dep, what, path = deploy_suite(chain, ctx.artifacts, fee_bps=fee_bps), "deployed", None
+    else:
+        dep, what = ensure_suite(chain, project_root(), ctx.artifacts, force=force, fee_bps=fee_bps)
+        path = manifest_path(project_root(), dep.chain_id)
     if as_json:
-        emit_json({"chainId": dep.chain_id, "contracts": dep.addresses, "accounts": dep.accounts,
+        emit_json({"chainId": dep.chain_id, "suite": what, "contracts": dep.addresses, "accounts": dep.accounts,
                    "manifest": str(path) if path else None})
         return
-    click.echo(f"deployed on chain {dep.chain_id} ({chain.name})")
+    if what == "reused":
+        click.echo(f"reusing the suite on chain {dep.chain_id} ({chain.name}) recorded in {path}; "
+                   "--force deploys a new one")
+    else:
+        click.echo(f"{what} on chain {dep.chain_id} ({chain.name})")
     for name, addr in dep.addresses.items():
         click.echo(f"  {name:<16} {addr}")
-    if path:
+    if path and what != "reused":
         click.echo(f"manifest: {path}")
-    else:
-        click.echo("note: the embedded chain ends with this command; use --rpc URL for a deployment that lasts")
+    elif not path:
+        click.echo("note: the embedded chain ends with this command; use --network devnet for a deployment that lasts")
 
 
 @click.group("time")

@@ -10,12 +10,15 @@ import click
 
 from tradechain.errors import UsageError
 
-rpc_option = click.option(
-    "--rpc",
-    envvar="TRADECHAIN_RPC",
-    metavar="URL",
-    help="JSON-RPC node to use instead of the embedded chain (env TRADECHAIN_RPC).",
-)
+# Where every command runs. Declared on the root group and, by add_network_options(), on every subcommand,
+# so `tradechain --network devnet order list` and `tradechain order list --network devnet` both work.
+# The env fallbacks (TRADECHAIN_NETWORK, TRADECHAIN_RPC) are read in networks.connect, so an explicit
+# option always wins over the environment.
+_RPC_HELP = "JSON-RPC node URL to use (env TRADECHAIN_RPC)."
+_NETWORK_HELP = ("embedded, devnet, or a network named in tradechain.toml / ~/.config/tradechain/networks.toml "
+                 "(env TRADECHAIN_NETWORK).")
+rpc_option = click.option("--rpc", metavar="URL", help=_RPC_HELP)
+network_option = click.option("--network", "-n", metavar="NAME", help=_NETWORK_HELP)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
 
 
@@ -26,9 +29,41 @@ def account_option(default: str):
     )
 
 
+def _choose(attr: str, other: str):
+    """Option callback on subcommands: record --rpc/--network on the shared Context."""
+
+    def callback(ctx: click.Context, _param, value):
+        obj = ctx.find_object(Context)
+        if value is None or obj is None:
+            return
+        if getattr(obj, other) is not None and other in obj.chosen_here:
+            raise click.UsageError("give either --network or --rpc, not both")
+        setattr(obj, other, None)  # a subcommand's choice overrides the root group's
+        setattr(obj, attr, value)
+        obj.chosen_here.add(attr)
+
+    return callback
+
+
+def add_network_options(command: click.Command) -> None:
+    """Give `command` and everything under it --network and --rpc (once, whatever the command module)."""
+    if getattr(command, "local_only", False):  # e.g. `devnet`: it manages the node, it does not pick one
+        return
+    names = {p.name for p in command.params}
+    if "network" not in names and "rpc" not in names:
+        command.params.append(click.Option(["--network", "-n"], metavar="NAME", expose_value=False,
+                                           callback=_choose("network", "rpc"), help=_NETWORK_HELP))
+        command.params.append(click.Option(["--rpc"], metavar="URL", expose_value=False,
+                                           callback=_choose("rpc", "network"), help=_RPC_HELP))
+    for sub in getattr(command, "commands", {}).values():
+        add_network_options(sub)
+
+
 @dataclass
 class Context:
     rpc: str | None = None
+    network: str | None = None
+    chosen_here: set = field(default_factory=set)
     _chain: Any = None
     _client: Any = None
     _artifacts: dict = field(default_factory=dict)
@@ -36,9 +71,10 @@ class Context:
     @property
     def chain(self):
         if self._chain is None:
-            from tradechain.chain import connect
+            from tradechain.compiler import project_root
+            from tradechain.networks import connect
 
-            self._chain = connect(self.rpc)
+            self._chain = connect(self.network, self.rpc, project_root())
         return self._chain
 
     @property
@@ -59,13 +95,12 @@ class Context:
             from tradechain.compiler import project_root
             from tradechain.deployment import deploy_suite, for_chain, manifest_path, save_manifest
 
-            if persistent and self.rpc is None:
-                raise UsageError(
-                    "this step needs a chain that outlives one command: start a node "
-                    "(npx anvil --hardfork prague), run `tradechain deploy --rpc http://127.0.0.1:8545`, "
-                    "then pass --rpc URL or set TRADECHAIN_RPC"
-                )
             chain = self.chain
+            if persistent and chain.kind == EMBEDDED:
+                raise UsageError(
+                    "this step needs a chain that outlives one command: run `tradechain devnet start`, "
+                    "then pass --network devnet (or --rpc URL / TRADECHAIN_NETWORK=devnet)"
+                )
             root = project_root()
             if deploy_if_missing and chain.kind != EMBEDDED and not manifest_path(root, chain.chain_id).exists():
                 dep = deploy_suite(chain, self.artifacts)

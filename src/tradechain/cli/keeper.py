@@ -1,0 +1,58 @@
+"""`tradechain keeper`: release and refund every order that is due, pass after pass, until stopped."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import signal
+
+import click
+
+from tradechain.cli.context import emit_json, json_option
+
+
+@click.command("keeper")
+@click.option("--once", is_flag=True, help="Do one pass and exit.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between passes.")
+@click.option("--batch", default=50, show_default=True, help="Orders per release/refund transaction (max 100).")
+@click.option("--account", "-a", default=None, metavar="NAME|0x…",
+              help="Who sends (and pays gas for) the batches; default: the `keeper` account, else the first key.")
+@json_option
+@click.pass_obj
+def keeper_cmd(ctx, once: bool, interval: float, batch: int, account: str | None, as_json: bool):
+    """Release every order whose inspection window has passed and refund every order past its deadline.
+
+    Needs no special role. Reads everything from the chain (OrderPlaced events, TradeEscrow.actionable),
+    so it can be stopped or killed at any time and restarted; two keepers at once never pay an order twice.
+    """
+    from tradechain.keeper import Keeper
+
+    client = ctx.client(persistent=True)
+    names = client.deployment.accounts
+    sender = ctx.account(account) if account else names.get("keeper") or names.get("admin")
+    if sender is None:
+        from tradechain.errors import UsageError
+
+        raise UsageError("no account can send the keeper's transactions: give the network a key or pass --account")
+    log = (lambda _msg: None) if as_json else (lambda msg: click.echo(f"{_stamp()} {msg}"))
+    keeper = Keeper(client, sender, batch=batch, log=log)
+    if not as_json:
+        click.echo(f"{_stamp()} keeper on {client.chain.name} (chain {client.chain.chain_id}) as {sender}, "
+                   + ("one pass" if once else f"every {interval:g} s; Ctrl-C to stop"))
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` ends it like Ctrl-C: with the summary
+    try:
+        keeper.run(interval=interval, passes=1 if once else None,
+                   on_pass=lambda p: log(p.line()))
+    except KeyboardInterrupt:
+        log("stopping")
+    if as_json:
+        emit_json(keeper.progress.as_dict())
+    else:
+        click.echo(f"{_stamp()} {keeper.progress.line()}")
+
+
+def _interrupt(_signum, _frame):
+    raise KeyboardInterrupt
+
+
+def _stamp() -> str:
+    return _dt.datetime.now().strftime("%H:%M:%S")

@@ -1,0 +1,118 @@
+"""The keeper against a real devnet: what it releases and refunds, and the faults it must survive
+(killed between sending and confirming a batch, two keepers racing)."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+from devnet_node import DAY, devnet_node, due_orders, released_events  # noqa: F401 - devnet_node: fixture
+
+from tradechain.keeper import Keeper
+
+
+def test_one_pass_releases_due_orders_refunds_overdue_ones_and_leaves_the_rest(devnet_node):
+    c = devnet_node.client()
+    a = c.deployment.accounts
+    now = c.chain.now()
+    terms = dict(buyer=a["buyer"], seller=a["seller"], amount=10**17, inspection_window=2 * DAY)
+    due, _ = c.place_order(ship_by=now + DAY, deliver_by=now + 10 * DAY, **terms)
+    c.ship(due, a["carrier"], sender=a["seller"])
+    c.deliver(due, sender=a["carrier"])
+    unshipped, _ = c.place_order(ship_by=now + DAY, deliver_by=now + 10 * DAY, **terms)
+    in_window, _ = c.place_order(ship_by=now + 4 * DAY, deliver_by=now + 10 * DAY, **terms)
+    disputed, _ = c.place_order(ship_by=now + DAY, deliver_by=now + 10 * DAY, **terms)
+    c.ship(disputed, a["carrier"], sender=a["seller"])
+    c.deliver(disputed, sender=a["carrier"])
+    c.dispute(disputed, sender=a["buyer"])
+    c.chain.advance(2 * DAY + 1)  # `due` is past its window, `unshipped` past shipBy
+    c.ship(in_window, a["carrier"], sender=a["seller"])
+    c.deliver(in_window, sender=a["carrier"])
+    seller_before = c.balance(a["seller"]) + c.credits(a["seller"])
+
+    lines = []
+    keeper = Keeper(c, a["keeper"], batch=2, log=lines.append)
+    progress = keeper.run_once()
+
+    assert c.get_order(due).state == "Released" and c.get_order(unshipped).state == "Refunded"
+    assert not c.get_order(in_window).terminal  # delivered, window still open
+    assert c.get_order(disputed).state == "Disputed"
+    assert c.balance(a["seller"]) + c.credits(a["seller"]) - seller_before == 10**17 * 99 // 100
+    assert any(ln.startswith(f"released order #{due} ") for ln in lines)
+    assert any(ln.startswith(f"refunded order #{unshipped} ") for ln in lines)
+    assert progress.released >= 1 and progress.refunded >= 1 and progress.gas > 0 and progress.cost_wei > 0
+    assert progress.seen >= 4
+    again = keeper.run_once()  # nothing is due twice
+    assert (again.released, again.refunded, again.transactions) == (progress.released, progress.refunded,
+                                                                    progress.transactions)
+
+
+def test_keeper_killed_between_sending_and_confirming_pays_each_order_once(devnet_node):
+    c = devnet_node.client()
+    a = c.deployment.accounts
+    ids = due_orders(c, 3)
+    seller_before = c.balance(a["seller"]) + c.credits(a["seller"])
+    devnet_node.automine(False)  # the batch waits in the pool: the keeper is inside "sent, not confirmed"
+    try:
+        first = devnet_node.spawn("keeper", "--once")
+        devnet_node.wait_pending(1, [first])
+        first.send_signal(signal.SIGKILL)
+        first.wait(5)
+        second = devnet_node.spawn("keeper", "--once")  # restarted: re-reads the chain, sends again
+        devnet_node.wait_pending(2, [second])
+        devnet_node.rpc("evm_mine")
+        out, _ = second.communicate(timeout=30)
+    finally:
+        devnet_node.automine(True)
+    assert second.returncode == 0, out
+    for oid in ids:
+        assert [e["event"] for e in released_events(c, oid)] == ["OrderReleased"]
+        assert f"order #{oid} was already Released by another transaction (lost race)" in out
+    assert c.balance(a["seller"]) + c.credits(a["seller"]) - seller_before == 3 * (10**17 * 99 // 100)
+    assert "Traceback" not in out
+
+
+def test_two_keepers_at_once_never_pay_twice_and_report_the_lost_race(devnet_node):
+    c = devnet_node.client()
+    ids = due_orders(c, 4)
+    devnet_node.automine(False)
+    try:
+        k1 = devnet_node.spawn("keeper", "--once", "--batch", "3", "--json")
+        k2 = devnet_node.spawn("keeper", "--once", "--batch", "3", "--account", "buyer2", "--json")
+        devnet_node.wait_pending(2, [k1, k2])  # both sent their first batch before either is mined
+        deadline = time.monotonic() + 30
+        while k1.poll() is None or k2.poll() is None:  # then mine whatever else they send
+            assert time.monotonic() < deadline
+            if devnet_node.pending():
+                devnet_node.rpc("evm_mine")
+            time.sleep(0.05)
+        outs = [k.stdout.read() for k in (k1, k2)]
+    finally:
+        devnet_node.automine(True)
+    import json
+
+    results = [json.loads(out[out.index("{"):]) for out in outs]
+    assert [k.returncode for k in (k1, k2)] == [0, 0], outs
+    for oid in ids:
+        assert len(released_events(c, oid)) == 1
+    mine = set(ids)
+    assert sum(r["released"] for r in results) >= len(mine)
+    assert sum(r["lost_races"] for r in results) >= len(mine)  # each order lost by one of the two
+
+
+def test_keeper_runs_until_stopped_and_releases_orders_as_they_fall_due(devnet_node):
+    c = devnet_node.client()
+    keeper = devnet_node.spawn("keeper", "--interval", "0.2")
+    try:
+        time.sleep(1.5)  # let it start and do a few empty passes
+        ids = due_orders(c, 2)
+        deadline = time.monotonic() + 20
+        while not all(c.get_order(i).state == "Released" for i in ids):
+            assert time.monotonic() < deadline and keeper.poll() is None, "the running keeper did not release"
+            time.sleep(0.1)
+    finally:
+        keeper.send_signal(signal.SIGTERM)
+        out, _ = keeper.communicate(timeout=10)
+    assert keeper.returncode == 0, out
+    assert all(f"released order #{i} " in out for i in ids)
+    assert "orders seen" in out.splitlines()[-1] and "Traceback" not in out
