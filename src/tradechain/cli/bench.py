@@ -1,0 +1,74 @@
+"""`tradechain bench …`: gas per step, throughput, settlement latency and start-up time, measured."""
+
+from __future__ import annotations
+
+import click
+
+from tradechain.cli.context import emit_json, json_option
+
+results_option = click.option("--results-dir", type=click.Path(file_okay=False), default=None,
+                              help="Where the timestamped JSON of this run goes (default results/).")
+
+
+@click.group("bench")
+def bench():
+    """Measure gas, speed, settlement latency and start-up time (written to results/ as JSON)."""
+
+
+@bench.command("gas")
+@click.option("--snapshot", "write_snapshot", is_flag=True, help="Write the figures to gas-snapshot.json.")
+@click.option("--check", is_flag=True, help="Fail (exit 1) when any figure rises above gas-snapshot.json.")
+@results_option
+@json_option
+def gas_cmd(write_snapshot: bool, check: bool, results_dir, as_json: bool):
+    """Gas per step and per trade for the standard flows on the embedded chain, with the budget check."""
+    from tradechain.bench import gas, results, snapshot
+
+    result = gas.measure()
+    figures = gas.flat(result)
+    diff = snapshot.compare(figures, snapshot.load())
+    result["snapshot"] = {"file": snapshot.FILENAME, "diff": diff.lines(), "failed": diff.failed}
+    result["resultsFile"] = str(results.write("gas", result, results_dir))
+    if write_snapshot:
+        result["snapshot"]["written"] = str(snapshot.save(figures))
+    if as_json:
+        emit_json(result)
+    else:
+        render_gas(result)
+    if check and diff.failed and not write_snapshot:
+        raise SystemExit(1)
+
+
+def render_gas(result: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"[bold]gas[/] on {result['chain']}, {result['optimizer']}")
+    console.print(f"[dim]{result['note']}[/]")
+    for flow_name, steps in result["steps"].items():
+        table = Table(title=flow_name, title_justify="left", header_style="bold", box=None)
+        table.add_column("step")
+        table.add_column("gas", justify="right")
+        for step, g in steps.items():
+            table.add_row(step, f"{g:,}")
+        if flow_name in result["perTrade"]:
+            table.add_row("[bold]per trade[/]", f"[bold]{result['perTrade'][flow_name]:,}[/]")
+        for k, v in result["derived"].get(flow_name, {}).items():
+            table.add_row(f"[dim]{k}[/]", f"{v:,.3f}" if k.startswith("ratio") else f"{v:,.0f}")
+        console.print(table)
+    console.print("[bold]budget[/]")
+    for line in result["budget"]:
+        mark = "[green]PASS[/]" if line["pass"] else "[red]FAIL[/]"
+        fmt = "{:,.3f}" if line["unit"] == "ratio" else "{:,.0f}"
+        console.print(f"  {mark}  {line['item']}: {fmt.format(line['value'])} (limit {fmt.format(line['limit'])})")
+    snap = result["snapshot"]
+    if snap["diff"]:
+        console.print(f"[bold]against {snap['file']}[/]")
+        for line in snap["diff"]:
+            console.print(f"  {line}", markup=False)
+    else:
+        console.print(f"same as {snap['file']}")
+    if snap.get("written"):
+        console.print(f"snapshot written: {snap['written']}")
+    console.print(f"[dim]results: {result['resultsFile']} ({result['seconds']} s)[/]")
