@@ -72,3 +72,32 @@ def render_gas(result: dict) -> None:
     if snap.get("written"):
         console.print(f"snapshot written: {snap['written']}")
     console.print(f"[dim]results: {result['resultsFile']} ({result['seconds']} s)[/]")
+
+
+@bench.command("speed")
+@click.option("--trades", default=20, show_default=True, help="Trades per round on the embedded chain.")
+@click.option("--anvil-trades", default=400, show_default=True, help="Pipelined trades on the anvil devnet.")
+@click.option("--no-anvil", is_flag=True, help="Skip the anvil devnet part.")
+@results_option
+@json_option
+def speed_cmd(trades: int, anvil_trades: int, no_anvil: bool, results_dir, as_json: bool):
+    """Trades per second: raw eth-tester ceiling, TradeClient embedded, anvil (client and pipelined)."""
+    from tradechain.bench import results, speed
+
+    result = speed.measure(trades=trades, anvil_trades=anvil_trades, use_anvil=not no_anvil)
+    result["resultsFile"] = str(results.write("speed", result, results_dir))
+    if as_json:
+        emit_json(result)
+        return
+    click.echo(f"a trade = {result['trade']}")
+    for key, label in (("raw", "raw eth-tester (ceiling)"), ("client", "TradeClient, embedded"),
+                       ("anvilClient", "TradeClient, anvil"), ("anvilPipelined", "pipelined, anvil")):
+        if key in result:
+            r = result[key]
+            click.echo(f"  {label:<26} {r['tradesPerSecond']:>8.2f} trades/s  {r['txPerSecond']:>8.1f} tx/s  "
+                       f"({r['trades']} trades in {r['seconds']} s)")
+    for name, value in result["ratios"].items():
+        target = result["targets"].get(name)
+        verdict = "" if target is None else f"  target >= {target}: {'PASS' if value >= target else 'FAIL'}"
+        click.echo(f"  {name:<36} {value:>6}{verdict}")
+    click.echo(f"results: {result['resultsFile']}")
