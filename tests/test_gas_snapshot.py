@@ -47,3 +47,22 @@ def test_compare_flags_a_rise_and_a_new_figure_but_not_a_fall():
     assert diff.rose == {"a": (100, 101)} and diff.fell == {"b": (100, 99)}
     assert diff.new == {"c": 5} and diff.gone == {"d": 1}
     assert not snapshot.compare({"b": 99}, {"b": 100}).failed
+
+
+def test_report_writes_markdown_charts_and_json_from_the_gas_run(gas_run, tmp_path):
+    _, _, results = gas_run
+    out = CliRunner().invoke(cli, ["report", "--json", "--results-dir", str(results), "--out", str(tmp_path),
+                                   "--l1-gwei", "20", "--eth-usd", "2000"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    md = (tmp_path / "report.md").read_text()
+    assert "| cited |" in md and "| measured |" in md and "20 gwei" in md
+    assert all((tmp_path / f"{name}.png").stat().st_size > 10_000
+               for name in ("gas_per_step", "cost_per_trade", "settlement_time"))
+    eth = data["perTrade"]["eth_order"]
+    assert eth["usdL1"] == eth["gas"] * 20e-9 * 2000
+
+
+def test_report_refuses_a_non_positive_price(tmp_path):
+    out = CliRunner().invoke(cli, ["report", "--eth-usd", "0", "--results-dir", str(tmp_path)])
+    assert out.exit_code == 2 and "must be positive" in out.output and "Traceback" not in out.output

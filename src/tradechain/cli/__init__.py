@@ -48,7 +48,7 @@ def cli(ctx: click.Context, rpc: str | None):
 
 
 def _register():
-    from tradechain.cli import bench, build, demo, order
+    from tradechain.cli import bench, build, demo, order, report
 
     cli.add_command(build.compile_cmd)
     cli.add_command(build.deploy_cmd)
@@ -56,6 +56,7 @@ def _register():
     cli.add_command(demo.demo_cmd)
     cli.add_command(order.order)
     cli.add_command(bench.bench)
+    cli.add_command(report.report_cmd)
 
 
 _register()

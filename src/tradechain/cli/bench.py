@@ -101,3 +101,45 @@ def speed_cmd(trades: int, anvil_trades: int, no_anvil: bool, results_dir, as_js
         verdict = "" if target is None else f"  target >= {target}: {'PASS' if value >= target else 'FAIL'}"
         click.echo(f"  {name:<36} {value:>6}{verdict}")
     click.echo(f"results: {result['resultsFile']}")
+
+
+@bench.command("latency")
+@click.option("--poll", default=0.25, show_default=True, help="Keeper polling interval in seconds.")
+@click.option("--repeats", default=3, show_default=True, help="Settlements per setting.")
+@results_option
+@json_option
+def latency_cmd(poll: float, repeats: int, results_dir, as_json: bool):
+    """Blocks and seconds from the Delivered checkpoint to funds at the invoice holder, keeper running (anvil)."""
+    from tradechain.bench import latency, results
+
+    result = latency.measure(poll=poll, repeats=repeats)
+    result["resultsFile"] = str(results.write("latency", result, results_dir))
+    if as_json:
+        emit_json(result)
+        return
+    click.echo(f"{result['chain']}; keeper: {result['keeper']}")
+    for window, worst in result["worstByWindow"].items():
+        click.echo(f"  inspection window {int(window):>7} s: worst of {repeats}: {worst['blocks']} blocks, "
+                   f"{worst['chainSeconds']} s chain time, {worst['wallSeconds']} s wall time")
+    click.echo(f"results: {result['resultsFile']}")
+
+
+@bench.command("startup")
+@results_option
+@json_option
+def startup_cmd(results_dir, as_json: bool):
+    """Start-up time of commands that touch no chain (limit 0.3 s), and cold and warm compile times."""
+    from tradechain.bench import results, startup
+
+    result = startup.measure()
+    result["resultsFile"] = str(results.write("startup", result, results_dir))
+    if as_json:
+        emit_json(result)
+        return
+    for cmd, r in result["commands"].items():
+        click.echo(f"  {cmd:<28} median {r['median']:.3f} s  max {r['max']:.3f} s  "
+                   f"{'PASS' if r['pass'] else 'FAIL'} (< {result['limitSeconds']} s)")
+    click.echo(f"  heavy modules imported by the CLI at start: {result['heavyModulesImportedByCli']}")
+    c = result["compile"]
+    click.echo(f"  compile ({c['backend']}): cold {c['coldSeconds']:.2f} s, warm (cache) {c['warmSeconds']:.4f} s")
+    click.echo(f"results: {result['resultsFile']}")
