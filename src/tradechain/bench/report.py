@@ -89,39 +89,34 @@ def charts(data: dict, out: Path) -> list[Path]:
     fig.tight_layout()
     paths.append(_save(fig, out / "gas_per_step.png"))
 
-    rows = data["costComparison"]
-    fig, ax = plt.subplots(figsize=(9, 4.5))
-    for i, r in enumerate(rows):
-        color = "#999999" if r["source"] == "cited" else "#2a9d55"
-        ax.barh(i, r["usdHigh"], color=color, alpha=0.45 if r["source"] == "cited" else 1)
-        ax.barh(i, r["usdLow"], color=color)
-        text = f"{r['usdLow']:,.2f}" + ("" if r["usdLow"] == r["usdHigh"] else f"–{r['usdHigh']:,.2f}")
-        ax.text(r["usdHigh"] * 1.1, i, f"{text} USD ({r['source']})", va="center", fontsize=8)
-    ax.set_yticks(range(len(rows)), [_wrap(r["what"]) for r in rows], fontsize=7)
-    ax.set_xscale("log")
-    ax.set_xlim(min(r["usdLow"] for r in rows) / 3, max(r["usdHigh"] for r in rows) * 30)
-    ax.set_xlabel("USD per trade (log scale)")
     a = data["assumptions"]
-    ax.set_title(f"Cost per trade: cited baselines (grey) vs measured gas (green), ETH = {a['eth_usd']:,.0f} USD")
-    fig.tight_layout()
-    paths.append(_save(fig, out / "cost_per_trade.png"))
+    paths.append(_range_chart(
+        data["costComparison"], "usd", lambda lo, hi: f"{lo:,.2f}" + ("" if lo == hi else f"–{hi:,.2f}") + " USD",
+        "USD per trade (log scale)", f"Cost per trade: cited baselines (grey) vs measured gas (green), "
+        f"ETH = {a['eth_usd']:,.0f} USD", out / "cost_per_trade.png", 30))
+    paths.append(_range_chart(data["settlement"], "seconds", _duration, "seconds (log scale)",
+                              "Settlement time: cited (grey) vs measured (green)", out / "settlement_time.png", 50))
+    return paths
 
-    rows = data["settlement"]
-    fig, ax = plt.subplots(figsize=(9, 4))
+
+def _range_chart(rows: list[dict], key: str, label, xlabel: str, title: str, path: Path, headroom: float) -> Path:
+    """Horizontal log-scale bars, one per row; a cited range shows its low end solid and its high end pale."""
+    import matplotlib.pyplot as plt
+
+    low, high = f"{key}Low", f"{key}High"
+    fig, ax = plt.subplots(figsize=(10, 4.5))
     for i, r in enumerate(rows):
         color = "#999999" if r["source"] == "cited" else "#2a9d55"
-        ax.barh(i, r["secondsHigh"], color=color, alpha=0.45 if r["source"] == "cited" else 1)
-        ax.barh(i, r["secondsLow"], color=color)
-        ax.text(r["secondsHigh"] * 1.2, i, _duration(r["secondsLow"], r["secondsHigh"]) + f" ({r['source']})",
-                va="center", fontsize=8)
+        ax.barh(i, r[high], color=color, alpha=0.45 if r["source"] == "cited" else 1)
+        ax.barh(i, r[low], color=color)
+        ax.text(r[high] * 1.15, i, f"{label(r[low], r[high])} ({r['source']})", va="center", fontsize=8)
     ax.set_yticks(range(len(rows)), [_wrap(r["what"]) for r in rows], fontsize=7)
     ax.set_xscale("log")
-    ax.set_xlim(min(r["secondsLow"] for r in rows) / 3, max(r["secondsHigh"] for r in rows) * 50)
-    ax.set_xlabel("seconds (log scale)")
-    ax.set_title("Settlement time: cited (grey) vs measured (green)")
+    ax.set_xlim(min(r[low] for r in rows) / 3, max(r[high] for r in rows) * headroom)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
     fig.tight_layout()
-    paths.append(_save(fig, out / "settlement_time.png"))
-    return paths
+    return _save(fig, path)
 
 
 def markdown(data: dict, images: list[Path]) -> str:
