@@ -51,7 +51,7 @@ def cli(ctx: click.Context, network: str | None, rpc: str | None):
 
 
 def _register():
-    from tradechain.cli import build, demo, devnet, keeper, order
+    from tradechain.cli import bench, build, demo, devnet, keeper, order, report
 
     cli.add_command(build.compile_cmd)
     cli.add_command(build.deploy_cmd)
@@ -60,6 +60,10 @@ def _register():
     cli.add_command(order.order)
     cli.add_command(devnet.devnet)
     cli.add_command(keeper.keeper_cmd)
+    # benchmarks choose their own chains (embedded, and a devnet they start): no --network for them
+    bench.bench.local_only = report.report_cmd.local_only = True
+    cli.add_command(bench.bench)
+    cli.add_command(report.report_cmd)
     for command in cli.commands.values():
         add_network_options(command)
 

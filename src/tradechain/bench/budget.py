@@ -1,0 +1,34 @@
+"""The gas budget the issue sets, checked line by line against a `gas.measure` result."""
+
+from __future__ import annotations
+
+from statistics import mean
+
+CORE_TRADE_MAX = 250_000  # place+pay, ship (with invoice mint), delivery confirmation, release: ETH
+CHECKPOINT_AVG_MAX = 35_000  # average over a six-checkpoint journey
+BATCH_RATIO_MAX = 0.60  # per-order gas in a 50-order releaseBatch vs one release()
+
+
+def check(result: dict) -> list[dict]:
+    """One line per budget item: what was measured, the limit, and pass/fail."""
+    eth = result["steps"].get("eth_order", {})
+    lines = []
+    core_steps = ["place+pay", "ship (+invoice mint)", "checkpoint Delivered", "release"]
+    if all(s in eth for s in core_steps):
+        core = sum(eth[s] for s in core_steps)
+        lines.append(_line("core ETH trade: place+pay + ship (+invoice) + delivery checkpoint + release",
+                           core, CORE_TRADE_MAX, "gas"))
+    checkpoints = [g for s, g in eth.items() if s.startswith("checkpoint ")]
+    if len(checkpoints) == 6:
+        lines.append(_line("logistics checkpoint, average of a six-checkpoint journey",
+                           round(mean(checkpoints)), CHECKPOINT_AVG_MAX, "gas"))
+    batch = result["derived"].get("batch_release", {})
+    if "ratio x50" in batch:
+        lines.append(_line(f"per-order gas in a 50-order releaseBatch / single release "
+                           f"({batch['perOrder x50']:,.0f} / {batch['single']:,.0f})",
+                           round(batch["ratio x50"], 3), BATCH_RATIO_MAX, "ratio"))
+    return lines
+
+
+def _line(what: str, value: float, limit: float, unit: str) -> dict:
+    return {"item": what, "value": value, "limit": limit, "unit": unit, "pass": value <= limit}

@@ -1,0 +1,222 @@
+"""Gas per step and per trade for the standard flows, measured on a fresh embedded chain.
+
+A flow is one function `flow(run)` registered with `@flow`: it drives real orders through TradeClient and
+records each transaction's gas with `run.step(flow, step, receipt)`. Adding a flow (financing, batches of
+provenance records, …) is one more decorated function; the snapshot and the report pick it up by name.
+
+Figures are for existing accounts: a warm-up trade in ETH and in tUSD runs first and is not counted, so
+first-ever storage writes (the seller's first invoice balance, the treasury's first fee credit, the first
+order counter bump) do not inflate the figures. Chain time starts at a fixed timestamp so calldata, hashes
+and therefore gas are the same on every run.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from tradechain.client import ETH, Receipt, TradeClient, hash_bytes
+
+DAY = 86400
+START_TIME = 2_000_000_000  # fixed chain time: deterministic deadlines, hashes and calldata
+ONE_ETH = 10**18
+TUSD = 10**6
+JOURNEY = [("PickedUp", "CNSZX"), ("ExportCleared", "CNSZX"), ("Departed", "CNYTN"),
+           ("Arrived", "NLRTM"), ("ImportCleared", "NLRTM"), ("Delivered", "DEHAM")]
+BATCH_SIZES = (1, 10, 50)
+WARM_UP_NOTE = ("existing accounts: one ETH and one tUSD trade ran first (not counted), so first-ever storage "
+                "writes (seller's first invoice, treasury's first fee credit, first order) are excluded")
+
+
+@dataclass
+class GasRun:
+    client: TradeClient
+    steps: dict[str, dict[str, int]] = field(default_factory=dict)  # flow -> step -> gas
+    derived: dict[str, dict[str, float]] = field(default_factory=dict)  # flow -> figure -> value
+    recording: bool = True
+
+    @property
+    def a(self) -> dict[str, str]:
+        return self.client.deployment.accounts
+
+    @property
+    def chain(self):
+        return self.client.chain
+
+    def step(self, flow_name: str, step: str, receipt: Receipt) -> Receipt:
+        if self.recording:
+            self.steps.setdefault(flow_name, {})[step] = receipt.gas_used
+        return receipt
+
+    # ---- the building blocks every flow uses ----
+    def place(self, amount: int = ONE_ETH, token: str = ETH, window: int = 3 * DAY, tag: bytes = b"") -> tuple[int, Receipt]:
+        now = self.chain.now()
+        return self.client.place_order(
+            buyer=self.a["buyer"], seller=self.a["seller"], amount=amount, token=token, ship_by=now + 2 * DAY,
+            deliver_by=now + 20 * DAY, inspection_window=window,
+            terms_hash=hash_bytes(b"e-contract " + tag + str(self.client.order_count() + 1).encode()),
+        )
+
+    def ship(self, order_id: int) -> Receipt:
+        return self.client.ship(order_id, self.a["carrier"], hash_bytes(b"bill of lading %d" % order_id),
+                                sender=self.a["seller"])
+
+    def checkpoint(self, order_id: int, kind: str, where: str) -> Receipt:
+        who = self.a["customs"] if kind.endswith("Cleared") else self.a["carrier"]
+        proof = hash_bytes(f"{kind}@{where}:{order_id}".encode())
+        return self.client.checkpoint(order_id, kind, where, proof, sender=who)
+
+    def journey(self, flow_name: str, order_id: int, legs=JOURNEY) -> None:
+        for kind, where in legs:
+            self.step(flow_name, f"checkpoint {kind}", self.checkpoint(order_id, kind, where))
+
+
+Flow = Callable[[GasRun], None]
+FLOWS: list[Flow] = []
+
+
+def flow(fn: Flow) -> Flow:
+    """Register a flow; its name in the output is the function's name."""
+    FLOWS.append(fn)
+    return fn
+
+
+@flow
+def eth_order(run: GasRun) -> None:
+    """ETH order, six-checkpoint journey, released by a keeper after the inspection window."""
+    name = "eth_order"
+    oid, r = run.place()
+    run.step(name, "place+pay", r)
+    run.step(name, "ship (+invoice mint)", run.ship(oid))
+    run.journey(name, oid)
+    run.chain.advance(3 * DAY)
+    run.step(name, "release", run.client.release(oid, sender=run.a["keeper"]))
+
+
+@flow
+def erc20_order(run: GasRun) -> None:
+    """tUSD order (approve, then pay), six-checkpoint journey, buyer confirms receipt early."""
+    name = "erc20_order"
+    c = run.client
+    token = c.stablecoin.address
+    amount = 12_000 * TUSD
+    run.step(name, "approve", c.approve(token, c.escrow.address, amount, sender=run.a["buyer"]))
+    oid, r = run.place(amount, token)
+    run.step(name, "place+pay", r)
+    run.step(name, "ship (+invoice mint)", run.ship(oid))
+    run.journey(name, oid)
+    run.step(name, "confirm (release)", c.confirm(oid, sender=run.a["buyer"]))
+
+
+@flow
+def disputed_order(run: GasRun) -> None:
+    """ETH order delivered, disputed, seller offers a split, arbiter rules 30 % back to the buyer."""
+    name = "disputed_order"
+    c, a = run.client, run.a
+    oid, r = run.place()
+    run.step(name, "place+pay", r)
+    run.step(name, "ship (+invoice mint)", run.ship(oid))
+    run.step(name, "checkpoint Delivered", run.checkpoint(oid, "Delivered", "DEHAM"))
+    run.step(name, "dispute", c.dispute(oid, hash_bytes(b"inspection report"), sender=a["buyer"]))
+    run.step(name, "propose settlement", c.propose_settlement(oid, 1_000, sender=a["seller"]))
+    run.step(name, "arbiter resolve", c.resolve(oid, 3_000, hash_bytes(b"ruling"), sender=a["arbiter"]))
+
+
+@flow
+def refund_on_timeout(run: GasRun) -> None:
+    """ETH order never shipped: after shipBy anyone (a keeper) refunds the buyer."""
+    name = "refund_on_timeout"
+    oid, r = run.place()
+    run.step(name, "place+pay", r)
+    run.chain.advance(2 * DAY + 1)
+    run.step(name, "refund", run.client.refund(oid, sender=run.a["keeper"]))
+
+
+@flow
+def batch_release(run: GasRun) -> None:
+    """Orders delivered and past their window, released one by one and by releaseBatch of 1, 10 and 50.
+
+    Every variant starts from the same snapshot, so each releases orders in the same state."""
+    name = "batch_release"
+    ids = []
+    for _ in range(max(BATCH_SIZES)):
+        oid, _r = run.place(window=0)
+        run.ship(oid)
+        run.checkpoint(oid, "Delivered", "DEHAM")
+        ids.append(oid)
+    run.chain.mine()
+    snap = run.chain.snapshot()
+    single = run.step(name, "release (single)", run.client.release(ids[0], sender=run.a["keeper"])).gas_used
+    figures: dict[str, float] = {"single": single}
+    for n in BATCH_SIZES:
+        run.chain.revert(snap)
+        gas = run.step(name, f"releaseBatch x{n}", run.client.release_batch(ids[:n], sender=run.a["keeper"])).gas_used
+        figures[f"perOrder x{n}"] = gas / n
+        figures[f"ratio x{n}"] = gas / n / single
+    run.chain.revert(snap)
+    if run.recording:
+        run.derived[name] = figures
+
+
+def warm_up(run: GasRun) -> None:
+    """One full ETH trade and one tUSD trade, not recorded: afterwards every account involved exists."""
+    run.recording = False
+    try:
+        eth_order(run)
+        erc20_order(run)
+    finally:
+        run.recording = True
+
+
+def setup(artifacts: dict | None = None) -> TradeClient:
+    """A fresh embedded chain at the fixed start time with the suite deployed."""
+    from tradechain.chain import embedded
+    from tradechain.compiler import compile_contracts
+    from tradechain.deployment import deploy_suite
+
+    artifacts = artifacts or compile_contracts()
+    chain = embedded()
+    chain.tester.time_travel(START_TIME)
+    dep = deploy_suite(chain, artifacts)
+    return TradeClient(chain, dep, artifacts)
+
+
+def measure(flows: list[Flow] | None = None, client: TradeClient | None = None) -> dict:
+    """Run the warm-up and then every flow; returns steps, per-trade totals, derived figures and the budget."""
+    from tradechain.bench.budget import check
+
+    started = time.perf_counter()
+    client = client or setup()
+    run = GasRun(client)
+    warm_up(run)
+    for fn in flows if flows is not None else FLOWS:
+        fn(run)
+    totals = {name: sum(s.values()) for name, s in run.steps.items() if name != "batch_release"}
+    result = {
+        "note": WARM_UP_NOTE,
+        "chain": "embedded (eth-tester, py-evm, prague)",
+        "optimizer": _optimizer(client.artifacts),
+        "steps": run.steps,
+        "perTrade": totals,
+        "derived": run.derived,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+    result["budget"] = check(result)
+    return result
+
+
+def flat(result: dict) -> dict[str, int]:
+    """Every measured figure as "flow/step" -> gas: what the snapshot holds."""
+    out = {f"{flow_name}/{step}": gas for flow_name, steps in result["steps"].items() for step, gas in steps.items()}
+    out.update({f"{flow_name}/total": gas for flow_name, gas in result["perTrade"].items()})
+    for flow_name, figures in result["derived"].items():
+        out.update({f"{flow_name}/{k}": round(v) for k, v in figures.items() if k.startswith("perOrder")})
+    return dict(sorted(out.items()))
+
+
+def _optimizer(artifacts: dict) -> str:
+    from tradechain.compiler import settings
+
+    opt = settings().get("optimizer", {})
+    return f"optimizer {'on' if opt.get('enabled') else 'off'}, runs {opt.get('runs', '-')}"

@@ -1,0 +1,92 @@
+"""Settlement latency: from the carrier's final Delivered checkpoint to the payment at the invoice holder.
+
+Runs on an anvil devnet in real time with a keeper running in its own thread. tradechain has no keeper
+module on main yet, so the keeper here does what one would: poll `actionable` for the orders it watches and
+release the ready ones with `releaseBatch` (client.release_batch). With an inspection window the window is
+passed with evm_increaseTime (nobody waits three days); chain seconds then include the window.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from tradechain.client import TradeClient, hash_bytes
+
+DAY = 86400
+PRICE = 10**17
+
+
+class PollingKeeper(threading.Thread):
+    """Releases watched orders as soon as the contract allows; its own connection, like a separate process."""
+
+    def __init__(self, url: str, deployment, artifacts: dict, poll: float):
+        super().__init__(daemon=True)
+        from tradechain.chain import rpc
+
+        self.client = TradeClient(rpc(url), deployment, artifacts)
+        self.poll, self.watch, self.stop = poll, set(), threading.Event()
+        self.lock = threading.Lock()
+
+    def run(self) -> None:
+        keeper = self.client.deployment.accounts["keeper"]
+        while not self.stop.wait(self.poll):
+            with self.lock:
+                ready = [oid for oid in self.watch if self.client.actionable(oid)[0]]
+            if ready:
+                self.client.release_batch(ready, sender=keeper)
+                with self.lock:
+                    self.watch -= set(ready)
+
+
+def one_settlement(client: TradeClient, keeper: PollingKeeper, window: int) -> dict:
+    a = client.deployment.accounts
+    now = client.chain.now()
+    oid, _ = client.place_order(buyer=a["buyer"], seller=a["seller"], amount=PRICE, ship_by=now + 2 * DAY,
+                                deliver_by=now + 20 * DAY, inspection_window=window)
+    client.ship(oid, a["carrier"], hash_bytes(b"bol"), sender=a["seller"])
+    holder = client.invoice_owner(oid)
+    before = client.balance(holder)
+    with keeper.lock:
+        keeper.watch.add(oid)
+    delivered = client.deliver(oid, "DEHAM", hash_bytes(b"proof of delivery"), sender=a["carrier"])
+    wall0 = time.perf_counter()
+    if window:
+        client.chain.advance(window)
+    while client.balance(holder) <= before:  # funds have arrived when the holder's balance rises
+        if time.perf_counter() - wall0 > 30:
+            raise RuntimeError(f"order {oid} was not released within 30 s of its window")
+        time.sleep(0.01)
+    wall = time.perf_counter() - wall0
+    release = next(e for e in client.timeline(oid) if e["event"] == "OrderReleased")
+    return {"order": oid, "inspectionWindowSeconds": window, "blocks": release["block"] - delivered.block,
+            "chainSeconds": client.block_time(release["block"]) - client.block_time(delivered.block),
+            "wallSeconds": round(wall, 3)}
+
+
+def measure(windows: tuple[int, ...] = (0, 3 * DAY), poll: float = 0.25, repeats: int = 3) -> dict:
+    from tradechain.bench.devnet import anvil
+    from tradechain.chain import rpc
+    from tradechain.compiler import compile_contracts
+    from tradechain.deployment import deploy_suite
+
+    artifacts = compile_contracts()
+    runs = []
+    with anvil() as url:
+        chain = rpc(url)
+        client = TradeClient(chain, deploy_suite(chain, artifacts), artifacts)
+        keeper = PollingKeeper(url, client.deployment, artifacts, poll)
+        keeper.start()
+        try:
+            for window in windows:
+                runs += [one_settlement(client, keeper, window) for _ in range(repeats)]
+        finally:
+            keeper.stop.set()
+            keeper.join(5)
+    summary = {}
+    for window in windows:
+        mine = [r for r in runs if r["inspectionWindowSeconds"] == window]
+        summary[str(window)] = {k: max(r[k] for r in mine) for k in ("blocks", "chainSeconds", "wallSeconds")}
+    return {"chain": "anvil devnet (automine, prague)",
+            "keeper": f"polling loop in a thread, every {poll} s, releaseBatch (no keeper module on main yet)",
+            "runs": runs, "worstByWindow": summary}

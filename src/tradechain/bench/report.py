@@ -1,0 +1,192 @@
+"""`tradechain report`: what a trade costs and how fast it settles, measured, beside the papers' cited figures.
+
+Gas comes from the latest `bench gas` run in the results folder (or a fresh run when there is none); speed
+and latency from their latest runs when present. Costs in USD follow from stated assumptions (gas price per
+setting, ETH price, order value), all flags. The papers' figures are labelled cited; ours measured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+DAY = 86400
+
+
+@dataclass
+class Assumptions:
+    l1_gwei: float = 10.0  # Ethereum mainnet-like execution gas price
+    l2_gwei: float = 0.01  # rollup execution gas price (the L1 data fee of a rollup is not modelled)
+    eth_usd: float = 3000.0
+    order_usd: float = 10_000.0  # order value for the percentage comparisons
+
+
+# The papers' figures (shared/PAPERS.md), never mixed with ours.
+CITED = {
+    "swift_fee_usd": (40.0, 50.0, "SWIFT wire, per transfer (BIS 2025, as cited)"),
+    "card_fee_pct": (3.0, 5.0, "card / third-party cross-border fee, % of value (McKinsey 2025, as cited)"),
+    "fintech_avg_pct": (0.8, 0.8, "average fintech payment cost, % of value (Gao 2025, as cited)"),
+    "traditional_days": (3.0, 5.0, "traditional / SWIFT settlement, days (McKinsey, BIS 2025, as cited)"),
+    "turnover_days": (1.7, 1.7, "fintech funds turnover, days (Gao 2025, as cited)"),
+}
+
+
+def usd(gas: int, gwei: float, eth_usd: float) -> float:
+    return gas * gwei * 1e-9 * eth_usd
+
+
+def build(gas: dict, speed: dict | None, latency: dict | None, a: Assumptions) -> dict:
+    trades = {}
+    for flow_name, total in gas["perTrade"].items():
+        trades[flow_name] = {"gas": total, "usdL1": usd(total, a.l1_gwei, a.eth_usd),
+                             "usdL2": usd(total, a.l2_gwei, a.eth_usd)}
+        trades[flow_name]["pctOfOrderL1"] = 100 * trades[flow_name]["usdL1"] / a.order_usd
+    eth = trades.get("eth_order")
+    comparison = []
+    if eth:
+        low, high, label = CITED["swift_fee_usd"]
+        comparison.append({"what": label, "source": "cited", "usdLow": low, "usdHigh": high})
+        for key in ("card_fee_pct", "fintech_avg_pct"):
+            low, high, label = CITED[key]
+            comparison.append({"what": label + f" on a {a.order_usd:,.0f} USD order", "source": "cited",
+                               "usdLow": a.order_usd * low / 100, "usdHigh": a.order_usd * high / 100})
+        comparison.append({"what": f"tradechain ETH trade, gas only, L1 at {a.l1_gwei:g} gwei", "source": "measured",
+                           "usdLow": eth["usdL1"], "usdHigh": eth["usdL1"]})
+        comparison.append({"what": f"tradechain ETH trade, gas only, L2 at {a.l2_gwei:g} gwei", "source": "measured",
+                           "usdLow": eth["usdL2"], "usdHigh": eth["usdL2"]})
+    settlement = [{"what": CITED[k][2], "source": "cited", "secondsLow": CITED[k][0] * DAY,
+                   "secondsHigh": CITED[k][1] * DAY} for k in ("traditional_days", "turnover_days")]
+    if latency:
+        for window, worst in latency["worstByWindow"].items():
+            w = int(window)
+            label = "no inspection window" if w == 0 else f"{w / DAY:g}-day inspection window"
+            seconds = worst["wallSeconds"] + w  # the window is passed by time travel; its length is added back
+            settlement.append({"what": f"tradechain, delivery to funds at invoice holder, {label} (keeper running)",
+                               "source": "measured", "secondsLow": seconds, "secondsHigh": seconds,
+                               "blocks": worst["blocks"]})
+    return {"assumptions": asdict(a), "gasNote": gas["note"], "gasSteps": gas["steps"], "budget": gas["budget"],
+            "perTrade": trades, "costComparison": comparison, "settlement": settlement,
+            "speed": speed and {k: speed[k] for k in ("trade", "ratios") if k in speed} | {
+                k: speed[k]["tradesPerSecond"] for k in ("raw", "client", "anvilClient", "anvilPipelined") if k in speed},
+            "latencyKeeper": latency and latency["keeper"]}
+
+
+def charts(data: dict, out: Path) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    paths = []
+    steps = data["gasSteps"]["eth_order"]
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax.barh(list(steps)[::-1], list(steps.values())[::-1], color="#4a7ab7")
+    for i, v in enumerate(list(steps.values())[::-1]):
+        ax.text(v, i, f" {v:,}", va="center", fontsize=8)
+    ax.set_xlabel("gas (measured, existing accounts)")
+    ax.set_title("ETH trade: gas per step (measured)")
+    ax.set_xlim(0, max(steps.values()) * 1.2)
+    fig.tight_layout()
+    paths.append(_save(fig, out / "gas_per_step.png"))
+
+    a = data["assumptions"]
+    paths.append(_range_chart(
+        data["costComparison"], "usd", lambda lo, hi: f"{lo:,.2f}" + ("" if lo == hi else f"–{hi:,.2f}") + " USD",
+        "USD per trade (log scale)", f"Cost per trade: cited baselines (grey) vs measured gas (green), "
+        f"ETH = {a['eth_usd']:,.0f} USD", out / "cost_per_trade.png", 30))
+    paths.append(_range_chart(data["settlement"], "seconds", _duration, "seconds (log scale)",
+                              "Settlement time: cited (grey) vs measured (green)", out / "settlement_time.png", 50))
+    return paths
+
+
+def _range_chart(rows: list[dict], key: str, label, xlabel: str, title: str, path: Path, headroom: float) -> Path:
+    """Horizontal log-scale bars, one per row; a cited range shows its low end solid and its high end pale."""
+    import matplotlib.pyplot as plt
+
+    low, high = f"{key}Low", f"{key}High"
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    for i, r in enumerate(rows):
+        color = "#999999" if r["source"] == "cited" else "#2a9d55"
+        ax.barh(i, r[high], color=color, alpha=0.45 if r["source"] == "cited" else 1)
+        ax.barh(i, r[low], color=color)
+        ax.text(r[high] * 1.15, i, f"{label(r[low], r[high])} ({r['source']})", va="center", fontsize=8)
+    ax.set_yticks(range(len(rows)), [_wrap(r["what"]) for r in rows], fontsize=7)
+    ax.set_xscale("log")
+    ax.set_xlim(min(r[low] for r in rows) / 3, max(r[high] for r in rows) * headroom)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def markdown(data: dict, images: list[Path]) -> str:
+    a = data["assumptions"]
+    lines = ["# tradechain: cost and settlement time, measured", "",
+             "Figures marked **measured** come from this prototype on this machine; figures marked **cited** are "
+             "the papers' (shared/PAPERS.md), quoted as they cite them. The two are never mixed.", "",
+             f"Assumptions: L1 gas price {a['l1_gwei']:g} gwei, L2 gas price {a['l2_gwei']:g} gwei (execution only; "
+             f"a rollup's L1 data fee is not modelled), ETH = {a['eth_usd']:,.0f} USD, order value "
+             f"{a['order_usd']:,.0f} USD. Change them with --l1-gwei, --l2-gwei, --eth-usd, --order-usd.", "",
+             f"Gas: {data['gasNote']}.", "", "## Cost per trade (measured gas)", "",
+             "| flow | gas | USD on L1 | USD on L2 | % of order on L1 |", "| --- | ---: | ---: | ---: | ---: |"]
+    for name, t in data["perTrade"].items():
+        lines.append(f"| {name} | {t['gas']:,} | {t['usdL1']:.2f} | {t['usdL2']:.5f} | {t['pctOfOrderL1']:.3f} % |")
+    lines += ["", "## Beside the baselines", "", "| what | source | USD per trade |", "| --- | --- | ---: |"]
+    for r in data["costComparison"]:
+        value = f"{r['usdLow']:,.4g}" if r["usdLow"] == r["usdHigh"] else f"{r['usdLow']:,.4g}–{r['usdHigh']:,.4g}"
+        lines.append(f"| {r['what']} | {r['source']} | {value} |")
+    lines += ["", "## Settlement time", "", "| what | source | time | blocks |", "| --- | --- | --- | ---: |"]
+    for r in data["settlement"]:
+        lines.append(f"| {r['what']} | {r['source']} | {_duration(r['secondsLow'], r['secondsHigh'])} | "
+                     f"{r.get('blocks', '')} |")
+    if data["latencyKeeper"]:
+        lines += ["", f"Keeper: {data['latencyKeeper']}."]
+    else:
+        lines += ["", "No latency run in the results folder: run `tradechain bench latency` first."]
+    lines += ["", "## Gas budget", "", "| item | measured | limit | |", "| --- | ---: | ---: | --- |"]
+    for b in data["budget"]:
+        fmt = "{:,.3f}" if b["unit"] == "ratio" else "{:,.0f}"
+        lines.append(f"| {b['item']} | {fmt.format(b['value'])} | {fmt.format(b['limit'])} | "
+                     f"{'pass' if b['pass'] else 'FAIL'} |")
+    if data["speed"]:
+        s = data["speed"]
+        lines += ["", "## Throughput (measured)", "", f"A trade: {s['trade']}.", ""]
+        for k in ("raw", "client", "anvilClient", "anvilPipelined"):
+            if k in s:
+                lines.append(f"- {k}: {s[k]} trades/s")
+        lines += [f"- {k}: {v}" for k, v in s["ratios"].items()]
+    lines += ["", "## Charts", ""] + [f"![{p.stem}]({p.name})" for p in images]
+    return "\n".join(lines) + "\n"
+
+
+def write(data: dict, out: Path) -> dict:
+    out.mkdir(parents=True, exist_ok=True)
+    images = charts(data, out)
+    md = out / "report.md"
+    md.write_text(markdown(data, images))
+    return {"markdown": str(md), "charts": [str(p) for p in images]}
+
+
+def _save(fig, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _wrap(text: str, width: int = 38) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
+
+
+def _duration(low: float, high: float) -> str:
+    def one(s: float) -> str:
+        if s < 120:
+            return f"{s:.2f} s"
+        if s < 2 * DAY:
+            return f"{s / 3600:.1f} h"
+        return f"{s / DAY:.1f} days"
+
+    return one(low) if low == high else f"{one(low)}–{one(high)}"

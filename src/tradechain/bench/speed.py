@@ -1,0 +1,257 @@
+"""Throughput: full trades per second, raw eth-tester vs TradeClient on the embedded chain vs anvil.
+
+A trade here is the four transactions every released order needs: place+pay (ETH, no inspection window),
+ship (opens the shipment, mints the invoice), the carrier's Delivered checkpoint, and release by a keeper.
+
+- raw: the same calldata sent straight to eth-tester (`EthereumTester.send_transaction`), no web3 layers:
+  the ceiling for anything in-process.
+- client: `TradeClient` methods on the embedded chain, as the CLI, demo and keeper use it.
+- anvil client: the same `TradeClient` calls against an anvil devnet over JSON-RPC.
+- anvil pipelined: one Python process signing locally with anvil's dev keys, sending each phase of a chunk of
+  trades as one JSON-RPC batch and reading the receipts back as one batch.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from eth_abi import encode
+from eth_utils import function_signature_to_4byte_selector as selector
+
+from tradechain.client import ETH, KINDS, TradeClient, hash_bytes, location_code
+
+TX_GAS = 1_000_000  # what TradeClient sends too
+PRICE = 10**15  # 0.001 ETH per order
+DAY = 86400
+
+
+@dataclass
+class TradeCalldata:
+    """Encodes the four transactions of a trade straight with eth_abi (no web3 contract objects)."""
+
+    escrow: str
+    provenance: str
+    accounts: dict[str, str]
+
+    PLACE = selector("placeOrder(address,address,uint256,uint256,uint256,uint256,bytes32)")
+    SHIP = selector("ship(uint256,address,bytes32)")
+    RECORD = selector("record(uint256,uint8,bytes8,bytes32)")
+    RELEASE = selector("release(uint256)")
+
+    @classmethod
+    def of(cls, client: TradeClient) -> "TradeCalldata":
+        return cls(client.escrow.address, client.provenance.address, client.deployment.accounts)
+
+    def trade(self, order_id: int, now: int) -> list[tuple[str, str, bytes, int]]:
+        """[(sender, to, calldata, value)] for order `order_id`, placed at chain time about `now`."""
+        a = self.accounts
+        terms = hash_bytes(b"terms %d" % order_id)
+        place = self.PLACE + encode(["address", "address", "uint256", "uint256", "uint256", "uint256", "bytes32"],
+                                    [a["seller"], ETH, PRICE, now + 2 * DAY, now + 20 * DAY, 0, terms])
+        ship = self.SHIP + encode(["uint256", "address", "bytes32"], [order_id, a["carrier"], hash_bytes(b"bol")])
+        deliver = self.RECORD + encode(["uint256", "uint8", "bytes8", "bytes32"],
+                                       [order_id, KINDS.index("Delivered"), location_code("DEHAM"), terms])
+        release = self.RELEASE + encode(["uint256"], [order_id])
+        return [(a["buyer"], self.escrow, place, PRICE), (a["seller"], self.escrow, ship, 0),
+                (a["carrier"], self.provenance, deliver, 0), (a["keeper"], self.escrow, release, 0)]
+
+
+class Clock:
+    """Wall time, and this process's CPU time: on a shared machine the embedded chain (all in-process) is
+    compared by CPU time, which other processes' load does not distort. anvil runs in its own process, so
+    anything involving it is wall time."""
+
+    def __init__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def rate(self, trades: int, by_cpu: bool = False) -> dict:
+        wall, cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+        seconds = cpu if by_cpu else wall
+        return {"trades": trades, "transactions": 4 * trades, "seconds": round(wall, 3), "cpuSeconds": round(cpu, 3),
+                "timedBy": "cpu" if by_cpu else "wall",
+                "tradesPerSecond": round(trades / seconds, 2), "txPerSecond": round(4 * trades / seconds, 1)}
+
+
+def raw_embedded(trades: int, artifacts: dict) -> dict:
+    """The ceiling: the trade's calldata sent straight to eth-tester, receipts read back, nothing else."""
+    from tradechain.bench.gas import setup
+
+    client = setup(artifacts)
+    tester = client.chain.tester
+    calldata = TradeCalldata.of(client)
+    base, now = client.order_count(), client.chain.now()
+
+    def one(order_id: int) -> None:
+        for sender, to, data, value in calldata.trade(order_id, now):
+            tx_hash = tester.send_transaction({"from": sender, "to": to, "gas": TX_GAS, "value": value,
+                                               "data": "0x" + data.hex()})
+            if tester.get_transaction_receipt(tx_hash)["status"] != 1:
+                raise RuntimeError(f"raw trade {order_id} reverted")
+
+    one(base + 1)  # warm-up: first-ever writes and Python caches
+    clock = Clock()
+    for i in range(trades):
+        one(base + 2 + i)
+    return clock.rate(trades, by_cpu=True)
+
+
+def client_trades(client: TradeClient, trades: int) -> dict:
+    """Full trades through TradeClient's typed methods."""
+    a = client.deployment.accounts
+    now = client.chain.now()  # once, as the raw run does: the deadlines are days away
+
+    def one() -> None:
+        oid, _ = client.place_order(buyer=a["buyer"], seller=a["seller"], amount=PRICE, ship_by=now + 2 * DAY,
+                                    deliver_by=now + 20 * DAY, inspection_window=0)
+        client.ship(oid, a["carrier"], hash_bytes(b"bol"), sender=a["seller"])
+        client.deliver(oid, "DEHAM", hash_bytes(b"pod"), sender=a["carrier"])
+        client.release(oid, sender=a["keeper"])
+
+    one()
+    clock = Clock()
+    for _ in range(trades):
+        one()
+    return clock.rate(trades, by_cpu=client.chain.kind == "embedded")
+
+
+def client_embedded(trades: int, artifacts: dict) -> dict:
+    from tradechain.bench.gas import setup
+
+    return client_trades(setup(artifacts), trades)
+
+
+class LegacySigner:
+    """EIP-155 legacy transactions signed with libsecp256k1 directly (coincurve): the key object is built once,
+    not per transaction as eth_account does, which is most of its ~1 ms per signature."""
+
+    def __init__(self, private_key: bytes, chain_id: int):
+        import coincurve
+
+        self.key, self.chain_id = coincurve.PrivateKey(private_key), chain_id
+
+    def sign(self, nonce: int, gas_price: int, gas: int, to: str, value: int, data: bytes) -> bytes:
+        import rlp
+        from eth_hash.auto import keccak
+
+        fields = [nonce, gas_price, gas, bytes.fromhex(to[2:]), value, data]
+        sig = self.key.sign_recoverable(keccak(rlp.encode(fields + [self.chain_id, 0, 0])), hasher=None)
+        v = sig[64] + 35 + 2 * self.chain_id
+        return rlp.encode(fields + [v, int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:64], "big")])
+
+
+class BatchRpc:
+    """JSON-RPC over one keep-alive HTTP session, with batches."""
+
+    def __init__(self, url: str):
+        import requests
+
+        self.url, self.session, self._id = url, requests.Session(), 0
+
+    def batch(self, calls: list[tuple[str, list]]) -> list:
+        payload = []
+        for method, params in calls:
+            self._id += 1
+            payload.append({"jsonrpc": "2.0", "id": self._id, "method": method, "params": params})
+        answers = {a["id"]: a for a in self.session.post(self.url, json=payload, timeout=60).json()}
+        out = []
+        for req in payload:
+            a = answers[req["id"]]
+            if "error" in a:
+                raise RuntimeError(f"{req['method']}: {a['error'].get('message')}")
+            out.append(a["result"])
+        return out
+
+    def one(self, method: str, params: list):
+        return self.batch([(method, params)])[0]
+
+
+def anvil_pipelined(url: str, client: TradeClient, trades: int, chunk: int = 100) -> dict:
+    """Trades sent from one process: signed locally, each phase of a chunk as one batch, receipts as one batch."""
+    from tradechain.bench.devnet import dev_keys
+
+    rpc = BatchRpc(url)
+    calldata = TradeCalldata.of(client)
+    chain_id = int(rpc.one("eth_chainId", []), 16)
+    keys = {k.address: LegacySigner(bytes(k.key), chain_id) for k in dev_keys()}
+    gas_price = 2 * int(rpc.one("eth_gasPrice", []), 16)
+    senders = list(dict.fromkeys(s for s, *_ in calldata.trade(1, 0)))
+    counts = rpc.batch([("eth_getTransactionCount", [s, "pending"]) for s in senders])
+    nonces = {s: int(n, 16) for s, n in zip(senders, counts)}
+
+    def run(first_id: int, count: int) -> None:
+        now = client.chain.now()
+        txs = [calldata.trade(first_id + i, now) for i in range(count)]
+        for phase in range(4):  # each phase needs the previous one mined: place, ship, deliver, release
+            raws = []
+            for trade in txs:
+                sender, to, data, value = trade[phase]
+                raw = keys[sender].sign(nonces[sender], gas_price, TX_GAS, to, value, data)
+                nonces[sender] += 1
+                raws.append("0x" + raw.hex())
+            hashes = rpc.batch([("eth_sendRawTransaction", [raw]) for raw in raws])
+            rpc.one("evm_mine", [])  # the whole phase in one block
+            receipts = rpc.batch([("eth_getTransactionReceipt", [h]) for h in hashes])
+            while any(r is None for r in receipts):  # automine answers at once; a block-time node needs polling
+                time.sleep(0.05)
+                receipts = rpc.batch([("eth_getTransactionReceipt", [h]) for h in hashes])
+            bad = [r["transactionHash"] for r in receipts if int(r["status"], 16) != 1]
+            if bad:
+                raise RuntimeError(f"{len(bad)} pipelined transactions reverted in phase {phase}, first {bad[0]}")
+
+    rpc.one("evm_setAutomine", [False])  # blocks are mined per phase; restored below for other users
+    try:
+        return _pipeline(run, client, trades, chunk)
+    finally:
+        rpc.one("evm_setAutomine", [True])
+
+
+def _pipeline(run, client: TradeClient, trades: int, chunk: int) -> dict:
+    run(client.order_count() + 1, 1)  # warm-up
+    first = client.order_count() + 1
+    clock = Clock()
+    done = 0
+    while done < trades:
+        n = min(chunk, trades - done)
+        run(first + done, n)
+        done += n
+    result = clock.rate(trades)
+    if client.order_count() != first + trades - 1:
+        raise RuntimeError("the devnet did not record every pipelined order")
+    result["chunk"] = chunk
+    return result
+
+
+def measure(trades: int = 20, rounds: int = 3, anvil_trades: int = 400, anvil_client_trades: int = 20,
+            use_anvil: bool = True) -> dict:
+    """Raw and client alternate for `rounds` rounds on fresh chains; the best round of each is compared (both
+    are ceilings of the same machine; the first round pays Python's warm-up)."""
+    from tradechain.compiler import compile_contracts
+
+    artifacts = compile_contracts()
+    samples: dict[str, list[dict]] = {"raw": [], "client": []}
+    for _ in range(rounds):
+        samples["raw"].append(raw_embedded(trades, artifacts))
+        samples["client"].append(client_embedded(trades, artifacts))
+    best = {k: max(v, key=lambda r: r["tradesPerSecond"]) for k, v in samples.items()}
+    result: dict = {"trade": "place+pay (ETH), ship (+invoice), Delivered checkpoint, release: 4 transactions",
+                    "raw": best["raw"], "client": best["client"],
+                    "samples": {k: [r["tradesPerSecond"] for r in v] for k, v in samples.items()}}
+    client = best["client"]["tradesPerSecond"]
+    result["ratios"] = {"client / raw": round(client / best["raw"]["tradesPerSecond"], 3)}
+    result["targets"] = {"client / raw": 0.80}
+    if use_anvil:
+        from tradechain.bench.devnet import anvil
+        from tradechain.chain import rpc
+        from tradechain.deployment import deploy_suite
+
+        with anvil() as url:
+            chain = rpc(url)
+            dev = TradeClient(chain, deploy_suite(chain, artifacts), artifacts)
+            result["anvilClient"] = client_trades(dev, anvil_client_trades)
+            result["anvilPipelined"] = anvil_pipelined(url, dev, anvil_trades)
+        result["ratios"]["anvil pipelined / embedded client"] = round(
+            result["anvilPipelined"]["tradesPerSecond"] / client, 2)
+        result["ratios"]["anvil client / embedded client"] = round(result["anvilClient"]["tradesPerSecond"] / client, 2)
+        result["targets"]["anvil pipelined / embedded client"] = 10
+    return result

@@ -1,0 +1,145 @@
+"""`tradechain bench …`: gas per step, throughput, settlement latency and start-up time, measured."""
+
+from __future__ import annotations
+
+import click
+
+from tradechain.cli.context import emit_json, json_option
+
+results_option = click.option("--results-dir", type=click.Path(file_okay=False), default=None,
+                              help="Where the timestamped JSON of this run goes (default results/).")
+
+
+@click.group("bench")
+def bench():
+    """Measure gas, speed, settlement latency and start-up time (written to results/ as JSON)."""
+
+
+@bench.command("gas")
+@click.option("--snapshot", "write_snapshot", is_flag=True, help="Write the figures to gas-snapshot.json.")
+@click.option("--check", is_flag=True, help="Fail (exit 1) when any figure rises above gas-snapshot.json.")
+@results_option
+@json_option
+def gas_cmd(write_snapshot: bool, check: bool, results_dir, as_json: bool):
+    """Gas per step and per trade for the standard flows on the embedded chain, with the budget check."""
+    from tradechain.bench import gas, results, snapshot
+
+    result = gas.measure()
+    figures = gas.flat(result)
+    diff = snapshot.compare(figures, snapshot.load())
+    result["snapshot"] = {"file": snapshot.FILENAME, "diff": diff.lines(), "failed": diff.failed}
+    result["resultsFile"] = str(results.write("gas", result, results_dir))
+    if write_snapshot:
+        result["snapshot"]["written"] = str(snapshot.save(figures))
+    if as_json:
+        emit_json(result)
+    else:
+        render_gas(result)
+    if check and diff.failed and not write_snapshot:
+        raise SystemExit(1)
+
+
+def render_gas(result: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"[bold]gas[/] on {result['chain']}, {result['optimizer']}")
+    console.print(f"[dim]{result['note']}[/]")
+    for flow_name, steps in result["steps"].items():
+        table = Table(title=flow_name, title_justify="left", header_style="bold", box=None)
+        table.add_column("step")
+        table.add_column("gas", justify="right")
+        for step, g in steps.items():
+            table.add_row(step, f"{g:,}")
+        if flow_name in result["perTrade"]:
+            table.add_row("[bold]per trade[/]", f"[bold]{result['perTrade'][flow_name]:,}[/]")
+        for k, v in result["derived"].get(flow_name, {}).items():
+            table.add_row(f"[dim]{k}[/]", f"{v:,.3f}" if k.startswith("ratio") else f"{v:,.0f}")
+        console.print(table)
+    console.print("[bold]budget[/]")
+    for line in result["budget"]:
+        mark = "[green]PASS[/]" if line["pass"] else "[red]FAIL[/]"
+        fmt = "{:,.3f}" if line["unit"] == "ratio" else "{:,.0f}"
+        console.print(f"  {mark}  {line['item']}: {fmt.format(line['value'])} (limit {fmt.format(line['limit'])})")
+    snap = result["snapshot"]
+    if snap["diff"]:
+        console.print(f"[bold]against {snap['file']}[/]")
+        for line in snap["diff"]:
+            console.print(f"  {line}", markup=False)
+    else:
+        console.print(f"same as {snap['file']}")
+    if snap.get("written"):
+        console.print(f"snapshot written: {snap['written']}")
+    console.print(f"[dim]results: {result['resultsFile']} ({result['seconds']} s)[/]")
+
+
+@bench.command("speed")
+@click.option("--trades", default=20, show_default=True, help="Trades per round on the embedded chain.")
+@click.option("--anvil-trades", default=400, show_default=True, help="Pipelined trades on the anvil devnet.")
+@click.option("--no-anvil", is_flag=True, help="Skip the anvil devnet part.")
+@results_option
+@json_option
+def speed_cmd(trades: int, anvil_trades: int, no_anvil: bool, results_dir, as_json: bool):
+    """Trades per second: raw eth-tester ceiling, TradeClient embedded, anvil (client and pipelined)."""
+    from tradechain.bench import results, speed
+
+    result = speed.measure(trades=trades, anvil_trades=anvil_trades, use_anvil=not no_anvil)
+    result["resultsFile"] = str(results.write("speed", result, results_dir))
+    if as_json:
+        emit_json(result)
+        return
+    click.echo(f"a trade = {result['trade']}")
+    for key, label in (("raw", "raw eth-tester (ceiling)"), ("client", "TradeClient, embedded"),
+                       ("anvilClient", "TradeClient, anvil"), ("anvilPipelined", "pipelined, anvil")):
+        if key in result:
+            r = result[key]
+            click.echo(f"  {label:<26} {r['tradesPerSecond']:>8.2f} trades/s  {r['txPerSecond']:>8.1f} tx/s  "
+                       f"({r['trades']} trades in {r['seconds']} s)")
+    for name, value in result["ratios"].items():
+        target = result["targets"].get(name)
+        verdict = "" if target is None else f"  target >= {target}: {'PASS' if value >= target else 'FAIL'}"
+        click.echo(f"  {name:<36} {value:>6}{verdict}")
+    click.echo(f"results: {result['resultsFile']}")
+
+
+@bench.command("latency")
+@click.option("--poll", default=0.25, show_default=True, help="Keeper polling interval in seconds.")
+@click.option("--repeats", default=3, show_default=True, help="Settlements per setting.")
+@results_option
+@json_option
+def latency_cmd(poll: float, repeats: int, results_dir, as_json: bool):
+    """Blocks and seconds from the Delivered checkpoint to funds at the invoice holder, keeper running (anvil)."""
+    from tradechain.bench import latency, results
+
+    result = latency.measure(poll=poll, repeats=repeats)
+    result["resultsFile"] = str(results.write("latency", result, results_dir))
+    if as_json:
+        emit_json(result)
+        return
+    click.echo(f"{result['chain']}; keeper: {result['keeper']}")
+    for window, worst in result["worstByWindow"].items():
+        click.echo(f"  inspection window {int(window):>7} s: worst of {repeats}: {worst['blocks']} blocks, "
+                   f"{worst['chainSeconds']} s chain time, {worst['wallSeconds']} s wall time")
+    click.echo(f"results: {result['resultsFile']}")
+
+
+@bench.command("startup")
+@results_option
+@json_option
+def startup_cmd(results_dir, as_json: bool):
+    """Start-up time of commands that touch no chain (limit 0.3 s), and cold and warm compile times."""
+    from tradechain.bench import results, startup
+
+    result = startup.measure()
+    result["resultsFile"] = str(results.write("startup", result, results_dir))
+    if as_json:
+        emit_json(result)
+        return
+    for cmd, r in result["commands"].items():
+        click.echo(f"  {cmd:<28} median {r['median']:.3f} s  max {r['max']:.3f} s  "
+                   f"{'PASS' if r['pass'] else 'FAIL'} (< {result['limitSeconds']} s)")
+    click.echo(f"  heavy modules imported by the CLI at start: {result['heavyModulesImportedByCli']}")
+    c = result["compile"]
+    click.echo(f"  compile ({c['backend']}): cold {c['coldSeconds']:.2f} s, warm (cache) {c['warmSeconds']:.4f} s")
+    click.echo(f"results: {result['resultsFile']}")

@@ -1,0 +1,45 @@
+"""`tradechain report`: Markdown and PNG charts of cost and settlement time, measured beside cited baselines."""
+
+from __future__ import annotations
+
+import click
+
+from tradechain.cli.bench import results_option
+from tradechain.cli.context import emit_json, json_option
+
+
+@click.command("report")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder for report.md and the charts (default results/report-<timestamp>).")
+@click.option("--l1-gwei", default=10.0, show_default=True, help="Assumed L1 gas price (gwei).")
+@click.option("--l2-gwei", default=0.01, show_default=True, help="Assumed L2 gas price (gwei).")
+@click.option("--eth-usd", default=3000.0, show_default=True, help="Assumed ETH price (USD).")
+@click.option("--order-usd", default=10_000.0, show_default=True, help="Order value for % comparisons (USD).")
+@results_option
+@json_option
+def report_cmd(out_dir, l1_gwei, l2_gwei, eth_usd, order_usd, results_dir, as_json):
+    """Write the settlement report from the latest bench results (runs `bench gas` if there is none)."""
+    from pathlib import Path
+
+    from tradechain.bench import report, results
+    from tradechain.errors import UsageError
+
+    if min(l1_gwei, l2_gwei, eth_usd, order_usd) <= 0:
+        raise UsageError("--l1-gwei, --l2-gwei, --eth-usd and --order-usd must be positive numbers")
+    gas = results.latest("gas", results_dir)
+    if gas is None:
+        from tradechain.bench import gas as gas_bench
+
+        gas = gas_bench.measure()
+        results.write("gas", gas, results_dir)
+    a = report.Assumptions(l1_gwei, l2_gwei, eth_usd, order_usd)
+    data = report.build(gas, results.latest("speed", results_dir), results.latest("latency", results_dir), a)
+    out = Path(out_dir) if out_dir else results.results_dir(results_dir) / f"report-{results.stamp()}"
+    data["files"] = report.write(data, out)
+    data["resultsFile"] = str(results.write("report", data, results_dir))
+    if as_json:
+        emit_json(data)
+        return
+    click.echo(f"report: {data['files']['markdown']}")
+    for path in data["files"]["charts"]:
+        click.echo(f"chart:  {path}")
