@@ -103,7 +103,9 @@ class Chain:
         """Send `tx` (from, to, data, value, gas) and wait for its receipt.
 
         Gas is given explicitly so the EVM runs once; a revert then shows only as status 0, so the call is
-        replayed with eth_call against the block before to recover the reason. Raises Reverted.
+        replayed with eth_call on the state of the failing block itself (a reverted transaction changed
+        nothing, and the block's timestamp is the one its deadline checks saw) to recover the reason.
+        Raises Reverted.
         """
         signer = self._signers.get(tx["from"])
         try:
@@ -124,7 +126,7 @@ class Chain:
         else:
             receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120, poll_latency=0.05)
         if receipt["status"] == 0:
-            raise Reverted(self._replay(tx, receipt["blockNumber"] - 1), receipt)
+            raise Reverted(self._replay(tx, receipt["blockNumber"]), receipt)
         return receipt
 
     def _send_unsigned(self, tx: dict) -> Any:

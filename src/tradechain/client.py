@@ -102,7 +102,6 @@ class TradeClient:
                 if entry.get("type") == "event":
                     ev = contract.events[entry["name"]]()
                     self._topics[(contract.address, bytes(_event_topic(entry)))] = (name, ev)
-        self._block_times: dict[int, int] = {}
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -360,14 +359,15 @@ class TradeClient:
         })
         events = self._decode_logs(logs)
         events.sort(key=lambda e: (e["block"], e["logIndex"]))
+        times: dict[int, int] = {}  # per call only: after a revert the same numbers are mined at other times
         for e in events:
-            e["timestamp"] = self.block_time(e["block"])
+            if e["block"] not in times:
+                times[e["block"]] = self.block_time(e["block"])
+            e["timestamp"] = times[e["block"]]
         return events
 
     def block_time(self, block: int) -> int:
-        if block not in self._block_times:
-            self._block_times[block] = int(self.w3.eth.get_block(block)["timestamp"])
-        return self._block_times[block]
+        return int(self.w3.eth.get_block(block)["timestamp"])
 
     def invoice_owner(self, order_id: int) -> str | None:
         try:
