@@ -1,0 +1,423 @@
+"""Reusable test helpers: the `reverts` context manager, a trade-flow driver, money conservation, and
+deploying test-only contracts (contracts/test/).
+
+Import from test modules with `from helpers import ...` (tests/ is on sys.path under pytest's default
+import mode). Fixtures that wrap these live in conftest.py.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import pytest
+from eth_abi import encode as abi_encode
+from web3 import Web3
+
+from tradechain.chain import Chain, Reverted
+from tradechain.client import ETH, ZERO32, Receipt, TradeClient
+from tradechain.errors import ContractRevert
+
+MINUTE = 60
+HOUR = 3600
+DAY = 86_400
+ETHER = 10**18
+TUSD = 10**6  # the demo stablecoin has 6 decimals
+
+DEFAULT_SHIP_IN = 1 * DAY
+DEFAULT_DELIVER_IN = 10 * DAY
+DEFAULT_INSPECTION = 3 * DAY
+DEFAULT_ETH_AMOUNT = 1 * ETHER
+DEFAULT_TUSD_AMOUNT = 250 * TUSD
+
+BPS = 10_000
+
+
+# ---------------------------------------------------------------------------------------------- reverts
+
+
+def _same(actual: Any, expected: Any) -> bool:
+    """Equality that forgives the spelling of addresses and bytes (decoded args use lowercase hex)."""
+    if isinstance(expected, (bytes, bytearray)):
+        expected = "0x" + bytes(expected).hex()
+    if isinstance(actual, (bytes, bytearray)):
+        actual = "0x" + bytes(actual).hex()
+    if isinstance(actual, str) and isinstance(expected, str) and actual.startswith("0x"):
+        return actual.lower() == expected.lower()
+    return actual == expected
+
+
+@functools.lru_cache(maxsize=1)
+def _error_abis() -> dict[bytes, dict]:
+    """Every custom error of the build, by selector."""
+    from eth_utils import function_signature_to_4byte_selector
+
+    from tradechain.compiler import compile_contracts
+    from tradechain.errors import _abi_type
+
+    by_selector = {}
+    for artifact in compile_contracts().values():
+        for entry in artifact["abi"]:
+            if entry.get("type") == "error":
+                types = ",".join(_abi_type(i) for i in entry["inputs"])
+                by_selector[function_signature_to_4byte_selector(f"{entry['name']}({types})")] = entry
+    return by_selector
+
+
+def raw_args(exc: ContractRevert) -> dict[str, Any]:
+    """The error's arguments as the contract gave them (ContractRevert.args_ holds them as shown to people:
+    dates, role and state names)."""
+    from eth_abi import decode as abi_decode
+
+    from tradechain.errors import _abi_type
+
+    entry = _error_abis().get(bytes(exc.data[:4]))
+    if entry is None:
+        return {}
+    values = abi_decode([_abi_type(i) for i in entry["inputs"]], bytes(exc.data[4:]))
+    return {i["name"]: v for i, v in zip(entry["inputs"], values)}
+
+
+@contextmanager
+def reverts(name: str, /, **expected_args: Any) -> Iterator[pytest.ExceptionInfo[ContractRevert]]:
+    """Assert that the block raises a ContractRevert for the custom error `name` (ape style).
+
+    Keyword arguments are checked against the error's arguments: each may be given as the contract gave it
+    (an int, an address in any case, bytes) or as ContractRevert.args_ shows it ("ARBITER", "Shipped").
+
+        with reverts("NotBuyer", orderId=order, caller=seller):
+            client.confirm(order, sender=seller)
+    """
+    with pytest.raises(ContractRevert) as info:
+        yield info
+    exc = info.value
+    assert exc.name == name, f"expected revert {name}, got {exc.name}: {exc}"
+    raw = raw_args(exc)
+    for key, want in expected_args.items():
+        assert key in exc.args_, f"{name} has no argument {key!r}; it has {sorted(exc.args_)}"
+        assert _same(raw.get(key), want) or _same(exc.args_[key], want), (
+            f"{name}.{key} is {raw.get(key)!r} (shown as {exc.args_[key]!r}), expected {want!r}"
+        )
+
+
+# ---------------------------------------------------------------------------------------------- trades
+
+
+class Trade:
+    """Drives orders through their life with sensible defaults; every step goes through the TradeClient.
+
+    Defaults: buyer -> seller, 1 ETH (or 250 tUSD), ship by now + 1 d, deliver by now + 10 d, 3 d inspection,
+    carrier = the `carrier` account.
+    """
+
+    def __init__(self, client: TradeClient, chain: Chain, accounts: dict[str, str]):
+        self.client = client
+        self.chain = chain
+        self.accounts = accounts
+        self._parties: dict[int, dict[str, str]] = {}  # order id -> buyer, seller, carrier (saves calls)
+
+    def party(self, order_id: int, role: str) -> str:
+        """The order's buyer, seller or carrier."""
+        known = self._parties.setdefault(order_id, {})
+        if role not in known:
+            order = self.client.get_order(order_id)
+            known.update(buyer=order.buyer, seller=order.seller)
+            if order.carrier:
+                known["carrier"] = order.carrier
+        return known[role]
+
+    # ---- time
+    def now(self) -> int:
+        """Timestamp of the latest block."""
+        return self.chain.now()
+
+    def travel_to(self, timestamp: int) -> None:
+        """Make the next transaction run at exactly `timestamp` (embedded chain).
+
+        eth-tester mines blocks at max(wall clock, parent + 1) and conftest keeps the chain well ahead of the
+        wall clock, so after this the next block's timestamp is `timestamp`. Calls (eth_call) run against the
+        latest block, one second earlier. Never moves backwards.
+        """
+        now = self.chain.now()
+        if timestamp <= now:
+            raise ValueError(f"cannot travel back to {timestamp} (chain time is {now})")
+        self.chain.advance(timestamp - now)
+
+    def token(self, token: str) -> str:
+        """"ETH" / "tUSD" / an address -> the address the contracts use."""
+        return self.client.token_address(token)
+
+    # ---- orders
+    def place(
+        self,
+        token: str = "ETH",
+        *,
+        amount: int | None = None,
+        buyer: str | None = None,
+        seller: str | None = None,
+        ship_in: int = DEFAULT_SHIP_IN,
+        deliver_in: int = DEFAULT_DELIVER_IN,
+        ship_by: int | None = None,
+        deliver_by: int | None = None,
+        inspection_window: int = DEFAULT_INSPECTION,
+        terms_hash: bytes = ZERO32,
+        permit: bool = False,
+    ) -> int:
+        """Place and pay an order; returns its id. Deadlines are relative to chain time unless given."""
+        address = self.token(token)
+        if amount is None:
+            amount = DEFAULT_ETH_AMOUNT if address == ETH else DEFAULT_TUSD_AMOUNT
+        now = self.now()
+        buyer, seller = buyer or self.accounts["buyer"], seller or self.accounts["seller"]
+        order_id, _ = self.client.place_order(
+            buyer=buyer,
+            seller=seller,
+            amount=amount,
+            ship_by=ship_by if ship_by is not None else now + ship_in,
+            deliver_by=deliver_by if deliver_by is not None else now + deliver_in,
+            inspection_window=inspection_window,
+            token=address,
+            terms_hash=terms_hash,
+            permit=permit,
+        )
+        self._parties[order_id] = {"buyer": buyer, "seller": seller}
+        return order_id
+
+    def ship(self, order_id: int, *, carrier: str | None = None, bill_of_lading: bytes = ZERO32) -> Receipt:
+        carrier = carrier or self.accounts["carrier"]
+        receipt = self.client.ship(order_id, carrier, bill_of_lading, sender=self.party(order_id, "seller"))
+        self._parties[order_id]["carrier"] = carrier
+        return receipt
+
+    def deliver(self, order_id: int, *, location: str = "DEHAM") -> Receipt:
+        return self.client.deliver(order_id, location, sender=self.party(order_id, "carrier"))
+
+    def dispute(self, order_id: int, evidence: bytes = ZERO32) -> Receipt:
+        return self.client.dispute(order_id, evidence, sender=self.party(order_id, "buyer"))
+
+    def shipped(self, token: str = "ETH", *, carrier: str | None = None, **place: Any) -> int:
+        order_id = self.place(token, **place)
+        self.ship(order_id, carrier=carrier)
+        return order_id
+
+    def delivered(self, token: str = "ETH", **kw: Any) -> int:
+        order_id = self.shipped(token, **kw)
+        self.deliver(order_id)
+        return order_id
+
+    def disputed(self, token: str = "ETH", **kw: Any) -> int:
+        order_id = self.delivered(token, **kw)
+        self.dispute(order_id)
+        return order_id
+
+    def releasable(self, token: str = "ETH", **kw: Any) -> int:
+        """A delivered order whose inspection window is over (the next transaction may release it)."""
+        order_id = self.delivered(token, **kw)
+        self.travel_to(self.client.get_order(order_id).inspection_ends_at)
+        return order_id
+
+    def released(self, token: str = "ETH", **kw: Any) -> int:
+        order_id = self.releasable(token, **kw)
+        self.client.release(order_id, sender=self.accounts["keeper"])
+        return order_id
+
+    def refunded(self, token: str = "ETH", **kw: Any) -> int:
+        """Not shipped by its deadline, then refunded by the keeper."""
+        order_id = self.place(token, **kw)
+        self.travel_to(self.client.get_order(order_id).ship_by + 1)
+        self.client.refund(order_id, sender=self.accounts["keeper"])
+        return order_id
+
+    def cancelled(self, token: str = "ETH", **kw: Any) -> int:
+        order_id = self.place(token, **kw)
+        self.client.cancel(order_id, sender=self.party(order_id, "seller"))
+        return order_id
+
+    def resolved(self, token: str = "ETH", refund_bps: int = 5_000, **kw: Any) -> int:
+        order_id = self.disputed(token, **kw)
+        self.client.resolve(order_id, refund_bps, sender=self.accounts["arbiter"])
+        return order_id
+
+
+def split(amount: int, refund_bps: int, fee_bps: int) -> tuple[int, int, int]:
+    """What TradeEscrow.split computes, in Python: (to buyer, to seller side, fee)."""
+    to_buyer = amount * refund_bps // BPS
+    gross = amount - to_buyer
+    fee = gross * fee_bps // BPS
+    return to_buyer, gross - fee, fee
+
+
+# ---------------------------------------------------------------------------------------------- money
+
+
+TERMINAL_EVENTS = ("OrderReleased", "OrderResolved", "OrderRefunded", "OrderCancelled")
+_LEDGER_EVENTS = ("OrderPlaced", "Payout", "Withdrawn", *TERMINAL_EVENTS)
+
+
+def escrow_events(client: TradeClient, names: tuple[str, ...] = _LEDGER_EVENTS, from_block: int = 0,
+                  ) -> list[tuple[str, dict]]:
+    """(name, args) of the escrow's events called `names`, in chain order: one eth_getLogs, no EVM run."""
+    wanted = {}
+    for entry in client.escrow.abi:
+        if entry.get("type") == "event" and entry["name"] in names:
+            wanted["0x" + Web3.keccak(text=f"{entry['name']}({','.join(i['type'] for i in entry['inputs'])})").hex()] = \
+                client.escrow.events[entry["name"]]()
+    logs = client.w3.eth.get_logs({"fromBlock": from_block, "toBlock": "latest", "address": client.escrow.address,
+                                   "topics": [list(wanted)]})
+    out = []
+    for log in logs:
+        event = wanted["0x" + bytes(log["topics"][0]).hex()].process_log(log)
+        out.append((event["event"], dict(event["args"])))
+    return out
+
+
+def assert_conserved(client: TradeClient, from_block: int = 0) -> None:
+    """Every unit paid in is held or has left by exactly one path, in every token:
+
+    - held == the amounts of orders not yet settled + every credit not yet withdrawn, and
+    - held == paid in (OrderPlaced) - pushed out (Payout, not credited) - withdrawn (Withdrawn).
+
+    `from_block` may skip history with no escrow money in it (conftest passes the test's first block).
+    """
+    placed: dict[int, tuple[str, int]] = {}
+    settled: set[int] = set()
+    paid_in: dict[str, int] = defaultdict(int)
+    paid_out: dict[str, int] = defaultdict(int)
+    credited: set[tuple[str, str]] = set()
+    for name, args in escrow_events(client, from_block=from_block):
+        if name == "OrderPlaced":
+            placed[args["orderId"]] = (args["token"], args["amount"])
+            paid_in[args["token"]] += args["amount"]
+        elif name in TERMINAL_EVENTS:
+            assert args["orderId"] not in settled, f"order {args['orderId']} settled twice"
+            settled.add(args["orderId"])
+        elif name == "Payout" and args["credited"]:
+            credited.add((args["token"], args["to"]))
+        elif name in ("Payout", "Withdrawn"):
+            paid_out[args["token"]] += args["amount"]
+
+    owed: dict[str, int] = defaultdict(int)
+    for order_id, (token, amount) in placed.items():
+        if order_id not in settled:
+            owed[token] += amount
+    for token, account in credited:
+        owed[token] += client.credits(account, token)
+    for token in {ETH, *paid_in}:
+        held = client.balance(client.escrow.address, token)
+        assert held == owed[token], f"escrow holds {held} of {token} but owes {owed[token]}"
+        assert held == paid_in[token] - paid_out[token], (
+            f"escrow holds {held} of {token}: {paid_in[token]} paid in, {paid_out[token]} paid out")
+
+
+class Balances:
+    """Snapshot balances of (account, token) pairs and read the changes later.
+
+        before = Balances(client, [(seller, ETH), (buyer, ETH)])
+        ...
+        assert before.delta(seller, ETH) == 990
+    """
+
+    def __init__(self, client: TradeClient, pairs: list[tuple[str, str]]):
+        self.client = client
+        self.start = {pair: client.balance(*pair) for pair in pairs}
+
+    def delta(self, account: str, token: str = ETH) -> int:
+        return self.client.balance(account, token) - self.start[(account, token)]
+
+
+# ---------------------------------------------------------------------------------------------- test contracts
+
+
+class TestContract:
+    """A deployed contract outside the suite (contracts/test/), driven like TradeClient drives the suite."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, client: TradeClient, name: str, address: str):
+        self.client = client
+        self.name = name
+        self.address = address
+        self.contract = client.w3.eth.contract(address=address, abi=client.artifacts[name]["abi"])
+
+    def transact(self, fn: str, args: list | tuple = (), *, sender: str, value: int = 0,
+                 gas: int = 1_000_000) -> dict:
+        data = self.contract.functions[fn](*args)._encode_transaction_data()
+        tx = {"from": sender, "to": self.address, "data": data, "value": value, "gas": gas}
+        try:
+            return self.client.chain.send(tx)
+        except Reverted as exc:
+            raise self.client.decoder.decode(exc.data) from None
+
+    def call(self, fn: str, args: list | tuple = ()) -> Any:
+        return self.contract.functions[fn](*args).call()
+
+    def execute(self, target: str, calldata: str | bytes, *, sender: str, value: int = 0) -> dict:
+        """RevertingReceiver.execute: call `target` as this contract."""
+        return self.transact("execute", [target, calldata], sender=sender, value=value)
+
+
+def deploy(client: TradeClient, name: str, *args: Any, sender: str) -> TestContract:
+    """Deploy a contract from the build (e.g. a contracts/test/ helper). Call it inside a test: it is reverted
+    with the test's snapshot."""
+    artifact = client.artifacts[name]
+    factory = client.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
+    data = factory.constructor(*args).data_in_transaction
+    try:
+        receipt = client.chain.send({"from": sender, "data": data, "gas": 6_000_000})
+    except Reverted as exc:
+        raise client.decoder.decode(exc.data) from None
+    return TestContract(client, name, receipt["contractAddress"])
+
+
+def calldata(client: TradeClient, contract: str, fn: str, *args: Any) -> str:
+    """ABI-encoded call of `fn` on one of the suite's contracts ("TradeEscrow", ...)."""
+    return client.contracts[contract].functions[fn](*args)._encode_transaction_data()
+
+
+# ---------------------------------------------------------------------------------------------- provenance
+
+
+CHECKPOINT_TYPES = ["bytes32", "uint256", "uint256", "uint8", "address", "bytes8", "bytes32", "uint256"]
+
+
+def checkpoint_hash(prev_head: bytes, cp: dict) -> bytes:
+    """One link of the provenance hash chain, from a Checkpoint event's args."""
+    return Web3.keccak(abi_encode(CHECKPOINT_TYPES, [
+        prev_head, cp["shipmentId"], cp["seq"], cp["kind"], cp["actor"], cp["location"], cp["evidenceHash"],
+        cp["timestamp"],
+    ]))
+
+
+def replay_head(checkpoints: list[dict]) -> bytes:
+    """The head of the hash chain over `checkpoints` (Checkpoint event args, in order), from zero."""
+    head = ZERO32
+    for cp in checkpoints:
+        head = checkpoint_hash(head, cp)
+    return bytes(head)
+
+
+# ---------------------------------------------------------------------------------------------- receipts
+
+
+def events(receipt: Receipt, name: str) -> list[dict]:
+    """Args of every `name` event in a receipt, in log order (Receipt.event gives only the first)."""
+    return [e["args"] for e in receipt.events if e["event"] == name]
+
+
+def gas_paid(client: TradeClient, receipt: Receipt) -> int:
+    """Wei the sender paid for a transaction's gas."""
+    raw = client.w3.eth.get_transaction_receipt(receipt.tx_hash)
+    return raw["gasUsed"] * raw["effectiveGasPrice"]
+
+
+def place_raw(client: TradeClient, *, sender: str, seller: str, token: str = ETH, amount: int = DEFAULT_ETH_AMOUNT,
+              ship_by: int, deliver_by: int, inspection_window: int = DEFAULT_INSPECTION,
+              value: int | None = None) -> Receipt:
+    """TradeEscrow.placeOrder exactly as given: no approval, and `value` (default: `amount` for ETH, else 0)."""
+    if value is None:
+        value = amount if token == ETH else 0
+    return client.transact("TradeEscrow", "placeOrder",
+                           [seller, token, amount, ship_by, deliver_by, inspection_window, ZERO32],
+                           sender=sender, value=value)
