@@ -215,14 +215,20 @@ class Devnet:
         return lines[-1][:200] if lines else "no output"
 
 
-def _check_port_free(port: int) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        # as anvil binds: SO_REUSEADDR, so a just-stopped devnet's TIME_WAIT connections do not count
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((HOST, port))
-        except OSError:
-            raise UsageError(f"port {port} on {HOST} is already in use; pick another with --port") from None
+def _check_port_free(port: int, patience: float = 3.0) -> None:
+    """Bind as anvil does (SO_REUSEADDR). A node killed a moment ago can hold its port for a little while
+    (its sockets are torn down after the process is gone), so retry briefly before calling it taken."""
+    deadline = time.monotonic() + patience
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind((HOST, port))
+                return
+            except OSError:
+                if time.monotonic() >= deadline:
+                    raise UsageError(f"port {port} on {HOST} is already in use; pick another with --port") from None
+        time.sleep(0.1)
 
 
 def _now() -> str:
