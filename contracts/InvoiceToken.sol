@@ -85,6 +85,7 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl, ReentrancyGuardTr
     /// @notice The holder withdraws its listing. Emits ListingWithdrawn.
     function withdrawListing(uint256 tokenId) external {
         address holder = _holder(tokenId);
+        if (msg.sender != holder) revert NotHolder(tokenId, msg.sender, holder);
         if (_listings[tokenId].price == 0) revert NotListed(tokenId);
         delete _listings[tokenId];
         emit ListingWithdrawn(tokenId, holder);
