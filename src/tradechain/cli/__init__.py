@@ -48,13 +48,14 @@ def cli(ctx: click.Context, rpc: str | None):
 
 
 def _register():
-    from tradechain.cli import build, demo, order
+    from tradechain.cli import build, demo, invoice, order
 
     cli.add_command(build.compile_cmd)
     cli.add_command(build.deploy_cmd)
     cli.add_command(build.time_cmd)
     cli.add_command(demo.demo_cmd)
     cli.add_command(order.order)
+    cli.add_command(invoice.invoice)
 
 
 _register()
