@@ -3,26 +3,29 @@ pragma solidity 0.8.37;
 
 import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Base64} from "@openzeppelin/contracts/utils/Base64.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 
 import {IInvoiceToken} from "./interfaces/IInvoiceToken.sol";
 import {ITradeEscrow} from "./interfaces/ITradeEscrow.sol";
 
-/// @title InvoiceToken — one ERC-721 per shipped order: the seller's receivable.
-/// @notice Token id = order id. The escrow pays whoever holds the token at settlement. The invoice's data
-/// (payment token, face value, due date, status) is read from the escrow, never stored twice.
-/// Once the order is settled, refunded or cancelled the token is locked: it can no longer move.
-contract InvoiceToken is IInvoiceToken, ERC721, AccessControl {
+/// @title InvoiceToken — one ERC-721 per shipped order: the seller's receivable, and its financing.
+/// @notice Token id = order id. The escrow pays the seller side of a settlement through `settlementPayees`:
+/// to the current holder, or, when an advance was taken, to the financier first (principal + fee) and the rest to
+/// the holder. Financing, two ways: a sale (the holder lists, a FINANCIER buys in the order's payment token, token
+/// and money swap atomically) or an advance (a FINANCIER escrows an offer here, the holder accepts and is paid at
+/// once). The invoice's data (payment token, face value, due date, status) is read from the escrow, never stored
+/// twice. Once the order is settled, refunded or cancelled the token is locked: it can no longer move or be sold.
+contract InvoiceToken is IInvoiceToken, ERC721, AccessControl, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
     using Strings for uint256;
     using Strings for address;
 
-    enum Status {
-        Open,
-        Overdue,
-        Settled,
-        Defaulted
-    }
+    bytes32 public constant FINANCIER_ROLE = keccak256("FINANCIER_ROLE");
+    uint256 public constant BPS = 10_000;
 
     struct Invoice {
         uint256 orderId;
@@ -31,9 +34,16 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl {
         uint256 dueDate;
         Status status;
         address holder;
+        address seller;
     }
 
     ITradeEscrow public escrow;
+    /// @notice When on, invoices move only to FINANCIER holders or back to the order's seller.
+    bool public kycRequired;
+
+    mapping(uint256 tokenId => Listing) private _listings;
+    mapping(uint256 tokenId => mapping(address financier => AdvanceOffer)) private _offers;
+    mapping(uint256 tokenId => Advance) private _advances;
 
     constructor(address admin) ERC721("tradechain Invoice", "TCINV") {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
@@ -46,21 +56,142 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl {
         emit EscrowBound(address(escrow_));
     }
 
+    /// @notice Switch the KYC rule on or off. Admin only. Emits KycRequiredChanged.
+    function setKycRequired(bool required) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        kycRequired = required;
+        emit KycRequiredChanged(required);
+    }
+
     /// @inheritdoc IInvoiceToken
     function mint(address seller, uint256 orderId) external {
         if (msg.sender != address(escrow)) revert NotEscrow(msg.sender);
         _mint(seller, orderId);
     }
 
+    // ------------------------------------------------------------------ sale
+
+    /// @notice The holder lists the invoice for sale at `price` (order's payment token, 0 < price <= face value).
+    /// A new listing replaces the old one. Emits InvoiceListed.
+    function list(uint256 tokenId, uint256 price) external {
+        _list(tokenId, price, 0);
+    }
+
+    /// @notice The holder lists the invoice at `discountBps` off its face value. Emits InvoiceListed.
+    function listAtDiscount(uint256 tokenId, uint256 discountBps) external {
+        if (discountBps == 0 || discountBps >= BPS) revert InvalidDiscount(discountBps);
+        _list(tokenId, escrow.faceValue(tokenId) * (BPS - discountBps) / BPS, discountBps);
+    }
+
+    /// @notice The holder withdraws its listing. Emits ListingWithdrawn.
+    function withdrawListing(uint256 tokenId) external {
+        address holder = _holder(tokenId);
+        if (msg.sender != holder) revert NotHolder(tokenId, msg.sender, holder);
+        if (_listings[tokenId].price == 0) revert NotListed(tokenId);
+        delete _listings[tokenId];
+        emit ListingWithdrawn(tokenId, holder);
+    }
+
+    /// @notice A FINANCIER buys a listed invoice, paying the listed price in the order's payment token (ETH as
+    /// msg.value, an ERC-20 by allowance) straight to the holder; the token moves in the same transaction.
+    /// @param expectedPrice the price the buyer saw: a relisting at another price makes the purchase revert.
+    /// @dev Emits InvoiceSold and Transfer. The listing is consumed, so the same listing never sells twice.
+    function buy(uint256 tokenId, uint256 expectedPrice) external payable onlyRole(FINANCIER_ROLE) nonReentrant {
+        Listing memory l = _listings[tokenId];
+        if (l.price == 0) revert NotListed(tokenId);
+        if (l.price != expectedPrice) revert PriceMismatch(tokenId, l.price, expectedPrice);
+        if (msg.sender == l.holder) revert BuyerIsHolder(tokenId, msg.sender);
+        delete _listings[tokenId];
+        emit InvoiceSold(tokenId, l.holder, msg.sender, l.price);
+        _transfer(l.holder, msg.sender, tokenId); // reverts if settled, or if KYC refuses the buyer
+        _collect(escrow.getOrder(tokenId).token, msg.sender, l.holder, l.price);
+    }
+
+    // ------------------------------------------------------------------ advance
+
+    /// @notice A FINANCIER offers to advance `principal` now against `feeBps` of it at settlement. The principal
+    /// is escrowed here until the offer is accepted or withdrawn (ETH as msg.value, an ERC-20 by allowance).
+    /// @dev principal + fee must not exceed the face value. One standing offer per financier and invoice.
+    /// Emits AdvanceOffered.
+    function offerAdvance(uint256 tokenId, uint256 principal, uint256 feeBps)
+        external
+        payable
+        onlyRole(FINANCIER_ROLE)
+        nonReentrant
+    {
+        _holder(tokenId);
+        if (escrow.isSettled(tokenId)) revert InvoiceLocked(tokenId);
+        if (_offers[tokenId][msg.sender].principal != 0) revert OfferExists(tokenId, msg.sender);
+        uint256 face = escrow.faceValue(tokenId);
+        if (principal == 0) revert InvalidPrice(tokenId, principal, face);
+        if (feeBps > BPS) revert InvalidFee(feeBps);
+        uint256 repayment = principal + principal * feeBps / BPS;
+        if (repayment > face) revert AdvanceTooLarge(tokenId, repayment, face);
+        _offers[tokenId][msg.sender] = AdvanceOffer(uint96(principal), uint16(feeBps));
+        emit AdvanceOffered(tokenId, msg.sender, principal, feeBps);
+        _collect(escrow.getOrder(tokenId).token, msg.sender, address(this), principal);
+    }
+
+    /// @notice The financier withdraws its standing offer and gets the principal back. Emits AdvanceOfferWithdrawn.
+    function withdrawAdvanceOffer(uint256 tokenId) external nonReentrant {
+        uint256 principal = _offers[tokenId][msg.sender].principal;
+        if (principal == 0) revert NoAdvanceOffer(tokenId, msg.sender);
+        delete _offers[tokenId][msg.sender];
+        emit AdvanceOfferWithdrawn(tokenId, msg.sender, principal);
+        _send(escrow.getOrder(tokenId).token, msg.sender, principal);
+    }
+
+    /// @notice The holder accepts `financier`'s advance: the principal is paid to the holder now, and the
+    /// financier is repaid principal + fee first at settlement. The terms must match what the holder saw.
+    /// @dev One advance per invoice; a listed invoice is delisted. Emits AdvanceAccepted.
+    function acceptAdvance(uint256 tokenId, address financier, uint256 principal, uint256 feeBps)
+        external
+        nonReentrant
+    {
+        address holder = _holder(tokenId);
+        if (msg.sender != holder) revert NotHolder(tokenId, msg.sender, holder);
+        if (escrow.isSettled(tokenId)) revert InvoiceLocked(tokenId);
+        Advance storage a = _advances[tokenId];
+        if (a.financier != address(0)) revert InvoiceEncumbered(tokenId, a.financier);
+        AdvanceOffer memory o = _offers[tokenId][financier];
+        if (o.principal == 0) revert NoAdvanceOffer(tokenId, financier);
+        if (o.principal != principal || o.feeBps != feeBps) revert OfferMismatch(tokenId, financier, o.principal, o.feeBps);
+        uint256 fee = uint256(o.principal) * o.feeBps / BPS;
+        delete _offers[tokenId][financier];
+        if (_listings[tokenId].price != 0) {
+            delete _listings[tokenId];
+            emit ListingWithdrawn(tokenId, holder);
+        }
+        a.financier = financier;
+        a.repayment = uint96(o.principal + fee);
+        a.principal = o.principal;
+        a.acceptedAt = uint40(block.timestamp);
+        emit AdvanceAccepted(tokenId, holder, financier, o.principal, fee);
+        _send(escrow.getOrder(tokenId).token, holder, o.principal);
+    }
+
+    // ------------------------------------------------------------------ settlement
+
     /// @inheritdoc IInvoiceToken
+    /// @dev The waterfall: an accepted advance's financier first (up to principal + fee), the rest to the holder.
     function settlementPayees(uint256 orderId, uint256 amount)
         external
         view
         returns (address[2] memory to, uint256[2] memory amounts)
     {
-        to[0] = _requireOwned(orderId);
-        amounts[0] = amount;
+        address holder = _requireOwned(orderId);
+        Advance storage a = _advances[orderId];
+        address financier = a.financier;
+        if (financier == address(0)) {
+            to[0] = holder;
+            amounts[0] = amount;
+            return (to, amounts);
+        }
+        uint256 first = a.repayment < amount ? a.repayment : amount;
+        (to[0], amounts[0]) = (financier, first);
+        (to[1], amounts[1]) = (holder, amount - first);
     }
+
+    // ------------------------------------------------------------------ views
 
     /// @notice The invoice as a lender sees it.
     function invoiceOf(uint256 tokenId) public view returns (Invoice memory inv) {
@@ -68,9 +199,10 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl {
         ITradeEscrow.OrderView memory o = escrow.getOrder(tokenId);
         inv.orderId = tokenId;
         inv.paymentToken = o.token;
+        inv.seller = o.seller;
         inv.faceValue = escrow.faceValue(tokenId);
         inv.dueDate = o.deliverBy + o.inspectionWindow;
-        inv.status = _status(o, inv.dueDate);
+        inv.status = _status(tokenId, o, inv.dueDate, inv.holder);
     }
 
     /// @notice Days past the due date while unsettled (0 when not overdue).
@@ -80,11 +212,26 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl {
         return (block.timestamp - inv.dueDate) / 1 days;
     }
 
+    /// @notice The standing sale listing (price 0 when not listed).
+    function listingOf(uint256 tokenId) external view returns (Listing memory) {
+        return _listings[tokenId];
+    }
+
+    /// @notice `financier`'s standing advance offer on the invoice (principal 0 when none).
+    function advanceOfferOf(uint256 tokenId, address financier) external view returns (AdvanceOffer memory) {
+        return _offers[tokenId][financier];
+    }
+
+    /// @notice The accepted advance (financier 0 when none).
+    function advanceOf(uint256 tokenId) external view returns (Advance memory) {
+        return _advances[tokenId];
+    }
+
     /// @notice On-chain JSON metadata as a base64 data URI, so any wallet or explorer can show the invoice.
     function tokenURI(uint256 tokenId) public view override returns (string memory) {
         Invoice memory inv = invoiceOf(tokenId);
-        string[4] memory names = ["open", "overdue", "settled", "defaulted"];
-        bytes memory json = abi.encodePacked(
+        string[5] memory names = ["open", "financed", "overdue", "settled", "defaulted"];
+        bytes memory head = abi.encodePacked(
             '{"name":"tradechain invoice #',
             tokenId.toString(),
             '","description":"Receivable of escrowed order ',
@@ -93,13 +240,18 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl {
             '{"trait_type":"order","value":',
             tokenId.toString(),
             '},{"trait_type":"payment token","value":"',
-            inv.paymentToken.toHexString(),
+            inv.paymentToken.toHexString()
+        );
+        bytes memory json = abi.encodePacked(
+            head,
             '"},{"trait_type":"face value","value":"',
             inv.faceValue.toString(),
             '"},{"trait_type":"due date","display_type":"date","value":',
             inv.dueDate.toString(),
             '},{"trait_type":"status","value":"',
             names[uint8(inv.status)],
+            '"},{"trait_type":"financier","value":"',
+            _advances[tokenId].financier.toHexString(),
             '"}]}'
         );
         return string.concat("data:application/json;base64,", Base64.encode(json));
@@ -109,17 +261,77 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl {
         return super.supportsInterface(interfaceId);
     }
 
-    /// @dev Settled, refunded or cancelled invoices never move again (minting is not a move).
+    // ------------------------------------------------------------------ internals
+
+    /// @dev Settled, refunded or cancelled invoices never move again (minting is not a move). A move ends any
+    /// listing (it was the old holder's). With KYC on, only FINANCIERs or the order's seller may receive.
     function _update(address to, uint256 tokenId, address auth) internal override returns (address) {
-        if (_ownerOf(tokenId) != address(0) && escrow.isSettled(tokenId)) revert InvoiceLocked(tokenId);
+        if (_ownerOf(tokenId) != address(0)) {
+            if (escrow.isSettled(tokenId)) revert InvoiceLocked(tokenId);
+            if (kycRequired && !hasRole(FINANCIER_ROLE, to) && to != escrow.getOrder(tokenId).seller) {
+                revert TransferNotAllowed(tokenId, to);
+            }
+            Listing memory l = _listings[tokenId];
+            if (l.price != 0) {
+                delete _listings[tokenId];
+                emit ListingWithdrawn(tokenId, l.holder);
+            }
+        }
         return super._update(to, tokenId, auth);
     }
 
-    function _status(ITradeEscrow.OrderView memory o, uint256 dueDate) private view returns (Status) {
-        if (o.state == ITradeEscrow.State.Released || o.state == ITradeEscrow.State.Resolved) return Status.Settled;
-        if (o.state == ITradeEscrow.State.Refunded || o.state == ITradeEscrow.State.Cancelled) {
-            return Status.Defaulted;
+    function _list(uint256 tokenId, uint256 price, uint256 discountBps) private {
+        address holder = _holder(tokenId);
+        if (msg.sender != holder) revert NotHolder(tokenId, msg.sender, holder);
+        if (escrow.isSettled(tokenId)) revert InvoiceLocked(tokenId);
+        address financier = _advances[tokenId].financier;
+        if (financier != address(0)) revert InvoiceEncumbered(tokenId, financier);
+        uint256 face = escrow.faceValue(tokenId);
+        if (price == 0 || price > face) revert InvalidPrice(tokenId, price, face);
+        _listings[tokenId] = Listing(holder, uint96(price));
+        emit InvoiceListed(tokenId, holder, price, discountBps);
+    }
+
+    function _holder(uint256 tokenId) private view returns (address) {
+        return _requireOwned(tokenId);
+    }
+
+    /// @dev Take `amount` of `token` from `from` to `to`: ETH must arrive as exactly msg.value.
+    function _collect(address token, address from, address to, uint256 amount) private {
+        if (token == address(0)) {
+            if (msg.value != amount) revert WrongEthValue(msg.value, amount);
+            if (to != address(this)) _send(token, to, amount);
+            return;
         }
-        return block.timestamp > dueDate ? Status.Overdue : Status.Open;
+        if (msg.value != 0) revert WrongEthValue(msg.value, 0);
+        IERC20(token).safeTransferFrom(from, to, amount);
+    }
+
+    /// @dev Pay out; a refusing recipient reverts the whole step (nothing is left half-done).
+    function _send(address token, address to, uint256 amount) private {
+        if (token == address(0)) {
+            (bool ok,) = payable(to).call{value: amount}("");
+            if (!ok) revert PaymentFailed(to, amount);
+        } else {
+            IERC20(token).safeTransfer(to, amount);
+        }
+    }
+
+    function _status(uint256 tokenId, ITradeEscrow.OrderView memory o, uint256 dueDate, address holder)
+        private
+        view
+        returns (Status)
+    {
+        ITradeEscrow.State s = o.state;
+        if (s == ITradeEscrow.State.Released) return Status.Settled;
+        if (s == ITradeEscrow.State.Resolved) {
+            // a ruling that refunds everything leaves the holder nothing
+            (, uint256 toSellerSide,) = escrow.split(o.amount, o.proposedRefundBps, o.feeBps);
+            return toSellerSide == 0 ? Status.Defaulted : Status.Settled;
+        }
+        if (s == ITradeEscrow.State.Refunded || s == ITradeEscrow.State.Cancelled) return Status.Defaulted;
+        if (block.timestamp > dueDate) return Status.Overdue;
+        if (_advances[tokenId].financier != address(0) || holder != o.seller) return Status.Financed;
+        return Status.Open;
     }
 }

@@ -44,6 +44,10 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     mapping(uint256 orderId => Order) private _orders;
     /// @dev Funds whose push failed, and fees: token => account => amount. address(0) is ETH.
     mapping(address token => mapping(address account => uint256)) public credits;
+    /// @dev Seller track records: one slot each, written as orders settle.
+    mapping(address seller => SellerRecord) private _sellerRecords;
+    /// @notice Seller-side amounts settled to a seller's invoices, per payment token.
+    mapping(address seller => mapping(address token => uint256)) public sellerVolume;
 
     constructor(
         address admin,
@@ -346,6 +350,11 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         return s == State.Released || s == State.Resolved || s == State.Refunded || s == State.Cancelled;
     }
 
+    /// @notice A seller's on-chain track record (orders completed, disputes, disputes lost, timeout refunds).
+    function sellerRecord(address seller) external view returns (SellerRecord memory) {
+        return _sellerRecords[seller];
+    }
+
     /// @notice What the seller side receives if the order is released in full: amount less the fee.
     function faceValue(uint256 orderId) external view returns (uint256) {
         Order storage o = _existing(orderId);
@@ -435,13 +444,16 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         o.state = State.Released;
         (, uint256 toSellerSide, uint256 fee) = split(o.amount, 0, o.feeBps);
         emit OrderReleased(orderId, msg.sender, early, toSellerSide, fee);
+        _recordSettlement(o, toSellerSide, false, false);
         _paySellerSide(orderId, o.token, toSellerSide, fee);
     }
 
     function _resolve(uint256 orderId, Order storage o, Ruling ruling, uint256 refundBps, bytes32 evidence) private {
         o.state = State.Resolved;
+        o.proposedRefundBps = uint16(refundBps); // the share applied: what the invoice's status is read from
         (uint256 toBuyer, uint256 toSellerSide, uint256 fee) = split(o.amount, refundBps, o.feeBps);
         emit OrderResolved(orderId, msg.sender, ruling, refundBps, evidence, toBuyer, toSellerSide, fee);
+        _recordSettlement(o, toSellerSide, true, refundBps != 0);
         address token = o.token;
         if (toBuyer != 0) _pay(orderId, token, o.buyer, toBuyer);
         _paySellerSide(orderId, token, toSellerSide, fee);
@@ -451,6 +463,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         o.state = State.Refunded;
         uint256 amount = o.amount;
         emit OrderRefunded(orderId, reason, amount);
+        ++_sellerRecords[o.seller].refunds;
         _pay(orderId, o.token, o.buyer, amount);
     }
 
@@ -466,6 +479,19 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         (address[2] memory to, uint256[2] memory amounts) = invoices.settlementPayees(orderId, amount);
         if (amounts[0] != 0) _pay(orderId, token, to[0], amounts[0]);
         if (amounts[1] != 0) _pay(orderId, token, to[1], amounts[1]);
+    }
+
+    /// @dev The seller's track record, one slot and one volume counter: no loops.
+    function _recordSettlement(Order storage o, uint256 toSellerSide, bool disputed, bool lost) private {
+        address seller = o.seller;
+        SellerRecord storage r = _sellerRecords[seller];
+        if (toSellerSide != 0) {
+            ++r.completed;
+            sellerVolume[seller][o.token] += toSellerSide;
+        }
+        if (disputed) ++r.disputes;
+        if (lost) ++r.disputesLost;
+        r.lastSettledAt = uint40(block.timestamp);
     }
 
     /// @dev Push a payment; if the recipient refuses it (reverts, runs out of the gas given), credit it instead

@@ -38,12 +38,25 @@ def test_demo_json_tells_both_orders_with_timelines_and_gas():
     assert data["totals"]["gas"] == sum(o["gasTotal"] for o in data["orders"])
     disputed = next(o for o in data["orders"] if o["state"] == "Resolved")
     assert any("3600 tUSD to buyer" in row["detail"] for row in disputed["timeline"])
+    financed = next(o for o in data["orders"] if "financing" in o)
+    f = financed["financing"]
+    rows = {row["action"]: row for row in financed["timeline"]}
+    # the seller is paid when the invoice sells, right after shipping; the financier collects face value at release
+    assert rows["bought the invoice"]["timestamp"] == f["sellerPaidAt"]
+    assert rows["bought the invoice"]["timestamp"] - rows["shipped"]["timestamp"] < 60
+    assert rows["released"]["timestamp"] == f["settledAt"]
+    assert any(row["detail"] == f"{f['faceValueText']} to financier" for row in financed["timeline"])
+    assert f["faceValue"] == 19_800 * 10**6 and f["price"] == f["faceValue"] * (10_000 - f["discountBps"]) // 10_000
+    assert f["daysOfCashSaved"] == round((f["settledAt"] - f["sellerPaidAt"]) / 86_400, 2) > 20
+    assert f["financierYieldPct"] == round(100 * (f["faceValue"] - f["price"]) / f["price"], 3)
+    assert data["totals"]["financed"]["daysOfCashSaved"] == f["daysOfCashSaved"]
 
 
 def test_demo_prints_a_readable_story():
     result = run("demo")
     assert result.exit_code == 0, result.output
-    for text in ("Order #1", "released", "resolved by arbiter", "Balances", "ETH before"):
+    for text in ("Order #1", "released", "resolved by arbiter", "Balances", "ETH before", "bought the invoice",
+                 "days of seller cash saved", "financier yield"):
         assert text in result.output
 
 

@@ -45,8 +45,18 @@ interface ITradeEscrow {
         address token; // address(0) = native ETH
         uint16 feeBps; // fee snapshot at order time: later fee changes never touch this order
         uint32 rulingDeadline; // set when disputed
-        uint16 proposedRefundBps; // settlement offer inside a dispute
+        uint16 proposedRefundBps; // settlement offer inside a dispute; once Resolved, the refund share applied
         uint8 proposer; // 0 none, 1 buyer, 2 seller
+    }
+
+    /// @notice A seller's track record, kept by the escrow as orders settle: one slot, updated without loops.
+    /// @dev Volume is per payment token (see `sellerVolume`): amounts in different tokens do not add up.
+    struct SellerRecord {
+        uint32 completed; // released, or resolved with something left for the seller side
+        uint32 disputes; // disputes resolved (by ruling, agreement or default)
+        uint32 disputesLost; // disputes resolved with any refund to the buyer
+        uint32 refunds; // orders refunded on a timeout (not shipped / not delivered in time)
+        uint40 lastSettledAt;
     }
 
     /// @notice Everything a client needs about an order in one call.
@@ -146,4 +156,10 @@ interface ITradeEscrow {
     function stateOf(uint256 orderId) external view returns (State);
     function isSettled(uint256 orderId) external view returns (bool);
     function faceValue(uint256 orderId) external view returns (uint256);
+    function split(uint256 amount, uint256 refundBps, uint256 fee)
+        external
+        pure
+        returns (uint256 toBuyer, uint256 toSellerSide, uint256 feeAmount);
+    function sellerRecord(address seller) external view returns (SellerRecord memory);
+    function sellerVolume(address seller, address token) external view returns (uint256);
 }

@@ -27,6 +27,7 @@ REFUND_REASONS = ["not shipped by the deadline", "not delivered by the deadline"
 # Gas limits sent with each call, so the EVM runs once (no estimate): generous, never binding on our code.
 GAS = 1_000_000
 GAS_PER_BATCH_ITEM = 120_000
+INVOICE_STATUSES = ["open", "financed", "overdue", "settled", "defaulted"]
 
 
 @dataclass
@@ -69,6 +70,43 @@ class Order:
     @property
     def terminal(self) -> bool:
         return self.state in TERMINAL
+
+
+@dataclass
+class Invoice:
+    """An invoice token as a financier sees it: the receivable, its sale listing and its advance."""
+
+    id: int
+    holder: str
+    seller: str
+    token: str
+    face_value: int
+    due_date: int
+    status: str
+    days_overdue: int
+    listed_price: int  # 0 when not listed
+    advance_financier: str | None
+    advance_principal: int
+    advance_repayment: int  # principal + fee, paid to the financier first at settlement
+    advance_accepted_at: int
+
+    @property
+    def listed(self) -> bool:
+        return self.listed_price != 0
+
+
+@dataclass
+class SellerRecord:
+    """A seller's on-chain track record, kept by the escrow; `volume` is in the token asked about."""
+
+    seller: str
+    completed: int
+    disputes: int
+    disputes_lost: int
+    refunds: int
+    last_settled_at: int
+    token: str
+    volume: int
 
 
 def hash_bytes(data: bytes) -> bytes:
@@ -357,6 +395,10 @@ class TradeClient:
             "fromBlock": 0, "toBlock": "latest", "address": self.invoices.address,
             "topics": [None, None, None, topic],
         })
+        # financing events (InvoiceListed, InvoiceSold, AdvanceAccepted, ...) index the token id first
+        logs += self.w3.eth.get_logs({
+            "fromBlock": 0, "toBlock": "latest", "address": self.invoices.address, "topics": [None, topic],
+        })
         events = self._decode_logs(logs)
         events.sort(key=lambda e: (e["block"], e["logIndex"]))
         times: dict[int, int] = {}  # per call only: after a revert the same numbers are mined at other times
@@ -374,6 +416,116 @@ class TradeClient:
             return self.call("InvoiceToken", "ownerOf", [order_id])
         except ContractRevert:
             return None
+
+
+    # ------------------------------------------------------------------ invoices and financing
+    def _pay_in(self, token: str, amount: int, *, sender: str) -> int:
+        """Prepare paying `amount` of `token` to the invoice contract: the ETH value to send, or an approval."""
+        if token == ETH:
+            return amount
+        if self._erc20(token).functions.allowance(sender, self.invoices.address).call() < amount:
+            self.approve(token, self.invoices.address, amount, sender=sender)
+        return 0
+
+    def list_invoice(self, token_id: int, price: int, *, sender: str) -> Receipt:
+        """The holder lists the invoice for sale at `price` (order's payment token, at most its face value)."""
+        return self.transact("InvoiceToken", "list", [token_id, price], sender=sender)
+
+    def list_invoice_at_discount(self, token_id: int, discount_bps: int, *, sender: str) -> Receipt:
+        """The holder lists the invoice at `discount_bps` off its face value."""
+        return self.transact("InvoiceToken", "listAtDiscount", [token_id, discount_bps], sender=sender)
+
+    def withdraw_listing(self, token_id: int, *, sender: str) -> Receipt:
+        return self.transact("InvoiceToken", "withdrawListing", [token_id], sender=sender)
+
+    def buy_invoice(self, token_id: int, expected_price: int | None = None, *, sender: str) -> Receipt:
+        """A FINANCIER buys a listed invoice. `expected_price` guards against a relisting at another price;
+        by default it is the price listed now."""
+        if expected_price is None:
+            expected_price = self.listing(token_id)[1]
+        token = self.get_order(token_id).token
+        value = self._pay_in(token, expected_price, sender=sender)
+        return self.transact("InvoiceToken", "buy", [token_id, expected_price], sender=sender, value=value)
+
+    def offer_advance(self, token_id: int, principal: int, fee_bps: int, *, sender: str) -> Receipt:
+        """A FINANCIER offers to advance `principal` now for principal + `fee_bps` of it at settlement; the
+        principal is held by the invoice contract until accepted or withdrawn."""
+        token = self.get_order(token_id).token
+        value = self._pay_in(token, principal, sender=sender)
+        return self.transact("InvoiceToken", "offerAdvance", [token_id, principal, fee_bps], sender=sender,
+                             value=value)
+
+    def withdraw_advance_offer(self, token_id: int, *, sender: str) -> Receipt:
+        return self.transact("InvoiceToken", "withdrawAdvanceOffer", [token_id], sender=sender)
+
+    def accept_advance(self, token_id: int, financier: str, principal: int | None = None,
+                       fee_bps: int | None = None, *, sender: str) -> Receipt:
+        """The holder accepts `financier`'s advance and is paid the principal now. Terms default to the
+        standing offer; pass them to refuse any other terms."""
+        if principal is None or fee_bps is None:
+            standing = self.advance_offer(token_id, financier)
+            principal = standing[0] if principal is None else principal
+            fee_bps = standing[1] if fee_bps is None else fee_bps
+        return self.transact("InvoiceToken", "acceptAdvance", [token_id, financier, principal, fee_bps],
+                             sender=sender)
+
+    def set_kyc_required(self, required: bool, *, sender: str) -> Receipt:
+        return self.transact("InvoiceToken", "setKycRequired", [required], sender=sender)
+
+    def listing(self, token_id: int) -> tuple[str, int]:
+        """(holder who listed, price); price 0 when not listed."""
+        return tuple(self.call("InvoiceToken", "listingOf", [token_id]))
+
+    def advance_offer(self, token_id: int, financier: str) -> tuple[int, int]:
+        """(principal, fee bps) of `financier`'s standing offer; principal 0 when none."""
+        return tuple(self.call("InvoiceToken", "advanceOfferOf", [token_id, financier]))
+
+    def advance_offers(self, token_id: int) -> list[dict]:
+        """Every standing advance offer on an invoice: financiers from the events, terms from the chain."""
+        topic = "0x" + token_id.to_bytes(32, "big").hex()
+        logs = self.w3.eth.get_logs({"fromBlock": 0, "toBlock": "latest", "address": self.invoices.address,
+                                     "topics": ["0x" + bytes(_event_topic(_abi_event(self.invoices.abi, "AdvanceOffered"))).hex(),
+                                                topic]})
+        out = []
+        for financier in dict.fromkeys(e["args"]["financier"] for e in self._decode_logs(logs)):
+            principal, fee_bps = self.advance_offer(token_id, financier)
+            if principal:
+                out.append({"financier": financier, "principal": principal, "feeBps": fee_bps,
+                            "repayment": principal + principal * fee_bps // 10_000})
+        return out
+
+    def get_invoice(self, token_id: int) -> Invoice:
+        inv = self.call("InvoiceToken", "invoiceOf", [token_id])
+        adv = self.call("InvoiceToken", "advanceOf", [token_id])
+        status = INVOICE_STATUSES[inv[4]]
+        return Invoice(
+            id=inv[0], token=inv[1], face_value=inv[2], due_date=inv[3], status=status, holder=inv[5],
+            seller=inv[6], days_overdue=self.call("InvoiceToken", "daysOverdue", [token_id]) if status == "overdue" else 0,
+            listed_price=self.listing(token_id)[1], advance_financier=None if adv[0] == ETH else adv[0],
+            advance_repayment=adv[1], advance_principal=adv[2], advance_accepted_at=adv[3],
+        )
+
+    def list_invoices(self) -> list[Invoice]:
+        """Every invoice minted so far (one per shipped order)."""
+        return [self.get_invoice(i) for i in range(1, self.order_count() + 1) if self.invoice_owner(i)]
+
+    def invoice_metadata(self, token_id: int) -> dict:
+        """tokenURI decoded: the JSON any wallet shows."""
+        import base64
+        import json
+
+        uri = self.call("InvoiceToken", "tokenURI", [token_id])
+        return json.loads(base64.b64decode(uri.split(",", 1)[1]))
+
+    def seller_record(self, seller: str, token: str = ETH) -> SellerRecord:
+        r = self.call("TradeEscrow", "sellerRecord", [seller])
+        volume = self.call("TradeEscrow", "sellerVolume", [seller, token])
+        return SellerRecord(seller=seller, completed=r[0], disputes=r[1], disputes_lost=r[2], refunds=r[3],
+                            last_settled_at=r[4], token=token, volume=volume)
+
+
+def _abi_event(abi: list[dict], name: str) -> dict:
+    return next(e for e in abi if e.get("type") == "event" and e["name"] == name)
 
 
 def _event_topic(entry: dict) -> bytes:

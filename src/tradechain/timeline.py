@@ -53,10 +53,30 @@ def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], 
             actor, action = name(a["actor"]), KINDS[a["kind"]]
             detail = f"at {location(a['location'])}, evidence {short_hash(a['evidenceHash'])}, entry #{a['seq']}"
         elif ev == "Transfer":
+            if any(x["event"] == "InvoiceSold" and x["tx_hash"] == e["tx_hash"] for x in events):
+                continue  # the sale row already says who holds it now
             if a["from"] == ZERO:
                 action, detail = "invoice minted", f"token #{a['tokenId']} to {name(a['to'])}"
             else:
                 action, detail = "invoice transferred", f"{name(a['from'])} -> {name(a['to'])}"
+        elif ev == "InvoiceListed":
+            actor, action = name(a["holder"]), "invoice listed for sale"
+            off = f" ({a['discountBps'] / 100:g}% off face value)" if a["discountBps"] else ""
+            detail = f"at {money(a['price'])}{off}"
+        elif ev == "ListingWithdrawn":
+            actor, action, detail = name(a["holder"]), "invoice listing withdrawn", ""
+        elif ev == "InvoiceSold":
+            actor, action = name(a["to"]), "bought the invoice"
+            detail = f"paid {money(a['price'])} to {name(a['from'])}; the settlement is now theirs"
+        elif ev == "AdvanceOffered":
+            actor, action = name(a["financier"]), "offered an advance"
+            detail = f"{money(a['principal'])} now, repaid with a {a['feeBps'] / 100:g}% fee at settlement"
+        elif ev == "AdvanceOfferWithdrawn":
+            actor, action, detail = name(a["financier"]), "withdrew the advance offer", money(a["principal"])
+        elif ev == "AdvanceAccepted":
+            actor, action = name(a["holder"]), "accepted the advance"
+            detail = (f"{money(a['principal'])} paid by {name(a['financier'])} now; "
+                      f"{money(a['principal'] + a['fee'])} to them first at settlement")
         elif ev == "OrderDisputed":
             actor, action = name(a["by"]), "disputed"
             detail = f"evidence {short_hash(a['evidenceHash'])}; arbiter rules by {iso(a['rulingDeadline'])}"

@@ -51,13 +51,14 @@ def cli(ctx: click.Context, network: str | None, rpc: str | None):
 
 
 def _register():
-    from tradechain.cli import bench, build, demo, devnet, keeper, order, report
+    from tradechain.cli import bench, build, demo, devnet, invoice, keeper, order, report
 
     cli.add_command(build.compile_cmd)
     cli.add_command(build.deploy_cmd)
     cli.add_command(build.time_cmd)
     cli.add_command(demo.demo_cmd)
     cli.add_command(order.order)
+    cli.add_command(invoice.invoice)
     cli.add_command(devnet.devnet)
     cli.add_command(keeper.keeper_cmd)
     # benchmarks choose their own chains (embedded, and a devnet they start): no --network for them

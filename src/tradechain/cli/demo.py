@@ -11,7 +11,7 @@ from tradechain.cli.context import emit_json, json_option
 @json_option
 @click.pass_obj
 def demo_cmd(ctx, as_json: bool):
-    """Run the demo trade flow: one order released automatically, one disputed and split."""
+    """Run the demo trade flow: one order released automatically, one disputed and split, one invoice financed."""
     from tradechain.demo import run_demo
 
     client = ctx.client(deploy_if_missing=True)
@@ -41,6 +41,13 @@ def render(result: dict) -> None:
         console.print(table)
         gas = ", ".join(f"{step} {g:,}" for step, g in order["gas"].items())
         console.print(f"[bold]final state:[/] {order['state']}   [bold]gas:[/] {order['gasTotal']:,} ({gas})")
+        f = order.get("financing")
+        if f:
+            why = "; ".join(f"{c['name']} {c['bps']:g}" for c in f["creditModel"])
+            console.print(f"[bold]financing:[/] seller paid {f['priceText']} at shipping ({f['discountBps'] / 100:g}% "
+                          f"off, credit model bps: {why}); financier collected {f['faceValueText']} at release. "
+                          f"Seller's cash {f['daysOfCashSaved']:g} days sooner; financier's yield "
+                          f"{f['financierYieldPct']:g}% ({f['financierAnnualYieldPct']:g}%/yr).")
     console.print()
     table = Table(title="Balances (wallet + escrow credits)", header_style="bold")
     table.add_column("account")
@@ -53,3 +60,7 @@ def render(result: dict) -> None:
     t = result["totals"]
     console.print(f"{t['orders']} orders, {t['transactions']} transactions, {t['gas']:,} gas in all. "
                   "ETH balances include gas paid.")
+    fin = t.get("financed") or {}
+    if fin.get("orders"):
+        console.print(f"{fin['orders']} financed order(s): {fin['daysOfCashSaved']:g} days of seller cash saved, "
+                      f"financier yield {fin['financierYieldPct']:g}%.")
