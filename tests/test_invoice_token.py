@@ -106,6 +106,7 @@ def test_token_uri_is_a_base64_json_data_uri_with_the_invoice(client, trade, tok
         "face value": str(order.amount - order.amount * FEE_BPS // BPS),
         "due date": order.deliver_by + order.inspection_window,
         "status": "open",
+        "financier": "0x0000000000000000000000000000000000000000",  # no advance outstanding
     }
     due = next(a for a in meta["attributes"] if a["trait_type"] == "due date")
     assert due["display_type"] == "date"
@@ -134,7 +135,7 @@ def test_invoice_of_reads_the_escrow(client, trade, seller):
     order = client.get_order(order_id)
     assert client.call("InvoiceToken", "invoiceOf", [order_id]) == (
         order_id, order.token, client.call("TradeEscrow", "faceValue", [order_id]),
-        order.deliver_by + order.inspection_window, 0, seller,
+        order.deliver_by + order.inspection_window, 0, seller, seller,  # holder, then the order's seller
     )
 
 
