@@ -96,7 +96,7 @@ MESSAGES: dict[str, str] = {
     "ERC721InsufficientApproval": "{operator} is not approved for invoice {tokenId}",
 }
 
-ROLE_NAMES = ["CARRIER_ROLE", "CUSTOMS_ROLE", "ARBITER_ROLE", "ESCROW_ROLE", "FINANCIER_ROLE", "DEFAULT_ADMIN_ROLE"]
+ROLE_NAMES = ["CARRIER_ROLE", "CUSTOMS_ROLE", "PRODUCER_ROLE", "ARBITER_ROLE", "ESCROW_ROLE", "FINANCIER_ROLE", "DEFAULT_ADMIN_ROLE"]
 
 
 def _role_names() -> dict[bytes, str]:
