@@ -15,7 +15,7 @@ from web3 import Web3
 from tradechain.chain import Chain, Reverted
 from tradechain.deployment import Deployment
 from tradechain.errors import STATES, ContractRevert, ErrorDecoder, UsageError
-from tradechain.vocabulary import SHIPMENT_KINDS, kind_index
+from tradechain.vocabulary import CUSTOMS_KINDS, KINDS, SHIPMENT_KINDS, kind_index  # noqa: F401 (KINDS, CUSTOMS_KINDS re-exported)
 
 ETH = "0x0000000000000000000000000000000000000000"
 ZERO32 = b"\x00" * 32

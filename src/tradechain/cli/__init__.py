@@ -48,13 +48,17 @@ def cli(ctx: click.Context, rpc: str | None):
 
 
 def _register():
-    from tradechain.cli import build, demo, order
+    from tradechain.cli import build, demo, order, provenance, trace
 
     cli.add_command(build.compile_cmd)
     cli.add_command(build.deploy_cmd)
     cli.add_command(build.time_cmd)
     cli.add_command(demo.demo_cmd)
     cli.add_command(order.order)
+    cli.add_command(provenance.provenance)
+    cli.add_command(trace.trace_cmd)
+    cli.add_command(trace.verify_cmd)
+    cli.add_command(trace.verify_log_cmd)
 
 
 _register()
