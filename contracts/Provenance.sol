@@ -101,14 +101,7 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
     /// NotCustoms when the signer may not record this kind. Emits Checkpoint.
     function recordSigned(SignedCheckpoint calldata cp, bytes calldata signature) external {
         if (block.timestamp > cp.deadline) revert SignatureExpired(cp.deadline, block.timestamp);
-        bytes32 digest = _hashTypedDataV4(
-            keccak256(
-                abi.encode(
-                    CHECKPOINT_TYPEHASH, cp.shipmentId, cp.kind, cp.location, cp.evidenceHash, cp.nonce, cp.deadline
-                )
-            )
-        );
-        address signer = ECDSA.recover(digest, signature);
+        address signer = ECDSA.recover(checkpointDigest(cp), signature);
         _useCheckedNonce(signer, cp.nonce);
         _checkpoint(cp.shipmentId, cp.kind, cp.location, cp.evidenceHash, signer);
     }
@@ -340,7 +333,7 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
     }
 
     /// @notice The EIP-712 digest a recorder signs for `recordSigned` (for clients and hardware wallets).
-    function checkpointDigest(SignedCheckpoint calldata cp) external view returns (bytes32) {
+    function checkpointDigest(SignedCheckpoint calldata cp) public view returns (bytes32) {
         return _hashTypedDataV4(
             keccak256(
                 abi.encode(

@@ -129,7 +129,7 @@ def test_wrong_account_for_the_action_is_named(tc):
 def test_demo_runs_against_the_node_too(tc):
     data = json.loads(tc("demo", "--json").output)
     assert data["network"].startswith("http://127.0.0.1:")
-    assert sorted(o["state"] for o in data["orders"]) == ["Released", "Resolved"]
+    assert sorted(o["state"] for o in data["orders"]) == ["Released", "Resolved", "Resolved"]
 
 
 def test_token_order_paid_with_a_permit_signed_by_the_node(tc):
