@@ -114,13 +114,32 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         _collect(token, amount);
     }
 
-    /// @notice The buyer confirms receipt before the inspection window ends: the payment is released now.
+    /// @notice The buyer confirms receipt before the inspection window ends: the payment is released now —
+    /// unless Provenance flagged a sensor-limit breach on the shipment (cold chain broken). Then the confirmation
+    /// is recorded (ConfirmationDeferred) but releases nothing: the order stays Delivered, the buyer may still
+    /// dispute until the inspection window ends, and after it anyone may release as usual.
     function confirm(uint256 orderId) external nonReentrant {
         Order storage o = _existing(orderId);
         if (msg.sender != o.buyer) revert NotBuyer(orderId, msg.sender);
         if (o.state != State.Shipped) revert WrongState(orderId, o.state, State.Shipped);
         if (_deliveredOnTime(orderId, o) == 0) revert NotDelivered(orderId);
+        uint8 breaches = provenance.breachesOf(orderId);
+        if (breaches != 0) {
+            emit ConfirmationDeferred(orderId, breaches);
+            return;
+        }
         _release(orderId, o, true);
+    }
+
+    /// @notice The buyer states the sensor limits (temperature, humidity, shock) the goods must travel within;
+    /// the seller accepts them by shipping (or cancels). Fixed once the order ships. A reading outside them
+    /// keeps the order disputable after a confirmation (see `confirm`).
+    /// @dev Buyer only, order Funded. Provenance stores them and emits LimitsAgreed.
+    function setSensorLimits(uint256 orderId, IProvenance.Limits calldata limits) external {
+        Order storage o = _existing(orderId);
+        if (msg.sender != o.buyer) revert NotBuyer(orderId, msg.sender);
+        if (o.state != State.Funded) revert WrongState(orderId, o.state, State.Funded);
+        provenance.agreeLimits(orderId, limits);
     }
 
     /// @notice The buyer disputes a delivered order inside its inspection window, with an evidence hash.

@@ -2,9 +2,17 @@
 pragma solidity 0.8.37;
 
 /// @title IProvenance — types, errors and events of the provenance log.
+/// @notice Items are shipments (id = the escrow's order id) and product batches (id = BATCH_BASE + n). Every
+/// entry about an item — checkpoint, handover, sensor readings, document, transport leg, link, correction —
+/// is one `Checkpoint` event that extends the item's single hash-chain head; entries other than plain
+/// checkpoints also emit a detail event whose fields hash to the entry's `evidenceHash` (its payload).
 interface IProvenance {
-    /// @dev Shipment checkpoint vocabulary (after DCSA track-and-trace). Customs kinds need CUSTOMS_ROLE;
-    /// the others need to be the shipment's carrier.
+    /// @dev Entry vocabulary after GS1 EPCIS business steps and DCSA track-and-trace events. The order of the
+    /// first ten is fixed (clients and stored logs depend on it); new kinds are appended.
+    /// - 1..11 shipment logistics: customs kinds (ExportCleared, ImportCleared) need CUSTOMS_ROLE, the others
+    ///   the shipment's carrier.
+    /// - 12..14 batch steps, by the batch's producer or current custodian (Commissioned only at registration).
+    /// - 15..20 written only by their own functions (handover, readings, document, leg, link, correction).
     enum Kind {
         None,
         PickedUp,
@@ -15,7 +23,50 @@ interface IProvenance {
         ExportCleared,
         ImportCleared,
         OutForDelivery,
-        Delivered
+        Delivered,
+        GateIn,
+        Discharged,
+        Commissioned,
+        Packed,
+        Inspected,
+        Handover,
+        Reading,
+        Document,
+        Leg,
+        Linked,
+        Correction
+    }
+
+    /// @dev Document types anchored by hash.
+    enum DocType {
+        None,
+        BillOfLading,
+        CertificateOfOrigin,
+        CustomsDeclaration,
+        ProofOfDelivery,
+        CommercialInvoice,
+        PackingList,
+        QualityCertificate,
+        InspectionReport,
+        Other
+    }
+
+    /// @dev Transport modes of a carbon leg (after the GLEC framework).
+    enum Mode {
+        None,
+        Road,
+        Rail,
+        Sea,
+        Air,
+        InlandWater
+    }
+
+    /// @dev Sensor types; bit (1 << sensor) marks a breach of that sensor's limits in `Shipment.breaches`.
+    enum Sensor {
+        None,
+        Temperature,
+        Humidity,
+        Shock
     }
 
     /// @dev One storage slot per shipment plus the hash-chain head.
@@ -23,6 +74,36 @@ interface IProvenance {
         address carrier;
         uint40 deliveredAt;
         uint32 count;
+        uint8 breaches; // bit per Sensor whose limits a reading broke; never cleared
+    }
+
+    /// @dev Two slots per batch plus the hash-chain head.
+    struct Batch {
+        address producer;
+        uint32 count;
+        uint40 registeredAt;
+        bytes2 origin; // ISO 3166-1 alpha-2 country of origin
+        uint8 shipments; // how many shipments carried it (at most MAX_LINKS)
+        bytes32 sku; // GTIN or the producer's SKU, left-aligned ASCII
+        uint64 quantity;
+    }
+
+    /// @dev Sensor limits agreed for a shipment, in hundredths (0.01 °C, 0.01 %RH, 0.01 g). One slot.
+    struct Limits {
+        int32 tempMin;
+        int32 tempMax;
+        int32 humidityMax;
+        int32 shockMax;
+    }
+
+    /// @dev A checkpoint signed off-chain (EIP-712) by its recorder and relayed by anyone.
+    struct SignedCheckpoint {
+        uint256 shipmentId;
+        Kind kind;
+        bytes8 location;
+        bytes32 evidenceHash;
+        uint256 nonce;
+        uint256 deadline;
     }
 
     error InvalidAdmin(address admin);
@@ -33,21 +114,77 @@ interface IProvenance {
     error NotCustoms(address account);
     error InvalidKind(uint8 kind);
     error AlreadyDelivered(uint256 shipmentId, uint256 deliveredAt);
+    error UnknownBatch(uint256 batchId);
+    error NotRecorder(uint256 itemId, address account);
+    error InvalidBatch(bytes32 sku, bytes2 origin, uint256 quantity);
+    error TooManyCertificates(uint256 count, uint256 max);
+    error NotCustodian(uint256 itemId, address caller, address custodian);
+    error NotPendingCustodian(uint256 itemId, address caller, address pending);
+    error InvalidCustodian(uint256 itemId, address to);
+    error LimitsFrozen(uint256 shipmentId);
+    error InvalidLimits(int256 min, int256 max);
+    error BadReadings(uint256 length, uint256 recordSize, uint256 maxReadings);
+    error UnknownSensor(uint8 sensor);
+    error ReadingOutOfTime(uint256 shipmentId, uint256 at, uint256 notAfter);
+    error InvalidDocument(uint8 docType, bytes32 docHash);
+    error InvalidLeg(uint8 mode, uint256 distanceKm, uint256 massKg, uint256 gramsPerTonneKm);
+    error TooManyLinks(uint256 batchId, uint256 max);
+    error AlreadyLinked(uint256 batchId, uint256 shipmentId);
+    error UnknownEntry(uint256 itemId, uint256 seq, uint256 count);
+    error SignatureExpired(uint256 deadline, uint256 nowTimestamp);
 
     event ShipmentOpened(uint256 indexed shipmentId, address indexed carrier, bytes32 billOfLadingHash);
-    /// @param head hash-chain head after this entry: keccak256(abi.encode(prevHead, shipmentId, seq, kind, actor, location, evidenceHash, timestamp))
+    /// @notice One per entry of any item: the hash-chain link.
+    /// @param evidenceHash the entry's payload: the evidence of a checkpoint, or the hash of the detail event's
+    /// fields for other kinds (see each detail event)
+    /// @param head hash-chain head after this entry: keccak256(abi.encode(prevHead, itemId, seq, kind, actor,
+    /// location, evidenceHash, timestamp)), where timestamp is the entry's block timestamp (not repeated in the
+    /// event: the block has it, and leaving it out keeps the plain checkpoint cheaper)
     event Checkpoint(
         uint256 indexed shipmentId,
-        uint256 indexed seq,
+        uint256 seq,
         address indexed actor,
         Kind kind,
         bytes8 location,
         bytes32 evidenceHash,
-        uint256 timestamp,
         bytes32 head
     );
+    /// @dev Payload: keccak256(abi.encode(sku, origin, quantity, keccak256(abi.encodePacked(certificates)))).
+    event BatchRegistered(
+        uint256 indexed batchId, address indexed producer, bytes32 sku, bytes2 origin, uint256 quantity, bytes32[] certificates
+    );
+    event CustodyOffered(uint256 indexed itemId, address indexed from, address indexed to);
+    /// @dev Payload: keccak256(abi.encode(from, to, evidenceHash)). Recorded by `to`, who takes custody.
+    event CustodyTaken(uint256 indexed itemId, address indexed from, address indexed to, uint256 seq, bytes32 evidenceHash);
+    event LimitsAgreed(uint256 indexed shipmentId, Limits limits);
+    /// @dev Payload: keccak256(packed). Each 9-byte record: uint8 sensor, uint32 unix time, int32 value (hundredths).
+    event Readings(uint256 indexed shipmentId, uint256 indexed seq, bytes packed, uint8 breaches);
+    /// @dev A reading outside the shipment's limits: makes its order disputable even after the buyer confirms.
+    event LimitBreached(
+        uint256 indexed shipmentId, uint256 indexed seq, Sensor sensor, int256 value, uint256 at, int256 min, int256 max
+    );
+    /// @dev Payload: keccak256(abi.encode(docType, docHash)).
+    event DocumentAnchored(uint256 indexed itemId, uint256 indexed seq, bytes32 indexed docHash, DocType docType);
+    /// @dev Payload: keccak256(abi.encode(mode, from, to, distanceKm, massKg, gramsPerTonneKm, grams)).
+    event LegRecorded(
+        uint256 indexed itemId,
+        uint256 indexed seq,
+        Mode mode,
+        bytes8 from,
+        bytes8 to,
+        uint256 distanceKm,
+        uint256 massKg,
+        uint256 gramsPerTonneKm,
+        uint256 grams
+    );
+    /// @dev One entry on each chain; payload: the other item's id.
+    event BatchLinked(uint256 indexed batchId, uint256 indexed shipmentId);
+    /// @dev Payload: keccak256(abi.encode(correctsSeq, kind, evidenceHash)); the corrected entry stays as it was.
+    event Corrected(uint256 indexed itemId, uint256 indexed seq, uint256 indexed correctsSeq, Kind kind, bytes32 evidenceHash);
 
     function openShipment(uint256 shipmentId, address carrier, bytes32 billOfLadingHash) external;
+    function agreeLimits(uint256 shipmentId, Limits calldata limits) external;
     function deliveredAt(uint256 shipmentId) external view returns (uint256);
     function carrierOf(uint256 shipmentId) external view returns (address);
+    function breachesOf(uint256 shipmentId) external view returns (uint8);
 }

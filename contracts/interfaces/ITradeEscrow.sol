@@ -129,6 +129,8 @@ interface ITradeEscrow {
         bytes32 termsHash
     );
     event OrderShipped(uint256 indexed orderId, address indexed carrier, bytes32 billOfLadingHash);
+    /// @dev The buyer confirmed a shipment whose sensor limits were breached: nothing is released early.
+    event ConfirmationDeferred(uint256 indexed orderId, uint8 breaches);
     event OrderDisputed(uint256 indexed orderId, address indexed by, bytes32 evidenceHash, uint256 rulingDeadline);
     event SettlementProposed(uint256 indexed orderId, address indexed by, uint256 refundBps);
     event OrderReleased(uint256 indexed orderId, address indexed by, bool early, uint256 toSellerSide, uint256 fee);

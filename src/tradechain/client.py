@@ -15,13 +15,11 @@ from web3 import Web3
 from tradechain.chain import Chain, Reverted
 from tradechain.deployment import Deployment
 from tradechain.errors import STATES, ContractRevert, ErrorDecoder, UsageError
+from tradechain.vocabulary import CUSTOMS_KINDS, KINDS, SHIPMENT_KINDS, kind_index  # noqa: F401 (KINDS, CUSTOMS_KINDS re-exported)
 
 ETH = "0x0000000000000000000000000000000000000000"
 ZERO32 = b"\x00" * 32
 TERMINAL = {"Released", "Resolved", "Refunded", "Cancelled"}
-KINDS = ["None", "PickedUp", "GateOut", "Loaded", "Departed", "Arrived", "ExportCleared", "ImportCleared",
-         "OutForDelivery", "Delivered"]
-CUSTOMS_KINDS = {"ExportCleared", "ImportCleared"}
 RULINGS = ["arbiter", "agreement", "default"]
 REFUND_REASONS = ["not shipped by the deadline", "not delivered by the deadline"]
 # Gas limits sent with each call, so the EVM runs once (no estimate): generous, never binding on our code.
@@ -322,9 +320,8 @@ class TradeClient:
     # ------------------------------------------------------------------ carrier, customs
     def checkpoint(self, order_id: int, kind: str, location: str = "", evidence_hash: bytes = ZERO32, *,
                    sender: str) -> Receipt:
-        if kind not in KINDS[1:]:
-            raise UsageError(f"unknown checkpoint kind {kind!r}; one of: {', '.join(KINDS[1:])}")
-        return self.transact("Provenance", "record", [order_id, KINDS.index(kind), location_code(location),
+        index = kind_index(kind, SHIPMENT_KINDS)
+        return self.transact("Provenance", "record", [order_id, index, location_code(location),
                                                       evidence_hash], sender=sender)
 
     def deliver(self, order_id: int, location: str = "", evidence_hash: bytes = ZERO32, *, sender: str) -> Receipt:

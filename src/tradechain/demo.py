@@ -152,7 +152,57 @@ def financed_order(run: DemoRun) -> None:
     }
 
 
-SCENARIOS: list[Callable[[DemoRun], None]] = [released_eth_order, disputed_token_order, financed_order]
+def cold_chain_breach(run: DemoRun) -> None:
+    """Vaccines from a registered batch: custody handed from producer to carrier, a signed checkpoint relayed by
+    the keeper, carbon per leg, and a temperature breach that keeps the order disputable after the buyer
+    confirms: the buyer disputes and the arbiter refunds 80%."""
+    from tradechain.provenance import ProvenanceClient
+
+    c, a = run.client, run.a
+    p = ProvenanceClient(c)
+    rec = run.new_order("Vaccines, 3 ETH: cold chain broken in transit, disputed, 80% refunded")
+    certificate = hash_bytes(b"GMP certificate 2026-0042, Shenzhen BioPharma")
+    batch, r = p.register_batch("VAX-FLU-2026-17", "CN", 5_000, [certificate], "CNSZX", sender=a["seller"])
+    run.step(rec, "register batch", r)
+    run.step(rec, "batch packed", p.record_batch(batch, "Packed", "CNSZX", hash_bytes(b"packing list 17"),
+                                                 sender=a["seller"]))
+    now = c.chain.now()
+    oid, r = c.place_order(buyer=a["buyer"], seller=a["seller"], amount=3 * 10**18, ship_by=now + 2 * DAY,
+                           deliver_by=now + 20 * DAY, inspection_window=5 * DAY,
+                           terms_hash=hash_bytes(b"e-contract: 5000 doses, 2-8 C, CIP Hamburg, 3 ETH"))
+    run.step(rec, "place + pay", r)
+    run.step(rec, "buyer sets 2-8 °C", p.set_sensor_limits(oid, (2, 8), 60, 5, sender=a["buyer"]))
+    run.step(rec, "ship", c.ship(oid, a["carrier"], hash_bytes(b"air waybill 176-12345675"), sender=a["seller"]))
+    run.step(rec, "link batch", p.link_batch(batch, oid, sender=a["seller"]))
+    run.step(rec, "offer custody", p.offer_custody(batch, a["carrier"], sender=a["seller"]))
+    run.step(rec, "carrier takes custody", p.take_custody(batch, "CNSZX", hash_bytes(b"handover note 17"),
+                                                          sender=a["carrier"]))
+    run.step(rec, "PickedUp CNSZX", c.checkpoint(oid, "PickedUp", "CNSZX", sender=a["carrier"]))
+    run.step(rec, "truck leg", p.record_leg(oid, "Road", "CNSZX", "HKHKG", 45, 800, 62, sender=a["carrier"]))
+    run.step(rec, "ExportCleared HKHKG", c.checkpoint(oid, "ExportCleared", "HKHKG",
+                                                      hash_bytes(b"export declaration 17"), sender=a["customs"]))
+    signed = p.sign_checkpoint(oid, "Departed", "HKHKG", hash_bytes(b"flight CX31 manifest"), signer=a["carrier"])
+    run.step(rec, "Departed (signed, relayed)", p.relay_checkpoint(signed, sender=a["keeper"]))
+    t = c.chain.now()
+    readings = [("Temperature", t - 7200, 5.1), ("Temperature", t - 3600, 11.4), ("Humidity", t - 3600, 41.0),
+                ("Shock", t - 1800, 0.8)]
+    run.step(rec, "sensor readings", p.record_readings(oid, readings, sender=a["carrier"]))
+    run.step(rec, "air leg", p.record_leg(oid, "Air", "HKHKG", "DEHAM", 9_200, 800, 602, sender=a["carrier"]))
+    run.step(rec, "Arrived DEHAM", c.checkpoint(oid, "Arrived", "DEHAM", sender=a["carrier"]))
+    run.step(rec, "ImportCleared DEHAM", c.checkpoint(oid, "ImportCleared", "DEHAM", sender=a["customs"]))
+    run.step(rec, "customs declaration", p.anchor_document(oid, "CustomsDeclaration",
+                                                           hash_bytes(b"EU customs declaration 26DE17"),
+                                                           sender=a["customs"]))
+    run.step(rec, "Delivered DEHAM", c.deliver(oid, "DEHAM", hash_bytes(b"proof of delivery 17"), sender=a["carrier"]))
+    run.step(rec, "buyer confirms (deferred)", c.confirm(oid, sender=a["buyer"]))
+    run.step(rec, "dispute", c.dispute(oid, hash_bytes(b"lab report: potency lost"), sender=a["buyer"]))
+    run.step(rec, "arbiter rules 80%", c.resolve(oid, 8_000, hash_bytes(b"ruling 2026-131"), sender=a["arbiter"]))
+    run.finish(rec, oid)
+    rec["trace"] = p.trace(oid)
+
+
+SCENARIOS: list[Callable[[DemoRun], None]] = [released_eth_order, disputed_token_order, financed_order,
+                                               cold_chain_breach]
 
 
 def balances(client: TradeClient, who: list[str]) -> dict[str, dict[str, str]]:

@@ -108,6 +108,7 @@ def deploy_suite(
     if demo_roles:
         client.grant_role("Provenance", "CARRIER", names["carrier"], sender=admin)
         client.grant_role("Provenance", "CUSTOMS", names["customs"], sender=admin)
+        client.grant_role("Provenance", "PRODUCER", names["seller"], sender=admin)
         client.grant_role("TradeEscrow", "ARBITER", names["arbiter"], sender=admin)
         if "FINANCIER_ROLE" in _functions(artifacts["InvoiceToken"]):
             client.grant_role("InvoiceToken", "FINANCIER", names["financier"], sender=admin)

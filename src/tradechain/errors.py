@@ -88,6 +88,28 @@ MESSAGES: dict[str, str] = {
     "InvalidKind": "checkpoint kind {kind} is not valid",
     "AlreadyDelivered": "shipment {shipmentId} was already delivered at {deliveredAt}",
     "InvalidAdmin": "{admin} cannot be the admin",
+    "UnknownBatch": "there is no batch {batchId}; batches are written B1, B2, …",
+    "NotRecorder": "{account} may not write to item {itemId}: only its carrier, customs or custodian (shipment), or its producer or custodian (batch)",
+    "InvalidBatch": "a batch needs a SKU, a two-letter origin country and a quantity above zero (got sku {sku}, origin {origin}, quantity {quantity})",
+    "TooManyCertificates": "{count} certificates is more than the {max} a batch may anchor",
+    "NotCustodian": "{caller} does not hold item {itemId}; the custodian is {custodian}",
+    "NotPendingCustodian": "{caller} was not offered custody of item {itemId} (offered to {pending})",
+    "InvalidCustodian": "custody of item {itemId} cannot be offered to {to}",
+    "LimitsFrozen": "order {shipmentId} has shipped: its sensor limits can no longer change",
+    "InvalidLimits": "sensor limits out of order: minimum {min} is above maximum {max} (hundredths)",
+    "BadReadings": "readings must be 1 to {maxReadings} records of {recordSize} bytes (got {length} bytes)",
+    "UnknownSensor": "sensor type {sensor} is unknown: use temperature, humidity or shock",
+    "ReadingOutOfTime": "a reading of shipment {shipmentId} is dated {at}, after {notAfter} (now or the delivery)",
+    "InvalidDocument": "a document needs a type and a non-zero hash (got type {docType}, hash {docHash})",
+    "InvalidLeg": "transport leg refused: mode {mode}, {distanceKm} km, {massKg} kg, {gramsPerTonneKm} g/t·km must all be set and plausible",
+    "TooManyLinks": "batch {batchId} is already linked to the maximum of {max} shipments",
+    "AlreadyLinked": "batch {batchId} is already linked to shipment {shipmentId}",
+    "UnknownEntry": "item {itemId} has no entry #{seq} (it has {count} entries)",
+    "SignatureExpired": "the signed checkpoint expired at {deadline} (chain time {nowTimestamp})",
+    "InvalidAccountNonce": "signature nonce already used or out of order: {account} is at nonce {currentNonce} (a replay?)",
+    "ECDSAInvalidSignature": "the signature is not valid",
+    "ECDSAInvalidSignatureLength": "the signature has {length} bytes, not 65",
+    "ECDSAInvalidSignatureS": "the signature is malleable (s in the upper half) and is refused",
     "NotEscrow": "only the escrow may do this, not {caller}",
     "EscrowAlreadyBound": "the invoice token is already bound to escrow {escrow}",
     "InvoiceLocked": "invoice {tokenId} is settled and can no longer move",
@@ -118,7 +140,7 @@ MESSAGES: dict[str, str] = {
     "ERC721InvalidReceiver": "{receiver} cannot receive invoices (it does not implement onERC721Received)",
 }
 
-ROLE_NAMES = ["CARRIER_ROLE", "CUSTOMS_ROLE", "ARBITER_ROLE", "ESCROW_ROLE", "FINANCIER_ROLE", "DEFAULT_ADMIN_ROLE"]
+ROLE_NAMES = ["CARRIER_ROLE", "CUSTOMS_ROLE", "PRODUCER_ROLE", "ARBITER_ROLE", "ESCROW_ROLE", "FINANCIER_ROLE", "DEFAULT_ADMIN_ROLE"]
 
 
 def _role_names() -> dict[bytes, str]:
@@ -129,7 +151,8 @@ def _role_names() -> dict[bytes, str]:
     return names
 
 
-_TIME_ARGS = {"endsAt", "endedAt", "dueAt", "deadline", "shipBy", "deliverBy", "deliveredAt", "nowTimestamp"}
+_TIME_ARGS = {"endsAt", "endedAt", "dueAt", "deadline", "shipBy", "deliverBy", "deliveredAt", "nowTimestamp", "at",
+              "notAfter"}
 
 
 def _show(name: str, value: Any) -> Any:

@@ -9,10 +9,9 @@ import datetime as _dt
 from typing import Callable
 
 from tradechain.units import format_duration
+from tradechain.vocabulary import DOC_TYPES, KINDS, MODES, SENSOR_UNITS, SENSORS, unpack_readings
 
 ZERO = "0x0000000000000000000000000000000000000000"
-KINDS = ["None", "PickedUp", "GateOut", "Loaded", "Departed", "Arrived", "ExportCleared", "ImportCleared",
-         "OutForDelivery", "Delivered"]
 RULINGS = ["arbiter's ruling", "agreement", "default (no ruling in time)"]
 REFUND_REASONS = ["not shipped by the deadline", "not delivered by the deadline"]
 
@@ -36,6 +35,8 @@ def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], 
     `name` turns an address into a label; `money` formats an amount in the order's payment token.
     """
     out = []
+    # Detail events of a provenance entry name no actor: the entry's Checkpoint in the same transaction does.
+    entry_actor = {e["tx_hash"]: e["args"]["actor"] for e in events if e["event"] == "Checkpoint"}
     for e in events:
         a, ev = e["args"], e["event"]
         actor, action, detail = "", ev, ""
@@ -50,8 +51,13 @@ def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], 
         elif ev == "ShipmentOpened":
             continue  # the same fact as OrderShipped
         elif ev == "Checkpoint":
+            if KINDS[a["kind"]] in DETAILED:
+                continue  # the detail event of the same entry tells it
             actor, action = name(a["actor"]), KINDS[a["kind"]]
             detail = f"at {location(a['location'])}, evidence {short_hash(a['evidenceHash'])}, entry #{a['seq']}"
+        elif ev in PROVENANCE_DETAIL:
+            actor, action, detail = PROVENANCE_DETAIL[ev](a, name)
+            actor = actor or (name(entry_actor[e["tx_hash"]]) if e["tx_hash"] in entry_actor else "")
         elif ev == "Transfer":
             if any(x["event"] == "InvoiceSold" and x["tx_hash"] == e["tx_hash"] for x in events):
                 continue  # the sale row already says who holds it now
@@ -77,6 +83,9 @@ def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], 
             actor, action = name(a["holder"]), "accepted the advance"
             detail = (f"{money(a['principal'])} paid by {name(a['financier'])} now; "
                       f"{money(a['principal'] + a['fee'])} to them first at settlement")
+        elif ev == "ConfirmationDeferred":
+            action = "confirmed, release deferred"
+            detail = f"sensor limits breached ({', '.join(breach_names(a['breaches']))}): still disputable"
         elif ev == "OrderDisputed":
             actor, action = name(a["by"]), "disputed"
             detail = f"evidence {short_hash(a['evidenceHash'])}; arbiter rules by {iso(a['rulingDeadline'])}"
@@ -102,3 +111,56 @@ def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], 
         out.append({"time": iso(e["timestamp"]), "timestamp": e["timestamp"], "block": e["block"],
                     "actor": actor, "action": action, "detail": detail, "event": ev, "tx": e["tx_hash"]})
     return out
+
+
+# Entry kinds whose Checkpoint event comes with a detail event that the timeline shows instead.
+DETAILED = {"Commissioned", "Handover", "Reading", "Document", "Leg", "Linked", "Correction"}
+
+
+def breach_names(bits: int) -> list[str]:
+    return [SENSORS[i] for i in range(1, len(SENSORS)) if bits & (1 << i)]
+
+
+def reading_text(r: dict) -> str:
+    return f"{r['sensor']} {r['value']:g} {r['unit']} at {iso(r['at'])}"
+
+
+def _limit(value: int, sensor: int) -> str:
+    return f"{value / 100:g} {SENSOR_UNITS.get(SENSORS[sensor], '')}".strip()
+
+
+def _grams(grams: int) -> str:
+    return f"{grams / 1000:,.1f} kg CO2e"
+
+
+PROVENANCE_DETAIL: dict[str, Callable[[dict, Callable[[str], str]], tuple[str, str, str]]] = {
+    "BatchRegistered": lambda a, name: (
+        name(a["producer"]), "batch registered",
+        f"SKU {location(a['sku'])}, origin {bytes(a['origin']).decode('ascii', 'replace')}, quantity "
+        f"{a['quantity']}, {len(a['certificates'])} certificate(s)"),
+    "CustodyOffered": lambda a, name: (name(a["from"]), "custody offered", f"to {name(a['to'])}"),
+    "CustodyTaken": lambda a, name: (
+        name(a["to"]), "took custody", f"from {name(a['from'])}, evidence {short_hash(a['evidenceHash'])}, "
+                                       f"entry #{a['seq']}"),
+    "LimitsAgreed": lambda a, name: (
+        "", "sensor limits agreed",
+        f"temperature {a['limits']['tempMin'] / 100:g}..{a['limits']['tempMax'] / 100:g} °C, humidity ≤ "
+        f"{a['limits']['humidityMax'] / 100:g} %RH, shock ≤ {a['limits']['shockMax'] / 100:g} g"),
+    "Readings": lambda a, name: (
+        "", "sensor readings" + (" (BREACH)" if a["breaches"] else ""),
+        "; ".join(reading_text(r) for r in unpack_readings(bytes(a["packed"]))) + f", entry #{a['seq']}"),
+    "LimitBreached": lambda a, name: (
+        "", "LIMIT BREACHED",
+        f"{SENSORS[a['sensor']]} {_limit(a['value'], a['sensor'])} at {iso(a['at'])} outside "
+        f"{'' if a['min'] < -2**30 else _limit(a['min'], a['sensor']) + '..'}{_limit(a['max'], a['sensor'])}"),
+    "DocumentAnchored": lambda a, name: (
+        "", "document anchored", f"{DOC_TYPES[a['docType']]} {short_hash(a['docHash'])}, entry #{a['seq']}"),
+    "LegRecorded": lambda a, name: (
+        "", f"{MODES[a['mode']].lower()} leg",
+        f"{location(a['from'])} -> {location(a['to'])}, {a['distanceKm']:,} km, {a['massKg']:,} kg at "
+        f"{a['gramsPerTonneKm']} g/t·km = {_grams(a['grams'])}"),
+    "BatchLinked": lambda a, name: ("", "batch linked", f"batch B{a['batchId'] - (1 << 64)} in order #{a['shipmentId']}"),
+    "Corrected": lambda a, name: (
+        "", "correction", f"entry #{a['seq']} corrects #{a['correctsSeq']}: "
+                          f"{KINDS[a['kind']] if a['kind'] else 'marked wrong'}, evidence {short_hash(a['evidenceHash'])}"),
+}

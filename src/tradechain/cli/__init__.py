@@ -51,7 +51,7 @@ def cli(ctx: click.Context, network: str | None, rpc: str | None):
 
 
 def _register():
-    from tradechain.cli import bench, build, demo, devnet, invoice, keeper, order, report
+    from tradechain.cli import bench, build, demo, devnet, invoice, keeper, order, provenance, report, trace
 
     cli.add_command(build.compile_cmd)
     cli.add_command(build.deploy_cmd)
@@ -65,6 +65,10 @@ def _register():
     bench.bench.local_only = report.report_cmd.local_only = True
     cli.add_command(bench.bench)
     cli.add_command(report.report_cmd)
+    cli.add_command(provenance.provenance)
+    cli.add_command(trace.trace_cmd)
+    cli.add_command(trace.verify_cmd)
+    cli.add_command(trace.verify_log_cmd)
     for command in cli.commands.values():
         add_network_options(command)
 

@@ -1,4 +1,4 @@
-"""`tradechain demo`: the whole story of two trades, as readable timelines or one JSON object."""
+"""`tradechain demo`: the whole story of the demo trades, as readable timelines or one JSON object."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from tradechain.cli.context import emit_json, json_option
 @json_option
 @click.pass_obj
 def demo_cmd(ctx, as_json: bool):
-    """Run the demo trade flow: one order released automatically, one disputed and split, one invoice financed."""
+    """Run the demo trade flow: one order released automatically, one disputed and split, one invoice
+    financed, and one traced cold-chain order whose temperature breach leads to a dispute."""
     from tradechain.demo import run_demo
 
     client = ctx.client(deploy_if_missing=True)
@@ -48,6 +49,8 @@ def render(result: dict) -> None:
                           f"off, credit model bps: {why}); financier collected {f['faceValueText']} at release. "
                           f"Seller's cash {f['daysOfCashSaved']:g} days sooner; financier's yield "
                           f"{f['financierYieldPct']:g}% ({f['financierAnnualYieldPct']:g}%/yr).")
+        if "trace" in order:
+            _trace_summary(console, order["trace"])
     console.print()
     table = Table(title="Balances (wallet + escrow credits)", header_style="bold")
     table.add_column("account")
@@ -64,3 +67,18 @@ def render(result: dict) -> None:
     if fin.get("orders"):
         console.print(f"{fin['orders']} financed order(s): {fin['daysOfCashSaved']:g} days of seller cash saved, "
                       f"financier yield {fin['financierYieldPct']:g}%.")
+
+
+def _trace_summary(console, trace: dict) -> None:
+    """What a consumer scanning the goods' QR code would check: the log, the breach, the footprint."""
+    ok = "verified against its on-chain head" if trace["verified"]["ok"] else "DOES NOT VERIFY"
+    console.print(f"[bold]trace:[/] {len(trace['entries'])} entries on the {trace['label']}, {ok}; "
+                  f"`tradechain trace {trace['item']}` shows it all")
+    for b in trace["breaches"]:
+        console.print(f"  [bold red]breach:[/] {b['sensor']} {b['value']:g} outside {b['min']:g}..{b['max']:g}")
+    for linked in trace["linked"]:
+        if "batch" in linked:
+            b = linked["batch"]
+            console.print(f"  batch: {b['sku']} × {b['quantity']:,} from {b['origin']}, producer {b['producer']}, "
+                          f"custody {' -> '.join([b['producer']] + [c['to'] for c in linked['custody']])}")
+    console.print(f"  carbon: {trace['carbonTotalGrams'] / 1000:,.1f} kg CO2e over {len(trace['legs'])} legs")

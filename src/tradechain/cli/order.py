@@ -103,14 +103,12 @@ def ship(ctx, order_id, carrier, bol, account, as_json):
 @click.pass_obj
 def checkpoint(ctx, order_id, kind, location, evidence, account, as_json):
     """Record a logistics checkpoint KIND (PickedUp, Departed, Arrived, ExportCleared, ImportCleared, …)."""
-    from tradechain.client import KINDS
+    from tradechain.vocabulary import KINDS, SHIPMENT_KINDS, kind_index
     from tradechain.units import parse_hash, parse_order_id
 
     client = _client(ctx)
     oid = parse_order_id(order_id)
-    match = {k.lower(): k for k in KINDS[1:]}.get(kind.lower().replace("-", "").replace("_", ""))
-    if match is None:
-        raise UsageError(f"unknown checkpoint kind {kind!r}; one of: {', '.join(KINDS[1:])}")
+    match = KINDS[kind_index(kind, SHIPMENT_KINDS)]
     _existing(client, oid)
     r = client.checkpoint(oid, match, location, parse_hash(evidence), sender=ctx.account(account))
     _done(r, f"order #{oid}: {match} recorded" + (f" at {location.upper()}" if location else ""), as_json)

@@ -1,0 +1,193 @@
+"""`tradechain trace ITEM` and `tradechain verify FILE --item ITEM`: what anyone can check about the goods."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from tradechain.cli.context import emit_json, json_option
+from tradechain.errors import UsageError
+
+
+def _provenance(ctx):
+    from tradechain.provenance import ProvenanceClient
+
+    return ProvenanceClient(ctx.client(persistent=True))
+
+
+@click.command("trace")
+@click.argument("item")
+@click.option("--qr", "qr", default=None, metavar="FILE.png|-",
+              help="Write a QR code of item, chain id and contract to FILE.png, or print it in the terminal (-).")
+@json_option
+@click.pass_obj
+def trace_cmd(ctx, item, qr, as_json):
+    """The full history of ITEM (an order id such as 7, or a batch such as B3): who did what, where and when,
+    with evidence, sensor readings (breaches highlighted), custody, documents and carbon per leg; the log is
+    checked against its on-chain hash-chain head."""
+    from tradechain.vocabulary import parse_item
+
+    item_id = parse_item(item)
+    data = _provenance(ctx).trace(item_id)
+    if qr:
+        _qr(qr, item, data, sys.stderr if as_json else sys.stdout)
+    if as_json:
+        emit_json(data)
+        return
+    render(data)
+
+
+def qr_payload(item: str, data: dict) -> str:
+    """What the QR code carries: enough to find and check the trace on any node of that chain."""
+    return f"tradechain:trace?item={item}&chain={data['chainId']}&contract={data['contract']}"
+
+
+def _qr(target: str, item: str, data: dict, out) -> None:
+    import segno
+
+    code = segno.make(qr_payload(item, data), error="m")
+    if target == "-":
+        code.terminal(out=out, compact=True)
+        return
+    if not target.lower().endswith(".png"):
+        raise UsageError(f"--qr {target!r}: give a file name ending in .png, or - for the terminal")
+    try:
+        code.save(target, scale=6)
+    except OSError as exc:
+        raise UsageError(f"cannot write the QR code to {target}: {exc.strerror}") from None
+    click.echo(f"QR code written to {target}", err=True)
+
+
+def render(data: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    _render_one(console, Table, data)
+    for linked in data.get("linked", []):
+        if isinstance(linked, dict):
+            console.print()
+            _render_one(console, Table, linked)
+
+
+def _render_one(console, Table, data: dict) -> None:
+    v = data["verified"]
+    ok = "[green]log verified against the on-chain head[/]" if v["ok"] else f"[red]LOG DOES NOT VERIFY: {v['problem']}[/]"
+    console.rule(f"[bold]{data['label']}[/]")
+    console.print(f"chain {data['chainId']}, Provenance {data['contract']}, head {data['head'][:18]}…  {ok}")
+    if "batch" in data:
+        b = data["batch"]
+        console.print(f"SKU {b['sku']}, origin {b['origin']}, quantity {b['quantity']:,}, producer {b['producer']}, "
+                      f"registered {b['registeredAt']}, {len(b['certificates'])} certificate(s)")
+    if data.get("order"):
+        o = data["order"]
+        console.print(f"order {o['state']}: buyer {o['buyer']}, seller {o['seller']}")
+    if data.get("limits"):
+        lim = data["limits"]
+        console.print(f"agreed limits: {lim['tempMin']:g}..{lim['tempMax']:g} °C, humidity ≤ {lim['humidityMax']:g} %RH, "
+                      f"shock ≤ {lim['shockMax']:g} g")
+    table = Table(box=None, header_style="bold")
+    for col in ("#", "time (chain)", "who", "what", "where", "evidence / detail"):
+        table.add_column(col, overflow="fold")
+    for e in data["entries"]:
+        style = "bold red" if e["kind"] == "Reading" and e.get("details", {}).get("breaches") else None
+        table.add_row(str(e["seq"]), e["time"], e["actorName"], e["kind"], e["place"], _detail(e), style=style)
+    console.print(table)
+    if data["readings"]:
+        console.print("[bold]sensor readings[/]")
+        for r in data["readings"]:
+            line = f"  {r['time']}  {r['sensor']:<12} {r['value']:>8g} {r['unit']}"
+            console.print(f"[bold red]{line}  BREACH[/]" if r["breach"] else line)
+    if data["legs"]:
+        console.print("[bold]carbon per leg[/]")
+        for leg in data["legs"]:
+            console.print(f"  {leg['mode']:<6} {leg['from']} -> {leg['to']}  {leg['distanceKm']:,} km × "
+                          f"{leg['massKg']:,} kg × {leg['gramsPerTonneKm']} g/t·km = {leg['grams'] / 1000:,.1f} kg CO2e")
+    console.print(f"[bold]carbon total:[/] {data['carbonTotalGrams'] / 1000:,.1f} kg CO2e"
+                  + (" (batch: its own legs plus every shipment that carried it)" if "batch" in data else ""))
+    for row in data.get("settlement", []):
+        console.print(f"  {row['time']}  {row['actor']:<8} {row['action']}: {row['detail']}")
+
+
+def _detail(e: dict) -> str:
+    from tradechain.timeline import short_hash
+
+    d = e.get("details", {})
+    kind = e["kind"]
+    if kind == "Document":
+        return f"{d['docType']} {d['docHash'][:12]}…"
+    if kind == "Leg":
+        return f"{d['mode']} {d['distanceKm']:,} km, {d['grams'] / 1000:,.1f} kg CO2e"
+    if kind == "Handover":
+        return f"custody {d['from'][:10]}… -> {d['to'][:10]}…"
+    if kind == "Reading":
+        return "BREACH of agreed limits" if d.get("breaches") else "within limits"
+    if kind == "Correction":
+        return f"corrects #{d['correctsSeq']} -> {d['kind']}"
+    if kind == "Linked":
+        from tradechain.vocabulary import item_label
+
+        return f"with {item_label(d['other'])}"
+    if kind == "Commissioned":
+        return f"{len(d.get('certificates', []))} certificate(s)"
+    return short_hash(bytes.fromhex(e["evidenceHash"][2:]))
+
+
+@click.command("verify")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--item", required=True, help="The order id (7) or batch (B3) the file should be anchored on.")
+@json_option
+@click.pass_obj
+def verify_cmd(ctx, file, item, as_json):
+    """Say whether FILE's keccak-256 is anchored on ITEM, by whom and when. Exit 1 if it is not."""
+    from pathlib import Path
+
+    from eth_utils import keccak
+
+    from tradechain.vocabulary import item_label, parse_item
+
+    path = Path(file)
+    if not path.is_file():
+        raise UsageError(f"no file {file!r} to verify; give the path of the document")
+    item_id = parse_item(item)
+    digest = keccak(path.read_bytes())
+    hits = _provenance(ctx).find_document(item_id, digest)
+    if as_json:
+        emit_json({"file": str(path), "hash": "0x" + digest.hex(), "item": item, "anchored": bool(hits), "matches": hits})
+    elif hits:
+        for h in hits:
+            click.echo(f"anchored: {path.name} (0x{digest.hex()[:16]}…) on {item_label(item_id)} as {h['as']}, "
+                       f"by {h['by']} at {h['time']} (block {h['block']})")
+    else:
+        click.echo(f"NOT anchored: {path.name} (0x{digest.hex()[:16]}…) is not recorded on {item_label(item_id)}")
+    if not hits:
+        sys.exit(1)
+
+
+@click.command("verify-log")
+@click.argument("file", type=click.File("r"))
+@click.option("--offline", is_flag=True, help="Check the copy against the head stated in it, without a node.")
+@json_option
+@click.pass_obj
+def verify_log_cmd(ctx, file, offline, as_json):
+    """Check a saved trace (`tradechain trace ITEM --json > FILE`): every entry's payload and hash link, and the
+    last head against the item's on-chain head (or, with --offline, against the head the file states)."""
+    from tradechain import hashchain
+
+    try:
+        data = json.load(file)
+        item, entries, stated = int(data["item"]), data["entries"], bytes.fromhex(data["head"][2:])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"{file.name} is not a saved trace ({type(exc).__name__}: {exc}); "
+                         "make one with `tradechain trace ITEM --json > FILE`") from None
+    head = stated if offline else _provenance(ctx).head(item)
+    verdict = hashchain.verify(item, entries, head)
+    if as_json:
+        emit_json({**verdict.as_dict(), "against": "file" if offline else "chain"})
+    else:
+        where = "the head stated in the file" if offline else "the on-chain head"
+        click.echo(f"verified: {verdict.entries} entries fold to {where}" if verdict.ok else f"TAMPERED: {verdict.problem}")
+    if not verdict.ok:
+        sys.exit(1)

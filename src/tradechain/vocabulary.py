@@ -1,0 +1,96 @@
+"""The provenance vocabulary, in one place: entry kinds, document types, transport modes, sensors, item ids.
+
+Mirrors the enums of contracts/interfaces/IProvenance.sol (tests/test_provenance.py checks them against the
+compiled contract, so the two cannot drift). No web3 import here.
+"""
+
+from __future__ import annotations
+
+from tradechain.errors import UsageError
+
+# IProvenance.Kind, in enum order (after GS1 EPCIS business steps and DCSA track-and-trace events).
+KINDS = ["None", "PickedUp", "GateOut", "Loaded", "Departed", "Arrived", "ExportCleared", "ImportCleared",
+         "OutForDelivery", "Delivered", "GateIn", "Discharged", "Commissioned", "Packed", "Inspected",
+         "Handover", "Reading", "Document", "Leg", "Linked", "Correction"]
+CUSTOMS_KINDS = {"ExportCleared", "ImportCleared"}
+# What `record` accepts on a shipment, and `recordBatch` on a batch.
+SHIPMENT_KINDS = KINDS[1:KINDS.index("Discharged") + 1]
+BATCH_KINDS = ["Packed", "Inspected"]
+DOC_TYPES = ["None", "BillOfLading", "CertificateOfOrigin", "CustomsDeclaration", "ProofOfDelivery",
+             "CommercialInvoice", "PackingList", "QualityCertificate", "InspectionReport", "Other"]
+MODES = ["None", "Road", "Rail", "Sea", "Air", "InlandWater"]
+SENSORS = ["None", "Temperature", "Humidity", "Shock"]
+SENSOR_UNITS = {"Temperature": "°C", "Humidity": "%RH", "Shock": "g"}
+
+BATCH_BASE = 1 << 64  # Provenance.BATCH_BASE: batch item ids start here, shipment ids (= order ids) below
+READING_SIZE = 9  # bytes per packed reading: uint8 sensor, uint32 time, int32 value in hundredths
+
+
+def _pick(options: list[str], text: str, what: str) -> int:
+    key = str(text).strip().lower().replace("-", "").replace("_", "").replace(" ", "")
+    for i, name in enumerate(options):
+        if i and name.lower() == key:
+            return i
+    raise UsageError(f"unknown {what} {text!r}; one of: {', '.join(options[1:])}")
+
+
+def kind_index(text: str, allowed: list[str] | None = None) -> int:
+    """ "gate-out" -> index of GateOut; refuses kinds outside `allowed`."""
+    allowed = allowed or KINDS
+    i = _pick(KINDS, text, "checkpoint kind")
+    if KINDS[i] not in allowed:
+        raise UsageError(f"kind {KINDS[i]} cannot be recorded here; one of: {', '.join(allowed)}")
+    return i
+
+
+def doc_type_index(text: str) -> int:
+    return _pick(DOC_TYPES, text, "document type")
+
+
+def mode_index(text: str) -> int:
+    return _pick(MODES, text, "transport mode")
+
+
+def sensor_index(text: str) -> int:
+    return _pick(SENSORS, text, "sensor")
+
+
+def parse_item(text: str) -> int:
+    """An item on the command line: "7" or "order:7" (shipment of order 7), "B3" or "batch:3" (batch 3),
+    or a raw item id."""
+    raw = str(text).strip().lower()
+    for prefix in ("batch:", "batch", "b-", "b"):
+        if raw.startswith(prefix) and raw[len(prefix):].isdigit() and int(raw[len(prefix):]) > 0:
+            return BATCH_BASE + int(raw[len(prefix):])
+    raw = raw.removeprefix("order:").removeprefix("shipment:").lstrip("#")
+    if raw.isdigit() and int(raw) > 0:
+        return int(raw)
+    raise UsageError(f"bad item {text!r}: give an order id (7), or a batch as B3 or batch:3")
+
+
+def is_batch(item: int) -> bool:
+    return item >= BATCH_BASE
+
+
+def item_label(item: int) -> str:
+    return f"batch B{item - BATCH_BASE}" if is_batch(item) else f"shipment of order #{item}"
+
+
+def pack_readings(readings: list[tuple[str | int, int, float]]) -> bytes:
+    """[(sensor, unix time, value in °C/%RH/g)] -> the contract's packed 9-byte records."""
+    out = b""
+    for sensor, at, value in readings:
+        s = sensor if isinstance(sensor, int) else sensor_index(sensor)
+        out += bytes([s]) + int(at).to_bytes(4, "big") + round(value * 100).to_bytes(4, "big", signed=True)
+    return out
+
+
+def unpack_readings(packed: bytes) -> list[dict]:
+    rows = []
+    for o in range(0, len(packed), READING_SIZE):
+        rec = packed[o:o + READING_SIZE]
+        sensor = SENSORS[rec[0]] if rec[0] < len(SENSORS) else str(rec[0])
+        rows.append({"sensor": sensor, "at": int.from_bytes(rec[1:5], "big"),
+                     "value": int.from_bytes(rec[5:9], "big", signed=True) / 100,
+                     "unit": SENSOR_UNITS.get(sensor, "")})
+    return rows

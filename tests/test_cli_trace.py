@@ -1,0 +1,153 @@
+"""`tradechain provenance …`, `trace`, `verify` and `verify-log` as a user runs them, against a real anvil."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from anvil import anvil
+from tradechain.cli import cli
+
+PORT = 8601  # from this suite's assigned anvil range (8600-8609)
+
+
+@pytest.fixture(scope="module")
+def tc(tmp_path_factory):
+    manifests = tmp_path_factory.mktemp("deploy")
+    with anvil(port=PORT) as url:
+        env = {"TRADECHAIN_RPC": url, "TRADECHAIN_DEPLOY_DIR": str(manifests)}
+
+        def run(*args, ok=True):
+            result = CliRunner().invoke(cli, list(args), env=env)
+            if ok:
+                assert result.exit_code == 0, result.output
+            assert "Traceback" not in result.output
+            return result
+
+        run("deploy", "--json")
+        yield run
+
+
+@pytest.fixture(scope="module")
+def journey(tc, tmp_path_factory):
+    """A batch and a cold-chain order with a temperature breach, recorded step by step through the CLI."""
+    files = tmp_path_factory.mktemp("docs")
+    cert, bol, decl = (files / n for n in ("cert.pdf", "bol.pdf", "declaration.pdf"))
+    cert.write_bytes(b"GMP certificate")
+    bol.write_bytes(b"bill of lading MSKU1")
+    decl.write_bytes(b"customs declaration 26DE")
+    batch = json.loads(tc("provenance", "register", "--sku", "VAX-17", "--origin", "cn", "--quantity", "500",
+                          "--certificate", str(cert), "--location", "CNSZX", "--json").output)["batch"]
+    oid = json.loads(tc("order", "create", "--seller", "seller", "--amount", "1 ETH", "--json").output)["orderId"]
+    tc("provenance", "limits", str(oid), "--temp", "2..8", "--humidity-max", "60", "--shock-max", "5")
+    tc("order", "ship", str(oid), "--bol", str(bol))
+    tc("provenance", "link", batch, str(oid))
+    tc("provenance", "handover", batch, "--to", "carrier")
+    tc("provenance", "take", batch, "--location", "CNSZX", "--account", "carrier")
+    tc("provenance", "checkpoint", str(oid), "picked-up", "--location", "CNSZX")
+    tc("provenance", "leg", str(oid), "--mode", "sea", "--from", "CNSZX", "--to", "DEHAM", "--km", "18000",
+       "--kg", "500", "--factor", "8")
+    signed = files / "departed.json"
+    tc("provenance", "sign", str(oid), "departed", "--location", "CNYTN", "--out", str(signed))
+    tc("provenance", "relay", str(signed), "--account", "keeper")
+    breach = tc("provenance", "reading", str(oid), "--value", "temperature=11.5", "--value", "humidity=40").output
+    tc("provenance", "document", str(oid), "CustomsDeclaration", str(decl), "--account", "customs")
+    tc("order", "deliver", str(oid), "--location", "DEHAM")
+    return {"batch": batch, "order": oid, "files": files, "decl": decl, "bol": bol, "cert": cert, "signed": signed,
+            "breach": breach}
+
+
+def test_a_breached_reading_is_reported_when_recorded(journey):
+    assert "BREACH of agreed limits: Temperature" in journey["breach"]
+
+
+def test_trace_json_tells_the_whole_journey(tc, journey):
+    data = json.loads(tc("trace", str(journey["order"]), "--json").output)
+    assert data["verified"]["ok"] and data["limits"]["tempMax"] == 8
+    kinds = [e["kind"] for e in data["entries"]]
+    assert kinds == ["Linked", "PickedUp", "Leg", "Departed", "Reading", "Document", "Delivered"]
+    departed = data["entries"][3]
+    assert departed["actorName"] == "carrier" and departed["place"] == "CNYTN"  # signed by carrier, relayed by keeper
+    assert [(r["sensor"], r["value"], r["breach"]) for r in data["readings"]] == [
+        ("Temperature", 11.5, True), ("Humidity", 40.0, False)]
+    assert data["legs"][0]["grams"] == 72_000 and data["carbonTotalGrams"] == 72_000
+    batch = data["linked"][0]
+    assert batch["batch"]["sku"] == "VAX-17" and batch["batch"]["origin"] == "CN" and batch["verified"]["ok"]
+    assert [(c["from"], c["to"]) for c in batch["custody"]] == [("seller", "carrier")]
+    assert batch["carbonTotalGrams"] == 72_000
+
+
+def test_the_breach_keeps_the_order_disputable_after_confirmation(tc, journey):
+    oid = str(journey["order"])
+    tc("order", "confirm", oid)
+    tc("order", "dispute", oid)
+    shown = json.loads(tc("order", "show", oid, "--json").output)
+    assert shown["state"] == "Disputed"
+    assert "confirmed, release deferred" in [row["action"] for row in shown["timeline"]]
+
+
+def test_trace_for_people_highlights_the_breach_and_carbon(tc, journey):
+    out = tc("trace", str(journey["order"])).output
+    assert "log verified against the on-chain head" in out
+    assert "BREACH" in out and "carbon total" in out and "72.0 kg CO2e" in out
+
+
+def test_trace_writes_a_qr_code(tc, journey, tmp_path):
+    png = tmp_path / "item.png"
+    tc("trace", journey["batch"], "--qr", str(png), "--json")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    terminal = tc("trace", journey["batch"], "--qr", "-").output
+    assert "\u2580" in terminal or "\u2584" in terminal or "\u2588" in terminal  # half-block QR modules
+    bad = tc("trace", journey["batch"], "--qr", str(tmp_path / "item.jpg"), ok=False)
+    assert bad.exit_code == 2 and "ending in .png" in bad.output
+
+
+def test_qr_payload_names_item_chain_and_contract():
+    from tradechain.cli.trace import qr_payload
+
+    assert qr_payload("B1", {"chainId": 31337, "contract": "0xabc"}) == \
+        "tradechain:trace?item=B1&chain=31337&contract=0xabc"
+
+
+def test_verify_says_who_anchored_a_file_and_when(tc, journey, tmp_path):
+    out = tc("verify", str(journey["decl"]), "--item", str(journey["order"])).output
+    assert out.startswith("anchored:") and "CustomsDeclaration" in out and "by customs" in out
+    bol = json.loads(tc("verify", str(journey["bol"]), "--item", str(journey["order"]), "--json").output)
+    assert bol["anchored"] and bol["matches"][0]["as"] == "bill of lading (at shipping)"
+    assert "batch certificate" in tc("verify", str(journey["cert"]), "--item", journey["batch"]).output
+    other = tmp_path / "forged.pdf"
+    other.write_bytes(b"customs declaration 26DE (edited)")
+    missing = tc("verify", str(other), "--item", str(journey["order"]), ok=False)
+    assert missing.exit_code == 1 and missing.output.startswith("NOT anchored")
+
+
+def test_verify_log_accepts_a_true_copy_and_rejects_a_tampered_one(tc, journey, tmp_path):
+    saved = tmp_path / "trace.json"
+    saved.write_text(tc("trace", str(journey["order"]), "--json").output)
+    assert tc("verify-log", str(saved)).output.startswith("verified:")
+    data = json.loads(saved.read_text())
+    reading = next(e for e in data["entries"] if e["kind"] == "Reading")
+    reading["details"]["packed"] = reading["details"]["packed"].replace("047e", "01f4")  # 11.5 °C -> 5 °C
+    assert reading["details"]["packed"] != json.loads(saved.read_text())["entries"][4]["details"]["packed"]
+    saved.write_text(json.dumps(data))
+    for extra in ((), ("--offline",)):
+        bad = tc("verify-log", str(saved), *extra, ok=False)
+        assert bad.exit_code == 1 and "TAMPERED" in bad.output
+
+
+def test_a_replayed_signed_checkpoint_is_one_clear_line(tc, journey):
+    again = tc("provenance", "relay", str(journey["signed"]), ok=False)
+    assert again.exit_code == 1 and "nonce" in again.output and again.output.count("\n") == 1
+
+
+@pytest.mark.parametrize("args,message", [
+    (("trace", "B0"), "bad item"),
+    (("trace", "B99"), "no batch"),
+    (("provenance", "leg", "1", "--mode", "boat", "--from", "A", "--to", "B", "--km", "1", "--kg", "1",
+      "--factor", "1"), "unknown transport mode"),
+    (("provenance", "limits", "1", "--temp", "cold"), "--temp"),
+    (("provenance", "reading", "1", "--value", "temperature"), "SENSOR=VALUE"),
+])
+def test_bad_input_is_one_line(tc, journey, args, message):
+    result = tc(*args, ok=False)
+    assert result.exit_code in (1, 2) and message in result.output and result.output.count("\n") == 1
