@@ -268,6 +268,8 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl, ReentrancyGuardTr
     function _update(address to, uint256 tokenId, address auth) internal override returns (address) {
         if (_ownerOf(tokenId) != address(0)) {
             if (escrow.isSettled(tokenId)) revert InvoiceLocked(tokenId);
+            // the escrow pays the holder: holding its own receivable would strand the payment
+            if (to == address(escrow)) revert ERC721InvalidReceiver(to);
             if (kycRequired && !hasRole(FINANCIER_ROLE, to) && to != escrow.getOrder(tokenId).seller) {
                 revert TransferNotAllowed(tokenId, to);
             }

@@ -121,7 +121,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     function confirm(uint256 orderId) external nonReentrant {
         Order storage o = _existing(orderId);
         if (msg.sender != o.buyer) revert NotBuyer(orderId, msg.sender);
-        if (o.state != State.Shipped) revert WrongState(orderId, o.state, State.Shipped);
+        if (o.state != State.Shipped) _wrongState(orderId, o, State.Shipped);
         if (_deliveredOnTime(orderId, o) == 0) revert NotDelivered(orderId);
         uint8 breaches = provenance.breachesOf(orderId);
         if (breaches != 0) {
@@ -138,7 +138,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     function setSensorLimits(uint256 orderId, IProvenance.Limits calldata limits) external {
         Order storage o = _existing(orderId);
         if (msg.sender != o.buyer) revert NotBuyer(orderId, msg.sender);
-        if (o.state != State.Funded) revert WrongState(orderId, o.state, State.Funded);
+        if (o.state != State.Funded) _wrongState(orderId, o, State.Funded);
         provenance.agreeLimits(orderId, limits);
     }
 
@@ -147,7 +147,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     function dispute(uint256 orderId, bytes32 evidenceHash) external {
         Order storage o = _existing(orderId);
         if (msg.sender != o.buyer) revert NotBuyer(orderId, msg.sender);
-        if (o.state != State.Shipped) revert WrongState(orderId, o.state, State.Shipped);
+        if (o.state != State.Shipped) _wrongState(orderId, o, State.Shipped);
         uint256 delivered = _deliveredOnTime(orderId, o);
         if (delivered == 0) revert NotDelivered(orderId);
         uint256 endsAt = delivered + o.inspectionWindow;
@@ -165,7 +165,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     function ship(uint256 orderId, address carrier, bytes32 billOfLadingHash) external nonReentrant {
         Order storage o = _existing(orderId);
         if (msg.sender != o.seller) revert NotSeller(orderId, msg.sender);
-        if (o.state != State.Funded) revert WrongState(orderId, o.state, State.Funded);
+        if (o.state != State.Funded) _wrongState(orderId, o, State.Funded);
         if (block.timestamp > o.shipBy) revert ShipDeadlinePassed(orderId, o.shipBy);
         o.state = State.Shipped;
         emit OrderShipped(orderId, carrier, billOfLadingHash);
@@ -177,7 +177,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     function cancel(uint256 orderId) external nonReentrant {
         Order storage o = _existing(orderId);
         if (msg.sender != o.seller) revert NotSeller(orderId, msg.sender);
-        if (o.state != State.Funded) revert WrongState(orderId, o.state, State.Funded);
+        if (o.state != State.Funded) _wrongState(orderId, o, State.Funded);
         o.state = State.Cancelled;
         uint256 amount = o.amount;
         emit OrderCancelled(orderId, amount);
@@ -189,7 +189,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// @notice Release the payment of a delivered order whose inspection window is over. Anyone may call.
     function release(uint256 orderId) external nonReentrant {
         Order storage o = _existing(orderId);
-        if (o.state != State.Shipped) revert WrongState(orderId, o.state, State.Shipped);
+        if (o.state != State.Shipped) _wrongState(orderId, o, State.Shipped);
         uint256 delivered = _deliveredOnTime(orderId, o);
         if (delivered == 0) revert NotDelivered(orderId);
         uint256 endsAt = delivered + o.inspectionWindow;
@@ -217,7 +217,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         Order storage o = _existing(orderId);
         (bool due, RefundReason reason, uint256 dueAt) = _refundDue(orderId, o);
         if (!due) {
-            if (dueAt == 0) revert WrongState(orderId, o.state, State.Funded);
+            if (dueAt == 0) revert NoRefundDue(orderId, _effective(orderId, o));
             revert RefundNotDue(orderId, dueAt);
         }
         _refund(orderId, o, reason);
@@ -242,7 +242,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// buyer, the rest to the seller side. A new offer replaces the old one.
     function proposeSettlement(uint256 orderId, uint256 refundBps) external {
         Order storage o = _existing(orderId);
-        if (o.state != State.Disputed) revert WrongState(orderId, o.state, State.Disputed);
+        if (o.state != State.Disputed) _wrongState(orderId, o, State.Disputed);
         if (refundBps > BPS) revert InvalidBps(refundBps);
         uint8 who = _partyOf(orderId, o);
         o.proposedRefundBps = uint16(refundBps);
@@ -253,7 +253,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// @notice The other party accepts the standing offer; `refundBps` must match it (no switch under your feet).
     function acceptSettlement(uint256 orderId, uint256 refundBps) external nonReentrant {
         Order storage o = _existing(orderId);
-        if (o.state != State.Disputed) revert WrongState(orderId, o.state, State.Disputed);
+        if (o.state != State.Disputed) _wrongState(orderId, o, State.Disputed);
         uint8 who = _partyOf(orderId, o);
         if (o.proposer == 0) revert NoSettlementProposal(orderId);
         if (o.proposer == who) revert OwnProposal(orderId, msg.sender);
@@ -269,8 +269,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         nonReentrant
     {
         Order storage o = _existing(orderId);
-        if (o.state != State.Disputed) revert WrongState(orderId, o.state, State.Disputed);
-        if (msg.sender == o.buyer || msg.sender == o.seller) revert ArbiterIsParty(orderId, msg.sender);
+        if (o.state != State.Disputed) _wrongState(orderId, o, State.Disputed);
+        _checkArbiterNotParty(orderId, o);
         if (refundBps > BPS) revert InvalidBps(refundBps);
         _resolve(orderId, o, Ruling.Arbiter, refundBps, evidenceHash);
     }
@@ -278,7 +278,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// @notice After the ruling deadline with no ruling, anyone may apply the default: an even split.
     function resolveByDefault(uint256 orderId) external nonReentrant {
         Order storage o = _existing(orderId);
-        if (o.state != State.Disputed) revert WrongState(orderId, o.state, State.Disputed);
+        if (o.state != State.Disputed) _wrongState(orderId, o, State.Disputed);
         if (block.timestamp <= o.rulingDeadline) revert RulingDeadlineNotReached(orderId, o.rulingDeadline);
         _resolve(orderId, o, Ruling.Default, DEFAULT_REFUND_BPS, bytes32(0));
     }
@@ -287,16 +287,14 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
 
     /// @notice Withdraw funds credited to the caller (a failed push, or fees for the treasury).
     function withdraw(address token) external nonReentrant {
-        uint256 amount = credits[token][msg.sender];
-        if (amount == 0) revert NothingToWithdraw(token, msg.sender);
-        credits[token][msg.sender] = 0;
-        emit Withdrawn(msg.sender, token, amount);
-        if (token == address(0)) {
-            (bool ok,) = payable(msg.sender).call{value: amount}("");
-            if (!ok) revert WithdrawFailed(msg.sender, amount);
-        } else {
-            IERC20(token).safeTransfer(msg.sender, amount);
-        }
+        _withdraw(token, msg.sender);
+    }
+
+    /// @notice Withdraw the caller's credit to another address: for a contract that can never accept the
+    /// payment itself, or an address a token refuses.
+    function withdrawTo(address token, address to) external nonReentrant {
+        if (to == address(0)) revert InvalidAddress("to", to);
+        _withdraw(token, to);
     }
 
     // ------------------------------------------------------------------ admin
@@ -358,9 +356,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
 
     /// @notice The effective state of an order.
     function stateOf(uint256 orderId) public view returns (State) {
-        Order storage o = _orders[orderId];
-        if (o.state == State.Shipped && _deliveredOnTime(orderId, o) != 0) return State.Delivered;
-        return o.state;
+        return _effective(orderId, _orders[orderId]);
     }
 
     /// @notice True once the order has reached a terminal state (its invoice can no longer move).
@@ -418,6 +414,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         if (amount == 0) revert AmountZero();
         if (amount > type(uint96).max) revert AmountTooLarge(amount, type(uint96).max);
         if (seller == address(0)) revert InvalidAddress("seller", seller);
+        if (token != address(0) && token.code.length == 0) revert InvalidAddress("token", token);
         if (seller == msg.sender) revert SellerIsBuyer(seller);
         if (shipBy <= block.timestamp) revert DeadlineInPast("shipBy", shipBy, block.timestamp);
         if (deliverBy <= shipBy) revert DeadlinesOutOfOrder(shipBy, deliverBy);
@@ -550,6 +547,37 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
             return (block.timestamp >= dueAt, RefundReason.NotDelivered, dueAt);
         }
         return (false, RefundReason.NotShipped, 0);
+    }
+
+    function _withdraw(address token, address to) private {
+        uint256 amount = credits[token][msg.sender];
+        if (amount == 0) revert NothingToWithdraw(token, msg.sender);
+        credits[token][msg.sender] = 0;
+        emit Withdrawn(msg.sender, token, amount);
+        if (token == address(0)) {
+            (bool ok,) = payable(to).call{value: amount}("");
+            if (!ok) revert WithdrawFailed(to, amount);
+        } else {
+            IERC20(token).safeTransfer(to, amount);
+        }
+    }
+
+    /// @dev The arbiter may be neither party, nor anyone the seller's side of a settlement would pay (the
+    /// invoice holder, a financier with an advance outstanding).
+    function _checkArbiterNotParty(uint256 orderId, Order storage o) private view {
+        if (msg.sender == o.buyer || msg.sender == o.seller) revert ArbiterIsParty(orderId, msg.sender);
+        (address[2] memory to,) = invoices.settlementPayees(orderId, o.amount);
+        if (msg.sender == to[0] || msg.sender == to[1]) revert ArbiterIsParty(orderId, msg.sender);
+    }
+
+    function _effective(uint256 orderId, Order storage o) private view returns (State) {
+        if (o.state == State.Shipped && _deliveredOnTime(orderId, o) != 0) return State.Delivered;
+        return o.state;
+    }
+
+    /// @dev Report the state a user sees (Delivered rather than the stored Shipped).
+    function _wrongState(uint256 orderId, Order storage o, State required) private view {
+        revert WrongState(orderId, _effective(orderId, o), required);
     }
 
     function _partyOf(uint256 orderId, Order storage o) private view returns (uint8) {

@@ -67,17 +67,9 @@ def _error_abis() -> dict[bytes, dict]:
 
 
 def raw_args(exc: ContractRevert) -> dict[str, Any]:
-    """The error's arguments as the contract gave them (ContractRevert.args_ holds them as shown to people:
+    """The error's arguments as the contract gave them (ContractRevert.display holds them as shown to people:
     dates, role and state names)."""
-    from eth_abi import decode as abi_decode
-
-    from tradechain.errors import _abi_type
-
-    entry = _error_abis().get(bytes(exc.data[:4]))
-    if entry is None:
-        return {}
-    values = abi_decode([_abi_type(i) for i in entry["inputs"]], bytes(exc.data[4:]))
-    return {i["name"]: v for i, v in zip(entry["inputs"], values)}
+    return exc.args_
 
 
 @contextmanager
@@ -85,7 +77,7 @@ def reverts(name: str, /, **expected_args: Any) -> Iterator[pytest.ExceptionInfo
     """Assert that the block raises a ContractRevert for the custom error `name` (ape style).
 
     Keyword arguments are checked against the error's arguments: each may be given as the contract gave it
-    (an int, an address in any case, bytes) or as ContractRevert.args_ shows it ("ARBITER", "Shipped").
+    (an int, an address in any case, bytes) or as ContractRevert.display shows it ("ARBITER", "Shipped").
 
         with reverts("NotBuyer", orderId=order, caller=seller):
             client.confirm(order, sender=seller)
@@ -97,8 +89,8 @@ def reverts(name: str, /, **expected_args: Any) -> Iterator[pytest.ExceptionInfo
     raw = raw_args(exc)
     for key, want in expected_args.items():
         assert key in exc.args_, f"{name} has no argument {key!r}; it has {sorted(exc.args_)}"
-        assert _same(raw.get(key), want) or _same(exc.args_[key], want), (
-            f"{name}.{key} is {raw.get(key)!r} (shown as {exc.args_[key]!r}), expected {want!r}"
+        assert _same(raw.get(key), want) or _same(exc.display[key], want), (
+            f"{name}.{key} is {raw.get(key)!r} (shown as {exc.display[key]!r}), expected {want!r}"
         )
 
 

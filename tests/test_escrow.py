@@ -485,7 +485,7 @@ def test_a_disputed_order_waits_for_a_ruling(client, trade, buyer, keeper):
                     lambda: client.release(order_id, sender=keeper)):
         with reverts("WrongState", orderId=order_id, actual="Disputed", required="Shipped"):
             attempt()
-    with reverts("WrongState", orderId=order_id, actual="Disputed", required="Funded"):
+    with reverts("NoRefundDue", orderId=order_id, state="Disputed"):
         client.refund(order_id, sender=keeper)
     assert client.actionable(order_id) == (False, False)
 
@@ -631,7 +631,7 @@ def test_a_delivery_at_the_deadline_is_on_time(client, trade, keeper):
 
     assert client.get_order(order_id).state == "Delivered"
     trade.travel_to(deliver_by + 1)
-    with reverts("WrongState", orderId=order_id, actual="Shipped"):
+    with reverts("NoRefundDue", orderId=order_id, state="Delivered"):
         client.refund(order_id, sender=keeper)
 
 
@@ -726,9 +726,10 @@ def test_a_proposal_is_a_share_of_at_most_10000_bps(client, trade, buyer, seller
 
 def test_settlement_needs_a_dispute(client, trade, buyer, seller):
     order_id = trade.delivered()
-    with reverts("WrongState", orderId=order_id, actual="Shipped", required="Disputed"):
+    # the state named is the one users see: Delivered, not the stored Shipped
+    with reverts("WrongState", orderId=order_id, actual="Delivered", required="Disputed"):
         client.propose_settlement(order_id, 5_000, sender=buyer)
-    with reverts("WrongState", orderId=order_id, actual="Shipped", required="Disputed"):
+    with reverts("WrongState", orderId=order_id, actual="Delivered", required="Disputed"):
         client.accept_settlement(order_id, 5_000, sender=seller)
 
 
@@ -751,15 +752,13 @@ def test_an_arbiter_who_is_a_party_cannot_rule(client, trade, accounts, buyer, s
     assert client.get_order(order_id).state == "Disputed"
 
 
-@pytest.mark.xfail(strict=True, reason="resolve() refuses the buyer and the seller as arbiter, but not the holder "
-                                       "of the invoice, who receives the seller side of the ruling")
 def test_an_arbiter_who_holds_the_invoice_cannot_rule(client, trade, accounts, seller):
     financier = accounts["financier"]
     client.grant_role("TradeEscrow", "ARBITER", financier, sender=accounts["admin"])
     order_id = trade.disputed()
     client.transact("InvoiceToken", "transferFrom", [seller, financier, order_id], sender=seller)
     with reverts("ArbiterIsParty", orderId=order_id, arbiter=financier):
-        client.resolve(order_id, 0, sender=financier)  # today: the financier rules everything to itself
+        client.resolve(order_id, 0, sender=financier)  # it would rule the whole payment to itself
 
 
 @pytest.mark.parametrize(("token", "refund_bps"), [("ETH", 3_333), ("tUSD", 3_333), ("ETH", 0), ("tUSD", BPS)],
@@ -798,7 +797,7 @@ def test_resolve_takes_a_share_of_at_most_10000_bps(client, trade, arbiter):
 
 def test_the_arbiter_rules_only_on_disputed_orders(client, trade, arbiter):
     order_id = trade.delivered()
-    with reverts("WrongState", orderId=order_id, actual="Shipped", required="Disputed"):
+    with reverts("WrongState", orderId=order_id, actual="Delivered", required="Disputed"):
         client.resolve(order_id, 5_000, sender=arbiter)
 
 
@@ -944,7 +943,8 @@ def test_a_settled_order_never_moves_again(client, trade, accounts, buyer, selle
             attempt()
 
     refused("Shipped", lambda: client.release(order_id, sender=keeper))
-    refused("Funded", lambda: client.refund(order_id, sender=keeper))
+    with reverts("NoRefundDue", orderId=order_id, state=state):
+        client.refund(order_id, sender=keeper)
     refused("Disputed", lambda: client.resolve(order_id, 5_000, sender=arbiter))
     refused("Disputed", lambda: client.resolve_by_default(order_id, sender=keeper))
     refused("Funded", lambda: client.ship(order_id, accounts["carrier"], sender=seller))
@@ -1102,3 +1102,34 @@ def test_a_recipient_that_burns_gas_cannot_block_a_release(client, trade, accoun
     assert receipt.gas_used < 300_000
     assert client.get_order(order_id).state == "Released"
     assert client.credits(refuser.address) == ETHER - ETHER * FEE_BPS // BPS
+
+
+def test_a_financier_with_an_advance_cannot_rule_either(client, trade, accounts, seller):
+    financier = accounts["financier"]
+    client.grant_role("TradeEscrow", "ARBITER", financier, sender=accounts["admin"])
+    order_id = trade.shipped()
+    face = client.call("TradeEscrow", "faceValue", [order_id])
+    client.transact("InvoiceToken", "offerAdvance", [order_id, face // 2, 200], sender=financier, value=face // 2)
+    client.transact("InvoiceToken", "acceptAdvance", [order_id, financier, face // 2, 200], sender=seller)
+    trade.deliver(order_id)
+    client.dispute(order_id, EVIDENCE, sender=accounts["buyer"])
+    with reverts("ArbiterIsParty", orderId=order_id, arbiter=financier):
+        client.resolve(order_id, 0, sender=financier)
+
+
+def test_credit_can_be_withdrawn_to_another_address(client, accounts, treasury, trade):
+    trade.released()  # the 1 % fee is credited to the treasury
+    fee = client.credits(treasury)
+    to = accounts["buyer2"]
+    before = client.balance(to)
+    r = client.withdraw(sender=treasury, to=to)
+    assert r.event("Withdrawn") == {"account": treasury, "token": ETH, "amount": fee}
+    assert client.balance(to) - before == fee and client.credits(treasury) == 0
+    with reverts("InvalidAddress", field="to"):
+        client.withdraw(sender=treasury, to=ETH)
+
+
+def test_an_invoice_cannot_be_sent_to_the_escrow_itself(client, trade, seller):
+    order_id = trade.shipped()
+    with reverts("ERC721InvalidReceiver", receiver=client.escrow.address):
+        client.transact("InvoiceToken", "transferFrom", [seller, client.escrow.address, order_id], sender=seller)

@@ -106,6 +106,7 @@ interface ITradeEscrow {
     error InspectionWindowOpen(uint256 orderId, uint256 endsAt);
     error InspectionWindowClosed(uint256 orderId, uint256 endedAt);
     error RefundNotDue(uint256 orderId, uint256 dueAt);
+    error NoRefundDue(uint256 orderId, State state);
     error ArbiterIsParty(uint256 orderId, address arbiter);
     error NoSettlementProposal(uint256 orderId);
     error OwnProposal(uint256 orderId, address caller);

@@ -272,6 +272,8 @@ class TradeClient:
         """Place and pay an order in one call. For an ERC-20, approves the escrow first (or signs an EIP-2612
         permit with `permit=True`, which needs the buyer's key). Returns (order id, receipt)."""
         args = [seller, token, amount, ship_by, deliver_by, inspection_window, terms_hash]
+        if token != ETH and not self.w3.eth.get_code(token):
+            raise UsageError(f"{token} has no contract on this chain: not an ERC-20 token")
         if token == ETH:
             receipt = self.transact("TradeEscrow", "placeOrder", args, sender=buyer, value=amount)
         elif permit:
@@ -360,8 +362,11 @@ class TradeClient:
     def resolve_by_default(self, order_id: int, *, sender: str) -> Receipt:
         return self.transact("TradeEscrow", "resolveByDefault", [order_id], sender=sender)
 
-    def withdraw(self, token: str = ETH, *, sender: str) -> Receipt:
-        return self.transact("TradeEscrow", "withdraw", [token], sender=sender)
+    def withdraw(self, token: str = ETH, *, sender: str, to: str | None = None) -> Receipt:
+        """Withdraw the sender's credit, to itself or to `to`."""
+        if to is None:
+            return self.transact("TradeEscrow", "withdraw", [token], sender=sender)
+        return self.transact("TradeEscrow", "withdrawTo", [token, to], sender=sender)
 
     # ------------------------------------------------------------------ reads
     def order_count(self) -> int:

@@ -35,12 +35,16 @@ class DeploymentError(TradechainError):
 
 
 class ContractRevert(TradechainError):
-    """A contract refused a call. `name` is the custom error, `args` its decoded arguments."""
+    """A contract refused a call. `name` is the custom error; `args_` its arguments as the contract gave
+    them (ints, checksummed addresses, bytes); `display` the same as shown to people (dates, role and state
+    names)."""
 
-    def __init__(self, name: str, args: dict[str, Any], message: str, data: bytes = b""):
+    def __init__(self, name: str, args: dict[str, Any], message: str, data: bytes = b"",
+                 display: dict[str, Any] | None = None):
         super().__init__(message)
         self.name = name
         self.args_ = args
+        self.display = display if display is not None else args
         self.data = data
 
 
@@ -72,6 +76,7 @@ MESSAGES: dict[str, str] = {
     "InspectionWindowOpen": "order {orderId} is still in its inspection window until {endsAt}",
     "InspectionWindowClosed": "the inspection window of order {orderId} closed at {endedAt}",
     "RefundNotDue": "no refund is due on order {orderId} before {dueAt}",
+    "NoRefundDue": "order {orderId} is {state}: refunds are only for orders not shipped or not delivered in time",
     "ArbiterIsParty": "arbiter {arbiter} is a party to order {orderId} and cannot rule on it",
     "NoSettlementProposal": "there is no settlement proposal on order {orderId} to accept",
     "OwnProposal": "{caller} made the proposal on order {orderId}; the other party must accept it",
@@ -133,7 +138,7 @@ MESSAGES: dict[str, str] = {
     "AccessControlUnauthorizedAccount": "{account} lacks the role this needs ({neededRole})",
     "ReentrancyGuardReentrantCall": "re-entrant call refused",
     "ERC20InsufficientBalance": "{sender} has {balance} of the token but {needed} is needed",
-    "ERC20InsufficientAllowance": "the escrow may spend {allowance} of {spender}'s tokens but {needed} is needed; approve first",
+    "ERC20InsufficientAllowance": "the escrow ({spender}) is allowed {allowance} of the payer's tokens but {needed} is needed; approve first",
     "ERC721NonexistentToken": "there is no invoice {tokenId}",
     "ERC721IncorrectOwner": "{sender} does not own invoice {tokenId} (the owner is {owner})",
     "ERC721InsufficientApproval": "{operator} is not approved for invoice {tokenId}",
@@ -195,16 +200,21 @@ class ErrorDecoder:
         if entry is None:
             what = "with no reason" if not data else f"with unknown error data 0x{data.hex()}"
             return ContractRevert("Unknown", {}, f"the transaction reverted {what}", data)
+        from eth_utils import to_checksum_address
+
         values = abi_decode([_abi_type(i) for i in entry["inputs"]], body)
-        args = {i["name"]: _show(i["name"], v) for i, v in zip(entry["inputs"], values)}
-        if entry["name"] == "WrongState":
-            args = {**args, "actual": STATES[args["actual"]], "required": STATES[args["required"]]}
+        raw = {i["name"]: to_checksum_address(v) if i["type"] == "address" else v
+               for i, v in zip(entry["inputs"], values)}
+        shown = {k: _show(k, v) for k, v in raw.items()}
+        for key in ("actual", "required", "state"):  # State enums by name
+            if key in shown and entry["name"] in ("WrongState", "NoRefundDue"):
+                shown[key] = STATES[shown[key]]
         template = MESSAGES.get(entry["name"])
         if template:
-            text = template.format(**args)
+            text = template.format(**shown)
         else:
-            text = entry["name"] + "(" + ", ".join(f"{k}={v}" for k, v in args.items()) + ")"
-        return ContractRevert(entry["name"], args, f"{text} [{entry['name']}]", data)
+            text = entry["name"] + "(" + ", ".join(f"{k}={v}" for k, v in shown.items()) + ")"
+        return ContractRevert(entry["name"], raw, f"{text} [{entry['name']}]", data, shown)
 
 
 def _abi_type(inp: dict) -> str:
