@@ -40,8 +40,9 @@ def keeper_cmd(ctx, once: bool, interval: float, batch: int, account: str | None
                    + ("one pass" if once else f"every {interval:g} s; Ctrl-C to stop"))
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` ends it like Ctrl-C: with the summary
     try:
+        # running totals after each pass that did something; the single pass of --once gets only the final line
         keeper.run(interval=interval, passes=1 if once else None,
-                   on_pass=lambda p: log(p.line()))
+                   on_pass=None if once else (lambda p: log(p.line())))
     except KeyboardInterrupt:
         log("stopping")
     if as_json:
