@@ -1,16 +1,19 @@
-"""A real anvil node for tests: free port on 127.0.0.1, prague, stopped at teardown."""
+"""A real anvil node for tests, and the CLI run against it as a user runs it.
+
+One launcher serves benchmarks and tests alike (tradechain.bench.devnet.anvil); tests take a port the OS
+hands out, so suites never collide with each other or with a developer's devnet.
+"""
 
 from __future__ import annotations
 
 import socket
-import subprocess
-import time
-import urllib.request
 from contextlib import contextmanager
-from pathlib import Path
+from typing import Callable, Iterator
 
-ROOT = Path(__file__).resolve().parents[1]
-ANVIL = ROOT / "node_modules" / ".bin" / "anvil"
+from click.testing import CliRunner, Result
+
+from tradechain.bench.devnet import anvil as _anvil
+from tradechain.cli import cli
 
 
 def free_port() -> int:
@@ -19,34 +22,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for(url: str, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    body = b'{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}'
-    while time.monotonic() < deadline:
-        try:
-            req = urllib.request.Request(url, body, {"Content-Type": "application/json"})
-            urllib.request.urlopen(req, timeout=1).read()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"anvil did not answer at {url} within {timeout}s")
+@contextmanager
+def anvil(*extra: str, port: int | None = None) -> Iterator[str]:
+    """Yield the RPC URL of a fresh anvil (prague, 127.0.0.1); stop it afterwards."""
+    with _anvil(*extra, port=port or free_port()) as url:
+        yield url
 
 
 @contextmanager
-def anvil(*extra: str, port: int | None = None):
-    """Yield the RPC URL of a fresh anvil; kill it afterwards."""
-    port = port or free_port()
-    proc = subprocess.Popen(
-        [str(ANVIL), "--hardfork", "prague", "--host", "127.0.0.1", "--port", str(port), "--silent", *extra],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(url)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+def cli_on_node(tmp_path_factory, *, deploy: bool = True) -> Iterator[tuple[Callable[..., Result], dict]]:
+    """A fresh node with the suite deployed (manifests in a temp folder), and `run(*args, ok=True)` that
+    invokes `tradechain` against it and checks it exited 0 (when `ok`) and printed no traceback."""
+    manifests = tmp_path_factory.mktemp("deploy")
+    with anvil() as url:
+        env = {"TRADECHAIN_RPC": url, "TRADECHAIN_DEPLOY_DIR": str(manifests), "TRADECHAIN_NETWORK": ""}
+
+        def run(*args: str, ok: bool = True) -> Result:
+            result = CliRunner().invoke(cli, list(args), env=env)
+            if ok:
+                assert result.exit_code == 0, result.output
+            assert "Traceback" not in result.output
+            return result
+
+        if deploy:
+            run("deploy", "--json")
+        yield run, env

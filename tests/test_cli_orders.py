@@ -3,31 +3,14 @@
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from anvil import anvil
-from tradechain.cli import cli
+from anvil import cli_on_node
 
 
 @pytest.fixture(scope="module")
-def node(tmp_path_factory):
-    manifests = tmp_path_factory.mktemp("deploy")
-    with anvil() as url:
-        env = {"TRADECHAIN_RPC": url, "TRADECHAIN_DEPLOY_DIR": str(manifests)}
-        result = CliRunner().invoke(cli, ["deploy", "--json"], env=env)
-        assert result.exit_code == 0, result.output
-        yield env
-
-
-@pytest.fixture
-def tc(node):
-    def run(*args, ok=True):
-        result = CliRunner().invoke(cli, list(args), env=node)
-        if ok:
-            assert result.exit_code == 0, result.output
-        assert "Traceback" not in result.output
-        return result
-    return run
+def tc(tmp_path_factory):
+    with cli_on_node(tmp_path_factory) as (run, _env):
+        yield run
 
 
 def order_id(result) -> int:

@@ -3,28 +3,11 @@
 import json
 
 import pytest
-from click.testing import CliRunner
-
-from anvil import anvil
-from tradechain.cli import cli
-
-PORT = 8661  # this feature's assigned anvil port
-
+from anvil import cli_on_node
 
 @pytest.fixture(scope="module")
 def tc(tmp_path_factory):
-    manifests = tmp_path_factory.mktemp("deploy")
-    with anvil(port=PORT) as url:
-        env = {"TRADECHAIN_RPC": url, "TRADECHAIN_DEPLOY_DIR": str(manifests)}
-
-        def run(*args, ok=True):
-            result = CliRunner().invoke(cli, list(args), env=env)
-            if ok:
-                assert result.exit_code == 0, result.output
-            assert "Traceback" not in result.output
-            return result
-
-        run("deploy", "--json")
+    with cli_on_node(tmp_path_factory) as (run, _env):
         yield run
 
 
