@@ -35,6 +35,10 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
 
     IProvenance public immutable provenance;
     IInvoiceToken public immutable invoices;
+    /// @dev The fee at deployment. Orders store their fee as an offset from it, so an ETH order at this fee
+    /// leaves its third slot untouched (one fewer new slot, ~22k gas), and a later fee change still never
+    /// touches an order already placed.
+    uint16 private immutable _baseFeeBps;
 
     address public treasury;
     uint16 public feeBps;
@@ -66,6 +70,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         treasury = treasury_;
         feeBps = feeBps_;
+        _baseFeeBps = feeBps_;
         disputePeriod = disputePeriod_;
         provenance = provenance_;
         invoices = invoices_;
@@ -161,14 +166,15 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     // ------------------------------------------------------------------ seller
 
     /// @notice The seller ships: names the carrier (who must hold CARRIER_ROLE on Provenance) and anchors the
-    /// bill of lading. Opens the shipment in Provenance and mints the invoice token to the seller.
+    /// bill of lading. Opens the shipment in Provenance (which emits ShipmentOpened) and mints the invoice token
+    /// to the seller.
     function ship(uint256 orderId, address carrier, bytes32 billOfLadingHash) external nonReentrant {
         Order storage o = _existing(orderId);
         if (msg.sender != o.seller) revert NotSeller(orderId, msg.sender);
         if (o.state != State.Funded) _wrongState(orderId, o, State.Funded);
         if (block.timestamp > o.shipBy) revert ShipDeadlinePassed(orderId, o.shipBy);
         o.state = State.Shipped;
-        emit OrderShipped(orderId, carrier, billOfLadingHash);
+        // Provenance's ShipmentOpened (same order id, carrier, bill of lading) is the shipping event
         provenance.openShipment(orderId, carrier, billOfLadingHash);
         invoices.mint(o.seller, orderId);
     }
@@ -340,7 +346,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         v.seller = o.seller;
         v.token = o.token;
         v.amount = o.amount;
-        v.feeBps = o.feeBps;
+        v.feeBps = _feeBpsOf(o);
         v.shipBy = o.shipBy;
         v.deliverBy = o.deliverBy;
         v.inspectionWindow = o.inspectionWindow;
@@ -373,7 +379,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// @notice What the seller side receives if the order is released in full: amount less the fee.
     function faceValue(uint256 orderId) external view returns (uint256) {
         Order storage o = _existing(orderId);
-        return o.amount - _fee(o.amount, o.feeBps);
+        return o.amount - _fee(o.amount, _feeBpsOf(o));
     }
 
     /// @notice Whether release, or a refund, may be triggered now — what a keeper asks before sending.
@@ -432,10 +438,14 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         o.deliverBy = uint32(deliverBy);
         o.inspectionWindow = uint24(inspectionWindow);
         o.state = State.Funded;
-        // slot 2 stays untouched (cheaper) for an ETH order with no fee
-        if (token != address(0) || fee != 0) {
+        uint16 feeOffset;
+        unchecked {
+            feeOffset = fee - _baseFeeBps; // wraps below the base fee; _feeBpsOf wraps back
+        }
+        // slot 2 stays untouched (cheaper) for an ETH order at the base fee
+        if (token != address(0) || feeOffset != 0) {
             o.token = token;
-            o.feeBps = fee;
+            o.feeOffset = feeOffset;
         }
         emit OrderPlaced(
             orderId, msg.sender, seller, token, amount, shipBy, deliverBy, inspectionWindow, fee, termsHash
@@ -458,7 +468,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
 
     function _release(uint256 orderId, Order storage o, bool early) private {
         o.state = State.Released;
-        (, uint256 toSellerSide, uint256 fee) = split(o.amount, 0, o.feeBps);
+        (, uint256 toSellerSide, uint256 fee) = split(o.amount, 0, _feeBpsOf(o));
         emit OrderReleased(orderId, msg.sender, early, toSellerSide, fee);
         _recordSettlement(o, toSellerSide, false, false);
         _paySellerSide(orderId, o.token, toSellerSide, fee);
@@ -467,7 +477,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     function _resolve(uint256 orderId, Order storage o, Ruling ruling, uint256 refundBps, bytes32 evidence) private {
         o.state = State.Resolved;
         o.proposedRefundBps = uint16(refundBps); // the share applied: what the invoice's status is read from
-        (uint256 toBuyer, uint256 toSellerSide, uint256 fee) = split(o.amount, refundBps, o.feeBps);
+        (uint256 toBuyer, uint256 toSellerSide, uint256 fee) = split(o.amount, refundBps, _feeBpsOf(o));
         emit OrderResolved(orderId, msg.sender, ruling, refundBps, evidence, toBuyer, toSellerSide, fee);
         _recordSettlement(o, toSellerSide, true, refundBps != 0);
         address token = o.token;
@@ -589,6 +599,13 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     function _existing(uint256 orderId) private view returns (Order storage o) {
         o = _orders[orderId];
         if (o.state == State.None) revert UnknownOrder(orderId);
+    }
+
+    /// @dev The fee snapshot taken when the order was placed.
+    function _feeBpsOf(Order storage o) private view returns (uint256) {
+        unchecked {
+            return uint16(_baseFeeBps + o.feeOffset);
+        }
     }
 
     function _fee(uint256 amount, uint256 bps) private pure returns (uint256) {

@@ -30,7 +30,8 @@ interface ITradeEscrow {
         NotDelivered
     }
 
-    /// @dev Three storage slots; the third is written at order time only for ERC-20 orders or a fee.
+    /// @dev Three storage slots; the third is written at order time only for ERC-20 orders, or when the fee
+    /// differs from the escrow's deployment fee.
     struct Order {
         // slot 0
         address buyer;
@@ -43,7 +44,7 @@ interface ITradeEscrow {
         State state;
         // slot 2
         address token; // address(0) = native ETH
-        uint16 feeBps; // fee snapshot at order time: later fee changes never touch this order
+        uint16 feeOffset; // fee snapshot at order time, as an offset (mod 2^16) from the deployment fee
         uint32 rulingDeadline; // set when disputed
         uint16 proposedRefundBps; // settlement offer inside a dispute; once Resolved, the refund share applied
         uint8 proposer; // 0 none, 1 buyer, 2 seller
@@ -129,7 +130,6 @@ interface ITradeEscrow {
         uint256 feeBps,
         bytes32 termsHash
     );
-    event OrderShipped(uint256 indexed orderId, address indexed carrier, bytes32 billOfLadingHash);
     /// @dev The buyer confirmed a shipment whose sensor limits were breached: nothing is released early.
     event ConfirmationDeferred(uint256 indexed orderId, uint8 breaches);
     event OrderDisputed(uint256 indexed orderId, address indexed by, bytes32 evidenceHash, uint256 rulingDeadline);
