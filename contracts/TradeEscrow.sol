@@ -166,15 +166,14 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     // ------------------------------------------------------------------ seller
 
     /// @notice The seller ships: names the carrier (who must hold CARRIER_ROLE on Provenance) and anchors the
-    /// bill of lading. Opens the shipment in Provenance (which emits ShipmentOpened) and mints the invoice token
-    /// to the seller.
+    /// bill of lading. Opens the shipment in Provenance and mints the invoice token to the seller.
     function ship(uint256 orderId, address carrier, bytes32 billOfLadingHash) external nonReentrant {
         Order storage o = _existing(orderId);
         if (msg.sender != o.seller) revert NotSeller(orderId, msg.sender);
         if (o.state != State.Funded) _wrongState(orderId, o, State.Funded);
         if (block.timestamp > o.shipBy) revert ShipDeadlinePassed(orderId, o.shipBy);
         o.state = State.Shipped;
-        // Provenance's ShipmentOpened (same order id, carrier, bill of lading) is the shipping event
+        emit OrderShipped(orderId, carrier, billOfLadingHash);
         provenance.openShipment(orderId, carrier, billOfLadingHash);
         invoices.mint(o.seller, orderId);
     }

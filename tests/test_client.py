@@ -69,7 +69,7 @@ def test_place_order_approves_only_what_is_missing(client, chain, trade, account
     assert chain.w3.eth.get_transaction_count(buyer) == nonce + 1  # no second approval
     assert receipt.gas_used > 0 and receipt.event("OrderPlaced")["orderId"] == order_id
     with pytest.raises(KeyError):
-        receipt.event("ShipmentOpened")
+        receipt.event("OrderShipped")
 
 
 def test_balances_credits_roles_and_actionable(client, trade, accounts):
@@ -128,15 +128,15 @@ def test_the_timeline_tells_the_trade_in_chain_order(client, trade, accounts):
 
     assert [(e["contract"], e["event"]) for e in timeline] == [
         ("TradeEscrow", "OrderPlaced"),
-        ("Provenance", "ShipmentOpened"), ("InvoiceToken", "Transfer"),
+        ("TradeEscrow", "OrderShipped"), ("Provenance", "ShipmentOpened"), ("InvoiceToken", "Transfer"),
         ("Provenance", "Checkpoint"), ("Provenance", "Checkpoint"), ("Provenance", "Checkpoint"),
         ("TradeEscrow", "OrderReleased"), ("TradeEscrow", "Payout"), ("TradeEscrow", "Payout"),
     ]
     assert timeline[0]["args"]["termsHash"] == hash_bytes(b"terms")
     assert timeline[1]["args"]["billOfLadingHash"] == BOL
-    assert timeline[2]["args"] == {"from": ETH, "to": accounts["seller"], "tokenId": order_id}
-    assert [e["args"]["kind"] for e in timeline[3:6]] == [1, 6, 9]  # PickedUp, ExportCleared, Delivered
-    assert [e["args"]["to"] for e in timeline[7:]] == [accounts["treasury"], accounts["seller"]]
+    assert timeline[3]["args"] == {"from": ETH, "to": accounts["seller"], "tokenId": order_id}
+    assert [e["args"]["kind"] for e in timeline[4:7]] == [1, 6, 9]  # PickedUp, ExportCleared, Delivered
+    assert [e["args"]["to"] for e in timeline[8:]] == [accounts["treasury"], accounts["seller"]]
     assert all(e["args"].get("orderId", e["args"].get("shipmentId", e["args"].get("tokenId"))) == order_id
                for e in timeline)
     keys = [(e["block"], e["logIndex"]) for e in timeline]

@@ -309,6 +309,8 @@ def test_seller_ships_naming_the_carrier_and_gets_the_invoice(client, trade, acc
     order_id = trade.place()
     receipt = client.ship(order_id, carrier, BILL_OF_LADING, sender=seller)
 
+    assert receipt.event("OrderShipped") == {"orderId": order_id, "carrier": carrier,
+                                             "billOfLadingHash": BILL_OF_LADING}
     assert receipt.event("ShipmentOpened") == {"shipmentId": order_id, "carrier": carrier,
                                                "billOfLadingHash": BILL_OF_LADING}
     order = client.get_order(order_id)

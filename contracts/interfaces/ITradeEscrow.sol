@@ -130,6 +130,7 @@ interface ITradeEscrow {
         uint256 feeBps,
         bytes32 termsHash
     );
+    event OrderShipped(uint256 indexed orderId, address indexed carrier, bytes32 billOfLadingHash);
     /// @dev The buyer confirmed a shipment whose sensor limits were breached: nothing is released early.
     event ConfirmationDeferred(uint256 indexed orderId, uint8 breaches);
     event OrderDisputed(uint256 indexed orderId, address indexed by, bytes32 evidenceHash, uint256 rulingDeadline);

@@ -45,9 +45,11 @@ def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], 
             detail = (f"{money(a['amount'])} to {name(a['seller'])}; ship by {iso(a['shipBy'])}, deliver by "
                       f"{iso(a['deliverBy'])}, inspection {format_duration(a['inspectionWindow'])}, fee "
                       f"{a['feeBps'] / 100:g}%")
-        elif ev == "ShipmentOpened":  # the escrow's ship() opens the shipment: this is the shipping event
+        elif ev == "OrderShipped":
             actor, action = "", "shipped"
             detail = f"carrier {name(a['carrier'])}, bill of lading {short_hash(a['billOfLadingHash'])}"
+        elif ev == "ShipmentOpened":
+            continue  # the same fact as OrderShipped
         elif ev == "Checkpoint":
             if KINDS[a["kind"]] in DETAILED:
                 continue  # the detail event of the same entry tells it
