@@ -1,9 +1,8 @@
 """Settlement latency: from the carrier's final Delivered checkpoint to the payment at the invoice holder.
 
-Runs on an anvil devnet in real time with a keeper running in its own thread. tradechain has no keeper
-module on main yet, so the keeper here does what one would: poll `actionable` for the orders it watches and
-release the ready ones with `releaseBatch` (client.release_batch). With an inspection window the window is
-passed with evm_increaseTime (nobody waits three days); chain seconds then include the window.
+Runs on an anvil devnet in real time with the real keeper (tradechain.keeper.Keeper) making a pass every
+`poll` seconds in its own thread, on its own connection, as `tradechain keeper` would. With an inspection
+window the window is passed with evm_increaseTime (nobody waits three days); chain seconds then include it.
 """
 
 from __future__ import annotations
@@ -17,29 +16,24 @@ DAY = 86400
 PRICE = 10**17
 
 
-class PollingKeeper(threading.Thread):
-    """Releases watched orders as soon as the contract allows; its own connection, like a separate process."""
+class KeeperThread(threading.Thread):
+    """The keeper, one pass every `poll` seconds, on its own connection like a separate process."""
 
     def __init__(self, url: str, deployment, artifacts: dict, poll: float):
         super().__init__(daemon=True)
         from tradechain.chain import rpc
+        from tradechain.keeper import Keeper
 
-        self.client = TradeClient(rpc(url), deployment, artifacts)
-        self.poll, self.watch, self.stop = poll, set(), threading.Event()
-        self.lock = threading.Lock()
+        client = TradeClient(rpc(url), deployment, artifacts)
+        self.keeper = Keeper(client, deployment.accounts["keeper"], log=lambda _msg: None)
+        self.poll, self.stop = poll, threading.Event()
 
     def run(self) -> None:
-        keeper = self.client.deployment.accounts["keeper"]
         while not self.stop.wait(self.poll):
-            with self.lock:
-                ready = [oid for oid in self.watch if self.client.actionable(oid)[0]]
-            if ready:
-                self.client.release_batch(ready, sender=keeper)
-                with self.lock:
-                    self.watch -= set(ready)
+            self.keeper.run_once()
 
 
-def one_settlement(client: TradeClient, keeper: PollingKeeper, window: int) -> dict:
+def one_settlement(client: TradeClient, window: int) -> dict:
     a = client.deployment.accounts
     now = client.chain.now()
     oid, _ = client.place_order(buyer=a["buyer"], seller=a["seller"], amount=PRICE, ship_by=now + 2 * DAY,
@@ -47,8 +41,6 @@ def one_settlement(client: TradeClient, keeper: PollingKeeper, window: int) -> d
     client.ship(oid, a["carrier"], hash_bytes(b"bol"), sender=a["seller"])
     holder = client.invoice_owner(oid)
     before = client.balance(holder)
-    with keeper.lock:
-        keeper.watch.add(oid)
     delivered = client.deliver(oid, "DEHAM", hash_bytes(b"proof of delivery"), sender=a["carrier"])
     wall0 = time.perf_counter()
     if window:
@@ -75,11 +67,11 @@ def measure(windows: tuple[int, ...] = (0, 3 * DAY), poll: float = 0.25, repeats
     with anvil() as url:
         chain = rpc(url)
         client = TradeClient(chain, deploy_suite(chain, artifacts), artifacts)
-        keeper = PollingKeeper(url, client.deployment, artifacts, poll)
+        keeper = KeeperThread(url, client.deployment, artifacts, poll)
         keeper.start()
         try:
             for window in windows:
-                runs += [one_settlement(client, keeper, window) for _ in range(repeats)]
+                runs += [one_settlement(client, window) for _ in range(repeats)]
         finally:
             keeper.stop.set()
             keeper.join(5)
@@ -88,5 +80,5 @@ def measure(windows: tuple[int, ...] = (0, 3 * DAY), poll: float = 0.25, repeats
         mine = [r for r in runs if r["inspectionWindowSeconds"] == window]
         summary[str(window)] = {k: max(r[k] for r in mine) for k in ("blocks", "chainSeconds", "wallSeconds")}
     return {"chain": "anvil devnet (automine, prague)",
-            "keeper": f"polling loop in a thread, every {poll} s, releaseBatch (no keeper module on main yet)",
+            "keeper": f"tradechain.keeper.Keeper, one pass every {poll} s in its own thread and connection",
             "runs": runs, "worstByWindow": summary}

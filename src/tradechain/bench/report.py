@@ -19,6 +19,7 @@ class Assumptions:
     l2_gwei: float = 0.01  # rollup execution gas price (the L1 data fee of a rollup is not modelled)
     eth_usd: float = 3000.0
     order_usd: float = 10_000.0  # order value for the percentage comparisons
+    fee_pct: float = 1.0  # the platform fee the deployment charges (deploy default 1 %, contract cap 5 %)
 
 
 # The papers' figures (shared/PAPERS.md), never mixed with ours.
@@ -54,6 +55,13 @@ def build(gas: dict, speed: dict | None, latency: dict | None, a: Assumptions) -
                            "usdLow": eth["usdL1"], "usdHigh": eth["usdL1"]})
         comparison.append({"what": f"tradechain ETH trade, gas only, L2 at {a.l2_gwei:g} gwei", "source": "measured",
                            "usdLow": eth["usdL2"], "usdHigh": eth["usdL2"]})
+        # the platform fee is a setting, not a measurement: shown apart, and added to gas for the seller's cost
+        fee = a.order_usd * a.fee_pct / 100
+        comparison.append({"what": f"tradechain platform fee, {a.fee_pct:g} % (set by the admin, capped at 5 %)",
+                           "source": "configured", "usdLow": fee, "usdHigh": fee})
+        comparison.append({"what": f"tradechain ETH trade, gas on L1 + {a.fee_pct:g} % platform fee",
+                           "source": "measured + configured", "usdLow": eth["usdL1"] + fee,
+                           "usdHigh": eth["usdL1"] + fee})
     settlement = [{"what": CITED[k][2], "source": "cited", "secondsLow": CITED[k][0] * DAY,
                    "secondsHigh": CITED[k][1] * DAY} for k in ("traditional_days", "turnover_days")]
     if latency:
