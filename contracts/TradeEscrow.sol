@@ -222,6 +222,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         Order storage o = _existing(orderId);
         (bool due, RefundReason reason, uint256 dueAt) = _refundDue(orderId, o);
         if (!due) {
+            // dueAt 0 is _refundDue's "no refund path in this state" sentinel, not a balance: strict equality is exact
+            // slither-disable-next-line incorrect-equality
             if (dueAt == 0) revert NoRefundDue(orderId, _effective(orderId, o));
             revert RefundNotDue(orderId, dueAt);
         }
