@@ -3,13 +3,10 @@ orders with sane defaults, expect an exact custom error, and send several transa
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-import pytest
 from web3 import Web3
 
 from tradechain.client import ETH, TradeClient
-from tradechain.errors import ContractRevert
+from helpers import reverts as reverts_with  # noqa: F401 - re-exported for the security suites
 
 DAY = 86_400
 ZERO32 = b"\x00" * 32
@@ -32,19 +29,6 @@ def deploy(client: TradeClient, name: str, *args, sender: str, value: int = 0, l
 
             client._topics[(address, bytes(_event_topic(entry)))] = (label, contract.events[entry["name"]]())
     return label, address
-
-
-@contextmanager
-def reverts_with(name: str, **args):
-    """The block must raise ContractRevert for the custom error `name` (and, if given, these argument values)."""
-    with pytest.raises(ContractRevert) as info:
-        yield info
-    assert info.value.name == name, f"expected {name}, got {info.value.name}: {info.value}"
-    for key, want in args.items():
-        got = info.value.args_[key]
-        if isinstance(got, str) and isinstance(want, str):  # addresses come back lower-case
-            got, want = got.lower(), want.lower()
-        assert got == want, f"{name}.{key} = {got!r}, expected {want!r}"
 
 
 def selector(signature: str) -> bytes:

@@ -3,7 +3,7 @@ pragma solidity 0.8.37;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 
-/// TEST ONLY: ERC-20s that break the usual assumptions, to check the escrow either handles each one or refuses it
+/// TEST ONLY (FeeOnTransferToken has its own file): ERC-20s that break the usual assumptions, to check the escrow either handles each one or refuses it
 /// at order time. Every one has a public mint and an on/off switch for its misbehaviour.
 
 /// @notice Returns false instead of reverting when a transfer cannot happen, and on every transfer while `fail`.
@@ -113,28 +113,6 @@ contract RevertingToken is ERC20 {
     function _update(address from, address to, uint256 value) internal override {
         require(!blocked, "REV: transfers blocked");
         super._update(from, to, value);
-    }
-}
-
-/// @notice Takes `feeBps` of every transfer (burned): the recipient gets less than was sent.
-contract FeeOnTransferToken is ERC20 {
-    uint256 public feeBps = 100;
-
-    constructor() ERC20("Fee On Transfer", "FOT") {}
-
-    function setFeeBps(uint256 feeBps_) external {
-        feeBps = feeBps_;
-    }
-
-    function mint(address to, uint256 amount) external {
-        _mint(to, amount);
-    }
-
-    function _update(address from, address to, uint256 value) internal override {
-        if (from == address(0) || to == address(0)) return super._update(from, to, value);
-        uint256 fee = value * feeBps / 10_000;
-        super._update(from, address(0), fee);
-        super._update(from, to, value - fee);
     }
 }
 
