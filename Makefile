@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Slither needs web3<8, the app pins web3 8: it gets its own venv (a CLI tool, run as a subprocess by the tests).
+SLITHER_VENV  := .venv-slither
+SLITHER_STAMP := $(SLITHER_VENV)/.installed
 
 .PHONY: demo test setup clean
 
@@ -13,11 +16,16 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest
 
-setup: $(STAMP) node_modules/.installed
+setup: $(STAMP) $(SLITHER_STAMP) node_modules/.installed
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e ".[test]"
+	touch $@
+
+$(SLITHER_STAMP): constraints-slither.txt
+	$(PYTHON) -m venv $(SLITHER_VENV)
+	$(SLITHER_VENV)/bin/pip install -q --disable-pip-version-check -c constraints-slither.txt slither-analyzer
 	touch $@
 
 # `npm install` against the committed lock (exact pins), not `npm ci`: the registry reachable here has
@@ -27,4 +35,4 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 clean:
-	rm -rf build .venv node_modules .pytest_cache
+	rm -rf build .venv $(SLITHER_VENV) node_modules .pytest_cache

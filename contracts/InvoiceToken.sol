@@ -312,6 +312,9 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl, ReentrancyGuardTr
     /// @dev Pay out; a refusing recipient reverts the whole step (nothing is left half-done).
     function _send(address token, address to, uint256 amount) private {
         if (token == address(0)) {
+            // `to` is the caller itself, or the holder/seller a caller's own payment is for; a refusal reverts only
+            // that caller's step
+            // slither-disable-next-line arbitrary-send-eth
             (bool ok,) = payable(to).call{value: amount}("");
             if (!ok) revert PaymentFailed(to, amount);
         } else {
@@ -328,6 +331,8 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl, ReentrancyGuardTr
         if (s == ITradeEscrow.State.Released) return Status.Settled;
         if (s == ITradeEscrow.State.Resolved) {
             // a ruling that refunds everything leaves the holder nothing
+            // only the seller side decides the status
+            // slither-disable-next-line unused-return
             (, uint256 toSellerSide,) = escrow.split(o.amount, o.proposedRefundBps, o.feeBps);
             return toSellerSide == 0 ? Status.Defaulted : Status.Settled;
         }

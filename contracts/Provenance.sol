@@ -41,6 +41,8 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
     mapping(uint256 itemId => bytes32) public headOf;
     uint64 public batchCount;
     mapping(uint256 batchId => Batch) private _batches;
+    // written through a storage pointer in linkBatch (`links.push`), which Slither does not follow
+    // slither-disable-next-line uninitialized-state
     mapping(uint256 batchId => uint256[]) private _batchShipments;
     /// @dev Set on the first handover; until then the custodian is the carrier (shipment) or producer (batch).
     mapping(uint256 itemId => address) private _custodians;

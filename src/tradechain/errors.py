@@ -244,6 +244,10 @@ def revert_data(exc: BaseException) -> bytes | None:
                 return None
         if rest.startswith("0x"):
             return bytes.fromhex(rest[2:].split()[0])
+        # eth-tester decodes a require(…, "reason") itself: re-encode it as Error(string)
+        from eth_abi import encode as abi_encode
+
+        return bytes.fromhex("08c379a0") + abi_encode(["string"], [rest])
     if text in ("execution reverted", "reverted"):
         return b""
     return None

@@ -1,0 +1,141 @@
+"""Access-control matrix: every restricted function × every named account that may not call it, expecting the exact
+custom error (by eth_call: the checks are the same as in a transaction, and nothing is mined). Then: revocation
+takes effect at once, and an arbiter can never rule on an order it is a party to."""
+
+from __future__ import annotations
+
+import pytest
+
+from attack_kit import ZERO32, place, reverts_with, ship_and_deliver
+from tradechain.client import ETH, KINDS
+from tradechain.deployment import ACCOUNT_NAMES
+
+ETHER = 10**18
+DAY = 86_400
+
+
+@pytest.fixture(scope="module")
+def orders(chain, client, accounts):
+    """One order per state the checks need, made once for the module and rolled back after it."""
+    snap = chain.snapshot()
+    a = accounts
+    funded = place(client, a["buyer"], a["seller"], ETHER)
+    shipped = place(client, a["buyer"], a["seller"], ETHER)
+    client.ship(shipped, a["carrier"], sender=a["seller"])
+    disputed = place(client, a["buyer"], a["seller"], ETHER)
+    ship_and_deliver(client, a, disputed)
+    client.dispute(disputed, sender=a["buyer"])
+    yield {"funded": funded, "shipped": shipped, "disputed": disputed}
+    chain.revert(snap)
+
+
+def _rows(o, a):
+    """(contract, function, args, who may call it, error for everyone else, error arguments)."""
+    admin_only = {"neededRole": "ADMIN"}
+    return [
+        ("TradeEscrow", "setFee", [50], {"admin"}, "AccessControlUnauthorizedAccount", admin_only),
+        ("TradeEscrow", "setTreasury", [a["keeper"]], {"admin"}, "AccessControlUnauthorizedAccount", admin_only),
+        ("TradeEscrow", "setDisputePeriod", [7 * DAY], {"admin"}, "AccessControlUnauthorizedAccount", admin_only),
+        ("TradeEscrow", "pause", [], {"admin"}, "AccessControlUnauthorizedAccount", admin_only),
+        ("TradeEscrow", "grantRole", ["ARBITER", a["keeper"]], {"admin"}, "AccessControlUnauthorizedAccount", admin_only),
+        ("TradeEscrow", "revokeRole", ["ARBITER", a["arbiter"]], {"admin"}, "AccessControlUnauthorizedAccount", admin_only),
+        ("TradeEscrow", "resolve", [o["disputed"], 5000, ZERO32], {"arbiter"}, "AccessControlUnauthorizedAccount",
+         {"neededRole": "ARBITER"}),
+        ("TradeEscrow", "confirm", [o["shipped"]], {"buyer"}, "NotBuyer", {"orderId": o["shipped"]}),
+        ("TradeEscrow", "dispute", [o["shipped"], ZERO32], {"buyer"}, "NotBuyer", {"orderId": o["shipped"]}),
+        ("TradeEscrow", "ship", [o["funded"], a["carrier"], ZERO32], {"seller"}, "NotSeller", {"orderId": o["funded"]}),
+        ("TradeEscrow", "cancel", [o["funded"]], {"seller"}, "NotSeller", {"orderId": o["funded"]}),
+        ("TradeEscrow", "proposeSettlement", [o["disputed"], 5000], {"buyer", "seller"}, "NotParty",
+         {"orderId": o["disputed"]}),
+        ("TradeEscrow", "acceptSettlement", [o["disputed"], 5000], {"buyer", "seller"}, "NotParty",
+         {"orderId": o["disputed"]}),
+        ("Provenance", "openShipment", [10**6, a["carrier"], ZERO32], set(), "AccessControlUnauthorizedAccount",
+         {"neededRole": "ESCROW"}),
+        ("Provenance", "grantRole", ["CARRIER", a["keeper"]], {"admin"}, "AccessControlUnauthorizedAccount", admin_only),
+        ("Provenance", "record", [o["shipped"], KINDS.index("Departed"), b"CNSHA\0\0\0", ZERO32], {"carrier"},
+         "NotShipmentCarrier", {"shipmentId": o["shipped"]}),
+        ("Provenance", "record", [o["shipped"], KINDS.index("Delivered"), b"DEHAM\0\0\0", ZERO32], {"carrier"},
+         "NotShipmentCarrier", {"shipmentId": o["shipped"]}),
+        ("Provenance", "record", [o["shipped"], KINDS.index("ExportCleared"), b"CNSHA\0\0\0", ZERO32], {"customs"},
+         "NotCustoms", {}),
+        ("InvoiceToken", "bindEscrow", [a["keeper"]], {"admin"}, "AccessControlUnauthorizedAccount", admin_only),
+        ("InvoiceToken", "mint", [a["keeper"], 10**6], set(), "NotEscrow", {}),
+        ("InvoiceToken", "transferFrom", [a["seller"], a["keeper"], o["shipped"]], {"seller"},
+         "ERC721InsufficientApproval", {"tokenId": o["shipped"]}),
+        ("DemoStablecoin", "mint", [a["keeper"], 1], {"admin"}, "OwnableUnauthorizedAccount", {}),
+    ]
+
+
+def _resolve_args(client, args):
+    return [client.role("", x) if x in ("ARBITER", "CARRIER") else x for x in args]
+
+
+def test_every_restricted_function_refuses_every_wrong_account(client, accounts, orders):
+    checked = 0
+    for contract, fn, args, allowed, error, error_args in _rows(orders, accounts):
+        args = _resolve_args(client, args)
+        for name in ACCOUNT_NAMES:
+            if name in allowed:
+                continue
+            sender = accounts[name]
+            with reverts_with(error, **error_args) as info:
+                client.call(contract, fn, args, sender=sender)
+            who = info.value.args_.get("account") or info.value.args_.get("caller") or info.value.args_.get("operator")
+            if who is not None:
+                assert who.lower() == sender.lower(), f"{contract}.{fn}: error names {who}, not the caller {name}"
+            checked += 1
+    assert checked > 150
+
+
+def test_the_allowed_account_passes_the_access_check(client, accounts, orders):
+    """The other half of the matrix: for the allowed role the same call gets past the access check (it may still
+    fail later on a state rule, never on access)."""
+    access_errors = {"AccessControlUnauthorizedAccount", "NotBuyer", "NotSeller", "NotParty", "NotShipmentCarrier",
+                     "NotCustoms", "NotEscrow", "ERC721InsufficientApproval", "OwnableUnauthorizedAccount"}
+    from tradechain.errors import ContractRevert
+
+    for contract, fn, args, allowed, _error, _ in _rows(orders, accounts):
+        for name in allowed:
+            try:
+                client.call(contract, fn, _resolve_args(client, args), sender=accounts[name])
+            except ContractRevert as exc:
+                assert exc.name not in access_errors, f"{contract}.{fn} refused {name}: {exc}"
+
+
+def test_revoking_a_role_takes_effect_at_once(client, accounts):
+    a = accounts
+    oid = place(client, a["buyer"], a["seller"], ETHER)
+    client.ship(oid, a["carrier"], sender=a["seller"])
+    client.revoke_role("Provenance", "CARRIER", a["carrier"], sender=a["admin"])
+    with reverts_with("NotCarrier", account=a["carrier"]):
+        client.deliver(oid, sender=a["carrier"])
+    client.revoke_role("Provenance", "CUSTOMS", a["customs"], sender=a["admin"])
+    with reverts_with("NotCustoms", account=a["customs"]):
+        client.checkpoint(oid, "ImportCleared", sender=a["customs"])
+    second = place(client, a["buyer"], a["seller"], ETHER)
+    with reverts_with("NotCarrier", account=a["carrier"]):  # a carrier without the role cannot be named either
+        client.ship(second, a["carrier"], sender=a["seller"])
+    client.revoke_role("Provenance", "ESCROW", client.escrow.address, sender=a["admin"])
+    client.grant_role("Provenance", "CARRIER", a["carrier"], sender=a["admin"])
+    with reverts_with("AccessControlUnauthorizedAccount", neededRole="ESCROW"):
+        client.ship(second, a["carrier"], sender=a["seller"])
+    client.grant_role("Provenance", "ESCROW", client.escrow.address, sender=a["admin"])
+    client.deliver(oid, sender=a["carrier"])
+    client.dispute(oid, sender=a["buyer"])
+    client.revoke_role("TradeEscrow", "ARBITER", a["arbiter"], sender=a["admin"])
+    with reverts_with("AccessControlUnauthorizedAccount", neededRole="ARBITER"):
+        client.resolve(oid, 5000, sender=a["arbiter"])
+
+
+@pytest.mark.parametrize("party", ["buyer", "seller"])
+def test_an_arbiter_cannot_rule_on_its_own_order(client, accounts, party):
+    a = accounts
+    oid = place(client, a["buyer"], a["seller"], ETHER)
+    ship_and_deliver(client, a, oid)
+    client.dispute(oid, sender=a["buyer"])
+    client.grant_role("TradeEscrow", "ARBITER", a[party], sender=a["admin"])
+    with reverts_with("ArbiterIsParty", orderId=oid, arbiter=a[party]):
+        client.resolve(oid, 0 if party == "seller" else 10_000, sender=a[party])
+    client.resolve(oid, 5000, sender=a["arbiter"])  # a neutral arbiter still can
+    assert client.get_order(oid).state == "Resolved"
+    assert client.credits(a["treasury"], ETH) > 0

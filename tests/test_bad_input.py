@@ -1,0 +1,98 @@
+"""Bad input through the CLI, table-driven, against a real anvil (ports 8670-8679): every row gives one clear
+line on stderr, a non-zero exit, no traceback, and leaves the chain exactly as it was (block number, order
+count, balances)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from anvil import anvil
+from tradechain.cli import cli
+
+PORT = 8671
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory):
+    manifests = tmp_path_factory.mktemp("deploy")
+    with anvil(port=PORT) as url:
+        env = {"TRADECHAIN_RPC": url, "TRADECHAIN_DEPLOY_DIR": str(manifests)}
+        result = CliRunner().invoke(cli, ["deploy", "--json"], env=env)
+        assert result.exit_code == 0, result.output
+        order = CliRunner().invoke(cli, ["order", "create", "--seller", "seller", "--amount", "1 ETH", "--json"],
+                                   env=env)
+        assert order.exit_code == 0, order.output
+        yield env, manifests, url
+
+
+def _state(env) -> tuple:
+    """What a refused command must not change."""
+    from tradechain.chain import rpc
+
+    chain = rpc(env["TRADECHAIN_RPC"])
+    w3 = chain.w3
+    return (w3.eth.block_number, tuple(w3.eth.get_balance(a) for a in w3.eth.accounts[:3]))
+
+
+# Known gap (SECURITY.md): a step the contract refuses is sent first (explicit gas, no estimate) and mined as a
+# failed transaction: the message is right, but the sender's nonce and gas are spent. A preflight eth_call on
+# JSON-RPC chains would close it. Strict xfail: these rows start failing loudly once it is fixed.
+SENT_THEN_REVERTED = "refused steps are mined as failed transactions (gas spent); needs a preflight eth_call"
+
+ROWS = [
+    # (what, argv, words the one line must contain)
+    ("malformed seller address", ["order", "create", "--seller", "0x1234", "--amount", "1 ETH"], "address"),
+    ("negative amount", ["order", "create", "--seller", "seller", "--amount", "-1 ETH"], "positive"),
+    ("too many decimals", ["order", "create", "--seller", "seller", "--amount", "1.0000001 tUSD"], "decimal places"),
+    ("amount over balance", ["order", "create", "--seller", "seller", "--amount", "5000000 ETH"], "needs"),
+    ("amount in words", ["order", "create", "--seller", "seller", "--amount", "lots"], "bad amount"),
+    ("bad duration", ["order", "create", "--seller", "seller", "--amount", "1 ETH", "--ship-within", "soon"],
+     "duration"),
+    ("unknown order id", ["order", "ship", "999"], "no order 999"),
+    ("non-numeric order id", ["order", "ship", "abc"], "order"),
+    pytest.param("wrong account ships", ["order", "ship", "1", "--account", "buyer"], "only the seller",
+                 marks=pytest.mark.xfail(strict=True, reason=SENT_THEN_REVERTED), id="wrong account ships"),
+    pytest.param("wrong account cancels", ["order", "cancel", "1", "--account", "carrier"], "only the seller",
+                 marks=pytest.mark.xfail(strict=True, reason=SENT_THEN_REVERTED), id="wrong account cancels"),
+    ("unknown account name", ["order", "ship", "1", "--account", "mallory"], "mallory"),
+    ("unknown network", ["--network", "atlantis", "order", "list"], "atlantis"),
+]
+
+
+@pytest.mark.parametrize("what, argv, words", ROWS, ids=[r[0] if isinstance(r, tuple) else r.id for r in ROWS])
+def test_bad_input_is_one_clear_line_and_changes_nothing(node, what, argv, words):
+    env = node[0]
+    if argv[0] == "--network":
+        env = {k: v for k, v in env.items() if k != "TRADECHAIN_RPC"}
+    before = _state(node[0])
+    result = CliRunner().invoke(cli, argv, env=env)
+    assert result.exit_code != 0, f"{what}: exit 0\n{result.output}"
+    assert "Traceback" not in result.output and not isinstance(result.exception, (AttributeError, KeyError, TypeError))
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, f"{what}: expected one line, got {lines}"
+    assert words.lower() in lines[0].lower(), f"{what}: {lines[0]!r} does not mention {words!r}"
+    assert _state(node[0]) == before, f"{what}: the chain changed"
+
+
+def test_an_rpc_url_with_no_node_is_one_line():
+    result = CliRunner().invoke(cli, ["order", "list"], env={"TRADECHAIN_RPC": "http://127.0.0.1:8679"})
+    assert result.exit_code != 0 and "no Ethereum node answers" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_manifest_from_another_chain_is_refused(node, tmp_path):
+    env, manifests, _url = node
+    chain_id = next(p.stem for p in manifests.glob("*.json"))
+    bogus = tmp_path / "deploy"
+    shutil.copytree(manifests, bogus)
+    data = json.loads((bogus / f"{chain_id}.json").read_text())
+    data["chainId"] = 1  # a mainnet manifest copied over this chain's file
+    (bogus / f"{chain_id}.json").write_text(json.dumps(data))
+    before = _state(env)
+    result = CliRunner().invoke(cli, ["order", "list"], env={**env, "TRADECHAIN_DEPLOY_DIR": str(bogus)})
+    assert result.exit_code != 0 and "is for chain id 1" in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1 and _state(env) == before
