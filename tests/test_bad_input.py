@@ -1,4 +1,4 @@
-"""Bad input through the CLI, table-driven, against a real anvil (ports 8670-8679): every row gives one clear
+"""Bad input through the CLI, table-driven, against a real anvil (a free port): every row gives one clear
 line on stderr, a non-zero exit, no traceback, and leaves the chain exactly as it was (block number, order
 count, balances)."""
 
@@ -10,16 +10,14 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from anvil import anvil
+from anvil import anvil, free_port
 from tradechain.cli import cli
-
-PORT = 8671
 
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory):
     manifests = tmp_path_factory.mktemp("deploy")
-    with anvil(port=PORT) as url:
+    with anvil() as url:
         env = {"TRADECHAIN_RPC": url, "TRADECHAIN_DEPLOY_DIR": str(manifests)}
         result = CliRunner().invoke(cli, ["deploy", "--json"], env=env)
         assert result.exit_code == 0, result.output
@@ -38,10 +36,8 @@ def _state(env) -> tuple:
     return (w3.eth.block_number, tuple(w3.eth.get_balance(a) for a in w3.eth.accounts[:3]))
 
 
-# Known gap (SECURITY.md): a step the contract refuses is sent first (explicit gas, no estimate) and mined as a
-# failed transaction: the message is right, but the sender's nonce and gas are spent. A preflight eth_call on
-# JSON-RPC chains would close it. Strict xfail: these rows start failing loudly once it is fixed.
-SENT_THEN_REVERTED = "refused steps are mined as failed transactions (gas spent); needs a preflight eth_call"
+# A step the contract refuses is caught by the preflight eth_call (Chain.preflight) before it is sent: no
+# failed transaction is mined, so the sender's nonce and balance stay as they were.
 
 ROWS = [
     # (what, argv, words the one line must contain)
@@ -54,10 +50,8 @@ ROWS = [
      "duration"),
     ("unknown order id", ["order", "ship", "999"], "no order 999"),
     ("non-numeric order id", ["order", "ship", "abc"], "order"),
-    pytest.param("wrong account ships", ["order", "ship", "1", "--account", "buyer"], "only the seller",
-                 marks=pytest.mark.xfail(strict=True, reason=SENT_THEN_REVERTED), id="wrong account ships"),
-    pytest.param("wrong account cancels", ["order", "cancel", "1", "--account", "carrier"], "only the seller",
-                 marks=pytest.mark.xfail(strict=True, reason=SENT_THEN_REVERTED), id="wrong account cancels"),
+    ("wrong account ships", ["order", "ship", "1", "--account", "buyer"], "only the seller"),
+    ("wrong account cancels", ["order", "cancel", "1", "--account", "carrier"], "only the seller"),
     ("unknown account name", ["order", "ship", "1", "--account", "mallory"], "mallory"),
     ("unknown network", ["--network", "atlantis", "order", "list"], "atlantis"),
 ]
@@ -79,7 +73,8 @@ def test_bad_input_is_one_clear_line_and_changes_nothing(node, what, argv, words
 
 
 def test_an_rpc_url_with_no_node_is_one_line():
-    result = CliRunner().invoke(cli, ["order", "list"], env={"TRADECHAIN_RPC": "http://127.0.0.1:8679"})
+    nobody = f"http://127.0.0.1:{free_port()}"  # a port nothing listens on
+    result = CliRunner().invoke(cli, ["order", "list"], env={"TRADECHAIN_RPC": nobody})
     assert result.exit_code != 0 and "no Ethereum node answers" in result.output
     assert len(result.output.strip().splitlines()) == 1
 

@@ -35,6 +35,10 @@ class Chain:
     url: str | None = None
     tester: Any = None  # eth_tester.EthereumTester when embedded
     network: str | None = None  # the --network name this chain was reached by, for hints
+    # On a JSON-RPC chain, run each transaction as eth_call first: a step the contract refuses then costs
+    # no gas and no nonce (it would otherwise be mined as a failed transaction). The embedded chain skips
+    # it: there a failed transaction costs nothing real, and the EVM runs once.
+    preflight: bool = True
     _signers: dict[str, Any] = field(default_factory=dict)  # address -> LocalAccount, for keys we hold
     _chain_id: int | None = None
 
@@ -102,11 +106,14 @@ class Chain:
     def send(self, tx: dict) -> Any:
         """Send `tx` (from, to, data, value, gas) and wait for its receipt.
 
-        Gas is given explicitly so the EVM runs once; a revert then shows only as status 0, so the call is
-        replayed with eth_call on the state of the failing block itself (a reverted transaction changed
-        nothing, and the block's timestamp is the one its deadline checks saw) to recover the reason.
-        Raises Reverted.
+        Gas is given explicitly (no estimate). On a JSON-RPC chain the call is tried first (`preflight`), so a
+        refused step is never sent. A transaction that still fails when mined (state changed in between)
+        shows only as status 0: the call is then replayed with eth_call on the state of the failing block
+        itself (a reverted transaction changed nothing, and the block's timestamp is the one its deadline
+        checks saw) to recover the reason. Raises Reverted.
         """
+        if self.preflight and self.kind != EMBEDDED and tx.get("to"):
+            self.call({k: tx[k] for k in ("from", "to", "data", "value", "gas") if k in tx}, "pending")
         signer = self._signers.get(tx["from"])
         try:
             if signer is not None:
