@@ -401,6 +401,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         returns (uint256 toBuyer, uint256 toSellerSide, uint256 feeAmount)
     {
         if (refundBps > BPS) revert InvalidBps(refundBps);
+        if (fee > BPS) revert InvalidBps(fee);
         toBuyer = amount * refundBps / BPS;
         uint256 sellerGross = amount - toBuyer;
         feeAmount = _fee(sellerGross, fee);

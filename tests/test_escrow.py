@@ -793,6 +793,8 @@ def test_resolve_takes_a_share_of_at_most_10000_bps(client, trade, arbiter):
         client.resolve(order_id, BPS + 1, sender=arbiter)
     with reverts("InvalidBps", bps=BPS + 1):
         client.call("TradeEscrow", "split", [ETHER, BPS + 1, FEE_BPS])
+    with reverts("InvalidBps", bps=BPS + 1):  # a fee share above 100 % is refused too, not a panic
+        client.call("TradeEscrow", "split", [ETHER, 0, BPS + 1])
 
 
 def test_the_arbiter_rules_only_on_disputed_orders(client, trade, arbiter):
