@@ -60,7 +60,7 @@ def test_report_writes_markdown_charts_and_json_from_the_gas_run(gas_run, tmp_pa
     assert all((tmp_path / f"{name}.png").stat().st_size > 10_000
                for name in ("gas_per_step", "cost_per_trade", "settlement_time"))
     eth = data["perTrade"]["eth_order"]
-    assert eth["usdL1"] == eth["gas"] * 20e-9 * 2000
+    assert eth["usdL1"] == pytest.approx(eth["gas"] * 20e-9 * 2000)
 
 
 def test_report_refuses_a_non_positive_price(tmp_path):
