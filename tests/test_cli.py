@@ -91,3 +91,17 @@ def test_malformed_rpc_url_is_a_usage_error():
 def test_bad_duration_on_time_advance():
     result = run("time", "advance", "soon")
     assert result.exit_code == 2 and "bad duration 'soon'" in result.output
+
+
+def test_a_compile_error_prints_file_line_col_and_exits_1(tmp_path, monkeypatch):
+    import os
+
+    root = tmp_path / "project"
+    (root / "contracts").mkdir(parents=True)
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    (root / "node_modules").symlink_to(os.path.join(here, "node_modules"))
+    (root / "contracts" / "Bad.sol").write_text("pragma solidity 0.8.37;\ncontract Bad {\n  uint x = \n}\n")
+    result = run("compile", env={"TRADECHAIN_ROOT": str(root), "TRADECHAIN_RPC": ""})
+    assert result.exit_code == 1
+    assert result.output.startswith("error: contracts/Bad.sol:4:1: ParserError:")
+    assert "Traceback" not in result.output and "unexpected" not in result.output

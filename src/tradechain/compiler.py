@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tradechain.errors import TradechainError
+
 SOLC_VERSION = "0.8.37"
 EVM_VERSION = "prague"
 OPTIMIZER_RUNS = 200
@@ -42,15 +44,16 @@ _CONTRACT_OUTPUTS = [
 # Bump when the artifact layout changes, so old caches are rebuilt.
 _ARTIFACT_FORMAT = 1
 _SOLCJS_SCRIPT = "solcjs-standard-json.js"
-_SETUP_HINT = "run `make setup` (or `npm ci`)"
+_SETUP_HINT = "run `make setup` (or `npm install`)"
 
 # Set by every compile_contracts() call.
 last_compile: dict[str, Any] = {}
 last_warnings: list[str] = []
 
 
-class CompileError(Exception):
-    """Compilation failed; `messages` holds one `file:line:col: message` line per problem."""
+class CompileError(TradechainError):
+    """Compilation failed; `messages` holds one `file:line:col: message` line per problem (the CLI prints
+    them as they are, one per line, and exits 1)."""
 
     def __init__(self, messages: list[str] | str):
         self.messages = [messages] if isinstance(messages, str) else list(messages)
