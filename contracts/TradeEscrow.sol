@@ -43,7 +43,9 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     address public treasury;
     uint16 public feeBps;
     uint32 public disputePeriod;
-    uint64 public orderCount;
+    /// @dev uint40 (a trillion orders) so it shares one slot with Pausable's flag, treasury, fee and dispute
+    /// period, all read by placeOrder anyway: numbering an order then costs no extra cold slot (~2.1k gas).
+    uint40 public orderCount;
 
     mapping(uint256 orderId => Order) private _orders;
     /// @dev Funds whose push failed, and fees: token => account => amount. address(0) is ETH.
