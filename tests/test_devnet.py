@@ -161,3 +161,25 @@ def test_node_down_every_command_fails_fast_with_one_clear_line(tmp_path):
             assert result.exit_code == 1, (command, result.output)
             assert len(lines) == 1 and "Traceback" not in result.output, (command, result.output)
             assert "devnet start" in lines[0] and time.monotonic() - started < 5, (command, lines)
+
+
+def test_network_from_a_config_file_signs_with_a_keystore_key(devnet_node, tmp_path):
+    from eth_account import Account
+
+    key = Account.create()
+    keystore = tmp_path / "deployer.json"
+    keystore.write_text(json.dumps(Account.encrypt(key.key, "correct horse", iterations=2)))
+    config = tmp_path / "networks.toml"
+    config.write_text(f'[networks.lab]\nrpc = "{devnet_node.url}"\nkeystore = "{keystore}"\n'
+                      'password_env = "LAB_PASSWORD"\n')
+    c = devnet_node.client()
+    c.chain.w3.eth.send_transaction({"from": c.deployment.accounts["admin"], "to": key.address, "value": 10**18})
+    env = {"TRADECHAIN_NETWORKS": str(config), "TRADECHAIN_NETWORK": ""}
+    no_password = tc(devnet_node, "--network", "lab", "order", "list", ok=False, **env)
+    assert no_password.exit_code == 2 and "LAB_PASSWORD" in no_password.output
+    wrong = tc(devnet_node, "--network", "lab", "order", "list", ok=False, LAB_PASSWORD="battery staple", **env)
+    assert wrong.exit_code == 2 and len(wrong.output.splitlines()) == 1 and "Traceback" not in wrong.output
+    out = tc(devnet_node, "keeper", "--network", "lab", "--once", "--account", key.address, "--json",
+             LAB_PASSWORD="correct horse", **env).output
+    assert json.loads(out)["passes"] == 1
+    assert key.key.hex().removeprefix("0x") not in out and "correct horse" not in out

@@ -102,9 +102,12 @@ def load_keys(net: Network) -> list[str]:
         keys.append(value)
     if net.keystore:
         path = Path(net.keystore).expanduser()
-        if not net.password_env or os.environ.get(net.password_env) is None:
-            raise UsageError(f"network {net.name}: keystore {path} needs its password in the env var named by "
-                             "password_env; set both")
+        if not net.password_env:
+            raise UsageError(f"network {net.name}: keystore {path} needs `password_env` (the env var holding its "
+                             "password) in the network's config")
+        if os.environ.get(net.password_env) is None:
+            raise UsageError(f"network {net.name}: keystore {path} needs its password in ${net.password_env}, "
+                             "which is not set; export it")
         try:
             import json
 
