@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from attack_kit import (
-    DAY, ZERO32, as_party, deploy, escrow_data, payouts, place, reverts_with, selector, ship_and_deliver,
+    DAY, as_party, deploy, escrow_data, payouts, place, reverts_with, selector, ship_and_deliver,
 )
 from tradechain.client import ETH
 

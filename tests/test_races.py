@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from attack_kit import DAY, ZERO32, deploy, escrow_data, place, reverts_with, same_block, ship_and_deliver
+from attack_kit import ZERO32, deploy, escrow_data, place, reverts_with, same_block, ship_and_deliver
 
 ETHER = 10**18
 

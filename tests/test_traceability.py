@@ -16,7 +16,7 @@ from tradechain.compiler import project_root
 from tradechain.provenance import ProvenanceClient
 from tradechain.vocabulary import BATCH_BASE, DOC_TYPES, KINDS, MODES, SENSORS
 
-from helpers import DAY, events
+from helpers import events
 
 CERT = hash_bytes(b"organic certificate 2026")
 SKU = "TEA-OOLONG-250G"

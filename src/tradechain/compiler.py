@@ -7,7 +7,6 @@ bytecode. Results are cached by a hash of sources, settings and compiler version
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import os

@@ -97,7 +97,7 @@ def deploy_suite(
     provenance = deploy("Provenance", admin)
     invoices = deploy("InvoiceToken", admin)
     escrow = deploy("TradeEscrow", admin, treasury, fee_bps, dispute_period, provenance, invoices)
-    stable = deploy("DemoStablecoin", admin)
+    deploy("DemoStablecoin", admin)
     dep = Deployment(chain.chain_id, {n: r["address"] for n, r in records.items()}, names)
 
     from tradechain.client import TradeClient  # the same typed path every user takes

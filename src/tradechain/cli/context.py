@@ -117,6 +117,22 @@ class Context:
         return parse_address(text, names)
 
 
+def sent(receipt, what: str, as_json: bool = False, **extra) -> None:
+    """Report a transaction: one line for people, or its tx, block and gas (plus `extra`) as JSON."""
+    if as_json:
+        emit_json({"tx": receipt.tx_hash, "block": receipt.block, "gasUsed": receipt.gas_used, **extra})
+    else:
+        click.echo(f"{what} (tx {receipt.tx_hash[:12]}…, block {receipt.block}, gas {receipt.gas_used:,})")
+
+
+def money_format(client, token: str):
+    """A formatter of base units in `token` ("1.5 ETH", "250 tUSD")."""
+    from tradechain.units import format_amount
+
+    symbol, decimals = client.token_info(token)
+    return lambda amount: format_amount(amount, decimals, symbol)
+
+
 def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, default=_jsonable))
 

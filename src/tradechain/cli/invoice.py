@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import click
 
-from tradechain.cli.context import account_option, emit_json, json_option
-from tradechain.cli.order import _done, _money  # one way to print a sent step and an amount
+from tradechain.cli.context import account_option, emit_json, json_option, money_format, sent
 from tradechain.errors import UsageError
 
 
@@ -52,13 +51,13 @@ def list_invoices(ctx, as_json):
     invoices = client.list_invoices()
     names = {addr: name for name, addr in client.deployment.accounts.items()}
     if as_json:
-        emit_json({"invoices": [_as_dict(i, _money(client, i.token)) for i in invoices]})
+        emit_json({"invoices": [_as_dict(i, money_format(client, i.token)) for i in invoices]})
         return
     if not invoices:
         click.echo("no invoices yet: an invoice is minted when an order ships")
         return
     for i in invoices:
-        money = _money(client, i.token)
+        money = money_format(client, i.token)
         extra = f", listed at {money(i.listed_price)}" if i.listed else ""
         if i.advance_financier:
             extra += f", advance from {names.get(i.advance_financier, i.advance_financier)}"
@@ -78,7 +77,7 @@ def show(ctx, invoice_id, as_json):
 
     client = ctx.client()
     inv = _invoice(client, invoice_id)
-    money = _money(client, inv.token)
+    money = money_format(client, inv.token)
     record = client.seller_record(inv.seller, inv.token)
     offers = client.advance_offers(inv.id)
     if as_json:
@@ -109,7 +108,7 @@ def quote_cmd(ctx, invoice_id, as_json):
     client = ctx.client()
     inv = _invoice(client, invoice_id)
     q = credit.quote(credit.inputs_for(client, inv.id))
-    money = _money(client, inv.token)
+    money = money_format(client, inv.token)
     if as_json:
         emit_json({"invoice": inv.id, **q.to_dict()})
         return
@@ -141,7 +140,7 @@ def offer(ctx, invoice_id, price, discount, use_quote, withdraw, account, as_jso
     inv = _invoice(client, invoice_id)
     sender = ctx.account(account)
     if withdraw:
-        _done(client.withdraw_listing(inv.id, sender=sender), f"invoice #{inv.id} listing withdrawn", as_json)
+        sent(client.withdraw_listing(inv.id, sender=sender), f"invoice #{inv.id} listing withdrawn", as_json)
         return
     if sum(x is not None and x is not False for x in (price, discount, use_quote)) != 1:
         raise UsageError("give exactly one of --price AMOUNT, --discount PCT or --quote")
@@ -154,7 +153,7 @@ def offer(ctx, invoice_id, price, discount, use_quote, withdraw, account, as_jso
     else:
         r = client.list_invoice(inv.id, _amount(client, price, inv.token), sender=sender)
     listed = r.event("InvoiceListed")["price"]
-    _done(r, f"invoice #{inv.id} offered for sale at {_money(client, inv.token)(listed)}", as_json, price=listed)
+    sent(r, f"invoice #{inv.id} offered for sale at {money_format(client, inv.token)(listed)}", as_json, price=listed)
 
 
 @invoice.command("buy")
@@ -171,7 +170,7 @@ def buy(ctx, invoice_id, price, account, as_json):
         raise UsageError(f"invoice #{inv.id} is not offered for sale; its holder lists it with `invoice offer`")
     expected = _amount(client, price, inv.token) if price else inv.listed_price
     r = client.buy_invoice(inv.id, expected, sender=ctx.account(account))
-    _done(r, f"invoice #{inv.id} bought for {_money(client, inv.token)(expected)}", as_json, price=expected)
+    sent(r, f"invoice #{inv.id} bought for {money_format(client, inv.token)(expected)}", as_json, price=expected)
 
 
 @invoice.command("advance")
@@ -191,7 +190,7 @@ def advance(ctx, invoice_id, principal, fee, use_quote, withdraw, account, as_js
     inv = _invoice(client, invoice_id)
     sender = ctx.account(account)
     if withdraw:
-        _done(client.withdraw_advance_offer(inv.id, sender=sender), f"advance offer on #{inv.id} withdrawn", as_json)
+        sent(client.withdraw_advance_offer(inv.id, sender=sender), f"advance offer on #{inv.id} withdrawn", as_json)
         return
     if use_quote:
         from tradechain import credit
@@ -203,7 +202,7 @@ def advance(ctx, invoice_id, principal, fee, use_quote, withdraw, account, as_js
     else:
         raise UsageError("give --amount AMOUNT and --fee PCT, or --quote")
     r = client.offer_advance(inv.id, value, fee_bps, sender=sender)
-    _done(r, f"advance of {_money(client, inv.token)(value)} at {fee_bps / 100:g}% offered on invoice #{inv.id}",
+    sent(r, f"advance of {money_format(client, inv.token)(value)} at {fee_bps / 100:g}% offered on invoice #{inv.id}",
           as_json, principal=value, feeBps=fee_bps)
 
 
@@ -222,5 +221,5 @@ def accept(ctx, invoice_id, financier, account, as_json):
     if not principal:
         raise UsageError(f"{financier} has no advance offer on invoice #{inv.id}; `invoice show {inv.id}` lists offers")
     r = client.accept_advance(inv.id, who, principal, fee_bps, sender=ctx.account(account))
-    _done(r, f"advance of {_money(client, inv.token)(principal)} accepted on invoice #{inv.id}", as_json,
+    sent(r, f"advance of {money_format(client, inv.token)(principal)} accepted on invoice #{inv.id}", as_json,
           principal=principal, feeBps=fee_bps)

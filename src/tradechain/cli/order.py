@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from tradechain.cli.context import account_option, emit_json, json_option
+from tradechain.cli.context import account_option, emit_json, json_option, money_format, sent
 from tradechain.errors import UsageError
 
 
@@ -15,20 +15,6 @@ def order():
 
 def _client(ctx):
     return ctx.client(persistent=True)
-
-
-def _money(client, token: str):
-    from tradechain.units import format_amount
-
-    symbol, decimals = client.token_info(token)
-    return lambda amount: format_amount(amount, decimals, symbol)
-
-
-def _done(receipt, what: str, as_json: bool = False, **extra):
-    if as_json:
-        emit_json({"tx": receipt.tx_hash, "block": receipt.block, "gasUsed": receipt.gas_used, **extra})
-    else:
-        click.echo(f"{what} (tx {receipt.tx_hash[:12]}…, block {receipt.block}, gas {receipt.gas_used:,})")
 
 
 def _existing(client, order_id: int):
@@ -64,14 +50,14 @@ def create(ctx, seller, amount, token, ship_within, deliver_within, inspection, 
     terms_hash = parse_hash(terms)
     have = client.balance(buyer, token_addr)
     if have < value:
-        money = _money(client, token_addr)
+        money = money_format(client, token_addr)
         raise UsageError(f"{account} has {money(have)} but the order needs {money(value)}")
     now = ctx.chain.now()
     order_id, receipt = client.place_order(
         buyer=buyer, seller=seller_addr, amount=value, token=token_addr, ship_by=now + ship_s,
         deliver_by=now + ship_s + deliver_s, inspection_window=window, terms_hash=terms_hash, permit=permit,
     )
-    _done(receipt, f"order #{order_id} placed and paid: {_money(client, token_addr)(value)}", as_json,
+    sent(receipt, f"order #{order_id} placed and paid: {money_format(client, token_addr)(value)}", as_json,
           orderId=order_id)
 
 
@@ -90,7 +76,7 @@ def ship(ctx, order_id, carrier, bol, account, as_json):
     oid = parse_order_id(order_id)
     _existing(client, oid)
     r = client.ship(oid, ctx.account(carrier), parse_hash(bol), sender=ctx.account(account))
-    _done(r, f"order #{oid} shipped; invoice #{oid} minted to the seller", as_json)
+    sent(r, f"order #{oid} shipped; invoice #{oid} minted to the seller", as_json)
 
 
 @order.command("checkpoint")
@@ -111,7 +97,7 @@ def checkpoint(ctx, order_id, kind, location, evidence, account, as_json):
     match = KINDS[kind_index(kind, SHIPMENT_KINDS)]
     _existing(client, oid)
     r = client.checkpoint(oid, match, location, parse_hash(evidence), sender=ctx.account(account))
-    _done(r, f"order #{oid}: {match} recorded" + (f" at {location.upper()}" if location else ""), as_json)
+    sent(r, f"order #{oid}: {match} recorded" + (f" at {location.upper()}" if location else ""), as_json)
 
 
 @order.command("deliver")
@@ -132,7 +118,7 @@ def deliver(ctx, order_id, location, evidence, account, as_json):
     o = client.get_order(oid)
     from tradechain.timeline import iso
 
-    _done(r, f"order #{oid} delivered; inspection window ends {iso(o.inspection_ends_at)}", as_json)
+    sent(r, f"order #{oid} delivered; inspection window ends {iso(o.inspection_ends_at)}", as_json)
 
 
 def _simple(name: str, method: str, default_account: str, doc: str, message: str):
@@ -148,7 +134,7 @@ def _simple(name: str, method: str, default_account: str, doc: str, message: str
         oid = parse_order_id(order_id)
         _existing(client, oid)
         r = getattr(client, method)(oid, sender=ctx.account(account))
-        _done(r, message.format(id=oid), as_json)
+        sent(r, message.format(id=oid), as_json)
 
     return command
 
@@ -173,7 +159,7 @@ def dispute(ctx, order_id, evidence, account, as_json):
     oid = parse_order_id(order_id)
     _existing(client, oid)
     r = client.dispute(oid, parse_hash(evidence), sender=ctx.account(account))
-    _done(r, f"order #{oid} disputed; the parties may settle, or the arbiter rules", as_json)
+    sent(r, f"order #{oid} disputed; the parties may settle, or the arbiter rules", as_json)
 
 
 def _settlement(name: str, method: str, default_account: str, doc: str, message: str):
@@ -190,7 +176,7 @@ def _settlement(name: str, method: str, default_account: str, doc: str, message:
         oid, bps = parse_order_id(order_id), parse_bps(refund)
         _existing(client, oid)
         r = getattr(client, method)(oid, bps, sender=ctx.account(account))
-        _done(r, message.format(id=oid, pct=f"{bps / 100:g}"), as_json)
+        sent(r, message.format(id=oid, pct=f"{bps / 100:g}"), as_json)
 
     return command
 
@@ -222,8 +208,8 @@ def resolve(ctx, order_id, refund, evidence, by_default, account, as_json):
     else:
         r = client.resolve(oid, parse_bps(refund), parse_hash(evidence), sender=ctx.account(account))
     e = r.event("OrderResolved")
-    money = _money(client, client.get_order(oid).token)
-    _done(r, f"order #{oid} resolved: {money(e['toBuyer'])} to buyer, {money(e['toSellerSide'])} to the "
+    money = money_format(client, client.get_order(oid).token)
+    sent(r, f"order #{oid} resolved: {money(e['toBuyer'])} to buyer, {money(e['toSellerSide'])} to the "
              f"invoice holder, fee {money(e['fee'])}", as_json)
 
 
@@ -242,11 +228,11 @@ def _batch(name: str, past: str, one: str, many: str, doc: str):
         if len(ids) == 1:
             _existing(client, ids[0])
             r = getattr(client, one)(ids[0], sender=sender)
-            _done(r, f"order #{ids[0]} {past}", as_json)
+            sent(r, f"order #{ids[0]} {past}", as_json)
             return
         r = getattr(client, many)(ids, sender=sender)
         done = [e["args"]["orderId"] for e in r.events if e["event"] in ("OrderReleased", "OrderRefunded")]
-        _done(r, f"{len(done)} of {len(ids)} orders {past}: {', '.join(f'#{i}' for i in done) or 'none due'}",
+        sent(r, f"{len(done)} of {len(ids)} orders {past}: {', '.join(f'#{i}' for i in done) or 'none due'}",
               as_json, orders=done)
 
     return command
@@ -269,7 +255,7 @@ def withdraw(ctx, token, account, as_json):
     addr = client.token_address(token)
     r = client.withdraw(addr, sender=ctx.account(account))
     amount = r.event("Withdrawn")["amount"]
-    _done(r, f"withdrew {_money(client, addr)(amount)}", as_json)
+    sent(r, f"withdrew {money_format(client, addr)(amount)}", as_json)
 
 
 @order.command("show")
@@ -286,7 +272,7 @@ def show(ctx, order_id, as_json):
     o = client.get_order(oid)
     names = {a: n for n, a in client.deployment.accounts.items()}
     label = lambda addr: names.get(addr, addr)  # noqa: E731
-    money = _money(client, o.token)
+    money = money_format(client, o.token)
     rows = timeline.rows(client.timeline(oid), label, money)
     data = {
         "id": o.id, "state": o.state, "buyer": o.buyer, "seller": o.seller, "carrier": o.carrier,
@@ -326,7 +312,7 @@ def list_orders(ctx, as_json):
     names = {a: n for n, a in client.deployment.accounts.items()}
     rows = [{"id": o.id, "state": o.state, "buyer": names.get(o.buyer, o.buyer),
              "seller": names.get(o.seller, o.seller), "amount": o.amount,
-             "amountText": _money(client, o.token)(o.amount)} for o in orders]
+             "amountText": money_format(client, o.token)(o.amount)} for o in orders]
     if as_json:
         emit_json({"orders": rows})
         return

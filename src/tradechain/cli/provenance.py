@@ -7,7 +7,7 @@ import json
 
 import click
 
-from tradechain.cli.context import account_option, emit_json, json_option
+from tradechain.cli.context import account_option, json_option, sent
 from tradechain.errors import UsageError
 
 
@@ -29,13 +29,6 @@ def _item(p, text: str) -> int:
     item = parse_item(text)
     p.exists(item)
     return item
-
-
-def _done(receipt, what: str, as_json: bool, **extra):
-    if as_json:
-        emit_json({"tx": receipt.tx_hash, "block": receipt.block, "gasUsed": receipt.gas_used, **extra})
-    else:
-        click.echo(f"{what} (tx {receipt.tx_hash[:12]}…, block {receipt.block}, gas {receipt.gas_used:,})")
 
 
 evidence_option = click.option("--evidence", default=None, metavar="FILE|0xHASH", help="Document or photo to anchor.")
@@ -60,7 +53,7 @@ def register(ctx, sku, origin, quantity, certificates, location, account, as_jso
     p = _p(ctx)
     batch, r = p.register_batch(sku, origin, quantity, [parse_hash(c) for c in certificates], location,
                                 sender=ctx.account(account))
-    _done(r, f"batch B{batch - BATCH_BASE} registered: {quantity:,} × {sku} from {origin.upper()}", as_json,
+    sent(r, f"batch B{batch - BATCH_BASE} registered: {quantity:,} × {sku} from {origin.upper()}", as_json,
           batch=f"B{batch - BATCH_BASE}", itemId=str(batch))
 
 
@@ -79,7 +72,7 @@ def step(ctx, batch, kind, location, evidence, account, as_json):
     p = _p(ctx)
     item = _item(p, batch)
     r = p.record_batch(item, kind, location, parse_hash(evidence), sender=ctx.account(account))
-    _done(r, f"{batch}: {kind} recorded", as_json)
+    sent(r, f"{batch}: {kind} recorded", as_json)
 
 
 @provenance.command("link")
@@ -92,7 +85,7 @@ def link(ctx, batch, order_id, account, as_json):
     """Say that BATCH travels in the shipment of ORDER_ID."""
     p = _p(ctx)
     b, s = _item(p, batch), _item(p, order_id)
-    _done(p.link_batch(b, s, sender=ctx.account(account)), f"{batch} linked to order #{s}", as_json)
+    sent(p.link_batch(b, s, sender=ctx.account(account)), f"{batch} linked to order #{s}", as_json)
 
 
 @provenance.command("handover")
@@ -105,7 +98,7 @@ def handover(ctx, item, to, account, as_json):
     """The custodian of ITEM offers custody to --to, who then runs `provenance take ITEM`."""
     p = _p(ctx)
     i = _item(p, item)
-    _done(p.offer_custody(i, ctx.account(to), sender=ctx.account(account)), f"{item}: custody offered to {to}", as_json)
+    sent(p.offer_custody(i, ctx.account(to), sender=ctx.account(account)), f"{item}: custody offered to {to}", as_json)
 
 
 @provenance.command("take")
@@ -122,7 +115,7 @@ def take(ctx, item, location, evidence, account, as_json):
     p = _p(ctx)
     i = _item(p, item)
     r = p.take_custody(i, location, parse_hash(evidence), sender=ctx.account(account))
-    _done(r, f"{item}: custody taken by {account}", as_json)
+    sent(r, f"{item}: custody taken by {account}", as_json)
 
 
 @provenance.command("checkpoint")
@@ -143,7 +136,7 @@ def checkpoint(ctx, order_id, kind, location, evidence, account, as_json):
     i = _item(p, order_id)
     name = KINDS[kind_index(kind, SHIPMENT_KINDS)]
     r = p.client.checkpoint(i, name, location, parse_hash(evidence), sender=ctx.account(account))
-    _done(r, f"order #{i}: {name} recorded", as_json)
+    sent(r, f"order #{i}: {name} recorded", as_json)
 
 
 @provenance.command("limits")
@@ -166,7 +159,7 @@ def limits(ctx, order_id, temp, humidity_max, shock_max, account, as_json):
     oid = parse_order_id(order_id)
     p.client.get_order(oid)
     r = p.set_sensor_limits(oid, (low, high), humidity_max, shock_max, sender=ctx.account(account))
-    _done(r, f"order #{oid}: limits {low:g}..{high:g} °C, ≤ {humidity_max:g} %RH, ≤ {shock_max:g} g", as_json)
+    sent(r, f"order #{oid}: limits {low:g}..{high:g} °C, ≤ {humidity_max:g} %RH, ≤ {shock_max:g} g", as_json)
 
 
 @provenance.command("reading")
@@ -194,7 +187,7 @@ def reading(ctx, order_id, values, account, as_json):
     from tradechain.timeline import breach_names
 
     text = f"BREACH of agreed limits: {', '.join(breach_names(breaches))}" if breaches else "within limits"
-    _done(r, f"order #{i}: {len(readings)} reading(s) recorded, {text}", as_json, breaches=breach_names(breaches))
+    sent(r, f"order #{i}: {len(readings)} reading(s) recorded, {text}", as_json, breaches=breach_names(breaches))
 
 
 @provenance.command("document")
@@ -213,7 +206,7 @@ def document(ctx, item, doc_type, file, account, as_json):
     i = _item(p, item)
     digest = parse_hash(file)
     r = p.anchor_document(i, doc_type, digest, sender=ctx.account(account))
-    _done(r, f"{item}: {doc_type} 0x{digest.hex()[:16]}… anchored", as_json, hash="0x" + digest.hex())
+    sent(r, f"{item}: {doc_type} 0x{digest.hex()[:16]}… anchored", as_json, hash="0x" + digest.hex())
 
 
 @provenance.command("leg")
@@ -233,7 +226,7 @@ def leg(ctx, item, mode, origin, destination, km, kg, factor, account, as_json):
     i = _item(p, item)
     r = p.record_leg(i, mode, origin, destination, km, kg, factor, sender=ctx.account(account))
     grams = r.event("LegRecorded")["grams"]
-    _done(r, f"{item}: {mode} leg {origin.upper()} -> {destination.upper()}, {grams / 1000:,.1f} kg CO2e", as_json,
+    sent(r, f"{item}: {mode} leg {origin.upper()} -> {destination.upper()}, {grams / 1000:,.1f} kg CO2e", as_json,
           grams=grams)
 
 
@@ -253,7 +246,7 @@ def correct(ctx, item, seq, kind, location, evidence, account, as_json):
     p = _p(ctx)
     i = _item(p, item)
     r = p.correct(i, seq, kind, location, parse_hash(evidence), sender=ctx.account(account))
-    _done(r, f"{item}: entry #{seq} corrected", as_json)
+    sent(r, f"{item}: entry #{seq} corrected", as_json)
 
 
 @provenance.command("sign")
@@ -290,4 +283,4 @@ def relay(ctx, file, account, as_json):
     p = _p(ctx)
     r = p.relay_checkpoint(signed, sender=ctx.account(account))
     e = r.event("Checkpoint")
-    _done(r, f"relayed: order #{e['shipmentId']} entry #{e['seq']} by {signed.get('signer')}", as_json)
+    sent(r, f"relayed: order #{e['shipmentId']} entry #{e['seq']} by {signed.get('signer')}", as_json)
