@@ -120,3 +120,14 @@ def test_token_order_paid_with_a_permit_signed_by_the_node(tc):
     oid = order_id(tc("order", "create", "--seller", "seller", "--amount", "75 tUSD", "--permit", "--json"))
     shown = json.loads(tc("order", "show", str(oid), "--json").output)
     assert shown["state"] == "Funded" and shown["amountText"] == "75 tUSD"
+
+
+def test_a_checkpoint_after_the_order_ended_is_recorded_silently(tc):
+    """Issue 10 item 11 — today: a checkpoint on a Released order is taken and the CLI says nothing about it."""
+    oid = order_id(tc("order", "create", "--seller", "seller", "--amount", "0.1 ETH", "--json"))
+    tc("order", "ship", str(oid))
+    tc("order", "deliver", str(oid))
+    tc("time", "advance", "3d")
+    tc("order", "release", str(oid))
+    out = tc("order", "checkpoint", str(oid), "Arrived").output
+    assert f"order #{oid}: Arrived recorded" in out and "Released" not in out
