@@ -172,6 +172,13 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl, ReentrancyGuardTr
     // ------------------------------------------------------------------ settlement
 
     /// @inheritdoc IInvoiceToken
+    function standing(uint256 orderId) external view returns (address holder, address financier, uint256 repayment) {
+        holder = _requireOwned(orderId);
+        Advance storage a = _advances[orderId];
+        (financier, repayment) = (a.financier, a.repayment);
+    }
+
+    /// @inheritdoc IInvoiceToken
     /// @dev The waterfall: an accepted advance's financier first (up to principal + fee), the rest to the holder.
     function settlementPayees(uint256 orderId, uint256 amount)
         external

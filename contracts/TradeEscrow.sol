@@ -247,27 +247,44 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
 
     // ------------------------------------------------------------------ disputes
 
-    /// @notice Inside a dispute, the buyer or the seller offers a split: `refundBps` of the payment back to the
-    /// buyer, the rest to the seller side. A new offer replaces the old one.
-    function proposeSettlement(uint256 orderId, uint256 refundBps) external {
+    /// @notice Inside a dispute, a party with standing offers a split: `refundBps` of the payment back to the buyer,
+    /// the rest to the seller side. Standing: the buyer, the invoice holder, and an advance financier whose
+    /// repayment this split would cut — the seller only while it still holds its invoice. A new offer replaces the
+    /// old one and counts as the proposer's agreement; the order settles once every party the split needs agreed.
+    /// @dev Emits SettlementProposed and SettlementConsents (and OrderResolved, Payout if the proposer alone is
+    /// every party needed). Reverts ReceivableSold for a seller that sold its invoice, NotParty for anyone else.
+    /// @param orderId a Disputed order
+    /// @param refundBps share of the payment back to the buyer, 0..10000
+    function proposeSettlement(uint256 orderId, uint256 refundBps) external nonReentrant {
         Order storage o = _existing(orderId);
         if (o.state != State.Disputed) _wrongState(orderId, o, State.Disputed);
         if (refundBps > BPS) revert InvalidBps(refundBps);
-        uint8 who = _partyOf(orderId, o);
+        (uint8 mine, uint8 required) = _standing(orderId, o, refundBps);
         o.proposedRefundBps = uint16(refundBps);
-        o.proposer = who;
+        o.proposer = _firstParty(mine);
+        o.consents = mine;
         emit SettlementProposed(orderId, msg.sender, refundBps);
+        _agreed(orderId, o, refundBps, mine, required);
     }
 
-    /// @notice The other party accepts the standing offer; `refundBps` must match it (no switch under your feet).
+    /// @notice A party with standing agrees to the standing offer; `refundBps` must match it (no switch under your
+    /// feet). The last party needed settles the order by agreement.
+    /// @dev Emits SettlementAccepted and SettlementConsents (then OrderResolved and Payout once all agreed).
+    /// Reverts OwnProposal when the caller already agreed.
+    /// @param orderId a Disputed order with a standing offer
+    /// @param refundBps the share the caller read in the offer
     function acceptSettlement(uint256 orderId, uint256 refundBps) external nonReentrant {
         Order storage o = _existing(orderId);
         if (o.state != State.Disputed) _wrongState(orderId, o, State.Disputed);
-        uint8 who = _partyOf(orderId, o);
-        if (o.proposer == 0) revert NoSettlementProposal(orderId);
-        if (o.proposer == who) revert OwnProposal(orderId, msg.sender);
+        (uint8 mine, uint8 required) = _standing(orderId, o, refundBps);
+        uint8 agreed = o.consents;
+        if (agreed == 0) revert NoSettlementProposal(orderId);
         if (o.proposedRefundBps != refundBps) revert ProposalMismatch(orderId, o.proposedRefundBps, refundBps);
-        _resolve(orderId, o, Ruling.Agreement, refundBps, bytes32(0));
+        if (mine & ~agreed == 0) revert OwnProposal(orderId, msg.sender);
+        agreed |= mine;
+        o.consents = agreed;
+        emit SettlementAccepted(orderId, msg.sender, refundBps);
+        _agreed(orderId, o, refundBps, agreed, required);
     }
 
     /// @notice The arbiter rules: `refundBps` of the payment back to the buyer, the rest to the seller side.
@@ -355,7 +372,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         v.inspectionWindow = o.inspectionWindow;
         v.rulingDeadline = o.rulingDeadline;
         v.proposedRefundBps = o.proposedRefundBps;
-        v.proposer = o.proposer == 1 ? o.buyer : o.proposer == 2 ? o.seller : address(0);
+        v.proposer = _partyAddress(orderId, o, o.proposer);
         v.state = o.state;
         v.deliveredAt = provenance.deliveredAt(orderId);
         v.carrier = provenance.carrierOf(orderId);
@@ -372,6 +389,14 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     function isSettled(uint256 orderId) external view returns (bool) {
         State s = _orders[orderId].state;
         return s == State.Released || s == State.Resolved || s == State.Refunded || s == State.Cancelled;
+    }
+
+    /// @notice What the invoice contract asks before any financing step or move of an invoice: the stored state, and
+    /// whether a refund is due now (not delivered by deliverBy). Reads Provenance only once deliverBy has passed.
+    function financingState(uint256 orderId) external view returns (State state, bool refundDue) {
+        Order storage o = _orders[orderId];
+        state = o.state;
+        if (state == State.Shipped && block.timestamp > o.deliverBy) refundDue = _deliveredOnTime(orderId, o) == 0;
     }
 
     /// @notice A seller's on-chain track record (orders completed, disputes, disputes lost, timeout refunds).
@@ -596,10 +621,54 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         revert WrongState(orderId, _effective(orderId, o), required);
     }
 
-    function _partyOf(uint256 orderId, Order storage o) private view returns (uint8) {
-        if (msg.sender == o.buyer) return 1;
-        if (msg.sender == o.seller) return 2;
-        revert NotParty(orderId, msg.sender);
+    /// @dev The caller's parties (bits 1 << Party) among those a settlement at `refundBps` needs, and all those it
+    /// needs: the buyer and the invoice holder always, an advance financier when the seller side would not cover
+    /// its repayment. Reverts when the caller is none of them.
+    function _standing(uint256 orderId, Order storage o, uint256 refundBps)
+        private
+        view
+        returns (uint8 mine, uint8 required)
+    {
+        (address holder, address financier, uint256 repayment) = invoices.standing(orderId);
+        required = _bit(Party.Buyer) | _bit(Party.Holder);
+        if (financier != address(0)) {
+            // only the seller side matters here
+            // slither-disable-next-line unused-return
+            (, uint256 toSellerSide,) = split(o.amount, refundBps, _feeBpsOf(o));
+            if (toSellerSide < repayment) required |= _bit(Party.Financier);
+        }
+        if (msg.sender == o.buyer) mine |= _bit(Party.Buyer);
+        if (msg.sender == holder) mine |= _bit(Party.Holder);
+        if (msg.sender == financier) mine |= _bit(Party.Financier);
+        mine &= required;
+        if (mine == 0) {
+            if (msg.sender == o.seller) revert ReceivableSold(orderId, msg.sender, holder);
+            revert NotParty(orderId, msg.sender);
+        }
+    }
+
+    /// @dev Record who agreed; settle by agreement once everyone needed did.
+    function _agreed(uint256 orderId, Order storage o, uint256 refundBps, uint8 agreed, uint8 required) private {
+        emit SettlementConsents(orderId, agreed, required);
+        if (agreed & required == required) _resolve(orderId, o, Ruling.Agreement, refundBps, bytes32(0));
+    }
+
+    function _firstParty(uint8 bits) private pure returns (Party) {
+        if (bits & _bit(Party.Buyer) != 0) return Party.Buyer;
+        if (bits & _bit(Party.Holder) != 0) return Party.Holder;
+        return Party.Financier;
+    }
+
+    /// @dev The address that stands as `party` on the order (the holder and financier as the invoice has them).
+    function _partyAddress(uint256 orderId, Order storage o, Party party) private view returns (address) {
+        if (party == Party.None) return address(0);
+        if (party == Party.Buyer) return o.buyer;
+        (address holder, address financier,) = invoices.standing(orderId);
+        return party == Party.Holder ? holder : financier;
+    }
+
+    function _bit(Party party) private pure returns (uint8) {
+        return uint8(1 << uint8(party));
     }
 
     function _existing(uint256 orderId) private view returns (Order storage o) {

@@ -50,26 +50,64 @@ def advanced(client, trade, accounts):
 # ------------------------------------------------------------------ item 1: who may settle what
 
 
-def test_seller_who_sold_the_invoice_gives_the_financiers_receivable_to_the_buyer(client, sold, accounts):
-    """Attack works today: the seller proposes a full refund, the buyer accepts, the financier gets nothing."""
-    client.propose_settlement(sold, BPS, sender=accounts["seller"])
-    r = client.accept_settlement(sold, BPS, sender=accounts["buyer"])
-    assert paid(r) == {accounts["buyer"]: ETHER}
-    assert client.get_order(sold).state == "Resolved"
-
-
-def test_buyer_proposes_a_full_refund_and_the_seller_who_sold_accepts(client, sold, accounts):
-    """Attack works today, the other way round."""
+def test_seller_who_sold_the_invoice_gives_the_financiers_receivable_to_the_buyer(client, sold, accounts, reverts):
+    """Was an attack: the seller proposed a full refund, the buyer accepted, the financier got nothing. Now the
+    seller has no standing once it sold the invoice; the holder speaks for the seller side."""
+    fin = accounts["financier"]
+    with reverts("ReceivableSold", orderId=sold, seller=accounts["seller"], holder=fin):
+        client.propose_settlement(sold, BPS, sender=accounts["seller"])
     client.propose_settlement(sold, BPS, sender=accounts["buyer"])
-    r = client.accept_settlement(sold, BPS, sender=accounts["seller"])
-    assert paid(r) == {accounts["buyer"]: ETHER}
+    assert client.get_order(sold).state == "Disputed"
+    client.propose_settlement(sold, 2_000, sender=fin)
+    r = client.accept_settlement(sold, 2_000, sender=accounts["buyer"])
+    assert paid(r) == {accounts["buyer"]: ETHER // 5, fin: face(ETHER * 8 // 10), accounts["treasury"]:
+                       ETHER * 8 // 10 - face(ETHER * 8 // 10)}
 
 
-def test_seller_with_an_advance_settles_the_financiers_repayment_away(client, advanced, accounts):
-    """Attack works today: with an advance outstanding, seller and buyer agree a full refund."""
-    client.propose_settlement(advanced, BPS, sender=accounts["seller"])
-    r = client.accept_settlement(advanced, BPS, sender=accounts["buyer"])
-    assert accounts["financier"] not in paid(r)
+def test_buyer_proposes_a_full_refund_and_the_seller_who_sold_accepts(client, sold, accounts, reverts):
+    """Was an attack the other way round: the seller's acceptance no longer binds the holder."""
+    client.propose_settlement(sold, BPS, sender=accounts["buyer"])
+    with reverts("ReceivableSold", orderId=sold, seller=accounts["seller"], holder=accounts["financier"]):
+        client.accept_settlement(sold, BPS, sender=accounts["seller"])
+    assert client.get_order(sold).state == "Disputed"
+
+
+def test_seller_with_an_advance_settles_the_financiers_repayment_away(client, advanced, accounts, reverts):
+    """Was an attack: with an advance outstanding, seller and buyer agreed a full refund. Now a split that cuts the
+    financier's repayment needs the financier too: the buyer's acceptance only records its agreement."""
+    fin, buyer, seller = accounts["financier"], accounts["buyer"], accounts["seller"]
+    client.propose_settlement(advanced, BPS, sender=seller)
+    r = client.accept_settlement(advanced, BPS, sender=buyer)
+    assert paid(r) == {} and client.get_order(advanced).state == "Disputed"
+    assert r.event("SettlementConsents") == {"orderId": advanced, "agreed": 0b0110, "required": 0b1110}
+    with reverts("OwnProposal", orderId=advanced, caller=buyer):  # agreeing twice adds nothing
+        client.accept_settlement(advanced, BPS, sender=buyer)
+    with reverts("NotParty", orderId=advanced, caller=accounts["keeper"]):
+        client.accept_settlement(advanced, BPS, sender=accounts["keeper"])
+    # the arbiter can still rule at any time: the financier is paid first from the seller side
+    r = client.resolve(advanced, 1_000, sender=accounts["arbiter"])
+    repayment = 8 * ETHER // 10 * 10_200 // BPS
+    assert paid(r)[fin] == repayment
+
+
+def test_a_split_that_still_repays_the_financier_needs_only_buyer_and_holder(client, advanced, accounts):
+    fin, buyer, seller = accounts["financier"], accounts["buyer"], accounts["seller"]
+    client.propose_settlement(advanced, 1_000, sender=buyer)
+    r = client.accept_settlement(advanced, 1_000, sender=seller)
+    repayment = 8 * ETHER // 10 * 10_200 // BPS
+    to_seller_side = face(9 * ETHER // 10)
+    assert paid(r) == {buyer: ETHER // 10, fin: repayment, seller: to_seller_side - repayment,
+                       accounts["treasury"]: 9 * ETHER // 10 - to_seller_side}
+
+
+def test_the_financier_agreeing_last_settles_the_order(client, advanced, accounts):
+    fin, buyer, seller = accounts["financier"], accounts["buyer"], accounts["seller"]
+    client.propose_settlement(advanced, 6_000, sender=fin)
+    client.accept_settlement(advanced, 6_000, sender=buyer)
+    assert client.get_order(advanced).proposer == fin
+    r = client.accept_settlement(advanced, 6_000, sender=seller)
+    assert r.event("OrderResolved")["ruling"] == 1  # agreement
+    assert paid(r)[buyer] == 6 * ETHER // 10 and paid(r)[fin] == face(4 * ETHER // 10)
 
 
 # ------------------------------------------------------------------ item 2: no financing into an order that cannot pay

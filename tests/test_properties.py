@@ -26,7 +26,7 @@ HOUR, DAY = 3600, 86_400
 # Reverts a random step may legitimately hit (wrong moment, wrong state); anything else fails the test.
 EXPECTED = {"WrongState", "NoRefundDue", "NotDelivered", "InspectionWindowOpen", "InspectionWindowClosed", "RefundNotDue",
             "ShipDeadlinePassed", "RulingDeadlineNotReached", "NoSettlementProposal", "OwnProposal",
-            "ProposalMismatch", "AlreadyDelivered", "NothingToWithdraw", "WithdrawFailed", "InvoiceLocked"}
+            "ProposalMismatch", "ReceivableSold", "AlreadyDelivered", "NothingToWithdraw", "WithdrawFailed", "InvoiceLocked"}
 
 
 # ------------------------------------------------------------------ rounding

@@ -65,6 +65,10 @@ interface IInvoiceToken {
     /// @notice Mint the invoice of `orderId` to the seller. Escrow only.
     function mint(address seller, uint256 orderId) external;
 
+    /// @notice Who stands on the seller's side of a settlement of `orderId`: the holder, and the financier of an
+    /// accepted advance (zero if none) with the repayment it is owed first.
+    function standing(uint256 orderId) external view returns (address holder, address financier, uint256 repayment);
+
     /// @notice Who receives the seller's side of a settlement of `amount`, and how much each.
     /// @dev The escrow pays exactly these; the amounts sum to `amount`.
     function settlementPayees(uint256 orderId, uint256 amount)

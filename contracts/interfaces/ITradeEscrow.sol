@@ -24,6 +24,16 @@ interface ITradeEscrow {
         Default
     }
 
+    /// @dev Who stands in a negotiated settlement: the buyer, and on the seller's side whoever the settlement would
+    /// pay there — the invoice holder and an advance financier whose repayment it would cut. Bit (1 << Party) marks
+    /// a party in `Order.consents` and in SettlementConsents.
+    enum Party {
+        None,
+        Buyer,
+        Holder,
+        Financier
+    }
+
     /// @dev Why a refund was due.
     enum RefundReason {
         NotShipped,
@@ -47,7 +57,8 @@ interface ITradeEscrow {
         uint16 feeOffset; // fee snapshot at order time, as an offset (mod 2^16) from the deployment fee
         uint32 rulingDeadline; // set when disputed
         uint16 proposedRefundBps; // settlement offer inside a dispute; once Resolved, the refund share applied
-        uint8 proposer; // 0 none, 1 buyer, 2 seller
+        Party proposer; // who made the standing offer (None: no offer)
+        uint8 consents; // bit (1 << Party) per party that agreed to the standing offer
     }
 
     /// @notice A seller's track record, kept by the escrow as orders settle: one slot, updated without loops.
@@ -112,6 +123,12 @@ interface ITradeEscrow {
     error NoSettlementProposal(uint256 orderId);
     error OwnProposal(uint256 orderId, address caller);
     error ProposalMismatch(uint256 orderId, uint256 proposedBps, uint256 acceptedBps);
+    /// @notice The seller sold its receivable: the invoice holder, not the seller, speaks for the seller side of a
+    /// settlement.
+    /// @param orderId the disputed order
+    /// @param seller the order's seller, who called
+    /// @param holder who holds the invoice and may propose or accept instead
+    error ReceivableSold(uint256 orderId, address seller, address holder);
     error RulingDeadlineNotReached(uint256 orderId, uint256 deadline);
     error NothingToWithdraw(address token, address account);
     error WithdrawFailed(address account, uint256 amount);
@@ -135,6 +152,11 @@ interface ITradeEscrow {
     event ConfirmationDeferred(uint256 indexed orderId, uint8 breaches);
     event OrderDisputed(uint256 indexed orderId, address indexed by, bytes32 evidenceHash, uint256 rulingDeadline);
     event SettlementProposed(uint256 indexed orderId, address indexed by, uint256 refundBps);
+    /// @dev A party with standing agreed to the standing offer (the proposer agrees by proposing).
+    event SettlementAccepted(uint256 indexed orderId, address indexed by, uint256 refundBps);
+    /// @dev After each proposal and acceptance: bits (1 << Party) of who agreed, and of who must agree before the
+    /// offer settles the order (the buyer, the invoice holder, and an advance financier whose repayment it cuts).
+    event SettlementConsents(uint256 indexed orderId, uint8 agreed, uint8 required);
     event OrderReleased(uint256 indexed orderId, address indexed by, bool early, uint256 toSellerSide, uint256 fee);
     event OrderResolved(
         uint256 indexed orderId,
@@ -159,6 +181,7 @@ interface ITradeEscrow {
     function getOrder(uint256 orderId) external view returns (OrderView memory);
     function stateOf(uint256 orderId) external view returns (State);
     function isSettled(uint256 orderId) external view returns (bool);
+    function financingState(uint256 orderId) external view returns (State state, bool refundDue);
     function faceValue(uint256 orderId) external view returns (uint256);
     function split(uint256 amount, uint256 refundBps, uint256 fee)
         external
