@@ -391,6 +391,17 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         return s == State.Released || s == State.Resolved || s == State.Refunded || s == State.Cancelled;
     }
 
+    /// @notice The standing settlement offer of a disputed order: its refund share, who agreed and who must agree
+    /// before it settles the order (bits 1 << Party: 2 buyer, 4 invoice holder, 8 advance financier). All zero when
+    /// there is no standing offer.
+    function settlementOf(uint256 orderId) external view returns (uint256 refundBps, uint8 agreed, uint8 required) {
+        Order storage o = _existing(orderId);
+        if (o.state != State.Disputed || o.consents == 0) return (0, 0, 0);
+        refundBps = o.proposedRefundBps;
+        agreed = o.consents;
+        (required,,) = _required(orderId, o, refundBps);
+    }
+
     /// @notice What the invoice contract asks before any financing step or move of an invoice: the stored state, and
     /// whether a refund is due now (not delivered by deliverBy). Reads Provenance only once deliverBy has passed.
     function financingState(uint256 orderId) external view returns (State state, bool refundDue) {
@@ -629,14 +640,9 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         view
         returns (uint8 mine, uint8 required)
     {
-        (address holder, address financier, uint256 repayment) = invoices.standing(orderId);
-        required = _bit(Party.Buyer) | _bit(Party.Holder);
-        if (financier != address(0)) {
-            // only the seller side matters here
-            // slither-disable-next-line unused-return
-            (, uint256 toSellerSide,) = split(o.amount, refundBps, _feeBpsOf(o));
-            if (toSellerSide < repayment) required |= _bit(Party.Financier);
-        }
+        address holder;
+        address financier;
+        (required, holder, financier) = _required(orderId, o, refundBps);
         if (msg.sender == o.buyer) mine |= _bit(Party.Buyer);
         if (msg.sender == holder) mine |= _bit(Party.Holder);
         if (msg.sender == financier) mine |= _bit(Party.Financier);
@@ -644,6 +650,23 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         if (mine == 0) {
             if (msg.sender == o.seller) revert ReceivableSold(orderId, msg.sender, holder);
             revert NotParty(orderId, msg.sender);
+        }
+    }
+
+    /// @dev Who a settlement at `refundBps` needs (bits 1 << Party), with the holder and advance financier.
+    function _required(uint256 orderId, Order storage o, uint256 refundBps)
+        private
+        view
+        returns (uint8 required, address holder, address financier)
+    {
+        uint256 repayment;
+        (holder, financier, repayment) = invoices.standing(orderId);
+        required = _bit(Party.Buyer) | _bit(Party.Holder);
+        if (financier != address(0)) {
+            // only the seller side matters here
+            // slither-disable-next-line unused-return
+            (, uint256 toSellerSide,) = split(o.amount, refundBps, _feeBpsOf(o));
+            if (toSellerSide < repayment) required |= _bit(Party.Financier);
         }
     }
 

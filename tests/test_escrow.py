@@ -755,8 +755,9 @@ def test_an_arbiter_who_is_a_party_cannot_rule(client, trade, accounts, buyer, s
 def test_an_arbiter_who_holds_the_invoice_cannot_rule(client, trade, accounts, seller):
     financier = accounts["financier"]
     client.grant_role("TradeEscrow", "ARBITER", financier, sender=accounts["admin"])
-    order_id = trade.disputed()
+    order_id = trade.delivered()
     client.transact("InvoiceToken", "transferFrom", [seller, financier, order_id], sender=seller)
+    trade.dispute(order_id)  # a disputed invoice no longer moves: it changed hands before
     with reverts("ArbiterIsParty", orderId=order_id, arbiter=financier):
         client.resolve(order_id, 0, sender=financier)  # it would rule the whole payment to itself
 
@@ -1111,8 +1112,8 @@ def test_a_financier_with_an_advance_cannot_rule_either(client, trade, accounts,
     client.grant_role("TradeEscrow", "ARBITER", financier, sender=accounts["admin"])
     order_id = trade.shipped()
     face = client.call("TradeEscrow", "faceValue", [order_id])
-    client.transact("InvoiceToken", "offerAdvance", [order_id, face // 2, 200], sender=financier, value=face // 2)
-    client.transact("InvoiceToken", "acceptAdvance", [order_id, financier, face // 2, 200], sender=seller)
+    client.transact("InvoiceToken", "offerAdvance", [order_id, face // 2, 200, 2**40 - 1], sender=financier, value=face // 2)
+    client.transact("InvoiceToken", "acceptAdvance", [order_id, financier, face // 2, 200, 2**40 - 1], sender=seller)
     trade.deliver(order_id)
     client.dispute(order_id, EVIDENCE, sender=accounts["buyer"])
     with reverts("ArbiterIsParty", orderId=order_id, arbiter=financier):

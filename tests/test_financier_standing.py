@@ -113,81 +113,122 @@ def test_the_financier_agreeing_last_settles_the_order(client, advanced, account
 # ------------------------------------------------------------------ item 2: no financing into an order that cannot pay
 
 
-def test_advance_accepted_after_the_delivery_deadline_is_refunded_in_the_same_breath(client, trade, accounts):
-    """Attack works today: an offer made while the order was healthy is accepted once a refund is due."""
+def test_advance_accepted_after_the_delivery_deadline_is_refunded_in_the_same_breath(client, trade, accounts,
+                                                                                    reverts):
+    """Was an attack: an offer made while the order was healthy was accepted once a refund was due."""
     oid = trade.shipped()
     fin, seller = accounts["financier"], accounts["seller"]
-    client.offer_advance(oid, 8 * ETHER // 10, 200, sender=fin)
+    client.offer_advance(oid, 8 * ETHER // 10, 200, expires_at=trade.now() + 30 * DAY, sender=fin)
     trade.travel_to(client.get_order(oid).deliver_by + 1)
-    client.accept_advance(oid, fin, sender=seller)
+    with reverts("InvoiceRefundDue", tokenId=oid):
+        client.accept_advance(oid, fin, sender=seller)
     r = client.refund(oid, sender=accounts["keeper"])
-    assert paid(r) == {accounts["buyer"]: ETHER}  # the financier's principal stays with the seller
+    assert paid(r) == {accounts["buyer"]: ETHER}
+    before = Balances(client, [(fin, ETH)])
+    client.withdraw_advance_offer(oid, sender=fin)  # the financier takes its principal back
+    assert before.delta(fin) > 7 * ETHER // 10
 
 
-def test_advance_accepted_while_disputed(client, trade, accounts):
-    """Attack works today: a disputed order still takes an advance."""
-    oid = trade.disputed()
+def test_advance_accepted_while_disputed(client, trade, accounts, reverts):
+    """Was an attack: a disputed order took an advance. Now neither the offer nor its acceptance is possible."""
+    oid = trade.delivered()
     fin = accounts["financier"]
     client.offer_advance(oid, ETHER // 2, 100, sender=fin)
-    client.accept_advance(oid, fin, sender=accounts["seller"])
-    assert client.get_invoice(oid).advance_financier == fin
+    trade.dispute(oid)
+    with reverts("InvoiceDisputed", tokenId=oid):
+        client.accept_advance(oid, fin, sender=accounts["seller"])
+    with reverts("InvoiceDisputed", tokenId=oid):
+        client.offer_advance(oid, ETHER // 2, 100, sender=fin)
 
 
-def test_invoice_bought_after_the_delivery_deadline(client, trade, accounts):
-    """Attack works today: a listing made while the order was healthy is bought once a refund is due."""
+def test_invoice_bought_after_the_delivery_deadline(client, trade, accounts, reverts):
+    """Was an attack: a listing made while the order was healthy was bought once a refund was due."""
     oid = trade.shipped()
-    client.list_invoice(oid, 9 * ETHER // 10, sender=accounts["seller"])
+    client.list_invoice(oid, 9 * ETHER // 10, expires_at=trade.now() + 30 * DAY, sender=accounts["seller"])
     trade.travel_to(client.get_order(oid).deliver_by + 1)
-    client.buy_invoice(oid, 9 * ETHER // 10, sender=accounts["financier"])
+    with reverts("InvoiceRefundDue", tokenId=oid):
+        client.buy_invoice(oid, 9 * ETHER // 10, sender=accounts["financier"])
+    with reverts("InvoiceRefundDue", tokenId=oid):
+        client.list_invoice(oid, ETHER // 2, sender=accounts["seller"])
     r = client.refund(oid, sender=accounts["keeper"])
     assert paid(r) == {accounts["buyer"]: ETHER}
 
 
-def test_invoice_listed_and_bought_while_disputed(client, trade, accounts):
-    """Attack works today: a disputed receivable is listed and sold."""
-    oid = trade.disputed()
-    client.list_invoice(oid, ETHER // 2, sender=accounts["seller"])
-    client.buy_invoice(oid, ETHER // 2, sender=accounts["financier"])
+def test_a_late_but_delivered_order_is_not_refund_due_while_the_delivery_was_on_time(client, trade, accounts):
+    """The refund-due check reads Provenance only after deliverBy: an on-time delivery keeps financing open."""
+    oid = trade.delivered(deliver_in=2 * DAY, inspection_window=5 * DAY)
+    trade.travel_to(client.get_order(oid).deliver_by + 1)
+    client.list_invoice(oid, 9 * ETHER // 10, sender=accounts["seller"])
+    client.buy_invoice(oid, 9 * ETHER // 10, sender=accounts["financier"])
     assert client.get_invoice(oid).holder == accounts["financier"]
 
 
-def test_a_listing_never_expires(client, trade, accounts):
-    """Attack works today: a listing made days ago still sells."""
+def test_invoice_listed_and_bought_while_disputed(client, trade, accounts, reverts):
+    """Was an attack: a disputed receivable was listed and sold."""
+    oid = trade.delivered()
+    client.list_invoice(oid, ETHER // 2, sender=accounts["seller"])
+    trade.dispute(oid)
+    with reverts("InvoiceDisputed", tokenId=oid):
+        client.list_invoice(oid, ETHER // 2, sender=accounts["seller"])
+    with reverts("InvoiceDisputed", tokenId=oid):
+        client.buy_invoice(oid, ETHER // 2, sender=accounts["financier"])
+
+
+def test_a_listing_never_expires(client, trade, accounts, reverts):
+    """Was an attack: a listing made days ago still sold. Now it sells until its expiry only."""
     oid = trade.shipped(deliver_in=30 * DAY)
-    client.list_invoice(oid, 9 * ETHER // 10, sender=accounts["seller"])
+    expires = trade.now() + 2 * DAY
+    client.list_invoice(oid, 9 * ETHER // 10, expires_at=expires, sender=accounts["seller"])
+    assert client.listing_expiry(oid) == expires
     trade.travel_to(trade.now() + 20 * DAY)
-    client.buy_invoice(oid, 9 * ETHER // 10, sender=accounts["financier"])
+    with reverts("ListingExpired", tokenId=oid, expiredAt=expires):
+        client.buy_invoice(oid, 9 * ETHER // 10, sender=accounts["financier"])
+    with reverts("ExpiryNotInFuture", expiresAt=trade.now() - 5):
+        client.list_invoice(oid, 9 * ETHER // 10, expires_at=trade.now() - 5, sender=accounts["seller"])
 
 
-def test_an_advance_offer_never_expires(client, trade, accounts):
-    """Attack works today: an offer made days ago is still accepted on its old terms."""
+def test_an_advance_offer_never_expires(client, trade, accounts, reverts):
+    """Was an attack: an offer made days ago was still accepted on its old terms."""
     oid = trade.shipped(deliver_in=30 * DAY)
-    client.offer_advance(oid, ETHER // 2, 100, sender=accounts["financier"])
+    fin = accounts["financier"]
+    expires = trade.now() + DAY
+    client.offer_advance(oid, ETHER // 2, 100, expires_at=expires, sender=fin)
     trade.travel_to(trade.now() + 20 * DAY)
-    client.accept_advance(oid, accounts["financier"], sender=accounts["seller"])
+    with reverts("OfferExpired", tokenId=oid, financier=fin, expiredAt=expires):
+        client.accept_advance(oid, fin, sender=accounts["seller"])
+    client.withdraw_advance_offer(oid, sender=fin)  # an expired offer is only withdrawn
 
 
-def test_a_purchase_sent_long_ago_still_executes(client, trade, accounts):
-    """Attack works today: `buy` has no deadline, so a purchase stuck for days runs at whatever time it lands."""
+def test_a_purchase_sent_long_ago_still_executes(client, trade, accounts, reverts):
+    """Was an attack: `buy` had no deadline, so a purchase stuck for days ran whenever it landed."""
     oid = trade.shipped(deliver_in=30 * DAY)
-    client.list_invoice(oid, 9 * ETHER // 10, sender=accounts["seller"])
+    fin, seller = accounts["financier"], accounts["seller"]
+    client.list_invoice(oid, 9 * ETHER // 10, sender=seller)
+    sent_at = trade.now()
     trade.travel_to(trade.now() + 5 * DAY)
-    client.transact("InvoiceToken", "buy", [oid, 9 * ETHER // 10], sender=accounts["financier"],
-                    value=9 * ETHER // 10)
+    with reverts("DeadlinePassed", deadline=sent_at + 3600):
+        client.transact("InvoiceToken", "buy", [oid, 9 * ETHER // 10, sent_at + 3600], sender=fin,
+                        value=9 * ETHER // 10)
+    client.offer_advance(oid, ETHER // 2, 100, sender=fin)
+    with reverts("DeadlinePassed", deadline=sent_at + 3600):
+        client.accept_advance(oid, fin, deadline=sent_at + 3600, sender=seller)
 
 
-def test_acceptance_of_a_revoked_financiers_offer(client, trade, accounts):
-    """Attack works today (item 10): a financier that lost FINANCIER still gets its offer accepted."""
+def test_acceptance_of_a_revoked_financiers_offer(client, trade, accounts, reverts):
+    """Was an attack (item 10): a financier that lost FINANCIER still got its offer accepted."""
     oid = trade.shipped()
     fin = accounts["financier"]
     client.offer_advance(oid, ETHER // 2, 100, sender=fin)
     client.revoke_role("InvoiceToken", "FINANCIER", fin, sender=accounts["admin"])
-    client.accept_advance(oid, fin, sender=accounts["seller"])
+    with reverts("AccessControlUnauthorizedAccount", account=fin):
+        client.accept_advance(oid, fin, sender=accounts["seller"])
+    client.withdraw_advance_offer(oid, sender=fin)  # its principal is not trapped
 
 
-def test_invoice_sent_to_the_invoice_contract_itself(client, trade, accounts):
-    """Attack works today (item 7): the payout of an invoice held by InvoiceToken is stranded there."""
+def test_invoice_sent_to_the_invoice_contract_itself(client, trade, accounts, reverts):
+    """Was an attack (item 7): the payout of an invoice held by InvoiceToken was stranded there."""
     oid = trade.shipped()
     seller = accounts["seller"]
-    client.transact("InvoiceToken", "transferFrom", [seller, client.invoices.address, oid], sender=seller)
-    assert client.get_invoice(oid).holder == client.invoices.address
+    with reverts("ERC721InvalidReceiver", receiver=client.invoices.address):
+        client.transact("InvoiceToken", "transferFrom", [seller, client.invoices.address, oid], sender=seller)
+    assert client.get_invoice(oid).holder == seller

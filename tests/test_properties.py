@@ -253,7 +253,10 @@ class TradeMachine(RuleBasedStateMachine):
             else:
                 self.c.transact("InvoiceToken", "transferFrom", args, sender=holder)
         except ContractRevert as exc:
-            assert exc.name == "InvoiceLocked" and not self._open(oid), exc
+            # an invoice moves only while its order can still pay it (issue 10)
+            assert (exc.name == "InvoiceLocked" and not self._open(oid)
+                    or exc.name == "InvoiceDisputed" and o["state"] == "Disputed"
+                    or exc.name == "InvoiceRefundDue" and self.c.actionable(oid)[1]), exc
             return
         assert self._open(oid), f"invoice {oid} moved after settlement"
         o["holder"] = dest

@@ -12,16 +12,20 @@ interface IInvoiceToken {
         Defaulted
     }
 
-    /// @dev A sale listing: one slot. `price` is in the order's payment token.
+    /// @dev A sale listing as read by clients. `price` is in the order's payment token; the listing is the current
+    /// holder's (any move of the invoice ends it) and sells only until `expiresAt`.
     struct Listing {
         address holder;
         uint96 price;
+        uint40 expiresAt;
     }
 
-    /// @dev A financier's standing advance offer on one invoice; the principal waits in this contract.
+    /// @dev A financier's standing advance offer on one invoice; the principal waits in this contract. One slot.
+    /// It may be accepted only until `expiresAt`; the financier may withdraw it at any time.
     struct AdvanceOffer {
         uint96 principal;
         uint16 feeBps;
+        uint40 expiresAt;
     }
 
     /// @dev An accepted advance. Slot 0 is all the settlement waterfall reads.
@@ -50,12 +54,40 @@ interface IInvoiceToken {
     error OfferMismatch(uint256 tokenId, address financier, uint256 principal, uint256 feeBps);
     error AdvanceTooLarge(uint256 tokenId, uint256 repayment, uint256 faceValue);
     error TransferNotAllowed(uint256 tokenId, address to);
+    /// @notice The invoice's order is disputed: no sale, listing, advance or move until the dispute ends.
+    /// @param tokenId the invoice (= order id)
+    error InvoiceDisputed(uint256 tokenId);
+    /// @notice The invoice's order was not delivered by its deadline and is due a refund: its receivable can no longer
+    /// pay, so no sale, listing, advance or move.
+    /// @param tokenId the invoice (= order id)
+    error InvoiceRefundDue(uint256 tokenId);
+    /// @notice A listing or an advance offer must expire in the future.
+    /// @param expiresAt the expiry given
+    /// @param nowTimestamp the block time
+    error ExpiryNotInFuture(uint256 expiresAt, uint256 nowTimestamp);
+    /// @notice The listing expired: the holder must list again.
+    /// @param tokenId the invoice
+    /// @param expiredAt when the listing stopped selling
+    error ListingExpired(uint256 tokenId, uint256 expiredAt);
+    /// @notice The financier's advance offer expired: it can only be withdrawn.
+    /// @param tokenId the invoice
+    /// @param financier who made the offer
+    /// @param expiredAt when the offer stopped being acceptable
+    error OfferExpired(uint256 tokenId, address financier, uint256 expiredAt);
+    /// @notice The caller's own deadline for this purchase or acceptance passed before it was mined.
+    /// @param deadline the caller's deadline
+    /// @param nowTimestamp the block time
+    error DeadlinePassed(uint256 deadline, uint256 nowTimestamp);
 
     event EscrowBound(address escrow);
-    event InvoiceListed(uint256 indexed tokenId, address indexed holder, uint256 price, uint256 discountBps);
+    event InvoiceListed(
+        uint256 indexed tokenId, address indexed holder, uint256 price, uint256 discountBps, uint256 expiresAt
+    );
     event ListingWithdrawn(uint256 indexed tokenId, address indexed holder);
     event InvoiceSold(uint256 indexed tokenId, address indexed from, address indexed to, uint256 price);
-    event AdvanceOffered(uint256 indexed tokenId, address indexed financier, uint256 principal, uint256 feeBps);
+    event AdvanceOffered(
+        uint256 indexed tokenId, address indexed financier, uint256 principal, uint256 feeBps, uint256 expiresAt
+    );
     event AdvanceOfferWithdrawn(uint256 indexed tokenId, address indexed financier, uint256 principal);
     event AdvanceAccepted(
         uint256 indexed tokenId, address indexed holder, address indexed financier, uint256 principal, uint256 fee

@@ -26,6 +26,12 @@ REFUND_REASONS = ["not shipped by the deadline", "not delivered by the deadline"
 GAS = 1_000_000
 GAS_PER_BATCH_ITEM = 120_000
 INVOICE_STATUSES = ["open", "financed", "overdue", "settled", "defaulted"]
+# ITradeEscrow.Party: who stands in a negotiated settlement (bit 1 << index in the consent masks).
+PARTIES = ["none", "buyer", "invoice holder", "advance financier"]
+# Financing defaults: how long a listing or an advance offer stands, and how long a purchase or acceptance may wait
+# to be mined before it reverts (the caller's own deadline).
+OFFER_TTL = 7 * 86_400
+TX_DEADLINE = 3600
 
 
 @dataclass
@@ -83,6 +89,7 @@ class Invoice:
     status: str
     days_overdue: int
     listed_price: int  # 0 when not listed
+    listing_expires_at: int  # 0 when not listed
     advance_financier: str | None
     advance_principal: int
     advance_repayment: int  # principal + fee, paid to the financier first at settlement
@@ -91,6 +98,25 @@ class Invoice:
     @property
     def listed(self) -> bool:
         return self.listed_price != 0
+
+
+@dataclass
+class Settlement:
+    """A disputed order's standing settlement offer: every party it needs (name -> address) and who agreed."""
+
+    refund_bps: int
+    parties: dict[str, str]
+    agreed: list[str]
+
+    @property
+    def waiting(self) -> list[str]:
+        """Parties whose agreement is still needed: any of them may accept."""
+        return [p for p in self.parties if p not in self.agreed]
+
+
+def party_names(bits: int) -> list[str]:
+    """Names of the parties set in a consent mask (bits 1 << ITradeEscrow.Party)."""
+    return [PARTIES[i] for i in range(1, len(PARTIES)) if bits & (1 << i)]
 
 
 @dataclass
@@ -382,6 +408,15 @@ class TradeClient:
             carrier=None if v[14] == zero else v[14], state=STATES[v[15]],
         )
 
+    def settlement(self, order_id: int) -> Settlement | None:
+        """The standing settlement offer of a disputed order, or None."""
+        refund_bps, agreed, required = self.call("TradeEscrow", "settlementOf", [order_id])
+        if not required:
+            return None
+        holder, financier, _ = self.call("InvoiceToken", "standing", [order_id])
+        who = {"buyer": self.get_order(order_id).buyer, "invoice holder": holder, "advance financier": financier}
+        return Settlement(refund_bps, {p: who[p] for p in party_names(required)}, party_names(agreed))
+
     def list_orders(self) -> list[Order]:
         return [self.get_order(i) for i in range(1, self.order_count() + 1)]
 
@@ -429,58 +464,76 @@ class TradeClient:
             self.approve(token, self.invoices.address, amount, sender=sender)
         return 0
 
-    def list_invoice(self, token_id: int, price: int, *, sender: str) -> Receipt:
-        """The holder lists the invoice for sale at `price` (order's payment token, at most its face value)."""
-        return self.transact("InvoiceToken", "list", [token_id, price], sender=sender)
+    def _expiry(self, expires_at: int | None) -> int:
+        return self.chain.now() + OFFER_TTL if expires_at is None else expires_at
 
-    def list_invoice_at_discount(self, token_id: int, discount_bps: int, *, sender: str) -> Receipt:
-        """The holder lists the invoice at `discount_bps` off its face value."""
-        return self.transact("InvoiceToken", "listAtDiscount", [token_id, discount_bps], sender=sender)
+    def _deadline(self, deadline: int | None) -> int:
+        return self.chain.now() + TX_DEADLINE if deadline is None else deadline
+
+    def list_invoice(self, token_id: int, price: int, *, expires_at: int | None = None, sender: str) -> Receipt:
+        """The holder lists the invoice for sale at `price` (order's payment token, at most its face value) until
+        `expires_at` (default: a week from now)."""
+        return self.transact("InvoiceToken", "list", [token_id, price, self._expiry(expires_at)], sender=sender)
+
+    def list_invoice_at_discount(self, token_id: int, discount_bps: int, *, expires_at: int | None = None,
+                                 sender: str) -> Receipt:
+        """The holder lists the invoice at `discount_bps` off its face value until `expires_at`."""
+        return self.transact("InvoiceToken", "listAtDiscount", [token_id, discount_bps, self._expiry(expires_at)],
+                             sender=sender)
 
     def withdraw_listing(self, token_id: int, *, sender: str) -> Receipt:
         return self.transact("InvoiceToken", "withdrawListing", [token_id], sender=sender)
 
-    def buy_invoice(self, token_id: int, expected_price: int | None = None, *, sender: str) -> Receipt:
-        """A FINANCIER buys a listed invoice. `expected_price` guards against a relisting at another price;
-        by default it is the price listed now."""
+    def buy_invoice(self, token_id: int, expected_price: int | None = None, *, deadline: int | None = None,
+                    sender: str) -> Receipt:
+        """A FINANCIER buys a listed invoice. `expected_price` guards against a relisting at another price (by
+        default the price listed now); `deadline` (default: an hour from now) against a purchase mined late."""
         if expected_price is None:
             expected_price = self.listing(token_id)[1]
         token = self.get_order(token_id).token
         value = self._pay_in(token, expected_price, sender=sender)
-        return self.transact("InvoiceToken", "buy", [token_id, expected_price], sender=sender, value=value)
+        return self.transact("InvoiceToken", "buy", [token_id, expected_price, self._deadline(deadline)],
+                             sender=sender, value=value)
 
-    def offer_advance(self, token_id: int, principal: int, fee_bps: int, *, sender: str) -> Receipt:
-        """A FINANCIER offers to advance `principal` now for principal + `fee_bps` of it at settlement; the
-        principal is held by the invoice contract until accepted or withdrawn."""
+    def offer_advance(self, token_id: int, principal: int, fee_bps: int, *, expires_at: int | None = None,
+                      sender: str) -> Receipt:
+        """A FINANCIER offers to advance `principal` now for principal + `fee_bps` of it at settlement, acceptable
+        until `expires_at` (default: a week from now); the principal is held by the invoice contract until
+        accepted or withdrawn."""
         token = self.get_order(token_id).token
         value = self._pay_in(token, principal, sender=sender)
-        return self.transact("InvoiceToken", "offerAdvance", [token_id, principal, fee_bps], sender=sender,
-                             value=value)
+        return self.transact("InvoiceToken", "offerAdvance", [token_id, principal, fee_bps, self._expiry(expires_at)],
+                             sender=sender, value=value)
 
     def withdraw_advance_offer(self, token_id: int, *, sender: str) -> Receipt:
         return self.transact("InvoiceToken", "withdrawAdvanceOffer", [token_id], sender=sender)
 
     def accept_advance(self, token_id: int, financier: str, principal: int | None = None,
-                       fee_bps: int | None = None, *, sender: str) -> Receipt:
+                       fee_bps: int | None = None, *, deadline: int | None = None, sender: str) -> Receipt:
         """The holder accepts `financier`'s advance and is paid the principal now. Terms default to the
-        standing offer; pass them to refuse any other terms."""
+        standing offer; pass them to refuse any other terms. `deadline` (default: an hour from now) refuses an
+        acceptance mined later."""
         if principal is None or fee_bps is None:
             standing = self.advance_offer(token_id, financier)
             principal = standing[0] if principal is None else principal
             fee_bps = standing[1] if fee_bps is None else fee_bps
-        return self.transact("InvoiceToken", "acceptAdvance", [token_id, financier, principal, fee_bps],
-                             sender=sender)
+        return self.transact("InvoiceToken", "acceptAdvance",
+                             [token_id, financier, principal, fee_bps, self._deadline(deadline)], sender=sender)
 
     def set_kyc_required(self, required: bool, *, sender: str) -> Receipt:
         return self.transact("InvoiceToken", "setKycRequired", [required], sender=sender)
 
     def listing(self, token_id: int) -> tuple[str, int]:
-        """(holder who listed, price); price 0 when not listed."""
-        return tuple(self.call("InvoiceToken", "listingOf", [token_id]))
+        """(holder who listed, price); price 0 when not listed. `listing_expiry` says until when it sells."""
+        return tuple(self.call("InvoiceToken", "listingOf", [token_id])[:2])
+
+    def listing_expiry(self, token_id: int) -> int:
+        """When the standing listing stops selling (0 when not listed)."""
+        return self.call("InvoiceToken", "listingOf", [token_id])[2]
 
     def advance_offer(self, token_id: int, financier: str) -> tuple[int, int]:
         """(principal, fee bps) of `financier`'s standing offer; principal 0 when none."""
-        return tuple(self.call("InvoiceToken", "advanceOfferOf", [token_id, financier]))
+        return tuple(self.call("InvoiceToken", "advanceOfferOf", [token_id, financier])[:2])
 
     def advance_offers(self, token_id: int) -> list[dict]:
         """Every standing advance offer on an invoice: financiers from the events, terms from the chain."""
@@ -490,20 +543,21 @@ class TradeClient:
                                                 topic]})
         out = []
         for financier in dict.fromkeys(e["args"]["financier"] for e in self._decode_logs(logs)):
-            principal, fee_bps = self.advance_offer(token_id, financier)
+            principal, fee_bps, expires_at = self.call("InvoiceToken", "advanceOfferOf", [token_id, financier])
             if principal:
                 out.append({"financier": financier, "principal": principal, "feeBps": fee_bps,
-                            "repayment": principal + principal * fee_bps // 10_000})
+                            "repayment": principal + principal * fee_bps // 10_000, "expiresAt": expires_at})
         return out
 
     def get_invoice(self, token_id: int) -> Invoice:
         inv = self.call("InvoiceToken", "invoiceOf", [token_id])
         adv = self.call("InvoiceToken", "advanceOf", [token_id])
+        listing = self.call("InvoiceToken", "listingOf", [token_id])
         status = INVOICE_STATUSES[inv[4]]
         return Invoice(
             id=inv[0], token=inv[1], face_value=inv[2], due_date=inv[3], status=status, holder=inv[5],
             seller=inv[6], days_overdue=self.call("InvoiceToken", "daysOverdue", [token_id]) if status == "overdue" else 0,
-            listed_price=self.listing(token_id)[1], advance_financier=None if adv[0] == ETH else adv[0],
+            listed_price=listing[1], listing_expires_at=listing[2], advance_financier=None if adv[0] == ETH else adv[0],
             advance_repayment=adv[1], advance_principal=adv[2], advance_accepted_at=adv[3],
         )
 

@@ -68,7 +68,7 @@ def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], 
         elif ev == "InvoiceListed":
             actor, action = name(a["holder"]), "invoice listed for sale"
             off = f" ({a['discountBps'] / 100:g}% off face value)" if a["discountBps"] else ""
-            detail = f"at {money(a['price'])}{off}"
+            detail = f"at {money(a['price'])}{off}, until {iso(a['expiresAt'])}"
         elif ev == "ListingWithdrawn":
             actor, action, detail = name(a["holder"]), "invoice listing withdrawn", ""
         elif ev == "InvoiceSold":
@@ -76,7 +76,8 @@ def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], 
             detail = f"paid {money(a['price'])} to {name(a['from'])}; the settlement is now theirs"
         elif ev == "AdvanceOffered":
             actor, action = name(a["financier"]), "offered an advance"
-            detail = f"{money(a['principal'])} now, repaid with a {a['feeBps'] / 100:g}% fee at settlement"
+            detail = (f"{money(a['principal'])} now, repaid with a {a['feeBps'] / 100:g}% fee at settlement; "
+                      f"open until {iso(a['expiresAt'])}")
         elif ev == "AdvanceOfferWithdrawn":
             actor, action, detail = name(a["financier"]), "withdrew the advance offer", money(a["principal"])
         elif ev == "AdvanceAccepted":
@@ -92,6 +93,13 @@ def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], 
         elif ev == "SettlementProposed":
             actor, action = name(a["by"]), "proposed settlement"
             detail = f"{a['refundBps'] / 100:g}% back to the buyer"
+        elif ev == "SettlementAccepted":
+            actor, action = name(a["by"]), "agreed to the settlement"
+            detail = f"{a['refundBps'] / 100:g}% back to the buyer"
+        elif ev == "SettlementConsents":
+            if out and out[-1]["tx"] == e["tx_hash"]:  # who agreed so far, told on the proposal or acceptance row
+                out[-1]["detail"] += "; " + consents_text(a["agreed"], a["required"])
+            continue
         elif ev == "OrderReleased":
             actor, action = name(a["by"]), "released" + (" (buyer confirmed early)" if a["early"] else "")
             detail = f"{money(a['toSellerSide'])} to the invoice holder, fee {money(a['fee'])}"
@@ -115,6 +123,15 @@ def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], 
 
 # Entry kinds whose Checkpoint event comes with a detail event that the timeline shows instead.
 DETAILED = {"Commissioned", "Handover", "Reading", "Document", "Leg", "Linked", "Correction"}
+
+
+def consents_text(agreed: int, required: int) -> str:
+    """ "agreed: buyer; still needed: invoice holder" from the consent masks (bits 1 << ITradeEscrow.Party)."""
+    from tradechain.client import party_names
+
+    waiting = party_names(required & ~agreed)
+    text = "agreed: " + ", ".join(party_names(agreed))
+    return text + ("; may still accept: " + ", ".join(waiting) if waiting else "; all agreed")
 
 
 def breach_names(bits: int) -> list[str]:

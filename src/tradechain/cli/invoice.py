@@ -32,6 +32,19 @@ def _amount(client, text: str, token: str) -> int:
     return parse_amount(text, decimals, symbol)
 
 
+def _in(client, duration: str) -> int:
+    """Chain time plus a duration ("7d", "1h"): when a listing or offer expires, or a step's own deadline."""
+    from tradechain.units import parse_duration
+
+    return client.chain.now() + parse_duration(duration)
+
+
+def _until(timestamp: int) -> str:
+    from tradechain.timeline import iso
+
+    return iso(timestamp)
+
+
 def _as_dict(inv, money) -> dict:
     from dataclasses import asdict
 
@@ -129,10 +142,12 @@ def quote_cmd(ctx, invoice_id, as_json):
 @click.option("--discount", default=None, help="Or a discount off face value: '3%' or bps.")
 @click.option("--quote", "use_quote", is_flag=True, help="Or the credit model's suggested discount.")
 @click.option("--withdraw", is_flag=True, help="Withdraw the listing instead.")
+@click.option("--expires-in", default="7d", show_default=True, metavar="DURATION",
+              help="The listing sells until then: '3d', '12h'.")
 @account_option("seller")
 @json_option
 @click.pass_obj
-def offer(ctx, invoice_id, price, discount, use_quote, withdraw, account, as_json):
+def offer(ctx, invoice_id, price, discount, use_quote, withdraw, expires_in, account, as_json):
     """The holder offers the invoice for sale to financiers (or withdraws the offer)."""
     from tradechain.units import parse_bps
 
@@ -148,28 +163,32 @@ def offer(ctx, invoice_id, price, discount, use_quote, withdraw, account, as_jso
         from tradechain import credit
 
         discount = str(credit.quote(credit.inputs_for(client, inv.id)).discount_bps)
+    expires_at = _in(client, expires_in)
     if discount is not None:
-        r = client.list_invoice_at_discount(inv.id, parse_bps(discount), sender=sender)
+        r = client.list_invoice_at_discount(inv.id, parse_bps(discount), expires_at=expires_at, sender=sender)
     else:
-        r = client.list_invoice(inv.id, _amount(client, price, inv.token), sender=sender)
+        r = client.list_invoice(inv.id, _amount(client, price, inv.token), expires_at=expires_at, sender=sender)
     listed = r.event("InvoiceListed")["price"]
-    sent(r, f"invoice #{inv.id} offered for sale at {money_format(client, inv.token)(listed)}", as_json, price=listed)
+    sent(r, f"invoice #{inv.id} offered for sale at {money_format(client, inv.token)(listed)} until "
+            f"{_until(expires_at)}", as_json, price=listed, expiresAt=expires_at)
 
 
 @invoice.command("buy")
 @click.argument("invoice_id")
 @click.option("--price", default=None, help="The price you expect; the purchase fails if the listing differs.")
+@click.option("--valid-for", default="1h", show_default=True, metavar="DURATION",
+              help="Your deadline: the purchase fails if it is mined later.")
 @account_option("financier")
 @json_option
 @click.pass_obj
-def buy(ctx, invoice_id, price, account, as_json):
+def buy(ctx, invoice_id, price, valid_for, account, as_json):
     """A financier buys a listed invoice; it then receives the whole settlement."""
     client = ctx.client(persistent=True)
     inv = _invoice(client, invoice_id)
     if not inv.listed:
         raise UsageError(f"invoice #{inv.id} is not offered for sale; its holder lists it with `invoice offer`")
     expected = _amount(client, price, inv.token) if price else inv.listed_price
-    r = client.buy_invoice(inv.id, expected, sender=ctx.account(account))
+    r = client.buy_invoice(inv.id, expected, deadline=_in(client, valid_for), sender=ctx.account(account))
     sent(r, f"invoice #{inv.id} bought for {money_format(client, inv.token)(expected)}", as_json, price=expected)
 
 
@@ -179,10 +198,12 @@ def buy(ctx, invoice_id, price, account, as_json):
 @click.option("--fee", default=None, help="Fee on the principal at settlement: '2%' or bps.")
 @click.option("--quote", "use_quote", is_flag=True, help="Use the credit model's advance and fee.")
 @click.option("--withdraw", is_flag=True, help="Withdraw your standing offer instead.")
+@click.option("--expires-in", default="7d", show_default=True, metavar="DURATION",
+              help="The offer may be accepted until then: '3d', '12h'.")
 @account_option("financier")
 @json_option
 @click.pass_obj
-def advance(ctx, invoice_id, principal, fee, use_quote, withdraw, account, as_json):
+def advance(ctx, invoice_id, principal, fee, use_quote, withdraw, expires_in, account, as_json):
     """A financier offers an advance against the invoice (its principal is held until accepted or withdrawn)."""
     from tradechain.units import parse_bps
 
@@ -201,25 +222,39 @@ def advance(ctx, invoice_id, principal, fee, use_quote, withdraw, account, as_js
         value, fee_bps = _amount(client, principal, inv.token), parse_bps(fee)
     else:
         raise UsageError("give --amount AMOUNT and --fee PCT, or --quote")
-    r = client.offer_advance(inv.id, value, fee_bps, sender=sender)
-    sent(r, f"advance of {money_format(client, inv.token)(value)} at {fee_bps / 100:g}% offered on invoice #{inv.id}",
-          as_json, principal=value, feeBps=fee_bps)
+    expires_at = _in(client, expires_in)
+    r = client.offer_advance(inv.id, value, fee_bps, expires_at=expires_at, sender=sender)
+    sent(r, f"advance of {money_format(client, inv.token)(value)} at {fee_bps / 100:g}% offered on invoice #{inv.id} "
+            f"until {_until(expires_at)}", as_json, principal=value, feeBps=fee_bps, expiresAt=expires_at)
 
 
 @invoice.command("accept")
 @click.argument("invoice_id")
 @click.option("--financier", default="financier", show_default=True, metavar="NAME|0x…")
+@click.option("--amount", "principal_text", default=None,
+              help="The principal you expect, e.g. '8000 tUSD'; the acceptance fails if the offer differs.")
+@click.option("--fee", default=None, help="The fee you expect: '2%' or bps; the acceptance fails if it differs.")
+@click.option("--valid-for", default="1h", show_default=True, metavar="DURATION",
+              help="Your deadline: the acceptance fails if it is mined later.")
 @account_option("seller")
 @json_option
 @click.pass_obj
-def accept(ctx, invoice_id, financier, account, as_json):
-    """The holder accepts a financier's standing advance offer and is paid the principal now."""
+def accept(ctx, invoice_id, financier, principal_text, fee, valid_for, account, as_json):
+    """The holder accepts a financier's standing advance offer and is paid the principal now. The terms default to
+    the offer standing now; give --amount/--fee to accept only the terms you saw."""
+    from tradechain.units import parse_bps
+
     client = ctx.client(persistent=True)
     inv = _invoice(client, invoice_id)
     who = ctx.account(financier)
     principal, fee_bps = client.advance_offer(inv.id, who)
     if not principal:
         raise UsageError(f"{financier} has no advance offer on invoice #{inv.id}; `invoice show {inv.id}` lists offers")
-    r = client.accept_advance(inv.id, who, principal, fee_bps, sender=ctx.account(account))
+    if principal_text is not None:
+        principal = _amount(client, principal_text, inv.token)
+    if fee is not None:
+        fee_bps = parse_bps(fee)
+    r = client.accept_advance(inv.id, who, principal, fee_bps, deadline=_in(client, valid_for),
+                              sender=ctx.account(account))
     sent(r, f"advance of {money_format(client, inv.token)(principal)} accepted on invoice #{inv.id}", as_json,
           principal=principal, feeBps=fee_bps)

@@ -176,16 +176,26 @@ def _settlement(name: str, method: str, default_account: str, doc: str, message:
         oid, bps = parse_order_id(order_id), parse_bps(refund)
         _existing(client, oid)
         r = getattr(client, method)(oid, bps, sender=ctx.account(account))
-        sent(r, message.format(id=oid, pct=f"{bps / 100:g}"), as_json)
+        pct = f"{bps / 100:g}"
+        if any(e["event"] == "OrderResolved" for e in r.events):
+            sent(r, f"order #{oid} settled by agreement: {pct}% refunded", as_json, settled=True)
+            return
+        from tradechain.timeline import consents_text
+
+        consents = r.event("SettlementConsents")
+        sent(r, message.format(id=oid, pct=pct) + "; " + consents_text(consents["agreed"], consents["required"]),
+             as_json, settled=False)
 
     return command
 
 
 _settlement("propose", "propose_settlement", "seller",
-            "Offer to settle a dispute: REFUND (e.g. 20%) back to the buyer, the rest to the seller side.",
+            "Offer to settle a dispute: REFUND (e.g. 20%) back to the buyer, the rest to the seller side. The buyer, "
+            "the invoice holder and an advance financier whose repayment it cuts must all agree.",
             "order #{id}: offered {pct}% back to the buyer")
-_settlement("accept", "accept_settlement", "buyer", "Accept the other party's settlement offer (REFUND must match it).",
-            "order #{id} settled by agreement: {pct}% refunded")
+_settlement("accept", "accept_settlement", "buyer",
+            "Agree to the standing settlement offer (REFUND must match it); the last party needed settles the order.",
+            "order #{id}: agreed to {pct}% back to the buyer")
 
 
 @order.command("resolve")
@@ -280,8 +290,12 @@ def show(ctx, order_id, as_json):
         "shipBy": o.ship_by, "deliverBy": o.deliver_by, "inspectionWindow": o.inspection_window,
         "deliveredAt": o.delivered_at or None, "inspectionEndsAt": o.inspection_ends_at or None,
         "rulingDeadline": o.ruling_deadline or None, "invoiceHolder": client.invoice_owner(oid),
-        "timeline": rows,
+        "settlement": None, "timeline": rows,
     }
+    offer = client.settlement(oid) if o.state == "Disputed" else None
+    if offer is not None:  # who may accept the standing offer, and who already has
+        data["settlement"] = {"refundBps": offer.refund_bps, "parties": offer.parties, "agreed": offer.agreed,
+                              "mayAccept": offer.waiting}
     if as_json:
         emit_json(data)
         return
@@ -294,6 +308,10 @@ def show(ctx, order_id, as_json):
                   f"  invoice holder {label(data['invoiceHolder']) if data['invoiceHolder'] else '—'}")
     console.print(f"  ship by {timeline.iso(o.ship_by)}, deliver by {timeline.iso(o.deliver_by)}, "
                   f"inspection {format_duration(o.inspection_window)}")
+    if offer is not None:
+        named = lambda parties: ", ".join(f"{p} ({label(offer.parties[p])})" for p in parties) or "nobody"  # noqa: E731
+        console.print(f"  settlement offer: {offer.refund_bps / 100:g}% back to the buyer; agreed: "
+                      f"{named(offer.agreed)}; may accept: {named(offer.waiting)}")
     table = Table(box=None, header_style="bold")
     for col in ("time (chain)", "who", "what", "detail"):
         table.add_column(col, overflow="fold")
