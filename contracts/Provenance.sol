@@ -27,7 +27,7 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
         "Checkpoint(uint256 shipmentId,uint8 kind,bytes8 location,bytes32 evidenceHash,uint256 nonce,uint256 deadline)"
     );
 
-    /// @dev Batch ids start above every order id (the escrow counts orders in a uint64).
+    /// @dev Batch ids start above every order id (the escrow counts orders in a uint40).
     uint256 public constant BATCH_BASE = 1 << 64;
     uint256 internal constant MAX_CERTIFICATES = 16;
     uint256 internal constant MAX_READINGS = 64;
@@ -49,6 +49,8 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
     mapping(uint256 itemId => address) public pendingCustodianOf;
     mapping(uint256 shipmentId => Limits) private _limits;
     mapping(uint256 shipmentId => bool) public hasLimits;
+    /// @notice The carrier the seller nominated to take over a shipment, until the admin confirms it.
+    mapping(uint256 shipmentId => address) public nominatedCarrierOf;
     /// @notice Grams of CO2e of the transport legs recorded on the item itself.
     mapping(uint256 itemId => uint256) public carbonOf;
 
@@ -59,9 +61,15 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
 
     // ------------------------------------------------------------------ shipments (escrow)
 
-    /// @notice Open a shipment with its carrier, who alone may record its logistics checkpoints.
+    /// @notice Open a shipment with its carrier, who alone may record its logistics checkpoints. The seller ships
+    /// under the sensor limits it read: `limitsHash` must be the hash of the limits agreed now (zero if none), so a
+    /// change by the buyer in the same block makes the shipment revert instead of binding the seller.
     /// @dev ESCROW_ROLE. The carrier must hold CARRIER_ROLE. Emits ShipmentOpened.
-    function openShipment(uint256 shipmentId, address carrier, bytes32 billOfLadingHash)
+    /// @param shipmentId the order id
+    /// @param carrier the carrier named by the seller
+    /// @param billOfLadingHash keccak-256 of the bill of lading, anchored in the event
+    /// @param limitsHash `limitsHashOf(shipmentId)` as the seller read it
+    function openShipment(uint256 shipmentId, address carrier, bytes32 billOfLadingHash, bytes32 limitsHash)
         external
         onlyRole(ESCROW_ROLE)
     {
@@ -69,6 +77,8 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
         if (shipmentId >= BATCH_BASE) revert UnknownShipment(shipmentId);
         Shipment storage s = _shipments[shipmentId];
         if (s.carrier != address(0)) revert ShipmentExists(shipmentId);
+        bytes32 agreed = limitsHashOf(shipmentId);
+        if (agreed != limitsHash) revert LimitsMismatch(shipmentId, agreed, limitsHash);
         s.carrier = carrier;
         emit ShipmentOpened(shipmentId, carrier, billOfLadingHash);
     }
@@ -84,6 +94,43 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
         _limits[shipmentId] = limits;
         hasLimits[shipmentId] = true;
         emit LimitsAgreed(shipmentId, limits);
+    }
+
+    /// @notice Record the seller's nominee to take over a shipment whose carrier can no longer serve it (key lost
+    /// or revoked). Nothing changes until the admin confirms it with `replaceCarrier`.
+    /// @dev ESCROW_ROLE: the escrow passes on the seller's request while the order is shipped and not delivered.
+    /// Emits CarrierNominated.
+    /// @param shipmentId the order id
+    /// @param nominee the carrier to take over
+    function nominateCarrier(uint256 shipmentId, address nominee) external onlyRole(ESCROW_ROLE) {
+        Shipment storage s = _shipments[shipmentId];
+        if (s.carrier == address(0)) revert UnknownShipment(shipmentId);
+        if (s.deliveredAt != 0) revert AlreadyDelivered(shipmentId, s.deliveredAt);
+        if (!hasRole(CARRIER_ROLE, nominee)) revert NotCarrier(nominee);
+        nominatedCarrierOf[shipmentId] = nominee;
+        emit CarrierNominated(shipmentId, s.carrier, nominee);
+    }
+
+    /// @notice The admin hands a shipment to the carrier its seller nominated: from now on only the new carrier
+    /// records the shipment's logistics and confirms its delivery. Recorded in the log as a CarrierChanged entry.
+    /// Custody held by the old carrier passes with it.
+    /// @dev DEFAULT_ADMIN_ROLE (who admits carriers in the first place) with the seller's nomination; before delivery
+    /// only. Emits CarrierReplaced and a CarrierChanged entry.
+    /// @param shipmentId the shipment
+    /// @param carrier the seller's nominee, still holding CARRIER_ROLE
+    function replaceCarrier(uint256 shipmentId, address carrier) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        Shipment storage s = _shipments[shipmentId];
+        address old = s.carrier;
+        if (old == address(0)) revert UnknownShipment(shipmentId);
+        if (s.deliveredAt != 0) revert AlreadyDelivered(shipmentId, s.deliveredAt);
+        address nominated = nominatedCarrierOf[shipmentId];
+        if (carrier == address(0) || carrier != nominated) revert CarrierNotNominated(shipmentId, carrier, nominated);
+        if (!hasRole(CARRIER_ROLE, carrier)) revert NotCarrier(carrier);
+        delete nominatedCarrierOf[shipmentId];
+        s.carrier = carrier;
+        if (_custodians[shipmentId] == old) _custodians[shipmentId] = carrier;
+        uint256 seq = _append(shipmentId, Kind.CarrierChanged, bytes8(0), keccak256(abi.encode(old, carrier)));
+        emit CarrierReplaced(shipmentId, old, carrier, seq);
     }
 
     // ------------------------------------------------------------------ checkpoints
@@ -299,6 +346,12 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
     /// @notice The shipments that carried the batch, in link order.
     function shipmentsOf(uint256 batchId) external view returns (uint256[] memory) {
         return _batchShipments[batchId];
+    }
+
+    /// @notice keccak256(abi.encode(limits)) of the sensor limits agreed for a shipment, zero if none: what the
+    /// seller commits to when it ships.
+    function limitsHashOf(uint256 shipmentId) public view returns (bytes32) {
+        return hasLimits[shipmentId] ? keccak256(abi.encode(_limits[shipmentId])) : bytes32(0);
     }
 
     /// @notice The sensor limits agreed for a shipment and whether any were.

@@ -30,6 +30,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// @dev Default when the arbiter has not ruled by the ruling deadline: the payment is split in half.
     uint256 public constant DEFAULT_REFUND_BPS = 5_000;
     uint256 public constant MAX_BATCH = 100;
+    /// @dev How far past now an arbiter may push a delivery deadline in one extension.
+    uint256 public constant MAX_DELIVERY_EXTENSION = 30 days;
     /// @dev Gas forwarded with an ETH push: enough for a smart wallet, too little to grief the caller.
     uint256 private constant PUSH_GAS = 50_000;
 
@@ -39,6 +41,9 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// leaves its third slot untouched (one fewer new slot, ~22k gas), and a later fee change still never
     /// touches an order already placed.
     uint16 private immutable _baseFeeBps;
+    /// @dev The dispute period at deployment. An order placed under another period keeps it in its (then unused)
+    /// rulingDeadline field, so a later change never shortens the ruling time of an order already placed.
+    uint32 private immutable _baseDisputePeriod;
 
     address public treasury;
     uint16 public feeBps;
@@ -74,6 +79,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         feeBps = feeBps_;
         _baseFeeBps = feeBps_;
         disputePeriod = disputePeriod_;
+        _baseDisputePeriod = disputePeriod_;
         provenance = provenance_;
         invoices = invoices_;
     }
@@ -159,7 +165,10 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         if (delivered == 0) revert NotDelivered(orderId);
         uint256 endsAt = delivered + o.inspectionWindow;
         if (block.timestamp >= endsAt) revert InspectionWindowClosed(orderId, endsAt);
-        uint32 deadline = uint32(block.timestamp + disputePeriod);
+        uint256 period = o.rulingDeadline; // the period locked at order time, 0 for the deployment's
+        if (period == 0) period = _baseDisputePeriod;
+        // block.timestamp + at most MAX_DISPUTE_PERIOD stays below 2^32 until the year 2106
+        uint32 deadline = uint32(block.timestamp + period);
         o.state = State.Disputed;
         o.rulingDeadline = deadline;
         emit OrderDisputed(orderId, msg.sender, evidenceHash, deadline);
@@ -167,17 +176,41 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
 
     // ------------------------------------------------------------------ seller
 
-    /// @notice The seller ships: names the carrier (who must hold CARRIER_ROLE on Provenance) and anchors the
-    /// bill of lading. Opens the shipment in Provenance and mints the invoice token to the seller.
-    function ship(uint256 orderId, address carrier, bytes32 billOfLadingHash) external nonReentrant {
+    /// @notice The seller ships: names the carrier (who must hold CARRIER_ROLE on Provenance, and be neither the
+    /// seller nor the buyer) and anchors the bill of lading, accepting the sensor limits it read. Opens the shipment
+    /// in Provenance and mints the invoice token to the seller.
+    /// @dev Emits OrderShipped, ShipmentOpened and Transfer (the invoice mint). Reverts LimitsMismatch when the
+    /// limits agreed now are not those the seller accepts.
+    /// @param orderId a Funded order, before its shipBy
+    /// @param carrier who records the logistics checkpoints and confirms delivery
+    /// @param billOfLadingHash keccak-256 of the bill of lading
+    /// @param limitsHash Provenance.limitsHashOf(orderId) as the seller read it (zero when no limits were set)
+    function ship(uint256 orderId, address carrier, bytes32 billOfLadingHash, bytes32 limitsHash)
+        external
+        nonReentrant
+    {
         Order storage o = _existing(orderId);
         if (msg.sender != o.seller) revert NotSeller(orderId, msg.sender);
         if (o.state != State.Funded) _wrongState(orderId, o, State.Funded);
         if (block.timestamp > o.shipBy) revert ShipDeadlinePassed(orderId, o.shipBy);
+        _checkCarrier(orderId, o, carrier);
         o.state = State.Shipped;
         emit OrderShipped(orderId, carrier, billOfLadingHash);
-        provenance.openShipment(orderId, carrier, billOfLadingHash);
+        provenance.openShipment(orderId, carrier, billOfLadingHash, limitsHash);
         invoices.mint(o.seller, orderId);
+    }
+
+    /// @notice The seller asks for its shipment to be handed to another carrier (the named one lost its key or its
+    /// role). The Provenance admin confirms with `Provenance.replaceCarrier`; until then nothing changes.
+    /// @dev Seller only; order Shipped and not delivered. Emits CarrierNominated (Provenance).
+    /// @param orderId the order
+    /// @param nominee a CARRIER_ROLE holder, neither the seller nor the buyer
+    function nominateCarrier(uint256 orderId, address nominee) external {
+        Order storage o = _existing(orderId);
+        if (msg.sender != o.seller) revert NotSeller(orderId, msg.sender);
+        if (o.state != State.Shipped) _wrongState(orderId, o, State.Shipped);
+        _checkCarrier(orderId, o, nominee);
+        provenance.nominateCarrier(orderId, nominee);
     }
 
     /// @notice The seller cancels an order it has not shipped; the buyer is refunded in full.
@@ -301,6 +334,30 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         _resolve(orderId, o, Ruling.Arbiter, refundBps, evidenceHash);
     }
 
+    /// @notice The arbiter excuses a delivery delay the parties dispute: the carrier gets until `newDeliverBy` to
+    /// confirm the delivery, and a refund is due only after it. Also accepts a delivery already recorded late
+    /// but before `newDeliverBy`. Possible until someone triggers the refund.
+    /// @dev ARBITER_ROLE, never a party of the order; order Shipped without an on-time delivery; newDeliverBy later
+    /// than deliverBy and at most MAX_DELIVERY_EXTENSION from now. Emits DeliverByExtended.
+    /// @param orderId the order
+    /// @param newDeliverBy the new delivery deadline (unix seconds)
+    /// @param evidenceHash keccak-256 of the ruling document
+    function extendDeliverBy(uint256 orderId, uint256 newDeliverBy, bytes32 evidenceHash)
+        external
+        onlyRole(ARBITER_ROLE)
+    {
+        Order storage o = _existing(orderId);
+        if (o.state != State.Shipped || _deliveredOnTime(orderId, o) != 0) _wrongState(orderId, o, State.Shipped);
+        _checkArbiterNotParty(orderId, o);
+        uint256 old = o.deliverBy;
+        if (newDeliverBy <= old) revert DeliverByNotExtended(orderId, old, newDeliverBy);
+        uint256 max = block.timestamp + MAX_DELIVERY_EXTENSION;
+        if (newDeliverBy > max) revert DeadlineTooFar(newDeliverBy, max);
+        // newDeliverBy <= now + 30 days < 2^32 until the year 2106
+        o.deliverBy = uint32(newDeliverBy);
+        emit DeliverByExtended(orderId, msg.sender, old, newDeliverBy, evidenceHash);
+    }
+
     /// @notice After the ruling deadline with no ruling, anyone may apply the default: an even split.
     function resolveByDefault(uint256 orderId) external nonReentrant {
         Order storage o = _existing(orderId);
@@ -370,7 +427,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         v.shipBy = o.shipBy;
         v.deliverBy = o.deliverBy;
         v.inspectionWindow = o.inspectionWindow;
-        v.rulingDeadline = o.rulingDeadline;
+        if (o.state == State.Disputed || o.state == State.Resolved) v.rulingDeadline = o.rulingDeadline;
         v.proposedRefundBps = o.proposedRefundBps;
         v.proposer = _partyAddress(orderId, o, o.proposer);
         v.state = o.state;
@@ -482,10 +539,12 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         unchecked {
             feeOffset = fee - _baseFeeBps; // wraps below the base fee; _feeBpsOf wraps back
         }
-        // slot 2 stays untouched (cheaper) for an ETH order at the base fee
-        if (token != address(0) || feeOffset != 0) {
+        uint32 period = disputePeriod; // same slot as the fee: already read
+        // slot 2 stays untouched (cheaper) for an ETH order at the base fee and dispute period
+        if (token != address(0) || feeOffset != 0 || period != _baseDisputePeriod) {
             o.token = token;
             o.feeOffset = feeOffset;
+            if (period != _baseDisputePeriod) o.rulingDeadline = period; // locked until disputed
         }
         emit OrderPlaced(
             orderId, msg.sender, seller, token, amount, shipBy, deliverBy, inspectionWindow, fee, termsHash
@@ -620,6 +679,11 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         // slither-disable-next-line unused-return
         (address[2] memory to,) = invoices.settlementPayees(orderId, o.amount);
         if (msg.sender == to[0] || msg.sender == to[1]) revert ArbiterIsParty(orderId, msg.sender);
+    }
+
+    /// @dev A carrier confirms delivery and so starts or ends the money's path: never the seller or the buyer.
+    function _checkCarrier(uint256 orderId, Order storage o, address carrier) private view {
+        if (carrier == o.seller || carrier == o.buyer) revert CarrierIsParty(orderId, carrier);
     }
 
     function _effective(uint256 orderId, Order storage o) private view returns (State) {

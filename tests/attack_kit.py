@@ -77,7 +77,7 @@ def ship_and_deliver(client: TradeClient, accounts: dict, oid: int, *, seller_se
         client.ship(oid, accounts["carrier"], sender=seller)
     else:
         as_party(client, party_label(client, seller), client.escrow.address,
-                 escrow_data(client, "ship", oid, accounts["carrier"], ZERO32), sender=seller_sender)
+                 escrow_data(client, "ship", oid, accounts["carrier"], ZERO32, ZERO32), sender=seller_sender)
     client.deliver(oid, sender=accounts["carrier"])
 
 

@@ -1039,7 +1039,8 @@ def refuser(client, accounts):
 def test_a_seller_that_refuses_eth_is_credited_and_other_orders_still_settle(client, trade, accounts, refuser,
                                                                               seller, keeper):
     stuck = trade.place(seller=refuser.address)
-    refuser.execute(client.escrow.address, calldata(client, "TradeEscrow", "ship", stuck, accounts["carrier"], ZERO32),
+    refuser.execute(client.escrow.address, calldata(client, "TradeEscrow", "ship", stuck, accounts["carrier"], ZERO32,
+                                                                  ZERO32),
                     sender=accounts["admin"])
     trade.deliver(stuck)
     fine = trade.delivered()
@@ -1096,7 +1097,7 @@ def test_a_recipient_that_burns_gas_cannot_block_a_release(client, trade, accoun
     refuser.transact("setBurnGas", [True], sender=keeper)
     order_id = trade.place(seller=refuser.address)
     refuser.execute(client.escrow.address, calldata(client, "TradeEscrow", "ship", order_id, accounts["carrier"],
-                                                    ZERO32), sender=keeper)
+                                                    ZERO32, ZERO32), sender=keeper)
     trade.deliver(order_id)
     trade.travel_to(client.get_order(order_id).inspection_ends_at)
 

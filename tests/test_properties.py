@@ -147,7 +147,7 @@ class TradeMachine(RuleBasedStateMachine):
         if o["seller"] == self.hostile:
             try:
                 r = as_party(self.c, self.hostile_label, self.c.escrow.address,
-                             escrow_data(self.c, "ship", oid, self.a["carrier"], ZERO32), sender=self.keeper)
+                             escrow_data(self.c, "ship", oid, self.a["carrier"], ZERO32, ZERO32), sender=self.keeper)
                 self._apply(r)
             except ContractRevert as exc:
                 assert exc.name in EXPECTED, exc

@@ -8,6 +8,7 @@ import pytest
 
 from attack_kit import deploy as deploy_labelled
 from helpers import DAY, ETHER, events
+from tradechain.client import ETH, hash_bytes
 from tradechain.provenance import ProvenanceClient
 
 pytestmark = pytest.mark.usefixtures("conservation_check")
@@ -37,37 +38,104 @@ def paid(receipt) -> dict[str, int]:
 
 def test_a_revoked_carrier_strands_its_shipment_until_the_buyer_is_refunded(client, trade, accounts, carrier2,
                                                                             reverts):
-    """Attack works today: once the carrier's key is revoked nobody can ever confirm the delivery."""
+    """Was an attack: once the carrier's key was revoked nobody could ever confirm the delivery. Now the seller
+    nominates another carrier, the admin confirms it, and the new carrier delivers; the log records the change."""
     oid = trade.shipped()
-    client.revoke_role("Provenance", "CARRIER", accounts["carrier"], sender=accounts["admin"])
-    with reverts("NotCarrier", account=accounts["carrier"]):
+    a = accounts
+    client.revoke_role("Provenance", "CARRIER", a["carrier"], sender=a["admin"])
+    with reverts("NotCarrier", account=a["carrier"]):
         trade.deliver(oid)
-    with reverts("NotShipmentCarrier", caller=carrier2):
-        client.deliver(oid, "DEHAM", sender=carrier2)
-    trade.travel_to(client.get_order(oid).deliver_by + 1)
-    r = client.refund(oid, sender=accounts["keeper"])
-    assert paid(r) == {accounts["buyer"]: ETHER}
+    with reverts("CarrierNotNominated", shipmentId=oid, carrier=carrier2, nominated=ETH):
+        client.replace_carrier(oid, carrier2, sender=a["admin"])  # the admin alone cannot move a shipment
+    with reverts("NotSeller", orderId=oid, caller=a["buyer"]):
+        client.nominate_carrier(oid, carrier2, sender=a["buyer"])
+    with reverts("CarrierIsParty", orderId=oid, carrier=a["buyer"]):
+        client.nominate_carrier(oid, a["buyer"], sender=a["seller"])
+    with reverts("NotCarrier", account=a["buyer2"]):
+        client.nominate_carrier(oid, a["buyer2"], sender=a["seller"])
+    client.nominate_carrier(oid, carrier2, sender=a["seller"])
+    with reverts("AccessControlUnauthorizedAccount", account=a["seller"]):
+        client.replace_carrier(oid, carrier2, sender=a["seller"])  # the seller alone cannot either
+    r = client.replace_carrier(oid, carrier2, sender=a["admin"])
+    assert r.event("CarrierReplaced") == {"shipmentId": oid, "from": a["carrier"], "to": carrier2,
+                                          "seq": r.event("Checkpoint")["seq"]}
+    assert client.get_order(oid).carrier == carrier2
+    assert client.call("Provenance", "custodianOf", [oid]) == carrier2
+    client.deliver(oid, "DEHAM", sender=carrier2)
+    trade.travel_to(client.get_order(oid).inspection_ends_at)
+    r = client.release(oid, sender=a["keeper"])
+    assert paid(r)[a["seller"]] == ETHER - ETHER // 100
+    with reverts("WrongState", orderId=oid, actual="Released"):
+        client.nominate_carrier(oid, a["carrier"], sender=a["seller"])
 
 
-def test_a_late_delivery_cannot_be_excused_by_anyone(client, trade, accounts):
-    """Attack works today: goods that arrived a day late are refunded; no arbiter can extend deliverBy."""
+def test_the_carrier_change_is_an_entry_of_the_verified_log(client, trade, p, accounts, carrier2):
     oid = trade.shipped()
-    trade.travel_to(client.get_order(oid).deliver_by + DAY)
+    client.checkpoint(oid, "PickedUp", "CNSZX", sender=accounts["carrier"])
+    client.nominate_carrier(oid, carrier2, sender=accounts["seller"])
+    client.replace_carrier(oid, carrier2, sender=accounts["admin"])
+    client.checkpoint(oid, "Arrived", "NLRTM", sender=carrier2)
+    entries = p.entries(oid)
+    assert [e["kind"] for e in entries] == ["PickedUp", "CarrierChanged", "Arrived"]
+    assert entries[1]["details"] == {"from": accounts["carrier"], "to": carrier2}
+    assert p.trace(oid)["verified"]["ok"]
+
+
+def test_a_late_delivery_cannot_be_excused_by_anyone(client, trade, accounts, reverts):
+    """Was an attack: goods that arrived a day late were refunded, and no arbiter could extend deliverBy."""
+    oid = trade.shipped()
+    a = accounts
+    old = client.get_order(oid).deliver_by
+    trade.travel_to(old + DAY)
     trade.deliver(oid)
     assert client.actionable(oid) == (False, True)
+    with reverts("DeliverByNotExtended", orderId=oid, deliverBy=old, proposed=old):
+        client.extend_deliver_by(oid, old, sender=a["arbiter"])
+    with reverts("DeadlineTooFar"):
+        client.extend_deliver_by(oid, trade.now() + 31 * DAY, sender=a["arbiter"])
+    r = client.extend_deliver_by(oid, old + 2 * DAY, hash_bytes(b"port strike"), sender=a["arbiter"])
+    assert r.event("DeliverByExtended")["newDeliverBy"] == old + 2 * DAY
+    order = client.get_order(oid)
+    assert order.state == "Delivered" and client.actionable(oid) == (False, False)
+    with reverts("WrongState", orderId=oid, actual="Delivered", required="Shipped"):
+        client.extend_deliver_by(oid, old + 3 * DAY, sender=a["arbiter"])
+    trade.travel_to(order.inspection_ends_at)
+    r = client.release(oid, sender=a["keeper"])
+    assert paid(r)[a["seller"]] == ETHER - ETHER // 100
+
+
+def test_only_a_neutral_arbiter_extends_the_delivery_deadline(client, trade, accounts, reverts):
+    oid = trade.shipped()
+    deliver_by = client.get_order(oid).deliver_by
+    with reverts("AccessControlUnauthorizedAccount", account=accounts["seller"]):
+        client.extend_deliver_by(oid, deliver_by + DAY, sender=accounts["seller"])
+    client.grant_role("TradeEscrow", "ARBITER", accounts["seller"], sender=accounts["admin"])
+    with reverts("ArbiterIsParty", orderId=oid, arbiter=accounts["seller"]):
+        client.extend_deliver_by(oid, deliver_by + DAY, sender=accounts["seller"])
 
 
 # ------------------------------------------------------------------ item 4: ship commits to the limits it accepts
 
 
-def test_buyer_changes_the_sensor_limits_just_before_the_seller_ships(client, trade, p, accounts):
-    """Attack works today: the seller saw 2..8 °C, the buyer tightened them first, the seller ships anyway."""
+def test_buyer_changes_the_sensor_limits_just_before_the_seller_ships(client, trade, p, accounts, reverts):
+    """Was an attack: the seller saw 2..8 °C, the buyer tightened them first, the seller shipped anyway."""
     oid = trade.place()
     p.set_sensor_limits(oid, (2, 8), 70, 5, sender=accounts["buyer"])
+    seen = client.limits_hash(oid)  # what the seller read
     p.set_sensor_limits(oid, (4, 5), 10, 1, sender=accounts["buyer"])  # lands before the seller's ship
-    trade.ship(oid)
+    with reverts("LimitsMismatch", shipmentId=oid, agreed=client.limits_hash(oid), expected=seen):
+        client.ship(oid, accounts["carrier"], limits_hash=seen, sender=accounts["seller"])
+    trade.ship(oid)  # having read them again, the seller accepts the new limits
     limits, _ = client.call("Provenance", "limitsOf", [oid])
-    assert limits[0] == 400  # the seller is bound by limits it never saw
+    assert limits[0] == 400
+
+
+def test_shipping_without_limits_commits_to_none(client, trade, p, accounts, reverts):
+    oid = trade.place()
+    assert client.limits_hash(oid) == bytes(32)
+    p.set_sensor_limits(oid, (2, 8), 70, 5, sender=accounts["buyer"])
+    with reverts("LimitsMismatch", shipmentId=oid, expected=bytes(32)):
+        client.ship(oid, accounts["carrier"], limits_hash=bytes(32), sender=accounts["seller"])
 
 
 # ------------------------------------------------------------------ item 5: a relayed Delivered keeps its time
@@ -129,21 +197,29 @@ def test_any_producer_links_its_batch_into_a_strangers_shipment(client, trade, p
 
 
 def test_the_admin_shortens_the_dispute_period_of_orders_already_placed(client, trade, accounts):
-    """Attack works today: the ruling period is read when the dispute opens, not when the order was placed."""
+    """Was an attack: the ruling period was read when the dispute opened, not when the order was placed."""
     oid = trade.delivered()
     period = client.call("TradeEscrow", "disputePeriod")
     client.transact("TradeEscrow", "setDisputePeriod", [DAY], sender=accounts["admin"])
     r = trade.dispute(oid)
-    assert r.event("OrderDisputed")["rulingDeadline"] == client.block_time(r.block) + DAY != period
+    assert r.event("OrderDisputed")["rulingDeadline"] == client.block_time(r.block) + period != DAY
+    # an order placed under the new period keeps it, even after the admin changes it again
+    later = trade.delivered()
+    client.transact("TradeEscrow", "setDisputePeriod", [60 * DAY], sender=accounts["admin"])
+    assert client.get_order(later).ruling_deadline == 0  # not disputed: no deadline shown
+    r = trade.dispute(later)
+    assert r.event("OrderDisputed")["rulingDeadline"] == client.block_time(r.block) + DAY
 
 
-def test_the_seller_names_itself_as_carrier(client, trade, accounts):
-    """Attack works today: a seller holding CARRIER confirms its own delivery."""
+def test_the_seller_names_itself_as_carrier(client, trade, accounts, reverts):
+    """Was an attack: a seller holding CARRIER confirmed its own delivery (or named the buyer, who never would)."""
     client.grant_role("Provenance", "CARRIER", accounts["seller"], sender=accounts["admin"])
+    client.grant_role("Provenance", "CARRIER", accounts["buyer"], sender=accounts["admin"])
     oid = trade.place()
-    trade.ship(oid, carrier=accounts["seller"])
-    client.deliver(oid, "DEHAM", sender=accounts["seller"])
-    assert client.get_order(oid).state == "Delivered"
+    for who in ("seller", "buyer"):
+        with reverts("CarrierIsParty", orderId=oid, carrier=accounts[who]):
+            trade.ship(oid, carrier=accounts[who])
+    assert client.get_order(oid).state == "Funded"
 
 
 def test_a_gas_burning_token_is_deployed_with_its_switch_off(client, accounts):
@@ -152,3 +228,14 @@ def test_a_gas_burning_token_is_deployed_with_its_switch_off(client, accounts):
     client.transact(label, "mint", [accounts["admin"], 5], sender=accounts["admin"])
     client.transact(label, "transfer", [accounts["buyer"], 5], sender=accounts["admin"])
     assert client.balance(accounts["buyer"], token) == 5
+
+
+def test_no_carrier_change_after_the_delivery(client, trade, accounts, carrier2, reverts):
+    oid = trade.shipped()
+    client.nominate_carrier(oid, carrier2, sender=accounts["seller"])
+    trade.deliver(oid)
+    delivered_at = client.get_order(oid).delivered_at
+    with reverts("AlreadyDelivered", shipmentId=oid, deliveredAt=delivered_at):
+        client.nominate_carrier(oid, carrier2, sender=accounts["seller"])
+    with reverts("AlreadyDelivered", shipmentId=oid, deliveredAt=delivered_at):
+        client.replace_carrier(oid, carrier2, sender=accounts["admin"])

@@ -73,7 +73,7 @@ def test_only_append_functions_write_to_the_log(artifacts):
                if e.get("type") == "function" and e["stateMutability"] not in ("view", "pure")}
     assert writers == {"openShipment", "agreeLimits", "record", "recordSigned", "registerBatch", "recordBatch",
                        "linkBatch", "offerCustody", "takeCustody", "recordReadings", "anchorDocument", "recordLeg",
-                       "correct", "grantRole", "revokeRole", "renounceRole"}
+                       "correct", "nominateCarrier", "replaceCarrier", "grantRole", "revokeRole", "renounceRole"}
 
 
 # ------------------------------------------------------------------ batches

@@ -12,7 +12,8 @@ interface IProvenance {
     /// - 1..11 shipment logistics: customs kinds (ExportCleared, ImportCleared) need CUSTOMS_ROLE, the others
     ///   the shipment's carrier.
     /// - 12..14 batch steps, by the batch's producer or current custodian (Commissioned only at registration).
-    /// - 15..20 written only by their own functions (handover, readings, document, leg, link, correction).
+    /// - 15..21 written only by their own functions (handover, readings, document, leg, link, correction, carrier
+    ///   replacement).
     enum Kind {
         None,
         PickedUp,
@@ -34,7 +35,8 @@ interface IProvenance {
         Document,
         Leg,
         Linked,
-        Correction
+        Correction,
+        CarrierChanged
     }
 
     /// @dev Document types anchored by hash.
@@ -132,8 +134,23 @@ interface IProvenance {
     error AlreadyLinked(uint256 batchId, uint256 shipmentId);
     error UnknownEntry(uint256 itemId, uint256 seq, uint256 count);
     error SignatureExpired(uint256 deadline, uint256 nowTimestamp);
+    /// @notice The seller ships under limits other than those agreed now (the buyer changed them after the seller
+    /// read them).
+    /// @param shipmentId the order being shipped
+    /// @param agreed hash of the limits agreed now (zero if none)
+    /// @param expected hash of the limits the seller accepts
+    error LimitsMismatch(uint256 shipmentId, bytes32 agreed, bytes32 expected);
+    /// @notice Only the carrier the seller nominated may replace the shipment's carrier.
+    /// @param shipmentId the shipment
+    /// @param carrier the carrier the admin named
+    /// @param nominated the seller's nominee (zero if none)
+    error CarrierNotNominated(uint256 shipmentId, address carrier, address nominated);
 
     event ShipmentOpened(uint256 indexed shipmentId, address indexed carrier, bytes32 billOfLadingHash);
+    /// @dev The seller asked for the shipment to be handed to `nominee` (the admin confirms with replaceCarrier).
+    event CarrierNominated(uint256 indexed shipmentId, address indexed carrier, address indexed nominee);
+    /// @dev Payload: keccak256(abi.encode(from, to)). Recorded by the admin who confirmed the seller's nominee.
+    event CarrierReplaced(uint256 indexed shipmentId, address indexed from, address indexed to, uint256 seq);
     /// @notice One per entry of any item: the hash-chain link.
     /// @param evidenceHash the entry's payload: the evidence of a checkpoint, or the hash of the detail event's
     /// fields for other kinds (see each detail event)
@@ -182,7 +199,8 @@ interface IProvenance {
     /// @dev Payload: keccak256(abi.encode(correctsSeq, kind, evidenceHash)); the corrected entry stays as it was.
     event Corrected(uint256 indexed itemId, uint256 indexed seq, uint256 indexed correctsSeq, Kind kind, bytes32 evidenceHash);
 
-    function openShipment(uint256 shipmentId, address carrier, bytes32 billOfLadingHash) external;
+    function openShipment(uint256 shipmentId, address carrier, bytes32 billOfLadingHash, bytes32 limitsHash) external;
+    function nominateCarrier(uint256 shipmentId, address nominee) external;
     function agreeLimits(uint256 shipmentId, Limits calldata limits) external;
     function deliveredAt(uint256 shipmentId) external view returns (uint256);
     function carrierOf(uint256 shipmentId) external view returns (address);

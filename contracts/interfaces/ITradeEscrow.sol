@@ -55,7 +55,8 @@ interface ITradeEscrow {
         // slot 2
         address token; // address(0) = native ETH
         uint16 feeOffset; // fee snapshot at order time, as an offset (mod 2^16) from the deployment fee
-        uint32 rulingDeadline; // set when disputed
+        uint32 rulingDeadline; // set when disputed; before, the dispute period locked at order time if it differs
+        // from the deployment's (0: the deployment's)
         uint16 proposedRefundBps; // settlement offer inside a dispute; once Resolved, the refund share applied
         Party proposer; // who made the standing offer (None: no offer)
         uint8 consents; // bit (1 << Party) per party that agreed to the standing offer
@@ -133,6 +134,15 @@ interface ITradeEscrow {
     error NothingToWithdraw(address token, address account);
     error WithdrawFailed(address account, uint256 amount);
     error BatchTooLarge(uint256 length, uint256 max);
+    /// @notice The carrier confirms delivery, so it can be neither the seller nor the buyer of the order.
+    /// @param orderId the order
+    /// @param carrier the carrier named
+    error CarrierIsParty(uint256 orderId, address carrier);
+    /// @notice An arbiter's new delivery deadline must be later than the current one.
+    /// @param orderId the order
+    /// @param deliverBy the current delivery deadline
+    /// @param proposed the deadline given
+    error DeliverByNotExtended(uint256 orderId, uint256 deliverBy, uint256 proposed);
 
     // ---- events: the timeline is rebuilt from these ----
     event OrderPlaced(
@@ -148,6 +158,10 @@ interface ITradeEscrow {
         bytes32 termsHash
     );
     event OrderShipped(uint256 indexed orderId, address indexed carrier, bytes32 billOfLadingHash);
+    /// @dev The arbiter excused a delay: the carrier now has until `newDeliverBy` to confirm delivery.
+    event DeliverByExtended(
+        uint256 indexed orderId, address indexed by, uint256 oldDeliverBy, uint256 newDeliverBy, bytes32 evidenceHash
+    );
     /// @dev The buyer confirmed a shipment whose sensor limits were breached: nothing is released early.
     event ConfirmationDeferred(uint256 indexed orderId, uint8 breaches);
     event OrderDisputed(uint256 indexed orderId, address indexed by, bytes32 evidenceHash, uint256 rulingDeadline);

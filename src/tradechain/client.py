@@ -339,8 +339,32 @@ class TradeClient:
         return self.transact("TradeEscrow", "dispute", [order_id, evidence_hash], sender=sender)
 
     # ------------------------------------------------------------------ seller
-    def ship(self, order_id: int, carrier: str, bill_of_lading_hash: bytes = ZERO32, *, sender: str) -> Receipt:
-        return self.transact("TradeEscrow", "ship", [order_id, carrier, bill_of_lading_hash], sender=sender)
+    def ship(self, order_id: int, carrier: str, bill_of_lading_hash: bytes = ZERO32, *,
+             limits_hash: bytes | None = None, sender: str) -> Receipt:
+        """The seller ships, accepting the sensor limits agreed now (or those whose hash it passes): a change by
+        the buyer before the shipment is mined makes it revert (LimitsMismatch) instead of binding the seller."""
+        if limits_hash is None:
+            limits_hash = self.limits_hash(order_id)
+        return self.transact("TradeEscrow", "ship", [order_id, carrier, bill_of_lading_hash, limits_hash],
+                             sender=sender)
+
+    def limits_hash(self, order_id: int) -> bytes:
+        """Hash of the sensor limits agreed for an order (zero if none): what shipping commits to."""
+        return bytes(self.call("Provenance", "limitsHashOf", [order_id]))
+
+    def nominate_carrier(self, order_id: int, carrier: str, *, sender: str) -> Receipt:
+        """The seller asks to hand its shipment to another carrier; the Provenance admin confirms."""
+        return self.transact("TradeEscrow", "nominateCarrier", [order_id, carrier], sender=sender)
+
+    def replace_carrier(self, order_id: int, carrier: str, *, sender: str) -> Receipt:
+        """The Provenance admin confirms the seller's nominee as the shipment's carrier."""
+        return self.transact("Provenance", "replaceCarrier", [order_id, carrier], sender=sender)
+
+    def extend_deliver_by(self, order_id: int, new_deliver_by: int, evidence_hash: bytes = ZERO32, *,
+                          sender: str) -> Receipt:
+        """The arbiter excuses a delay: the carrier has until `new_deliver_by` to confirm delivery."""
+        return self.transact("TradeEscrow", "extendDeliverBy", [order_id, new_deliver_by, evidence_hash],
+                             sender=sender)
 
     def cancel(self, order_id: int, *, sender: str) -> Receipt:
         return self.transact("TradeEscrow", "cancel", [order_id], sender=sender)

@@ -20,7 +20,8 @@ from tradechain.vocabulary import (
 
 # The detail event that tells each entry kind, and the fields it keeps.
 DETAIL_EVENT = {"Commissioned": "BatchRegistered", "Handover": "CustodyTaken", "Reading": "Readings",
-                "Document": "DocumentAnchored", "Leg": "LegRecorded", "Correction": "Corrected"}
+                "Document": "DocumentAnchored", "Leg": "LegRecorded", "Correction": "Corrected",
+                "CarrierChanged": "CarrierReplaced"}
 SIGNED_TYPES = {
     "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
                      {"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"}],
@@ -279,6 +280,8 @@ def _details(kind: str, a: dict) -> dict:
                 "certificates": [_hex(c) for c in a["certificates"]]}
     if kind == "Handover":
         return {"from": a["from"], "to": a["to"], "evidenceHash": _hex(a["evidenceHash"])}
+    if kind == "CarrierChanged":
+        return {"from": a["from"], "to": a["to"]}
     if kind == "Reading":
         return {"packed": _hex(a["packed"]), "breaches": a["breaches"]}
     if kind == "Document":

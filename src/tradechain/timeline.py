@@ -84,6 +84,10 @@ def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], 
             actor, action = name(a["holder"]), "accepted the advance"
             detail = (f"{money(a['principal'])} paid by {name(a['financier'])} now; "
                       f"{money(a['principal'] + a['fee'])} to them first at settlement")
+        elif ev == "DeliverByExtended":
+            actor, action = name(a["by"]), "delivery deadline extended"
+            detail = (f"from {iso(a['oldDeliverBy'])} to {iso(a['newDeliverBy'])}, ruling "
+                      f"{short_hash(a['evidenceHash'])}")
         elif ev == "ConfirmationDeferred":
             action = "confirmed, release deferred"
             detail = f"sensor limits breached ({', '.join(breach_names(a['breaches']))}): still disputable"
@@ -122,7 +126,7 @@ def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], 
 
 
 # Entry kinds whose Checkpoint event comes with a detail event that the timeline shows instead.
-DETAILED = {"Commissioned", "Handover", "Reading", "Document", "Leg", "Linked", "Correction"}
+DETAILED = {"Commissioned", "Handover", "Reading", "Document", "Leg", "Linked", "Correction", "CarrierChanged"}
 
 
 def consents_text(agreed: int, required: int) -> str:
@@ -155,6 +159,10 @@ PROVENANCE_DETAIL: dict[str, Callable[[dict, Callable[[str], str]], tuple[str, s
         name(a["producer"]), "batch registered",
         f"SKU {location(a['sku'])}, origin {bytes(a['origin']).decode('ascii', 'replace')}, quantity "
         f"{a['quantity']}, {len(a['certificates'])} certificate(s)"),
+    "CarrierNominated": lambda a, name: (
+        "", "new carrier nominated", f"{name(a['nominee'])} to take over from {name(a['carrier'])}; the admin confirms"),
+    "CarrierReplaced": lambda a, name: (
+        "", "carrier replaced", f"{name(a['from'])} -> {name(a['to'])}, entry #{a['seq']}"),
     "CustodyOffered": lambda a, name: (name(a["from"]), "custody offered", f"to {name(a['to'])}"),
     "CustodyTaken": lambda a, name: (
         name(a["to"]), "took custody", f"from {name(a['from'])}, evidence {short_hash(a['evidenceHash'])}, "

@@ -11,7 +11,7 @@ from tradechain.errors import UsageError
 # IProvenance.Kind, in enum order (after GS1 EPCIS business steps and DCSA track-and-trace events).
 KINDS = ["None", "PickedUp", "GateOut", "Loaded", "Departed", "Arrived", "ExportCleared", "ImportCleared",
          "OutForDelivery", "Delivered", "GateIn", "Discharged", "Commissioned", "Packed", "Inspected",
-         "Handover", "Reading", "Document", "Leg", "Linked", "Correction"]
+         "Handover", "Reading", "Document", "Leg", "Linked", "Correction", "CarrierChanged"]
 CUSTOMS_KINDS = {"ExportCleared", "ImportCleared"}
 # What `record` accepts on a shipment, and `recordBatch` on a batch.
 SHIPMENT_KINDS = KINDS[1:KINDS.index("Discharged") + 1]

@@ -95,9 +95,13 @@ def checkpoint(ctx, order_id, kind, location, evidence, account, as_json):
     client = _client(ctx)
     oid = parse_order_id(order_id)
     match = KINDS[kind_index(kind, SHIPMENT_KINDS)]
-    _existing(client, oid)
+    o = _existing(client, oid)
     r = client.checkpoint(oid, match, location, parse_hash(evidence), sender=ctx.account(account))
-    sent(r, f"order #{oid}: {match} recorded" + (f" at {location.upper()}" if location else ""), as_json)
+    # the log still takes entries (corrections, late records) after the order ended, but they move no money
+    late = (f"; order #{oid} is already {o.state}: this entry is kept in the log but changes nothing in its "
+            "settlement") if o.terminal else ""
+    sent(r, f"order #{oid}: {match} recorded" + (f" at {location.upper()}" if location else "") + late, as_json,
+         orderState=o.state, settlementAffected=not o.terminal)
 
 
 @order.command("deliver")
@@ -119,6 +123,60 @@ def deliver(ctx, order_id, location, evidence, account, as_json):
     from tradechain.timeline import iso
 
     sent(r, f"order #{oid} delivered; inspection window ends {iso(o.inspection_ends_at)}", as_json)
+
+
+@order.command("nominate-carrier")
+@click.argument("order_id")
+@click.argument("carrier", metavar="NAME|0x…")
+@account_option("seller")
+@json_option
+@click.pass_obj
+def nominate_carrier(ctx, order_id, carrier, account, as_json):
+    """The seller asks to hand its shipment to CARRIER (the named carrier lost its key or role); the admin confirms
+    with `order replace-carrier`."""
+    from tradechain.units import parse_order_id
+
+    client = _client(ctx)
+    oid = parse_order_id(order_id)
+    _existing(client, oid)
+    r = client.nominate_carrier(oid, ctx.account(carrier), sender=ctx.account(account))
+    sent(r, f"order #{oid}: {carrier} nominated as carrier; the admin confirms with `order replace-carrier`", as_json)
+
+
+@order.command("replace-carrier")
+@click.argument("order_id")
+@click.argument("carrier", metavar="NAME|0x…")
+@account_option("admin")
+@json_option
+@click.pass_obj
+def replace_carrier(ctx, order_id, carrier, account, as_json):
+    """The admin hands the shipment to the carrier its seller nominated (recorded in the provenance log)."""
+    from tradechain.units import parse_order_id
+
+    client = _client(ctx)
+    oid = parse_order_id(order_id)
+    _existing(client, oid)
+    r = client.replace_carrier(oid, ctx.account(carrier), sender=ctx.account(account))
+    sent(r, f"order #{oid}: {carrier} is now the carrier", as_json)
+
+
+@order.command("extend")
+@click.argument("order_id")
+@click.option("--by", "by", required=True, metavar="DURATION", help="How much later the delivery is due: '2d'.")
+@click.option("--evidence", default=None, metavar="FILE|0xHASH", help="The ruling document.")
+@account_option("arbiter")
+@json_option
+@click.pass_obj
+def extend(ctx, order_id, by, evidence, account, as_json):
+    """The arbiter excuses a disputed delivery delay: the delivery deadline moves later by DURATION."""
+    from tradechain.timeline import iso
+    from tradechain.units import parse_duration, parse_hash, parse_order_id
+
+    client = _client(ctx)
+    oid = parse_order_id(order_id)
+    new = _existing(client, oid).deliver_by + parse_duration(by)
+    r = client.extend_deliver_by(oid, new, parse_hash(evidence), sender=ctx.account(account))
+    sent(r, f"order #{oid}: delivery now due by {iso(new)}", as_json, deliverBy=new)
 
 
 def _simple(name: str, method: str, default_account: str, doc: str, message: str):
