@@ -125,39 +125,33 @@ def deliver(ctx, order_id, location, evidence, account, as_json):
     sent(r, f"order #{oid} delivered; inspection window ends {iso(o.inspection_ends_at)}", as_json)
 
 
-@order.command("nominate-carrier")
-@click.argument("order_id")
-@click.argument("carrier", metavar="NAME|0x…")
-@account_option("seller")
-@json_option
-@click.pass_obj
-def nominate_carrier(ctx, order_id, carrier, account, as_json):
-    """The seller asks to hand its shipment to CARRIER (the named carrier lost its key or role); the admin confirms
-    with `order replace-carrier`."""
-    from tradechain.units import parse_order_id
+def _carrier_step(name: str, method: str, default_account: str, doc: str, message: str):
+    """A command ORDER_ID CARRIER that sends one carrier-replacement step as `default_account`."""
+    @order.command(name, help=doc)
+    @click.argument("order_id")
+    @click.argument("carrier", metavar="NAME|0x…")
+    @account_option(default_account)
+    @json_option
+    @click.pass_obj
+    def command(ctx, order_id, carrier, account, as_json):
+        from tradechain.units import parse_order_id
 
-    client = _client(ctx)
-    oid = parse_order_id(order_id)
-    _existing(client, oid)
-    r = client.nominate_carrier(oid, ctx.account(carrier), sender=ctx.account(account))
-    sent(r, f"order #{oid}: {carrier} nominated as carrier; the admin confirms with `order replace-carrier`", as_json)
+        client = _client(ctx)
+        oid = parse_order_id(order_id)
+        _existing(client, oid)
+        r = getattr(client, method)(oid, ctx.account(carrier), sender=ctx.account(account))
+        sent(r, message.format(id=oid, carrier=carrier), as_json)
+
+    return command
 
 
-@order.command("replace-carrier")
-@click.argument("order_id")
-@click.argument("carrier", metavar="NAME|0x…")
-@account_option("admin")
-@json_option
-@click.pass_obj
-def replace_carrier(ctx, order_id, carrier, account, as_json):
-    """The admin hands the shipment to the carrier its seller nominated (recorded in the provenance log)."""
-    from tradechain.units import parse_order_id
-
-    client = _client(ctx)
-    oid = parse_order_id(order_id)
-    _existing(client, oid)
-    r = client.replace_carrier(oid, ctx.account(carrier), sender=ctx.account(account))
-    sent(r, f"order #{oid}: {carrier} is now the carrier", as_json)
+_carrier_step("nominate-carrier", "nominate_carrier", "seller",
+              "The seller asks to hand its shipment to CARRIER (the named carrier lost its key or role); the admin "
+              "confirms with `order replace-carrier`.",
+              "order #{id}: {carrier} nominated as carrier; the admin confirms with `order replace-carrier`")
+_carrier_step("replace-carrier", "replace_carrier", "admin",
+              "The admin hands the shipment to the carrier its seller nominated (recorded in the provenance log).",
+              "order #{id}: {carrier} is now the carrier")
 
 
 @order.command("extend")
