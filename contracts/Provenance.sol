@@ -4,7 +4,6 @@ pragma solidity 0.8.37;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {IProvenance} from "./interfaces/IProvenance.sol";
 import {HashChain} from "./libraries/HashChain.sol";
 import {SensorReadings} from "./libraries/SensorReadings.sol";
@@ -17,15 +16,19 @@ import {SensorReadings} from "./libraries/SensorReadings.sol";
 /// Every entry of an item extends its one hash-chain head (`headOf`), so a copy of the log can be verified
 /// offline against one on-chain value. Nothing is ever edited or deleted: a correction is a new entry that
 /// references the old one.
-contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
+contract Provenance is IProvenance, AccessControl, EIP712 {
     bytes32 public constant CARRIER_ROLE = keccak256("CARRIER_ROLE");
     bytes32 public constant CUSTOMS_ROLE = keccak256("CUSTOMS_ROLE");
     bytes32 public constant PRODUCER_ROLE = keccak256("PRODUCER_ROLE");
     /// @dev Held by the escrow: opens a shipment when an order ships, and records the buyer's sensor limits.
     bytes32 public constant ESCROW_ROLE = keccak256("ESCROW_ROLE");
     bytes32 private constant CHECKPOINT_TYPEHASH = keccak256(
-        "Checkpoint(uint256 shipmentId,uint8 kind,bytes8 location,bytes32 evidenceHash,uint256 nonce,uint256 deadline)"
+        "Checkpoint(uint256 shipmentId,uint8 kind,bytes8 location,bytes32 evidenceHash,uint256 at,uint256 nonce,"
+        "uint256 deadline)"
     );
+    /// @notice How long after its signed time a checkpoint may still be relayed (bounds how far back a signed
+    /// delivery time can reach).
+    uint256 public constant MAX_RELAY_DELAY = 6 hours;
 
     /// @dev Batch ids start above every order id (the escrow counts orders in a uint40).
     uint256 public constant BATCH_BASE = 1 << 64;
@@ -51,6 +54,10 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
     mapping(uint256 shipmentId => bool) public hasLimits;
     /// @notice The carrier the seller nominated to take over a shipment, until the admin confirms it.
     mapping(uint256 shipmentId => address) public nominatedCarrierOf;
+    /// @notice Used signature nonces: signer => word (nonce >> 8) => bit (nonce & 255), as Permit2's unordered nonces.
+    mapping(address signer => mapping(uint256 word => uint256 bits)) public nonceBitmap;
+    /// @notice Links a batch's side asked for, waiting for the shipment's carrier or custodian.
+    mapping(uint256 batchId => mapping(uint256 shipmentId => bool)) public linkRequested;
     /// @notice Grams of CO2e of the transport legs recorded on the item itself.
     mapping(uint256 itemId => uint256) public carbonOf;
 
@@ -141,18 +148,38 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
     /// @param location UN/LOCODE-style place code, left-aligned ASCII (e.g. "CNSHA")
     /// @param evidenceHash keccak-256 of the supporting document or photo (zero if none)
     function record(uint256 shipmentId, Kind kind, bytes8 location, bytes32 evidenceHash) external {
-        _checkpoint(shipmentId, kind, location, evidenceHash, msg.sender);
+        _checkpoint(shipmentId, kind, location, evidenceHash, msg.sender, block.timestamp);
     }
 
     /// @notice Relay a checkpoint its recorder signed off-chain (EIP-712), so a carrier without gas can report.
-    /// Anyone may send it; the entry's actor is the signer, held to the same rules as `record`.
-    /// @dev Reverts SignatureExpired after `deadline`, InvalidAccountNonce on a replay, and NotShipmentCarrier /
-    /// NotCustoms when the signer may not record this kind. Emits Checkpoint.
+    /// Anyone may send it; the entry's actor is the signer, held to the same rules as `record`. A Delivered keeps
+    /// the signed time `at`, so a relayer that waits cannot turn a timely delivery into a late one.
+    /// @dev Reverts SignatureExpired after `deadline`, SignedTimeOutOfRange when `at` is in the future or more than
+    /// MAX_RELAY_DELAY ago, NonceAlreadyUsed on a replay, and NotShipmentCarrier / NotCustoms when the signer may
+    /// not record this kind. Nonces are unordered: a lost signature blocks no other. Emits Checkpoint.
+    /// @param cp the signed checkpoint
+    /// @param signature the recorder's 65-byte signature of `checkpointDigest(cp)`
     function recordSigned(SignedCheckpoint calldata cp, bytes calldata signature) external {
         if (block.timestamp > cp.deadline) revert SignatureExpired(cp.deadline, block.timestamp);
+        if (cp.at > block.timestamp || cp.at + MAX_RELAY_DELAY < block.timestamp) {
+            revert SignedTimeOutOfRange(cp.at, block.timestamp, MAX_RELAY_DELAY);
+        }
         address signer = ECDSA.recover(checkpointDigest(cp), signature);
-        _useCheckedNonce(signer, cp.nonce);
-        _checkpoint(cp.shipmentId, cp.kind, cp.location, cp.evidenceHash, signer);
+        _useNonce(signer, cp.nonce);
+        _checkpoint(cp.shipmentId, cp.kind, cp.location, cp.evidenceHash, signer, cp.at);
+    }
+
+    /// @notice Cancel one of the caller's signature nonces, so a checkpoint signed with it can never be relayed.
+    /// @dev Emits NonceInvalidated. Reverts NonceAlreadyUsed if it was used or cancelled already.
+    /// @param nonce the nonce to cancel
+    function invalidateNonce(uint256 nonce) external {
+        _useNonce(msg.sender, nonce);
+        emit NonceInvalidated(msg.sender, nonce);
+    }
+
+    /// @notice Whether `signer` used or cancelled `nonce`.
+    function nonceUsed(address signer, uint256 nonce) external view returns (bool) {
+        return nonceBitmap[signer][nonce >> 8] & (1 << (nonce & 0xff)) != 0;
     }
 
     // ------------------------------------------------------------------ batches
@@ -192,26 +219,62 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
         _append(batchId, kind, location, evidenceHash);
     }
 
-    /// @notice Say that a batch travels in a shipment: one Linked entry on each item's chain. The batch's
-    /// producer or custodian; at most MAX_LINKS shipments per batch. Emits BatchLinked.
+    /// @notice Say that a batch travels in a shipment. The batch's producer or custodian asks; the shipment's
+    /// carrier or custodian accepts (`acceptLink`), so nobody appends to a stranger's shipment log or borrows its
+    /// carbon. When the caller stands on both sides (say, a carrier holding the batch), the link is made at once:
+    /// one Linked entry on each item's chain. At most MAX_LINKS shipments per batch.
+    /// @dev Emits LinkRequested, or BatchLinked and two Linked entries.
+    /// @param batchId the batch (BATCH_BASE + n)
+    /// @param shipmentId the shipment (an order id)
     function linkBatch(uint256 batchId, uint256 shipmentId) external {
         if (batchId < BATCH_BASE) revert UnknownBatch(batchId);
         _requireRecorder(batchId);
-        if (_shipments[shipmentId].carrier == address(0) || shipmentId >= BATCH_BASE) {
-            revert UnknownShipment(shipmentId);
+        address carrier = _shipments[shipmentId].carrier;
+        if (carrier == address(0) || shipmentId >= BATCH_BASE) revert UnknownShipment(shipmentId);
+        if (!_isShipmentSide(shipmentId, carrier)) {
+            _checkLinkable(batchId, shipmentId);
+            linkRequested[batchId][shipmentId] = true;
+            emit LinkRequested(batchId, shipmentId, msg.sender);
+            return;
         }
+        _linkNow(batchId, shipmentId);
+    }
+
+    /// @notice The shipment's carrier (holding CARRIER_ROLE) or custodian accepts a batch's link request.
+    /// @dev Emits BatchLinked and a Linked entry on each chain. Reverts LinkNotRequested, NotShipmentCarrier.
+    /// @param batchId the batch that asked
+    /// @param shipmentId the shipment it travels in
+    function acceptLink(uint256 batchId, uint256 shipmentId) external {
+        if (!linkRequested[batchId][shipmentId]) revert LinkNotRequested(batchId, shipmentId);
+        address carrier = _shipments[shipmentId].carrier;
+        if (!_isShipmentSide(shipmentId, carrier)) revert NotShipmentCarrier(shipmentId, msg.sender, carrier);
+        delete linkRequested[batchId][shipmentId];
+        _linkNow(batchId, shipmentId);
+    }
+
+    function _linkNow(uint256 batchId, uint256 shipmentId) private {
+        uint256 n = _checkLinkable(batchId, shipmentId);
         Batch storage b = _batches[batchId];
-        uint256[] storage links = _batchShipments[batchId];
-        uint256 n = links.length;
-        if (n == MAX_LINKS) revert TooManyLinks(batchId, MAX_LINKS);
-        for (uint256 i; i < n; ++i) {
-            if (links[i] == shipmentId) revert AlreadyLinked(batchId, shipmentId);
-        }
-        links.push(shipmentId);
+        _batchShipments[batchId].push(shipmentId);
         b.shipments = uint8(n + 1);
         emit BatchLinked(batchId, shipmentId);
         _append(batchId, Kind.Linked, bytes8(0), bytes32(shipmentId));
         _append(shipmentId, Kind.Linked, bytes8(0), bytes32(batchId));
+    }
+
+    /// @dev The batch's links so far (at most MAX_LINKS, so the loop is bounded), refusing a full or repeated one.
+    function _checkLinkable(uint256 batchId, uint256 shipmentId) private view returns (uint256 n) {
+        uint256[] storage links = _batchShipments[batchId];
+        n = links.length;
+        if (n == MAX_LINKS) revert TooManyLinks(batchId, MAX_LINKS);
+        for (uint256 i; i < n; ++i) {
+            if (links[i] == shipmentId) revert AlreadyLinked(batchId, shipmentId);
+        }
+    }
+
+    /// @dev The caller speaks for the shipment: its carrier still holding CARRIER_ROLE, or its custodian.
+    function _isShipmentSide(uint256 shipmentId, address carrier) private view returns (bool) {
+        return (msg.sender == carrier && hasRole(CARRIER_ROLE, msg.sender)) || msg.sender == custodianOf(shipmentId);
     }
 
     // ------------------------------------------------------------------ custody
@@ -392,7 +455,14 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
         return _hashTypedDataV4(
             keccak256(
                 abi.encode(
-                    CHECKPOINT_TYPEHASH, cp.shipmentId, cp.kind, cp.location, cp.evidenceHash, cp.nonce, cp.deadline
+                    CHECKPOINT_TYPEHASH,
+                    cp.shipmentId,
+                    cp.kind,
+                    cp.location,
+                    cp.evidenceHash,
+                    cp.at,
+                    cp.nonce,
+                    cp.deadline
                 )
             )
         );
@@ -420,9 +490,14 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
 
     /// @dev The plain checkpoint path, written out in full (no inner calls): one shipment slot read and write,
     /// one head read and write. Same rules as `_authorise`.
-    function _checkpoint(uint256 shipmentId, Kind kind, bytes8 location, bytes32 evidenceHash, address actor)
-        private
-    {
+    function _checkpoint(
+        uint256 shipmentId,
+        Kind kind,
+        bytes8 location,
+        bytes32 evidenceHash,
+        address actor,
+        uint256 at
+    ) private {
         Shipment storage s = _shipments[shipmentId];
         address carrier = s.carrier;
         if (carrier == address(0)) revert UnknownShipment(shipmentId);
@@ -435,7 +510,8 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
         }
         if (kind == Kind.Delivered) {
             if (s.deliveredAt != 0) revert AlreadyDelivered(shipmentId, s.deliveredAt);
-            s.deliveredAt = uint40(block.timestamp);
+            // at <= block.timestamp (recordSigned checks it), far below 2^40
+            s.deliveredAt = uint40(at);
         }
         uint256 seq = s.count;
         s.count = uint32(seq + 1);
@@ -473,6 +549,14 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
             if (hasRole(CUSTOMS_ROLE, msg.sender) || msg.sender == custodianOf(itemId)) return;
         }
         revert NotRecorder(itemId, msg.sender);
+    }
+
+    /// @dev Mark `nonce` of `signer` used; each nonce runs once, in any order.
+    function _useNonce(address signer, uint256 nonce) private {
+        uint256 bit = 1 << (nonce & 0xff);
+        uint256 bits = nonceBitmap[signer][nonce >> 8];
+        if (bits & bit != 0) revert NonceAlreadyUsed(signer, nonce);
+        nonceBitmap[signer][nonce >> 8] = bits | bit;
     }
 
     /// @dev Append an entry by msg.sender to any item (the caller checked that the item exists).

@@ -34,6 +34,9 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     uint256 public constant MAX_DELIVERY_EXTENSION = 30 days;
     /// @dev Gas forwarded with an ETH push: enough for a smart wallet, too little to grief the caller.
     uint256 private constant PUSH_GAS = 50_000;
+    /// @dev Gas forwarded with an ERC-20 payout: several times what a plain or upgradeable stablecoin's transfer
+    /// needs, so a token that burns all gas given costs a batch this much and is credited, never reverts it.
+    uint256 private constant TOKEN_PUSH_GAS = 100_000;
 
     IProvenance public immutable provenance;
     IInvoiceToken public immutable invoices;
@@ -630,10 +633,26 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
                 ok := call(g, to, amount, 0, 0, 0, 0)
             }
         } else {
-            ok = SafeERC20.trySafeTransfer(IERC20(token), to, amount);
+            ok = _tryTransfer(token, to, amount);
         }
         if (!ok) credits[token][to] += amount;
         emit Payout(orderId, to, token, amount, !ok);
+    }
+
+    /// @dev SafeERC20.trySafeTransfer with the gas capped at TOKEN_PUSH_GAS: false when the token reverts, returns
+    /// false, or runs out of the gas given; a token returning nothing counts as success if it has code.
+    function _tryTransfer(address token, address to, uint256 amount) private returns (bool ok) {
+        bytes memory data = abi.encodeCall(IERC20.transfer, (to, amount));
+        uint256 g = TOKEN_PUSH_GAS;
+        uint256 size;
+        uint256 value;
+        assembly ("memory-safe") {
+            // at most one word of return data is copied: a huge return costs the caller nothing
+            ok := call(g, token, 0, add(data, 0x20), mload(data), 0, 0x20)
+            size := returndatasize()
+            value := mload(0)
+        }
+        return ok && (size == 0 ? token.code.length > 0 : value == 1);
     }
 
     /// @dev Delivery time if the carrier confirmed delivery by deliverBy, else 0.
@@ -750,6 +769,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     function _partyAddress(uint256 orderId, Order storage o, Party party) private view returns (address) {
         if (party == Party.None) return address(0);
         if (party == Party.Buyer) return o.buyer;
+        // who stands there, not what it is owed
+        // slither-disable-next-line unused-return
         (address holder, address financier,) = invoices.standing(orderId);
         return party == Party.Holder ? holder : financier;
     }

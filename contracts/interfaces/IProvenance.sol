@@ -98,12 +98,15 @@ interface IProvenance {
         int32 shockMax;
     }
 
-    /// @dev A checkpoint signed off-chain (EIP-712) by its recorder and relayed by anyone.
+    /// @dev A checkpoint signed off-chain (EIP-712) by its recorder and relayed by anyone. `at` is when the
+    /// recorder saw it happen: a relayed Delivered keeps that time, whenever it is relayed (within
+    /// MAX_RELAY_DELAY). `nonce` is unordered: any unused number, each usable once (a bitmap per signer).
     struct SignedCheckpoint {
         uint256 shipmentId;
         Kind kind;
         bytes8 location;
         bytes32 evidenceHash;
+        uint256 at;
         uint256 nonce;
         uint256 deadline;
     }
@@ -140,6 +143,19 @@ interface IProvenance {
     /// @param agreed hash of the limits agreed now (zero if none)
     /// @param expected hash of the limits the seller accepts
     error LimitsMismatch(uint256 shipmentId, bytes32 agreed, bytes32 expected);
+    /// @notice A signed checkpoint's time must not be in the future, nor older than the relay delay allows.
+    /// @param at the signed event time
+    /// @param nowTimestamp the block time
+    /// @param maxDelay how long after `at` it may still be relayed
+    error SignedTimeOutOfRange(uint256 at, uint256 nowTimestamp, uint256 maxDelay);
+    /// @notice The signer already used (or cancelled) this nonce: each signature runs once.
+    /// @param signer the recorder who signed
+    /// @param nonce the nonce
+    error NonceAlreadyUsed(address signer, uint256 nonce);
+    /// @notice The batch side never asked to link this batch to this shipment.
+    /// @param batchId the batch
+    /// @param shipmentId the shipment
+    error LinkNotRequested(uint256 batchId, uint256 shipmentId);
     /// @notice Only the carrier the seller nominated may replace the shipment's carrier.
     /// @param shipmentId the shipment
     /// @param carrier the carrier the admin named
@@ -196,6 +212,10 @@ interface IProvenance {
     );
     /// @dev One entry on each chain; payload: the other item's id.
     event BatchLinked(uint256 indexed batchId, uint256 indexed shipmentId);
+    /// @dev The batch's producer or custodian asked to link it to a shipment; its carrier or custodian accepts.
+    event LinkRequested(uint256 indexed batchId, uint256 indexed shipmentId, address indexed by);
+    /// @dev The signer cancelled a nonce (a signature it no longer wants relayed).
+    event NonceInvalidated(address indexed signer, uint256 nonce);
     /// @dev Payload: keccak256(abi.encode(correctsSeq, kind, evidenceHash)); the corrected entry stays as it was.
     event Corrected(uint256 indexed itemId, uint256 indexed seq, uint256 indexed correctsSeq, Kind kind, bytes32 evidenceHash);
 

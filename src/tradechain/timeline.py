@@ -185,6 +185,9 @@ PROVENANCE_DETAIL: dict[str, Callable[[dict, Callable[[str], str]], tuple[str, s
         f"{location(a['from'])} -> {location(a['to'])}, {a['distanceKm']:,} km, {a['massKg']:,} kg at "
         f"{a['gramsPerTonneKm']} g/t·km = {_grams(a['grams'])}"),
     "BatchLinked": lambda a, name: ("", "batch linked", f"batch B{a['batchId'] - (1 << 64)} in order #{a['shipmentId']}"),
+    "LinkRequested": lambda a, name: (
+        name(a["by"]), "batch link requested",
+        f"batch B{a['batchId'] - (1 << 64)} in order #{a['shipmentId']}; its carrier accepts"),
     "Corrected": lambda a, name: (
         "", "correction", f"entry #{a['seq']} corrects #{a['correctsSeq']}: "
                           f"{KINDS[a['kind']] if a['kind'] else 'marked wrong'}, evidence {short_hash(a['evidenceHash'])}"),
