@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from tradechain.vocabulary import ZERO32
-from helpers import place, reverts, ship_and_deliver
-from tradechain.vocabulary import ETH, KINDS, role_id
 from tradechain.deployment import ACCOUNT_NAMES
+from tradechain.vocabulary import ETH, KINDS, ZERO32, role_id
+
+from helpers import place, reverts, ship_and_deliver
 
 ETHER = 10**18
 DAY = 86_400

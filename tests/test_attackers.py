@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import DAY, as_party, calldata, deploy, payouts, place, reverts, selector, ship_and_deliver
 from tradechain.vocabulary import ETH
+
+from helpers import DAY, as_party, calldata, deploy, payouts, place, reverts, selector, ship_and_deliver
 
 ETHER = 10**18
 REENTRANT = selector("ReentrancyGuardReentrantCall()")

@@ -6,10 +6,9 @@ import pytest
 from eth_abi import encode as abi_encode
 from web3 import Web3
 
-from tradechain.errors import Reverted
 from tradechain.client import Order
+from tradechain.errors import ContractRevert, Reverted, TradechainError, UsageError
 from tradechain.vocabulary import ETH, ZERO32, hash_bytes, location_code
-from tradechain.errors import ContractRevert, TradechainError, UsageError
 
 from helpers import DAY, ETHER, TUSD, calldata, reverts
 

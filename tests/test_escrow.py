@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tradechain.vocabulary import ETH, ZERO32, hash_bytes
 from tradechain.errors import ContractRevert
+from tradechain.vocabulary import ETH, ZERO32, hash_bytes
 
 from helpers import (
     BPS,

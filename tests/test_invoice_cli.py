@@ -2,8 +2,6 @@
 
 import json
 
-import pytest
-
 
 def shipped(tc, amount="10000 tUSD") -> int:
     oid = json.loads(tc("order", "create", "--seller", "seller", "--amount", amount, "--json").output)["orderId"]

@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from helpers import BPS, DAY, ETHER, TUSD, Balances, deploy, events, gas_paid, payouts, split
 from tradechain.vocabulary import ETH
+
+from helpers import BPS, DAY, ETHER, TUSD, Balances, deploy, events, gas_paid, payouts, split
 
 pytestmark = pytest.mark.usefixtures("conservation_check")
 

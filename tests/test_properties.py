@@ -16,11 +16,11 @@ from hypothesis.stateful import (
     Bundle, RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test,
 )
 
-from tradechain.vocabulary import ZERO32
-from helpers import as_party, calldata, deploy
-from helpers import replay_head
-from tradechain.vocabulary import CUSTOMS_KINDS, ETH, SHIPMENT_KINDS, TERMINAL
 from tradechain.errors import ContractRevert
+from tradechain.transactions import word
+from tradechain.vocabulary import CUSTOMS_KINDS, ETH, SHIPMENT_KINDS, TERMINAL, ZERO32
+
+from helpers import as_party, calldata, deploy, replay_head
 
 BPS = 10_000
 HOUR, DAY = 3600, 86_400
@@ -313,9 +313,9 @@ class TradeMachine(RuleBasedStateMachine):
         for oid, o in self.model.items():
             if o["holder"] is None:
                 continue
-            logs = self.c.provenance.events.Checkpoint().get_logs(argument_filters={"shipmentId": oid},
-                                                                 from_block=self.first_block)
-            on_chain = [{**l["args"], "timestamp": self.c.chain.block_time(l["blockNumber"])} for l in logs]
+            logs = self.c.tx.logs("Provenance", [self.c.tx.topic("Provenance", "Checkpoint"), word(oid)],
+                                  from_block=self.first_block, timestamps=True)
+            on_chain = [{**e["args"], "timestamp": e["timestamp"]} for e in logs]
             assert on_chain == o["checkpoints"], f"shipment {oid}: history changed"
             assert [cp["seq"] for cp in on_chain] == list(range(len(on_chain)))
             assert replay_head(on_chain) == self.c.tx.call("Provenance", "headOf", [oid])

@@ -7,8 +7,8 @@ import copy
 
 import pytest
 
-from tradechain.vocabulary import ETH, KINDS, ZERO32, hash_bytes, location_code
 from tradechain.errors import ContractRevert, UsageError
+from tradechain.vocabulary import ETH, KINDS, ZERO32, hash_bytes, location_code
 
 from helpers import checkpoint_hash, deploy, replay_head, reverts
 

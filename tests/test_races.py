@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tradechain.vocabulary import ZERO32
+
 from helpers import calldata, deploy, place, reverts, same_block, ship_and_deliver
 
 ETHER = 10**18

@@ -12,7 +12,6 @@ from typing import Callable
 from tradechain import timeline
 from tradechain.client import Receipt, TradeClient
 from tradechain.vocabulary import ETH, hash_bytes
-from tradechain.errors import UsageError
 from tradechain.units import format_amount
 
 DAY = 86400
