@@ -139,24 +139,29 @@ class Trade:
         inspection_window: int = DEFAULT_INSPECTION,
         terms_hash: bytes = ZERO32,
         permit: bool = False,
+        party_sender: str | None = None,
     ) -> int:
-        """Place and pay an order; returns its id. Deadlines are relative to chain time unless given."""
+        """Place and pay an order; returns its id. Deadlines are relative to chain time unless given. A buyer
+        that is a deployed HostileParty is driven through its exec by `party_sender`."""
         address = self.token(token)
         if amount is None:
             amount = DEFAULT_ETH_AMOUNT if address == ETH else DEFAULT_TUSD_AMOUNT
         now = self.now()
         buyer, seller = buyer or self.accounts["buyer"], seller or self.accounts["seller"]
-        order_id, _ = self.client.escrow.place_order(
-            buyer=buyer,
-            seller=seller,
-            amount=amount,
-            ship_by=ship_by if ship_by is not None else now + ship_in,
-            deliver_by=deliver_by if deliver_by is not None else now + deliver_in,
-            inspection_window=inspection_window,
-            token=address,
-            terms_hash=terms_hash,
-            permit=permit,
-        )
+        args = [seller, address, amount, ship_by if ship_by is not None else now + ship_in,
+                deliver_by if deliver_by is not None else now + deliver_in, inspection_window, terms_hash]
+        if party_sender is None:
+            order_id, _ = self.client.escrow.place_order(
+                buyer=buyer, seller=seller, amount=amount, ship_by=args[3], deliver_by=args[4],
+                inspection_window=inspection_window, token=address, terms_hash=terms_hash, permit=permit)
+        else:
+            party, escrow = self.client.tx.name_of(buyer), self.client.escrow.address
+            if address != ETH:
+                as_party(self.client, party, address, calldata(self.client, "DemoStablecoin", "approve", escrow, amount),
+                         sender=party_sender)
+            r = as_party(self.client, party, escrow, calldata(self.client, "TradeEscrow", "placeOrder", *args),
+                         sender=party_sender, value=amount if address == ETH else 0)
+            order_id = r.event("OrderPlaced")["orderId"]
         self._parties[order_id] = {"buyer": buyer, "seller": seller}
         return order_id
 
@@ -345,20 +350,11 @@ def as_party(client: TradeClient, party: str, target: str, data: bytes, *, sende
 
 def place(client: TradeClient, buyer: str, seller: str, amount: int, token: str = ETH, *, ship_in=DAY,
           deliver_in=5 * DAY, window=2 * DAY, party_sender: str | None = None) -> int:
-    """Place an order with deadlines relative to chain time. A contract buyer is driven through its exec."""
-    if party_sender is None:
-        oid, _ = client.escrow.place_order_in(buyer=buyer, seller=seller, amount=amount, token=token,
-                                              ship_in=ship_in, deliver_in=deliver_in, inspection_window=window)
-        return oid
-    now = client.chain.now()
-    args = [seller, token, amount, now + ship_in, now + ship_in + deliver_in, window, ZERO32]
-    label = client.tx.name_of(buyer)
-    if token != ETH:
-        as_party(client, label, token, calldata(client, "DemoStablecoin", "approve", client.escrow.address, amount),
-                 sender=party_sender)
-    r = as_party(client, label, client.escrow.address, calldata(client, "TradeEscrow", "placeOrder", *args),
-                 sender=party_sender, value=amount if token == ETH else 0)
-    return r.event("OrderPlaced")["orderId"]
+    """Trade.place with the security suites' terms: delivery due `deliver_in` after the shipping deadline, a
+    two-day inspection window."""
+    return Trade(client, client.chain, client.deployment.accounts).place(
+        token, amount=amount, buyer=buyer, seller=seller, ship_in=ship_in, deliver_in=ship_in + deliver_in,
+        inspection_window=window, party_sender=party_sender)
 
 
 def ship_and_deliver(client: TradeClient, accounts: dict, oid: int, *, seller_sender: str | None = None) -> None:
