@@ -6,15 +6,6 @@ from unittest import mock
 
 import pytest
 
-from anvil import cli_on_node
-
-
-@pytest.fixture(scope="module")
-def tc(tmp_path_factory):
-    with cli_on_node(tmp_path_factory) as (run, env):
-        run.env = env  # for the few steps no CLI command offers (granting a role)
-        yield run
-
 
 def _grant(tc, contract: str, role: str, name: str) -> None:
     """Grant a role on the node the CLI runs against (the admin's step; the CLI has no command for it)."""
@@ -22,11 +13,11 @@ def _grant(tc, contract: str, role: str, name: str) -> None:
 
     from tradechain.chain import rpc
     from tradechain.client import TradeClient
-    from tradechain.compiler import compile_contracts
     from tradechain.deployment import load_manifest
+    from tradechain.project import load_artifacts
 
     chain = rpc(tc.env["TRADECHAIN_RPC"])
-    artifacts = compile_contracts()
+    artifacts = load_artifacts()
     with mock.patch.dict(os.environ, {"TRADECHAIN_DEPLOY_DIR": tc.env["TRADECHAIN_DEPLOY_DIR"]}):
         dep = load_manifest(chain, Path("."), artifacts)
     client = TradeClient(chain, dep, artifacts)

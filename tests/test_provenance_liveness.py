@@ -7,15 +7,14 @@ from __future__ import annotations
 import pytest
 
 from helpers import DAY, ETHER, deploy, events
-from tradechain.client import ETH, hash_bytes
-from tradechain.provenance import ProvenanceClient
+from tradechain.vocabulary import ETH, hash_bytes
 
 pytestmark = pytest.mark.usefixtures("conservation_check")
 
 
 @pytest.fixture
-def p(client) -> ProvenanceClient:
-    return ProvenanceClient(client)
+def p(client):
+    return client.provenance
 
 
 @pytest.fixture
@@ -45,35 +44,35 @@ def test_a_revoked_carrier_strands_its_shipment_until_the_buyer_is_refunded(clie
     with reverts("NotCarrier", account=a["carrier"]):
         trade.deliver(oid)
     with reverts("CarrierNotNominated", shipmentId=oid, carrier=carrier2, nominated=ETH):
-        client.replace_carrier(oid, carrier2, sender=a["admin"])  # the admin alone cannot move a shipment
+        client.provenance.replace_carrier(oid, carrier2, sender=a["admin"])  # the admin alone cannot move a shipment
     with reverts("NotSeller", orderId=oid, caller=a["buyer"]):
-        client.nominate_carrier(oid, carrier2, sender=a["buyer"])
+        client.escrow.nominate_carrier(oid, carrier2, sender=a["buyer"])
     with reverts("CarrierIsParty", orderId=oid, carrier=a["buyer"]):
-        client.nominate_carrier(oid, a["buyer"], sender=a["seller"])
+        client.escrow.nominate_carrier(oid, a["buyer"], sender=a["seller"])
     with reverts("NotCarrier", account=a["buyer2"]):
-        client.nominate_carrier(oid, a["buyer2"], sender=a["seller"])
-    client.nominate_carrier(oid, carrier2, sender=a["seller"])
+        client.escrow.nominate_carrier(oid, a["buyer2"], sender=a["seller"])
+    client.escrow.nominate_carrier(oid, carrier2, sender=a["seller"])
     with reverts("AccessControlUnauthorizedAccount", account=a["seller"]):
-        client.replace_carrier(oid, carrier2, sender=a["seller"])  # the seller alone cannot either
-    r = client.replace_carrier(oid, carrier2, sender=a["admin"])
+        client.provenance.replace_carrier(oid, carrier2, sender=a["seller"])  # the seller alone cannot either
+    r = client.provenance.replace_carrier(oid, carrier2, sender=a["admin"])
     assert r.event("CarrierReplaced") == {"shipmentId": oid, "from": a["carrier"], "to": carrier2,
                                           "seq": r.event("Checkpoint")["seq"]}
-    assert client.get_order(oid).carrier == carrier2
-    assert client.call("Provenance", "custodianOf", [oid]) == carrier2
-    client.deliver(oid, "DEHAM", sender=carrier2)
-    trade.travel_to(client.get_order(oid).inspection_ends_at)
-    r = client.release(oid, sender=a["keeper"])
+    assert client.escrow.get_order(oid).carrier == carrier2
+    assert client.tx.call("Provenance", "custodianOf", [oid]) == carrier2
+    client.provenance.deliver(oid, "DEHAM", sender=carrier2)
+    trade.travel_to(client.escrow.get_order(oid).inspection_ends_at)
+    r = client.escrow.release(oid, sender=a["keeper"])
     assert paid(r)[a["seller"]] == ETHER - ETHER // 100
     with reverts("WrongState", orderId=oid, actual="Released"):
-        client.nominate_carrier(oid, a["carrier"], sender=a["seller"])
+        client.escrow.nominate_carrier(oid, a["carrier"], sender=a["seller"])
 
 
 def test_the_carrier_change_is_an_entry_of_the_verified_log(client, trade, p, accounts, carrier2):
     oid = trade.shipped()
-    client.checkpoint(oid, "PickedUp", "CNSZX", sender=accounts["carrier"])
-    client.nominate_carrier(oid, carrier2, sender=accounts["seller"])
-    client.replace_carrier(oid, carrier2, sender=accounts["admin"])
-    client.checkpoint(oid, "Arrived", "NLRTM", sender=carrier2)
+    client.provenance.checkpoint(oid, "PickedUp", "CNSZX", sender=accounts["carrier"])
+    client.escrow.nominate_carrier(oid, carrier2, sender=accounts["seller"])
+    client.provenance.replace_carrier(oid, carrier2, sender=accounts["admin"])
+    client.provenance.checkpoint(oid, "Arrived", "NLRTM", sender=carrier2)
     entries = p.entries(oid)
     assert [e["kind"] for e in entries] == ["PickedUp", "CarrierChanged", "Arrived"]
     assert entries[1]["details"] == {"from": accounts["carrier"], "to": carrier2}
@@ -84,33 +83,33 @@ def test_a_late_delivery_cannot_be_excused_by_anyone(client, trade, accounts, re
     """Was an attack: goods that arrived a day late were refunded, and no arbiter could extend deliverBy."""
     oid = trade.shipped()
     a = accounts
-    old = client.get_order(oid).deliver_by
+    old = client.escrow.get_order(oid).deliver_by
     trade.travel_to(old + DAY)
     trade.deliver(oid)
-    assert client.actionable(oid) == (False, True)
+    assert client.escrow.actionable(oid) == (False, True)
     with reverts("DeliverByNotExtended", orderId=oid, deliverBy=old, proposed=old):
-        client.extend_deliver_by(oid, old, sender=a["arbiter"])
+        client.escrow.extend_deliver_by(oid, old, sender=a["arbiter"])
     with reverts("DeadlineTooFar"):
-        client.extend_deliver_by(oid, trade.now() + 31 * DAY, sender=a["arbiter"])
-    r = client.extend_deliver_by(oid, old + 2 * DAY, hash_bytes(b"port strike"), sender=a["arbiter"])
+        client.escrow.extend_deliver_by(oid, trade.now() + 31 * DAY, sender=a["arbiter"])
+    r = client.escrow.extend_deliver_by(oid, old + 2 * DAY, hash_bytes(b"port strike"), sender=a["arbiter"])
     assert r.event("DeliverByExtended")["newDeliverBy"] == old + 2 * DAY
-    order = client.get_order(oid)
-    assert order.state == "Delivered" and client.actionable(oid) == (False, False)
+    order = client.escrow.get_order(oid)
+    assert order.state == "Delivered" and client.escrow.actionable(oid) == (False, False)
     with reverts("WrongState", orderId=oid, actual="Delivered", required="Shipped"):
-        client.extend_deliver_by(oid, old + 3 * DAY, sender=a["arbiter"])
+        client.escrow.extend_deliver_by(oid, old + 3 * DAY, sender=a["arbiter"])
     trade.travel_to(order.inspection_ends_at)
-    r = client.release(oid, sender=a["keeper"])
+    r = client.escrow.release(oid, sender=a["keeper"])
     assert paid(r)[a["seller"]] == ETHER - ETHER // 100
 
 
 def test_only_a_neutral_arbiter_extends_the_delivery_deadline(client, trade, accounts, reverts):
     oid = trade.shipped()
-    deliver_by = client.get_order(oid).deliver_by
+    deliver_by = client.escrow.get_order(oid).deliver_by
     with reverts("AccessControlUnauthorizedAccount", account=accounts["seller"]):
-        client.extend_deliver_by(oid, deliver_by + DAY, sender=accounts["seller"])
+        client.escrow.extend_deliver_by(oid, deliver_by + DAY, sender=accounts["seller"])
     client.grant_role("TradeEscrow", "ARBITER", accounts["seller"], sender=accounts["admin"])
     with reverts("ArbiterIsParty", orderId=oid, arbiter=accounts["seller"]):
-        client.extend_deliver_by(oid, deliver_by + DAY, sender=accounts["seller"])
+        client.escrow.extend_deliver_by(oid, deliver_by + DAY, sender=accounts["seller"])
 
 
 # ------------------------------------------------------------------ item 4: ship commits to the limits it accepts
@@ -119,22 +118,22 @@ def test_only_a_neutral_arbiter_extends_the_delivery_deadline(client, trade, acc
 def test_buyer_changes_the_sensor_limits_just_before_the_seller_ships(client, trade, p, accounts, reverts):
     """Was an attack: the seller saw 2..8 °C, the buyer tightened them first, the seller shipped anyway."""
     oid = trade.place()
-    p.set_sensor_limits(oid, (2, 8), 70, 5, sender=accounts["buyer"])
-    seen = client.limits_hash(oid)  # what the seller read
-    p.set_sensor_limits(oid, (4, 5), 10, 1, sender=accounts["buyer"])  # lands before the seller's ship
-    with reverts("LimitsMismatch", shipmentId=oid, agreed=client.limits_hash(oid), expected=seen):
-        client.ship(oid, accounts["carrier"], limits_hash=seen, sender=accounts["seller"])
+    client.escrow.set_sensor_limits(oid, (2, 8), 70, 5, sender=accounts["buyer"])
+    seen = client.escrow.limits_hash(oid)  # what the seller read
+    client.escrow.set_sensor_limits(oid, (4, 5), 10, 1, sender=accounts["buyer"])  # lands before the seller's ship
+    with reverts("LimitsMismatch", shipmentId=oid, agreed=client.escrow.limits_hash(oid), expected=seen):
+        client.escrow.ship(oid, accounts["carrier"], limits_hash=seen, sender=accounts["seller"])
     trade.ship(oid)  # having read them again, the seller accepts the new limits
-    limits, _ = client.call("Provenance", "limitsOf", [oid])
+    limits, _ = client.tx.call("Provenance", "limitsOf", [oid])
     assert limits[0] == 400
 
 
 def test_shipping_without_limits_commits_to_none(client, trade, p, accounts, reverts):
     oid = trade.place()
-    assert client.limits_hash(oid) == bytes(32)
-    p.set_sensor_limits(oid, (2, 8), 70, 5, sender=accounts["buyer"])
+    assert client.escrow.limits_hash(oid) == bytes(32)
+    client.escrow.set_sensor_limits(oid, (2, 8), 70, 5, sender=accounts["buyer"])
     with reverts("LimitsMismatch", shipmentId=oid, expected=bytes(32)):
-        client.ship(oid, accounts["carrier"], limits_hash=bytes(32), sender=accounts["seller"])
+        client.escrow.ship(oid, accounts["carrier"], limits_hash=bytes(32), sender=accounts["seller"])
 
 
 # ------------------------------------------------------------------ item 5: a relayed Delivered keeps its time
@@ -144,14 +143,14 @@ def test_a_relayed_delivery_signed_in_time_becomes_late(client, trade, p, accoun
     """Was an attack: the relayer waited past deliverBy and the delivery took the relay block's time. Now a relayed
     Delivered keeps the time the carrier signed."""
     oid = trade.shipped()
-    deliver_by = client.get_order(oid).deliver_by
+    deliver_by = client.escrow.get_order(oid).deliver_by
     trade.travel_to(deliver_by - 60)
     signed = p.sign_checkpoint(oid, "Delivered", "DEHAM", signer=accounts["carrier"], valid_for=30 * DAY)
     trade.travel_to(deliver_by + 3600)
     p.relay_checkpoint(signed, sender=accounts["keeper"])
-    order = client.get_order(oid)
+    order = client.escrow.get_order(oid)
     assert order.delivered_at == signed["message"]["at"] <= deliver_by
-    assert order.state == "Delivered" and client.actionable(oid) == (False, False)
+    assert order.state == "Delivered" and client.escrow.actionable(oid) == (False, False)
 
 
 def test_a_signed_time_in_the_future_or_too_old_is_refused(client, trade, p, accounts, reverts):
@@ -176,7 +175,7 @@ def test_one_unusable_signature_blocks_every_later_one(client, trade, p, account
     p.sign_checkpoint(oid, "PickedUp", signer=carrier, valid_for=60, nonce=0)  # lost, never relayed
     later = p.sign_checkpoint(oid, "Departed", signer=carrier, nonce=1)
     p.relay_checkpoint(later, sender=accounts["keeper"])
-    assert client.call("Provenance", "nonceUsed", [carrier, 1]) and not client.call("Provenance", "nonceUsed",
+    assert client.tx.call("Provenance", "nonceUsed", [carrier, 1]) and not client.tx.call("Provenance", "nonceUsed",
                                                                                        [carrier, 0])
     with reverts("NonceAlreadyUsed", signer=carrier, nonce=1):
         p.relay_checkpoint(later, sender=accounts["buyer"])
@@ -205,12 +204,12 @@ def test_a_gas_burning_token_stalls_the_whole_release_batch(client, trade, accou
     honest = trade.delivered()
     poisoned = trade.delivered(token, amount=1000)
     burner.transact("setBurning", [True], sender=a["admin"])
-    trade.travel_to(client.get_order(poisoned).inspection_ends_at)
-    r = client.release_batch([honest, poisoned], sender=a["keeper"])
-    assert [client.get_order(i).state for i in (honest, poisoned)] == ["Released", "Released"]
+    trade.travel_to(client.escrow.get_order(poisoned).inspection_ends_at)
+    r = client.escrow.release_batch([honest, poisoned], sender=a["keeper"])
+    assert [client.escrow.get_order(i).state for i in (honest, poisoned)] == ["Released", "Released"]
     credited = {(p["orderId"], p["credited"]) for p in events(r, "Payout") if p["to"] == a["seller"]}
     assert credited == {(honest, False), (poisoned, True)}
-    assert client.credits(a["seller"], token) == 990
+    assert client.escrow.credits(a["seller"], token) == 990
     assert r.gas_used < 200_000 + 2 * 120_000  # the client's gas for a batch of two was enough
 
 
@@ -223,17 +222,17 @@ def test_any_producer_links_its_batch_into_a_strangers_shipment(client, trade, p
     oid = trade.shipped()
     client.grant_role("Provenance", "PRODUCER", accounts["buyer2"], sender=accounts["admin"])
     batch, _ = p.register_batch("SPAM", "CN", 1, [], "CNXMN", sender=accounts["buyer2"])
-    before = client.call("Provenance", "entryCount", [oid])
+    before = client.tx.call("Provenance", "entryCount", [oid])
     r = p.link_batch(batch, oid, sender=accounts["buyer2"])
     assert r.event("LinkRequested") == {"batchId": batch, "shipmentId": oid, "by": accounts["buyer2"]}
-    assert client.call("Provenance", "entryCount", [oid]) == before
-    assert client.call("Provenance", "shipmentsOf", [batch]) == []
+    assert client.tx.call("Provenance", "entryCount", [oid]) == before
+    assert client.tx.call("Provenance", "shipmentsOf", [batch]) == []
     with reverts("NotShipmentCarrier", shipmentId=oid, caller=accounts["buyer2"], carrier=accounts["carrier"]):
         p.accept_link(batch, oid, sender=accounts["buyer2"])
     with reverts("LinkNotRequested", batchId=batch, shipmentId=oid + 1):
         p.accept_link(batch, oid + 1, sender=accounts["carrier"])
     p.accept_link(batch, oid, sender=accounts["carrier"])
-    assert client.call("Provenance", "entryCount", [oid]) == before + 1
+    assert client.tx.call("Provenance", "entryCount", [oid]) == before + 1
     with reverts("LinkNotRequested", batchId=batch, shipmentId=oid):  # a request is used once
         p.accept_link(batch, oid, sender=accounts["carrier"])
 
@@ -253,16 +252,16 @@ def test_a_carrier_holding_the_batch_links_it_in_one_step(client, trade, p, acco
 def test_the_admin_shortens_the_dispute_period_of_orders_already_placed(client, trade, accounts):
     """Was an attack: the ruling period was read when the dispute opened, not when the order was placed."""
     oid = trade.delivered()
-    period = client.call("TradeEscrow", "disputePeriod")
-    client.transact("TradeEscrow", "setDisputePeriod", [DAY], sender=accounts["admin"])
+    period = client.tx.call("TradeEscrow", "disputePeriod")
+    client.tx.send("TradeEscrow", "setDisputePeriod", [DAY], sender=accounts["admin"])
     r = trade.dispute(oid)
-    assert r.event("OrderDisputed")["rulingDeadline"] == client.block_time(r.block) + period != DAY
+    assert r.event("OrderDisputed")["rulingDeadline"] == client.chain.block_time(r.block) + period != DAY
     # an order placed under the new period keeps it, even after the admin changes it again
     later = trade.delivered()
-    client.transact("TradeEscrow", "setDisputePeriod", [60 * DAY], sender=accounts["admin"])
-    assert client.get_order(later).ruling_deadline == 0  # not disputed: no deadline shown
+    client.tx.send("TradeEscrow", "setDisputePeriod", [60 * DAY], sender=accounts["admin"])
+    assert client.escrow.get_order(later).ruling_deadline == 0  # not disputed: no deadline shown
     r = trade.dispute(later)
-    assert r.event("OrderDisputed")["rulingDeadline"] == client.block_time(r.block) + DAY
+    assert r.event("OrderDisputed")["rulingDeadline"] == client.chain.block_time(r.block) + DAY
 
 
 def test_the_seller_names_itself_as_carrier(client, trade, accounts, reverts):
@@ -273,7 +272,7 @@ def test_the_seller_names_itself_as_carrier(client, trade, accounts, reverts):
     for who in ("seller", "buyer"):
         with reverts("CarrierIsParty", orderId=oid, carrier=accounts[who]):
             trade.ship(oid, carrier=accounts[who])
-    assert client.get_order(oid).state == "Funded"
+    assert client.escrow.get_order(oid).state == "Funded"
 
 
 def test_a_gas_burning_token_is_deployed_with_its_switch_off(client, accounts):
@@ -281,15 +280,15 @@ def test_a_gas_burning_token_is_deployed_with_its_switch_off(client, accounts):
     burner = deploy(client, "GasBurningToken", sender=accounts["admin"])
     burner.transact("mint", [accounts["admin"], 5], sender=accounts["admin"])
     burner.transact("transfer", [accounts["buyer"], 5], sender=accounts["admin"])
-    assert client.balance(accounts["buyer"], burner.address) == 5
+    assert client.tokens.balance(accounts["buyer"], burner.address) == 5
 
 
 def test_no_carrier_change_after_the_delivery(client, trade, accounts, carrier2, reverts):
     oid = trade.shipped()
-    client.nominate_carrier(oid, carrier2, sender=accounts["seller"])
+    client.escrow.nominate_carrier(oid, carrier2, sender=accounts["seller"])
     trade.deliver(oid)
-    delivered_at = client.get_order(oid).delivered_at
+    delivered_at = client.escrow.get_order(oid).delivered_at
     with reverts("AlreadyDelivered", shipmentId=oid, deliveredAt=delivered_at):
-        client.nominate_carrier(oid, carrier2, sender=accounts["seller"])
+        client.escrow.nominate_carrier(oid, carrier2, sender=accounts["seller"])
     with reverts("AlreadyDelivered", shipmentId=oid, deliveredAt=delivered_at):
-        client.replace_carrier(oid, carrier2, sender=accounts["admin"])
+        client.provenance.replace_carrier(oid, carrier2, sender=accounts["admin"])
