@@ -38,6 +38,28 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// needs, so a token that burns all gas given costs a batch this much and is credited, never reverts it.
     uint256 private constant TOKEN_PUSH_GAS = 100_000;
 
+    /// @dev An order in storage, beside the contract that owns it (clients read OrderView). Three slots; the third is written at order time only for ERC-20 orders, or when the fee
+    /// differs from the escrow's deployment fee.
+    struct Order {
+        // slot 0
+        address buyer;
+        uint96 amount;
+        // slot 1
+        address seller;
+        uint32 shipBy;
+        uint32 deliverBy;
+        uint24 inspectionWindow;
+        State state;
+        // slot 2
+        address token; // address(0) = native ETH
+        uint16 feeOffset; // fee snapshot at order time, as an offset (mod 2^16) from the deployment fee
+        uint32 rulingDeadline; // set when disputed; before, the dispute period locked at order time if it differs
+        // from the deployment's (0: the deployment's)
+        uint16 proposedRefundBps; // settlement offer inside a dispute; once Resolved, the refund share applied
+        Party proposer; // who made the standing offer (None: no offer)
+        uint8 consents; // bit (1 << Party) per party that agreed to the standing offer
+    }
+
     IProvenance public immutable provenance;
     IInvoiceToken public immutable invoices;
     /// @dev The fee at deployment. Orders store their fee as an offset from it, so an ETH order at this fee

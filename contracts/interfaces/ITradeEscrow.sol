@@ -40,28 +40,6 @@ interface ITradeEscrow {
         NotDelivered
     }
 
-    /// @dev Three storage slots; the third is written at order time only for ERC-20 orders, or when the fee
-    /// differs from the escrow's deployment fee.
-    struct Order {
-        // slot 0
-        address buyer;
-        uint96 amount;
-        // slot 1
-        address seller;
-        uint32 shipBy;
-        uint32 deliverBy;
-        uint24 inspectionWindow;
-        State state;
-        // slot 2
-        address token; // address(0) = native ETH
-        uint16 feeOffset; // fee snapshot at order time, as an offset (mod 2^16) from the deployment fee
-        uint32 rulingDeadline; // set when disputed; before, the dispute period locked at order time if it differs
-        // from the deployment's (0: the deployment's)
-        uint16 proposedRefundBps; // settlement offer inside a dispute; once Resolved, the refund share applied
-        Party proposer; // who made the standing offer (None: no offer)
-        uint8 consents; // bit (1 << Party) per party that agreed to the standing offer
-    }
-
     /// @notice A seller's track record, kept by the escrow as orders settle: one slot, updated without loops.
     /// @dev Volume is per payment token (see `sellerVolume`): amounts in different tokens do not add up.
     struct SellerRecord {
