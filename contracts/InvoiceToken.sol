@@ -207,9 +207,9 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl, ReentrancyGuardTr
             emit ListingWithdrawn(tokenId, holder);
         }
         a.financier = financier;
-        a.repayment = uint96(o.principal + fee);
+        a.repayment = uint96(o.principal + fee); // <= face value (offerAdvance checked it) < 2^96
         a.principal = o.principal;
-        a.acceptedAt = uint40(block.timestamp);
+        a.acceptedAt = uint40(block.timestamp); // unix seconds fit 40 bits for 34,000 years
         emit AdvanceAccepted(tokenId, holder, financier, o.principal, fee);
         _send(escrow.getOrder(tokenId).token, holder, o.principal);
     }

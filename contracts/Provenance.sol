@@ -202,10 +202,10 @@ contract Provenance is IProvenance, AccessControl, EIP712 {
         batchId = BATCH_BASE + ++batchCount;
         Batch storage b = _batches[batchId];
         b.producer = msg.sender;
-        b.registeredAt = uint40(block.timestamp);
+        b.registeredAt = uint40(block.timestamp); // unix seconds fit 40 bits for 34,000 years
         b.origin = origin;
         b.sku = sku;
-        b.quantity = uint64(quantity);
+        b.quantity = uint64(quantity); // <= type(uint64).max, checked above
         emit BatchRegistered(batchId, msg.sender, sku, origin, quantity, certificates);
         bytes32 payload = keccak256(abi.encode(sku, origin, quantity, keccak256(abi.encodePacked(certificates))));
         _append(batchId, Kind.Commissioned, location, payload);
@@ -256,7 +256,7 @@ contract Provenance is IProvenance, AccessControl, EIP712 {
         uint256 n = _checkLinkable(batchId, shipmentId);
         Batch storage b = _batches[batchId];
         _batchShipments[batchId].push(shipmentId);
-        b.shipments = uint8(n + 1);
+        b.shipments = uint8(n + 1); // n < MAX_LINKS (8), checked by _checkLinkable
         emit BatchLinked(batchId, shipmentId);
         _append(batchId, Kind.Linked, bytes8(0), bytes32(shipmentId));
         _append(shipmentId, Kind.Linked, bytes8(0), bytes32(batchId));
@@ -482,7 +482,7 @@ contract Provenance is IProvenance, AccessControl, EIP712 {
             if (time > notAfter) revert ReadingOutOfTime(shipmentId, time, notAfter);
             (int256 min, int256 max) = SensorReadings.range(lim, sensor);
             if (limited && (value < min || value > max)) {
-                breaches |= uint8(1 << sensor);
+                breaches |= uint8(1 << sensor); // sensor <= 3 (SensorReadings.range refuses others): at most 8
                 emit LimitBreached(shipmentId, seq, Sensor(sensor), value, time, min, max);
             }
         }
@@ -514,7 +514,7 @@ contract Provenance is IProvenance, AccessControl, EIP712 {
             s.deliveredAt = uint40(at);
         }
         uint256 seq = s.count;
-        s.count = uint32(seq + 1);
+        s.count = uint32(seq + 1); // 2^32 entries on one item would take four billion transactions
         bytes32 head = HashChain.link(headOf[shipmentId], shipmentId, seq, kind, actor, location, evidenceHash, block.timestamp);
         headOf[shipmentId] = head;
         emit Checkpoint(shipmentId, seq, actor, kind, location, evidenceHash, head);
@@ -564,11 +564,11 @@ contract Provenance is IProvenance, AccessControl, EIP712 {
         if (itemId >= BATCH_BASE) {
             Batch storage b = _batches[itemId];
             seq = b.count;
-            b.count = uint32(seq + 1);
+            b.count = uint32(seq + 1); // 2^32 entries on one item would take four billion transactions
         } else {
             Shipment storage s = _shipments[itemId];
             seq = s.count;
-            s.count = uint32(seq + 1);
+            s.count = uint32(seq + 1); // as above
         }
         _link(itemId, seq, kind, msg.sender, location, payload);
     }

@@ -317,7 +317,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         if (o.state != State.Disputed) _wrongState(orderId, o, State.Disputed);
         if (refundBps > BPS) revert InvalidBps(refundBps);
         (uint8 mine, uint8 required) = _standing(orderId, o, refundBps);
-        o.proposedRefundBps = uint16(refundBps);
+        o.proposedRefundBps = uint16(refundBps); // <= BPS (checked above) < 2^16
         o.proposer = _firstParty(mine);
         o.consents = mine;
         emit SettlementProposed(orderId, msg.sender, refundBps);
@@ -410,7 +410,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     function setFee(uint256 newFeeBps) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (newFeeBps > MAX_FEE_BPS) revert FeeTooHigh(newFeeBps, MAX_FEE_BPS);
         emit FeeChanged(feeBps, newFeeBps);
-        feeBps = uint16(newFeeBps);
+        feeBps = uint16(newFeeBps); // <= MAX_FEE_BPS (checked above) < 2^16
     }
 
     /// @notice Set where future fees are credited. Admin only.
@@ -424,7 +424,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     function setDisputePeriod(uint256 period) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _checkDisputePeriod(period);
         emit DisputePeriodChanged(disputePeriod, period);
-        disputePeriod = uint32(period);
+        disputePeriod = uint32(period); // <= MAX_DISPUTE_PERIOD (checked above) < 2^32
     }
 
     /// @notice Stop new orders. Orders already paid keep every path open. Admin only.
@@ -550,6 +550,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         uint16 fee = feeBps;
         Order storage o = _orders[orderId];
         o.buyer = msg.sender;
+        // the downcasts below fit, by the checks above: amount <= type(uint96).max; shipBy < deliverBy <=
+        // type(uint32).max; inspectionWindow <= MAX_INSPECTION_WINDOW (30 days) < 2^24 seconds
         o.amount = uint96(amount);
         o.seller = seller;
         o.shipBy = uint32(shipBy);
@@ -596,7 +598,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
 
     function _resolve(uint256 orderId, Order storage o, Ruling ruling, uint256 refundBps, bytes32 evidence) private {
         o.state = State.Resolved;
-        o.proposedRefundBps = uint16(refundBps); // the share applied: what the invoice's status is read from
+        // the share applied, <= BPS (every caller checks it) < 2^16: what the invoice's status is read from
+        o.proposedRefundBps = uint16(refundBps);
         (uint256 toBuyer, uint256 toSellerSide, uint256 fee) = split(o.amount, refundBps, _feeBpsOf(o));
         emit OrderResolved(orderId, msg.sender, ruling, refundBps, evidence, toBuyer, toSellerSide, fee);
         _recordSettlement(o, toSellerSide, true, refundBps != 0);
@@ -637,7 +640,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         }
         if (disputed) ++r.disputes;
         if (lost) ++r.disputesLost;
-        r.lastSettledAt = uint40(block.timestamp);
+        r.lastSettledAt = uint40(block.timestamp); // unix seconds fit 40 bits for 34,000 years
     }
 
     /// @dev Push a payment; if the recipient refuses it (reverts, runs out of the gas given), credit it instead
@@ -823,7 +826,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     }
 
     function _bit(Party party) private pure returns (uint8) {
-        return uint8(1 << uint8(party));
+        return uint8(1 << uint8(party)); // party <= 3: at most 8
     }
 
     function _existing(uint256 orderId) private view returns (Order storage o) {
