@@ -57,6 +57,8 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl, ReentrancyGuardTr
     }
 
     /// @notice Bind the escrow that mints and settles invoices. Admin only, once.
+    /// @dev Emits EscrowBound.
+    /// @param escrow_ the TradeEscrow that mints and settles invoices
     function bindEscrow(ITradeEscrow escrow_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (address(escrow) != address(0)) revert EscrowAlreadyBound(address(escrow));
         escrow = escrow_;
@@ -64,12 +66,16 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl, ReentrancyGuardTr
     }
 
     /// @notice Switch the KYC rule on or off. Admin only. Emits KycRequiredChanged.
+    /// @param required true to let invoices move only to FINANCIER_ROLE holders or back to their order's seller
     function setKycRequired(bool required) external onlyRole(DEFAULT_ADMIN_ROLE) {
         kycRequired = required;
         emit KycRequiredChanged(required);
     }
 
-    /// @inheritdoc IInvoiceToken
+    /// @notice Mint the invoice of `orderId` to the seller. Escrow only.
+    /// @dev Emits Transfer.
+    /// @param seller who receives the invoice: the order's seller
+    /// @param orderId the order, also the token id
     function mint(address seller, uint256 orderId) external {
         if (msg.sender != address(escrow)) revert NotEscrow(msg.sender);
         _mint(seller, orderId);
@@ -99,6 +105,7 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl, ReentrancyGuardTr
     }
 
     /// @notice The holder withdraws its listing. Emits ListingWithdrawn.
+    /// @param tokenId the invoice (= order id)
     function withdrawListing(uint256 tokenId) external {
         address holder = _holder(tokenId);
         if (msg.sender != holder) revert NotHolder(tokenId, msg.sender, holder);
@@ -167,6 +174,7 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl, ReentrancyGuardTr
     }
 
     /// @notice The financier withdraws its standing offer and gets the principal back. Emits AdvanceOfferWithdrawn.
+    /// @param tokenId the invoice (= order id)
     function withdrawAdvanceOffer(uint256 tokenId) external nonReentrant {
         uint256 principal = _offers[tokenId][msg.sender].principal;
         if (principal == 0) revert NoAdvanceOffer(tokenId, msg.sender);

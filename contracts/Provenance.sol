@@ -93,6 +93,8 @@ contract Provenance is IProvenance, AccessControl, EIP712 {
     /// @notice Record the sensor limits agreed for a shipment. Once the shipment is open they never change.
     /// @dev ESCROW_ROLE: the escrow passes on the buyer's limits while the order is unshipped; the seller accepts
     /// them by shipping. Emits LimitsAgreed.
+    /// @param shipmentId the shipment (= order id)
+    /// @param limits temperature range, humidity and shock maxima, in hundredths
     function agreeLimits(uint256 shipmentId, Limits calldata limits) external onlyRole(ESCROW_ROLE) {
         if (_shipments[shipmentId].carrier != address(0)) revert LimitsFrozen(shipmentId);
         if (limits.tempMin > limits.tempMax) revert InvalidLimits(limits.tempMin, limits.tempMax);
@@ -147,6 +149,8 @@ contract Provenance is IProvenance, AccessControl, EIP712 {
     /// and starts the buyer's inspection window in the escrow. Emits Checkpoint.
     /// @param location UN/LOCODE-style place code, left-aligned ASCII (e.g. "CNSHA")
     /// @param evidenceHash keccak-256 of the supporting document or photo (zero if none)
+    /// @param shipmentId the shipment (= order id)
+    /// @param kind a logistics kind (PickedUp ... Discharged) or a customs kind (ExportCleared, ImportCleared)
     function record(uint256 shipmentId, Kind kind, bytes8 location, bytes32 evidenceHash) external {
         _checkpoint(shipmentId, kind, location, evidenceHash, msg.sender, block.timestamp);
     }
@@ -186,8 +190,13 @@ contract Provenance is IProvenance, AccessControl, EIP712 {
 
     /// @notice Register a product batch: its first entry (Commissioned) anchors SKU, origin, quantity and the
     /// certificate hashes. PRODUCER_ROLE; the producer is the batch's first custodian.
+    /// @dev Emits BatchRegistered and the Commissioned entry's Checkpoint.
     /// @param origin ISO 3166-1 alpha-2 country code ("CN")
     /// @return batchId BATCH_BASE + the batch number
+    /// @param sku GTIN or the producer's SKU, left-aligned ASCII
+    /// @param quantity units in the batch, 1 to 2^64 - 1
+    /// @param certificates keccak-256 of each certificate, at most 16
+    /// @param location UN/LOCODE-style place code, left-aligned ASCII
     function registerBatch(
         bytes32 sku,
         bytes2 origin,
@@ -212,6 +221,10 @@ contract Provenance is IProvenance, AccessControl, EIP712 {
     }
 
     /// @notice Record a batch step (Packed, Inspected). The batch's producer or current custodian. Emits Checkpoint.
+    /// @param batchId the batch (BATCH_BASE + n)
+    /// @param kind Packed or Inspected
+    /// @param location UN/LOCODE-style place code, left-aligned ASCII
+    /// @param evidenceHash keccak-256 of the evidence (zero if none)
     function recordBatch(uint256 batchId, Kind kind, bytes8 location, bytes32 evidenceHash) external {
         if (batchId < BATCH_BASE) revert UnknownBatch(batchId);
         if (kind != Kind.Packed && kind != Kind.Inspected) revert InvalidKind(uint8(kind));
@@ -281,6 +294,8 @@ contract Provenance is IProvenance, AccessControl, EIP712 {
 
     /// @notice The current custodian names who takes the goods next. A new offer replaces the old one.
     /// Emits CustodyOffered.
+    /// @param itemId a shipment (order id) or a batch (BATCH_BASE + n)
+    /// @param to who takes custody next
     function offerCustody(uint256 itemId, address to) external {
         address current = custodianOf(itemId);
         if (msg.sender != current) revert NotCustodian(itemId, msg.sender, current);
@@ -291,6 +306,9 @@ contract Provenance is IProvenance, AccessControl, EIP712 {
 
     /// @notice The one named by the custodian takes custody: the handover entry is signed by its sender.
     /// @dev Emits CustodyTaken and a Handover entry.
+    /// @param itemId a shipment (order id) or a batch (BATCH_BASE + n)
+    /// @param location UN/LOCODE-style place code, left-aligned ASCII
+    /// @param evidenceHash keccak-256 of the evidence (zero if none)
     function takeCustody(uint256 itemId, bytes8 location, bytes32 evidenceHash) external {
         address pending = pendingCustodianOf[itemId];
         if (pending == address(0) || msg.sender != pending) revert NotPendingCustodian(itemId, msg.sender, pending);
@@ -307,6 +325,8 @@ contract Provenance is IProvenance, AccessControl, EIP712 {
     /// the shipment's agreed limits set its breach flags for good: the escrow then lets the buyer dispute even
     /// after confirming. The shipment's carrier; readings may not be later than now, nor than the delivery.
     /// @dev Emits LimitBreached per reading out of range, Readings, and a Reading entry.
+    /// @param shipmentId the shipment (= order id)
+    /// @param packed 1 to 64 readings of 9 bytes each: uint8 sensor, uint32 unix time, int32 value in hundredths
     function recordReadings(uint256 shipmentId, bytes calldata packed) external {
         Shipment storage s = _shipments[shipmentId];
         _requireCarrier(shipmentId, s.carrier, msg.sender);
@@ -323,6 +343,9 @@ contract Provenance is IProvenance, AccessControl, EIP712 {
 
     /// @notice Anchor a document by its keccak-256 with its type. An authorised recorder of the item: a
     /// shipment's carrier, customs or custodian; a batch's producer or custodian. Emits DocumentAnchored.
+    /// @param itemId a shipment (order id) or a batch (BATCH_BASE + n)
+    /// @param docType what the document is
+    /// @param docHash keccak-256 of the document's bytes
     function anchorDocument(uint256 itemId, DocType docType, bytes32 docHash) external {
         if (docType == DocType.None || docHash == 0) revert InvalidDocument(uint8(docType), docHash);
         _requireRecorder(itemId);
@@ -333,6 +356,13 @@ contract Provenance is IProvenance, AccessControl, EIP712 {
     /// @notice Record a transport leg and its footprint: grams CO2e = distance (km) × mass (kg) × factor
     /// (g CO2e per tonne-km) / 1000, added to the item's total. An authorised recorder of the item.
     /// @dev Emits LegRecorded and a Leg entry located at `from`.
+    /// @param itemId a shipment (order id) or a batch (BATCH_BASE + n)
+    /// @param mode the transport mode
+    /// @param from UN/LOCODE where the leg starts
+    /// @param to UN/LOCODE where the leg ends
+    /// @param distanceKm length of the leg, 1 to 50,000 km
+    /// @param massKg mass carried, 1 to 10^9 kg
+    /// @param gramsPerTonneKm emission factor, 1 to 10,000 g CO2e per tonne-km
     function recordLeg(
         uint256 itemId,
         Mode mode,
@@ -360,6 +390,11 @@ contract Provenance is IProvenance, AccessControl, EIP712 {
     /// `kind` is the corrected checkpoint kind, or None to mark the entry wrong without replacing it. Held to
     /// the rules of writing that kind; Delivered, Commissioned and the entry-only kinds cannot be written this
     /// way (a delivery time is final, and breaches stay flagged). Emits Corrected and a Correction entry.
+    /// @param itemId a shipment (order id) or a batch (BATCH_BASE + n)
+    /// @param correctsSeq the entry corrected
+    /// @param kind the corrected checkpoint kind, or None to mark the entry wrong
+    /// @param location UN/LOCODE-style place code, left-aligned ASCII
+    /// @param evidenceHash keccak-256 of the evidence (zero if none)
     function correct(uint256 itemId, uint256 correctsSeq, Kind kind, bytes8 location, bytes32 evidenceHash)
         external
     {

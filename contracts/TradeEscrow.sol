@@ -38,8 +38,9 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// needs, so a token that burns all gas given costs a batch this much and is credited, never reverts it.
     uint256 private constant TOKEN_PUSH_GAS = 100_000;
 
-    /// @dev An order in storage, beside the contract that owns it (clients read OrderView). Three slots; the third is written at order time only for ERC-20 orders, or when the fee
-    /// differs from the escrow's deployment fee.
+    /// @dev An order in storage, beside the contract that owns it (clients read OrderView). Three slots; the third
+    /// is written at order time only for ERC-20 orders, or when the fee or dispute period differs from the
+    /// deployment's.
     struct Order {
         // slot 0
         address buyer;
@@ -118,6 +119,9 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// @param deliverBy the carrier must confirm delivery by then, or the buyer may reclaim the payment
     /// @param inspectionWindow seconds after delivery in which the buyer may dispute
     /// @param termsHash keccak-256 of the e-contract, anchored in the event
+    /// @param seller who is paid for the goods (never the buyer)
+    /// @param token the payment token, address(0) for native ETH
+    /// @param amount the price in the token's base units (< 2^96)
     function placeOrder(
         address seller,
         address token,
@@ -133,6 +137,18 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
 
     /// @notice placeOrder for an ERC-20 with EIP-2612 permit: approval and payment in one transaction.
     /// @dev A failed permit is ignored (it may have been front-run); the transfer then needs an allowance.
+    /// Emits OrderPlaced (and the token's Approval and Transfer).
+    /// @param seller who is paid for the goods (never the buyer)
+    /// @param token the payment token, address(0) for native ETH
+    /// @param amount the price in the token's base units (< 2^96)
+    /// @param shipBy the seller must ship by then (unix seconds), or the buyer may reclaim the payment
+    /// @param deliverBy the carrier must confirm delivery by then, or the buyer may reclaim the payment
+    /// @param inspectionWindow seconds after delivery in which the buyer may dispute (at most 30 days)
+    /// @param termsHash keccak-256 of the e-contract, anchored in the event
+    /// @param permitDeadline the EIP-2612 permit's deadline
+    /// @param v the permit signature's v
+    /// @param r the permit signature's r
+    /// @param s the permit signature's s
     function placeOrderWithPermit(
         address seller,
         address token,
@@ -156,6 +172,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// unless Provenance flagged a sensor-limit breach on the shipment (cold chain broken). Then the confirmation
     /// is recorded (ConfirmationDeferred) but releases nothing: the order stays Delivered, the buyer may still
     /// dispute until the inspection window ends, and after it anyone may release as usual.
+    /// @dev Emits OrderReleased and Payout, or ConfirmationDeferred when a sensor limit was breached.
+    /// @param orderId the order
     function confirm(uint256 orderId) external nonReentrant {
         Order storage o = _existing(orderId);
         if (msg.sender != o.buyer) revert NotBuyer(orderId, msg.sender);
@@ -173,6 +191,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// the seller accepts them by shipping (or cancels). Fixed once the order ships. A reading outside them
     /// keeps the order disputable after a confirmation (see `confirm`).
     /// @dev Buyer only, order Funded. Provenance stores them and emits LimitsAgreed.
+    /// @param orderId the order
+    /// @param limits temperature range, humidity and shock maxima, in hundredths
     function setSensorLimits(uint256 orderId, IProvenance.Limits calldata limits) external {
         Order storage o = _existing(orderId);
         if (msg.sender != o.buyer) revert NotBuyer(orderId, msg.sender);
@@ -182,6 +202,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
 
     /// @notice The buyer disputes a delivered order inside its inspection window, with an evidence hash.
     /// @dev Starts the ruling period; emits OrderDisputed.
+    /// @param orderId the order
+    /// @param evidenceHash keccak-256 of the evidence (zero if none)
     function dispute(uint256 orderId, bytes32 evidenceHash) external {
         Order storage o = _existing(orderId);
         if (msg.sender != o.buyer) revert NotBuyer(orderId, msg.sender);
@@ -239,6 +261,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     }
 
     /// @notice The seller cancels an order it has not shipped; the buyer is refunded in full.
+    /// @dev Emits OrderCancelled and Payout.
+    /// @param orderId the order
     function cancel(uint256 orderId) external nonReentrant {
         Order storage o = _existing(orderId);
         if (msg.sender != o.seller) revert NotSeller(orderId, msg.sender);
@@ -252,6 +276,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     // ------------------------------------------------------------------ keeper (anyone)
 
     /// @notice Release the payment of a delivered order whose inspection window is over. Anyone may call.
+    /// @dev Emits OrderReleased and Payout.
+    /// @param orderId the order
     function release(uint256 orderId) external nonReentrant {
         Order storage o = _existing(orderId);
         (uint256 delivered, uint256 endsAt, bool releasable) = _releaseStatus(orderId, o);
@@ -264,6 +290,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
 
     /// @notice Release every order in `orderIds` that is releasable now; skips the others (so racing keepers
     /// never revert each other). Returns how many were released.
+    /// @dev Emits OrderReleased and Payout for each order released.
+    /// @param orderIds at most MAX_BATCH order ids; those not due now are skipped
     function releaseBatch(uint256[] calldata orderIds) external nonReentrant returns (uint256 released) {
         if (orderIds.length > MAX_BATCH) revert BatchTooLarge(orderIds.length, MAX_BATCH);
         for (uint256 i; i < orderIds.length; ++i) {
@@ -277,6 +305,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     }
 
     /// @notice Refund the buyer of an order not shipped by shipBy, or not delivered by deliverBy. Anyone may call.
+    /// @dev Emits OrderRefunded and Payout.
+    /// @param orderId the order
     function refund(uint256 orderId) external nonReentrant {
         Order storage o = _existing(orderId);
         (bool due, RefundReason reason, uint256 dueAt) = _refundDue(orderId, o);
@@ -290,6 +320,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     }
 
     /// @notice Refund every order in `orderIds` whose deadline has passed; skips the others.
+    /// @dev Emits OrderRefunded and Payout for each order refunded.
+    /// @param orderIds at most MAX_BATCH order ids; those not due now are skipped
     function refundBatch(uint256[] calldata orderIds) external nonReentrant returns (uint256 refunded) {
         if (orderIds.length > MAX_BATCH) revert BatchTooLarge(orderIds.length, MAX_BATCH);
         for (uint256 i; i < orderIds.length; ++i) {
@@ -346,6 +378,10 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
 
     /// @notice The arbiter rules: `refundBps` of the payment back to the buyer, the rest to the seller side.
     /// @dev ARBITER_ROLE, and never the buyer or seller of this order.
+    /// Emits OrderResolved and Payout.
+    /// @param orderId the order
+    /// @param refundBps share of the payment back to the buyer, 0..10000
+    /// @param evidenceHash keccak-256 of the evidence (zero if none)
     function resolve(uint256 orderId, uint256 refundBps, bytes32 evidenceHash)
         external
         onlyRole(ARBITER_ROLE)
@@ -383,6 +419,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     }
 
     /// @notice After the ruling deadline with no ruling, anyone may apply the default: an even split.
+    /// @dev Emits OrderResolved and Payout.
+    /// @param orderId the order
     function resolveByDefault(uint256 orderId) external nonReentrant {
         Order storage o = _existing(orderId);
         if (o.state != State.Disputed) _wrongState(orderId, o, State.Disputed);
@@ -393,12 +431,17 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     // ------------------------------------------------------------------ credits
 
     /// @notice Withdraw funds credited to the caller (a failed push, or fees for the treasury).
+    /// @dev Emits Withdrawn.
+    /// @param token the token of the credit, address(0) for ETH
     function withdraw(address token) external nonReentrant {
         _withdraw(token, msg.sender);
     }
 
     /// @notice Withdraw the caller's credit to another address: for a contract that can never accept the
     /// payment itself, or an address a token refuses.
+    /// @dev Emits Withdrawn.
+    /// @param token the token of the credit, address(0) for ETH
+    /// @param to where the credit is sent
     function withdrawTo(address token, address to) external nonReentrant {
         if (to == address(0)) revert InvalidAddress("to", to);
         _withdraw(token, to);
@@ -407,6 +450,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     // ------------------------------------------------------------------ admin
 
     /// @notice Set the platform fee for new orders (capped at MAX_FEE_BPS). Admin only.
+    /// @dev Emits FeeChanged.
+    /// @param newFeeBps the fee for orders placed from now on, at most MAX_FEE_BPS
     function setFee(uint256 newFeeBps) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (newFeeBps > MAX_FEE_BPS) revert FeeTooHigh(newFeeBps, MAX_FEE_BPS);
         emit FeeChanged(feeBps, newFeeBps);
@@ -414,6 +459,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     }
 
     /// @notice Set where future fees are credited. Admin only.
+    /// @dev Emits TreasuryChanged.
+    /// @param newTreasury where fees are credited from now on
     function setTreasury(address newTreasury) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (newTreasury == address(0)) revert InvalidAddress("treasury", newTreasury);
         emit TreasuryChanged(treasury, newTreasury);
@@ -421,6 +468,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     }
 
     /// @notice Set how long an arbiter has to rule on new disputes. Admin only.
+    /// @dev Emits DisputePeriodChanged.
+    /// @param period seconds an arbiter has to rule on the disputes of orders placed from now on
     function setDisputePeriod(uint256 period) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _checkDisputePeriod(period);
         emit DisputePeriodChanged(disputePeriod, period);
@@ -428,11 +477,13 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     }
 
     /// @notice Stop new orders. Orders already paid keep every path open. Admin only.
+    /// @dev Emits Paused.
     function pause() external onlyRole(DEFAULT_ADMIN_ROLE) {
         _pause();
     }
 
     /// @notice Accept new orders again. Admin only.
+    /// @dev Emits Unpaused.
     function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
         _unpause();
     }
