@@ -282,6 +282,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         Order storage o = _existing(orderId);
         (uint256 delivered, uint256 endsAt, bool releasable) = _releaseStatus(orderId, o);
         if (!releasable) {
+            // 0 is _releaseStatus's "not delivered on time" sentinel, not a balance: strict equality is exact
+            // slither-disable-next-line incorrect-equality
             if (delivered == 0) _notDelivered(orderId, o);
             revert InspectionWindowOpen(orderId, endsAt);
         }
