@@ -20,6 +20,10 @@ class UsageError(TradechainError):
     exit_code = 2
 
 
+class UncheckedAddressWarning(UserWarning):
+    """An all-lower or all-upper case address was given: it has no EIP-55 checksum to catch a typo."""
+
+
 class ChainUnavailable(TradechainError):
     """No node answers, or the node refused a request."""
 

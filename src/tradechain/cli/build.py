@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from tradechain.cli.context import emit_json, json_option
-from tradechain.cli.paramtypes import DURATION
+from tradechain.cli.paramtypes import DURATION, SHARE
 
 
 @click.command("compile")
@@ -30,7 +30,8 @@ def compile_cmd(force: bool, as_json: bool):
 
 
 @click.command("deploy")
-@click.option("--fee", "fee_bps", default=100, show_default=True, help="Platform fee in basis points (max 500).")
+@click.option("--fee", "fee_bps", default="1%", show_default=True, type=SHARE,
+              help="Platform fee with its unit: 1% or 100bps (max 5%).")
 @click.option("--force", is_flag=True, help="Deploy a new suite even when the manifest's one is still valid.")
 @json_option
 @click.pass_obj
@@ -42,7 +43,7 @@ def deploy_cmd(ctx, fee_bps: int, force: bool, as_json: bool):
     from tradechain.errors import UsageError
 
     if not 0 <= fee_bps <= 500:
-        raise UsageError(f"--fee {fee_bps} is outside 0..500 basis points (the contract caps the fee at 5%)")
+        raise UsageError(f"--fee {fee_bps}bps is above 500bps (the contract caps the fee at 5%)")
     chain = ctx.chain
     if chain.ephemeral:  # it lives one command: nothing to reuse, no manifest to write
         dep, what, path = deploy_suite(chain, ctx.artifacts, fee_bps=fee_bps), "deployed", None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,13 +137,55 @@ def money_format(client, token: str):
     return lambda amount: format_amount(amount, decimals, symbol)
 
 
+# One JSON style for every --json output (schemas/*.json, README "JSON output"): camelCase keys, every address as
+# {"address": checksummed, "name": the deployment's name for it or null}, amounts as integers in base units
+# beside an "…Text" in human units, hashes in full, enums by name.
+_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+
+
+def camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _known_names() -> dict[str, str]:
+    """address -> name from the deployment this command already loaded (no connection made just for names)."""
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_object(Context) if ctx else None
+    dep = getattr(getattr(obj, "_client", None), "deployment", None)
+    if dep is None:
+        return {}
+    return {address: name for names in (dep.accounts, dep.addresses) for name, address in names.items()}
+
+
+def jsonable(value: Any, names: dict[str, str]) -> Any:
+    """`value` in the one JSON style (see above)."""
+    import dataclasses
+    import enum
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # Python field names -> camelCase
+        return {camel(f.name): jsonable(getattr(value, f.name), names) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):  # keys as given: commands write camelCase; data keys (names, ids) stay as they are
+        return {k: jsonable(v, names) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v, names) for v in value]
+    if isinstance(value, enum.Enum):
+        return value.name
+    if isinstance(value, (bytes, bytearray)):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, str) and _ADDRESS.match(value):
+        from eth_utils import to_checksum_address
+
+        address = to_checksum_address(value)
+        return {"address": address, "name": names.get(address)}
+    return value
+
+
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, default=_jsonable))
+    click.echo(json.dumps(jsonable(data, _known_names()), indent=2, default=_jsonable))
 
 
 def _jsonable(value: Any):
-    if isinstance(value, (bytes, bytearray)):
-        return "0x" + bytes(value).hex()
     if hasattr(value, "hex"):
         return value.hex()
     return str(value)

@@ -16,9 +16,11 @@ def invoice():
 
 
 def _as_dict(inv, money) -> dict:
-    from dataclasses import asdict
+    from dataclasses import fields
 
-    d = asdict(inv)
+    from tradechain.cli.context import camel
+
+    d = {camel(f.name): getattr(inv, f.name) for f in fields(inv)}
     d.update(faceValueText=money(inv.face_value), listedPriceText=money(inv.listed_price) if inv.listed else None)
     return d
 
@@ -53,8 +55,6 @@ def list_invoices(ctx, as_json):
 @click.pass_obj
 def show(ctx, invoice_id, as_json):
     """One invoice: its data, listing, advance and offers, the seller's record and the token's metadata."""
-    from dataclasses import asdict
-
     from tradechain.timeline import iso
 
     client = ctx.client()
@@ -63,7 +63,7 @@ def show(ctx, invoice_id, as_json):
     record = client.escrow.seller_record(inv.seller, inv.token)
     offers = client.invoices.advance_offers(inv.id)
     if as_json:
-        emit_json({"invoice": _as_dict(inv, money), "sellerRecord": asdict(record), "advanceOffers": offers,
+        emit_json({"invoice": _as_dict(inv, money), "sellerRecord": record, "advanceOffers": offers,
                    "metadata": client.invoices.metadata(inv.id)})
         return
     click.echo(f"invoice #{inv.id}: {inv.status}" + (f" ({inv.days_overdue} days overdue)" if inv.days_overdue else ""))
@@ -107,8 +107,8 @@ def quote_cmd(ctx, invoice_id, as_json):
 
 @invoice.command("offer")
 @click.argument("invoice_id", type=ORDER_ID)
-@click.option("--price", default=None, type=AMOUNT, help="Sale price with its unit, e.g. '9500 tUSD'.")
-@click.option("--discount", default=None, type=SHARE, help="Or a discount off face value: '3%' or bps.")
+@click.option("--price", default=None, type=AMOUNT, help="Sale price, e.g. '9500 tUSD' (no unit: the invoice's token).")
+@click.option("--discount", default=None, type=SHARE, help="Or a discount off face value: 3% or 300bps.")
 @click.option("--quote", "use_quote", is_flag=True, help="Or the credit model's suggested discount.")
 @click.option("--withdraw", is_flag=True, help="Withdraw the listing instead.")
 @account_option("seller")
@@ -155,8 +155,8 @@ def buy(ctx, invoice_id, price, sender, as_json):
 
 @invoice.command("advance")
 @click.argument("invoice_id", type=ORDER_ID)
-@click.option("--amount", "principal", default=None, type=AMOUNT, help="Principal advanced now, e.g. '8000 tUSD'.")
-@click.option("--fee", default=None, type=SHARE, help="Fee on the principal at settlement: '2%' or bps.")
+@click.option("--amount", "principal", default=None, type=AMOUNT, help="Principal advanced now, e.g. '8000 tUSD' (no unit: the invoice's token).")
+@click.option("--fee", default=None, type=SHARE, help="Fee on the principal at settlement: 2% or 200bps.")
 @click.option("--quote", "use_quote", is_flag=True, help="Use the credit model's advance and fee.")
 @click.option("--withdraw", is_flag=True, help="Withdraw your standing offer instead.")
 @account_option("financier")

@@ -25,8 +25,8 @@ location_option = click.option("--location", default="", metavar="LOCODE", help=
 
 @order.command("create")
 @click.option("--seller", required=True, type=ACCOUNT, help="Who is paid (named account or address).")
-@click.option("--amount", required=True, type=AMOUNT, help="Price with its unit: '1.5 ETH' or '250 tUSD'.")
-@click.option("--token", default=None, metavar="ETH|tUSD|0x…", help="Payment token when --amount has no unit.")
+@click.option("--amount", required=True, type=AMOUNT, help="Price with its unit: '1.5 ETH', '250 tUSD' or '1000000000 wei'.")
+@click.option("--token", default=None, metavar="ETH|tUSD|0x…", help="Payment token; with it, --amount may leave out its unit.")
 @click.option("--ship-within", default="2d", show_default=True, type=DURATION, help="Seller must ship within this.")
 @click.option("--deliver-within", default="14d", show_default=True, type=DURATION,
               help="Carrier must deliver within this (after the shipping deadline).")
@@ -157,7 +157,7 @@ def _settlement(name: str, method: str, default_account: str, doc: str, message:
 
 
 _settlement("propose", "propose_settlement", "seller",
-            "Offer to settle a dispute: REFUND (e.g. 20%) back to the buyer, the rest to the seller side.",
+            "Offer to settle a dispute: REFUND (20% or 2000bps) back to the buyer, the rest to the seller side.",
             "order #{id}: offered {pct}% back to the buyer")
 _settlement("accept", "accept_settlement", "buyer", "Accept the other party's settlement offer (REFUND must match it).",
             "order #{id} settled by agreement: {pct}% refunded")
@@ -165,7 +165,7 @@ _settlement("accept", "accept_settlement", "buyer", "Accept the other party's se
 
 @order.command("resolve")
 @order_id_argument
-@click.option("--refund", required=True, type=SHARE, help="Share back to the buyer: 30% or 3000 (basis points).")
+@click.option("--refund", required=True, type=SHARE, help="Share back to the buyer, with its unit: 30% or 3000bps.")
 @click.option("--evidence", default="", type=HASH_OR_FILE, help="The ruling document.")
 @click.option("--default", "by_default", is_flag=True, help="Apply the default split after the ruling deadline.")
 @account_option("arbiter")

@@ -86,7 +86,7 @@ class Escrow:
             v, r, s = self.tokens.sign_permit(token, buyer, self.address, amount, deadline)
             receipt = self._send("placeOrderWithPermit", args + [deadline, v, r, s], sender=buyer)
         else:
-            value = self.tokens.pay_in(token, amount, self.address, sender=buyer)
+            value = self.tokens.pay_in(token, amount, self.address, sender=buyer, step=(NAME, "placeOrder", args))
             receipt = self._send("placeOrder", args, sender=buyer, value=value)
         return receipt.event("OrderPlaced")["orderId"], receipt
 

@@ -83,15 +83,17 @@ class Invoices:
         if expected_price is None:
             expected_price = self.listing(token_id)[1]
         token = self.escrow.get_order(token_id).token
-        value = self.tokens.pay_in(token, expected_price, self.address, sender=sender)
-        return self._send("buy", [token_id, expected_price], sender=sender, value=value)
+        args = [token_id, expected_price]
+        value = self.tokens.pay_in(token, expected_price, self.address, sender=sender, step=(NAME, "buy", args))
+        return self._send("buy", args, sender=sender, value=value)
 
     def offer_advance(self, token_id: int, principal: int, fee_bps: int, *, sender: str) -> Receipt:
         """A FINANCIER offers to advance `principal` now for principal + `fee_bps` of it at settlement; the
         principal is held by the invoice contract until accepted or withdrawn."""
         token = self.escrow.get_order(token_id).token
-        value = self.tokens.pay_in(token, principal, self.address, sender=sender)
-        return self._send("offerAdvance", [token_id, principal, fee_bps], sender=sender, value=value)
+        args = [token_id, principal, fee_bps]
+        value = self.tokens.pay_in(token, principal, self.address, sender=sender, step=(NAME, "offerAdvance", args))
+        return self._send("offerAdvance", args, sender=sender, value=value)
 
     def withdraw_advance_offer(self, token_id: int, *, sender: str) -> Receipt:
         return self._send("withdrawAdvanceOffer", [token_id], sender=sender)
