@@ -66,7 +66,10 @@ READING_SIZE = 9  # bytes per packed reading: uint8 sensor, uint32 time, int32 v
 
 def location_code(code: str) -> bytes:
     """A UN/LOCODE-style place code ("CNSHA") as bytes8, left-aligned."""
-    raw = code.strip().upper().encode("ascii", "strict") if code else b""
+    text = code.strip().upper() if code else ""
+    if not (text.isascii() and text.isalnum()) and text:
+        raise UsageError(f"bad location code {code!r}: letters and digits only, a UN/LOCODE such as CNSHA")
+    raw = text.encode("ascii")
     if len(raw) > 8:
         raise UsageError(f"location code {code!r} is longer than 8 characters; use a UN/LOCODE such as CNSHA")
     return raw.ljust(8, b"\x00")
