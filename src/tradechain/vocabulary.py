@@ -26,6 +26,9 @@ INVOICE_STATUSES = ["Open", "Financed", "Overdue", "Settled", "Defaulted"]
 # Every `*_ROLE` constant of the suite (keccak256 of its name), plus OpenZeppelin's zero admin role.
 ROLES = ["CARRIER", "CUSTOMS", "PRODUCER", "ESCROW", "ARBITER", "FINANCIER"]
 ADMIN_ROLE = "ADMIN"
+# The one contract of the suite that checks each role (every contract has its own ADMIN).
+ROLE_CONTRACTS = {"CARRIER": "Provenance", "CUSTOMS": "Provenance", "PRODUCER": "Provenance",
+                  "ESCROW": "Provenance", "ARBITER": "TradeEscrow", "FINANCIER": "InvoiceToken"}
 
 
 def role_id(role: str) -> bytes:

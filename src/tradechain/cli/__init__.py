@@ -33,7 +33,7 @@ class Group(click.Group):
                 rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             except click.UsageError as exc:  # click's own: one line, not Usage/Try/Error
                 where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
-                _fail(exc.format_message().splitlines()[0] + where, exc.exit_code, "UsageError")
+                _fail(exc.format_message().splitlines()[0].rstrip(".") + where, exc.exit_code, "UsageError")
             except click.ClickException as exc:
                 _fail(exc.format_message(), exc.exit_code, type(exc).__name__)
             except click.exceptions.Abort:
@@ -85,7 +85,7 @@ def cli(ctx: click.Context, network: str | None, rpc: str | None):
 
 
 def _register():
-    from tradechain.cli import bench, build, demo, devnet, invoice, keeper, order, provenance, report, trace
+    from tradechain.cli import admin, bench, build, demo, devnet, events, invoice, keeper, order, provenance, report, trace
 
     cli.add_command(build.compile_cmd)
     cli.add_command(build.deploy_cmd)
@@ -103,6 +103,12 @@ def _register():
     cli.add_command(trace.trace_cmd)
     cli.add_command(trace.verify_cmd)
     cli.add_command(trace.verify_log_cmd)
+    cli.add_command(admin.contracts_cmd)
+    cli.add_command(admin.role)
+    cli.add_command(admin.accounts)
+    cli.add_command(events.events_cmd)
+    order.order.add_command(events.watch_cmd)
+    admin.accounts.commands["import"].local_only = True  # writes a file: no chain to choose
     for command in cli.commands.values():
         add_network_options(command)
 

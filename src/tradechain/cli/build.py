@@ -72,6 +72,28 @@ def time_cmd():
     """Chain time on a devnet (anvil) or the embedded chain."""
 
 
+@time_cmd.command("show")
+@json_option
+@click.pass_obj
+def time_show(ctx, as_json: bool):
+    """Chain time (the latest block's) and how far it is from wall time: a devnet moved with `time advance`
+    runs ahead of the clock on the wall."""
+    import time
+
+    from tradechain.timeline import iso
+    from tradechain.units import format_duration
+
+    chain = ctx.chain
+    now, wall, block = chain.now(), int(time.time()), chain.block_number()
+    if as_json:
+        emit_json({"chainTime": now, "chainTimeText": iso(now), "wallTime": wall, "wallTimeText": iso(wall),
+                   "aheadSeconds": now - wall, "block": block, "network": chain.name})
+        return
+    gap = abs(now - wall)
+    where = "in step with" if gap < 60 else f"{format_duration(gap)} {'ahead of' if now > wall else 'behind'}"
+    click.echo(f"chain time {iso(now)} (block {block}): {where} wall time {iso(wall)}")
+
+
 @time_cmd.command("advance")
 @click.argument("duration", type=DURATION)
 @click.pass_obj

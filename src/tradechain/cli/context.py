@@ -153,9 +153,10 @@ def _known_names() -> dict[str, str]:
     ctx = click.get_current_context(silent=True)
     obj = ctx.find_object(Context) if ctx else None
     dep = getattr(getattr(obj, "_client", None), "deployment", None)
-    if dep is None:
-        return {}
-    return {address: name for names in (dep.accounts, dep.addresses) for name, address in names.items()}
+    names = {"0x" + "0" * 40: "ETH"}  # the escrow's token "address" of native ETH
+    if dep is not None:
+        names.update({address: name for group in (dep.accounts, dep.addresses) for name, address in group.items()})
+    return names
 
 
 def jsonable(value: Any, names: dict[str, str]) -> Any:
@@ -183,6 +184,11 @@ def jsonable(value: Any, names: dict[str, str]) -> Any:
 
 def emit_json(data: Any) -> None:
     click.echo(json.dumps(jsonable(data, _known_names()), indent=2, default=_jsonable))
+
+
+def emit_json_line(data: Any) -> None:
+    """One JSON object on one line (a stream: `events --follow --json`)."""
+    click.echo(json.dumps(jsonable(data, _known_names()), default=_jsonable))
 
 
 def _jsonable(value: Any):

@@ -68,13 +68,14 @@ def show(ctx, invoice_id, as_json):
         return
     click.echo(f"invoice #{inv.id}: {inv.status}" + (f" ({inv.days_overdue} days overdue)" if inv.days_overdue else ""))
     click.echo(f"  face value  {money(inv.face_value)}, due {iso(inv.due_date)}")
-    click.echo(f"  holder      {inv.holder}" + (" (the seller)" if inv.holder == inv.seller else ""))
+    label = client.deployment.label
+    click.echo(f"  holder      {label(inv.holder)}" + (" (the seller)" if inv.holder == inv.seller else ""))
     click.echo(f"  listing     {money(inv.listed_price) if inv.listed else 'not listed'}")
     if inv.advance_financier:
-        click.echo(f"  advance     {money(inv.advance_principal)} from {inv.advance_financier}; "
+        click.echo(f"  advance     {money(inv.advance_principal)} from {label(inv.advance_financier)}; "
                    f"{money(inv.advance_repayment)} to them first at settlement")
     for o in offers:
-        click.echo(f"  offer       {money(o['principal'])} from {o['financier']} at {o['feeBps'] / 100:g}% fee")
+        click.echo(f"  offer       {money(o['principal'])} from {label(o['financier'])} at {o['feeBps'] / 100:g}% fee")
     click.echo(f"  seller      {record.completed} completed, {record.disputes} disputes ({record.disputes_lost} lost), "
                f"{record.refunds} refunds, {money(record.volume)} settled")
 
@@ -132,7 +133,8 @@ def offer(ctx, invoice_id, price, discount, use_quote, withdraw, sender, as_json
     else:
         r = client.invoices.list(inv.id, client.tokens.amount(price, inv.token)[1], sender=sender)
     listed = r.event("InvoiceListed")["price"]
-    sent(r, f"invoice #{inv.id} offered for sale at {money_format(client, inv.token)(listed)}", as_json, price=listed)
+    text = money_format(client, inv.token)(listed)
+    sent(r, f"invoice #{inv.id} offered for sale at {text}", as_json, price=listed, priceText=text)
 
 
 @invoice.command("buy")
@@ -150,7 +152,8 @@ def buy(ctx, invoice_id, price, sender, as_json):
         raise UsageError(f"invoice #{inv.id} is not offered for sale; its holder lists it with `invoice offer`")
     expected = client.tokens.amount(price, inv.token)[1] if price else inv.listed_price
     r = client.invoices.buy(inv.id, expected, sender=sender)
-    sent(r, f"invoice #{inv.id} bought for {money_format(client, inv.token)(expected)}", as_json, price=expected)
+    text = money_format(client, inv.token)(expected)
+    sent(r, f"invoice #{inv.id} bought for {text}", as_json, price=expected, priceText=text)
 
 
 @invoice.command("advance")
@@ -179,8 +182,9 @@ def advance(ctx, invoice_id, principal, fee, use_quote, withdraw, sender, as_jso
     else:
         raise UsageError("give --amount AMOUNT and --fee PCT, or --quote")
     r = client.invoices.offer_advance(inv.id, value, fee_bps, sender=sender)
-    sent(r, f"advance of {money_format(client, inv.token)(value)} at {fee_bps / 100:g}% offered on invoice #{inv.id}",
-          as_json, principal=value, feeBps=fee_bps)
+    text = money_format(client, inv.token)(value)
+    sent(r, f"advance of {text} at {fee_bps / 100:g}% offered on invoice #{inv.id}",
+         as_json, principal=value, principalText=text, feeBps=fee_bps)
 
 
 @invoice.command("accept")
@@ -198,5 +202,6 @@ def accept(ctx, invoice_id, financier, sender, as_json):
         raise UsageError(f"{client.deployment.label(financier)} has no advance offer on invoice #{inv.id}; "
                          f"`invoice show {inv.id}` lists offers")
     r = client.invoices.accept_advance(inv.id, financier, principal, fee_bps, sender=sender)
-    sent(r, f"advance of {money_format(client, inv.token)(principal)} accepted on invoice #{inv.id}", as_json,
-          principal=principal, feeBps=fee_bps)
+    text = money_format(client, inv.token)(principal)
+    sent(r, f"advance of {text} accepted on invoice #{inv.id}", as_json, principal=principal, principalText=text,
+         feeBps=fee_bps)

@@ -55,7 +55,7 @@ class Tokens:
         if unit is None and token is None:
             raise UsageError(f"amount {text!r} has no unit: {AMOUNT_FORMS}")
         if token is None and unit.lower() in ETH_SUBUNITS:
-            token = ETH
+            token = "ETH"
         address = self.address(token if token is not None else unit)
         symbol, decimals = self.info(address)
         return address, parse_amount(text, decimals, symbol)
