@@ -35,7 +35,7 @@ class Tokens:
         address must hold a contract that answers balanceOf and decimals)."""
         from tradechain.units import parse_address
 
-        if token is None or token.upper() == "ETH":
+        if token is None or token.upper() == "ETH" or token == ETH:
             return ETH
         if token.lower() in ("tusd", "demostablecoin"):
             return self.stablecoin
