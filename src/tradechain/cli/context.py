@@ -182,6 +182,17 @@ def jsonable(value: Any, names: dict[str, str]) -> Any:
     return value
 
 
+def plain_addresses(value: Any) -> Any:
+    """The inverse of jsonable's address objects: {"address": a, "name": n} -> a (reading our JSON back)."""
+    if isinstance(value, dict):
+        if set(value) == {"address", "name"} and isinstance(value["address"], str):
+            return value["address"]
+        return {k: plain_addresses(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_addresses(v) for v in value]
+    return value
+
+
 def emit_json(data: Any) -> None:
     click.echo(json.dumps(jsonable(data, _known_names()), indent=2, default=_jsonable))
 
