@@ -94,9 +94,7 @@ class Context:
         as long as one command; `deploy_if_missing` deploys the suite (and writes its manifest) on a node
         that has none."""
         if self._client is None:
-            from tradechain.client import TradeClient
-            from tradechain.project import project_root
-            from tradechain.deployment import deploy_suite, for_chain, manifest_path, save_manifest
+            from tradechain.client import client_for
 
             chain = self.chain
             if persistent and chain.ephemeral:
@@ -104,13 +102,7 @@ class Context:
                     "this step needs a chain that outlives one command: run `tradechain devnet start`, "
                     "then pass --network devnet (or --rpc URL / TRADECHAIN_NETWORK=devnet)"
                 )
-            root = project_root()
-            if deploy_if_missing and not chain.ephemeral and not manifest_path(root, chain.chain_id).exists():
-                dep = deploy_suite(chain, self.artifacts)
-                save_manifest(dep, root)
-            else:
-                dep = for_chain(chain, root, self.artifacts)
-            self._client = TradeClient(chain, dep, self.artifacts)
+            self._client = client_for(chain, self.artifacts, deploy_if_missing=deploy_if_missing)
         return self._client
 
     def account(self, text: str) -> str:
@@ -171,7 +163,7 @@ def jsonable(value: Any, names: dict[str, str]) -> Any:
     if isinstance(value, (list, tuple)):
         return [jsonable(v, names) for v in value]
     if isinstance(value, enum.Enum):
-        return value.name
+        return value.value if isinstance(value, str) else value.name
     if isinstance(value, (bytes, bytearray)):
         return "0x" + bytes(value).hex()
     if isinstance(value, str) and _ADDRESS.match(value):

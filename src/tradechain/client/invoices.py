@@ -10,7 +10,7 @@ from tradechain.client.escrow import Escrow
 from tradechain.client.tokens import Tokens
 from tradechain.errors import ContractRevert, UsageError
 from tradechain.transactions import Receipt, Transactions, word
-from tradechain.vocabulary import ETH, INVOICE_STATUSES
+from tradechain.vocabulary import ETH, INVOICE_STATUSES, InvoiceStatus
 
 NAME = "InvoiceToken"
 
@@ -25,7 +25,7 @@ class Invoice:
     token: str
     face_value: int
     due_date: int
-    status: str  # lower case: "open", "financed", "overdue", "settled", "defaulted"
+    status: InvoiceStatus  # equal to its lower-case word: "open", "financed", "overdue", "settled", "defaulted"
     days_overdue: int
     listed_price: int  # 0 when not listed
     advance_financier: str | None
@@ -125,7 +125,7 @@ class Invoices:
     def get(self, token_id: int) -> Invoice:
         inv = self._call("invoiceOf", [token_id])
         adv = self._call("advanceOf", [token_id])
-        status = INVOICE_STATUSES[inv[4]].lower()
+        status = InvoiceStatus(INVOICE_STATUSES[inv[4]].lower())
         return Invoice(
             id=inv[0], token=inv[1], face_value=inv[2], due_date=inv[3], status=status, holder=inv[5],
             seller=inv[6], days_overdue=self._call("daysOverdue", [token_id]) if status == "overdue" else 0,
