@@ -113,6 +113,7 @@ def test_every_json_output_of_a_whole_trade_matches_its_schema(node, tmp_path):
     _json(node, "accounts")
     _json(node, "deploy")
     _json(node, "keeper", "--once")
+    _json(node, "compile")
 
 
 @pytest.mark.parametrize("argv, code", [

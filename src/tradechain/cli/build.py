@@ -18,15 +18,18 @@ def compile_cmd(force: bool, as_json: bool):
 
     build = compile_contracts(project_root(), force=force)
     sizes = {n: (len(a["deployedBytecode"]) - 2) // 2 for n, a in sorted(build.items())}
+    # the suite is what deploys; contracts/test/ holds attackers and odd tokens for the tests only
+    test_only = sorted(n for n, a in build.items() if a.get("sourceName", "").startswith("contracts/test/"))
+    suite = [n for n in sizes if n not in test_only and sizes[n]]  # interfaces and libraries have no code
     if as_json:
         emit_json({"backend": build.backend, "cached": build.cached, "seconds": round(build.seconds, 3),
-                   "contracts": sizes})
+                   "contracts": sizes, "suite": suite, "testOnly": test_only})
         return
     how = "from cache" if build.cached else "compiled"
-    click.echo(f"{len(build)} contracts {how} in {build.seconds:.2f}s with {build.backend}")
-    for name, size in sizes.items():
-        if size:
-            click.echo(f"  {name:<28} {size:>6} bytes")
+    click.echo(f"{len(suite)} suite contracts {how} in {build.seconds:.2f}s with {build.backend} "
+               f"(+{len(test_only)} test-only contracts)")
+    for name in suite:
+        click.echo(f"  {name:<28} {sizes[name]:>6} bytes")
 
 
 @click.command("deploy")
