@@ -38,6 +38,38 @@ class Receipt:
         raise KeyError(name)
 
 
+class Hex(str):
+    """A bytes value of an event (a hash, a location code) as its 0x hex string: printable and JSON-ready, and
+    still bytes where it matters: bytes(value) gives the raw bytes back, and it equals the same bytes."""
+
+    def __bytes__(self) -> bytes:
+        return bytes.fromhex(self[2:])
+
+    def hex(self) -> str:  # as bytes.hex(): no 0x
+        return self[2:]
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (bytes, bytearray)):
+            return bytes(self) == bytes(other)
+        return str.__eq__(self, other)
+
+    def __ne__(self, other) -> bool:
+        return not self == other
+
+    __hash__ = str.__hash__
+
+
+def typed(value: Any) -> Any:
+    """An event argument as a plain Python value: bytes -> Hex; tuples and lists element by element."""
+    if isinstance(value, (bytes, bytearray)):
+        return Hex("0x" + bytes(value).hex())
+    if isinstance(value, tuple):
+        return tuple(typed(v) for v in value)
+    if isinstance(value, list):
+        return [typed(v) for v in value]
+    return value
+
+
 def event_topic(entry: dict) -> bytes:
     """topic0 of an ABI event entry: keccak of its canonical signature."""
     return keccak(text=f"{entry['name']}({','.join(abi_type(i) for i in entry['inputs'])})")
@@ -201,7 +233,7 @@ class Transactions:
             if hit is None:
                 continue
             ev = hit[1].process_log(log)
-            out.append({"contract": hit[0], "event": ev["event"], "args": dict(ev["args"]),
+            out.append({"contract": hit[0], "event": ev["event"], "args": {k: typed(v) for k, v in ev["args"].items()},
                         "block": ev["blockNumber"], "logIndex": ev["logIndex"],
                         "tx_hash": "0x" + bytes(ev["transactionHash"]).hex()})
         return out
