@@ -41,6 +41,9 @@ class Chain:
     preflight: bool = True
     _signers: dict[str, Any] = field(default_factory=dict)  # address -> LocalAccount, for keys we hold
     _chain_id: int | None = None
+    # anvil and Hardhat use a snapshot id up when reverting to it; eth-tester does not. A revert on a JSON-RPC
+    # node takes a fresh snapshot of the same state at once, and the caller's id stands for the fresh one.
+    _snapshot_alias: dict[Any, Any] = field(default_factory=dict)
 
     # ---- identity ----
     @property
@@ -185,6 +188,17 @@ class Chain:
             self.w3.provider.make_request("evm_mine", [])
         return self.now()
 
+    def set_time(self, timestamp: int) -> int:
+        """Mine the next block at `timestamp` (forward only); later blocks follow from there."""
+        if timestamp <= self.now():
+            raise UsageError("time only moves forward")
+        if self.kind == EMBEDDED:
+            self.tester.time_travel(timestamp)
+        else:  # anvil and Hardhat both keep the new offset for the blocks after this one
+            self.w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
+            self.w3.provider.make_request("evm_mine", [])
+        return self.now()
+
     def mine(self) -> None:
         if self.kind == EMBEDDED:
             self.tester.mine_blocks(1)
@@ -193,7 +207,7 @@ class Chain:
 
     # ---- snapshots ----
     def snapshot(self) -> Any:
-        """Take a snapshot. On anvil a snapshot id is used up by its revert: take a new one after reverting."""
+        """Take a snapshot; it can be reverted to more than once on every backend."""
         if self.kind == EMBEDDED:
             return self.tester.take_snapshot()
         return self.w3.provider.make_request("evm_snapshot", [])["result"]
@@ -202,9 +216,11 @@ class Chain:
         if self.kind == EMBEDDED:
             self.tester.revert_to_snapshot(snapshot_id)
         else:
-            result = self.w3.provider.make_request("evm_revert", [snapshot_id]).get("result")
+            node_id = self._snapshot_alias.get(snapshot_id, snapshot_id)
+            result = self.w3.provider.make_request("evm_revert", [node_id]).get("result")
             if result is not True:
                 raise ChainUnavailable(f"the node refused to revert to snapshot {snapshot_id}")
+            self._snapshot_alias[snapshot_id] = self.w3.provider.make_request("evm_snapshot", [])["result"]
 
 
 def embedded() -> Chain:

@@ -34,6 +34,7 @@ class GasRun:
     client: TradeClient
     steps: dict[str, dict[str, int]] = field(default_factory=dict)  # flow -> step -> gas
     derived: dict[str, dict[str, float]] = field(default_factory=dict)  # flow -> figure -> value
+    receipts: dict[str, dict[str, Receipt]] = field(default_factory=dict)  # flow -> step -> receipt (its events)
     recording: bool = True
 
     @property
@@ -47,6 +48,7 @@ class GasRun:
     def step(self, flow_name: str, step: str, receipt: Receipt) -> Receipt:
         if self.recording:
             self.steps.setdefault(flow_name, {})[step] = receipt.gas_used
+            self.receipts.setdefault(flow_name, {})[step] = receipt
         return receipt
 
     # ---- the building blocks every flow uses ----
@@ -215,15 +217,15 @@ def warm_up(run: GasRun) -> None:
         run.recording = True
 
 
-def setup(artifacts: dict | None = None) -> TradeClient:
-    """A fresh embedded chain at the fixed start time with the suite deployed."""
+def setup(artifacts: dict | None = None, chain=None) -> TradeClient:
+    """A fresh chain (embedded unless given) at the fixed start time with the suite deployed."""
     from tradechain.chain import embedded
     from tradechain.compiler import compile_contracts
     from tradechain.deployment import deploy_suite
 
     artifacts = artifacts or compile_contracts()
-    chain = embedded()
-    chain.tester.time_travel(START_TIME)
+    chain = chain or embedded()
+    chain.set_time(START_TIME)
     dep = deploy_suite(chain, artifacts)
     return TradeClient(chain, dep, artifacts)
 
