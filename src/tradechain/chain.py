@@ -35,6 +35,7 @@ class Chain:
     url: str | None = None
     tester: Any = None  # eth_tester.EthereumTester when embedded
     network: str | None = None  # the --network name this chain was reached by, for hints
+    profile: Any = None  # networks.Network when reached by name: expected chain id, confirmations, fee policy
     # On a JSON-RPC chain, run each transaction as eth_call first: a step the contract refuses then costs
     # no gas and no nonce (it would otherwise be mined as a failed transaction). The embedded chain skips
     # it: there a failed transaction costs nothing real, and the EVM runs once.
