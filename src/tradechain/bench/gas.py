@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from tradechain import rollup
 from tradechain.client import ETH, Receipt, TradeClient, hash_bytes
 
 DAY = 86400
@@ -35,6 +36,7 @@ class GasRun:
     steps: dict[str, dict[str, int]] = field(default_factory=dict)  # flow -> step -> gas
     derived: dict[str, dict[str, float]] = field(default_factory=dict)  # flow -> figure -> value
     receipts: dict[str, dict[str, Receipt]] = field(default_factory=dict)  # flow -> step -> receipt (its events)
+    l1_sizes: dict[str, dict[str, dict]] = field(default_factory=dict)  # flow -> step -> rollup.step_sizes
     recording: bool = True
 
     @property
@@ -49,6 +51,8 @@ class GasRun:
         if self.recording:
             self.steps.setdefault(flow_name, {})[step] = receipt.gas_used
             self.receipts.setdefault(flow_name, {})[step] = receipt
+            # now, not later: a step in a reverted snapshot is gone from the chain afterwards
+            self.l1_sizes.setdefault(flow_name, {})[step] = rollup.step_sizes(self.client.w3, receipt.tx_hash)
         return receipt
 
     # ---- the building blocks every flow uses ----
@@ -249,9 +253,20 @@ def measure(flows: list[Flow] | None = None, client: TradeClient | None = None) 
         "perTrade": totals,
         "derived": run.derived,
         "seconds": round(time.perf_counter() - started, 2),
+        "l1Data": l1_data(run.l1_sizes),
     }
     result["budget"] = check(result)
     return result
+
+
+def l1_data(sizes: dict[str, dict[str, dict]], a: rollup.L1FeeAssumptions | None = None) -> dict:
+    """What each step would pay an OP Stack chain for its L1 data (Fjord formula, stated assumptions): the
+    unsigned transaction's size and FastLZ length per step, the fee per step and per trade."""
+    a = a or rollup.L1FeeAssumptions()
+    steps = {f: {s: {**z, "feeWei": rollup.fee_from_sizes(z, a)} for s, z in st.items()} for f, st in sizes.items()}
+    return {"formula": "OP Stack Fjord: GasPriceOracle.getL1Fee of the unsigned EIP-1559 tx", "assumptions": a.as_dict(),
+            "steps": steps, "perTrade": {f: sum(z["feeWei"] for z in st.values()) for f, st in steps.items()
+                                         if f not in NOT_TRADES}}
 
 
 def flat(result: dict) -> dict[str, int]:

@@ -46,16 +46,25 @@ def render_gas(result: dict) -> None:
     console = Console()
     console.print(f"[bold]gas[/] on {result['chain']}, {result['optimizer']}")
     console.print(f"[dim]{result['note']}[/]")
+    l1 = result["l1Data"]
+    a = l1["assumptions"]
+    console.print(f"[dim]L1 data: what an OP Stack rollup adds per step ({l1['formula']}; L1 base fee "
+                  f"{a['l1_base_fee_gwei']:g} gwei, blob base fee {a['blob_base_fee_gwei']:g} gwei, scalars "
+                  f"{a['base_fee_scalar']} / {a['blob_base_fee_scalar']}); in gwei (1e-9 ETH)[/]")
     for flow_name, steps in result["steps"].items():
         table = Table(title=flow_name, title_justify="left", header_style="bold", box=None)
         table.add_column("step")
         table.add_column("gas", justify="right")
+        table.add_column("L1 data fee", justify="right")
+        l1_steps = l1["steps"].get(flow_name, {})
         for step, g in steps.items():
-            table.add_row(step, f"{g:,}")
+            fee = l1_steps.get(step, {}).get("feeWei")
+            table.add_row(step, f"{g:,}", "" if fee is None else f"{fee / 1e9:,.0f} gwei")
         if flow_name in result["perTrade"]:
-            table.add_row("[bold]per trade[/]", f"[bold]{result['perTrade'][flow_name]:,}[/]")
+            fee = l1["perTrade"].get(flow_name, 0) / 1e9
+            table.add_row("[bold]per trade[/]", f"[bold]{result['perTrade'][flow_name]:,}[/]", f"[bold]{fee:,.0f} gwei[/]")
         for k, v in result["derived"].get(flow_name, {}).items():
-            table.add_row(f"[dim]{k}[/]", f"{v:,.3f}" if k.startswith("ratio") else f"{v:,.0f}")
+            table.add_row(f"[dim]{k}[/]", f"{v:,.3f}" if k.startswith("ratio") else f"{v:,.0f}", "")
         console.print(table)
     console.print("[bold]budget[/]")
     for line in result["budget"]:
