@@ -52,9 +52,10 @@ def hardhat_command() -> list[str]:
 
 @contextlib.contextmanager
 def anvil(*extra: str, port: int | None = None) -> Iterator[str]:
-    """Start anvil (prague, 127.0.0.1) and yield its URL; terminate that process on exit."""
+    """Start anvil (prague unless `extra` names a --hardfork; 127.0.0.1) and yield its URL; terminate it on exit."""
     port = port or free_port()
-    cmd = [str(anvil_binary()), "--hardfork", "prague", "--host", "127.0.0.1", "--port", str(port), "--silent", *extra]
+    fork = [] if "--hardfork" in extra else ["--hardfork", "prague"]  # a test may ask for an older fork
+    cmd = [str(anvil_binary()), *fork, "--host", "127.0.0.1", "--port", str(port), "--silent", *extra]
     with _serving(cmd, port, "anvil") as url:
         yield url
 
