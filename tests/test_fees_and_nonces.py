@@ -199,3 +199,43 @@ def test_a_stale_record_does_not_leave_a_gap(tmp_path, monkeypatch):
     monkeypatch.setattr(nonces, "RECORD_TTL", 0.0)  # much later: the transaction with nonce 4 was dropped
     assert NonceManager(lambda a: counts[a], "1-x", tmp_path).send("0xabc", lambda n: n) == 3
     assert Path(tmp_path / "1-x-0xabc").read_text().startswith('{"next": 4')
+
+
+# ------------------------------------------------------------------------------------------------ finality
+
+
+@pytest.mark.parametrize("confirmations", [3, "safe", "finalized"])
+def test_a_transaction_is_final_only_after_its_depth_or_the_nodes_tag_reaches_it(confirmations):
+    from web3 import Web3
+
+    from tradechain import finality
+
+    key, to = dev_keys(2)
+    # one slot per epoch: anvil's safe head trails the latest block by 1, its finalized head by 2
+    with anvil("--slots-in-an-epoch", "1") as url:
+        w3 = Web3(Web3.HTTPProvider(url))
+        w3.provider.make_request("evm_mine", [])
+        fee = fees.suggest(w3, FeePolicy()).tx_fields()
+        h = _transfer(w3, key, to.address, 31337, fee)(0)
+        block = w3.eth.wait_for_transaction_receipt(h, timeout=10)["blockNumber"]
+        first = finality.status(w3, block, confirmations)
+        assert not first.final and ("confirmations" in first.detail or "not yet" in first.detail)
+        assert finality.final_block(w3, confirmations) < block
+        for _ in range(3):
+            w3.provider.make_request("evm_mine", [])
+        assert finality.wait(w3, block, confirmations, timeout=5, poll=0.05).final
+        assert finality.final_block(w3, confirmations) >= block
+
+
+def test_depth_one_is_final_once_mined_and_waiting_in_vain_says_why():
+    from web3 import Web3
+
+    from tradechain import finality
+    from tradechain.errors import ChainUnavailable
+
+    with anvil() as url:
+        w3 = Web3(Web3.HTTPProvider(url))
+        w3.provider.make_request("evm_mine", [])
+        assert finality.status(w3, 1, 1).final and finality.final_block(w3, 0) == "latest"
+        with pytest.raises(ChainUnavailable, match="not final after 0 s: 1 of 5 confirmations"):
+            finality.wait(w3, 1, 5, timeout=0.2, poll=0.05)
