@@ -182,9 +182,14 @@ def test_a_nonce_taken_behind_the_managers_back_is_skipped_after_resync(tmp_path
     ("Nonce too low. Expected nonce to be 2 but got 1.", True),  # Hardhat's wording
     ("insufficient funds for gas * price + value", False),
     ("execution reverted", False),
+    ("already known", False),  # our own transaction, sent again: never sign the next nonce for it
 ])
 def test_which_node_errors_are_nonce_conflicts(message, conflict):
-    assert is_conflict(ValueError({"code": -32000, "message": message})) is conflict
+    from tradechain.nonces import is_already_known
+
+    exc = ValueError({"code": -32000, "message": message})
+    assert is_conflict(exc) is conflict
+    assert is_already_known(exc) is (message == "already known")
 
 
 def test_a_stale_record_does_not_leave_a_gap(tmp_path, monkeypatch):

@@ -11,7 +11,8 @@ while a receipt is awaited.
 
 When the node still refuses a nonce ("nonce too low": mined meanwhile by another sender; "replacement
 transaction underpriced" / "already known": another sender's transaction holds it in the pool), the counter is
-resynchronised past it and the transaction is signed again with the next nonce.
+resynchronised past it and the transaction is signed again with the next nonce. "already known" is not such a
+conflict: it means the node holds this very transaction (a retried send that got through), see ALREADY_KNOWN.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ from typing import Any, Callable, Iterator, TypeVar
 
 T = TypeVar("T")
 STATE_DIR_ENV = "TRADECHAIN_STATE_DIR"
-CONFLICTS = ("nonce too low", "replacement transaction underpriced", "already known", "nonce has already been used",
-             "transaction already imported", "known transaction")
+CONFLICTS = ("nonce too low", "replacement transaction underpriced", "nonce has already been used")
+# The node already holds this very transaction (same hash): a retried send that got through the first time.
+# Never a conflict: signing the next nonce would send the same payment twice.
+ALREADY_KNOWN = ("already known", "known transaction", "transaction already imported", "already imported")
 ATTEMPTS = 5
 RECORD_TTL = 30.0  # seconds a recorded count is trusted above the node's own
 
@@ -37,6 +40,11 @@ def is_conflict(exc: BaseException) -> bool:
     """The node refused the nonce itself (someone else used it), not the transaction."""
     text = str(exc).lower()
     return any(marker in text for marker in CONFLICTS)
+
+
+def is_already_known(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(marker in text for marker in ALREADY_KNOWN)
 
 
 def default_dir() -> Path:
