@@ -17,6 +17,7 @@ from tradechain.errors import ChainUnavailable, UsageError, revert_data
 EMBEDDED = "embedded"
 RPC_ENV = "TRADECHAIN_RPC"
 RPC_TIMEOUT = 5  # seconds: a missing node must fail fast, not hang
+RETRIES = 5  # attempts per request on a transient failure, web3's backoff 0.125 s x 2^n between them (1.9 s in all)
 
 
 class Reverted(Exception):
@@ -234,11 +235,26 @@ def embedded() -> Chain:
     return Chain(w3=w3, kind=EMBEDDED, tester=tester)
 
 
+def retry_configuration():
+    """web3's own retry of transient node failures: connection refused or reset, timeouts, HTTP 429 and 5xx. For
+    reads (web3's allow-list), fee history, and eth_sendRawTransaction: resending the same signed bytes cannot
+    pay twice (the node answers "already known"); eth_sendTransaction (the node signs, picking a nonce) is
+    never retried."""
+    import requests
+    from web3.providers.rpc.utils import REQUEST_RETRY_ALLOWLIST, ExceptionRetryConfiguration
+
+    return ExceptionRetryConfiguration(
+        errors=(ConnectionError, requests.ConnectionError, requests.HTTPError, requests.Timeout),
+        retries=RETRIES, backoff_factor=0.125,
+        method_allowlist=[*REQUEST_RETRY_ALLOWLIST, "eth_feeHistory", "eth_sendRawTransaction", "web3_clientVersion"])
+
+
 def rpc(url: str) -> Chain:
     """Connect to a JSON-RPC node; fails fast with one clear line when nothing answers."""
     if not url.startswith(("http://", "https://")):
         raise UsageError(f"--rpc must be an http(s):// URL, got {url!r}")
-    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": RPC_TIMEOUT}))
+    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": RPC_TIMEOUT},
+                                exception_retry_configuration=retry_configuration()))
     try:
         w3.eth.chain_id  # noqa: B018 - the cheapest call that proves a node answers
     except Exception as exc:  # requests' connection errors, timeouts, bad JSON: all mean "no usable node"
