@@ -18,11 +18,11 @@ the wall clock), so event fields that are times or are hashed from times are com
 from __future__ import annotations
 
 import pytest
-from anvil import free_port
+from helpers import free_port
 
 from tradechain.bench import gas as flows
 from tradechain.bench.devnet import anvil, hardhat
-from tradechain.client import ETH, TradeClient
+from tradechain.client import TradeClient
 from tradechain.keeper import Keeper
 
 NODES = ("embedded", "anvil", "hardhat")
@@ -44,10 +44,8 @@ EXPECTED_END_STATES = {
 
 def relayed_checkpoint(run: flows.GasRun) -> None:
     """The carrier signs a Delivered checkpoint off chain (EIP-712); the keeper relays it and pays the gas."""
-    from tradechain.provenance import ProvenanceClient
-
     name = "relayed_checkpoint"
-    p = ProvenanceClient(run.client)
+    p = run.client.provenance
     oid, r = run.place()
     run.step(name, "place+pay", r)
     run.step(name, "ship (+invoice mint)", run.ship(oid))
@@ -59,14 +57,14 @@ def keeper_pass(run: flows.GasRun) -> None:
     """Three more delivered orders past their window; one keeper pass settles every order that is due (these
     three and the 50 that batch_release left Delivered; the relayed one's window is still open), in batches of 50."""
     name = "keeper_pass"
-    c = run.client
+    c = run.client.escrow
     for _ in range(3):
         oid, _r = run.place(window=flows.DAY)
         run.ship(oid)
         run.checkpoint(oid, "Delivered", "DEHAM")
     run.chain.advance(flows.DAY + 1)
     due = [i for i in range(1, c.order_count() + 1) if c.actionable(i)[0]]
-    progress = Keeper(c, run.a["keeper"], batch=50, log=lambda _m: None).run(interval=0, passes=1)
+    progress = Keeper(run.client, run.a["keeper"], batch=50, log=lambda _m: None).run(interval=0, passes=1)
     assert len(due) == 53 and (progress.released, progress.refunded, progress.lost_races) == (53, 0, 0)
     assert progress.transactions == 2 and all(c.get_order(i).state == "Released" for i in due)
     run.steps.setdefault(name, {})["keeper pass (53 orders, 2 batches)"] = progress.gas
@@ -85,24 +83,26 @@ def _connect(node: str, stack):
 
 
 def _holders(c: TradeClient) -> dict[str, str]:
-    return {**c.deployment.accounts, "escrow": c.escrow.address, "invoices": c.invoices.address}
+    return {**c.deployment.accounts, "escrow": c.deployment.addresses["TradeEscrow"],
+            "invoices": c.deployment.addresses["InvoiceToken"]}
 
 
 def _fees_paid(c: TradeClient, first: int, last: int) -> dict[str, int]:
     """Gas fees paid per sender in blocks first..last: taken out of ETH balances before comparing them."""
     fees: dict[str, int] = {}
     for number in range(first, last + 1):
-        for tx_hash in c.w3.eth.get_block(number)["transactions"]:
-            r = c.w3.eth.get_transaction_receipt(tx_hash)
+        for tx_hash in c.chain.w3.eth.get_block(number)["transactions"]:
+            r = c.chain.w3.eth.get_transaction_receipt(tx_hash)
             fees[r["from"]] = fees.get(r["from"], 0) + r["gasUsed"] * r["effectiveGasPrice"]
     return fees
 
 
 def _money(c: TradeClient, fees: dict[str, int] | None = None) -> dict[str, tuple[int, int, int, int]]:
     """Per holder: ETH balance (plus the fees it paid), tUSD balance, escrow credits in ETH and in tUSD."""
-    tusd = c.stablecoin.address
+    tusd = c.tokens.stablecoin
     fees = fees or {}
-    return {name: (c.balance(addr) + fees.get(addr, 0), c.balance(addr, tusd), c.credits(addr), c.credits(addr, tusd))
+    return {name: (c.tokens.balance(addr) + fees.get(addr, 0), c.tokens.balance(addr, tusd), c.escrow.credits(addr),
+                   c.escrow.credits(addr, tusd))
             for name, addr in _holders(c).items()}
 
 
@@ -140,7 +140,7 @@ def drive(node: str, artifacts) -> dict:
         out = {"chainId": client.chain.chain_id, "flows": {}}
         names = {addr.lower(): name for name, addr in {**_holders(client), **client.deployment.addresses}.items()}
         for fn in ALL_FLOWS:
-            first_order, first_block = client.order_count() + 1, client.chain.block_number() + 1
+            first_order, first_block = client.escrow.order_count() + 1, client.chain.block_number() + 1
             before = _money(client)
             fn(run)
             fees = _fees_paid(client, first_block, client.chain.block_number())
@@ -149,7 +149,8 @@ def drive(node: str, artifacts) -> dict:
             out["flows"][name] = {
                 "gas": run.steps.get(name, {}),
                 "events": {step: _events(r, names) for step, r in run.receipts.get(name, {}).items()},
-                "states": [client.get_order(i).state for i in range(first_order, client.order_count() + 1)],
+                "states": [client.escrow.get_order(i).state
+                           for i in range(first_order, client.escrow.order_count() + 1)],
                 "moved": {who: tuple(a - b for a, b in zip(after[who], before[who])) for who in after
                           if after[who] != before[who]},
             }

@@ -28,12 +28,12 @@ def _due_after_two_hours(node) -> int:
     c = node.client()
     a = c.deployment.accounts
     now = c.chain.now()
-    oid, _ = c.place_order(buyer=a["buyer"], seller=a["seller"], amount=10**17, ship_by=now + DAY,
-                           deliver_by=now + 5 * DAY, inspection_window=HOUR)
-    c.ship(oid, a["carrier"], sender=a["seller"])
-    c.deliver(oid, "DEHAM", sender=a["carrier"])
+    oid, _ = c.escrow.place_order(buyer=a["buyer"], seller=a["seller"], amount=10**17, ship_by=now + DAY,
+                                  deliver_by=now + 5 * DAY, inspection_window=HOUR)
+    c.escrow.ship(oid, a["carrier"], sender=a["seller"])
+    c.provenance.deliver(oid, "DEHAM", sender=a["carrier"])
     assert "chain time is now" in tc(node, "time", "advance", "2h").output
-    assert c.actionable(oid) == (True, False)
+    assert c.escrow.actionable(oid) == (True, False)
     return oid
 
 
@@ -45,7 +45,7 @@ def _latest(node) -> tuple[int, int]:
 def _keeper_releases(node, oid: int) -> None:
     out = json.loads(tc(node, "keeper", "--once", "--json").output)
     assert out["released"] >= 1
-    assert node.client().get_order(oid).state == "Released"
+    assert node.client().escrow.get_order(oid).state == "Released"
 
 
 def test_time_advanced_then_clean_stop_and_start_resumes_the_clock_with_its_offset(devnet_node):

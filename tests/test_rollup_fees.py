@@ -8,7 +8,8 @@ import os
 import random
 
 import pytest
-from anvil import anvil, free_port
+from anvil import anvil
+from helpers import free_port
 
 from tradechain import rollup
 from tradechain.bench.devnet import hardhat_op

