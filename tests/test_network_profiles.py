@@ -20,6 +20,7 @@ from tradechain.networks import FeePolicy, connect
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "tradechain.toml"
 PROFILES = tomllib.loads(EXAMPLES.read_text())["networks"]
+NODE_ARGS = {"consortium": ("--base-fee", "0")}  # a private chain where gas is free, as the profile expects
 
 
 @pytest.fixture
@@ -49,7 +50,7 @@ def test_each_example_profile_loads_against_a_node_with_its_chain_id(name, profi
     spec = PROFILES[name]
     key = dev_keys(2)[1]  # a funded anvil account, held as a key the way a real network's key is
     _give_keys(spec, key, profile_env, tmp_path)
-    with anvil("--chain-id", str(spec["chain_id"])) as url:
+    with anvil("--chain-id", str(spec["chain_id"]), *NODE_ARGS.get(name, ())) as url:
         profile_env.setenv(spec["rpc_env"], url)
         chain = connect(name, root=tmp_path)
         assert chain.chain_id == spec["chain_id"] and chain.network == name
@@ -60,6 +61,12 @@ def test_each_example_profile_loads_against_a_node_with_its_chain_id(name, profi
         # the key signs locally: a plain transfer from it is mined on the node
         receipt = chain.send({"from": key.address, "to": dev_keys(1)[0].address, "value": 1, "gas": 21_000})
         assert receipt["status"] == 1
+        sent = chain.w3.eth.get_transaction(receipt["transactionHash"])
+        if spec["fees"].get("legacy"):  # priced as the profile says: legacy, within its cap
+            assert sent["type"] == 0 and sent["gasPrice"] <= spec["fees"]["max_fee_gwei"] * 10**9
+        else:
+            assert sent["type"] == 2 and sent["maxFeePerGas"] <= spec["fees"]["max_fee_gwei"] * 10**9
+            assert sent["maxPriorityFeePerGas"] <= spec["fees"]["max_priority_fee_gwei"] * 10**9
         listed = CliRunner().invoke(cli, ["--network", name, "time", "advance", "1m"])
         assert listed.exit_code == 0 and "chain time is now" in listed.output, listed.output
 

@@ -50,7 +50,7 @@ def is_already_known(exc: BaseException) -> bool:
 def default_dir() -> Path:
     if os.environ.get(STATE_DIR_ENV):
         return Path(os.environ[STATE_DIR_ENV]).expanduser() / "nonces"
-    from tradechain.compiler import project_root
+    from tradechain.project import project_root
 
     return project_root() / ".state" / "nonces"
 
