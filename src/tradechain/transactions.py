@@ -30,6 +30,8 @@ class Receipt:
     gas_used: int
     events: list[dict] = field(default_factory=list)
     contract_address: str | None = None  # set by a deployment
+    final: bool = True  # under the network's confirmations (finality.py); dev chains: final once mined
+    finality: str = "final"
 
     def event(self, name: str) -> dict:
         for e in self.events:
@@ -109,13 +111,20 @@ class Transactions:
             receipt = self.chain.send(tx)
         except Reverted as exc:
             raise self.decoder.decode(exc.data) from None
-        return Receipt(
+        result = Receipt(
             tx_hash="0x" + bytes(receipt["transactionHash"]).hex(),
             block=receipt["blockNumber"],
             gas_used=receipt["gasUsed"],
             events=self.decode_logs(receipt["logs"]),
             contract_address=receipt.get("contractAddress"),
         )
+        confirmations = getattr(self.chain.profile, "confirmations", 0)
+        if confirmations not in (0, 1):
+            from tradechain import finality
+
+            now = finality.status(self.chain.w3, result.block, confirmations)
+            result.final, result.finality = now.final, now.detail
+        return result
 
     def deploy(self, artifact: str, args: Iterable = (), *, sender: str, value: int = 0, gas: int = DEPLOY_GAS,
                name: str | None = None) -> tuple[str, Receipt]:
