@@ -109,7 +109,7 @@ class Chain:
         """
         tx_hash, sent = self.submit(tx)
         if on_sent is not None:  # before waiting: a caller killed while it waits still knows what it sent
-            on_sent("0x" + bytes(tx_hash).hex(), sent)
+            on_sent(hash_hex(tx_hash), sent)
         receipt = self._receipt(tx_hash)
         if receipt["status"] == 0:
             raise Reverted(self._replay(tx, receipt["blockNumber"]), receipt)
@@ -301,14 +301,18 @@ class RpcChain(Chain):
         return self._fees[1]
 
     @property
+    def key(self) -> str:
+        """Names this chain in local state files: chain id and genesis hash (a fresh devnet is another chain)."""
+        return f"{self.chain_id}-{bytes(self.w3.eth.get_block(0)['hash']).hex()[:12]}"
+
+    @property
     def nonces(self) -> Any:
-        """The nonce manager for keys we hold, keyed by chain id and genesis hash (a fresh devnet starts over)."""
+        """The nonce manager for keys we hold (one per chain, shared by threads and processes)."""
         if self._nonces is None:
             from tradechain import nonces
 
-            genesis = bytes(self.w3.eth.get_block(0)["hash"]).hex()[:12]
             self._nonces = nonces.NonceManager(lambda a: self.w3.eth.get_transaction_count(a, "pending"),
-                                               f"{self.chain_id}-{genesis}", nonces.default_dir())
+                                               self.key, nonces.default_dir())
         return self._nonces
 
     def submit(self, tx: dict) -> tuple[Any, dict]:
@@ -382,7 +386,7 @@ class RpcChain(Chain):
         else:
             new_hash, _ = self._send_signed(signer, tx)
         self._fees = None
-        return "0x" + bytes(new_hash).hex(), new_fees
+        return hash_hex(new_hash), new_fees
 
     def _node_sign_typed_data(self, address: str, data: dict) -> tuple[int, bytes, bytes]:
         """eth_signTypedData_v4, which anvil answers for its unlocked accounts."""
@@ -423,6 +427,13 @@ class RpcChain(Chain):
         if result is not True:
             raise ChainUnavailable(f"the node refused to revert to snapshot {snapshot_id}")
         self._snapshot_alias[snapshot_id] = self.w3.provider.make_request("evm_snapshot", [])["result"]
+
+
+def hash_hex(tx_hash: Any) -> str:
+    """A transaction hash as 0x-hex, whether the backend gave bytes (web3) or a string (eth-tester)."""
+    if isinstance(tx_hash, str):
+        return tx_hash if tx_hash.startswith("0x") else "0x" + tx_hash
+    return "0x" + bytes(tx_hash).hex()
 
 
 def _higher(a: Any, b: Any) -> Any:

@@ -138,10 +138,13 @@ class Transactions:
         return name, receipt
 
     # ---- reads
-    def call(self, name: str, fn: str, args: Iterable = (), *, sender: str | None = None) -> Any:
-        """The result of `fn(args)` on contract `name` at the latest block; a revert raises ContractRevert."""
+    def call(self, name: str, fn: str, args: Iterable = (), *, sender: str | None = None,
+             block: int | str = "latest") -> Any:
+        """The result of `fn(args)` on contract `name` at `block` (default the latest); a revert raises
+        ContractRevert."""
         try:
-            return self._contracts[name].functions[fn](*args).call({"from": sender} if sender else {})
+            return self._contracts[name].functions[fn](*args).call({"from": sender} if sender else {},
+                                                                   block_identifier=block)
         except Exception as exc:
             data = revert_data(exc)
             if data is None:
