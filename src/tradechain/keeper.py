@@ -214,9 +214,7 @@ class Keeper:
                 self.log(f"{batch['kind']} batch {batch['orders']} sent before a restart was mined")
                 self._count(batch["kind"], batch["orders"], receipt)
             elif not any(self._known(h) for h in batch["hashes"]):
-                for h in batch["hashes"]:
-                    self.journal.dropped(h)
-                self.log(f"{batch['kind']} batch {batch['orders']} is unknown to the node (dropped): due again")
+                self._dropped(batch["kind"], batch["orders"], batch["hashes"])
             else:
                 busy.update(batch["orders"])
                 if self.speedup_after and time.time() - batch["since"] > self.speedup_after:
@@ -240,20 +238,28 @@ class Keeper:
         tx_hash = hash_hex(tx_hash)
         if self.journal is not None:
             self.journal.sent(tx_hash, sent.get("nonce"), kind, ids)
-        receipt = self._await([tx_hash])
-        if receipt is None:
+        hashes = [tx_hash]
+        receipt = self._await(hashes)
+        if receipt is not None:
+            self._count(kind, ids, receipt)
+        elif not any(self._known(h) for h in hashes):  # a node restarted from older state lost it
+            self._dropped(kind, ids, hashes)
+        else:
             self.log(f"{kind} batch {ids} (tx {tx_hash}) is not mined after {RECEIPT_WAIT:g} s: left in the journal")
-            return
-        self._count(kind, ids, receipt)
 
     def _await(self, hashes: list[str]) -> Any:
         """Wait for any of `hashes` (a batch and its replacements) to be mined; replace the newest with higher
-        fees each `speedup_after` seconds. None after RECEIPT_WAIT seconds."""
-        started = waited_since = time.monotonic()
+        fees each `speedup_after` seconds. None after RECEIPT_WAIT seconds, or as soon as the node knows none of
+        them (its pool was lost)."""
+        started = waited_since = checked = time.monotonic()
         while time.monotonic() - started < RECEIPT_WAIT:
             receipt = self._mined(hashes)
             if receipt is not None:
                 return receipt
+            if time.monotonic() - checked > 1.0:
+                if not any(self._known(h) for h in hashes):
+                    return None
+                checked = time.monotonic()
             if self.speedup_after and time.monotonic() - waited_since > self.speedup_after:
                 new = self._speed_up(hashes[-1])
                 if new:
@@ -261,6 +267,12 @@ class Keeper:
                 waited_since = time.monotonic()
             time.sleep(0.05)
         return None
+
+    def _dropped(self, kind: str, ids: list[int], hashes: list[str]) -> None:
+        if self.journal is not None:
+            for h in hashes:
+                self.journal.dropped(h)
+        self.log(f"{kind} batch {ids} is unknown to the node (dropped): due again")
 
     def _speed_up(self, tx_hash: str) -> str | None:
         speed_up = getattr(self.client.chain, "speed_up", None)
