@@ -124,3 +124,30 @@ def test_keeper_runs_until_stopped_and_releases_orders_as_they_fall_due(devnet_n
     assert keeper.returncode == 0, out
     assert all(f"released order #{i} " in out for i in ids)
     assert "orders seen" in out.splitlines()[-1] and "Traceback" not in out
+
+
+def test_a_keeper_killed_before_it_learns_its_batch_hash_still_sends_nothing_twice(devnet_node, tmp_path):
+    """The journal's blind spot closed: a batch announced (`sending`) whose hash never got written is treated as
+    in the pool while the sender has a pending transaction, and abandoned once it has none."""
+    from tradechain.keeper import Journal, Keeper
+
+    c = devnet_node.client()
+    ids = due_orders(c, 2)
+    keeper = c.deployment.accounts["keeper"]
+    journal = Journal(tmp_path / "journal.jsonl")
+    devnet_node.automine(False)
+    try:
+        journal.sending("release", ids)  # as if killed right after the node took the batch
+        c.chain.submit({  # the batch itself, in the pool
+            "from": keeper, "to": c.escrow.address, "value": 0, "gas": 500_000,
+            "data": c.tx.encode("TradeEscrow", "releaseBatch", [ids])})
+        restarted = Keeper(c, keeper, log=lambda _m: None, journal=journal)
+        progress = restarted.run(interval=0, passes=1)
+        assert progress.transactions == 0 and devnet_node.pending() == 1  # nothing sent twice
+        devnet_node.rpc("evm_mine")
+    finally:
+        devnet_node.automine(True)
+    again = Keeper(c, keeper, log=lambda _m: None, journal=journal).run(interval=0, passes=1)
+    assert again.transactions == 0 and journal.in_flight() == ([], [])  # abandoned: the chain shows it settled
+    for oid in ids:
+        assert [e["event"] for e in released_events(c, oid)] == ["OrderReleased"]

@@ -31,8 +31,9 @@ RECEIPT_WAIT = 120.0  # seconds to wait for a batch before leaving it in the jou
 
 
 class Journal:
-    """What the keeper sent, one JSON line per fact: sent (hash, nonce, kind, orders), replaced (by a faster
-    transaction with the same nonce), mined (block, status) or dropped. Written before waiting on the node."""
+    """What the keeper sent, one JSON line per fact: sending (kind, orders: written just before the node gets the
+    batch, so a kill in between is not a blind spot), sent (hash, nonce), replaced (by a faster transaction with
+    the same nonce), mined (block, status), dropped, or abandoned (a `sending` that never reached the pool)."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -58,8 +59,16 @@ class Journal:
             f.flush()
             os.fsync(f.fileno())  # a kill right after must not lose it
 
-    def sent(self, tx_hash: str, nonce: int | None, kind: str, orders: list[int]) -> None:
-        self._write(fact="sent", hash=tx_hash, nonce=nonce, kind=kind, orders=orders)
+    def sending(self, kind: str, orders: list[int]) -> str:
+        intent = os.urandom(6).hex()
+        self._write(fact="sending", intent=intent, kind=kind, orders=orders)
+        return intent
+
+    def sent(self, tx_hash: str, nonce: int | None, kind: str, orders: list[int], intent: str | None = None) -> None:
+        self._write(fact="sent", hash=tx_hash, nonce=nonce, kind=kind, orders=orders, intent=intent)
+
+    def abandoned(self, intent: str) -> None:
+        self._write(fact="abandoned", intent=intent)
 
     def replaced(self, old: str, new: str) -> None:
         self._write(fact="replaced", hash=old, by=new)
@@ -70,20 +79,29 @@ class Journal:
     def dropped(self, tx_hash: str) -> None:
         self._write(fact="dropped", hash=tx_hash)
 
-    def in_flight(self) -> list[dict]:
-        """Batches sent and not yet mined or dropped: {hashes (oldest first), nonce, kind, orders, since}."""
+    def in_flight(self) -> tuple[list[dict], list[dict]]:
+        """(batches sent and not yet mined or dropped: {hashes (oldest first), nonce, kind, orders, since};
+        intents announced and never followed by a hash: {intent, kind, orders})."""
         batches: dict[str, dict] = {}  # first hash -> batch
         by_hash: dict[str, str] = {}
+        intents: dict[str, dict] = {}
         try:
             lines = self.path.read_text().splitlines()
         except FileNotFoundError:
-            return []
+            return [], []
         for line in lines:
             try:
                 fact = json.loads(line)
             except ValueError:
                 continue  # a line cut short by a crash
+            if fact["fact"] == "sending":
+                intents[fact["intent"]] = {"intent": fact["intent"], "kind": fact["kind"], "orders": fact["orders"]}
+                continue
+            if fact["fact"] == "abandoned":
+                intents.pop(fact["intent"], None)
+                continue
             if fact["fact"] == "sent":
+                intents.pop(fact.get("intent"), None)
                 batches[fact["hash"]] = {"hashes": [fact["hash"]], "nonce": fact["nonce"], "kind": fact["kind"],
                                          "orders": fact["orders"], "since": fact["at"]}
                 by_hash[fact["hash"]] = fact["hash"]
@@ -95,7 +113,7 @@ class Journal:
                     by_hash[fact["by"]] = first
                 elif first in batches:  # mined or dropped: settled either way
                     del batches[first]
-        return list(batches.values())
+        return list(batches.values()), list(intents.values())
 
 
 @dataclass
@@ -208,7 +226,16 @@ class Keeper:
         busy: set[int] = set()
         if self.journal is None:
             return busy
-        for batch in self.journal.in_flight():
+        batches, intents = self.journal.in_flight()
+        if intents:  # killed between announcing a batch and learning its hash: did the node get it?
+            w3 = self.client.chain.w3
+            if w3.eth.get_transaction_count(self.sender, "pending") > w3.eth.get_transaction_count(self.sender):
+                for intent in intents:  # something of ours still waits in the pool: let it land first
+                    busy.update(intent["orders"])
+            else:  # nothing pending: it was mined (the chain shows its orders settled) or never arrived
+                for intent in intents:
+                    self.journal.abandoned(intent["intent"])
+        for batch in batches:
             receipt = self._mined(batch["hashes"])
             if receipt is not None:
                 self.log(f"{batch['kind']} batch {batch['orders']} sent before a restart was mined")
@@ -227,17 +254,18 @@ class Keeper:
         fn = "releaseBatch" if kind == "release" else "refundBatch"
         tx = {"from": self.sender, "to": self.client.tx.address("TradeEscrow"),
               "data": self.client.tx.encode("TradeEscrow", fn, [ids]), "value": 0, "gas": batch_gas(len(ids))}
+        intent = self.journal.sending(kind, ids) if self.journal is not None else None
         try:
             tx_hash, sent = self.client.chain.submit(tx)
-        except Reverted as exc:  # nothing in it is due any more, or the keeper cannot pay: say so, keep going
-            self.log(f"{kind} batch {ids} was refused: {self.client.tx.revert_of(exc)}")
-            return
-        except ContractRevert as exc:
-            self.log(f"{kind} batch {ids} was refused: {exc}")
+        except (Reverted, ContractRevert) as exc:  # nothing in it is due any more, or the keeper cannot pay
+            if intent is not None:
+                self.journal.abandoned(intent)
+            reason = self.client.tx.revert_of(exc) if isinstance(exc, Reverted) else exc
+            self.log(f"{kind} batch {ids} was refused: {reason}")
             return
         tx_hash = hash_hex(tx_hash)
         if self.journal is not None:
-            self.journal.sent(tx_hash, sent.get("nonce"), kind, ids)
+            self.journal.sent(tx_hash, sent.get("nonce"), kind, ids, intent)
         hashes = [tx_hash]
         receipt = self._await(hashes)
         if receipt is not None:
