@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import threading
+from unittest import mock
 
 import pytest
 from anvil import anvil
@@ -38,17 +39,9 @@ def node(tmp_path_factory):
         env = {"TRADECHAIN_NETWORKS": str(config), "TRADECHAIN_NETWORK": "lab", "TRADECHAIN_RPC": "",
                "TRADECHAIN_DEPLOY_DIR": str(base / "deploy"), "TRADECHAIN_STATE_DIR": str(base / "state"),
                "LAB_KEY": key.key.hex()}
-        saved = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)
-        try:
+        with mock.patch.dict(os.environ, env):
             ensure_suite(connect("lab", root=project_root()), project_root(), load_artifacts())
             yield {"url": url, "env": env, "key": key}
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
 
 
 def _client():

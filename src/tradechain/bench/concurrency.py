@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from unittest import mock
 
 from tradechain.bench.speed import PRICE
 
@@ -134,22 +135,14 @@ def measure(node: str, senders: int = 4, per_sender: int = 5) -> dict:
     from tradechain.project import load_artifacts, project_root
 
     key = "0x" + bytes(dev_keys(KEY_INDEX + 1)[KEY_INDEX].key).hex()
-    with tempfile.TemporaryDirectory() as tmp, (anvil() if node == "anvil" else hardhat()) as url:
-        saved = {k: os.environ.get(k) for k in ("TRADECHAIN_DEPLOY_DIR", "TRADECHAIN_STATE_DIR")}
-        os.environ.update({"TRADECHAIN_DEPLOY_DIR": str(Path(tmp) / "deploy"),
-                           "TRADECHAIN_STATE_DIR": str(Path(tmp) / "state")})
-        try:
-            ensure_suite(rpc(url), project_root(), load_artifacts())
-            threads(url, key, 1, 1)  # warm-up: first-ever storage writes, Python caches
-            one = _run(url, key, 1, per_sender * 2, 1)
-            many = _run(url, key, senders, per_sender, 1)
-            two = _run(url, key, senders, per_sender, 2)
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+    with tempfile.TemporaryDirectory() as tmp, (anvil() if node == "anvil" else hardhat()) as url, \
+            mock.patch.dict(os.environ, {"TRADECHAIN_DEPLOY_DIR": str(Path(tmp) / "deploy"),
+                                         "TRADECHAIN_STATE_DIR": str(Path(tmp) / "state")}):
+        ensure_suite(rpc(url), project_root(), load_artifacts())
+        threads(url, key, 1, 1)  # warm-up: first-ever storage writes, Python caches
+        one = _run(url, key, 1, per_sender * 2, 1)
+        many = _run(url, key, senders, per_sender, 1)
+        two = _run(url, key, senders, per_sender, 2)
     return {"node": node, "oneSender": one, "threads": many, "twoProcesses": two,
             "ratios": {f"{senders} threads / 1 sender": round(many["tradesPerSecond"] / one["tradesPerSecond"], 2),
                        f"2 processes x {senders // 2} / {senders} threads":
