@@ -74,3 +74,57 @@ def test_node_killed_mid_batch_under_a_running_keeper_every_due_order_is_paid_on
     # lost with its pool is known to be lost and sent again
     assert "is unknown to the node (dropped): due again" in out, out
     _paid_once(c, ids)
+
+
+def test_a_batch_stuck_in_the_pool_is_sped_up_by_the_keeper_and_paid_once(devnet_node, tmp_path):
+    import json
+    import threading
+
+    from tradechain.keeper import Journal, Keeper
+
+    c = devnet_node.client()
+    ids = due_orders(c, 2)
+    journal = Journal(tmp_path / "journal.jsonl")
+    keeper = Keeper(c, c.deployment.accounts["keeper"], log=lambda _m: None, speedup_after=1.0, journal=journal)
+    w3 = c.chain.w3
+    devnet_node.automine(False)
+    try:
+        worker = threading.Thread(target=keeper.run, kwargs={"interval": 0, "passes": 1})
+        worker.start()
+        assert _wait_for(lambda: journal.path.exists() and '"sent"' in journal.path.read_text(), 30)
+        first = json.loads(next(x for x in journal.path.read_text().splitlines() if '"sent"' in x))
+        old = w3.eth.get_transaction(first["hash"])  # as it waits, before it is replaced
+
+        def replaced() -> bool:
+            return journal.path.exists() and '"replaced"' in journal.path.read_text()
+
+        assert _wait_for(replaced, 30), "the keeper did not speed its batch up"
+        devnet_node.rpc("evm_mine")
+        worker.join(30)
+    finally:
+        devnet_node.automine(True)
+    facts = [json.loads(line) for line in journal.path.read_text().splitlines()]
+    sent = next(f for f in facts if f["fact"] == "sent")
+    faster = next(f for f in facts if f["fact"] == "replaced")
+    mined = next(f for f in facts if f["fact"] == "mined")
+    assert faster["hash"] == sent["hash"] and mined["hash"] == faster["by"]
+    new = w3.eth.get_transaction(faster["by"])
+    assert new["nonce"] == sent["nonce"] == old["nonce"]
+    assert new["maxFeePerGas"] > old["maxFeePerGas"] * 1.1 and new["maxPriorityFeePerGas"] > old["maxPriorityFeePerGas"]
+    assert keeper.progress.released == 2 and keeper.progress.transactions == 1
+    _paid_once(c, ids)
+
+
+def test_the_keeper_acts_only_on_final_state_where_the_network_asks_for_it(devnet_node):
+    from tradechain.keeper import Keeper
+    from tradechain.networks import Network
+
+    c = devnet_node.client()
+    ids = due_orders(c, 1)  # due since the latest block only
+    c.chain.profile = Network("lab", devnet_node.url, confirmations=3)
+    keeper = Keeper(c, c.deployment.accounts["keeper"], log=lambda _m: None, journal=False)
+    assert keeper.run(interval=0, passes=1).released == 0  # due at the latest block, not at the final one
+    for _ in range(2):
+        devnet_node.rpc("evm_mine")
+    assert keeper.run(interval=0, passes=1).released == 1
+    _paid_once(c, ids)

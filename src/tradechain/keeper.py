@@ -265,7 +265,10 @@ class Keeper:
             return
         tx_hash = hash_hex(tx_hash)
         if self.journal is not None:
-            self.journal.sent(tx_hash, sent.get("nonce"), kind, ids, intent)
+            nonce = sent.get("nonce")
+            if nonce is None:  # the node numbered it (an account it unlocks): ask which nonce it took
+                nonce = int(self.client.chain.w3.eth.get_transaction(tx_hash)["nonce"])
+            self.journal.sent(tx_hash, nonce, kind, ids, intent)
         hashes = [tx_hash]
         receipt = self._await(hashes)
         if receipt is not None:
