@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import click
 
 from tradechain.cli.context import emit_json, json_option
-
-_HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
-
-
-def _tx_hash(text: str) -> str:
-    if not _HASH.match(text):
-        raise click.BadParameter(f"{text!r} is not a transaction hash: give 0x followed by 64 hex digits")
-    return text.lower()
+from tradechain.cli.paramtypes import TX_HASH
 
 
 @click.group("tx")
@@ -23,7 +14,7 @@ def tx():
 
 
 @tx.command("speedup")
-@click.argument("tx_hash", metavar="HASH")
+@click.argument("tx_hash", metavar="HASH", type=TX_HASH)
 @json_option
 @click.pass_obj
 def speedup(ctx, tx_hash: str, as_json: bool):
@@ -32,7 +23,6 @@ def speedup(ctx, tx_hash: str, as_json: bool):
     from tradechain.chain import RpcChain
     from tradechain.errors import UsageError
 
-    tx_hash = _tx_hash(tx_hash)
     chain = ctx.chain
     if not isinstance(chain, RpcChain):
         raise UsageError("the embedded chain mines every transaction at once: nothing to speed up; use --network")
@@ -61,7 +51,7 @@ def _known(chain, tx_hash: str) -> bool:
 
 
 @tx.command("status")
-@click.argument("tx_hash", metavar="HASH")
+@click.argument("tx_hash", metavar="HASH", type=TX_HASH)
 @json_option
 @click.pass_obj
 def status(ctx, tx_hash: str, as_json: bool):
@@ -70,7 +60,6 @@ def status(ctx, tx_hash: str, as_json: bool):
     from tradechain import finality
     from tradechain.errors import UsageError
 
-    tx_hash = _tx_hash(tx_hash)
     chain = ctx.chain
     w3 = chain.w3
     try:
