@@ -7,6 +7,7 @@ way, so nothing outside this module asks which backend is underneath.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from web3 import Web3
@@ -14,6 +15,8 @@ from web3 import Web3
 from tradechain.errors import ChainUnavailable, Reverted, UsageError, revert_data
 
 RPC_TIMEOUT = 5  # seconds: a missing node must fail fast, not hang
+# How nodes word "no such method" (codes differ: -32601, -32600, -32000, ...)
+_UNKNOWN_METHOD = ("method not found", "not supported", "does not exist", "unknown method", "not available")
 
 
 class Chain:
@@ -112,21 +115,25 @@ class Chain:
                 tx = {**tx, "chainId": self.chain_id, "gasPrice": self.w3.eth.gas_price,
                       "nonce": self.w3.eth.get_transaction_count(tx["from"], "pending")}
                 raw = signer.sign_transaction(tx).raw_transaction
-                tx_hash = self.w3.eth.send_raw_transaction(raw)
+                receipt = self._send_raw(raw)
             else:
-                tx_hash = self._send_unsigned(tx)
+                receipt = self._send_unsigned(tx)
         except Exception as exc:
             data = revert_data(exc)
             if data is None:
                 raise
             raise Reverted(data) from None
-        receipt = self._receipt(tx_hash)
         if receipt["status"] == 0:
             raise Reverted(self._replay(tx, receipt["blockNumber"]), receipt)
         return receipt
 
     def _send_unsigned(self, tx: dict) -> Any:
-        return self.w3.eth.send_transaction(tx)
+        """Send `tx` from an account the node holds the key of; returns its receipt."""
+        return self._receipt(self.w3.eth.send_transaction(tx))
+
+    def _send_raw(self, raw: bytes) -> Any:
+        """Send a signed transaction; returns its receipt."""
+        return self._receipt(self.w3.eth.send_raw_transaction(raw))
 
     def _receipt(self, tx_hash: Any) -> Any:
         return self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120, poll_latency=0.05)
@@ -211,12 +218,12 @@ class EmbeddedChain(Chain):
         formatting: two eth_chainId and one get_block per transaction) costs about a quarter of the time of
         the EVM run itself here."""
         if not tx.get("to"):
-            return self.w3.eth.send_transaction(tx)
+            return self._receipt(self.w3.eth.send_transaction(tx))
         data = tx.get("data", b"")
-        return self.tester.send_transaction({
+        return self._receipt(self.tester.send_transaction({
             "from": tx["from"], "to": tx["to"], "gas": tx["gas"], "value": tx.get("value", 0),
             "data": data if isinstance(data, str) else "0x" + bytes(data).hex(),
-        })
+        }))
 
     def _receipt(self, tx_hash: Any) -> Any:
         return self.w3.eth.get_transaction_receipt(tx_hash)  # mined inside send: no polling
@@ -240,6 +247,58 @@ class RpcChain(Chain):
     def __init__(self, w3: Web3, url: str, *, network: str | None = None):
         super().__init__(w3, network=network)
         self.url = url
+        # Whether the node answers eth_send(Raw)TransactionSync (EIP-7966: the receipt in the same reply, as
+        # anvil does): asked by the first send, then remembered for the connection.
+        self._sync_sends: bool | None = None
+
+    # ---- sending: one request per transaction where the node can, else send and then fetch the receipt
+    def _send_unsigned(self, tx: dict) -> Any:
+        params = {"from": tx["from"], "data": "0x" + bytes(tx.get("data", b"")).hex(),
+                  "value": hex(tx.get("value", 0)), "gas": hex(tx["gas"])}
+        if tx.get("to"):
+            params["to"] = tx["to"]
+        receipt = self._send_sync("eth_sendTransactionSync", params)
+        return super()._send_unsigned(tx) if receipt is None else receipt
+
+    def _send_raw(self, raw: bytes) -> Any:
+        receipt = self._send_sync("eth_sendRawTransactionSync", "0x" + bytes(raw).hex())
+        return super()._send_raw(raw) if receipt is None else receipt
+
+    def _send_sync(self, method: str, param: Any) -> Any:
+        """The receipt from `method`, or None when the node does not know the method (then never asked
+        again on this connection). A refusal with revert data raises Web3RPCError, as web3's own send would."""
+        if self._sync_sends is False:
+            return None
+        from web3._utils.method_formatters import receipt_formatter  # web3's own receipt formatting
+        from web3.exceptions import Web3RPCError
+
+        reply = self.w3.provider.make_request(method, [param])
+        error = reply.get("error")
+        if error is not None:
+            message = str(error.get("message", "")).lower()
+            if error.get("code") == -32601 or any(w in message for w in _UNKNOWN_METHOD):
+                self._sync_sends = False
+                return None
+            data = error.get("data")
+            if isinstance(data, str) and data.startswith("0x"):
+                raise Reverted(bytes.fromhex(data[2:]))
+            raise Web3RPCError(message, rpc_response=reply)
+        self._sync_sends = True
+        return receipt_formatter(reply["result"])
+
+    def _receipt(self, tx_hash: Any) -> Any:
+        """Asked at once (a node that mines on arrival has it), then polled with a growing pause."""
+        from web3.exceptions import TransactionNotFound
+
+        pause, deadline = 0.01, time.monotonic() + 120
+        while True:
+            try:
+                return self.w3.eth.get_transaction_receipt(tx_hash)
+            except TransactionNotFound:
+                if time.monotonic() > deadline:
+                    raise ChainUnavailable(f"transaction {bytes(tx_hash).hex()} was not mined within 120 s") from None
+                time.sleep(pause)
+                pause = min(pause * 2, 1.0)
 
     @property
     def name(self) -> str:
@@ -296,7 +355,9 @@ def rpc(url: str, *, network: str | None = None) -> RpcChain:
     """Connect to a JSON-RPC node; fails fast with one clear line when nothing answers."""
     if not url.startswith(("http://", "https://")):
         raise UsageError(f"--rpc must be an http(s):// URL, got {url!r}")
-    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": RPC_TIMEOUT}))
+    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": RPC_TIMEOUT}, session=http_session(url),
+                                # web3 validates every call and send against the chain id: ask it once
+                                cache_allowed_requests=True, cacheable_requests={"eth_chainId"}))
     try:
         w3.eth.chain_id  # noqa: B018 - the cheapest call that proves a node answers
     except Exception as exc:  # requests' connection errors, timeouts, bad JSON: all mean "no usable node"
@@ -305,3 +366,14 @@ def rpc(url: str, *, network: str | None = None) -> RpcChain:
             "start one with `tradechain devnet start` or check the URL"
         ) from None
     return RpcChain(w3, url, network=network)
+
+
+def http_session(url: str):
+    """One keep-alive session per connection. The environment's proxy settings are read here, once: a
+    session that trusts the environment re-reads them (and .netrc) on every request."""
+    import requests
+
+    session = requests.Session()
+    session.trust_env = False
+    session.proxies.update(requests.utils.get_environ_proxies(url))
+    return session
