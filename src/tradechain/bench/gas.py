@@ -229,7 +229,7 @@ def setup(artifacts: dict | None = None) -> TradeClient:
 
 
 def measure(flows: list[Flow] | None = None, client: TradeClient | None = None) -> dict:
-    """Run the warm-up and then every flow; returns steps, per-trade totals, derived figures and the budget."""
+    """Run the warm-up and then every flow; returns steps, per-trade totals, derived figures and the targets."""
     from tradechain.bench.budget import check
 
     started = time.perf_counter()
@@ -248,7 +248,7 @@ def measure(flows: list[Flow] | None = None, client: TradeClient | None = None) 
         "derived": run.derived,
         "seconds": round(time.perf_counter() - started, 2),
     }
-    result["budget"] = check(result)
+    result["targets"] = check(result)
     return result
 
 
