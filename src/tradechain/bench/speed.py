@@ -224,17 +224,20 @@ def _pipeline(run, client: TradeClient, trades: int, chunk: int) -> dict:
     return result
 
 
-def raw_rpc(url: str, client: TradeClient, trades: int) -> dict:
-    """The JSON-RPC floor: each transaction of the trade as one eth_sendTransactionSync (the node signs for
-    its unlocked accounts and mines at once, as it does for the client) over a keep-alive session, status
-    checked; no preflight call, no decoding."""
+def raw_rpc(url: str, client: TradeClient, trades: int, rehearse: bool = True) -> dict:
+    """The same JSON-RPC requests the client's rules make, with no library around them: each transaction
+    rehearsed with eth_call (a refused step is never sent: Chain.preflight), then sent as one
+    eth_sendTransactionSync (the node signs for its unlocked accounts and mines at once), status checked, over
+    a keep-alive session; no decoding. `rehearse=False` gives the floor: the sends alone."""
     rpc = BatchRpc(url)
     calldata = TradeCalldata.of(client)
 
     def one(order_id: int, now: int) -> None:
         for sender, to, data, value in calldata.trade(order_id, now):
-            receipt = rpc.one("eth_sendTransactionSync", [{"from": sender, "to": to, "data": "0x" + data.hex(),
-                                                            "value": hex(value), "gas": hex(TX_GAS)}])
+            tx = {"from": sender, "to": to, "data": "0x" + data.hex(), "value": hex(value), "gas": hex(TX_GAS)}
+            if rehearse:
+                rpc.one("eth_call", [tx, "pending"])
+            receipt = rpc.one("eth_sendTransactionSync", [tx])
             if int(receipt["status"], 16) != 1:
                 raise RuntimeError(f"raw trade {order_id} reverted")
 
@@ -299,6 +302,7 @@ def measure(trades: int = 20, rounds: int = 5, anvil_trades: int = 400, anvil_cl
             pairs[ANVIL[0]] = paired(lambda: raw_rpc(url, dev, anvil_client_trades),
                                      lambda: client_trades(dev, anvil_client_trades), rounds, ANVIL[1])
             result["requestsPerTrade"] = requests_per_trade(dev)
+            result["rawRpcSendsOnly"] = raw_rpc(url, dev, anvil_client_trades, rehearse=False)
             result["anvilPipelined"] = anvil_pipelined(url, dev, anvil_trades)
         result["rawRpc"], result["anvilClient"] = pairs[ANVIL[0]]["baseline"], pairs[ANVIL[0]]["candidate"]
         result["pipelined / embedded client"] = round(

@@ -12,7 +12,7 @@ results_option = click.option("--results-dir", type=click.Path(file_okay=False),
 
 @click.group("bench")
 def bench():
-    """Measure gas, speed, settlement latency and start-up time (written to results/ as JSON)."""
+    """Measure gas, speed, settlement latency, start-up time and idle devnet CPU (written to results/ as JSON)."""
 
 
 @bench.command("gas")
@@ -95,8 +95,11 @@ def speed_cmd(trades: int, rounds: int, anvil_trades: int, no_anvil: bool, resul
         emit_json(result)
         return
     click.echo(f"a trade = {result['trade']}; {rounds} paired rounds (baseline, candidate, baseline, ...)")
-    for key, label in (("raw", "raw eth-tester"), ("client", "TradeClient, embedded"), ("rawRpc", "raw JSON-RPC, anvil"),
-                       ("anvilClient", "TradeClient, anvil"), ("anvilPipelined", "pipelined, anvil")):
+    click.echo("raw JSON-RPC = the client's own requests (eth_call rehearsal, then eth_sendTransactionSync) with no "
+               "library; 'sends only' drops the rehearsal")
+    for key, label in (("raw", "raw eth-tester"), ("client", "TradeClient, embedded"),
+                       ("rawRpc", "raw JSON-RPC, anvil"), ("anvilClient", "TradeClient, anvil"),
+                       ("rawRpcSendsOnly", "raw sends only, anvil"), ("anvilPipelined", "pipelined, anvil")):
         if key in result:
             r = result[key]
             click.echo(f"  {label:<24} {r['tradesPerSecond']:>8.2f} trades/s  {r['txPerSecond']:>8.1f} tx/s  "
@@ -112,6 +115,30 @@ def speed_cmd(trades: int, rounds: int, anvil_trades: int, no_anvil: bool, resul
     if "pipelined / embedded client" in result:
         click.echo(f"  pipelined anvil / embedded client: {result['pipelined / embedded client']}x")
     click.echo(f"results: {result['resultsFile']}")
+
+
+@bench.command("idle")
+@click.option("--orders", default=5000, show_default=True, help="Trades run through the devnet before it idles.")
+@click.option("--seconds", default=20.0, show_default=True, help="How long the idle devnet is watched.")
+@results_option
+@json_option
+def idle_cmd(orders: int, seconds: float, results_dir, as_json: bool):
+    """CPU an idle devnet holding ORDERS orders uses: with the state saver, and with anvil's --state-interval 1."""
+    from tradechain.bench import idle, results
+
+    result = idle.measure(orders=orders, seconds=seconds)
+    result["resultsFile"] = str(results.write("idle", result, results_dir))
+    if as_json:
+        emit_json(result)
+        return
+    ours, old = result["saver"]["coreShare"], result["anvilStateInterval1"]["coreShare"]
+    click.echo(f"idle devnet, {orders} orders, state file {result['stateFileMB']} MB, watched {seconds:g} s:")
+    click.echo(f"  anvil + saver (saves only when a block was mined)  {ours:.2%} of a core  "
+               f"limit {result['limit']:.0%}: {'PASS' if result['saver']['pass'] else 'FAIL'}")
+    click.echo(f"  anvil --state-interval 1 (rewrites every second)    {old:.2%} of a core")
+    click.echo(f"results: {result['resultsFile']}")
+    if not result["saver"]["pass"]:
+        raise SystemExit(1)
 
 
 @bench.command("latency")
@@ -139,7 +166,8 @@ def latency_cmd(poll: float, repeats: int, results_dir, as_json: bool):
 @results_option
 @json_option
 def startup_cmd(results_dir, as_json: bool):
-    """Start-up time of commands that touch no chain (limit 0.3 s), and cold and warm compile times."""
+    """Start-up time of commands that touch no chain (limit 0.3 s) and of `order show` on an anvil (limit 0.8 s),
+    and cold and warm compile times."""
     from tradechain.bench import results, startup
 
     result = startup.measure()
@@ -151,6 +179,10 @@ def startup_cmd(results_dir, as_json: bool):
         click.echo(f"  {cmd:<28} median {r['median']:.3f} s  max {r['max']:.3f} s  "
                    f"{'PASS' if r['pass'] else 'FAIL'} (< {result['limitSeconds']} s)")
     click.echo(f"  heavy modules imported by the CLI at start: {result['heavyModulesImportedByCli']}")
+    ch = result["chainCommand"]
+    click.echo(f"  {ch['command']}: median {ch['wallMedian']:.3f} s wall (max {ch['wallMax']:.3f}), "
+               f"{ch['cpuMedian']:.3f} s CPU  {'PASS' if ch['pass'] else 'FAIL'} (< {ch['limitSeconds']} s wall); "
+               f"keystore/BLS/async modules loaded: {ch['deferredModulesLoaded']}")
     c = result["compile"]
     click.echo(f"  compile ({c['backend']}): cold {c['coldSeconds']:.2f} s, warm (cache) {c['warmSeconds']:.4f} s")
     click.echo(f"results: {result['resultsFile']}")
