@@ -13,9 +13,12 @@ from __future__ import annotations
 import importlib
 import sys
 import types
-from typing import Any, Literal
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: `import tradechain` stays lean
 
-# package -> {submodule: {name: "function" | "class" | "exception" | a plain value}}: the names importers
+if TYPE_CHECKING:
+    from typing import Any
+
+# package -> {submodule: {name: "function" | "class" | "exception" | "literal:a,b"}}: the names importers
 # take with `from X import name` at their own import time (any other name loads the real module)
 DEFERRED: dict[str, dict[str, dict[str, Any]]] = {
     "eth_keyfile": {
@@ -23,7 +26,7 @@ DEFERRED: dict[str, dict[str, dict[str, Any]]] = {
                                                 "extract_key_from_keyfile", "load_keyfile")},
         "eth_keyfile.keyfile": {**{n: "function" for n in ("create_keyfile_json", "decode_keyfile_json",
                                                            "extract_key_from_keyfile", "load_keyfile")},
-                                "KDFType": Literal["pbkdf2", "scrypt"]},
+                                "KDFType": "literal:pbkdf2,scrypt"},
     },
     "aiohttp": {
         "aiohttp": {**{n: "class" for n in ("ClientResponse", "ClientSession", "ClientTimeout", "TCPConnector")},
@@ -39,6 +42,13 @@ class _StandInModule(types.ModuleType):
     def __getattr__(self, attr: str) -> Any:
         if attr.startswith("__"):
             raise AttributeError(attr)
+        kind = DEFERRED[self.__dict__["_package"]][self.__name__].get(attr)
+        if isinstance(kind, str) and kind.startswith("literal:"):  # a typing.Literal alias, made when first
+            from typing import Literal  # asked for (by then web3 has imported typing anyway)
+
+            value = Literal[tuple(kind.removeprefix("literal:").split(","))]
+            setattr(self, attr, value)
+            return value
         return getattr(load(self.__dict__["_package"], self.__name__), attr)
 
 
@@ -72,8 +82,8 @@ def install() -> None:
                     value = _function(package, module, name)
                 elif kind in ("class", "exception"):
                     value = _class(package, module, name, Exception if kind == "exception" else object)
-                else:
-                    value = kind
+                else:  # a typing.Literal alias: made on first use (importing typing here costs `--help` 20 ms)
+                    continue
                 setattr(mod, name, value)
                 if kind in ("function", "class", "exception"):
                     registry[id(value)] = (module, name, value)

@@ -296,6 +296,7 @@ def measure(trades: int = 20, rounds: int = 5, anvil_trades: int = 400, anvil_cl
         from tradechain.chain import rpc
         from tradechain.deployment import deploy_suite
 
+        progress.step(f"bench speed: on an anvil devnet ({anvil_client_trades} client trades, {anvil_trades} pipelined)")
         with anvil() as url:
             chain = rpc(url)
             dev = TradeClient(chain, deploy_suite(chain, artifacts), artifacts)
