@@ -44,8 +44,9 @@ def save(url: str, state_file: Path) -> None:
 def run(url: str, state_file: Path, anvil_pid: int) -> None:
     from tradechain.devnet import pid_alive
 
-    saved = latest_hash(url)  # what anvil just loaded from the file (or the genesis block) is on disk
-    saved_at = time.monotonic()
+    # Nothing is taken as saved yet: blocks may have been mined between anvil's start and this process's
+    # (a loaded machine can take seconds to start Python), so the first look saves once.
+    saved, saved_at = None, 0.0
     while pid_alive(anvil_pid):
         time.sleep(POLL)
         current = latest_hash(url)
