@@ -31,6 +31,8 @@ class Receipt:
     gas_used: int
     events: list[dict] = field(default_factory=list)
     contract_address: str | None = None  # set by a deployment
+    final: bool = True  # under the network's confirmations (finality.py); dev chains: final once mined
+    finality: str = "final"
 
     def event(self, name: str) -> dict:
         for e in self.events:
@@ -121,15 +123,23 @@ class Transactions:
         return self._receipt(receipt)
 
     def _receipt(self, raw) -> Receipt:
-        """Our Receipt from web3's formatted receipt or a node's raw JSON one."""
+        """Our Receipt from web3's formatted receipt or a node's raw JSON one, with its finality where the
+        network's profile asks for confirmations."""
         created = raw.get("contractAddress")
-        return Receipt(
+        result = Receipt(
             tx_hash="0x" + as_bytes(raw["transactionHash"]).hex(),
             block=as_int(raw["blockNumber"]),
             gas_used=as_int(raw["gasUsed"]),
             events=self.decode_logs(raw["logs"]),
             contract_address=checksum(created) if created else None,
         )
+        confirmations = getattr(self.chain.profile, "confirmations", 0)
+        if confirmations not in (0, 1):
+            from tradechain import finality
+
+            now = finality.status(self.chain.w3, result.block, confirmations)
+            result.final, result.finality = now.final, now.detail
+        return result
 
     def simulate(self, steps: list[tuple[str, str, list, str, int]]) -> None:
         """Preflight a step of several transactions — (contract name, fn, args, sender, value) each — as one:
@@ -155,13 +165,15 @@ class Transactions:
         return name, receipt
 
     # ---- reads
-    def call(self, name: str, fn: str, args: Iterable = (), *, sender: str | None = None) -> Any:
-        """The result of `fn(args)` on contract `name` at the latest block; a revert raises ContractRevert."""
+    def call(self, name: str, fn: str, args: Iterable = (), *, sender: str | None = None,
+             block: int | str = "latest") -> Any:
+        """The result of `fn(args)` on contract `name` at `block` (default the latest); a revert raises
+        ContractRevert."""
         tx = {"to": self.address(name), "data": self.encode(name, fn, args)}
         if sender:
             tx["from"] = sender
         try:
-            data = self.chain.call(tx)
+            data = self.chain.call(tx, block)
         except Reverted as exc:
             raise self.decoder.decode(exc.data) from None
         return self._contracts[name][1].functions[fn].decode(data)

@@ -226,9 +226,12 @@ def _pipeline(run, client: TradeClient, trades: int, chunk: int) -> dict:
 
 def raw_rpc(url: str, client: TradeClient, trades: int, rehearse: bool = True) -> dict:
     """The same JSON-RPC requests the client's rules make, with no library around them: each transaction
-    rehearsed with eth_call (a refused step is never sent: Chain.preflight), then sent as one
-    eth_sendTransactionSync (the node signs for its unlocked accounts and mines at once), status checked, over
-    a keep-alive session; no decoding. `rehearse=False` gives the floor: the sends alone."""
+    rehearsed with eth_estimateGas (the preflight: a refused step is never sent; its gas limit is the estimate
+    plus RpcChain's margin), then sent as one eth_sendTransactionSync (the node signs for its unlocked accounts
+    and mines at once), status checked, over a keep-alive session; no decoding. `rehearse=False` gives the
+    floor: the sends alone, with a fixed gas limit."""
+    from tradechain.chain import RpcChain
+
     rpc = BatchRpc(url)
     calldata = TradeCalldata.of(client)
 
@@ -236,7 +239,7 @@ def raw_rpc(url: str, client: TradeClient, trades: int, rehearse: bool = True) -
         for sender, to, data, value in calldata.trade(order_id, now):
             tx = {"from": sender, "to": to, "data": "0x" + data.hex(), "value": hex(value), "gas": hex(TX_GAS)}
             if rehearse:
-                rpc.one("eth_call", [tx, "pending"])
+                tx["gas"] = hex(int(int(rpc.one("eth_estimateGas", [tx, "pending"]), 16) * RpcChain.GAS_MARGIN))
             receipt = rpc.one("eth_sendTransactionSync", [tx])
             if int(receipt["status"], 16) != 1:
                 raise RuntimeError(f"raw trade {order_id} reverted")
@@ -281,7 +284,7 @@ ANVIL = ("anvil client / raw JSON-RPC", 0.80)
 
 
 def measure(trades: int = 20, rounds: int = 5, anvil_trades: int = 400, anvil_client_trades: int = 20,
-            use_anvil: bool = True) -> dict:
+            use_anvil: bool = True, senders: int = 4, per_sender: int = 5) -> dict:
     """Raw and client in `rounds` interleaved pairs, each on a fresh embedded chain (and on one anvil); the
     ratio of each pair, their median and range."""
     from tradechain.project import load_artifacts
@@ -308,6 +311,11 @@ def measure(trades: int = 20, rounds: int = 5, anvil_trades: int = 400, anvil_cl
         result["rawRpc"], result["anvilClient"] = pairs[ANVIL[0]]["baseline"], pairs[ANVIL[0]]["candidate"]
         result["pipelined / embedded client"] = round(
             result["anvilPipelined"]["tradesPerSecond"] / result["client"]["tradesPerSecond"], 2)
+        if senders:  # concurrent senders sharing one key, on both node implementations (bench/concurrency.py)
+            from tradechain.bench import concurrency
+
+            result["concurrency"] = {node: concurrency.measure(node, senders, per_sender)
+                                     for node in ("anvil", "hardhat")}
     result["pairs"] = pairs
     result["ratios"] = {name: p["median"] for name, p in pairs.items()}
     return result

@@ -47,16 +47,25 @@ def render_gas(result: dict) -> None:
     console = Console()
     console.print(f"[bold]gas[/] on {result['chain']}, {result['optimizer']}")
     console.print(f"[dim]{result['note']}[/]")
+    l1 = result["l1Data"]
+    a = l1["assumptions"]
+    console.print(f"[dim]L1 data: what an OP Stack rollup adds per step ({l1['formula']}; L1 base fee "
+                  f"{a['l1_base_fee_gwei']:g} gwei, blob base fee {a['blob_base_fee_gwei']:g} gwei, scalars "
+                  f"{a['base_fee_scalar']} / {a['blob_base_fee_scalar']}); in gwei (1e-9 ETH)[/]")
     for flow_name, steps in result["steps"].items():
         table = Table(title=flow_name, title_justify="left", header_style="bold", box=None)
         table.add_column("step")
         table.add_column("gas", justify="right")
+        table.add_column("L1 data fee", justify="right")
+        l1_steps = l1["steps"].get(flow_name, {})
         for step, g in steps.items():
-            table.add_row(step, f"{g:,}")
+            fee = l1_steps.get(step, {}).get("feeWei")
+            table.add_row(step, f"{g:,}", "" if fee is None else f"{fee / 1e9:,.0f} gwei")
         if flow_name in result["perTrade"]:
-            table.add_row("[bold]per trade[/]", f"[bold]{result['perTrade'][flow_name]:,}[/]")
+            fee = l1["perTrade"].get(flow_name, 0) / 1e9
+            table.add_row("[bold]per trade[/]", f"[bold]{result['perTrade'][flow_name]:,}[/]", f"[bold]{fee:,.0f} gwei[/]")
         for k, v in result["derived"].get(flow_name, {}).items():
-            table.add_row(f"[dim]{k}[/]", f"{v:,.3f}" if k.startswith("ratio") else f"{v:,.0f}")
+            table.add_row(f"[dim]{k}[/]", f"{v:,.3f}" if k.startswith("ratio") else f"{v:,.0f}", "")
         console.print(table)
     console.print("[bold]targets[/] [dim](the issue's figures: reported, not enforced; --check enforces "
                   "gas-snapshot.json)[/]")
@@ -80,23 +89,31 @@ def render_gas(result: dict) -> None:
 @click.option("--trades", default=20, show_default=True, help="Trades per round (embedded chain and anvil client).")
 @click.option("--rounds", default=5, show_default=True, help="Paired rounds (baseline, candidate) per comparison.")
 @click.option("--anvil-trades", default=400, show_default=True, help="Pipelined trades on the anvil devnet.")
-@click.option("--no-anvil", is_flag=True, help="Skip the anvil devnet part.")
+@click.option("--no-anvil", is_flag=True, help="Skip the anvil devnet part (and the concurrency runs).")
+@click.option("--senders", default=4, show_default=True,
+              help="Concurrent senders sharing one key, on anvil and Hardhat's node (0: skip).")
+@click.option("--per-sender", default=5, show_default=True, help="Trades per concurrent sender.")
 @results_option
 @json_option
-def speed_cmd(trades: int, rounds: int, anvil_trades: int, no_anvil: bool, results_dir, as_json: bool):
+def speed_cmd(trades: int, rounds: int, anvil_trades: int, no_anvil: bool, senders: int, per_sender: int,
+              results_dir, as_json: bool):
     """Trades per second in paired rounds: raw eth-tester vs TradeClient embedded, raw JSON-RPC vs TradeClient
-    on anvil (median and range of the per-pair ratios), requests per trade, and pipelined anvil."""
+    on anvil (median and range of the per-pair ratios), requests per trade, pipelined anvil, and concurrent
+    senders sharing one key on anvil and Hardhat's node (threads, then two processes)."""
     from tradechain.bench import results, speed
+    from tradechain.errors import UsageError
 
+    if senders < 0 or senders % 2 or per_sender < 1:
+        raise UsageError("--senders must be an even number >= 0 (two processes share them) and --per-sender >= 1")
     result = speed.measure(trades=trades, rounds=rounds, anvil_trades=anvil_trades, anvil_client_trades=trades,
-                           use_anvil=not no_anvil)
+                           use_anvil=not no_anvil, senders=senders, per_sender=per_sender)
     result["resultsFile"] = str(results.write("speed", result, results_dir))
     if as_json:
         emit_json(result)
         return
     click.echo(f"a trade = {result['trade']}; {rounds} paired rounds (baseline, candidate, baseline, ...)")
-    click.echo("raw JSON-RPC = the client's own requests (eth_call rehearsal, then eth_sendTransactionSync) with no "
-               "library; 'sends only' drops the rehearsal")
+    click.echo("raw JSON-RPC = the client's own requests (eth_estimateGas preflight, then eth_sendTransactionSync) "
+               "with no library; 'sends only' drops the preflight")
     for key, label in (("raw", "raw eth-tester"), ("client", "TradeClient, embedded"),
                        ("rawRpc", "raw JSON-RPC, anvil"), ("anvilClient", "TradeClient, anvil"),
                        ("rawRpcSendsOnly", "raw sends only, anvil"), ("anvilPipelined", "pipelined, anvil")):
@@ -114,6 +131,14 @@ def speed_cmd(trades: int, rounds: int, anvil_trades: int, no_anvil: bool, resul
                    f"limit {speed.REQUESTS_PER_TRADE}: {'PASS' if per['total'] <= speed.REQUESTS_PER_TRADE else 'FAIL'}")
     if "pipelined / embedded client" in result:
         click.echo(f"  pipelined anvil / embedded client: {result['pipelined / embedded client']}x")
+    for node, run in result.get("concurrency", {}).items():
+        for key, label in (("oneSender", "1 sender"), ("threads", f"{run['threads']['senders']} threads"),
+                           ("twoProcesses", f"2 processes x {run['twoProcesses']['senders'] // 2}")):
+            r = run[key]
+            click.echo(f"  one key, {node}, {label:<16} {r['tradesPerSecond']:>8.2f} trades/s  "
+                       f"({r['trades']} trades in {r['seconds']} s; {r['checked']})")
+        for name, value in run["ratios"].items():
+            click.echo(f"  {node}: {name:<32} {value:>6}")
     click.echo(f"results: {result['resultsFile']}")
 
 
