@@ -281,8 +281,9 @@ def list_orders(ctx, as_json):
     client = _client(ctx)
     orders = client.escrow.list_orders()
     label = client.deployment.label
+    formats = {token: money_format(client, token) for token in {o.token for o in orders}}  # once per token
     rows = [{"id": o.id, "state": o.state, "buyer": o.buyer, "seller": o.seller, "token": o.token, "amount": o.amount,
-             "amountText": money_format(client, o.token)(o.amount)} for o in orders]
+             "amountText": formats[o.token](o.amount)} for o in orders]
     if as_json:
         emit_json({"orders": rows})
         return
