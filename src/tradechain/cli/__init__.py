@@ -51,7 +51,7 @@ def cli(ctx: click.Context, network: str | None, rpc: str | None):
 
 
 def _register():
-    from tradechain.cli import bench, build, demo, devnet, invoice, keeper, order, provenance, report, trace
+    from tradechain.cli import bench, build, demo, devnet, evidence, index, invoice, keeper, order, provenance, report, trace
 
     cli.add_command(build.compile_cmd)
     cli.add_command(build.deploy_cmd)
@@ -69,6 +69,9 @@ def _register():
     cli.add_command(trace.trace_cmd)
     cli.add_command(trace.verify_cmd)
     cli.add_command(trace.verify_log_cmd)
+    cli.add_command(index.index_cmd)
+    cli.add_command(index.serve_cmd)
+    cli.add_command(evidence.evidence)
     for command in cli.commands.values():
         add_network_options(command)
 

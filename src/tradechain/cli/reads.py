@@ -1,0 +1,71 @@
+"""How the CLI's reads find the index: the default SQLite file of this chain (or --db / $TRADECHAIN_INDEX_DB),
+caught up to the node's head before reading; when there is none, or $TRADECHAIN_INDEX=off, or the index no
+longer matches the chain, reads go to the node as before. Either way the answer is the same."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+db_option = click.option("--db", "db_url", default=None, metavar="URL|FILE",
+                         help="Index database: postgresql://user@host:port/name, sqlite:///file or a file "
+                              "(env TRADECHAIN_INDEX_DB; default .state/index/<chain id>.sqlite).")
+OFF_ENV = "TRADECHAIN_INDEX"
+
+
+def index_engine(ctx, client, db_url: str | None, *, create: bool):
+    """The index's engine for this chain, or None when there is none to use (and `create` is False)."""
+    from tradechain.chain import EMBEDDED
+    from tradechain.compiler import project_root
+    from tradechain.index import db
+
+    if os.environ.get(OFF_ENV, "").lower() in ("off", "0", "no"):
+        return None
+    explicit = db_url or os.environ.get(db.DB_ENV)
+    if client.chain.kind == EMBEDDED and not explicit:
+        return None  # the embedded chain lives one command: nothing to keep an index of
+    url = db.resolve_url(db_url, project_root(), client.chain.chain_id)
+    path = db.sqlite_file(url)
+    if path is not None and not path.exists() and not create:
+        return None
+    return db.engine_for(url)
+
+
+def indexer_for(ctx, engine, *, progress: bool = True, **kw):
+    """An indexer on its own web3 connection (the reading client's is served by the index itself)."""
+    from tradechain.client import TradeClient
+    from tradechain.indexer import Indexer
+
+    client = ctx.client(persistent=True)
+    own = TradeClient(_fresh_chain(client.chain), client.deployment, client.artifacts)
+    note = (lambda msg: click.echo(f"indexing: {msg}", err=True)) if progress else None
+    return Indexer(own, engine, progress=note, **kw).open()
+
+
+def _fresh_chain(chain):
+    from tradechain.chain import EMBEDDED, rpc
+
+    if chain.kind == EMBEDDED:
+        return chain
+    other = rpc(chain.url)
+    other._signers = chain._signers
+    return other
+
+
+def site_for(ctx, db_url: str | None = None, *, create: bool = False):
+    """A queries.Site for this command: the client, with reads served by a caught-up index when there is one."""
+    from tradechain.index.queries import Site
+    from tradechain.index.reader import attach, is_fresh
+
+    client = ctx.client(persistent=True)
+    engine = index_engine(ctx, client, db_url, create=create)
+    if engine is None:
+        return Site(client)
+    indexer_for(ctx, engine).run()
+    fresh, why = is_fresh(engine, client.w3)
+    if not fresh:  # the chain moved under us between the pass and now: read the node, say why
+        click.echo(f"note: not using the index ({why}); reading from the node", err=True)
+        return Site(client)
+    attach(client.w3, engine)
+    return Site(client, engine)
