@@ -10,7 +10,7 @@ import click
 
 db_option = click.option("--db", "db_url", default=None, metavar="URL|FILE",
                          help="Index database: postgresql://user@host:port/name, sqlite:///file or a file "
-                              "(env TRADECHAIN_INDEX_DB; default .state/index/<chain id>.sqlite).")
+                              "(env TRADECHAIN_INDEX_DB; default .state/index/<chain id>-<escrow>.sqlite).")
 OFF_ENV = "TRADECHAIN_INDEX"
 
 
@@ -25,7 +25,7 @@ def index_engine(ctx, client, db_url: str | None, *, create: bool):
     explicit = db_url or os.environ.get(db.DB_ENV)
     if client.chain.kind == EMBEDDED and not explicit:
         return None  # the embedded chain lives one command: nothing to keep an index of
-    url = db.resolve_url(db_url, project_root(), client.chain.chain_id)
+    url = db.resolve_url(db_url, project_root(), client.chain.chain_id, client.escrow.address)
     path = db.sqlite_file(url)
     if path is not None and not path.exists() and not create:
         return None

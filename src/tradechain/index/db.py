@@ -1,7 +1,7 @@
 """Opening an index: a SQLite file per network by default, or a PostgreSQL server by URL; migrated on open.
 
 The URL comes from `--db`, else $TRADECHAIN_INDEX_DB, else `index_db` of the network in tradechain.toml, else
-`.state/index/<chain id>.sqlite` under the project. `postgresql://…` URLs are driven by psycopg 3.
+`.state/index/<chain id>-<escrow address>.sqlite` under the project (a redeployed suite gets its own). `postgresql://…` URLs are driven by psycopg 3.
 """
 
 from __future__ import annotations
@@ -19,15 +19,15 @@ DB_ENV = "TRADECHAIN_INDEX_DB"
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def default_path(root: Path, chain_id: int) -> Path:
-    return root / ".state" / "index" / f"{chain_id}.sqlite"
+def default_path(root: Path, chain_id: int, escrow: str) -> Path:
+    return root / ".state" / "index" / f"{chain_id}-{escrow.lower()[:10]}.sqlite"
 
 
-def resolve_url(url: str | None, root: Path, chain_id: int) -> str:
-    """The index URL to use for a chain: explicit, environment, or the default SQLite file."""
+def resolve_url(url: str | None, root: Path, chain_id: int, escrow: str) -> str:
+    """The index URL to use for a suite: explicit, environment, or the default SQLite file."""
     url = url or os.environ.get(DB_ENV) or None
     if url is None:
-        return "sqlite:///" + str(default_path(root, chain_id))
+        return "sqlite:///" + str(default_path(root, chain_id, escrow))
     if url.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     if url.startswith(("sqlite:", "postgresql+psycopg:")):
