@@ -99,3 +99,46 @@ def test_sigkill_during_catch_up_neither_loses_nor_doubles_an_event(node, tmp_pa
     fresh.run()
     assert contents(engine) == contents(fresh.engine)
     assert len(contents(engine)["logs"]) == len(node_logs(client))
+
+
+def test_evidence_bundle_verifies_offline_and_online_and_a_tampered_one_fails(node, tmp_path):
+    import zipfile
+
+    run, env = node
+    bundle = tmp_path / "bundle.zip"
+    run("evidence", "1", "--out", str(bundle))
+    names = set(zipfile.ZipFile(bundle).namelist())
+    assert {"manifest.json", "events.json", "documents.json", "provenance.json", "README.txt"} <= names
+    docs = json.loads(zipfile.ZipFile(bundle).read("documents.json"))
+    assert {d["as"] for d in docs} >= {"order terms", "bill of lading (at shipping)"}
+    assert "VERIFIED" in run("evidence", "verify", str(bundle), "--offline").output
+    online = json.loads(run("evidence", "verify", str(bundle), "--json").output)
+    assert online["ok"] and online["against"] == "chain"
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(bundle) as src, zipfile.ZipFile(tampered, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "provenance.json":
+                log = json.loads(data)
+                log[0]["entries"][0]["location"] = "0x" + "41" * 8  # moved the pickup elsewhere
+                data = json.dumps(log).encode()
+            dst.writestr(name, data)
+    bad = run("evidence", "verify", str(tampered), "--offline", ok=False)
+    assert bad.exit_code == 1 and "NOT VERIFIED" in bad.output and "FAIL" in bad.output
+    missing = run("evidence", "verify", str(tmp_path / "nope.zip"), ok=False)
+    assert missing.exit_code == 2 and "not an evidence bundle" in missing.output
+
+
+def test_verify_finds_terms_and_dispute_evidence_without_an_item(node, tmp_path):
+    run, env = node
+    terms = tmp_path / "terms.txt"
+    terms.write_bytes(b"e-contract for order 1")
+    from eth_utils import keccak
+
+    run("order", "create", "--seller", "seller", "--amount", "1 ETH", "--terms", str(terms))
+    out = run("verify", str(terms)).output
+    assert out.startswith("anchored:") and "as order terms" in out and "by buyer" in out
+    other = tmp_path / "other.txt"
+    other.write_bytes(b"never anchored " + keccak(b"x"))
+    miss = run("verify", str(other), ok=False)
+    assert miss.exit_code == 1 and "NOT anchored" in miss.output
