@@ -64,7 +64,7 @@ def serve_cmd(ctx, db_url, host, port, follow, explorer_url):
 
     client = ctx.client(persistent=True)
     engine = index_engine(ctx, client, db_url, create=True)
-    indexer = indexer_for(ctx, engine)
+    indexer = indexer_for(ctx, engine, own_connection=True)
     indexer.run()
     attach(client.w3, engine)
     if follow:

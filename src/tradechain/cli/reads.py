@@ -32,15 +32,17 @@ def index_engine(ctx, client, db_url: str | None, *, create: bool):
     return db.engine_for(url)
 
 
-def indexer_for(ctx, engine, *, progress: bool = True, **kw):
-    """An indexer on its own web3 connection (the reading client's is served by the index itself)."""
+def indexer_for(ctx, engine, *, progress: bool = True, own_connection: bool = False, **kw):
+    """An indexer on this command's client, or on its own web3 connection when it runs beside reads that the
+    index serves (`serve --follow`: another thread)."""
     from tradechain.client import TradeClient
     from tradechain.indexer import Indexer
 
     client = ctx.client(persistent=True)
-    own = TradeClient(_fresh_chain(client.chain), client.deployment, client.artifacts)
+    if own_connection:
+        client = TradeClient(_fresh_chain(client.chain), client.deployment, client.artifacts)
     note = (lambda msg: click.echo(f"indexing: {msg}", err=True)) if progress else None
-    return Indexer(own, engine, progress=note, **kw).open()
+    return Indexer(client, engine, progress=note, **kw).open()
 
 
 def _fresh_chain(chain):
@@ -62,7 +64,7 @@ def site_for(ctx, db_url: str | None = None, *, create: bool = False):
     engine = index_engine(ctx, client, db_url, create=create)
     if engine is None:
         return Site(client)
-    indexer_for(ctx, engine).run()
+    indexer_for(ctx, engine).run()  # before attach: the indexer reads the node itself
     fresh, why = is_fresh(engine, client.w3)
     if not fresh:  # the chain moved under us between the pass and now: read the node, say why
         click.echo(f"note: not using the index ({why}); reading from the node", err=True)

@@ -6,7 +6,7 @@ reorg's rollback restores the orders it touched (index.store.rollback).
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from tradechain.index.schema import anchors, blocks, orders
 from tradechain.vocabulary import BATCH_BASE, DOC_TYPES, KINDS
@@ -17,6 +17,56 @@ STATE_AFTER = {"OrderShipped": "Shipped", "OrderDisputed": "Disputed", "OrderRel
                "OrderResolved": "Resolved", "OrderRefunded": "Refunded", "OrderCancelled": "Cancelled"}
 # Entry kinds whose evidenceHash is a payload (hash of the detail event), not a document.
 PAYLOAD_KINDS = {"Commissioned", "Handover", "Reading", "Document", "Leg", "Linked", "Correction"}
+
+
+# The events derive reads; everything else is kept raw only (pages decode it when they show it).
+DERIVED = {"OrderPlaced", "OrderShipped", "OrderDisputed", "SettlementProposed", "OrderReleased", "OrderResolved",
+           "OrderRefunded", "OrderCancelled", "Checkpoint", "DocumentAnchored", "CustodyTaken", "Corrected",
+           "BatchRegistered"}
+
+
+class Decoder:
+    """Decodes the DERIVED events of the suite from stored rows straight with eth_abi: web3's process_log costs
+    milliseconds per log, most of a catch-up's time. Gives the same dicts as TradeClient._decode_logs
+    (tests/test_index.py checks it on every event of the demo)."""
+
+    def __init__(self, client):
+        from eth_utils import keccak
+
+        from tradechain.errors import _abi_type
+
+        self.specs: dict[tuple[str, str], tuple] = {}
+        for name, contract in client.contracts.items():
+            for entry in contract.abi:
+                if entry.get("type") != "event" or entry["name"] not in DERIVED:
+                    continue
+                types = [_abi_type(i) for i in entry["inputs"]]
+                topic = "0x" + keccak(text=f"{entry['name']}({','.join(types)})").hex()
+                indexed = [(i["name"], t) for i, t in zip(entry["inputs"], types) if i.get("indexed")]
+                data = [(i["name"], t) for i, t in zip(entry["inputs"], types) if not i.get("indexed")]
+                order = [i["name"] for i in entry["inputs"]]
+                self.specs[(contract.address.lower(), topic)] = (name, entry["name"], indexed, data, order)
+
+    def decode(self, row: dict) -> dict | None:
+        """A logs-table row (dict) as a decoded event, or None when derive has no use for it."""
+        from eth_abi import decode
+        from eth_utils import to_checksum_address
+
+        spec = self.specs.get((row["address"], row["topic0"]))
+        if spec is None:
+            return None
+        contract, name, indexed, data, order = spec
+        args = {}
+        topics = [row["topic1"], row["topic2"], row["topic3"]]
+        for (arg, typ), topic in zip(indexed, topics):
+            args[arg] = decode([typ], bytes.fromhex(topic[2:]))[0]
+        values = decode([t for _, t in data], bytes.fromhex(row["data"][2:])) if data else ()
+        args.update({arg: v for (arg, _), v in zip(data, values)})
+        for arg, typ in indexed + data:
+            if typ == "address":  # eth_abi gives lower case; web3 and the rest of the package use checksums
+                args[arg] = to_checksum_address(args[arg])
+        return {"contract": contract, "event": name, "args": {k: args[k] for k in order},
+                "block": row["block_number"], "logIndex": row["log_index"], "tx_hash": row["tx_hash"]}
 
 
 def _h(value) -> str:
@@ -34,19 +84,18 @@ def order_ids(event: dict) -> int | None:
     return None
 
 
-def apply_order(conn, event: dict, timestamp: int) -> None:
-    """Update the orders table for one decoded event (in chain order)."""
+def order_change(event: dict, timestamp: int) -> tuple[int, dict] | None:
+    """(order id, column values) one decoded event sets in the orders table; OrderPlaced sets a whole row."""
     a, name, block = event["args"], event["event"], event["block"]
     if name == "OrderPlaced":
-        conn.execute(orders.insert().values(
-            id=a["orderId"], buyer=a["buyer"], seller=a["seller"], token=a["token"], amount=str(a["amount"]),
-            fee_bps=a["feeBps"], ship_by=a["shipBy"], deliver_by=a["deliverBy"],
-            inspection_window=a["inspectionWindow"], state="Funded", carrier=None, delivered_at=0,
-            placed_block=block, updated_block=block))
-        return
+        return a["orderId"], {
+            "id": a["orderId"], "buyer": a["buyer"], "seller": a["seller"], "token": a["token"],
+            "amount": str(a["amount"]), "fee_bps": a["feeBps"], "ship_by": a["shipBy"], "deliver_by": a["deliverBy"],
+            "inspection_window": a["inspectionWindow"], "state": "Funded", "carrier": None, "delivered_at": 0,
+            "placed_block": block, "updated_block": block}
     oid = order_ids(event)
     if oid is None:
-        return
+        return None
     values: dict = {"updated_block": block}
     if name in STATE_AFTER:
         values["state"] = STATE_AFTER[name]
@@ -54,7 +103,31 @@ def apply_order(conn, event: dict, timestamp: int) -> None:
         values["carrier"] = a["carrier"]
     elif name == "Checkpoint":
         values["delivered_at"] = timestamp
-    conn.execute(orders.update().where(orders.c.id == oid).values(**values))
+    return oid, values
+
+
+def apply_orders(conn, events: list[dict], times: dict[int, int]) -> None:
+    """Fold the events of a range (in chain order) into new rows and per-order updates, then write them in
+    bulk: one INSERT for the new orders and one UPDATE per set of changed columns."""
+    new: dict[int, dict] = {}
+    changed: dict[int, dict] = {}
+    for event in events:
+        change = order_change(event, times[event["block"]])
+        if change is None:
+            continue
+        oid, values = change
+        if event["event"] == "OrderPlaced":
+            new[oid] = values
+        else:
+            (new[oid] if oid in new else changed.setdefault(oid, {})).update(values)
+    if new:
+        conn.execute(orders.insert(), list(new.values()))
+    by_columns: dict[tuple, list[dict]] = {}
+    for oid, values in changed.items():
+        by_columns.setdefault(tuple(sorted(values)), []).append({"oid": oid, **values})
+    for columns, rows in by_columns.items():
+        stmt = orders.update().where(orders.c.id == bindparam("oid")).values({c: bindparam(c) for c in columns})
+        conn.execute(stmt, rows)
 
 
 def anchor_rows(event: dict, block_hash: str, entry_actor: dict[str, str]) -> list[dict]:
@@ -94,9 +167,9 @@ def block_time(conn, number: int) -> int:
 def apply(conn, decoded: list[tuple[dict, str]], times: dict[int, int]) -> None:
     """Derive typed rows for decoded events [(event, block hash)] of one range, in chain order."""
     entry_actor = {e["tx_hash"]: e["args"]["actor"] for e, _ in decoded if e["event"] == "Checkpoint"}
+    apply_orders(conn, [e for e, _ in decoded], times)
     rows = []
     for event, block_hash in decoded:
-        apply_order(conn, event, times[event["block"]])
         rows += anchor_rows(event, block_hash, entry_actor)
     if rows:
         conn.execute(anchors.insert(), rows)

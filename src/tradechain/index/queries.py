@@ -86,12 +86,11 @@ def effective_state(row) -> str:
 
 def order_list(site: Site, *, limit: int | None = None, offset: int = 0) -> dict:
     """Orders by id with state, parties and amount (what `order list --json` prints)."""
-    if site.engine is None:
-        orders_ = site.client.list_orders()
-        if offset or limit is not None:
-            orders_ = orders_[offset:offset + limit if limit is not None else None]
-        rows = [(o.id, o.state, o.buyer, o.seller, o.amount, o.token) for o in orders_]
+    if site.engine is None:  # ids are 1..orderCount: read only the page asked for
         total = site.client.order_count()
+        last = total if limit is None else min(total, offset + limit)
+        orders_ = [site.client.get_order(i) for i in range(offset + 1, last + 1)]
+        rows = [(o.id, o.state, o.buyer, o.seller, o.amount, o.token) for o in orders_]
     else:
         with site.engine.connect() as conn:
             q = select(orders).order_by(orders.c.id).offset(offset)

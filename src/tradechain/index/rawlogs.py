@@ -19,7 +19,7 @@ def _hex(value: Any) -> str:
     return "0x" + bytes(value).hex()
 
 
-def _int(value: Any) -> int:
+def as_int(value: Any) -> int:
     return int(value, 16) if isinstance(value, str) else int(value)
 
 
@@ -27,9 +27,9 @@ def row_of(log: Any) -> dict:
     """A node's log (web3-formatted or raw JSON-RPC) as a row of the logs table."""
     topics = [_hex(t) for t in log["topics"]] + [None] * 4
     return {
-        "block_hash": _hex(log["blockHash"]), "log_index": _int(log["logIndex"]),
-        "block_number": _int(log["blockNumber"]), "tx_hash": _hex(log["transactionHash"]),
-        "tx_index": _int(log["transactionIndex"]), "address": _hex(log["address"]),
+        "block_hash": _hex(log["blockHash"]), "log_index": as_int(log["logIndex"]),
+        "block_number": as_int(log["blockNumber"]), "tx_hash": _hex(log["transactionHash"]),
+        "tx_index": as_int(log["transactionIndex"]), "address": _hex(log["address"]),
         "topic0": topics[0], "topic1": topics[1], "topic2": topics[2], "topic3": topics[3],
         "data": _hex(log["data"]),
     }
