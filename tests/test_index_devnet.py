@@ -81,17 +81,37 @@ def test_anvil_reorg_is_rolled_back_to_the_fork_point(node, tmp_path):
     assert contents(ix.engine) == contents(fresh.engine)
 
 
+def _cursor(url: str) -> int:
+    """The committed cursor, read without taking the writer's lock (plain sqlite3, a read transaction)."""
+    import sqlite3
+
+    try:
+        with sqlite3.connect(url.removeprefix("sqlite:///"), timeout=30) as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'cursor'").fetchone()
+        return int(row[0]) if row else -1
+    except sqlite3.OperationalError:  # not created yet
+        return -1
+
+
 def test_sigkill_during_catch_up_neither_loses_nor_doubles_an_event(node, tmp_path):
     run, env = node
     client = _client(env)
+    client.w3.provider.make_request("anvil_mine", [400])  # more blocks: the catch-up commits one per range
+    latest = client.chain.block_number()
     url = f"sqlite:///{tmp_path}/killed.sqlite"
     cmd = [sys.executable, "-m", "tradechain", "index", "--db", url, "--max-range", "1", "--json"]
     full_env = {**os.environ, **env}
-    for delay in (1.5, 2.0, 2.5):  # kill while committing range after range of one block
+    kills = []
+    for _ in range(3):  # kill each run as soon as it has committed a range: in the middle of its catch-up
+        before = _cursor(url)
         proc = subprocess.Popen(cmd, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
+        deadline = time.monotonic() + 60
+        while _cursor(url) <= before + 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        kills.append(_cursor(url))
+    assert all(0 < k < latest for k in kills) and kills == sorted(kills), kills
     done = subprocess.run(cmd, env=full_env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     engine = db.engine_for(url)
