@@ -162,3 +162,75 @@ def test_verify_finds_terms_and_dispute_evidence_without_an_item(node, tmp_path)
     other.write_bytes(b"never anchored " + keccak(b"x"))
     miss = run("verify", str(other), ok=False)
     assert miss.exit_code == 1 and "NOT anchored" in miss.output
+
+
+def test_serve_runs_the_explorer_on_the_node_with_the_clis_json(node, tmp_path):
+    import requests
+
+    from anvil import free_port
+
+    run, env = node
+    port = free_port()
+    url = f"sqlite:///{tmp_path}/served.sqlite"
+    proc = subprocess.Popen([sys.executable, "-m", "tradechain", "serve", "--db", url, "--port", str(port)],
+                            env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(base + "/api/status", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, "serve did not come up"
+            time.sleep(0.2)
+        assert requests.get(base + "/api/order/1").json() == json.loads(run("order", "show", "1", "--json").output)
+        assert requests.get(base + "/api/trace/1").json() == json.loads(run("trace", "1", "--json").output)
+        assert "Order #1" in requests.get(base + "/order/1").text
+        run("order", "create", "--seller", "seller", "--amount", "3 ETH")  # followed by the serving process
+        newest = json.loads(run("order", "list", "--json").output)["orders"][-1]["id"]
+        deadline = time.monotonic() + 30
+        while requests.get(base + f"/order/{newest}").status_code != 200:
+            assert time.monotonic() < deadline, "serve --follow did not pick up the new order"
+            time.sleep(0.3)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_index_follow_keeps_up_and_shows_progress(node, tmp_path):
+    run, env = node
+    url = f"sqlite:///{tmp_path}/follow.sqlite"
+    proc = subprocess.Popen([sys.executable, "-m", "tradechain", "index", "--db", url, "--follow", "--interval",
+                             "0.2"], env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    try:
+        client = _client(env)
+        deadline = time.monotonic() + 60
+        while _cursor(url) < client.chain.block_number():
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+        run("order", "create", "--seller", "seller", "--amount", "1 ETH")
+        target = client.chain.block_number()
+        while _cursor(url) < target:
+            assert time.monotonic() < deadline, "--follow did not index the new block"
+            time.sleep(0.1)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out = proc.communicate(timeout=10)[0]
+    assert "indexed blocks" in out and "following new blocks" in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (("index", "--db", "mysql://x/y"), "give a postgresql://"),
+    (("index", "--db", "postgresql://tc@127.0.0.1:9/none"), "cannot reach the index database"),
+    (("index", "--max-range", "0"), "must be at least 1 block"),
+    (("evidence", "999", "--out", "x.zip"), "no order 999"),
+    (("trace", "https://explorer.example/somewhere"), "not an explorer link"),
+])
+def test_bad_read_side_input_is_one_line(node, args, message):
+    run, _ = node
+    result = run(*args, ok=False)
+    assert result.exit_code in (1, 2) and message in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1
