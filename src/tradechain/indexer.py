@@ -75,7 +75,7 @@ class Indexer:
         """Migrate the schema; bind a new index to this chain and suite, refuse one bound to another."""
         db.upgrade(self.engine)
         want = {"chain_id": str(self.client.chain.chain_id), "addresses": ",".join(self.addresses)}
-        with self.engine.begin() as conn:
+        with db.writing(self.engine) as conn:
             have = db.read_meta(conn)
             if not have:
                 db.write_meta(conn, {**want, "cursor": self.first_block - 1, "cursor_hash": ""})
@@ -132,7 +132,7 @@ class Indexer:
 
     def _one_range(self, target: int, report: PassReport) -> bool:
         """Check for a reorg, then read and store one range, all in one transaction. True when caught up."""
-        with self.engine.begin() as conn:
+        with db.writing(self.engine) as conn:
             state = _lock_meta(conn)
             cursor = int(state["cursor"])
             fork = self._fork_point(conn, cursor)

@@ -6,6 +6,7 @@ Bad routes and unknown ids get a 404 page (or JSON under /api/), never a traceba
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from pathlib import Path
@@ -29,11 +30,12 @@ HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
 
 
 def create_app(site: Site, *, base_url: str = "") -> Starlette:
-    """The ASGI app over `site` (client with index reads + index engine). One lock: web3 and eth-tester are not
-    made for concurrent calls; pages are a handful of indexed reads each."""
+    """The ASGI app over `site` (client with index reads + index engine). Requests run in worker threads; on
+    the embedded chain they take turns (eth-tester is not made for concurrent calls), on a JSON-RPC node and a
+    database with a connection pool they run side by side."""
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(iso=timeline.iso, item_label=item_label, BATCH_BASE=BATCH_BASE)
-    lock = threading.Lock()
+    lock = threading.Lock() if site.client.chain.kind == "embedded" else contextlib.nullcontext()
 
     def query(fn, *args, **kw):
         with lock:

@@ -7,10 +7,12 @@ The URL comes from `--db`, else $TRADECHAIN_INDEX_DB, else `index_db` of the net
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from sqlalchemy import create_engine, event, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from tradechain.errors import UsageError
 from tradechain.index.schema import meta
@@ -61,9 +63,10 @@ def engine_for(url: str, *, create: bool = True) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _begin_immediate(conn):
-            # take the write lock at BEGIN, so two writers queue instead of failing half-way
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        def _begin(conn):
+            # a writer (see `writing`) takes the write lock at BEGIN, so two writers queue instead of failing
+            # half-way; readers begin deferred and never wait for one another
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write_lock") else "BEGIN")
 
         return engine
     try:
@@ -83,6 +86,16 @@ def _revision(engine: Engine) -> str | None:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except Exception:  # no table yet (a new index), or no database at all: alembic says which below
         return None
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A transaction that holds the index's write lock from its start (SQLite: BEGIN IMMEDIATE; PostgreSQL:
+    the caller locks the meta rows FOR UPDATE)."""
+    with engine.connect() as conn:
+        conn.execution_options(write_lock=True)
+        with conn.begin():
+            yield conn
 
 
 def upgrade(engine: Engine) -> None:
