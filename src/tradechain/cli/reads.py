@@ -60,14 +60,19 @@ def site_for(ctx, db_url: str | None = None, *, create: bool = False):
     from tradechain.index.queries import Site
     from tradechain.index.reader import attach, is_fresh
 
+    cached = getattr(ctx, "_read_site", None)
+    if cached is not None and (cached.engine is not None or not create):
+        return cached
     client = ctx.client(persistent=True)
     engine = index_engine(ctx, client, db_url, create=create)
-    if engine is None:
-        return Site(client)
-    indexer_for(ctx, engine).run()  # before attach: the indexer reads the node itself
-    fresh, why = is_fresh(engine, client.w3)
-    if not fresh:  # the chain moved under us between the pass and now: read the node, say why
-        click.echo(f"note: not using the index ({why}); reading from the node", err=True)
-        return Site(client)
-    attach(client.w3, engine)
-    return Site(client, engine)
+    site = Site(client)
+    if engine is not None:
+        indexer_for(ctx, engine).run()  # before attach: the indexer reads the node itself
+        fresh, why = is_fresh(engine, client.w3)
+        if fresh:
+            attach(client.w3, engine)
+            site = Site(client, engine)
+        else:  # the chain moved under us between the pass and now: read the node, say why
+            click.echo(f"note: not using the index ({why}); reading from the node", err=True)
+    ctx._read_site = site  # one per command: the middleware is attached once
+    return site
