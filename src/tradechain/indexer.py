@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from tradechain.errors import ChainUnavailable, UsageError
 from tradechain.index import db, derive, rawlogs
-from tradechain.index.schema import anchors, blocks, logs, meta, orders
+from tradechain.index.schema import anchors, blocks, entries, invoices, logs, meta, orders
 
 REORG_WINDOW = 12  # blocks re-checked each pass; deeper than this a block counts as final on pages
 FIRST_RANGE = 2_000
@@ -77,7 +77,7 @@ class Indexer:
         want = {"chain_id": str(self.client.chain.chain_id), "addresses": ",".join(self.addresses)}
         with db.writing(self.engine) as conn:
             have = db.read_meta(conn)
-            if not have:
+            if not have or "cursor" not in have:  # new, or emptied by a migration that re-reads the logs
                 db.write_meta(conn, {**want, "cursor": self.first_block - 1, "cursor_hash": ""})
             elif {k: have.get(k) for k in want} != want:
                 raise UsageError(
@@ -223,22 +223,31 @@ class Indexer:
         """Delete everything above `fork` and re-derive the orders that changed above it."""
         touched = [r[0] for r in conn.execute(select(orders.c.id).where(
             orders.c.updated_block > fork, orders.c.placed_block <= fork))]
-        for table in (logs, anchors):
+        moved = [r[0] for r in conn.execute(select(invoices.c.id).where(
+            invoices.c.updated_block > fork, invoices.c.minted_block <= fork))]
+        for table in (logs, anchors, entries):
             conn.execute(delete(table).where(table.c.block_number > fork))
         conn.execute(delete(blocks).where(blocks.c.number > fork))
         conn.execute(delete(orders).where(orders.c.placed_block > fork))
+        conn.execute(delete(invoices).where(invoices.c.minted_block > fork))
         for oid in touched:
             conn.execute(delete(orders).where(orders.c.id == oid))
             self._replay_order(conn, oid)
+        for tid in moved:
+            conn.execute(delete(invoices).where(invoices.c.id == tid))
+            self._replay(conn, [logs.c.address == self.client.invoices.address.lower(),
+                                logs.c.topic3 == "0x" + tid.to_bytes(32, "big").hex()])
 
     def _replay_order(self, conn, oid: int) -> None:
-        topic = "0x" + oid.to_bytes(32, "big").hex()
-        escrow = self.client.escrow.address.lower()
-        provenance = self.client.provenance.address.lower()
-        rows = conn.execute(select(logs).where(logs.c.topic1 == topic, logs.c.address.in_([escrow, provenance]))
-                            .order_by(logs.c.block_number, logs.c.log_index)).all()
+        addresses = [self.client.escrow.address.lower(), self.client.provenance.address.lower()]
+        self._replay(conn, [logs.c.topic1 == "0x" + oid.to_bytes(32, "big").hex(), logs.c.address.in_(addresses)])
+
+    def _replay(self, conn, where: list) -> None:
+        """Re-derive orders and invoices from the stored logs matching `where` (all below the fork point)."""
+        rows = conn.execute(select(logs).where(*where).order_by(logs.c.block_number, logs.c.log_index)).all()
         events = [e for row in rows if (e := self.decoder.decode(row._asdict())) is not None]
         derive.apply_orders(conn, events, {e["block"]: derive.block_time(conn, e["block"]) for e in events})
+        derive.apply_invoices(conn, events)
 
     # ------------------------------------------------------------------ writing
     def _store(self, conn, low: int, high: int, found: list) -> None:

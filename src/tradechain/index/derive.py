@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, select
 
-from tradechain.index.schema import anchors, blocks, orders
+from tradechain.index.schema import anchors, blocks, entries, invoices, orders
 from tradechain.vocabulary import BATCH_BASE, DOC_TYPES, KINDS
 
 ZERO32 = "0x" + "00" * 32
@@ -22,7 +22,8 @@ PAYLOAD_KINDS = {"Commissioned", "Handover", "Reading", "Document", "Leg", "Link
 # The events derive reads; everything else is kept raw only (pages decode it when they show it).
 DERIVED = {"OrderPlaced", "OrderShipped", "OrderDisputed", "SettlementProposed", "OrderReleased", "OrderResolved",
            "OrderRefunded", "OrderCancelled", "Checkpoint", "DocumentAnchored", "CustodyTaken", "Corrected",
-           "BatchRegistered"}
+           "BatchRegistered", "Transfer"}
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 
 class Decoder:
@@ -39,6 +40,8 @@ class Decoder:
         for name, contract in client.contracts.items():
             for entry in contract.abi:
                 if entry.get("type") != "event" or entry["name"] not in DERIVED:
+                    continue
+                if entry["name"] == "Transfer" and name != "InvoiceToken":  # payment tokens' transfers: raw only
                     continue
                 types = [_abi_type(i) for i in entry["inputs"]]
                 topic = "0x" + keccak(text=f"{entry['name']}({','.join(types)})").hex()
@@ -160,6 +163,37 @@ def anchor_rows(event: dict, block_hash: str, entry_actor: dict[str, str]) -> li
             for i, (h, item, role, actor) in enumerate(found) if h != ZERO32]
 
 
+def entry_row(event: dict) -> dict | None:
+    """A provenance entry (one per Checkpoint event): the hash-chain link of an item."""
+    if event["event"] != "Checkpoint":
+        return None
+    a = event["args"]
+    return {"item": str(a["shipmentId"]), "seq": a["seq"], "kind": KINDS[a["kind"]], "actor": a["actor"],
+            "location": _h(a["location"]), "evidence_hash": _h(a["evidenceHash"]), "head": _h(a["head"]),
+            "block_number": event["block"], "tx_hash": event["tx_hash"]}
+
+
+def apply_invoices(conn, events: list[dict]) -> None:
+    """Mints add an invoice, transfers move it: folded per range like the orders."""
+    new: dict[int, dict] = {}
+    moved: dict[int, dict] = {}
+    for e in events:
+        if e["event"] != "Transfer":
+            continue
+        a, block = e["args"], e["block"]
+        tid = a["tokenId"]
+        if a["from"] == ZERO_ADDRESS:
+            new[tid] = {"id": tid, "holder": a["to"], "minted_block": block, "updated_block": block}
+        else:
+            (new[tid] if tid in new else moved.setdefault(tid, {})).update(holder=a["to"], updated_block=block)
+    if new:
+        conn.execute(invoices.insert(), list(new.values()))
+    if moved:
+        stmt = invoices.update().where(invoices.c.id == bindparam("tid")).values(
+            holder=bindparam("holder"), updated_block=bindparam("updated_block"))
+        conn.execute(stmt, [{"tid": tid, **v} for tid, v in moved.items()])
+
+
 def block_time(conn, number: int) -> int:
     return conn.execute(select(blocks.c.timestamp).where(blocks.c.number == number)).scalar_one()
 
@@ -167,7 +201,12 @@ def block_time(conn, number: int) -> int:
 def apply(conn, decoded: list[tuple[dict, str]], times: dict[int, int]) -> None:
     """Derive typed rows for decoded events [(event, block hash)] of one range, in chain order."""
     entry_actor = {e["tx_hash"]: e["args"]["actor"] for e, _ in decoded if e["event"] == "Checkpoint"}
-    apply_orders(conn, [e for e, _ in decoded], times)
+    events = [e for e, _ in decoded]
+    apply_orders(conn, events, times)
+    apply_invoices(conn, events)
+    links = [r for e in events if (r := entry_row(e)) is not None]
+    if links:
+        conn.execute(entries.insert(), links)
     rows = []
     for event, block_hash in decoded:
         rows += anchor_rows(event, block_hash, entry_actor)

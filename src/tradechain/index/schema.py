@@ -91,3 +91,29 @@ anchors = Table(
     Index("anchors_by_hash", "doc_hash"),
     Index("anchors_by_block", "block_number"),
 )
+
+# Provenance entries of every item (shipments and batches): the hash-chain links, one row per Checkpoint event.
+entries = Table(
+    "entries", metadata,
+    Column("item", String(80), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("kind", String(24), nullable=False),
+    Column("actor", String(42), nullable=False),
+    Column("location", String(18), nullable=False),
+    Column("evidence_hash", String(66), nullable=False),
+    Column("head", String(66), nullable=False),
+    Column("block_number", BigInteger, nullable=False),
+    Column("tx_hash", String(66), nullable=False),
+    Index("entries_by_block", "block_number"),
+    Index("entries_by_actor", "actor"),
+)
+
+# Invoice tokens and who holds them now (ERC-721 Transfer events of the InvoiceToken).
+invoices = Table(
+    "invoices", metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("holder", String(42), nullable=False),
+    Column("minted_block", BigInteger, nullable=False),
+    Column("updated_block", BigInteger, nullable=False),
+    Index("invoices_by_holder", "holder"),
+)
