@@ -234,3 +234,22 @@ def test_bad_read_side_input_is_one_line(node, args, message):
     result = run(*args, ok=False)
     assert result.exit_code in (1, 2) and message in result.output, result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_keeper_reads_due_orders_from_the_index_and_settles_them(node):
+    """Last in this module: it moves the node's time past every deadline."""
+    run, env = node
+    run("index")
+    listed = json.loads(run("order", "list", "--json").output)["orders"]
+    open_before = [o for o in listed if o["state"] in ("Funded", "Shipped", "Delivered")]
+    run("time", "advance", "30d")
+    out = json.loads(run("keeper", "--once", "--json").output)
+    assert out["released"] + out["refunded"] == len(open_before) and out["lost_races"] == 0
+    assert out["seen"] == len(listed)  # the orders the index knows
+    after = {o["id"]: o["state"] for o in json.loads(run("order", "list", "--json").output)["orders"]}
+    os.environ["TRADECHAIN_INDEX"] = "off"
+    try:
+        assert after == {o["id"]: o["state"] for o in json.loads(run("order", "list", "--json").output)["orders"]}
+    finally:
+        del os.environ["TRADECHAIN_INDEX"]
+    assert all(after[o["id"]] in ("Released", "Refunded") for o in open_before)

@@ -2,8 +2,9 @@
 
 One pass = a series of ranges, each read and written in ONE database transaction that also moves the cursor:
 a kill at any moment leaves the index at the end of the last committed range (logs are keyed by block hash and
-log index, so nothing is doubled either). At the start of every range the stored hashes of the last
-`window` blocks are compared with the node's; on a mismatch everything above the fork point is deleted, the
+log index, so nothing is doubled either). At the start of every range the stored hash of the cursor block is
+compared with the node's (a block is the same only if all its ancestors are); on a mismatch the stored hashes
+are compared a window at a time down to the fork point, everything above it is deleted, the
 orders it touched are re-derived from the logs below it, and reading resumes from the fork point — in the
 same transaction. Ranges start at FIRST_RANGE blocks, shrink when a node refuses a range (public nodes cap
 eth_getLogs by blocks or results) and grow again after successes.
@@ -22,7 +23,7 @@ from tradechain.errors import ChainUnavailable, UsageError
 from tradechain.index import db, derive, rawlogs
 from tradechain.index.schema import anchors, blocks, entries, invoices, logs, meta, orders
 
-REORG_WINDOW = 12  # blocks re-checked each pass; deeper than this a block counts as final on pages
+REORG_WINDOW = 12  # hashes kept of the last blocks read; deeper than this a block counts as final on pages
 FIRST_RANGE = 2_000
 MAX_RANGE = 10_000
 
@@ -201,23 +202,26 @@ class Indexer:
         return conn.execute(select(blocks.c.hash).where(blocks.c.number == number)).scalar() or ""
 
     def _fork_point(self, conn, cursor: int) -> int | None:
-        """None when the stored tail still matches the node; else the highest block both agree on."""
-        stored = conn.execute(select(blocks.c.number, blocks.c.hash).where(blocks.c.number <= cursor)
-                              .order_by(blocks.c.number.desc()).limit(self.window)).all()
-        if not stored:
+        """None when the node still has the stored cursor block (then, by the hash chain, every block below it
+        too: one header per range); else the highest stored block both agree on, found a window at a time."""
+        top = conn.execute(select(blocks.c.number, blocks.c.hash).where(blocks.c.number <= cursor)
+                           .order_by(blocks.c.number.desc()).limit(1)).first()
+        if top is None:
             return None
-        node = self._headers([n for n, _ in stored])
-        if all(node[n] is not None and node[n]["hash"] == h for n, h in stored):
+        node = self._headers([top.number])[top.number]
+        if node is not None and node["hash"] == top.hash:
             return None
-        # walk down, a window at a time, to the highest stored block the node still has with the same hash
-        while stored:
+        below = top.number + 1
+        while True:
+            stored = conn.execute(select(blocks.c.number, blocks.c.hash).where(blocks.c.number < below)
+                                  .order_by(blocks.c.number.desc()).limit(self.window)).all()
+            if not stored:
+                return self.first_block - 1
             node = self._headers([n for n, _ in stored])
             for n, h in stored:
                 if node[n] is not None and node[n]["hash"] == h:
                     return n
-            stored = conn.execute(select(blocks.c.number, blocks.c.hash).where(blocks.c.number < stored[-1][0])
-                                  .order_by(blocks.c.number.desc()).limit(self.window)).all()
-        return self.first_block - 1
+            below = stored[-1][0]
 
     def _rollback(self, conn, fork: int) -> None:
         """Delete everything above `fork` and re-derive the orders that changed above it."""

@@ -58,7 +58,7 @@ def _fresh_chain(chain):
 def site_for(ctx, db_url: str | None = None, *, create: bool = False):
     """A queries.Site for this command: the client, with reads served by a caught-up index when there is one."""
     from tradechain.index.queries import Site
-    from tradechain.index.reader import attach, is_fresh
+    from tradechain.index.reader import attach
 
     cached = getattr(ctx, "_read_site", None)
     if cached is not None and (cached.engine is not None or not create):
@@ -67,12 +67,10 @@ def site_for(ctx, db_url: str | None = None, *, create: bool = False):
     engine = index_engine(ctx, client, db_url, create=create)
     site = Site(client)
     if engine is not None:
-        indexer_for(ctx, engine).run()  # before attach: the indexer reads the node itself
-        fresh, why = is_fresh(engine, client.w3)
-        if fresh:
-            attach(client.w3, engine)
-            site = Site(client, engine)
-        else:  # the chain moved under us between the pass and now: read the node, say why
-            click.echo(f"note: not using the index ({why}); reading from the node", err=True)
+        # the pass checks the cursor block against the node (rolling back a reorg) and reads what is new: the
+        # index is fresh after it. Before attach: the indexer reads the node itself.
+        indexer_for(ctx, engine).run()
+        attach(client.w3, engine)
+        site = Site(client, engine)
     ctx._read_site = site  # one per command: the middleware is attached once
     return site
