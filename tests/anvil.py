@@ -6,7 +6,6 @@ hands out, so suites never collide with each other or with a developer's devnet.
 
 from __future__ import annotations
 
-import socket
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
@@ -15,11 +14,7 @@ from click.testing import CliRunner, Result
 from tradechain.bench.devnet import anvil as _anvil
 from tradechain.cli import cli
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from helpers import free_port
 
 
 @contextmanager

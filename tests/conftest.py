@@ -7,7 +7,8 @@ Rules for new fixtures:
 - chain time: the session chain runs an hour ahead of the wall clock, so every transaction's timestamp is
   exactly the previous block's + 1 and `trade.travel_to(t)` makes the next transaction run at `t`.
 
-Fixtures: chain, artifacts, deployment, client, accounts, trade, place_eth_order, place_token_order,
+Fixtures: chain, artifacts, deployment, client, accounts, one per role (buyer, seller, carrier, customs,
+arbiter, financier, keeper, treasury), tc (the CLI on an anvil), trade, place_eth_order, place_token_order,
 shipped_order, delivered_order, disputed_order, reverts, conservation_check.
 """
 
@@ -25,9 +26,9 @@ CHAIN_LEAD = 3600  # seconds the session chain runs ahead of the wall clock
 
 @pytest.fixture(scope="session")
 def artifacts() -> dict[str, dict]:
-    from tradechain.compiler import compile_contracts
+    from tradechain.project import load_artifacts
 
-    return compile_contracts()
+    return load_artifacts()
 
 
 @pytest.fixture(scope="session")
@@ -69,6 +70,27 @@ def _chain_snapshot(request):
     snap = chain.snapshot()
     yield chain.block_number()
     chain.revert(snap)
+
+
+def _role_fixture(role: str):
+    def account(accounts) -> str:
+        return accounts[role]
+
+    account.__doc__ = f"The {role} account's address."
+    return pytest.fixture(account, name=role)
+
+
+buyer, seller, carrier, customs, arbiter, financier, keeper, treasury = (
+    _role_fixture(r) for r in ("buyer", "seller", "carrier", "customs", "arbiter", "financier", "keeper", "treasury"))
+
+
+@pytest.fixture(scope="module")
+def tc(tmp_path_factory):
+    """`tc(*args, ok=True)`: the `tradechain` CLI against a fresh anvil with the suite deployed (one per module)."""
+    from anvil import cli_on_node
+
+    with cli_on_node(tmp_path_factory) as (run, _env):
+        yield run
 
 
 @pytest.fixture

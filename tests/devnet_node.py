@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,29 +20,10 @@ import pytest
 
 from tradechain.devnet import Devnet, rpc_request
 
+from helpers import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 DAY = 86400
-
-
-def free_port() -> int:
-    """A free port on 127.0.0.1 that stays free across a restart of the node.
-
-    Port 0 hands out ports from the ephemeral range, where every outgoing connection on the machine also
-    takes its local port: restarting a killed node on such a port sometimes finds it taken. So look below
-    the range (Linux: 32768+) and check that the port binds."""
-    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0]) \
-        if Path("/proc/sys/net/ipv4/ip_local_port_range").exists() else 32768
-    for _ in range(200):
-        port = random.randrange(max(1024, low - 12000), low)
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -63,11 +42,11 @@ class Node:
     def client(self):
         """A fresh TradeClient over --network devnet (as every command builds it)."""
         from tradechain.client import TradeClient
-        from tradechain.compiler import compile_contracts
+        from tradechain.project import load_artifacts
         from tradechain.deployment import load_manifest
         from tradechain.networks import connect
 
-        artifacts = compile_contracts()
+        artifacts = load_artifacts()
         chain = connect("devnet", root=ROOT)
         return TradeClient(chain, load_manifest(chain, ROOT, artifacts), artifacts)
 
@@ -105,7 +84,7 @@ class Node:
 
 @pytest.fixture(scope="module")
 def devnet_node(tmp_path_factory):
-    from tradechain.compiler import compile_contracts
+    from tradechain.project import load_artifacts
     from tradechain.deployment import ensure_suite
     from tradechain.networks import connect
 
@@ -117,7 +96,7 @@ def devnet_node(tmp_path_factory):
     node = Node(Devnet(ROOT), free_port(), env)
     try:
         node.start()
-        ensure_suite(connect("devnet", root=ROOT), ROOT, compile_contracts())
+        ensure_suite(connect("devnet", root=ROOT), ROOT, load_artifacts())
         yield node
     finally:
         try:
@@ -132,10 +111,10 @@ def devnet_node(tmp_path_factory):
 
 def released_events(client, order_id: int) -> list[dict]:
     """Every OrderReleased event of `order_id`: exactly one for an order paid once."""
-    topic = "0x" + order_id.to_bytes(32, "big").hex()
-    logs = client.w3.eth.get_logs({"fromBlock": 0, "toBlock": "latest", "address": client.escrow.address,
-                                   "topics": [None, topic]})
-    return [e for e in client._decode_logs(logs) if e["event"] in ("OrderReleased", "OrderRefunded")]
+    from tradechain.transactions import word
+
+    return [e for e in client.tx.logs("TradeEscrow", [None, word(order_id)])
+            if e["event"] in ("OrderReleased", "OrderRefunded")]
 
 
 def due_orders(client, n: int, amount: int = 10**17) -> list[int]:
@@ -144,10 +123,10 @@ def due_orders(client, n: int, amount: int = 10**17) -> list[int]:
     now = client.chain.now()
     ids = []
     for _ in range(n):
-        oid, _r = client.place_order(buyer=a["buyer"], seller=a["seller"], amount=amount, ship_by=now + DAY,
+        oid, _r = client.escrow.place_order(buyer=a["buyer"], seller=a["seller"], amount=amount, ship_by=now + DAY,
                                      deliver_by=now + 10 * DAY, inspection_window=DAY)
-        client.ship(oid, a["carrier"], sender=a["seller"])
-        client.deliver(oid, "DEHAM", sender=a["carrier"])
+        client.escrow.ship(oid, a["carrier"], sender=a["seller"])
+        client.provenance.deliver(oid, "DEHAM", sender=a["carrier"])
         ids.append(oid)
     client.chain.advance(DAY + 1)
     return ids

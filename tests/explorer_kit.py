@@ -28,7 +28,7 @@ def demo_index(client: TradeClient, url: str) -> DemoIndex:
     indexer = new_index(client, url)
     indexer.run()
     reader = second_client(client)
-    attach(reader.w3, indexer.engine)
+    attach(reader.chain.w3, indexer.engine)
     return DemoIndex(reader, client, Site(reader, indexer.engine), demo, indexer)
 
 

@@ -7,7 +7,6 @@ import mode). Fixtures that wrap these live in conftest.py.
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from contextlib import contextmanager
 from typing import Any, Iterator
@@ -16,9 +15,10 @@ import pytest
 from eth_abi import encode as abi_encode
 from web3 import Web3
 
-from tradechain.chain import Chain, Reverted
-from tradechain.client import ETH, ZERO32, Receipt, TradeClient
+from tradechain.chain import Chain
+from tradechain.client import Receipt, TradeClient
 from tradechain.errors import ContractRevert
+from tradechain.vocabulary import ETH, ZERO32
 
 MINUTE = 60
 HOUR = 3600
@@ -49,23 +49,6 @@ def _same(actual: Any, expected: Any) -> bool:
     return actual == expected
 
 
-@functools.lru_cache(maxsize=1)
-def _error_abis() -> dict[bytes, dict]:
-    """Every custom error of the build, by selector."""
-    from eth_utils import function_signature_to_4byte_selector
-
-    from tradechain.compiler import compile_contracts
-    from tradechain.errors import _abi_type
-
-    by_selector = {}
-    for artifact in compile_contracts().values():
-        for entry in artifact["abi"]:
-            if entry.get("type") == "error":
-                types = ",".join(_abi_type(i) for i in entry["inputs"])
-                by_selector[function_signature_to_4byte_selector(f"{entry['name']}({types})")] = entry
-    return by_selector
-
-
 def raw_args(exc: ContractRevert) -> dict[str, Any]:
     """The error's arguments as the contract gave them (ContractRevert.display holds them as shown to people:
     dates, role and state names)."""
@@ -80,7 +63,7 @@ def reverts(name: str, /, **expected_args: Any) -> Iterator[pytest.ExceptionInfo
     (an int, an address in any case, bytes) or as ContractRevert.display shows it ("ARBITER", "Shipped").
 
         with reverts("NotBuyer", orderId=order, caller=seller):
-            client.confirm(order, sender=seller)
+            client.escrow.confirm(order, sender=seller)
     """
     with pytest.raises(ContractRevert) as info:
         yield info
@@ -114,7 +97,7 @@ class Trade:
         """The order's buyer, seller or carrier."""
         known = self._parties.setdefault(order_id, {})
         if role not in known:
-            order = self.client.get_order(order_id)
+            order = self.client.escrow.get_order(order_id)
             known.update(buyer=order.buyer, seller=order.seller)
             if order.carrier:
                 known["carrier"] = order.carrier
@@ -139,7 +122,7 @@ class Trade:
 
     def token(self, token: str) -> str:
         """"ETH" / "tUSD" / an address -> the address the contracts use."""
-        return self.client.token_address(token)
+        return self.client.tokens.address(token)
 
     # ---- orders
     def place(
@@ -156,38 +139,43 @@ class Trade:
         inspection_window: int = DEFAULT_INSPECTION,
         terms_hash: bytes = ZERO32,
         permit: bool = False,
+        party_sender: str | None = None,
     ) -> int:
-        """Place and pay an order; returns its id. Deadlines are relative to chain time unless given."""
+        """Place and pay an order; returns its id. Deadlines are relative to chain time unless given. A buyer
+        that is a deployed HostileParty is driven through its exec by `party_sender`."""
         address = self.token(token)
         if amount is None:
             amount = DEFAULT_ETH_AMOUNT if address == ETH else DEFAULT_TUSD_AMOUNT
         now = self.now()
         buyer, seller = buyer or self.accounts["buyer"], seller or self.accounts["seller"]
-        order_id, _ = self.client.place_order(
-            buyer=buyer,
-            seller=seller,
-            amount=amount,
-            ship_by=ship_by if ship_by is not None else now + ship_in,
-            deliver_by=deliver_by if deliver_by is not None else now + deliver_in,
-            inspection_window=inspection_window,
-            token=address,
-            terms_hash=terms_hash,
-            permit=permit,
-        )
+        args = [seller, address, amount, ship_by if ship_by is not None else now + ship_in,
+                deliver_by if deliver_by is not None else now + deliver_in, inspection_window, terms_hash]
+        if party_sender is None:
+            order_id, _ = self.client.escrow.place_order(
+                buyer=buyer, seller=seller, amount=amount, ship_by=args[3], deliver_by=args[4],
+                inspection_window=inspection_window, token=address, terms_hash=terms_hash, permit=permit)
+        else:
+            party, escrow = self.client.tx.name_of(buyer), self.client.escrow.address
+            if address != ETH:
+                as_party(self.client, party, address, calldata(self.client, "DemoStablecoin", "approve", escrow, amount),
+                         sender=party_sender)
+            r = as_party(self.client, party, escrow, calldata(self.client, "TradeEscrow", "placeOrder", *args),
+                         sender=party_sender, value=amount if address == ETH else 0)
+            order_id = r.event("OrderPlaced")["orderId"]
         self._parties[order_id] = {"buyer": buyer, "seller": seller}
         return order_id
 
     def ship(self, order_id: int, *, carrier: str | None = None, bill_of_lading: bytes = ZERO32) -> Receipt:
         carrier = carrier or self.accounts["carrier"]
-        receipt = self.client.ship(order_id, carrier, bill_of_lading, sender=self.party(order_id, "seller"))
+        receipt = self.client.escrow.ship(order_id, carrier, bill_of_lading, sender=self.party(order_id, "seller"))
         self._parties[order_id]["carrier"] = carrier
         return receipt
 
     def deliver(self, order_id: int, *, location: str = "DEHAM") -> Receipt:
-        return self.client.deliver(order_id, location, sender=self.party(order_id, "carrier"))
+        return self.client.provenance.deliver(order_id, location, sender=self.party(order_id, "carrier"))
 
     def dispute(self, order_id: int, evidence: bytes = ZERO32) -> Receipt:
-        return self.client.dispute(order_id, evidence, sender=self.party(order_id, "buyer"))
+        return self.client.escrow.dispute(order_id, evidence, sender=self.party(order_id, "buyer"))
 
     def shipped(self, token: str = "ETH", *, carrier: str | None = None, **place: Any) -> int:
         order_id = self.place(token, **place)
@@ -207,29 +195,29 @@ class Trade:
     def releasable(self, token: str = "ETH", **kw: Any) -> int:
         """A delivered order whose inspection window is over (the next transaction may release it)."""
         order_id = self.delivered(token, **kw)
-        self.travel_to(self.client.get_order(order_id).inspection_ends_at)
+        self.travel_to(self.client.escrow.get_order(order_id).inspection_ends_at)
         return order_id
 
     def released(self, token: str = "ETH", **kw: Any) -> int:
         order_id = self.releasable(token, **kw)
-        self.client.release(order_id, sender=self.accounts["keeper"])
+        self.client.escrow.release(order_id, sender=self.accounts["keeper"])
         return order_id
 
     def refunded(self, token: str = "ETH", **kw: Any) -> int:
         """Not shipped by its deadline, then refunded by the keeper."""
         order_id = self.place(token, **kw)
-        self.travel_to(self.client.get_order(order_id).ship_by + 1)
-        self.client.refund(order_id, sender=self.accounts["keeper"])
+        self.travel_to(self.client.escrow.get_order(order_id).ship_by + 1)
+        self.client.escrow.refund(order_id, sender=self.accounts["keeper"])
         return order_id
 
     def cancelled(self, token: str = "ETH", **kw: Any) -> int:
         order_id = self.place(token, **kw)
-        self.client.cancel(order_id, sender=self.party(order_id, "seller"))
+        self.client.escrow.cancel(order_id, sender=self.party(order_id, "seller"))
         return order_id
 
     def resolved(self, token: str = "ETH", refund_bps: int = 5_000, **kw: Any) -> int:
         order_id = self.disputed(token, **kw)
-        self.client.resolve(order_id, refund_bps, sender=self.accounts["arbiter"])
+        self.client.escrow.resolve(order_id, refund_bps, sender=self.accounts["arbiter"])
         return order_id
 
 
@@ -250,19 +238,9 @@ _LEDGER_EVENTS = ("OrderPlaced", "Payout", "Withdrawn", *TERMINAL_EVENTS)
 
 def escrow_events(client: TradeClient, names: tuple[str, ...] = _LEDGER_EVENTS, from_block: int = 0,
                   ) -> list[tuple[str, dict]]:
-    """(name, args) of the escrow's events called `names`, in chain order: one eth_getLogs, no EVM run."""
-    wanted = {}
-    for entry in client.escrow.abi:
-        if entry.get("type") == "event" and entry["name"] in names:
-            wanted["0x" + Web3.keccak(text=f"{entry['name']}({','.join(i['type'] for i in entry['inputs'])})").hex()] = \
-                client.escrow.events[entry["name"]]()
-    logs = client.w3.eth.get_logs({"fromBlock": from_block, "toBlock": "latest", "address": client.escrow.address,
-                                   "topics": [list(wanted)]})
-    out = []
-    for log in logs:
-        event = wanted["0x" + bytes(log["topics"][0]).hex()].process_log(log)
-        out.append((event["event"], dict(event["args"])))
-    return out
+    """(name, args) of the escrow's events called `names`, in chain order: eth_getLogs, no EVM run."""
+    topics = [client.tx.topic("TradeEscrow", name) for name in names]
+    return [(e["event"], e["args"]) for e in client.tx.logs("TradeEscrow", [topics], from_block=from_block)]
 
 
 def assert_conserved(client: TradeClient, from_block: int = 0) -> None:
@@ -295,9 +273,9 @@ def assert_conserved(client: TradeClient, from_block: int = 0) -> None:
         if order_id not in settled:
             owed[token] += amount
     for token, account in credited:
-        owed[token] += client.credits(account, token)
+        owed[token] += client.escrow.credits(account, token)
     for token in {ETH, *paid_in}:
-        held = client.balance(client.escrow.address, token)
+        held = client.tokens.balance(client.escrow.address, token)
         assert held == owed[token], f"escrow holds {held} of {token} but owes {owed[token]}"
         assert held == paid_in[token] - paid_out[token], (
             f"escrow holds {held} of {token}: {paid_in[token]} paid in, {paid_out[token]} paid out")
@@ -313,17 +291,18 @@ class Balances:
 
     def __init__(self, client: TradeClient, pairs: list[tuple[str, str]]):
         self.client = client
-        self.start = {pair: client.balance(*pair) for pair in pairs}
+        self.start = {pair: client.tokens.balance(*pair) for pair in pairs}
 
     def delta(self, account: str, token: str = ETH) -> int:
-        return self.client.balance(account, token) - self.start[(account, token)]
+        return self.client.tokens.balance(account, token) - self.start[(account, token)]
 
 
 # ---------------------------------------------------------------------------------------------- test contracts
 
 
 class TestContract:
-    """A deployed contract outside the suite (contracts/test/), driven like TradeClient drives the suite."""
+    """A deployed contract outside the suite (contracts/test/), registered with the client's transaction layer
+    under `name` (calls, reverts and events decode like the suite's)."""
 
     __test__ = False  # not a pytest test class
 
@@ -331,41 +310,104 @@ class TestContract:
         self.client = client
         self.name = name
         self.address = address
-        self.contract = client.w3.eth.contract(address=address, abi=client.artifacts[name]["abi"])
 
     def transact(self, fn: str, args: list | tuple = (), *, sender: str, value: int = 0,
-                 gas: int = 1_000_000) -> dict:
-        data = self.contract.functions[fn](*args)._encode_transaction_data()
-        tx = {"from": sender, "to": self.address, "data": data, "value": value, "gas": gas}
-        try:
-            return self.client.chain.send(tx)
-        except Reverted as exc:
-            raise self.client.decoder.decode(exc.data) from None
+                 gas: int = 1_000_000) -> Receipt:
+        return self.client.tx.send(self.name, fn, args, sender=sender, value=value, gas=gas)
 
     def call(self, fn: str, args: list | tuple = ()) -> Any:
-        return self.contract.functions[fn](*args).call()
+        return self.client.tx.call(self.name, fn, args)
 
-    def execute(self, target: str, calldata: str | bytes, *, sender: str, value: int = 0) -> dict:
+    def execute(self, target: str, calldata: str | bytes, *, sender: str, value: int = 0) -> Receipt:
         """RevertingReceiver.execute: call `target` as this contract."""
         return self.transact("execute", [target, calldata], sender=sender, value=value)
 
 
-def deploy(client: TradeClient, name: str, *args: Any, sender: str) -> TestContract:
-    """Deploy a contract from the build (e.g. a contracts/test/ helper). Call it inside a test: it is reverted
-    with the test's snapshot."""
-    artifact = client.artifacts[name]
-    factory = client.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
-    data = factory.constructor(*args).data_in_transaction
+def deploy(client: TradeClient, name: str, *args: Any, sender: str, value: int = 0,
+           label: str | None = None) -> TestContract:
+    """Deploy a contract from the build (e.g. a contracts/test/ helper) and register it with the client. Call
+    it inside a test: it is reverted with the test's snapshot."""
+    label, receipt = client.tx.deploy(name, args, sender=sender, value=value, name=label)
+    return TestContract(client, label, receipt.contract_address)
+
+
+def calldata(client: TradeClient, contract: str, fn: str, *args: Any) -> bytes:
+    """ABI-encoded call of `fn` on a contract the client knows ("TradeEscrow", a deployed test contract)."""
+    return client.tx.encode(contract, fn, args)
+
+
+def selector(signature: str) -> bytes:
+    return Web3.keccak(text=signature)[:4]
+
+
+# ---------------------------------------------------------------------------------------------- hostile parties
+
+
+def as_party(client: TradeClient, party: str, target: str, data: bytes, *, sender: str, value: int = 0) -> Receipt:
+    """Make the HostileParty registered as `party` call `target` with `data` (a revert comes back decoded)."""
+    return client.tx.send(party, "exec", [target, data], sender=sender, value=value)
+
+
+def place(client: TradeClient, buyer: str, seller: str, amount: int, token: str = ETH, *, ship_in=DAY,
+          deliver_in=5 * DAY, window=2 * DAY, party_sender: str | None = None) -> int:
+    """Trade.place with the security suites' terms: delivery due `deliver_in` after the shipping deadline, a
+    two-day inspection window."""
+    return Trade(client, client.chain, client.deployment.accounts).place(
+        token, amount=amount, buyer=buyer, seller=seller, ship_in=ship_in, deliver_in=ship_in + deliver_in,
+        inspection_window=window, party_sender=party_sender)
+
+
+def ship_and_deliver(client: TradeClient, accounts: dict, oid: int, *, seller_sender: str | None = None) -> None:
+    """Ship (as the seller, or through a contract seller's exec) and have the carrier confirm delivery."""
+    seller = client.escrow.get_order(oid).seller
+    if seller_sender is None:
+        client.escrow.ship(oid, accounts["carrier"], sender=seller)
+    else:
+        as_party(client, client.tx.name_of(seller), client.escrow.address,
+                 calldata(client, "TradeEscrow", "ship", oid, accounts["carrier"], ZERO32), sender=seller_sender)
+    client.provenance.deliver(oid, sender=accounts["carrier"])
+
+
+def payouts(receipt: Receipt) -> list[dict]:
+    """Args of every Payout event in a receipt, in log order."""
+    return events(receipt, "Payout")
+
+
+def same_block(client: TradeClient, at: int, txs: list[tuple[str, str, bytes]]) -> list[int]:
+    """Send every (sender, to, data) with explicit gas into ONE block whose timestamp is `at`, in list order;
+    return each transaction's status. eth-tester only: automine is switched off while they queue."""
+    chain = client.chain
+    tester = chain.tester
+    tester.time_travel(at)  # mines a block at at-1; the pending block is `at`
+    tester.disable_auto_mine_transactions()
     try:
-        receipt = client.chain.send({"from": sender, "data": data, "gas": 6_000_000})
-    except Reverted as exc:
-        raise client.decoder.decode(exc.data) from None
-    return TestContract(client, name, receipt["contractAddress"])
+        for sender, to, data in txs:
+            chain.w3.eth.send_transaction({"from": sender, "to": to, "data": data, "gas": 1_000_000})
+        tester.mine_blocks(1)
+    finally:
+        tester.enable_auto_mine_transactions()
+    block = chain.w3.eth.get_block(chain.block_number() - 1)  # enabling automine mined one more, empty block
+    assert block["timestamp"] == at and len(block["transactions"]) == len(txs), "the race did not land in one block"
+    return [chain.w3.eth.get_transaction_receipt(h)["status"] for h in block["transactions"]]
 
 
-def calldata(client: TradeClient, contract: str, fn: str, *args: Any) -> str:
-    """ABI-encoded call of `fn` on one of the suite's contracts ("TradeEscrow", ...)."""
-    return client.contracts[contract].functions[fn](*args)._encode_transaction_data()
+# ---------------------------------------------------------------------------------------------- ports
+
+
+def free_port() -> int:
+    """A free port on 127.0.0.1 that stays free across a restart of the node.
+
+    Port 0 hands out ports from the ephemeral range, where every outgoing connection on the machine also
+    takes its local port: restarting a killed node on such a port sometimes finds it taken. So try ports
+    below the range (Linux: 32768+), in random order so that parallel suites do not collide."""
+    import random
+    from pathlib import Path
+
+    from tradechain.bench.devnet import free_port as first_free
+
+    ports = Path("/proc/sys/net/ipv4/ip_local_port_range")
+    low = int(ports.read_text().split()[0]) if ports.exists() else 32768
+    return first_free(random.sample(range(max(1024, low - 12000), low), 200))
 
 
 # ---------------------------------------------------------------------------------------------- provenance
@@ -400,7 +442,7 @@ def events(receipt: Receipt, name: str) -> list[dict]:
 
 def gas_paid(client: TradeClient, receipt: Receipt) -> int:
     """Wei the sender paid for a transaction's gas."""
-    raw = client.w3.eth.get_transaction_receipt(receipt.tx_hash)
+    raw = client.chain.w3.eth.get_transaction_receipt(receipt.tx_hash)
     return raw["gasUsed"] * raw["effectiveGasPrice"]
 
 
@@ -410,6 +452,6 @@ def place_raw(client: TradeClient, *, sender: str, seller: str, token: str = ETH
     """TradeEscrow.placeOrder exactly as given: no approval, and `value` (default: `amount` for ETH, else 0)."""
     if value is None:
         value = amount if token == ETH else 0
-    return client.transact("TradeEscrow", "placeOrder",
+    return client.tx.send("TradeEscrow", "placeOrder",
                            [seller, token, amount, ship_by, deliver_by, inspection_window, ZERO32],
                            sender=sender, value=value)

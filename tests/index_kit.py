@@ -25,16 +25,16 @@ def second_client(client: TradeClient) -> TradeClient:
     """Another TradeClient on the same chain through its own Web3 (embedded: the same eth-tester)."""
     from web3 import EthereumTesterProvider, Web3
 
-    from tradechain.chain import Chain, rpc
+    from tradechain.chain import EmbeddedChain, rpc
 
     chain = client.chain
-    if chain.kind == "embedded":
-        other = Chain(w3=Web3(EthereumTesterProvider(chain.tester)), kind="embedded", tester=chain.tester)
+    if chain.in_process:
+        other = EmbeddedChain(chain.tester, Web3(EthereumTesterProvider(chain.tester)))
     else:
         other = rpc(chain.url)
     return TradeClient(other, client.deployment, client.artifacts)
 
 
 def node_logs(client) -> list:
-    return list(client.w3.eth.get_logs({"fromBlock": 0, "toBlock": "latest",
+    return list(client.chain.w3.eth.get_logs({"fromBlock": 0, "toBlock": "latest",
                                          "address": list(client.deployment.addresses.values())}))

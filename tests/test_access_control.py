@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from attack_kit import ZERO32, place, reverts_with, ship_and_deliver
-from tradechain.client import ETH, KINDS
 from tradechain.deployment import ACCOUNT_NAMES
+from tradechain.vocabulary import ETH, KINDS, ZERO32, role_id
+
+from helpers import place, reverts, ship_and_deliver
 
 ETHER = 10**18
 DAY = 86_400
@@ -21,10 +22,10 @@ def orders(chain, client, accounts):
     a = accounts
     funded = place(client, a["buyer"], a["seller"], ETHER)
     shipped = place(client, a["buyer"], a["seller"], ETHER)
-    client.ship(shipped, a["carrier"], sender=a["seller"])
+    client.escrow.ship(shipped, a["carrier"], sender=a["seller"])
     disputed = place(client, a["buyer"], a["seller"], ETHER)
     ship_and_deliver(client, a, disputed)
-    client.dispute(disputed, sender=a["buyer"])
+    client.escrow.dispute(disputed, sender=a["buyer"])
     yield {"funded": funded, "shipped": shipped, "disputed": disputed}
     chain.revert(snap)
 
@@ -67,7 +68,7 @@ def _rows(o, a):
 
 
 def _resolve_args(client, args):
-    return [client.role("", x) if x in ("ARBITER", "CARRIER") else x for x in args]
+    return [role_id(x) if x in ("ARBITER", "CARRIER") else x for x in args]
 
 
 def test_every_restricted_function_refuses_every_wrong_account(client, accounts, orders):
@@ -78,8 +79,8 @@ def test_every_restricted_function_refuses_every_wrong_account(client, accounts,
             if name in allowed:
                 continue
             sender = accounts[name]
-            with reverts_with(error, **error_args) as info:
-                client.call(contract, fn, args, sender=sender)
+            with reverts(error, **error_args) as info:
+                client.tx.call(contract, fn, args, sender=sender)
             who = info.value.args_.get("account") or info.value.args_.get("caller") or info.value.args_.get("operator")
             if who is not None:
                 assert who.lower() == sender.lower(), f"{contract}.{fn}: error names {who}, not the caller {name}"
@@ -97,7 +98,7 @@ def test_the_allowed_account_passes_the_access_check(client, accounts, orders):
     for contract, fn, args, allowed, _error, _ in _rows(orders, accounts):
         for name in allowed:
             try:
-                client.call(contract, fn, _resolve_args(client, args), sender=accounts[name])
+                client.tx.call(contract, fn, _resolve_args(client, args), sender=accounts[name])
             except ContractRevert as exc:
                 assert exc.name not in access_errors, f"{contract}.{fn} refused {name}: {exc}"
 
@@ -105,26 +106,26 @@ def test_the_allowed_account_passes_the_access_check(client, accounts, orders):
 def test_revoking_a_role_takes_effect_at_once(client, accounts):
     a = accounts
     oid = place(client, a["buyer"], a["seller"], ETHER)
-    client.ship(oid, a["carrier"], sender=a["seller"])
+    client.escrow.ship(oid, a["carrier"], sender=a["seller"])
     client.revoke_role("Provenance", "CARRIER", a["carrier"], sender=a["admin"])
-    with reverts_with("NotCarrier", account=a["carrier"]):
-        client.deliver(oid, sender=a["carrier"])
+    with reverts("NotCarrier", account=a["carrier"]):
+        client.provenance.deliver(oid, sender=a["carrier"])
     client.revoke_role("Provenance", "CUSTOMS", a["customs"], sender=a["admin"])
-    with reverts_with("NotCustoms", account=a["customs"]):
-        client.checkpoint(oid, "ImportCleared", sender=a["customs"])
+    with reverts("NotCustoms", account=a["customs"]):
+        client.provenance.checkpoint(oid, "ImportCleared", sender=a["customs"])
     second = place(client, a["buyer"], a["seller"], ETHER)
-    with reverts_with("NotCarrier", account=a["carrier"]):  # a carrier without the role cannot be named either
-        client.ship(second, a["carrier"], sender=a["seller"])
+    with reverts("NotCarrier", account=a["carrier"]):  # a carrier without the role cannot be named either
+        client.escrow.ship(second, a["carrier"], sender=a["seller"])
     client.revoke_role("Provenance", "ESCROW", client.escrow.address, sender=a["admin"])
     client.grant_role("Provenance", "CARRIER", a["carrier"], sender=a["admin"])
-    with reverts_with("AccessControlUnauthorizedAccount", neededRole="ESCROW"):
-        client.ship(second, a["carrier"], sender=a["seller"])
+    with reverts("AccessControlUnauthorizedAccount", neededRole="ESCROW"):
+        client.escrow.ship(second, a["carrier"], sender=a["seller"])
     client.grant_role("Provenance", "ESCROW", client.escrow.address, sender=a["admin"])
-    client.deliver(oid, sender=a["carrier"])
-    client.dispute(oid, sender=a["buyer"])
+    client.provenance.deliver(oid, sender=a["carrier"])
+    client.escrow.dispute(oid, sender=a["buyer"])
     client.revoke_role("TradeEscrow", "ARBITER", a["arbiter"], sender=a["admin"])
-    with reverts_with("AccessControlUnauthorizedAccount", neededRole="ARBITER"):
-        client.resolve(oid, 5000, sender=a["arbiter"])
+    with reverts("AccessControlUnauthorizedAccount", neededRole="ARBITER"):
+        client.escrow.resolve(oid, 5000, sender=a["arbiter"])
 
 
 @pytest.mark.parametrize("party", ["buyer", "seller"])
@@ -132,10 +133,10 @@ def test_an_arbiter_cannot_rule_on_its_own_order(client, accounts, party):
     a = accounts
     oid = place(client, a["buyer"], a["seller"], ETHER)
     ship_and_deliver(client, a, oid)
-    client.dispute(oid, sender=a["buyer"])
+    client.escrow.dispute(oid, sender=a["buyer"])
     client.grant_role("TradeEscrow", "ARBITER", a[party], sender=a["admin"])
-    with reverts_with("ArbiterIsParty", orderId=oid, arbiter=a[party]):
-        client.resolve(oid, 0 if party == "seller" else 10_000, sender=a[party])
-    client.resolve(oid, 5000, sender=a["arbiter"])  # a neutral arbiter still can
-    assert client.get_order(oid).state == "Resolved"
-    assert client.credits(a["treasury"], ETH) > 0
+    with reverts("ArbiterIsParty", orderId=oid, arbiter=a[party]):
+        client.escrow.resolve(oid, 0 if party == "seller" else 10_000, sender=a[party])
+    client.escrow.resolve(oid, 5000, sender=a["arbiter"])  # a neutral arbiter still can
+    assert client.escrow.get_order(oid).state == "Resolved"
+    assert client.escrow.credits(a["treasury"], ETH) > 0

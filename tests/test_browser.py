@@ -134,9 +134,7 @@ def test_a_dropped_file_is_hashed_in_the_page_and_found(demo, server, page, tmp_
 def test_a_tampered_log_in_the_index_shows_as_not_verified(demo, server, page):
     """The explorer does not trust its own database: a Checkpoint altered in the index no longer folds to the
     head the contract holds, and the page says so."""
-    from tradechain.client import _abi_event, _event_topic
-
-    checkpoint = "0x" + bytes(_event_topic(_abi_event(demo.node.provenance.abi, "Checkpoint"))).hex()
+    checkpoint = demo.node.tx.topic("Provenance", "Checkpoint")
     with demo.indexer.engine.begin() as conn:
         row = conn.execute(select(logs).where(logs.c.address == demo.node.provenance.address.lower(),
                                               logs.c.topic0 == checkpoint,

@@ -4,14 +4,6 @@ import json
 
 import pytest
 
-from anvil import cli_on_node
-
-
-@pytest.fixture(scope="module")
-def tc(tmp_path_factory):
-    with cli_on_node(tmp_path_factory) as (run, _env):
-        yield run
-
 
 def order_id(result) -> int:
     return json.loads(result.output)["orderId"]

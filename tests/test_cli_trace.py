@@ -3,12 +3,6 @@
 import json
 
 import pytest
-from anvil import cli_on_node
-
-@pytest.fixture(scope="module")
-def tc(tmp_path_factory):
-    with cli_on_node(tmp_path_factory) as (run, _env):
-        yield run
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +21,7 @@ def journey(tc, tmp_path_factory):
     tc("provenance", "link", batch, str(oid))
     tc("provenance", "handover", batch, "--to", "carrier")
     tc("provenance", "take", batch, "--location", "CNSZX", "--account", "carrier")
-    tc("provenance", "checkpoint", str(oid), "picked-up", "--location", "CNSZX")
+    tc("order", "checkpoint", str(oid), "picked-up", "--location", "CNSZX")
     tc("provenance", "leg", str(oid), "--mode", "sea", "--from", "CNSZX", "--to", "DEHAM", "--km", "18000",
        "--kg", "500", "--factor", "8")
     signed = files / "departed.json"

@@ -6,9 +6,9 @@ import pytest
 from eth_abi import encode as abi_encode
 from web3 import Web3
 
-from tradechain.chain import Reverted
-from tradechain.client import ETH, ZERO32, Order, hash_bytes, location_code
-from tradechain.errors import ContractRevert, TradechainError, UsageError
+from tradechain.client import Order
+from tradechain.errors import ContractRevert, Reverted, TradechainError, UsageError
+from tradechain.vocabulary import ETH, ZERO32, hash_bytes, location_code
 
 from helpers import DAY, ETHER, TUSD, calldata, reverts
 
@@ -21,7 +21,7 @@ BOL = hash_bytes(b"bill of lading")
 def test_get_order_gives_every_field(client, trade, accounts):
     start = trade.now()
     order_id = trade.place(amount=2 * ETHER, ship_by=start + DAY, deliver_by=start + 9 * DAY, inspection_window=DAY)
-    order = client.get_order(order_id)
+    order = client.escrow.get_order(order_id)
     assert order == Order(
         id=order_id, state="Funded", buyer=accounts["buyer"], seller=accounts["seller"], token=ETH, amount=2 * ETHER,
         fee_bps=100, ship_by=start + DAY, deliver_by=start + 9 * DAY, inspection_window=DAY, delivered_at=0,
@@ -30,10 +30,10 @@ def test_get_order_gives_every_field(client, trade, accounts):
     assert order.is_eth and not order.terminal
 
     trade.ship(order_id)
-    delivered_at = client.block_time(trade.deliver(order_id).block)
-    client.dispute(order_id, sender=accounts["buyer"])
-    client.propose_settlement(order_id, 1_500, sender=accounts["seller"])
-    order = client.get_order(order_id)
+    delivered_at = client.chain.block_time(trade.deliver(order_id).block)
+    client.escrow.dispute(order_id, sender=accounts["buyer"])
+    client.escrow.propose_settlement(order_id, 1_500, sender=accounts["seller"])
+    order = client.escrow.get_order(order_id)
     assert (order.carrier, order.delivered_at, order.inspection_ends_at) == (
         accounts["carrier"], delivered_at, delivered_at + DAY)
     assert (order.proposer, order.proposed_refund_bps, order.ruling_deadline > delivered_at) == (
@@ -42,28 +42,28 @@ def test_get_order_gives_every_field(client, trade, accounts):
 
 def test_effective_states_through_an_orders_life(client, trade, accounts):
     order_id = trade.place("tUSD")
-    seen = [client.get_order(order_id).state]
+    seen = [client.escrow.get_order(order_id).state]
     trade.ship(order_id)
-    seen.append(client.get_order(order_id).state)
+    seen.append(client.escrow.get_order(order_id).state)
     trade.deliver(order_id)
-    seen.append(client.get_order(order_id).state)  # Delivered is read from Provenance, never stored
+    seen.append(client.escrow.get_order(order_id).state)  # Delivered is read from Provenance, never stored
     trade.dispute(order_id)
-    seen.append(client.get_order(order_id).state)
-    client.resolve(order_id, 0, sender=accounts["arbiter"])
-    seen.append(client.get_order(order_id).state)
+    seen.append(client.escrow.get_order(order_id).state)
+    client.escrow.resolve(order_id, 0, sender=accounts["arbiter"])
+    seen.append(client.escrow.get_order(order_id).state)
     assert seen == ["Funded", "Shipped", "Delivered", "Disputed", "Resolved"]
-    assert client.get_order(order_id).terminal and not client.get_order(order_id).is_eth
+    assert client.escrow.get_order(order_id).terminal and not client.escrow.get_order(order_id).is_eth
 
     ended = [trade.released(), trade.refunded(), trade.cancelled()]
-    assert [client.get_order(i).state for i in ended] == ["Released", "Refunded", "Cancelled"]
-    assert [o.id for o in client.list_orders()] == list(range(1, client.order_count() + 1)) == [1, 2, 3, 4]
+    assert [client.escrow.get_order(i).state for i in ended] == ["Released", "Refunded", "Cancelled"]
+    assert [o.id for o in client.escrow.list_orders()] == list(range(1, client.escrow.order_count() + 1)) == [1, 2, 3, 4]
 
 
 def test_place_order_approves_only_what_is_missing(client, chain, trade, accounts):
-    buyer, tusd = accounts["buyer"], client.stablecoin.address
-    client.approve(tusd, client.escrow.address, 1_000 * TUSD, sender=buyer)
+    buyer, tusd = accounts["buyer"], client.tokens.stablecoin
+    client.tokens.approve(tusd, client.escrow.address, 1_000 * TUSD, sender=buyer)
     nonce = chain.w3.eth.get_transaction_count(buyer)
-    order_id, receipt = client.place_order(buyer=buyer, seller=accounts["seller"], amount=100 * TUSD,
+    order_id, receipt = client.escrow.place_order(buyer=buyer, seller=accounts["seller"], amount=100 * TUSD,
                                            ship_by=trade.now() + DAY, deliver_by=trade.now() + 2 * DAY,
                                            inspection_window=0, token=tusd)
     assert chain.w3.eth.get_transaction_count(buyer) == nonce + 1  # no second approval
@@ -74,24 +74,24 @@ def test_place_order_approves_only_what_is_missing(client, chain, trade, account
 
 def test_balances_credits_roles_and_actionable(client, trade, accounts):
     order_id = trade.released()
-    assert client.credits(accounts["treasury"]) == ETHER // 100
-    assert client.credits(accounts["treasury"], client.stablecoin.address) == 0
-    assert client.balance(client.escrow.address) == ETHER // 100
-    assert client.balance(accounts["buyer"], client.stablecoin.address) == 1_000_000 * TUSD
-    assert client.actionable(order_id) == (False, False)
+    assert client.escrow.credits(accounts["treasury"]) == ETHER // 100
+    assert client.escrow.credits(accounts["treasury"], client.tokens.stablecoin) == 0
+    assert client.tokens.balance(client.escrow.address) == ETHER // 100
+    assert client.tokens.balance(accounts["buyer"], client.tokens.stablecoin) == 1_000_000 * TUSD
+    assert client.escrow.actionable(order_id) == (False, False)
     assert client.has_role("TradeEscrow", "ARBITER", accounts["arbiter"])
     assert client.has_role("TradeEscrow", "ADMIN", accounts["admin"])
     assert not client.has_role("Provenance", "CARRIER", accounts["buyer"])
 
 
 def test_tokens_by_name(client):
-    assert client.token_address(None) == client.token_address("eth") == ETH
-    assert client.token_address("tUSD") == client.stablecoin.address
-    assert client.token_address(client.stablecoin.address.lower()) == client.stablecoin.address
-    assert client.token_info(client.stablecoin.address) == ("tUSD", 6)
-    assert client.token_info(ETH) == ("ETH", 18)
+    assert client.tokens.address(None) == client.tokens.address("eth") == ETH
+    assert client.tokens.address("tUSD") == client.tokens.stablecoin
+    assert client.tokens.address(client.tokens.stablecoin.lower()) == client.tokens.stablecoin
+    assert client.tokens.info(client.tokens.stablecoin) == ("tUSD", 6)
+    assert client.tokens.info(ETH) == ("ETH", 18)
     with pytest.raises(UsageError, match="unknown token 'DOGE'"):
-        client.token_address("DOGE")
+        client.tokens.address("DOGE")
 
 
 def test_an_order_in_a_token_that_is_not_a_contract_is_a_clear_error(client, trade, accounts):
@@ -99,7 +99,7 @@ def test_an_order_in_a_token_that_is_not_a_contract_is_a_clear_error(client, tra
         trade.place(accounts["buyer2"], amount=100)  # an account, not an ERC-20
     args = [accounts["seller"], accounts["buyer2"], 100, trade.now() + DAY, trade.now() + 2 * DAY, 0, b"\0" * 32]
     with reverts("InvalidAddress", field="token", value=accounts["buyer2"]):  # the contract refuses it too
-        client.transact("TradeEscrow", "placeOrder", args, sender=accounts["buyer"])
+        client.tx.send("TradeEscrow", "placeOrder", args, sender=accounts["buyer"])
 
 
 def test_documents_and_places_as_chain_values():
@@ -116,13 +116,13 @@ def test_documents_and_places_as_chain_values():
 def test_the_timeline_tells_the_trade_in_chain_order(client, trade, accounts):
     other = trade.place()  # another order's events stay out
     order_id = trade.place(terms_hash=hash_bytes(b"terms"))
-    client.ship(order_id, accounts["carrier"], BOL, sender=accounts["seller"])
-    client.checkpoint(order_id, "PickedUp", "CNSZX", sender=accounts["carrier"])
-    client.checkpoint(order_id, "ExportCleared", "CNSZX", sender=accounts["customs"])
+    client.escrow.ship(order_id, accounts["carrier"], BOL, sender=accounts["seller"])
+    client.provenance.checkpoint(order_id, "PickedUp", "CNSZX", sender=accounts["carrier"])
+    client.provenance.checkpoint(order_id, "ExportCleared", "CNSZX", sender=accounts["customs"])
     trade.deliver(order_id)
     trade.ship(other)
-    trade.travel_to(client.get_order(order_id).inspection_ends_at)
-    client.release(order_id, sender=accounts["keeper"])
+    trade.travel_to(client.escrow.get_order(order_id).inspection_ends_at)
+    client.escrow.release(order_id, sender=accounts["keeper"])
 
     timeline = client.timeline(order_id)
 
@@ -142,9 +142,9 @@ def test_the_timeline_tells_the_trade_in_chain_order(client, trade, accounts):
     keys = [(e["block"], e["logIndex"]) for e in timeline]
     assert keys == sorted(keys)
     for e in timeline:
-        assert e["timestamp"] == client.w3.eth.get_block(e["block"])["timestamp"]
+        assert e["timestamp"] == client.chain.w3.eth.get_block(e["block"])["timestamp"]
         assert e["tx_hash"].startswith("0x") and len(e["tx_hash"]) == 66
-    assert timeline[-1]["timestamp"] == client.get_order(order_id).inspection_ends_at
+    assert timeline[-1]["timestamp"] == client.escrow.get_order(order_id).inspection_ends_at
 
 
 def test_timeline_timestamps_survive_a_chain_revert(client, chain, trade):
@@ -157,7 +157,7 @@ def test_timeline_timestamps_survive_a_chain_revert(client, chain, trade):
     order_id = trade.place()  # mined at the same height, a day earlier
 
     event = client.timeline(order_id)[0]
-    assert event["timestamp"] == client.w3.eth.get_block(event["block"])["timestamp"]
+    assert event["timestamp"] == client.chain.w3.eth.get_block(event["block"])["timestamp"]
 
 
 # ============================================================================ reverts
@@ -165,7 +165,7 @@ def test_timeline_timestamps_survive_a_chain_revert(client, chain, trade):
 
 def test_a_revert_names_the_rule_in_plain_words(client, accounts):
     with reverts("UnknownOrder", orderId=99) as caught:
-        client.ship(99, accounts["carrier"], sender=accounts["seller"])
+        client.escrow.ship(99, accounts["carrier"], sender=accounts["seller"])
     exc = caught.value
     assert isinstance(exc, TradechainError) and exc.exit_code == 1
     assert "there is no order 99" in str(exc)
@@ -175,25 +175,25 @@ def test_a_revert_names_the_rule_in_plain_words(client, accounts):
 
 def test_a_revert_in_a_read_is_decoded_too(client):
     with reverts("UnknownOrder", orderId=99) as caught:
-        client.get_order(99)
+        client.escrow.get_order(99)
     assert "there is no order 99" in str(caught.value)
 
 
 def test_error_arguments_are_shown_by_name(client, trade, accounts):
     order_id = trade.shipped()
     with reverts("WrongState", actual="Shipped", required="Funded") as caught:
-        client.cancel(order_id, sender=accounts["seller"])
+        client.escrow.cancel(order_id, sender=accounts["seller"])
     assert str(caught.value).startswith(f"order {order_id} is Shipped; this needs it to be Funded")
 
     with reverts("AccessControlUnauthorizedAccount", neededRole="ARBITER") as caught:
-        client.resolve(order_id, 0, sender=accounts["keeper"])
+        client.escrow.resolve(order_id, 0, sender=accounts["keeper"])
     assert "lacks the role this needs (ARBITER)" in str(caught.value)
 
 
 def test_a_transaction_sent_with_explicit_gas_that_reverts_is_still_decoded(client, chain, accounts):
     block = chain.block_number()
     with reverts("UnknownOrder", orderId=99):
-        client.transact("TradeEscrow", "ship", [99, accounts["carrier"], ZERO32], sender=accounts["seller"],
+        client.tx.send("TradeEscrow", "ship", [99, accounts["carrier"], ZERO32], sender=accounts["seller"],
                         gas=300_000)
     assert chain.block_number() == block + 1  # it was mined and failed: the reason came from a replay
 
@@ -202,12 +202,12 @@ def test_a_transaction_sent_with_explicit_gas_that_reverts_is_still_decoded(clie
     with pytest.raises(Reverted) as caught:
         chain.send(tx)
     assert caught.value.receipt["status"] == 0 and caught.value.receipt["gasUsed"] < 300_000
-    assert client.decoder.decode(caught.value.data).name == "UnknownOrder"
+    assert client.tx.decoder.decode(caught.value.data).name == "UnknownOrder"
 
 
 def test_a_revert_caused_by_a_deadline_passing_in_that_very_block_is_decoded(client, trade):
     order_id = trade.place()
-    ship_by = client.get_order(order_id).ship_by
+    ship_by = client.escrow.get_order(order_id).ship_by
     trade.travel_to(ship_by + 1)  # the transaction runs one second after the deadline
     with reverts("ShipDeadlinePassed", orderId=order_id, shipBy=ship_by):
         trade.ship(order_id)
@@ -215,18 +215,18 @@ def test_a_revert_caused_by_a_deadline_passing_in_that_very_block_is_decoded(cli
 
 def test_panics_and_string_reasons_are_decoded(client):
     with reverts("Panic", code=0x11) as caught:  # arithmetic overflow
-        client.call("TradeEscrow", "split", [2**256 - 1, 2, 0])
+        client.tx.call("TradeEscrow", "split", [2**256 - 1, 2, 0])
     assert "panic 0x11" in str(caught.value)
 
-    reason = client.decoder.decode(bytes.fromhex("08c379a0") + abi_encode(["string"], ["out of stock"]))
+    reason = client.tx.decoder.decode(bytes.fromhex("08c379a0") + abi_encode(["string"], ["out of stock"]))
     assert (reason.name, reason.args_, str(reason)) == ("Error", {"reason": "out of stock"}, "reverted: out of stock")
-    unknown = client.decoder.decode(bytes.fromhex("deadbeef"))
+    unknown = client.tx.decoder.decode(bytes.fromhex("deadbeef"))
     assert unknown.name == "Unknown" and "0xdeadbeef" in str(unknown)
-    assert client.decoder.decode(b"").name == "Unknown"
+    assert client.tx.decoder.decode(b"").name == "Unknown"
 
 
 def test_a_checkpoint_kind_is_checked_before_sending(client, trade, accounts):
     order_id = trade.shipped()
     with pytest.raises(UsageError, match="unknown checkpoint kind 'Teleported'"):
-        client.checkpoint(order_id, "Teleported", sender=accounts["carrier"])
+        client.provenance.checkpoint(order_id, "Teleported", sender=accounts["carrier"])
     assert not isinstance(UsageError("x"), ContractRevert)

@@ -62,7 +62,7 @@ def oz_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str
         {"contracts/Token.sol": TOKEN, "contracts/test/IThing.sol": IFACE},
     )
     artifacts = compiler.compile_contracts(root)
-    assert compiler.last_compile["cached"] is False
+    assert artifacts.cached is False
     return root, artifacts
 
 
@@ -88,8 +88,8 @@ def test_compiles_openzeppelin_import(oz_project):
 
     on_disk = json.loads((root / "build/contracts/Token.json").read_text())
     assert on_disk == token
-    assert compiler.last_compile["backend"] in (compiler.NATIVE_BACKEND, compiler.SOLCJS_BACKEND)
-    assert compiler.last_compile["seconds"] > 0
+    assert artifacts.backend in (compiler.NATIVE_BACKEND, compiler.SOLCJS_BACKEND)
+    assert artifacts.seconds > 0
 
 
 def test_build_info_has_prague_settings(oz_project):
@@ -117,10 +117,11 @@ def test_second_call_is_cached(oz_project, monkeypatch):
     root, artifacts = oz_project
     forbid_compiler(monkeypatch)
     again = compiler.compile_contracts(root)
-    assert compiler.last_compile["cached"] is True
+    assert again.cached is True
     assert again == artifacts
-    assert compiler.load_artifacts(root) == artifacts
-    assert compiler.last_compile["cached"] is True
+    reloaded = compiler.compile_contracts(root)
+    assert reloaded == artifacts
+    assert reloaded.cached is True
 
 
 def test_source_change_invalidates_cache(oz_project, tmp_path, monkeypatch):
@@ -130,14 +131,15 @@ def test_source_change_invalidates_cache(oz_project, tmp_path, monkeypatch):
     shutil.copytree(src, root, symlinks=True)
     with monkeypatch.context() as patched:
         forbid_compiler(patched)
-        assert compiler.compile_contracts(root) == artifacts
-        assert compiler.last_compile["cached"] is True
+        copied = compiler.compile_contracts(root)
+        assert copied == artifacts
+        assert copied.cached is True
 
     key_before = json.loads((root / "build/cache.json").read_text())["key"]
     token = root / "contracts/Token.sol"
     token.write_text(token.read_text().replace("1000", "2000"), encoding="utf-8")
     changed = compiler.compile_contracts(root)
-    assert compiler.last_compile["cached"] is False
+    assert changed.cached is False
     assert changed["Token"]["bytecode"] != artifacts["Token"]["bytecode"]
 
     key_after = json.loads((root / "build/cache.json").read_text())["key"]
@@ -189,18 +191,20 @@ def test_missing_solcjs_says_run_make_setup(tmp_path, monkeypatch):
 def test_line_col_counts_characters_from_byte_offsets():
     text = "ab\n// é€\nxyz"
     offset = len("ab\n// é€\nx".encode())
-    assert compiler._line_col(text, offset) == (3, 2)
+    assert compiler.line_col(text, offset) == (3, 2)
     offset = len("ab\n// é€".encode())
-    assert compiler._line_col(text, offset) == (2, 6)
-    assert compiler._line_col(text, 0) == (1, 1)
+    assert compiler.line_col(text, offset) == (2, 6)
+    assert compiler.line_col(text, 0) == (1, 1)
 
 
 def test_project_root(monkeypatch, tmp_path):
+    from tradechain.project import project_root
+
     monkeypatch.delenv("TRADECHAIN_ROOT", raising=False)
-    assert (compiler.project_root() / "contracts").is_dir()
-    assert compiler.project_root() == REPO
+    assert (project_root() / "contracts").is_dir()
+    assert project_root() == REPO
     monkeypatch.setenv("TRADECHAIN_ROOT", str(tmp_path))
-    assert compiler.project_root() == tmp_path.resolve()
+    assert project_root() == tmp_path.resolve()
 
 
 def test_backend_name():

@@ -37,12 +37,12 @@ def test_stop_and_start_keep_every_order_invoice_and_checkpoint(devnet_node):
     c = devnet_node.client()
     a = c.deployment.accounts
     now = c.chain.now()
-    oid, _ = c.place_order(buyer=a["buyer"], seller=a["seller"], amount=10**18, ship_by=now + DAY,
+    oid, _ = c.escrow.place_order(buyer=a["buyer"], seller=a["seller"], amount=10**18, ship_by=now + DAY,
                            deliver_by=now + 9 * DAY, inspection_window=DAY)
-    c.ship(oid, a["carrier"], sender=a["seller"])
-    c.checkpoint(oid, "PickedUp", "CNSZX", sender=a["carrier"])
+    c.escrow.ship(oid, a["carrier"], sender=a["seller"])
+    c.provenance.checkpoint(oid, "PickedUp", "CNSZX", sender=a["carrier"])
     before = [(e["event"], e["block"]) for e in c.timeline(oid)]
-    escrow_balance = c.balance(c.escrow.address)
+    escrow_balance = c.tokens.balance(c.escrow.address)
 
     stopped = tc(devnet_node, "devnet", "stop").output
     assert "state saved" in stopped and not devnet_node.devnet.running()
@@ -51,38 +51,38 @@ def test_stop_and_start_keep_every_order_invoice_and_checkpoint(devnet_node):
     assert started.restored and not started.crashed
 
     c = devnet_node.client()  # the manifest is still valid: same chain id, same addresses, same code
-    assert c.get_order(oid).state == "Shipped" and c.invoice_owner(oid) == a["seller"]
+    assert c.escrow.get_order(oid).state == "Shipped" and c.invoices.owner(oid) == a["seller"]
     assert [(e["event"], e["block"]) for e in c.timeline(oid)] == before
-    assert c.balance(c.escrow.address) == escrow_balance
+    assert c.tokens.balance(c.escrow.address) == escrow_balance
 
 
 def test_sigkill_mid_flow_then_restart_from_the_state_file_and_finish_the_flow(devnet_node):
     c = devnet_node.client()
     a = c.deployment.accounts
     now = c.chain.now()
-    oid, _ = c.place_order(buyer=a["buyer"], seller=a["seller"], amount=3 * 10**18, ship_by=now + DAY,
+    oid, _ = c.escrow.place_order(buyer=a["buyer"], seller=a["seller"], amount=3 * 10**18, ship_by=now + DAY,
                            deliver_by=now + 9 * DAY, inspection_window=DAY)
-    c.ship(oid, a["carrier"], sender=a["seller"])
-    held = c.balance(c.escrow.address)
+    c.escrow.ship(oid, a["carrier"], sender=a["seller"])
+    held = c.tokens.balance(c.escrow.address)
     time.sleep(2.2)  # anvil saves every second (--state-interval 1): what is older than that must survive
     devnet_node.kill9()
     started = devnet_node.start()
     assert started.crashed and started.lost_blocks == 0
 
     c = devnet_node.client()
-    assert c.get_order(oid).state == "Shipped" and c.balance(c.escrow.address) == held
-    seller_before = c.balance(a["seller"]) + c.credits(a["seller"])
-    c.deliver(oid, "DEHAM", sender=a["carrier"])
+    assert c.escrow.get_order(oid).state == "Shipped" and c.tokens.balance(c.escrow.address) == held
+    seller_before = c.tokens.balance(a["seller"]) + c.escrow.credits(a["seller"])
+    c.provenance.deliver(oid, "DEHAM", sender=a["carrier"])
     c.chain.advance(DAY)
-    c.release_batch([oid], sender=a["keeper"])
-    assert c.get_order(oid).state == "Released"
-    assert c.balance(a["seller"]) + c.credits(a["seller"]) - seller_before == 3 * 10**18 * 99 // 100
+    c.escrow.release_batch([oid], sender=a["keeper"])
+    assert c.escrow.get_order(oid).state == "Released"
+    assert c.tokens.balance(a["seller"]) + c.escrow.credits(a["seller"]) - seller_before == 3 * 10**18 * 99 // 100
 
 
 def test_a_sigkill_that_loses_the_last_blocks_is_reported_on_restart(devnet_node):
     c = devnet_node.client()
     a = c.deployment.accounts
-    receipt = c.transact("DemoStablecoin", "transfer", [a["buyer2"], 1], sender=a["buyer"])
+    receipt = c.tx.send("DemoStablecoin", "transfer", [a["buyer2"], 1], sender=a["buyer"])
     devnet_node.kill9()  # within the save interval: this block may or may not have been saved
     started = devnet_node.start()
     print(f"mined block {receipt.block}, restored block {started.block}, reported lost {started.lost_blocks}")

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tradechain.client import ETH, ZERO32, hash_bytes
 from tradechain.errors import ContractRevert
+from tradechain.vocabulary import ETH, ZERO32, hash_bytes
 
 from helpers import (
     BPS,
@@ -46,31 +46,6 @@ def token(request) -> str:
     return request.param
 
 
-@pytest.fixture
-def buyer(accounts):
-    return accounts["buyer"]
-
-
-@pytest.fixture
-def seller(accounts):
-    return accounts["seller"]
-
-
-@pytest.fixture
-def keeper(accounts):
-    return accounts["keeper"]
-
-
-@pytest.fixture
-def arbiter(accounts):
-    return accounts["arbiter"]
-
-
-@pytest.fixture
-def treasury(accounts):
-    return accounts["treasury"]
-
-
 def odd_amount(trade, token: str) -> int:
     """An amount that does not divide evenly, so rounding shows."""
     return 10**18 + 7 if trade.token(token) == ETH else 250 * TUSD + 1
@@ -81,89 +56,89 @@ def odd_amount(trade, token: str) -> int:
 
 def test_buyer_places_an_eth_order_and_the_escrow_holds_the_payment(client, trade, buyer, seller):
     now = trade.now()
-    held = client.balance(client.escrow.address)
-    order_id, receipt = client.place_order(
+    held = client.tokens.balance(client.escrow.address)
+    order_id, receipt = client.escrow.place_order(
         buyer=buyer, seller=seller, amount=ETHER, ship_by=now + DAY, deliver_by=now + 10 * DAY,
         inspection_window=3 * DAY, terms_hash=TERMS,
     )
 
-    assert order_id == 1 == client.order_count()
+    assert order_id == 1 == client.escrow.order_count()
     assert receipt.event("OrderPlaced") == {
         "orderId": 1, "buyer": buyer, "seller": seller, "token": ETH, "amount": ETHER, "shipBy": now + DAY,
         "deliverBy": now + 10 * DAY, "inspectionWindow": 3 * DAY, "feeBps": FEE_BPS, "termsHash": TERMS,
     }
-    order = client.get_order(order_id)
+    order = client.escrow.get_order(order_id)
     assert (order.state, order.buyer, order.seller, order.token, order.amount) == ("Funded", buyer, seller, ETH, ETHER)
     assert (order.ship_by, order.deliver_by, order.inspection_window) == (now + DAY, now + 10 * DAY, 3 * DAY)
     assert order.fee_bps == FEE_BPS
-    assert client.balance(client.escrow.address) == held + ETHER
+    assert client.tokens.balance(client.escrow.address) == held + ETHER
 
 
 def test_order_ids_count_up_from_one(trade, client):
-    assert client.order_count() == 0
+    assert client.escrow.order_count() == 0
     assert [trade.place(), trade.place("tUSD"), trade.place()] == [1, 2, 3]
-    assert client.order_count() == 3
+    assert client.escrow.order_count() == 3
 
 
 def test_buyer_places_a_token_order_after_approving(client, trade, buyer):
-    tusd = client.stablecoin.address
+    tusd = client.tokens.stablecoin
     before = Balances(client, [(buyer, tusd)])
     order_id = trade.place("tUSD", amount=250 * TUSD)
 
-    order = client.get_order(order_id)
+    order = client.escrow.get_order(order_id)
     assert (order.token, order.amount, order.state) == (tusd, 250 * TUSD, "Funded")
     assert before.delta(buyer, tusd) == -250 * TUSD
-    assert client.balance(client.escrow.address, tusd) == 250 * TUSD
-    assert client.stablecoin.functions.allowance(buyer, client.escrow.address).call() == 0
+    assert client.tokens.balance(client.escrow.address, tusd) == 250 * TUSD
+    assert client.tokens.allowance(client.tokens.stablecoin, buyer, client.escrow.address) == 0
 
 
 def test_buyer_places_a_token_order_with_a_permit_in_one_transaction(client, chain, trade, buyer):
-    tusd = client.stablecoin.address
-    assert client.stablecoin.functions.allowance(buyer, client.escrow.address).call() == 0
+    tusd = client.tokens.stablecoin
+    assert client.tokens.allowance(client.tokens.stablecoin, buyer, client.escrow.address) == 0
     nonce = chain.w3.eth.get_transaction_count(buyer)
-    permit_nonce = client.stablecoin.functions.nonces(buyer).call()
+    permit_nonce = client.tokens.nonce(client.tokens.stablecoin, buyer)
 
     order_id = trade.place("tUSD", amount=100 * TUSD, permit=True)
 
     assert chain.w3.eth.get_transaction_count(buyer) == nonce + 1  # no separate approve
-    assert client.stablecoin.functions.nonces(buyer).call() == permit_nonce + 1  # the permit was used
-    assert client.get_order(order_id).amount == 100 * TUSD
-    assert client.balance(client.escrow.address, tusd) == 100 * TUSD
-    assert client.stablecoin.functions.allowance(buyer, client.escrow.address).call() == 0
+    assert client.tokens.nonce(client.tokens.stablecoin, buyer) == permit_nonce + 1  # the permit was used
+    assert client.escrow.get_order(order_id).amount == 100 * TUSD
+    assert client.tokens.balance(client.escrow.address, tusd) == 100 * TUSD
+    assert client.tokens.allowance(client.tokens.stablecoin, buyer, client.escrow.address) == 0
 
 
 def _permit_args(client, trade, buyer, seller, amount):
     now = trade.now()
     deadline = now + 3600
-    v, r, s = client.sign_permit(client.stablecoin.address, buyer, client.escrow.address, amount, deadline)
-    order_args = [seller, client.stablecoin.address, amount, now + DAY, now + 10 * DAY, 3 * DAY, ZERO32]
+    v, r, s = client.tokens.sign_permit(client.tokens.stablecoin, buyer, client.escrow.address, amount, deadline)
+    order_args = [seller, client.tokens.stablecoin, amount, now + DAY, now + 10 * DAY, 3 * DAY, ZERO32]
     return order_args, [deadline, v, r, s]
 
 
 def test_a_front_run_permit_does_not_block_the_order(client, trade, buyer, seller, keeper):
     order_args, (deadline, v, r, s) = _permit_args(client, trade, buyer, seller, 100 * TUSD)
     # someone submits the buyer's permit first: the allowance is set, the signature is used up
-    client.transact("DemoStablecoin", "permit", [buyer, client.escrow.address, 100 * TUSD, deadline, v, r, s],
+    client.tx.send("DemoStablecoin", "permit", [buyer, client.escrow.address, 100 * TUSD, deadline, v, r, s],
                     sender=keeper)
 
-    receipt = client.transact("TradeEscrow", "placeOrderWithPermit", order_args + [deadline, v, r, s], sender=buyer)
+    receipt = client.tx.send("TradeEscrow", "placeOrderWithPermit", order_args + [deadline, v, r, s], sender=buyer)
 
-    assert client.get_order(receipt.event("OrderPlaced")["orderId"]).state == "Funded"
+    assert client.escrow.get_order(receipt.event("OrderPlaced")["orderId"]).state == "Funded"
 
 
 def test_a_bad_permit_without_an_allowance_is_refused(client, trade, buyer, seller):
     order_args, (deadline, v, r, s) = _permit_args(client, trade, buyer, seller, 100 * TUSD - 1)  # signed for less
     order_args[2] = 100 * TUSD
     with reverts("ERC20InsufficientAllowance", spender=client.escrow.address, allowance=0, needed=100 * TUSD):
-        client.transact("TradeEscrow", "placeOrderWithPermit", order_args + [deadline, v, r, s], sender=buyer)
-    assert client.order_count() == 0
+        client.tx.send("TradeEscrow", "placeOrderWithPermit", order_args + [deadline, v, r, s], sender=buyer)
+    assert client.escrow.order_count() == 0
 
 
 def test_a_permit_order_needs_a_token(client, trade, buyer, seller):
     now = trade.now()
     args = [seller, ETH, ETHER, now + DAY, now + 10 * DAY, 3 * DAY, ZERO32, now + 3600, 27, ZERO32, ZERO32]
     with reverts("InvalidAddress", field="token", value=ETH):
-        client.transact("TradeEscrow", "placeOrderWithPermit", args, sender=buyer)
+        client.tx.send("TradeEscrow", "placeOrderWithPermit", args, sender=buyer)
 
 
 def test_amount_must_be_positive(trade):
@@ -204,14 +179,14 @@ def test_delivery_deadline_must_come_after_the_ship_deadline(trade):
 def test_delivery_deadline_must_fit_in_32_bits(trade, client):
     with reverts("DeadlineTooFar", deadline=2**32, max=UINT32_MAX):
         trade.place(deliver_by=2**32)
-    assert client.get_order(trade.place(deliver_by=UINT32_MAX)).deliver_by == UINT32_MAX
+    assert client.escrow.get_order(trade.place(deliver_by=UINT32_MAX)).deliver_by == UINT32_MAX
 
 
 def test_inspection_window_is_at_most_30_days(trade, client):
     with reverts("InspectionWindowTooLong", window=30 * DAY + 1, max=30 * DAY):
         trade.place(inspection_window=30 * DAY + 1)
-    assert client.get_order(trade.place(inspection_window=30 * DAY)).inspection_window == 30 * DAY
-    assert client.get_order(trade.place(inspection_window=0)).inspection_window == 0
+    assert client.escrow.get_order(trade.place(inspection_window=30 * DAY)).inspection_window == 30 * DAY
+    assert client.escrow.get_order(trade.place(inspection_window=0)).inspection_window == 0
 
 
 @pytest.mark.parametrize("sent", [0, ETHER - 1, ETHER + 1])
@@ -223,8 +198,8 @@ def test_an_eth_order_needs_exactly_its_amount(client, trade, buyer, seller, sen
 
 
 def test_a_token_order_refuses_eth(client, trade, buyer, seller):
-    tusd = client.stablecoin.address
-    client.approve(tusd, client.escrow.address, 100 * TUSD, sender=buyer)
+    tusd = client.tokens.stablecoin
+    client.tokens.approve(tusd, client.escrow.address, 100 * TUSD, sender=buyer)
     now = trade.now()
     with reverts("EthSentWithToken", value=1):
         place_raw(client, sender=buyer, seller=seller, token=tusd, amount=100 * TUSD, value=1, ship_by=now + DAY,
@@ -234,15 +209,15 @@ def test_a_token_order_refuses_eth(client, trade, buyer, seller):
 def test_a_token_order_needs_an_allowance(client, trade, buyer, seller):
     now = trade.now()
     with reverts("ERC20InsufficientAllowance", spender=client.escrow.address, allowance=0, needed=100 * TUSD):
-        place_raw(client, sender=buyer, seller=seller, token=client.stablecoin.address, amount=100 * TUSD,
+        place_raw(client, sender=buyer, seller=seller, token=client.tokens.stablecoin, amount=100 * TUSD,
                   ship_by=now + DAY, deliver_by=now + 2 * DAY)
 
 
 def test_a_token_order_needs_a_balance(client, place_token_order, keeper):
-    assert client.balance(keeper, client.stablecoin.address) == 0
+    assert client.tokens.balance(keeper, client.tokens.stablecoin) == 0
     with reverts("ERC20InsufficientBalance", sender=keeper, balance=0, needed=100 * TUSD):
         place_token_order(amount=100 * TUSD, buyer=keeper)
-    assert client.order_count() == 0
+    assert client.escrow.order_count() == 0
 
 
 def test_a_fee_on_transfer_token_is_refused(client, trade, buyer):
@@ -250,8 +225,8 @@ def test_a_fee_on_transfer_token_is_refused(client, trade, buyer):
     fot.transact("mint", [buyer, 1_000_000], sender=buyer)
     with reverts("TokenAmountShortfall", token=fot.address, expected=100_000, received=99_000):
         trade.place(fot.address, amount=100_000)
-    assert client.order_count() == 0
-    assert client.balance(client.escrow.address, fot.address) == 0
+    assert client.escrow.order_count() == 0
+    assert client.tokens.balance(client.escrow.address, fot.address) == 0
 
 
 def test_an_order_in_a_token_that_is_not_a_contract_is_refused(client, trade, buyer, seller, accounts):
@@ -259,7 +234,7 @@ def test_an_order_in_a_token_that_is_not_a_contract_is_refused(client, trade, bu
     with pytest.raises(ContractRevert):  # balanceOf on an account with no code: refused, with no reason
         place_raw(client, sender=buyer, seller=seller, token=accounts["buyer2"], amount=100, ship_by=now + DAY,
                   deliver_by=now + 2 * DAY)
-    assert client.order_count() == 0
+    assert client.escrow.order_count() == 0
 
 
 # ============================================================================ pause
@@ -267,10 +242,10 @@ def test_an_order_in_a_token_that_is_not_a_contract_is_refused(client, trade, bu
 
 def test_only_the_admin_can_pause_and_unpause(client, accounts, buyer):
     with reverts("AccessControlUnauthorizedAccount", account=buyer, neededRole="ADMIN"):
-        client.transact("TradeEscrow", "pause", [], sender=buyer)
-    client.transact("TradeEscrow", "pause", [], sender=accounts["admin"])
+        client.tx.send("TradeEscrow", "pause", [], sender=buyer)
+    client.tx.send("TradeEscrow", "pause", [], sender=accounts["admin"])
     with reverts("AccessControlUnauthorizedAccount", account=buyer, neededRole="ADMIN"):
-        client.transact("TradeEscrow", "unpause", [], sender=buyer)
+        client.tx.send("TradeEscrow", "unpause", [], sender=buyer)
 
 
 def test_a_paused_escrow_refuses_new_orders_but_paid_orders_still_settle(client, trade, accounts, seller, keeper):
@@ -278,27 +253,27 @@ def test_a_paused_escrow_refuses_new_orders_but_paid_orders_still_settle(client,
     to_ship, to_refund, to_cancel = trade.place(), trade.place(), trade.place()
     to_confirm = trade.delivered()
 
-    client.transact("TradeEscrow", "pause", [], sender=admin)
-    assert client.call("TradeEscrow", "paused")
+    client.tx.send("TradeEscrow", "pause", [], sender=admin)
+    assert client.tx.call("TradeEscrow", "paused")
     with reverts("EnforcedPause"):
         trade.place()
     with reverts("EnforcedPause"):
         trade.place("tUSD", permit=True)
 
     trade.ship(to_ship)
-    client.cancel(to_cancel, sender=seller)
-    client.confirm(to_confirm, sender=buyer)
+    client.escrow.cancel(to_cancel, sender=seller)
+    client.escrow.confirm(to_confirm, sender=buyer)
     trade.deliver(to_ship)
-    trade.travel_to(client.get_order(to_ship).inspection_ends_at)
-    client.release(to_ship, sender=keeper)
-    client.refund(to_refund, sender=keeper)
-    states = [client.get_order(i).state for i in (to_ship, to_refund, to_cancel, to_confirm)]
+    trade.travel_to(client.escrow.get_order(to_ship).inspection_ends_at)
+    client.escrow.release(to_ship, sender=keeper)
+    client.escrow.refund(to_refund, sender=keeper)
+    states = [client.escrow.get_order(i).state for i in (to_ship, to_refund, to_cancel, to_confirm)]
     assert states == ["Released", "Refunded", "Cancelled", "Released"]
 
-    client.transact("TradeEscrow", "unpause", [], sender=admin)
+    client.tx.send("TradeEscrow", "unpause", [], sender=admin)
     with reverts("ExpectedPause"):
-        client.transact("TradeEscrow", "unpause", [], sender=admin)
-    assert client.get_order(trade.place()).state == "Funded"
+        client.tx.send("TradeEscrow", "unpause", [], sender=admin)
+    assert client.escrow.get_order(trade.place()).state == "Funded"
 
 
 # ============================================================================ shipping
@@ -307,43 +282,43 @@ def test_a_paused_escrow_refuses_new_orders_but_paid_orders_still_settle(client,
 def test_seller_ships_naming_the_carrier_and_gets_the_invoice(client, trade, accounts, seller):
     carrier = accounts["carrier"]
     order_id = trade.place()
-    receipt = client.ship(order_id, carrier, BILL_OF_LADING, sender=seller)
+    receipt = client.escrow.ship(order_id, carrier, BILL_OF_LADING, sender=seller)
 
     assert receipt.event("OrderShipped") == {"orderId": order_id, "carrier": carrier,
                                              "billOfLadingHash": BILL_OF_LADING}
     assert receipt.event("ShipmentOpened") == {"shipmentId": order_id, "carrier": carrier,
                                                "billOfLadingHash": BILL_OF_LADING}
-    order = client.get_order(order_id)
+    order = client.escrow.get_order(order_id)
     assert (order.state, order.carrier, order.delivered_at) == ("Shipped", carrier, 0)
-    assert client.invoice_owner(order_id) == seller
+    assert client.invoices.owner(order_id) == seller
 
 
 def test_only_the_seller_can_ship(client, place_eth_order, accounts, buyer):
     order_id = place_eth_order()
     with reverts("NotSeller", orderId=order_id, caller=buyer):
-        client.ship(order_id, accounts["carrier"], sender=buyer)
+        client.escrow.ship(order_id, accounts["carrier"], sender=buyer)
 
 
 def test_an_order_ships_only_once(client, shipped_order, accounts, seller):
     order_id = shipped_order()
     with reverts("WrongState", orderId=order_id, actual="Shipped", required="Funded"):
-        client.ship(order_id, accounts["carrier"], sender=seller)
+        client.escrow.ship(order_id, accounts["carrier"], sender=seller)
 
 
 def test_seller_can_ship_until_the_ship_deadline_inclusive(client, trade):
     order_id = trade.place()
-    trade.travel_to(client.get_order(order_id).ship_by)
+    trade.travel_to(client.escrow.get_order(order_id).ship_by)
     trade.ship(order_id)
-    assert client.get_order(order_id).state == "Shipped"
+    assert client.escrow.get_order(order_id).state == "Shipped"
 
 
 def test_seller_cannot_ship_after_the_ship_deadline(client, trade):
     order_id = trade.place()
-    ship_by = client.get_order(order_id).ship_by
+    ship_by = client.escrow.get_order(order_id).ship_by
     trade.travel_to(ship_by + 1)
     with reverts("ShipDeadlinePassed", orderId=order_id, shipBy=ship_by):
         trade.ship(order_id)
-    assert client.get_order(order_id).state == "Funded"
+    assert client.escrow.get_order(order_id).state == "Funded"
 
 
 def test_the_named_carrier_must_hold_the_carrier_role(client, trade, accounts):
@@ -356,7 +331,7 @@ def test_the_named_carrier_must_hold_the_carrier_role(client, trade, accounts):
     client.revoke_role("Provenance", "CARRIER", accounts["carrier"], sender=accounts["admin"])
     with reverts("NotCarrier", account=accounts["carrier"]):
         trade.ship(order_id)
-    assert client.get_order(order_id).state == "Funded"
+    assert client.escrow.get_order(order_id).state == "Funded"
 
 
 # ============================================================================ cancelling
@@ -366,29 +341,29 @@ def test_seller_cancels_an_unshipped_order_and_the_buyer_gets_everything_back(cl
                                                                                treasury, token):
     address = trade.token(token)
     order_id = trade.place(token)
-    amount = client.get_order(order_id).amount
+    amount = client.escrow.get_order(order_id).amount
     before = Balances(client, [(buyer, address)])
 
-    receipt = client.cancel(order_id, sender=seller)
+    receipt = client.escrow.cancel(order_id, sender=seller)
 
     assert receipt.event("OrderCancelled") == {"orderId": order_id, "amount": amount}
     assert events(receipt, "Payout") == [{"orderId": order_id, "to": buyer, "token": address, "amount": amount,
                                           "credited": False}]
     assert before.delta(buyer, address) == amount
-    assert client.get_order(order_id).state == "Cancelled"
-    assert client.credits(treasury, address) == 0
+    assert client.escrow.get_order(order_id).state == "Cancelled"
+    assert client.escrow.credits(treasury, address) == 0
 
 
 def test_only_the_seller_can_cancel(client, trade, buyer):
     order_id = trade.place()
     with reverts("NotSeller", orderId=order_id, caller=buyer):
-        client.cancel(order_id, sender=buyer)
+        client.escrow.cancel(order_id, sender=buyer)
 
 
 def test_a_shipped_order_cannot_be_cancelled(client, trade, seller):
     order_id = trade.shipped()
     with reverts("WrongState", orderId=order_id, actual="Shipped", required="Funded"):
-        client.cancel(order_id, sender=seller)
+        client.escrow.cancel(order_id, sender=seller)
 
 
 # ============================================================================ delivery, confirmation
@@ -397,47 +372,47 @@ def test_a_shipped_order_cannot_be_cancelled(client, trade, seller):
 def test_the_carriers_delivery_starts_the_inspection_window(client, trade):
     order_id = trade.shipped()
     receipt = trade.deliver(order_id)
-    delivered_at = client.block_time(receipt.block)
+    delivered_at = client.chain.block_time(receipt.block)
 
-    order = client.get_order(order_id)
+    order = client.escrow.get_order(order_id)
     assert order.state == "Delivered"
     assert order.delivered_at == delivered_at
     assert order.inspection_ends_at == delivered_at + order.inspection_window
-    assert client.call("TradeEscrow", "stateOf", [order_id]) == 3  # Delivered, read from Provenance
+    assert client.tx.call("TradeEscrow", "stateOf", [order_id]) == 3  # Delivered, read from Provenance
 
 
 def test_buyer_confirms_delivery_early_and_the_seller_is_paid(client, trade, buyer, seller, treasury, token):
     address = trade.token(token)
     order_id = trade.delivered(token, amount=odd_amount(trade, token))
-    amount = client.get_order(order_id).amount
+    amount = client.escrow.get_order(order_id).amount
     _, to_seller, fee = split(amount, 0, FEE_BPS)
     before = Balances(client, [(seller, address)])
 
-    receipt = client.confirm(order_id, sender=buyer)
+    receipt = client.escrow.confirm(order_id, sender=buyer)
 
     assert receipt.event("OrderReleased") == {"orderId": order_id, "by": buyer, "early": True,
                                               "toSellerSide": to_seller, "fee": fee}
     assert before.delta(seller, address) == to_seller
-    assert client.credits(treasury, address) == fee
-    assert client.get_order(order_id).state == "Released"
+    assert client.escrow.credits(treasury, address) == fee
+    assert client.escrow.get_order(order_id).state == "Released"
 
 
 def test_only_the_buyer_can_confirm(client, delivered_order, seller):
     order_id = delivered_order("tUSD")
     with reverts("NotBuyer", orderId=order_id, caller=seller):
-        client.confirm(order_id, sender=seller)
+        client.escrow.confirm(order_id, sender=seller)
 
 
 def test_buyer_cannot_confirm_before_delivery(client, trade, buyer):
     order_id = trade.shipped()
     with reverts("NotDelivered", orderId=order_id):
-        client.confirm(order_id, sender=buyer)
+        client.escrow.confirm(order_id, sender=buyer)
 
 
 def test_buyer_cannot_confirm_an_unshipped_order(client, trade, buyer):
     order_id = trade.place()
     with reverts("WrongState", orderId=order_id, actual="Funded", required="Shipped"):
-        client.confirm(order_id, sender=buyer)
+        client.escrow.confirm(order_id, sender=buyer)
 
 
 # ============================================================================ disputes
@@ -445,49 +420,49 @@ def test_buyer_cannot_confirm_an_unshipped_order(client, trade, buyer):
 
 def test_buyer_disputes_inside_the_inspection_window(client, trade, buyer):
     order_id = trade.delivered()
-    ends_at = client.get_order(order_id).inspection_ends_at
+    ends_at = client.escrow.get_order(order_id).inspection_ends_at
     trade.travel_to(ends_at - 1)  # the last second of the window
 
-    receipt = client.dispute(order_id, EVIDENCE, sender=buyer)
+    receipt = client.escrow.dispute(order_id, EVIDENCE, sender=buyer)
 
     assert receipt.event("OrderDisputed") == {"orderId": order_id, "by": buyer, "evidenceHash": EVIDENCE,
                                               "rulingDeadline": ends_at - 1 + DISPUTE_PERIOD}
-    order = client.get_order(order_id)
+    order = client.escrow.get_order(order_id)
     assert (order.state, order.ruling_deadline) == ("Disputed", ends_at - 1 + DISPUTE_PERIOD)
 
 
 def test_buyer_cannot_dispute_once_the_window_has_closed(client, trade, buyer):
     order_id = trade.delivered()
-    ends_at = client.get_order(order_id).inspection_ends_at
+    ends_at = client.escrow.get_order(order_id).inspection_ends_at
     trade.travel_to(ends_at)
     with reverts("InspectionWindowClosed", orderId=order_id, endedAt=ends_at):
-        client.dispute(order_id, EVIDENCE, sender=buyer)
-    assert client.get_order(order_id).state == "Delivered"
+        client.escrow.dispute(order_id, EVIDENCE, sender=buyer)
+    assert client.escrow.get_order(order_id).state == "Delivered"
 
 
 def test_buyer_cannot_dispute_before_delivery(client, trade, buyer):
     order_id = trade.shipped()
     with reverts("NotDelivered", orderId=order_id):
-        client.dispute(order_id, EVIDENCE, sender=buyer)
+        client.escrow.dispute(order_id, EVIDENCE, sender=buyer)
 
 
 def test_only_the_buyer_can_dispute(client, trade, seller):
     order_id = trade.delivered()
     with reverts("NotBuyer", orderId=order_id, caller=seller):
-        client.dispute(order_id, EVIDENCE, sender=seller)
+        client.escrow.dispute(order_id, EVIDENCE, sender=seller)
 
 
 def test_a_disputed_order_waits_for_a_ruling(client, trade, buyer, keeper):
     order_id = trade.disputed()
-    trade.travel_to(client.get_order(order_id).inspection_ends_at)
-    for attempt in (lambda: client.dispute(order_id, sender=buyer),
-                    lambda: client.confirm(order_id, sender=buyer),
-                    lambda: client.release(order_id, sender=keeper)):
+    trade.travel_to(client.escrow.get_order(order_id).inspection_ends_at)
+    for attempt in (lambda: client.escrow.dispute(order_id, sender=buyer),
+                    lambda: client.escrow.confirm(order_id, sender=buyer),
+                    lambda: client.escrow.release(order_id, sender=keeper)):
         with reverts("WrongState", orderId=order_id, actual="Disputed", required="Shipped"):
             attempt()
     with reverts("NoRefundDue", orderId=order_id, state="Disputed"):
-        client.refund(order_id, sender=keeper)
-    assert client.actionable(order_id) == (False, False)
+        client.escrow.refund(order_id, sender=keeper)
+    assert client.escrow.actionable(order_id) == (False, False)
 
 
 # ============================================================================ release
@@ -495,24 +470,24 @@ def test_a_disputed_order_waits_for_a_ruling(client, trade, buyer, keeper):
 
 def test_buyer_cannot_release_before_the_window_ends(client, trade, buyer, keeper):
     order_id = trade.delivered()
-    ends_at = client.get_order(order_id).inspection_ends_at
+    ends_at = client.escrow.get_order(order_id).inspection_ends_at
     with reverts("InspectionWindowOpen", orderId=order_id, endsAt=ends_at):
-        client.release(order_id, sender=buyer)
+        client.escrow.release(order_id, sender=buyer)
     trade.travel_to(ends_at - 1)
     with reverts("InspectionWindowOpen", orderId=order_id, endsAt=ends_at):
-        client.release(order_id, sender=keeper)
-    assert client.actionable(order_id) == (False, False)
+        client.escrow.release(order_id, sender=keeper)
+    assert client.escrow.actionable(order_id) == (False, False)
 
 
 def test_anyone_can_release_once_the_window_is_over(client, trade, seller, keeper, treasury, token):
     address = trade.token(token)
     order_id = trade.delivered(token, amount=odd_amount(trade, token))
-    amount = client.get_order(order_id).amount
+    amount = client.escrow.get_order(order_id).amount
     _, to_seller, fee = split(amount, 0, FEE_BPS)
-    trade.travel_to(client.get_order(order_id).inspection_ends_at)  # the first second after the window
+    trade.travel_to(client.escrow.get_order(order_id).inspection_ends_at)  # the first second after the window
     before = Balances(client, [(seller, address)])
 
-    receipt = client.release(order_id, sender=keeper)
+    receipt = client.escrow.release(order_id, sender=keeper)
 
     assert receipt.event("OrderReleased") == {"orderId": order_id, "by": keeper, "early": False,
                                               "toSellerSide": to_seller, "fee": fee}
@@ -521,19 +496,19 @@ def test_anyone_can_release_once_the_window_is_over(client, trade, seller, keepe
         {"orderId": order_id, "to": seller, "token": address, "amount": to_seller, "credited": False},
     ]
     assert before.delta(seller, address) == to_seller == amount - fee
-    assert client.credits(treasury, address) == fee
-    assert client.get_order(order_id).state == "Released"
-    assert client.call("TradeEscrow", "isSettled", [order_id])
+    assert client.escrow.credits(treasury, address) == fee
+    assert client.escrow.get_order(order_id).state == "Released"
+    assert client.tx.call("TradeEscrow", "isSettled", [order_id])
 
 
 def test_release_pays_whoever_holds_the_invoice(client, trade, accounts, seller, keeper):
     financier = accounts["financier"]
     order_id = trade.delivered()
-    client.transact("InvoiceToken", "transferFrom", [seller, financier, order_id], sender=seller)
-    trade.travel_to(client.get_order(order_id).inspection_ends_at)
+    client.tx.send("InvoiceToken", "transferFrom", [seller, financier, order_id], sender=seller)
+    trade.travel_to(client.escrow.get_order(order_id).inspection_ends_at)
     before = Balances(client, [(seller, ETH), (financier, ETH)])
 
-    client.release(order_id, sender=keeper)
+    client.escrow.release(order_id, sender=keeper)
 
     assert before.delta(financier) == ETHER - ETHER * FEE_BPS // BPS
     assert before.delta(seller) == 0
@@ -542,31 +517,31 @@ def test_release_pays_whoever_holds_the_invoice(client, trade, accounts, seller,
 def test_release_needs_a_delivery(client, trade, keeper):
     shipped, funded = trade.shipped(), trade.place()
     with reverts("NotDelivered", orderId=shipped):
-        client.release(shipped, sender=keeper)
+        client.escrow.release(shipped, sender=keeper)
     with reverts("WrongState", orderId=funded, actual="Funded", required="Shipped"):
-        client.release(funded, sender=keeper)
+        client.escrow.release(funded, sender=keeper)
 
 
 def test_release_batch_releases_only_what_is_releasable(client, trade, keeper):
     ready = [trade.delivered(), trade.delivered()]
     already = trade.delivered()
-    trade.travel_to(client.get_order(already).inspection_ends_at)
-    client.release(already, sender=keeper)
+    trade.travel_to(client.escrow.get_order(already).inspection_ends_at)
+    client.escrow.release(already, sender=keeper)
     in_window, shipped, funded = trade.delivered(), trade.shipped(), trade.place()
     batch = [ready[0], in_window, shipped, already, funded, 999, ready[1]]
 
-    assert client.call("TradeEscrow", "releaseBatch", [batch], sender=keeper) == 2
-    receipt = client.release_batch(batch, sender=keeper)
+    assert client.tx.call("TradeEscrow", "releaseBatch", [batch], sender=keeper) == 2
+    receipt = client.escrow.release_batch(batch, sender=keeper)
 
     assert [e["orderId"] for e in events(receipt, "OrderReleased")] == ready
-    states = [client.get_order(i).state for i in (*ready, already, in_window, shipped, funded)]
+    states = [client.escrow.get_order(i).state for i in (*ready, already, in_window, shipped, funded)]
     assert states == ["Released", "Released", "Released", "Delivered", "Shipped", "Funded"]
 
 
 def test_release_batch_takes_at_most_100_orders(client, keeper):
     with reverts("BatchTooLarge", length=101, max=100):
-        client.release_batch(list(range(1, 102)), sender=keeper)
-    assert client.call("TradeEscrow", "releaseBatch", [list(range(1, 101))], sender=keeper) == 0
+        client.escrow.release_batch(list(range(1, 102)), sender=keeper)
+    assert client.tx.call("TradeEscrow", "releaseBatch", [list(range(1, 101))], sender=keeper) == 0
 
 
 # ============================================================================ refunds
@@ -575,64 +550,64 @@ def test_release_batch_takes_at_most_100_orders(client, keeper):
 def test_buyer_is_refunded_when_the_seller_does_not_ship_in_time(client, trade, buyer, keeper, treasury, token):
     address = trade.token(token)
     order_id = trade.place(token)
-    order = client.get_order(order_id)
+    order = client.escrow.get_order(order_id)
     trade.travel_to(order.ship_by)
     with reverts("RefundNotDue", orderId=order_id, dueAt=order.ship_by + 1):
-        client.refund(order_id, sender=keeper)
+        client.escrow.refund(order_id, sender=keeper)
     before = Balances(client, [(buyer, address)])
 
-    receipt = client.refund(order_id, sender=keeper)  # runs at shipBy + 1
+    receipt = client.escrow.refund(order_id, sender=keeper)  # runs at shipBy + 1
 
     assert receipt.event("OrderRefunded") == {"orderId": order_id, "reason": 0, "amount": order.amount}
     assert before.delta(buyer, address) == order.amount  # in full: no fee on a refund
-    assert client.credits(treasury, address) == 0
-    assert client.get_order(order_id).state == "Refunded"
+    assert client.escrow.credits(treasury, address) == 0
+    assert client.escrow.get_order(order_id).state == "Refunded"
 
 
 def test_buyer_is_refunded_when_the_goods_are_not_delivered_in_time(client, trade, buyer, keeper, token):
     address = trade.token(token)
     order_id = trade.shipped(token)
-    order = client.get_order(order_id)
+    order = client.escrow.get_order(order_id)
     trade.travel_to(order.deliver_by)
     with reverts("RefundNotDue", orderId=order_id, dueAt=order.deliver_by + 1):
-        client.refund(order_id, sender=keeper)
+        client.escrow.refund(order_id, sender=keeper)
     before = Balances(client, [(buyer, address)])
 
-    receipt = client.refund(order_id, sender=keeper)
+    receipt = client.escrow.refund(order_id, sender=keeper)
 
     assert receipt.event("OrderRefunded") == {"orderId": order_id, "reason": 1, "amount": order.amount}
     assert before.delta(buyer, address) == order.amount
-    assert client.get_order(order_id).state == "Refunded"
+    assert client.escrow.get_order(order_id).state == "Refunded"
 
 
 def test_a_late_delivery_counts_as_no_delivery(client, trade, buyer, keeper):
     order_id = trade.shipped()
-    trade.travel_to(client.get_order(order_id).deliver_by + 1)
+    trade.travel_to(client.escrow.get_order(order_id).deliver_by + 1)
     trade.deliver(order_id)  # the log accepts it; the escrow does not count it
 
-    order = client.get_order(order_id)
+    order = client.escrow.get_order(order_id)
     assert order.delivered_at > order.deliver_by
     assert order.state == "Shipped"
-    assert client.actionable(order_id) == (False, True)
+    assert client.escrow.actionable(order_id) == (False, True)
     with reverts("NotDelivered", orderId=order_id):
-        client.release(order_id, sender=keeper)
+        client.escrow.release(order_id, sender=keeper)
     with reverts("NotDelivered", orderId=order_id):
-        client.confirm(order_id, sender=buyer)
+        client.escrow.confirm(order_id, sender=buyer)
     with reverts("NotDelivered", orderId=order_id):
-        client.dispute(order_id, EVIDENCE, sender=buyer)
-    assert client.refund(order_id, sender=keeper).event("OrderRefunded")["reason"] == 1
+        client.escrow.dispute(order_id, EVIDENCE, sender=buyer)
+    assert client.escrow.refund(order_id, sender=keeper).event("OrderRefunded")["reason"] == 1
 
 
 def test_a_delivery_at_the_deadline_is_on_time(client, trade, keeper):
     order_id = trade.shipped()
-    deliver_by = client.get_order(order_id).deliver_by
+    deliver_by = client.escrow.get_order(order_id).deliver_by
     trade.travel_to(deliver_by)
     trade.deliver(order_id)
 
-    assert client.get_order(order_id).state == "Delivered"
+    assert client.escrow.get_order(order_id).state == "Delivered"
     trade.travel_to(deliver_by + 1)
     with reverts("NoRefundDue", orderId=order_id, state="Delivered"):
-        client.refund(order_id, sender=keeper)
+        client.escrow.refund(order_id, sender=keeper)
 
 
 def test_refund_batch_refunds_only_what_is_due(client, trade, keeper):
@@ -644,19 +619,19 @@ def test_refund_batch_refunds_only_what_is_due(client, trade, keeper):
     trade.travel_to(start + 2 * DAY + 2)  # calls see the latest block: start + 2 d + 1
     batch = [not_yet, not_shipped, 999, delivered, not_delivered]
 
-    assert client.call("TradeEscrow", "refundBatch", [batch], sender=keeper) == 2
-    receipt = client.refund_batch(batch, sender=keeper)
+    assert client.tx.call("TradeEscrow", "refundBatch", [batch], sender=keeper) == 2
+    receipt = client.escrow.refund_batch(batch, sender=keeper)
 
     refunds = [(e["orderId"], e["reason"]) for e in events(receipt, "OrderRefunded")]
     assert refunds == [(not_shipped, 0), (not_delivered, 1)]
-    states = [client.get_order(i).state for i in (not_shipped, not_delivered, delivered, not_yet)]
+    states = [client.escrow.get_order(i).state for i in (not_shipped, not_delivered, delivered, not_yet)]
     assert states == ["Refunded", "Refunded", "Delivered", "Funded"]
-    assert client.call("TradeEscrow", "refundBatch", [batch], sender=keeper) == 0  # nothing twice
+    assert client.tx.call("TradeEscrow", "refundBatch", [batch], sender=keeper) == 0  # nothing twice
 
 
 def test_refund_batch_takes_at_most_100_orders(client, keeper):
     with reverts("BatchTooLarge", length=101, max=100):
-        client.refund_batch(list(range(101)), sender=keeper)
+        client.escrow.refund_batch(list(range(101)), sender=keeper)
 
 
 # ============================================================================ settlement by agreement
@@ -665,16 +640,16 @@ def test_refund_batch_takes_at_most_100_orders(client, keeper):
 def test_the_parties_settle_a_dispute_by_agreement(client, trade, buyer, seller, treasury, token):
     address = trade.token(token)
     order_id = trade.disputed(token, amount=odd_amount(trade, token))
-    amount = client.get_order(order_id).amount
+    amount = client.escrow.get_order(order_id).amount
     to_buyer, to_seller, fee = split(amount, 3_000, FEE_BPS)
 
-    proposed = client.propose_settlement(order_id, 3_000, sender=seller)
+    proposed = client.escrow.propose_settlement(order_id, 3_000, sender=seller)
     assert proposed.event("SettlementProposed") == {"orderId": order_id, "by": seller, "refundBps": 3_000}
-    order = client.get_order(order_id)
+    order = client.escrow.get_order(order_id)
     assert (order.proposer, order.proposed_refund_bps, order.state) == (seller, 3_000, "Disputed")
 
     before = Balances(client, [(buyer, address), (seller, address)])
-    accepted = client.accept_settlement(order_id, 3_000, sender=buyer)
+    accepted = client.escrow.accept_settlement(order_id, 3_000, sender=buyer)
 
     assert accepted.event("OrderResolved") == {
         "orderId": order_id, "by": buyer, "ruling": 1, "refundBps": 3_000, "evidenceHash": ZERO32,
@@ -683,54 +658,54 @@ def test_the_parties_settle_a_dispute_by_agreement(client, trade, buyer, seller,
     buyer_gas = gas_paid(client, accepted) if address == ETH else 0
     assert before.delta(buyer, address) == to_buyer - buyer_gas
     assert before.delta(seller, address) == to_seller
-    assert client.credits(treasury, address) == fee
+    assert client.escrow.credits(treasury, address) == fee
     assert to_buyer + to_seller + fee == amount
-    assert client.get_order(order_id).state == "Resolved"
+    assert client.escrow.get_order(order_id).state == "Resolved"
 
 
 def test_a_new_proposal_replaces_the_old_and_acceptance_must_match_it(client, trade, buyer, seller):
     order_id = trade.disputed()
-    client.propose_settlement(order_id, 3_000, sender=buyer)
-    client.propose_settlement(order_id, 2_000, sender=seller)  # a counter-offer
+    client.escrow.propose_settlement(order_id, 3_000, sender=buyer)
+    client.escrow.propose_settlement(order_id, 2_000, sender=seller)  # a counter-offer
 
     with reverts("OwnProposal", orderId=order_id, caller=seller):
-        client.accept_settlement(order_id, 2_000, sender=seller)
+        client.escrow.accept_settlement(order_id, 2_000, sender=seller)
     with reverts("ProposalMismatch", orderId=order_id, proposedBps=2_000, acceptedBps=3_000):
-        client.accept_settlement(order_id, 3_000, sender=buyer)
-    receipt = client.accept_settlement(order_id, 2_000, sender=buyer)
+        client.escrow.accept_settlement(order_id, 3_000, sender=buyer)
+    receipt = client.escrow.accept_settlement(order_id, 2_000, sender=buyer)
     assert receipt.event("OrderResolved")["refundBps"] == 2_000
 
 
 def test_accepting_needs_a_proposal(client, disputed_order, seller):
     order_id = disputed_order()
     with reverts("NoSettlementProposal", orderId=order_id):
-        client.accept_settlement(order_id, 0, sender=seller)
+        client.escrow.accept_settlement(order_id, 0, sender=seller)
 
 
 def test_only_the_parties_can_propose_or_accept(client, trade, buyer, keeper, arbiter):
     order_id = trade.disputed()
     with reverts("NotParty", orderId=order_id, caller=keeper):
-        client.propose_settlement(order_id, 5_000, sender=keeper)
-    client.propose_settlement(order_id, 5_000, sender=buyer)
+        client.escrow.propose_settlement(order_id, 5_000, sender=keeper)
+    client.escrow.propose_settlement(order_id, 5_000, sender=buyer)
     with reverts("NotParty", orderId=order_id, caller=arbiter):
-        client.accept_settlement(order_id, 5_000, sender=arbiter)
+        client.escrow.accept_settlement(order_id, 5_000, sender=arbiter)
 
 
 def test_a_proposal_is_a_share_of_at_most_10000_bps(client, trade, buyer, seller):
     order_id = trade.disputed()
     with reverts("InvalidBps", bps=BPS + 1):
-        client.propose_settlement(order_id, BPS + 1, sender=buyer)
-    client.propose_settlement(order_id, BPS, sender=seller)  # a full refund is a valid offer
-    assert client.accept_settlement(order_id, BPS, sender=buyer).event("OrderResolved")["toBuyer"] == ETHER
+        client.escrow.propose_settlement(order_id, BPS + 1, sender=buyer)
+    client.escrow.propose_settlement(order_id, BPS, sender=seller)  # a full refund is a valid offer
+    assert client.escrow.accept_settlement(order_id, BPS, sender=buyer).event("OrderResolved")["toBuyer"] == ETHER
 
 
 def test_settlement_needs_a_dispute(client, trade, buyer, seller):
     order_id = trade.delivered()
     # the state named is the one users see: Delivered, not the stored Shipped
     with reverts("WrongState", orderId=order_id, actual="Delivered", required="Disputed"):
-        client.propose_settlement(order_id, 5_000, sender=buyer)
+        client.escrow.propose_settlement(order_id, 5_000, sender=buyer)
     with reverts("WrongState", orderId=order_id, actual="Delivered", required="Disputed"):
-        client.accept_settlement(order_id, 5_000, sender=seller)
+        client.escrow.accept_settlement(order_id, 5_000, sender=seller)
 
 
 # ============================================================================ the arbiter
@@ -740,7 +715,7 @@ def test_only_an_arbiter_can_resolve(client, trade, buyer, keeper):
     order_id = trade.disputed()
     for caller in (buyer, keeper):
         with reverts("AccessControlUnauthorizedAccount", account=caller, neededRole="ARBITER"):
-            client.resolve(order_id, 5_000, sender=caller)
+            client.escrow.resolve(order_id, 5_000, sender=caller)
 
 
 def test_an_arbiter_who_is_a_party_cannot_rule(client, trade, accounts, buyer, seller):
@@ -748,17 +723,17 @@ def test_an_arbiter_who_is_a_party_cannot_rule(client, trade, accounts, buyer, s
     for party in (buyer, seller):
         client.grant_role("TradeEscrow", "ARBITER", party, sender=accounts["admin"])
         with reverts("ArbiterIsParty", orderId=order_id, arbiter=party):
-            client.resolve(order_id, 0, sender=party)
-    assert client.get_order(order_id).state == "Disputed"
+            client.escrow.resolve(order_id, 0, sender=party)
+    assert client.escrow.get_order(order_id).state == "Disputed"
 
 
 def test_an_arbiter_who_holds_the_invoice_cannot_rule(client, trade, accounts, seller):
     financier = accounts["financier"]
     client.grant_role("TradeEscrow", "ARBITER", financier, sender=accounts["admin"])
     order_id = trade.disputed()
-    client.transact("InvoiceToken", "transferFrom", [seller, financier, order_id], sender=seller)
+    client.tx.send("InvoiceToken", "transferFrom", [seller, financier, order_id], sender=seller)
     with reverts("ArbiterIsParty", orderId=order_id, arbiter=financier):
-        client.resolve(order_id, 0, sender=financier)  # it would rule the whole payment to itself
+        client.escrow.resolve(order_id, 0, sender=financier)  # it would rule the whole payment to itself
 
 
 @pytest.mark.parametrize(("token", "refund_bps"), [("ETH", 3_333), ("tUSD", 3_333), ("ETH", 0), ("tUSD", BPS)],
@@ -767,12 +742,12 @@ def test_the_arbiter_rules_a_split_paid_out_exactly(client, trade, buyer, seller
                                                      refund_bps):
     address = trade.token(token)
     order_id = trade.disputed(token, amount=odd_amount(trade, token))
-    amount = client.get_order(order_id).amount
+    amount = client.escrow.get_order(order_id).amount
     to_buyer, to_seller, fee = split(amount, refund_bps, FEE_BPS)
-    assert client.call("TradeEscrow", "split", [amount, refund_bps, FEE_BPS]) == [to_buyer, to_seller, fee]
+    assert client.tx.call("TradeEscrow", "split", [amount, refund_bps, FEE_BPS]) == [to_buyer, to_seller, fee]
     before = Balances(client, [(buyer, address), (seller, address)])
 
-    receipt = client.resolve(order_id, refund_bps, EVIDENCE, sender=arbiter)
+    receipt = client.escrow.resolve(order_id, refund_bps, EVIDENCE, sender=arbiter)
 
     assert receipt.event("OrderResolved") == {
         "orderId": order_id, "by": arbiter, "ruling": 0, "refundBps": refund_bps, "evidenceHash": EVIDENCE,
@@ -780,48 +755,48 @@ def test_the_arbiter_rules_a_split_paid_out_exactly(client, trade, buyer, seller
     }
     assert before.delta(buyer, address) == to_buyer
     assert before.delta(seller, address) == to_seller
-    assert client.credits(treasury, address) == fee
+    assert client.escrow.credits(treasury, address) == fee
     assert to_buyer + to_seller + fee == amount
     paid = {(p["to"], p["amount"]) for p in events(receipt, "Payout")}
     assert paid == {(who, x) for who, x in ((buyer, to_buyer), (seller, to_seller), (treasury, fee)) if x}
-    assert client.get_order(order_id).state == "Resolved"
+    assert client.escrow.get_order(order_id).state == "Resolved"
 
 
 def test_resolve_takes_a_share_of_at_most_10000_bps(client, trade, arbiter):
     order_id = trade.disputed()
     with reverts("InvalidBps", bps=BPS + 1):
-        client.resolve(order_id, BPS + 1, sender=arbiter)
+        client.escrow.resolve(order_id, BPS + 1, sender=arbiter)
     with reverts("InvalidBps", bps=BPS + 1):
-        client.call("TradeEscrow", "split", [ETHER, BPS + 1, FEE_BPS])
+        client.tx.call("TradeEscrow", "split", [ETHER, BPS + 1, FEE_BPS])
     with reverts("InvalidBps", bps=BPS + 1):  # a fee share above 100 % is refused too, not a panic
-        client.call("TradeEscrow", "split", [ETHER, 0, BPS + 1])
+        client.tx.call("TradeEscrow", "split", [ETHER, 0, BPS + 1])
 
 
 def test_the_arbiter_rules_only_on_disputed_orders(client, trade, arbiter):
     order_id = trade.delivered()
     with reverts("WrongState", orderId=order_id, actual="Delivered", required="Disputed"):
-        client.resolve(order_id, 5_000, sender=arbiter)
+        client.escrow.resolve(order_id, 5_000, sender=arbiter)
 
 
 def test_without_a_ruling_anyone_applies_the_even_split_after_the_deadline(client, trade, buyer, seller, keeper,
                                                                             treasury, token):
     address = trade.token(token)
     order_id = trade.disputed(token, amount=odd_amount(trade, token))
-    order = client.get_order(order_id)
+    order = client.escrow.get_order(order_id)
     to_buyer, to_seller, fee = split(order.amount, 5_000, FEE_BPS)
     trade.travel_to(order.ruling_deadline)
     with reverts("RulingDeadlineNotReached", orderId=order_id, deadline=order.ruling_deadline):
-        client.resolve_by_default(order_id, sender=keeper)
+        client.escrow.resolve_by_default(order_id, sender=keeper)
     before = Balances(client, [(buyer, address), (seller, address)])
 
-    receipt = client.resolve_by_default(order_id, sender=keeper)  # at rulingDeadline + 1
+    receipt = client.escrow.resolve_by_default(order_id, sender=keeper)  # at rulingDeadline + 1
 
     assert receipt.event("OrderResolved") == {
         "orderId": order_id, "by": keeper, "ruling": 2, "refundBps": 5_000, "evidenceHash": ZERO32,
         "toBuyer": to_buyer, "toSellerSide": to_seller, "fee": fee,
     }
     assert (before.delta(buyer, address), before.delta(seller, address)) == (to_buyer, to_seller)
-    assert client.credits(treasury, address) == fee
+    assert client.escrow.credits(treasury, address) == fee
 
 
 # ============================================================================ fees and settings
@@ -830,10 +805,10 @@ def test_without_a_ruling_anyone_applies_the_even_split_after_the_deadline(clien
 def test_the_fee_is_capped_at_5_percent(client, accounts):
     admin = accounts["admin"]
     with reverts("FeeTooHigh", bps=MAX_FEE_BPS + 1, max=MAX_FEE_BPS):
-        client.transact("TradeEscrow", "setFee", [MAX_FEE_BPS + 1], sender=admin)
-    receipt = client.transact("TradeEscrow", "setFee", [MAX_FEE_BPS], sender=admin)
+        client.tx.send("TradeEscrow", "setFee", [MAX_FEE_BPS + 1], sender=admin)
+    receipt = client.tx.send("TradeEscrow", "setFee", [MAX_FEE_BPS], sender=admin)
     assert receipt.event("FeeChanged") == {"oldBps": FEE_BPS, "newBps": MAX_FEE_BPS}
-    assert client.call("TradeEscrow", "feeBps") == MAX_FEE_BPS
+    assert client.tx.call("TradeEscrow", "feeBps") == MAX_FEE_BPS
 
 
 @pytest.mark.parametrize(("fn", "args"), [("setFee", [0]), ("setTreasury", ["buyer2"]),
@@ -841,18 +816,18 @@ def test_the_fee_is_capped_at_5_percent(client, accounts):
 def test_only_the_admin_changes_settings(client, accounts, fn, args):
     args = [accounts.get(a, a) if isinstance(a, str) else a for a in args]
     with reverts("AccessControlUnauthorizedAccount", account=accounts["keeper"], neededRole="ADMIN"):
-        client.transact("TradeEscrow", fn, args, sender=accounts["keeper"])
+        client.tx.send("TradeEscrow", fn, args, sender=accounts["keeper"])
 
 
 def test_a_fee_change_does_not_touch_existing_orders(client, trade, accounts, keeper):
     old = trade.delivered()
-    client.transact("TradeEscrow", "setFee", [MAX_FEE_BPS], sender=accounts["admin"])
+    client.tx.send("TradeEscrow", "setFee", [MAX_FEE_BPS], sender=accounts["admin"])
     new = trade.delivered()
-    assert [client.get_order(i).fee_bps for i in (old, new)] == [FEE_BPS, MAX_FEE_BPS]
-    assert client.call("TradeEscrow", "faceValue", [old]) == ETHER - ETHER * FEE_BPS // BPS
+    assert [client.escrow.get_order(i).fee_bps for i in (old, new)] == [FEE_BPS, MAX_FEE_BPS]
+    assert client.tx.call("TradeEscrow", "faceValue", [old]) == ETHER - ETHER * FEE_BPS // BPS
 
-    trade.travel_to(client.get_order(new).inspection_ends_at)
-    receipt = client.release_batch([old, new], sender=keeper)
+    trade.travel_to(client.escrow.get_order(new).inspection_ends_at)
+    receipt = client.escrow.release_batch([old, new], sender=keeper)
 
     fees = [e["fee"] for e in events(receipt, "OrderReleased")]
     assert fees == [ETHER * FEE_BPS // BPS, ETHER * MAX_FEE_BPS // BPS]
@@ -860,74 +835,74 @@ def test_a_fee_change_does_not_touch_existing_orders(client, trade, accounts, ke
 
 def test_with_no_fee_the_seller_gets_everything(client, trade, accounts, seller, keeper, treasury, token):
     address = trade.token(token)
-    client.transact("TradeEscrow", "setFee", [0], sender=accounts["admin"])
+    client.tx.send("TradeEscrow", "setFee", [0], sender=accounts["admin"])
     order_id = trade.releasable(token)
-    amount = client.get_order(order_id).amount
-    assert client.get_order(order_id).fee_bps == 0
+    amount = client.escrow.get_order(order_id).amount
+    assert client.escrow.get_order(order_id).fee_bps == 0
     before = Balances(client, [(seller, address)])
 
-    receipt = client.release(order_id, sender=keeper)
+    receipt = client.escrow.release(order_id, sender=keeper)
 
     assert [p["to"] for p in events(receipt, "Payout")] == [seller]
     assert before.delta(seller, address) == amount
-    assert client.credits(treasury, address) == 0
+    assert client.escrow.credits(treasury, address) == 0
 
 
 def test_a_new_treasury_receives_future_fees(client, trade, accounts, keeper, treasury):
     new_treasury = accounts["buyer2"]
     order_id = trade.releasable()
     with reverts("InvalidAddress", field="treasury", value=ETH):
-        client.transact("TradeEscrow", "setTreasury", [ETH], sender=accounts["admin"])
-    receipt = client.transact("TradeEscrow", "setTreasury", [new_treasury], sender=accounts["admin"])
+        client.tx.send("TradeEscrow", "setTreasury", [ETH], sender=accounts["admin"])
+    receipt = client.tx.send("TradeEscrow", "setTreasury", [new_treasury], sender=accounts["admin"])
     assert receipt.event("TreasuryChanged") == {"oldTreasury": treasury, "newTreasury": new_treasury}
 
-    client.release(order_id, sender=keeper)
+    client.escrow.release(order_id, sender=keeper)
 
-    assert client.credits(new_treasury) == ETHER * FEE_BPS // BPS
-    assert client.credits(treasury) == 0
+    assert client.escrow.credits(new_treasury) == ETHER * FEE_BPS // BPS
+    assert client.escrow.credits(treasury) == 0
 
 
 def test_the_dispute_period_is_between_1_and_90_days(client, trade, accounts, buyer):
     admin = accounts["admin"]
     for period in (DAY - 1, 90 * DAY + 1):
         with reverts("DisputePeriodOutOfRange", period=period, min=DAY, max=90 * DAY):
-            client.transact("TradeEscrow", "setDisputePeriod", [period], sender=admin)
-    client.transact("TradeEscrow", "setDisputePeriod", [90 * DAY], sender=admin)
+            client.tx.send("TradeEscrow", "setDisputePeriod", [period], sender=admin)
+    client.tx.send("TradeEscrow", "setDisputePeriod", [90 * DAY], sender=admin)
     disputed_before = trade.disputed()
-    deadline_before = client.get_order(disputed_before).ruling_deadline
+    deadline_before = client.escrow.get_order(disputed_before).ruling_deadline
 
-    receipt = client.transact("TradeEscrow", "setDisputePeriod", [DAY], sender=admin)
+    receipt = client.tx.send("TradeEscrow", "setDisputePeriod", [DAY], sender=admin)
     assert receipt.event("DisputePeriodChanged") == {"oldPeriod": 90 * DAY, "newPeriod": DAY}
     order_id = trade.delivered()
-    disputed = client.dispute(order_id, sender=buyer)
+    disputed = client.escrow.dispute(order_id, sender=buyer)
 
-    assert client.get_order(order_id).ruling_deadline == client.block_time(disputed.block) + DAY
-    assert client.get_order(disputed_before).ruling_deadline == deadline_before  # an open dispute keeps its deadline
+    assert client.escrow.get_order(order_id).ruling_deadline == client.chain.block_time(disputed.block) + DAY
+    assert client.escrow.get_order(disputed_before).ruling_deadline == deadline_before  # an open dispute keeps its deadline
 
 
 # ============================================================================ withdrawing credits
 
 
 def test_withdrawing_with_nothing_owed_is_refused(client, buyer):
-    for token in (ETH, client.stablecoin.address):
+    for token in (ETH, client.tokens.stablecoin):
         with reverts("NothingToWithdraw", token=token, account=buyer):
-            client.withdraw(token, sender=buyer)
+            client.escrow.withdraw(token, sender=buyer)
 
 
 def test_the_treasury_withdraws_its_fees(client, trade, keeper, treasury, token):
     address = trade.token(token)
     order_id = trade.released(token)
-    fee = client.get_order(order_id).amount * FEE_BPS // BPS
-    assert client.credits(treasury, address) == fee
+    fee = client.escrow.get_order(order_id).amount * FEE_BPS // BPS
+    assert client.escrow.credits(treasury, address) == fee
     before = Balances(client, [(treasury, address)])
 
-    receipt = client.withdraw(address, sender=treasury)
+    receipt = client.escrow.withdraw(address, sender=treasury)
 
     assert receipt.event("Withdrawn") == {"account": treasury, "token": address, "amount": fee}
     assert before.delta(treasury, address) == fee - (gas_paid(client, receipt) if address == ETH else 0)
-    assert client.credits(treasury, address) == 0
+    assert client.escrow.credits(treasury, address) == 0
     with reverts("NothingToWithdraw", token=address, account=treasury):
-        client.withdraw(address, sender=treasury)
+        client.escrow.withdraw(address, sender=treasury)
 
 
 # ============================================================================ terminal states
@@ -937,42 +912,42 @@ def test_the_treasury_withdraws_its_fees(client, trade, keeper, treasury, token)
 def test_a_settled_order_never_moves_again(client, trade, accounts, buyer, seller, keeper, arbiter, ending):
     order_id = getattr(trade, ending)()
     state = ending.capitalize()
-    assert client.get_order(order_id).state == state
-    assert client.call("TradeEscrow", "isSettled", [order_id])
+    assert client.escrow.get_order(order_id).state == state
+    assert client.tx.call("TradeEscrow", "isSettled", [order_id])
 
     def refused(required, attempt):
         with reverts("WrongState", orderId=order_id, actual=state, required=required):
             attempt()
 
-    refused("Shipped", lambda: client.release(order_id, sender=keeper))
+    refused("Shipped", lambda: client.escrow.release(order_id, sender=keeper))
     with reverts("NoRefundDue", orderId=order_id, state=state):
-        client.refund(order_id, sender=keeper)
-    refused("Disputed", lambda: client.resolve(order_id, 5_000, sender=arbiter))
-    refused("Disputed", lambda: client.resolve_by_default(order_id, sender=keeper))
-    refused("Funded", lambda: client.ship(order_id, accounts["carrier"], sender=seller))
-    refused("Funded", lambda: client.cancel(order_id, sender=seller))
-    refused("Shipped", lambda: client.confirm(order_id, sender=buyer))
-    refused("Shipped", lambda: client.dispute(order_id, sender=buyer))
-    refused("Disputed", lambda: client.propose_settlement(order_id, 0, sender=buyer))
-    assert client.call("TradeEscrow", "releaseBatch", [[order_id]], sender=keeper) == 0
-    assert client.call("TradeEscrow", "refundBatch", [[order_id]], sender=keeper) == 0
-    assert client.actionable(order_id) == (False, False)
-    assert client.get_order(order_id).state == state
+        client.escrow.refund(order_id, sender=keeper)
+    refused("Disputed", lambda: client.escrow.resolve(order_id, 5_000, sender=arbiter))
+    refused("Disputed", lambda: client.escrow.resolve_by_default(order_id, sender=keeper))
+    refused("Funded", lambda: client.escrow.ship(order_id, accounts["carrier"], sender=seller))
+    refused("Funded", lambda: client.escrow.cancel(order_id, sender=seller))
+    refused("Shipped", lambda: client.escrow.confirm(order_id, sender=buyer))
+    refused("Shipped", lambda: client.escrow.dispute(order_id, sender=buyer))
+    refused("Disputed", lambda: client.escrow.propose_settlement(order_id, 0, sender=buyer))
+    assert client.tx.call("TradeEscrow", "releaseBatch", [[order_id]], sender=keeper) == 0
+    assert client.tx.call("TradeEscrow", "refundBatch", [[order_id]], sender=keeper) == 0
+    assert client.escrow.actionable(order_id) == (False, False)
+    assert client.escrow.get_order(order_id).state == state
 
 
 ORDER_CALLS = {
-    "ship": lambda c, a, i: c.ship(i, a["carrier"], sender=a["seller"]),
-    "cancel": lambda c, a, i: c.cancel(i, sender=a["seller"]),
-    "confirm": lambda c, a, i: c.confirm(i, sender=a["buyer"]),
-    "dispute": lambda c, a, i: c.dispute(i, sender=a["buyer"]),
-    "release": lambda c, a, i: c.release(i, sender=a["keeper"]),
-    "refund": lambda c, a, i: c.refund(i, sender=a["keeper"]),
-    "proposeSettlement": lambda c, a, i: c.propose_settlement(i, 0, sender=a["buyer"]),
-    "acceptSettlement": lambda c, a, i: c.accept_settlement(i, 0, sender=a["buyer"]),
-    "resolve": lambda c, a, i: c.resolve(i, 0, sender=a["arbiter"]),
-    "resolveByDefault": lambda c, a, i: c.resolve_by_default(i, sender=a["keeper"]),
-    "getOrder": lambda c, a, i: c.get_order(i),
-    "faceValue": lambda c, a, i: c.call("TradeEscrow", "faceValue", [i]),
+    "ship": lambda c, a, i: c.escrow.ship(i, a["carrier"], sender=a["seller"]),
+    "cancel": lambda c, a, i: c.escrow.cancel(i, sender=a["seller"]),
+    "confirm": lambda c, a, i: c.escrow.confirm(i, sender=a["buyer"]),
+    "dispute": lambda c, a, i: c.escrow.dispute(i, sender=a["buyer"]),
+    "release": lambda c, a, i: c.escrow.release(i, sender=a["keeper"]),
+    "refund": lambda c, a, i: c.escrow.refund(i, sender=a["keeper"]),
+    "proposeSettlement": lambda c, a, i: c.escrow.propose_settlement(i, 0, sender=a["buyer"]),
+    "acceptSettlement": lambda c, a, i: c.escrow.accept_settlement(i, 0, sender=a["buyer"]),
+    "resolve": lambda c, a, i: c.escrow.resolve(i, 0, sender=a["arbiter"]),
+    "resolveByDefault": lambda c, a, i: c.escrow.resolve_by_default(i, sender=a["keeper"]),
+    "getOrder": lambda c, a, i: c.escrow.get_order(i),
+    "faceValue": lambda c, a, i: c.tx.call("TradeEscrow", "faceValue", [i]),
 }
 
 
@@ -990,19 +965,19 @@ def test_an_unknown_order_is_named_as_such(client, trade, accounts, call):
 def test_actionable_tells_a_keeper_what_it_may_trigger(client, trade):
     funded = trade.place()
     delivered = trade.delivered()
-    assert client.actionable(funded) == (False, False)
-    assert client.actionable(delivered) == (False, False)
-    assert client.actionable(999) == (False, False)
+    assert client.escrow.actionable(funded) == (False, False)
+    assert client.escrow.actionable(delivered) == (False, False)
+    assert client.escrow.actionable(999) == (False, False)
     # a call sees the latest block, one second before the next transaction
-    trade.travel_to(client.get_order(delivered).inspection_ends_at + 1)
-    assert client.actionable(funded) == (False, True)
-    assert client.actionable(delivered) == (True, False)
+    trade.travel_to(client.escrow.get_order(delivered).inspection_ends_at + 1)
+    assert client.escrow.actionable(funded) == (False, True)
+    assert client.escrow.actionable(delivered) == (True, False)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(amount=st.integers(1, 2**96 - 1), refund_bps=st.integers(0, BPS), fee_bps=st.integers(0, MAX_FEE_BPS))
 def test_split_parts_always_sum_to_the_amount(client, amount, refund_bps, fee_bps):
-    parts = client.call("TradeEscrow", "split", [amount, refund_bps, fee_bps])
+    parts = client.tx.call("TradeEscrow", "split", [amount, refund_bps, fee_bps])
     assert parts == list(split(amount, refund_bps, fee_bps))
     assert sum(parts) == amount
 
@@ -1042,28 +1017,28 @@ def test_a_seller_that_refuses_eth_is_credited_and_other_orders_still_settle(cli
                     sender=accounts["admin"])
     trade.deliver(stuck)
     fine = trade.delivered()
-    trade.travel_to(client.get_order(fine).inspection_ends_at)
+    trade.travel_to(client.escrow.get_order(fine).inspection_ends_at)
     before = Balances(client, [(seller, ETH)])
     face = ETHER - ETHER * FEE_BPS // BPS
 
-    receipt = client.release_batch([stuck, fine], sender=keeper)
+    receipt = client.escrow.release_batch([stuck, fine], sender=keeper)
 
-    assert [client.get_order(i).state for i in (stuck, fine)] == ["Released", "Released"]
+    assert [client.escrow.get_order(i).state for i in (stuck, fine)] == ["Released", "Released"]
     payouts = [(p["orderId"], p["to"], p["credited"]) for p in events(receipt, "Payout") if p["amount"] == face]
     assert payouts == [(stuck, refuser.address, True), (fine, seller, False)]
-    assert client.credits(refuser.address) == face
+    assert client.escrow.credits(refuser.address) == face
     assert before.delta(seller) == face
-    assert client.balance(refuser.address) == 0
+    assert client.tokens.balance(refuser.address) == 0
 
     withdraw = calldata(client, "TradeEscrow", "withdraw", ETH)
     with reverts("WithdrawFailed", account=refuser.address, amount=face):
         refuser.execute(client.escrow.address, withdraw, sender=keeper)
-    assert client.credits(refuser.address) == face
+    assert client.escrow.credits(refuser.address) == face
 
     refuser.transact("setAccepting", [True], sender=keeper)
     refuser.execute(client.escrow.address, withdraw, sender=keeper)
-    assert client.balance(refuser.address) == face
-    assert client.credits(refuser.address) == 0
+    assert client.tokens.balance(refuser.address) == face
+    assert client.escrow.credits(refuser.address) == 0
 
 
 def test_a_buyer_that_refuses_eth_is_credited_its_refund_and_its_share(client, trade, accounts, refuser, seller,
@@ -1074,20 +1049,20 @@ def test_a_buyer_that_refuses_eth_is_credited_its_refund_and_its_share(client, t
         data = calldata(client, "TradeEscrow", "placeOrder", seller, ETH, ETHER, now + DAY, now + 10 * DAY, 3 * DAY,
                         ZERO32)
         refuser.execute(client.escrow.address, data, sender=admin, value=ETHER)
-        return client.order_count()
+        return client.escrow.order_count()
 
     cancelled, disputed = place(), place()
-    client.cancel(cancelled, sender=seller)
+    client.escrow.cancel(cancelled, sender=seller)
     trade.ship(disputed)
     trade.deliver(disputed)
     refuser.execute(client.escrow.address, calldata(client, "TradeEscrow", "dispute", disputed, EVIDENCE), sender=admin)
     before = Balances(client, [(seller, ETH)])
-    client.resolve(disputed, 4_000, sender=arbiter)
+    client.escrow.resolve(disputed, 4_000, sender=arbiter)
 
     to_buyer, to_seller, _ = split(ETHER, 4_000, FEE_BPS)
-    assert client.credits(refuser.address) == ETHER + to_buyer
+    assert client.escrow.credits(refuser.address) == ETHER + to_buyer
     assert before.delta(seller) == to_seller
-    assert [client.get_order(i).state for i in (cancelled, disputed)] == ["Cancelled", "Resolved"]
+    assert [client.escrow.get_order(i).state for i in (cancelled, disputed)] == ["Cancelled", "Resolved"]
 
 
 def test_a_recipient_that_burns_gas_cannot_block_a_release(client, trade, accounts, refuser, keeper):
@@ -1097,41 +1072,41 @@ def test_a_recipient_that_burns_gas_cannot_block_a_release(client, trade, accoun
     refuser.execute(client.escrow.address, calldata(client, "TradeEscrow", "ship", order_id, accounts["carrier"],
                                                     ZERO32), sender=keeper)
     trade.deliver(order_id)
-    trade.travel_to(client.get_order(order_id).inspection_ends_at)
+    trade.travel_to(client.escrow.get_order(order_id).inspection_ends_at)
 
-    receipt = client.release(order_id, sender=keeper)
+    receipt = client.escrow.release(order_id, sender=keeper)
 
     assert receipt.gas_used < 300_000
-    assert client.get_order(order_id).state == "Released"
-    assert client.credits(refuser.address) == ETHER - ETHER * FEE_BPS // BPS
+    assert client.escrow.get_order(order_id).state == "Released"
+    assert client.escrow.credits(refuser.address) == ETHER - ETHER * FEE_BPS // BPS
 
 
 def test_a_financier_with_an_advance_cannot_rule_either(client, trade, accounts, seller):
     financier = accounts["financier"]
     client.grant_role("TradeEscrow", "ARBITER", financier, sender=accounts["admin"])
     order_id = trade.shipped()
-    face = client.call("TradeEscrow", "faceValue", [order_id])
-    client.transact("InvoiceToken", "offerAdvance", [order_id, face // 2, 200], sender=financier, value=face // 2)
-    client.transact("InvoiceToken", "acceptAdvance", [order_id, financier, face // 2, 200], sender=seller)
+    face = client.tx.call("TradeEscrow", "faceValue", [order_id])
+    client.tx.send("InvoiceToken", "offerAdvance", [order_id, face // 2, 200], sender=financier, value=face // 2)
+    client.tx.send("InvoiceToken", "acceptAdvance", [order_id, financier, face // 2, 200], sender=seller)
     trade.deliver(order_id)
-    client.dispute(order_id, EVIDENCE, sender=accounts["buyer"])
+    client.escrow.dispute(order_id, EVIDENCE, sender=accounts["buyer"])
     with reverts("ArbiterIsParty", orderId=order_id, arbiter=financier):
-        client.resolve(order_id, 0, sender=financier)
+        client.escrow.resolve(order_id, 0, sender=financier)
 
 
 def test_credit_can_be_withdrawn_to_another_address(client, accounts, treasury, trade):
     trade.released()  # the 1 % fee is credited to the treasury
-    fee = client.credits(treasury)
+    fee = client.escrow.credits(treasury)
     to = accounts["buyer2"]
-    before = client.balance(to)
-    r = client.withdraw(sender=treasury, to=to)
+    before = client.tokens.balance(to)
+    r = client.escrow.withdraw(sender=treasury, to=to)
     assert r.event("Withdrawn") == {"account": treasury, "token": ETH, "amount": fee}
-    assert client.balance(to) - before == fee and client.credits(treasury) == 0
+    assert client.tokens.balance(to) - before == fee and client.escrow.credits(treasury) == 0
     with reverts("InvalidAddress", field="to"):
-        client.withdraw(sender=treasury, to=ETH)
+        client.escrow.withdraw(sender=treasury, to=ETH)
 
 
 def test_an_invoice_cannot_be_sent_to_the_escrow_itself(client, trade, seller):
     order_id = trade.shipped()
     with reverts("ERC721InvalidReceiver", receiver=client.escrow.address):
-        client.transact("InvoiceToken", "transferFrom", [seller, client.escrow.address, order_id], sender=seller)
+        client.tx.send("InvoiceToken", "transferFrom", [seller, client.escrow.address, order_id], sender=seller)

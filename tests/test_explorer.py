@@ -103,7 +103,7 @@ def test_openapi_lists_every_api_route(web):
 def test_orders_api_pages_through_the_index(demo, web):
     first = web.get("/api/orders?limit=2").json()
     rest = web.get("/api/orders?limit=50&offset=2").json()
-    assert [o["id"] for o in first["orders"] + rest["orders"]] == [o.id for o in demo.node.list_orders()]
+    assert [o["id"] for o in first["orders"] + rest["orders"]] == [o.id for o in demo.node.escrow.list_orders()]
 
 
 def test_the_pages_keccak_matches_eth_utils():

@@ -27,7 +27,7 @@ def _mixed_orders(trade, chain, client, accounts) -> dict[str, int]:
            "delivered": trade.delivered(), "disputed": trade.disputed()}
     ids["released"] = trade.delivered()
     chain.advance(4 * DAY)
-    client.release(ids["released"], sender=accounts["keeper"])
+    client.escrow.release(ids["released"], sender=accounts["keeper"])
     return ids
 
 
@@ -41,7 +41,7 @@ def test_index_holds_every_suite_log_once_and_orders_match_the_chain(trade, chai
         assert conn.execute(select(func.count()).select_from(logs)).scalar() == len(node_logs(client))
     site = queries.Site(client, ix.engine)
     listed = {o["id"]: o["state"] for o in queries.order_list(site)["orders"]}
-    assert listed == {o.id: o.state for o in client.list_orders()}
+    assert listed == {o.id: o.state for o in client.escrow.list_orders()}
     assert listed[ids["delivered"]] == "Delivered" and listed[ids["released"]] == "Released"
     with ix.engine.connect() as conn:
         terms = conn.execute(select(anchors.c.role, anchors.c.item).where(anchors.c.doc_hash == "0x" + "01" * 32)).all()
@@ -55,7 +55,7 @@ def test_a_fork_made_by_revert_is_rolled_back_to_the_fork_point(trade, chain, cl
     fork = chain.block_number()
     snap = chain.snapshot()
     chain.advance(4 * DAY)
-    client.release(order_id, sender=accounts["keeper"])
+    client.escrow.release(order_id, sender=accounts["keeper"])
     trade.place()
     ix.run()
     assert queries.order_list(queries.Site(client, ix.engine))["orders"][-1]["id"] == order_id + 1
@@ -76,14 +76,14 @@ def test_ranges_shrink_when_the_node_refuses_and_no_block_is_missed(trade, clien
     for _ in range(3):
         trade.delivered()
     refusing = second_client(client)
-    ask = refusing.w3.eth.get_logs
+    ask = refusing.chain.w3.eth.get_logs
 
     def capped(flt):  # a node that caps eth_getLogs at 3 blocks, as public nodes cap ranges
         if flt["toBlock"] - flt["fromBlock"] + 1 > 3:
             raise ValueError("block range too large: at most 3 blocks")
         return ask(flt)
 
-    refusing.w3.eth.get_logs = capped
+    refusing.chain.w3.eth.get_logs = capped
     ix = new_index(refusing, url)
     report = ix.run()
     assert report.refusals > 0 and report.ranges > 5  # shrank to ranges the node accepts, and read them all
@@ -97,8 +97,8 @@ def test_reads_through_the_index_equal_reads_from_the_node(trade, chain, client,
     ix = new_index(client, url)
     ix.run()
     reader = second_client(client)
-    assert is_fresh(ix.engine, reader.w3)[0]
-    attach(reader.w3, ix.engine)
+    assert is_fresh(ix.engine, reader.chain.w3)[0]
+    attach(reader.chain.w3, ix.engine)
     trade.place()  # after the cursor: the index serves what it has, the node the rest
     for oid in ids.values():
         assert reader.timeline(oid) == client.timeline(oid)
@@ -117,10 +117,10 @@ def test_an_index_after_a_reorg_is_not_fresh_until_the_next_pass(trade, chain, c
     chain.revert(snap)
     chain.mine()
     chain.mine()
-    fresh, why = is_fresh(ix.engine, client.w3)
+    fresh, why = is_fresh(ix.engine, client.chain.w3)
     assert not fresh and "reorg" in why
     ix.run()
-    assert is_fresh(ix.engine, client.w3)[0]
+    assert is_fresh(ix.engine, client.chain.w3)[0]
 
 
 def test_due_orders_from_the_index_are_what_the_contract_allows(trade, chain, client, accounts, url):
@@ -130,7 +130,7 @@ def test_due_orders_from_the_index_are_what_the_contract_allows(trade, chain, cl
     ix = new_index(client, url)
     ix.run()
     due = queries.due_orders(ix.engine, chain.now())
-    allowed = [o.id for o in client.list_orders() if any(client.actionable(o.id))]
+    allowed = [o.id for o in client.escrow.list_orders() if any(client.escrow.actionable(o.id))]
     assert due == allowed
     assert late in due and ids["delivered"] in due and ids["released"] not in due
 
@@ -180,7 +180,7 @@ def test_the_indexers_decoder_gives_what_web3_gives(trade, chain, client, accoun
     decoder, seen = Decoder(client), set()
     for log in node_logs(client):
         mine = decoder.decode(row_of(log))
-        theirs = client._decode_logs([log])
+        theirs = client.tx.decode_logs([log])
         if theirs and theirs[0]["event"] in DERIVED and \
                 (theirs[0]["event"] != "Transfer" or theirs[0]["contract"] == "InvoiceToken"):
             assert _plain(mine) == _plain(theirs[0])
@@ -200,8 +200,8 @@ def test_an_invoice_sold_on_a_dropped_branch_is_back_with_its_holder(trade, chai
     ix = new_index(client, url)
     ix.run()
     snap = chain.snapshot()
-    client.list_invoice_at_discount(order_id, 500, sender=accounts["seller"])
-    client.buy_invoice(order_id, sender=accounts["financier"])
+    client.invoices.list_at_discount(order_id, 500, sender=accounts["seller"])
+    client.invoices.buy(order_id, sender=accounts["financier"])
     ix.run()
 
     def holder():
@@ -213,7 +213,7 @@ def test_an_invoice_sold_on_a_dropped_branch_is_back_with_its_holder(trade, chai
     for _ in range(3):
         chain.mine()
     assert ix.run().reorgs
-    assert holder() == accounts["seller"] == client.invoice_owner(order_id)
+    assert holder() == accounts["seller"] == client.invoices.owner(order_id)
     fresh = new_index(client, f"sqlite:///{tmp_path}/fresh.sqlite")
     fresh.run()
     assert contents(ix.engine) == contents(fresh.engine)

@@ -33,15 +33,13 @@ def node(tmp_path_factory):
 def _client(env):
     from tradechain.chain import rpc
     from tradechain.client import TradeClient
-    from tradechain.compiler import compile_contracts
     from tradechain.deployment import for_chain
+    from tradechain.project import load_artifacts, project_root
 
     os.environ["TRADECHAIN_DEPLOY_DIR"] = env["TRADECHAIN_DEPLOY_DIR"]
     try:
         chain = rpc(env["TRADECHAIN_RPC"])
-        artifacts = compile_contracts()
-        from tradechain.compiler import project_root
-
+        artifacts = load_artifacts()
         return TradeClient(chain, for_chain(chain, project_root(), artifacts), artifacts)
     finally:
         del os.environ["TRADECHAIN_DEPLOY_DIR"]
@@ -72,7 +70,7 @@ def test_anvil_reorg_is_rolled_back_to_the_fork_point(node, tmp_path):
     run("order", "ship", "4")
     ix.run()
     latest = client.chain.block_number()
-    reply = client.w3.provider.make_request("anvil_reorg", [2, []])  # replace the last 2 blocks by empty ones
+    reply = client.chain.w3.provider.make_request("anvil_reorg", [2, []])  # replace the last 2 blocks by empty ones
     assert "error" not in reply, reply
     report = ix.run()
     assert report.reorgs and report.reorgs[0][1] == latest - 2
@@ -96,7 +94,7 @@ def _cursor(url: str) -> int:
 def test_sigkill_during_catch_up_neither_loses_nor_doubles_an_event(node, tmp_path):
     run, env = node
     client = _client(env)
-    client.w3.provider.make_request("anvil_mine", [400])  # more blocks: the catch-up commits one per range
+    client.chain.w3.provider.make_request("anvil_mine", [400])  # more blocks: the catch-up commits one per range
     latest = client.chain.block_number()
     url = f"sqlite:///{tmp_path}/killed.sqlite"
     cmd = [sys.executable, "-m", "tradechain", "index", "--db", url, "--max-range", "1", "--json"]

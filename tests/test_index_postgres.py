@@ -38,7 +38,7 @@ def test_postgres_index_equals_the_sqlite_index_through_a_fork(trade, chain, cli
     ix.run()
     snap = chain.snapshot()
     chain.advance(4 * DAY)
-    client.release(order_id, sender=accounts["keeper"])
+    client.escrow.release(order_id, sender=accounts["keeper"])
     ix.run()
     chain.revert(snap)
     trade.dispute(order_id, b"\x05" * 32)
@@ -59,7 +59,7 @@ def test_two_readers_share_one_postgres_index(trade, client, pg):
     new_index(client, url).run()
     for _ in range(2):  # e.g. two explorer processes
         reader = second_client(client)
-        attach(reader.w3, db.engine_for(url))
+        attach(reader.chain.w3, db.engine_for(url))
         for oid in ids:
             assert reader.timeline(oid) == client.timeline(oid)
 

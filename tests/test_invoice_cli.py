@@ -2,14 +2,6 @@
 
 import json
 
-import pytest
-from anvil import cli_on_node
-
-@pytest.fixture(scope="module")
-def tc(tmp_path_factory):
-    with cli_on_node(tmp_path_factory) as (run, _env):
-        yield run
-
 
 def shipped(tc, amount="10000 tUSD") -> int:
     oid = json.loads(tc("order", "create", "--seller", "seller", "--amount", amount, "--json").output)["orderId"]

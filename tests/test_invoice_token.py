@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tradechain.client import ETH
+from tradechain.vocabulary import ETH
 
 from helpers import BPS, DAY, ETHER, Balances, reverts, split
 
@@ -18,22 +18,12 @@ FEE_BPS = 100
 DATA_URI = "data:application/json;base64,"
 
 
-@pytest.fixture
-def seller(accounts):
-    return accounts["seller"]
-
-
-@pytest.fixture
-def financier(accounts):
-    return accounts["financier"]
-
-
 def transfer(client, order_id: int, to: str, *, sender: str):
-    return client.transact("InvoiceToken", "transferFrom", [sender, to, order_id], sender=sender)
+    return client.tx.send("InvoiceToken", "transferFrom", [sender, to, order_id], sender=sender)
 
 
 def metadata(client, order_id: int) -> dict:
-    uri = client.call("InvoiceToken", "tokenURI", [order_id])
+    uri = client.tx.call("InvoiceToken", "tokenURI", [order_id])
     assert uri.startswith(DATA_URI)
     return json.loads(base64.b64decode(uri.removeprefix(DATA_URI)))
 
@@ -47,29 +37,29 @@ def traits(client, order_id: int) -> dict:
 
 def test_the_invoice_is_minted_to_the_seller_when_the_order_ships(client, trade, seller):
     order_id = trade.place()
-    assert client.invoice_owner(order_id) is None
+    assert client.invoices.owner(order_id) is None
     with reverts("ERC721NonexistentToken", tokenId=order_id):
-        client.call("InvoiceToken", "ownerOf", [order_id])
+        client.tx.call("InvoiceToken", "ownerOf", [order_id])
 
     receipt = trade.ship(order_id)
 
     minted = [e["args"] for e in receipt.events if e["contract"] == "InvoiceToken" and e["event"] == "Transfer"]
     assert minted == [{"from": ETH, "to": seller, "tokenId": order_id}]
-    assert client.call("InvoiceToken", "ownerOf", [order_id]) == seller == client.invoice_owner(order_id)
-    assert client.call("InvoiceToken", "balanceOf", [seller]) == 1
+    assert client.tx.call("InvoiceToken", "ownerOf", [order_id]) == seller == client.invoices.owner(order_id)
+    assert client.tx.call("InvoiceToken", "balanceOf", [seller]) == 1
 
 
 def test_only_the_escrow_mints(client, accounts, seller):
     with reverts("NotEscrow", caller=seller):
-        client.transact("InvoiceToken", "mint", [seller, 42], sender=seller)
+        client.tx.send("InvoiceToken", "mint", [seller, 42], sender=seller)
 
 
 def test_the_escrow_is_bound_once_by_the_admin(client, accounts):
-    assert client.call("InvoiceToken", "escrow") == client.escrow.address
+    assert client.tx.call("InvoiceToken", "escrow") == client.escrow.address
     with reverts("AccessControlUnauthorizedAccount", account=accounts["seller"], neededRole="ADMIN"):
-        client.transact("InvoiceToken", "bindEscrow", [accounts["seller"]], sender=accounts["seller"])
+        client.tx.send("InvoiceToken", "bindEscrow", [accounts["seller"]], sender=accounts["seller"])
     with reverts("EscrowAlreadyBound", escrow=client.escrow.address):
-        client.transact("InvoiceToken", "bindEscrow", [accounts["admin"]], sender=accounts["admin"])
+        client.tx.send("InvoiceToken", "bindEscrow", [accounts["admin"]], sender=accounts["admin"])
 
 
 @pytest.mark.parametrize(("interface", "supported"), [
@@ -81,12 +71,12 @@ def test_the_escrow_is_bound_once_by_the_admin(client, accounts):
     ("0xffffffff", False),  # never, by ERC-165
 ])
 def test_supports_interface(client, interface, supported):
-    assert client.call("InvoiceToken", "supportsInterface", [bytes.fromhex(interface[2:])]) is supported
+    assert client.tx.call("InvoiceToken", "supportsInterface", [bytes.fromhex(interface[2:])]) is supported
 
 
 def test_name_and_symbol(client):
-    assert client.call("InvoiceToken", "name") == "tradechain Invoice"
-    assert client.call("InvoiceToken", "symbol") == "TCINV"
+    assert client.tx.call("InvoiceToken", "name") == "tradechain Invoice"
+    assert client.tx.call("InvoiceToken", "symbol") == "TCINV"
 
 
 # ============================================================================ metadata
@@ -95,7 +85,7 @@ def test_name_and_symbol(client):
 @pytest.mark.parametrize("token", ["ETH", "tUSD"])
 def test_token_uri_is_a_base64_json_data_uri_with_the_invoice(client, trade, token):
     order_id = trade.shipped(token)
-    order = client.get_order(order_id)
+    order = client.escrow.get_order(order_id)
     meta = metadata(client, order_id)
 
     assert meta["name"] == f"tradechain invoice #{order_id}"
@@ -116,32 +106,32 @@ def test_invoice_status_follows_the_order(client, trade, accounts):
     released, refunded = trade.shipped(), trade.shipped()
     trade.deliver(released)
     assert traits(client, released)["status"] == "open"
-    assert client.call("InvoiceToken", "daysOverdue", [released]) == 0
+    assert client.tx.call("InvoiceToken", "daysOverdue", [released]) == 0
 
-    due = client.get_order(refunded).deliver_by + client.get_order(refunded).inspection_window
+    due = client.escrow.get_order(refunded).deliver_by + client.escrow.get_order(refunded).inspection_window
     trade.travel_to(due + 2 * DAY + 1)
     assert traits(client, refunded)["status"] == "overdue"
-    assert client.call("InvoiceToken", "daysOverdue", [refunded]) == 2
+    assert client.tx.call("InvoiceToken", "daysOverdue", [refunded]) == 2
 
-    client.release(released, sender=accounts["keeper"])
-    client.refund(refunded, sender=accounts["keeper"])
+    client.escrow.release(released, sender=accounts["keeper"])
+    client.escrow.refund(refunded, sender=accounts["keeper"])
     assert traits(client, released)["status"] == "settled"
     assert traits(client, refunded)["status"] == "defaulted"
-    assert client.call("InvoiceToken", "daysOverdue", [refunded]) == 0
+    assert client.tx.call("InvoiceToken", "daysOverdue", [refunded]) == 0
 
 
 def test_invoice_of_reads_the_escrow(client, trade, seller):
     order_id = trade.shipped("tUSD")
-    order = client.get_order(order_id)
-    assert client.call("InvoiceToken", "invoiceOf", [order_id]) == (
-        order_id, order.token, client.call("TradeEscrow", "faceValue", [order_id]),
+    order = client.escrow.get_order(order_id)
+    assert client.tx.call("InvoiceToken", "invoiceOf", [order_id]) == (
+        order_id, order.token, client.tx.call("TradeEscrow", "faceValue", [order_id]),
         order.deliver_by + order.inspection_window, 0, seller, seller,  # holder, then the order's seller
     )
 
 
 def test_no_metadata_for_an_invoice_that_does_not_exist(client):
     with reverts("ERC721NonexistentToken", tokenId=7):
-        client.call("InvoiceToken", "tokenURI", [7])
+        client.tx.call("InvoiceToken", "tokenURI", [7])
 
 
 # ============================================================================ transfers and payment
@@ -150,12 +140,12 @@ def test_no_metadata_for_an_invoice_that_does_not_exist(client):
 def test_an_invoice_sold_before_settlement_pays_its_new_holder(client, trade, accounts, seller, financier):
     order_id = trade.delivered()
     transfer(client, order_id, financier, sender=seller)
-    assert client.invoice_owner(order_id) == financier
-    assert client.call("InvoiceToken", "settlementPayees", [order_id, 990]) == [[financier, ETH], [990, 0]]
-    trade.travel_to(client.get_order(order_id).inspection_ends_at)
+    assert client.invoices.owner(order_id) == financier
+    assert client.tx.call("InvoiceToken", "settlementPayees", [order_id, 990]) == [[financier, ETH], [990, 0]]
+    trade.travel_to(client.escrow.get_order(order_id).inspection_ends_at)
     before = Balances(client, [(seller, ETH), (financier, ETH)])
 
-    client.release(order_id, sender=accounts["keeper"])
+    client.escrow.release(order_id, sender=accounts["keeper"])
 
     assert before.delta(financier) == ETHER - ETHER * FEE_BPS // BPS
     assert before.delta(seller) == 0
@@ -164,12 +154,12 @@ def test_an_invoice_sold_before_settlement_pays_its_new_holder(client, trade, ac
 def test_a_disputed_invoice_still_moves_and_its_holder_gets_the_seller_side(client, trade, accounts, seller,
                                                                              financier):
     order_id = trade.disputed("tUSD")
-    amount = client.get_order(order_id).amount
+    amount = client.escrow.get_order(order_id).amount
     transfer(client, order_id, financier, sender=seller)
-    tusd = client.stablecoin.address
+    tusd = client.tokens.stablecoin
     before = Balances(client, [(seller, tusd), (financier, tusd)])
 
-    client.resolve(order_id, 2_500, sender=accounts["arbiter"])
+    client.escrow.resolve(order_id, 2_500, sender=accounts["arbiter"])
 
     assert before.delta(financier, tusd) == split(amount, 2_500, FEE_BPS)[1]
     assert before.delta(seller, tusd) == 0
@@ -179,23 +169,23 @@ def test_a_disputed_invoice_still_moves_and_its_holder_gets_the_seller_side(clie
 def test_a_settled_invoice_is_locked(client, trade, accounts, seller, financier, ending):
     if ending == "refunded_late":
         order_id = trade.shipped()
-        trade.travel_to(client.get_order(order_id).deliver_by + 1)
-        client.refund(order_id, sender=accounts["keeper"])
+        trade.travel_to(client.escrow.get_order(order_id).deliver_by + 1)
+        client.escrow.refund(order_id, sender=accounts["keeper"])
     else:
         order_id = getattr(trade, ending)()
-    client.transact("InvoiceToken", "approve", [financier, order_id], sender=seller)
+    client.tx.send("InvoiceToken", "approve", [financier, order_id], sender=seller)
 
     with reverts("InvoiceLocked", tokenId=order_id):
         transfer(client, order_id, financier, sender=seller)
     with reverts("InvoiceLocked", tokenId=order_id):
-        client.transact("InvoiceToken", "transferFrom", [seller, financier, order_id], sender=financier)
-    assert client.invoice_owner(order_id) == seller
+        client.tx.send("InvoiceToken", "transferFrom", [seller, financier, order_id], sender=financier)
+    assert client.invoices.owner(order_id) == seller
 
 
 def test_only_the_holder_or_an_approved_account_moves_an_invoice(client, trade, seller, financier):
     order_id = trade.shipped()
     with reverts("ERC721InsufficientApproval", operator=financier, tokenId=order_id):
-        client.transact("InvoiceToken", "transferFrom", [seller, financier, order_id], sender=financier)
-    client.transact("InvoiceToken", "approve", [financier, order_id], sender=seller)
-    client.transact("InvoiceToken", "transferFrom", [seller, financier, order_id], sender=financier)
-    assert client.invoice_owner(order_id) == financier
+        client.tx.send("InvoiceToken", "transferFrom", [seller, financier, order_id], sender=financier)
+    client.tx.send("InvoiceToken", "approve", [financier, order_id], sender=seller)
+    client.tx.send("InvoiceToken", "transferFrom", [seller, financier, order_id], sender=financier)
+    assert client.invoices.owner(order_id) == financier

@@ -16,28 +16,28 @@ def test_one_pass_releases_due_orders_refunds_overdue_ones_and_leaves_the_rest(d
     a = c.deployment.accounts
     now = c.chain.now()
     terms = dict(buyer=a["buyer"], seller=a["seller"], amount=10**17, inspection_window=2 * DAY)
-    due, _ = c.place_order(ship_by=now + DAY, deliver_by=now + 10 * DAY, **terms)
-    c.ship(due, a["carrier"], sender=a["seller"])
-    c.deliver(due, sender=a["carrier"])
-    unshipped, _ = c.place_order(ship_by=now + DAY, deliver_by=now + 10 * DAY, **terms)
-    in_window, _ = c.place_order(ship_by=now + 4 * DAY, deliver_by=now + 10 * DAY, **terms)
-    disputed, _ = c.place_order(ship_by=now + DAY, deliver_by=now + 10 * DAY, **terms)
-    c.ship(disputed, a["carrier"], sender=a["seller"])
-    c.deliver(disputed, sender=a["carrier"])
-    c.dispute(disputed, sender=a["buyer"])
+    due, _ = c.escrow.place_order(ship_by=now + DAY, deliver_by=now + 10 * DAY, **terms)
+    c.escrow.ship(due, a["carrier"], sender=a["seller"])
+    c.provenance.deliver(due, sender=a["carrier"])
+    unshipped, _ = c.escrow.place_order(ship_by=now + DAY, deliver_by=now + 10 * DAY, **terms)
+    in_window, _ = c.escrow.place_order(ship_by=now + 4 * DAY, deliver_by=now + 10 * DAY, **terms)
+    disputed, _ = c.escrow.place_order(ship_by=now + DAY, deliver_by=now + 10 * DAY, **terms)
+    c.escrow.ship(disputed, a["carrier"], sender=a["seller"])
+    c.provenance.deliver(disputed, sender=a["carrier"])
+    c.escrow.dispute(disputed, sender=a["buyer"])
     c.chain.advance(2 * DAY + 1)  # `due` is past its window, `unshipped` past shipBy
-    c.ship(in_window, a["carrier"], sender=a["seller"])
-    c.deliver(in_window, sender=a["carrier"])
-    seller_before = c.balance(a["seller"]) + c.credits(a["seller"])
+    c.escrow.ship(in_window, a["carrier"], sender=a["seller"])
+    c.provenance.deliver(in_window, sender=a["carrier"])
+    seller_before = c.tokens.balance(a["seller"]) + c.escrow.credits(a["seller"])
 
     lines = []
     keeper = Keeper(c, a["keeper"], batch=2, log=lines.append)
     progress = keeper.run_once()
 
-    assert c.get_order(due).state == "Released" and c.get_order(unshipped).state == "Refunded"
-    assert not c.get_order(in_window).terminal  # delivered, window still open
-    assert c.get_order(disputed).state == "Disputed"
-    assert c.balance(a["seller"]) + c.credits(a["seller"]) - seller_before == 10**17 * 99 // 100
+    assert c.escrow.get_order(due).state == "Released" and c.escrow.get_order(unshipped).state == "Refunded"
+    assert not c.escrow.get_order(in_window).terminal  # delivered, window still open
+    assert c.escrow.get_order(disputed).state == "Disputed"
+    assert c.tokens.balance(a["seller"]) + c.escrow.credits(a["seller"]) - seller_before == 10**17 * 99 // 100
     assert any(ln.startswith(f"released order #{due} ") for ln in lines)
     assert any(ln.startswith(f"refunded order #{unshipped} ") for ln in lines)
     assert progress.released >= 1 and progress.refunded >= 1 and progress.gas > 0 and progress.cost_wei > 0
@@ -51,7 +51,7 @@ def test_keeper_killed_between_sending_and_confirming_pays_each_order_once(devne
     c = devnet_node.client()
     a = c.deployment.accounts
     ids = due_orders(c, 3)
-    seller_before = c.balance(a["seller"]) + c.credits(a["seller"])
+    seller_before = c.tokens.balance(a["seller"]) + c.escrow.credits(a["seller"])
     devnet_node.automine(False)  # the batch waits in the pool: the keeper is inside "sent, not confirmed"
     try:
         first = devnet_node.spawn("keeper", "--once")
@@ -68,7 +68,7 @@ def test_keeper_killed_between_sending_and_confirming_pays_each_order_once(devne
     for oid in ids:
         assert [e["event"] for e in released_events(c, oid)] == ["OrderReleased"]
         assert f"order #{oid} was already Released by another transaction (lost race)" in out
-    assert c.balance(a["seller"]) + c.credits(a["seller"]) - seller_before == 3 * (10**17 * 99 // 100)
+    assert c.tokens.balance(a["seller"]) + c.escrow.credits(a["seller"]) - seller_before == 3 * (10**17 * 99 // 100)
     assert "Traceback" not in out
 
 
@@ -107,7 +107,7 @@ def test_keeper_runs_until_stopped_and_releases_orders_as_they_fall_due(devnet_n
         time.sleep(1.5)  # let it start and do a few empty passes
         ids = due_orders(c, 2)
         deadline = time.monotonic() + 20
-        while not all(c.get_order(i).state == "Released" for i in ids):
+        while not all(c.escrow.get_order(i).state == "Released" for i in ids):
             assert time.monotonic() < deadline and keeper.poll() is None, "the running keeper did not release"
             time.sleep(0.1)
     finally:

@@ -16,10 +16,11 @@ from hypothesis.stateful import (
     Bundle, RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test,
 )
 
-from attack_kit import ZERO32, as_party, deploy, escrow_data
-from helpers import replay_head
-from tradechain.client import CUSTOMS_KINDS, ETH, SHIPMENT_KINDS, TERMINAL
 from tradechain.errors import ContractRevert
+from tradechain.transactions import word
+from tradechain.vocabulary import CUSTOMS_KINDS, ETH, SHIPMENT_KINDS, TERMINAL, ZERO32
+
+from helpers import as_party, calldata, deploy, replay_head
 
 BPS = 10_000
 HOUR, DAY = 3600, 86_400
@@ -35,7 +36,7 @@ EXPECTED = {"WrongState", "NoRefundDue", "NotDelivered", "InspectionWindowOpen",
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 @given(amount=st.integers(0, 2**128), refund_bps=st.integers(0, BPS), fee_bps=st.integers(0, BPS))
 def test_split_parts_always_sum_to_the_whole(client, amount, refund_bps, fee_bps):
-    to_buyer, to_seller, fee = client.call("TradeEscrow", "split", [amount, refund_bps, fee_bps])
+    to_buyer, to_seller, fee = client.tx.call("TradeEscrow", "split", [amount, refund_bps, fee_bps])
     assert to_buyer + to_seller + fee == amount
     assert to_buyer == amount * refund_bps // BPS
     assert fee == (amount - to_buyer) * fee_bps // BPS
@@ -43,7 +44,7 @@ def test_split_parts_always_sum_to_the_whole(client, amount, refund_bps, fee_bps
 
 def test_split_refuses_a_share_above_100_percent(client):
     try:
-        client.call("TradeEscrow", "split", [100, BPS + 1, 0])
+        client.tx.call("TradeEscrow", "split", [100, BPS + 1, 0])
     except ContractRevert as exc:
         assert exc.name == "InvalidBps"
     else:
@@ -59,10 +60,10 @@ class TradeMachine(RuleBasedStateMachine):
     def __init__(self, client, accounts, hostile):
         super().__init__()
         self.c, self.a = client, accounts
-        self.hostile_label, self.hostile = hostile
+        self.hostile_label, self.hostile = hostile.name, hostile.address
         self.snap = client.chain.snapshot()
         self.first_block = client.chain.block_number()
-        self.tusd = client.stablecoin.address
+        self.tusd = client.tokens.stablecoin
         self.model: dict[int, dict] = {}  # order id -> amount, token, state, paid out, holder, checkpoints
         self.credit_ledger: dict[tuple[str, str], int] = {}  # (token, account) -> credits, from events
         self.keeper = accounts["keeper"]
@@ -128,11 +129,11 @@ class TradeMachine(RuleBasedStateMachine):
         if fee is not None:
             self.set_fee(fee)
         if mood is not None:  # the hostile party accepts, reverts or burns gas from now on
-            self.c.transact(self.hostile_label, "setMode", [mood], sender=self.keeper)
+            self.c.tx.send(self.hostile_label, "setMode", [mood], sender=self.keeper)
         now = self.c.chain.now()
         token = ETH if token_is_eth else self.tusd
         seller = self.hostile if hostile_seller else self.a["seller"]
-        oid, receipt = self.c.place_order(buyer=self.a[buyer], seller=seller, amount=amount, token=token,
+        oid, receipt = self.c.escrow.place_order(buyer=self.a[buyer], seller=seller, amount=amount, token=token,
                                           ship_by=now + ship_in, deliver_by=now + ship_in + 2 * DAY,
                                           inspection_window=window)
         self.model[oid] = {"amount": amount, "token": token, "state": "Funded", "paid": 0, "buyer": self.a[buyer],
@@ -140,19 +141,19 @@ class TradeMachine(RuleBasedStateMachine):
         return oid
 
     def set_fee(self, bps):
-        self.c.transact("TradeEscrow", "setFee", [bps], sender=self.a["admin"])
+        self.c.tx.send("TradeEscrow", "setFee", [bps], sender=self.a["admin"])
 
     def _ship(self, oid):
         o = self.model[oid]
         if o["seller"] == self.hostile:
             try:
                 r = as_party(self.c, self.hostile_label, self.c.escrow.address,
-                             escrow_data(self.c, "ship", oid, self.a["carrier"], ZERO32), sender=self.keeper)
+                             calldata(self.c, "TradeEscrow", "ship", oid, self.a["carrier"], ZERO32), sender=self.keeper)
                 self._apply(r)
             except ContractRevert as exc:
                 assert exc.name in EXPECTED, exc
         else:
-            self._send(self.c.ship, oid, self.a["carrier"], sender=o["seller"])
+            self._send(self.c.escrow.ship, oid, self.a["carrier"], sender=o["seller"])
 
     @rule(oid=orders, picks=st.lists(st.integers(0, 11), min_size=1, max_size=4), bps=st.integers(0, BPS))
     def advance_order(self, oid, picks, bps):
@@ -187,7 +188,7 @@ class TradeMachine(RuleBasedStateMachine):
             return
         allowed = who == ("customs" if kind in CUSTOMS_KINDS else "carrier")
         try:
-            r = self.c.checkpoint(oid, kind, "NLRTM", sender=self.a[who])
+            r = self.c.provenance.checkpoint(oid, kind, "NLRTM", sender=self.a[who])
         except ContractRevert as exc:
             if allowed:
                 assert exc.name == "AlreadyDelivered" and kind == "Delivered", exc
@@ -196,48 +197,48 @@ class TradeMachine(RuleBasedStateMachine):
             return
         assert allowed, f"{who} wrote a {kind} checkpoint"
         # the time is hashed into the chain but read from the block, not the event
-        o["checkpoints"].append({**r.event("Checkpoint"), "timestamp": self.c.block_time(r.block)})
+        o["checkpoints"].append({**r.event("Checkpoint"), "timestamp": self.c.chain.block_time(r.block)})
         o["delivered"] = o["delivered"] or kind == "Delivered"
         self._apply(r)
 
     def confirm(self, oid):
         holder = self.model[oid]["holder"]
-        self._send(self.c.confirm, oid, sender=self.model[oid]["buyer"])
+        self._send(self.c.escrow.confirm, oid, sender=self.model[oid]["buyer"])
         self._seller_side_check(oid, holder)
 
     def dispute(self, oid):
-        self._send(self.c.dispute, oid, sender=self.model[oid]["buyer"])
+        self._send(self.c.escrow.dispute, oid, sender=self.model[oid]["buyer"])
 
     def settle_by_agreement(self, oid, bps):
         o = self.model[oid]
         if o["state"] != "Disputed" or o["seller"] == self.hostile:
             return
         holder = o["holder"]
-        if self._send(self.c.propose_settlement, oid, bps, sender=o["seller"]):
-            self._send(self.c.accept_settlement, oid, bps, sender=o["buyer"])
+        if self._send(self.c.escrow.propose_settlement, oid, bps, sender=o["seller"]):
+            self._send(self.c.escrow.accept_settlement, oid, bps, sender=o["buyer"])
             self._seller_side_check(oid, holder)
 
     def arbiter_rules(self, oid, bps):
         holder = self.model[oid]["holder"]
         if self.model[oid]["state"] == "Disputed":
-            self._send(self.c.resolve, oid, bps, sender=self.a["arbiter"])
+            self._send(self.c.escrow.resolve, oid, bps, sender=self.a["arbiter"])
             self._seller_side_check(oid, holder)
 
     @rule(oid=orders)
     def keeper_step(self, oid):
         """Whatever a keeper may do to this order: default ruling, release, or refund."""
         holder = self.model[oid]["holder"]
-        fn = {"Disputed": self.c.resolve_by_default, "Shipped": self.c.release}.get(self.model[oid]["state"])
+        fn = {"Disputed": self.c.escrow.resolve_by_default, "Shipped": self.c.escrow.release}.get(self.model[oid]["state"])
         if fn is not None:
             self._send(fn, oid, sender=self.keeper)
             self._seller_side_check(oid, holder)
         if self._open(oid):
-            self._send(self.c.refund, oid, sender=self.keeper)
+            self._send(self.c.escrow.refund, oid, sender=self.keeper)
 
     def cancel(self, oid):
         o = self.model[oid]
         if o["seller"] != self.hostile:
-            self._send(self.c.cancel, oid, sender=o["seller"])
+            self._send(self.c.escrow.cancel, oid, sender=o["seller"])
 
     @rule(oid=orders, to=st.sampled_from(["financier", "hostile", "seller"]))
     def transfer_invoice(self, oid, to):
@@ -248,10 +249,10 @@ class TradeMachine(RuleBasedStateMachine):
         args = [holder, dest, oid]
         try:
             if holder == self.hostile:
-                data = self.c.invoices.functions.transferFrom(*args)._encode_transaction_data()
+                data = self.c.tx.encode("InvoiceToken", "transferFrom", args)
                 as_party(self.c, self.hostile_label, self.c.invoices.address, data, sender=self.keeper)
             else:
-                self.c.transact("InvoiceToken", "transferFrom", args, sender=holder)
+                self.c.tx.send("InvoiceToken", "transferFrom", args, sender=holder)
         except ContractRevert as exc:
             assert exc.name == "InvoiceLocked" and not self._open(oid), exc
             return
@@ -274,10 +275,10 @@ class TradeMachine(RuleBasedStateMachine):
                                  ("acceptSettlement", [oid, 0], o["buyer"])]:
             try:
                 if sender == self.hostile:  # a contract party: the call goes through its exec
-                    self.c.call(self.hostile_label, "exec", [self.c.escrow.address, escrow_data(self.c, fn, *args)],
+                    self.c.tx.call(self.hostile_label, "exec", [self.c.escrow.address, calldata(self.c, "TradeEscrow", fn, *args)],
                                 sender=self.keeper)
                 else:
-                    self.c.call("TradeEscrow", fn, args, sender=sender)
+                    self.c.tx.call("TradeEscrow", fn, args, sender=sender)
             except ContractRevert as exc:
                 assert exc.name == ("NoRefundDue" if fn == "refund" else "WrongState"), exc
             else:
@@ -289,7 +290,7 @@ class TradeMachine(RuleBasedStateMachine):
         for token in (ETH, self.tusd):
             open_amounts = sum(o["amount"] for o in self.model.values() if o["token"] == token and self._open_o(o))
             credits = sum(v for (t, _), v in self.credit_ledger.items() if t == token)
-            assert self.c.balance(self.c.escrow.address, token) == open_amounts + credits
+            assert self.c.tokens.balance(self.c.escrow.address, token) == open_amounts + credits
 
     @invariant()
     def no_dust(self):
@@ -312,42 +313,42 @@ class TradeMachine(RuleBasedStateMachine):
         for oid, o in self.model.items():
             if o["holder"] is None:
                 continue
-            logs = self.c.provenance.events.Checkpoint().get_logs(argument_filters={"shipmentId": oid},
-                                                                 from_block=self.first_block)
-            on_chain = [{**l["args"], "timestamp": self.c.block_time(l["blockNumber"])} for l in logs]
+            logs = self.c.tx.logs("Provenance", [self.c.tx.topic("Provenance", "Checkpoint"), word(oid)],
+                                  from_block=self.first_block, timestamps=True)
+            on_chain = [{**e["args"], "timestamp": e["timestamp"]} for e in logs]
             assert on_chain == o["checkpoints"], f"shipment {oid}: history changed"
             assert [cp["seq"] for cp in on_chain] == list(range(len(on_chain)))
-            assert replay_head(on_chain) == self.c.call("Provenance", "headOf", [oid])
+            assert replay_head(on_chain) == self.c.tx.call("Provenance", "headOf", [oid])
 
     def _liveness_and_drain(self):
         """Keeper + time alone end every open order (also when the arbiter never rules), then everyone withdraws
         and the escrow holds exactly nothing."""
-        self.c.transact(self.hostile_label, "setMode", [0], sender=self.keeper)
+        self.c.tx.send(self.hostile_label, "setMode", [0], sender=self.keeper)
         self.c.chain.advance(120 * DAY)
         for oid in [i for i, o in self.model.items() if self._open_o(o)]:
-            state = self.c.get_order(oid).state
-            fn = {"Disputed": self.c.resolve_by_default, "Delivered": self.c.release}.get(state, self.c.refund)
+            state = self.c.escrow.get_order(oid).state
+            fn = {"Disputed": self.c.escrow.resolve_by_default, "Delivered": self.c.escrow.release}.get(state, self.c.escrow.refund)
             self._apply(fn(oid, sender=self.keeper))
             assert not self._open(oid)
         self.no_dust()
         for (token, who), amount in list(self.credit_ledger.items()):
-            assert self.c.credits(who, token) == amount
+            assert self.c.escrow.credits(who, token) == amount
             if amount == 0:
                 continue
             if who == self.hostile:
-                r = as_party(self.c, self.hostile_label, self.c.escrow.address, escrow_data(self.c, "withdraw", token),
+                r = as_party(self.c, self.hostile_label, self.c.escrow.address, calldata(self.c, "TradeEscrow", "withdraw", token),
                              sender=self.keeper)
             else:
-                r = self.c.withdraw(token, sender=who)
+                r = self.c.escrow.withdraw(token, sender=who)
             self._apply(r)
         for token in (ETH, self.tusd):
-            assert self.c.balance(self.c.escrow.address, token) == 0
+            assert self.c.tokens.balance(self.c.escrow.address, token) == 0
 
 
 def test_trade_machine(client, accounts):
     hostile = deploy(client, "HostileParty", sender=accounts["admin"])
     for who in ("buyer", "buyer2"):  # room for every order a run can place (4 × 10**12 base units)
-        client.transact("DemoStablecoin", "mint", [accounts[who], 10**13], sender=accounts["admin"])
+        client.tx.send("DemoStablecoin", "mint", [accounts[who], 10**13], sender=accounts["admin"])
     run_state_machine_as_test(
         lambda: TradeMachine(client, accounts, hostile),
         settings=settings(max_examples=30, stateful_step_count=25, deadline=None,

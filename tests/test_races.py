@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import pytest
 
-from attack_kit import ZERO32, deploy, escrow_data, place, reverts_with, same_block, ship_and_deliver
+from tradechain.vocabulary import ZERO32
+
+from helpers import calldata, deploy, place, reverts, same_block, ship_and_deliver
 
 ETHER = 10**18
 
 
 def _tx(client, sender, fn, *args):
-    return (sender, client.escrow.address, escrow_data(client, fn, *args))
+    return (sender, client.escrow.address, calldata(client, "TradeEscrow", fn, *args))
 
 
 def _delivered(client, accounts, buyer=None):
@@ -28,13 +30,13 @@ def _delivered(client, accounts, buyer=None):
 def test_ship_vs_timeout_refund_is_decided_by_the_clock(client, accounts, first, offset, winner):
     a = accounts
     oid = place(client, a["buyer"], a["seller"], ETHER)
-    ship_by = client.get_order(oid).ship_by
+    ship_by = client.escrow.get_order(oid).ship_by
     txs = {"ship": _tx(client, a["seller"], "ship", oid, a["carrier"], ZERO32),
            "refund": _tx(client, a["keeper"], "refund", oid)}
     order = [first, "refund" if first == "ship" else "ship"]
     statuses = same_block(client, ship_by + offset, [txs[k] for k in order])
     assert dict(zip(order, statuses)) == {winner: 1, ("refund" if winner == "ship" else "ship"): 0}
-    assert client.get_order(oid).state == ("Shipped" if winner == "ship" else "Refunded")
+    assert client.escrow.get_order(oid).state == ("Shipped" if winner == "ship" else "Refunded")
 
 
 @pytest.mark.parametrize("first", ["release", "dispute"])
@@ -42,13 +44,13 @@ def test_ship_vs_timeout_refund_is_decided_by_the_clock(client, accounts, first,
 def test_release_vs_dispute_is_decided_by_the_clock(client, accounts, first, offset, winner):
     a = accounts
     oid = _delivered(client, a)
-    ends = client.get_order(oid).inspection_ends_at
+    ends = client.escrow.get_order(oid).inspection_ends_at
     txs = {"release": _tx(client, a["keeper"], "release", oid),
            "dispute": _tx(client, a["buyer"], "dispute", oid, b"\x01" * 32)}
     order = [first, "dispute" if first == "release" else "release"]
     statuses = same_block(client, ends + offset, [txs[k] for k in order])
     assert dict(zip(order, statuses))[winner] == 1 and sum(statuses) == 1
-    assert client.get_order(oid).state == ("Disputed" if winner == "dispute" else "Released")
+    assert client.escrow.get_order(oid).state == ("Disputed" if winner == "dispute" else "Released")
 
 
 @pytest.mark.parametrize("first", ["confirm", "dispute"])
@@ -56,30 +58,31 @@ def test_confirm_vs_dispute_first_in_block_wins(client, accounts, first):
     """Both are the buyer's, both allowed inside the window: the buyer is a contract driven by two keys, so
     the two calls really share one block; the first mined wins, the second finds the order no longer Shipped."""
     a = accounts
-    label, buyer = deploy(client, "HostileParty", sender=a["admin"])
+    deployed = deploy(client, "HostileParty", sender=a["admin"])
+    label, buyer = deployed.name, deployed.address
     oid = _delivered(client, a, buyer=buyer)
     escrow = client.escrow.address
-    calls = {"confirm": escrow_data(client, "confirm", oid), "dispute": escrow_data(client, "dispute", oid, ZERO32)}
+    calls = {"confirm": calldata(client, "TradeEscrow", "confirm", oid), "dispute": calldata(client, "TradeEscrow", "dispute", oid, ZERO32)}
     second = "dispute" if first == "confirm" else "confirm"
-    party = client.contracts[label]
-    txs = [(sender, party.address, party.functions.exec(escrow, calls[k])._encode_transaction_data())
+    party = client.tx.address(label)
+    txs = [(sender, party, client.tx.encode(label, "exec", [escrow, calls[k]]))
            for sender, k in ((a["keeper"], first), (a["buyer2"], second))]
     assert same_block(client, client.chain.now() + 10, txs) == [1, 0]
-    assert client.get_order(oid).state == ("Released" if first == "confirm" else "Disputed")
-    with reverts_with("WrongState", orderId=oid):
-        client.call(label, "exec", [escrow, calls[second]])
+    assert client.escrow.get_order(oid).state == ("Released" if first == "confirm" else "Disputed")
+    with reverts("WrongState", orderId=oid):
+        client.tx.call(label, "exec", [escrow, calls[second]])
 
 
 @pytest.mark.parametrize("first", ["confirm", "release"])
 def test_late_confirm_vs_keeper_release_pays_once(client, accounts, first):
     a = accounts
     oid = _delivered(client, a)
-    ends = client.get_order(oid).inspection_ends_at
+    ends = client.escrow.get_order(oid).inspection_ends_at
     txs = {"confirm": _tx(client, a["buyer"], "confirm", oid), "release": _tx(client, a["keeper"], "release", oid)}
     order = [first, "release" if first == "confirm" else "confirm"]
-    seller_before = client.balance(a["seller"])
+    seller_before = client.tokens.balance(a["seller"])
     assert same_block(client, ends + 1, [txs[k] for k in order]) == [1, 0]
-    assert client.balance(a["seller"]) - seller_before == ETHER - ETHER * client.get_order(oid).fee_bps // 10_000
+    assert client.tokens.balance(a["seller"]) - seller_before == ETHER - ETHER * client.escrow.get_order(oid).fee_bps // 10_000
 
 
 @pytest.mark.parametrize("first", ["resolve", "resolveByDefault"])
@@ -87,12 +90,12 @@ def test_late_arbiter_ruling_vs_default_first_in_block_wins(client, accounts, fi
     """After the ruling deadline the arbiter may still rule until someone applies the default."""
     a = accounts
     oid = _delivered(client, a)
-    client.dispute(oid, sender=a["buyer"])
-    deadline = client.get_order(oid).ruling_deadline
+    client.escrow.dispute(oid, sender=a["buyer"])
+    deadline = client.escrow.get_order(oid).ruling_deadline
     txs = {"resolve": _tx(client, a["arbiter"], "resolve", oid, 10_000, ZERO32),
            "resolveByDefault": _tx(client, a["keeper"], "resolveByDefault", oid)}
     order = [first, "resolveByDefault" if first == "resolve" else "resolve"]
-    buyer_before = client.balance(a["buyer"])
+    buyer_before = client.tokens.balance(a["buyer"])
     assert same_block(client, deadline + 1, [txs[k] for k in order]) == [1, 0]
-    refund = client.balance(a["buyer"]) - buyer_before
+    refund = client.tokens.balance(a["buyer"]) - buyer_before
     assert refund == (ETHER if first == "resolve" else ETHER // 2)

@@ -28,12 +28,12 @@ def test_a_time_based_revert_with_explicit_gas_is_reported_with_its_reason(clien
 
     a = accounts
     now = client.chain.now()
-    oid, _ = client.place_order(buyer=a["buyer"], seller=a["seller"], amount=10**18, ship_by=now + 3600,
+    oid, _ = client.escrow.place_order(buyer=a["buyer"], seller=a["seller"], amount=10**18, ship_by=now + 3600,
                                 deliver_by=now + 3 * 86400, inspection_window=86400)
-    client.ship(oid, a["carrier"], sender=a["seller"])
-    client.deliver(oid, sender=a["carrier"])
-    ends = client.get_order(oid).inspection_ends_at
+    client.escrow.ship(oid, a["carrier"], sender=a["seller"])
+    client.provenance.deliver(oid, sender=a["carrier"])
+    ends = client.escrow.get_order(oid).inspection_ends_at
     client.chain.tester.time_travel(ends)  # the next block is the first one with the window closed
     with pytest.raises(ContractRevert) as info:
-        client.dispute(oid, sender=a["buyer"])
+        client.escrow.dispute(oid, sender=a["buyer"])
     assert info.value.name == "InspectionWindowClosed" and "closed at" in str(info.value)

@@ -5,16 +5,13 @@ log is verified against."""
 from __future__ import annotations
 
 import copy
-import glob
 import json
 
 import pytest
 
 from tradechain import hashchain
-from tradechain.client import hash_bytes
-from tradechain.compiler import project_root
-from tradechain.provenance import ProvenanceClient
-from tradechain.vocabulary import BATCH_BASE, DOC_TYPES, KINDS, MODES, SENSORS
+from tradechain.vocabulary import hash_bytes
+from tradechain.vocabulary import BATCH_BASE, KINDS
 
 from helpers import events
 
@@ -23,8 +20,8 @@ SKU = "TEA-OOLONG-250G"
 
 
 @pytest.fixture
-def p(client) -> ProvenanceClient:
-    return ProvenanceClient(client)
+def p(client):
+    return client.provenance
 
 
 @pytest.fixture
@@ -38,33 +35,13 @@ def limited_order(trade, p, accounts):
     """factory: an order whose buyer agreed 2..8 °C, ≤ 70 %RH, ≤ 5 g, shipped with the carrier."""
     def make(**kw) -> int:
         oid = trade.place(**kw)
-        p.set_sensor_limits(oid, (2, 8), 70, 5, sender=accounts["buyer"])
+        p.client.escrow.set_sensor_limits(oid, (2, 8), 70, 5, sender=accounts["buyer"])
         trade.ship(oid)
         return oid
     return make
 
 
 # ------------------------------------------------------------------ vocabulary
-
-
-def test_python_vocabulary_is_the_contracts_enums(artifacts):
-    """One source of truth: vocabulary.py must list IProvenance's enums in order (read from the compiler AST)."""
-    info = json.loads(open(sorted(glob.glob(str(project_root() / "build/build-info/*.json")))[-1]).read())
-    ast = info["output"]["sources"]["contracts/interfaces/IProvenance.sol"]["ast"]
-    enums = {}
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("nodeType") == "EnumDefinition":
-                enums[node["name"]] = [m["name"] for m in node["members"]]
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(ast)
-    assert enums == {"Kind": KINDS, "DocType": DOC_TYPES, "Mode": MODES, "Sensor": SENSORS}
 
 
 def test_only_append_functions_write_to_the_log(artifacts):
@@ -80,7 +57,7 @@ def test_only_append_functions_write_to_the_log(artifacts):
 
 
 def test_producer_registers_a_batch_with_its_certificates(p, client, accounts, batch):
-    b = client.call("Provenance", "batchOf", [batch])
+    b = client.tx.call("Provenance", "batchOf", [batch])
     assert batch == BATCH_BASE + 1 and b[0] == accounts["seller"] and b[3] == b"CN" and b[6] == 1_200
     entries = p.entries(batch)
     assert [e["kind"] for e in entries] == ["Commissioned"]
@@ -97,7 +74,7 @@ def test_only_producers_register_batches(p, accounts, reverts):
 def test_a_batch_needs_origin_and_quantity(p, accounts, reverts, sku, origin, quantity):
     with reverts("InvalidBatch"):
         p.register_batch(sku, origin, quantity, sender=accounts["seller"]) if origin.isalpha() else \
-            p.client.transact("Provenance", "registerBatch", [b"X".ljust(32, b"\0"), origin.encode(), quantity, [],
+            p.tx.send("Provenance", "registerBatch", [b"X".ljust(32, b"\0"), origin.encode(), quantity, [],
                                                               b"\0" * 8], sender=accounts["seller"])
 
 
@@ -111,7 +88,7 @@ def test_batch_steps_by_producer_only_and_only_batch_kinds(p, accounts, batch, r
     with reverts("NotRecorder", itemId=batch, account=accounts["buyer"]):
         p.record_batch(batch, "Inspected", sender=accounts["buyer"])
     with reverts("InvalidKind"):
-        p.client.transact("Provenance", "recordBatch", [batch, KINDS.index("Delivered"), b"\0" * 8, b"\0" * 32],
+        p.tx.send("Provenance", "recordBatch", [batch, KINDS.index("Delivered"), b"\0" * 8, b"\0" * 32],
                           sender=accounts["seller"])
     with reverts("UnknownBatch", batchId=BATCH_BASE + 9):
         p.record_batch(BATCH_BASE + 9, "Packed", sender=accounts["seller"])
@@ -151,7 +128,7 @@ def test_custody_passes_hand_to_hand_each_taken_by_the_receiver(p, client, accou
     handovers = [e for e in p.entries(batch) if e["kind"] == "Handover"]
     assert [(h["details"]["from"], h["details"]["to"]) for h in handovers] == [(a[g], a[t]) for g, t in hops]
     assert all(h["actor"] == h["details"]["to"] for h in handovers)  # signed by the one taking custody
-    assert client.call("Provenance", "custodianOf", [batch]) == a["buyer"]
+    assert client.tx.call("Provenance", "custodianOf", [batch]) == a["buyer"]
     with reverts("NotCustodian", caller=a["seller"], custodian=a["buyer"]):
         p.offer_custody(batch, a["seller"], sender=a["seller"])
     with reverts("InvalidCustodian"):
@@ -169,14 +146,14 @@ def test_nobody_takes_custody_without_an_offer(p, accounts, batch, reverts):
 def test_limits_are_the_buyers_and_frozen_once_shipped(p, trade, accounts, limited_order, reverts):
     oid = trade.place()
     with reverts("NotBuyer", orderId=oid, caller=accounts["seller"]):
-        p.set_sensor_limits(oid, (2, 8), 70, 5, sender=accounts["seller"])
+        p.client.escrow.set_sensor_limits(oid, (2, 8), 70, 5, sender=accounts["seller"])
     with reverts("InvalidLimits", min=800, max=200):
-        p.set_sensor_limits(oid, (8, 2), 70, 5, sender=accounts["buyer"])
+        p.client.escrow.set_sensor_limits(oid, (8, 2), 70, 5, sender=accounts["buyer"])
     shipped = limited_order()
     with reverts("WrongState", orderId=shipped):
-        p.set_sensor_limits(shipped, (0, 20), 70, 5, sender=accounts["buyer"])
+        p.client.escrow.set_sensor_limits(shipped, (0, 20), 70, 5, sender=accounts["buyer"])
     with reverts("AccessControlUnauthorizedAccount"):  # only through the escrow
-        p.client.transact("Provenance", "agreeLimits", [oid, (0, 1, 2, 3)], sender=accounts["buyer"])
+        p.tx.send("Provenance", "agreeLimits", [oid, (0, 1, 2, 3)], sender=accounts["buyer"])
 
 
 def test_readings_inside_limits_raise_no_flag(p, client, accounts, limited_order):
@@ -185,7 +162,7 @@ def test_readings_inside_limits_raise_no_flag(p, client, accounts, limited_order
     r = p.record_readings(oid, [("Temperature", now, 4.5), ("Humidity", now, 55), ("Shock", now, 1.2)],
                           sender=accounts["carrier"])
     assert r.event("Readings")["breaches"] == 0 and not events(r, "LimitBreached")
-    assert client.call("Provenance", "breachesOf", [oid]) == 0
+    assert client.tx.call("Provenance", "breachesOf", [oid]) == 0
 
 
 def test_a_reading_out_of_limits_is_flagged_for_good(p, client, accounts, limited_order):
@@ -194,9 +171,9 @@ def test_a_reading_out_of_limits_is_flagged_for_good(p, client, accounts, limite
     r = p.record_readings(oid, [("Temperature", now - 60, 9.25), ("Shock", now, 7)], sender=accounts["carrier"])
     breaches = events(r, "LimitBreached")
     assert [(b["sensor"], b["value"], b["max"]) for b in breaches] == [(1, 925, 800), (3, 700, 500)]
-    assert client.call("Provenance", "breachesOf", [oid]) == 0b1010
+    assert client.tx.call("Provenance", "breachesOf", [oid]) == 0b1010
     p.record_readings(oid, [("Temperature", client.chain.now(), 5)], sender=accounts["carrier"])
-    assert client.call("Provenance", "breachesOf", [oid]) == 0b1010  # a good reading later clears nothing
+    assert client.tx.call("Provenance", "breachesOf", [oid]) == 0b1010  # a good reading later clears nothing
     trace = p.trace(oid)
     assert [r["breach"] for r in trace["readings"]] == [True, True, False]
     assert trace["breachFlags"] == ["Temperature", "Shock"]
@@ -214,9 +191,9 @@ def test_reading_rules(p, client, accounts, limited_order, reverts):
     with reverts("NotShipmentCarrier", caller=accounts["buyer"]):
         p.record_readings(oid, [("Temperature", now, 5)], sender=accounts["buyer"])
     with reverts("BadReadings", length=10, recordSize=9, maxReadings=64):
-        p.client.transact("Provenance", "recordReadings", [oid, b"\x01" * 10], sender=accounts["carrier"])
+        p.tx.send("Provenance", "recordReadings", [oid, b"\x01" * 10], sender=accounts["carrier"])
     with reverts("BadReadings", length=0):
-        p.client.transact("Provenance", "recordReadings", [oid, b""], sender=accounts["carrier"])
+        p.tx.send("Provenance", "recordReadings", [oid, b""], sender=accounts["carrier"])
     with reverts("UnknownSensor", sensor=9):
         p.record_readings(oid, [(9, now, 5)], sender=accounts["carrier"])
     with reverts("ReadingOutOfTime", shipmentId=oid):
@@ -229,36 +206,36 @@ def test_reading_rules(p, client, accounts, limited_order, reverts):
 def _breached_delivered(p, client, accounts, limited_order) -> int:
     oid = limited_order()
     p.record_readings(oid, [("Temperature", client.chain.now(), 12)], sender=accounts["carrier"])
-    client.deliver(oid, "DEHAM", sender=accounts["carrier"])
+    client.provenance.deliver(oid, "DEHAM", sender=accounts["carrier"])
     return oid
 
 
 def test_confirming_a_breached_shipment_releases_nothing_and_the_buyer_may_still_dispute(
         p, client, accounts, limited_order):
     oid = _breached_delivered(p, client, accounts, limited_order)
-    before = client.balance(client.escrow.address)
-    r = client.confirm(oid, sender=accounts["buyer"])
+    before = client.tokens.balance(client.escrow.address)
+    r = client.escrow.confirm(oid, sender=accounts["buyer"])
     assert r.event("ConfirmationDeferred") == {"orderId": oid, "breaches": 0b10}
-    assert client.get_order(oid).state == "Delivered" and client.balance(client.escrow.address) == before
-    client.dispute(oid, hash_bytes(b"lab report"), sender=accounts["buyer"])
-    assert client.get_order(oid).state == "Disputed"
+    assert client.escrow.get_order(oid).state == "Delivered" and client.tokens.balance(client.escrow.address) == before
+    client.escrow.dispute(oid, hash_bytes(b"lab report"), sender=accounts["buyer"])
+    assert client.escrow.get_order(oid).state == "Disputed"
 
 
 def test_a_breached_shipment_still_releases_after_the_window(p, client, accounts, limited_order, trade):
     oid = _breached_delivered(p, client, accounts, limited_order)
-    client.confirm(oid, sender=accounts["buyer"])
-    trade.travel_to(client.get_order(oid).inspection_ends_at)
-    client.release(oid, sender=accounts["keeper"])
-    assert client.get_order(oid).state == "Released"
+    client.escrow.confirm(oid, sender=accounts["buyer"])
+    trade.travel_to(client.escrow.get_order(oid).inspection_ends_at)
+    client.escrow.release(oid, sender=accounts["keeper"])
+    assert client.escrow.get_order(oid).state == "Released"
 
 
 def test_without_a_breach_confirm_releases_and_ends_the_dispute_path(client, accounts, limited_order, reverts):
     oid = limited_order()
-    client.deliver(oid, "DEHAM", sender=accounts["carrier"])
-    client.confirm(oid, sender=accounts["buyer"])
-    assert client.get_order(oid).state == "Released"
+    client.provenance.deliver(oid, "DEHAM", sender=accounts["carrier"])
+    client.escrow.confirm(oid, sender=accounts["buyer"])
+    assert client.escrow.get_order(oid).state == "Released"
     with reverts("WrongState", orderId=oid):
-        client.dispute(oid, sender=accounts["buyer"])
+        client.escrow.dispute(oid, sender=accounts["buyer"])
 
 
 # ------------------------------------------------------------------ documents and carbon
@@ -290,8 +267,8 @@ def test_carbon_is_summed_per_leg_per_shipment_and_per_batch(p, client, accounts
     p.record_leg(second, "Air", "CNXMN", "DEHAM", 9_000, 100, 602, sender=a["carrier"])    # 541,800 g
     for oid in (first, second):
         p.link_batch(batch, oid, sender=a["seller"])
-    assert client.call("Provenance", "carbonOf", [first]) == 153_900
-    assert client.call("Provenance", "batchCarbon", [batch]) == 1_860 + 153_900 + 541_800
+    assert client.tx.call("Provenance", "carbonOf", [first]) == 153_900
+    assert client.tx.call("Provenance", "batchCarbon", [batch]) == 1_860 + 153_900 + 541_800
     assert [leg["grams"] for leg in p.trace(first)["legs"]] == [144_000, 9_900]
     with reverts("InvalidLeg"):
         p.record_leg(first, "Sea", "CNXMN", "NLRTM", 60_000, 1_000, 8, sender=a["carrier"])
@@ -304,7 +281,7 @@ def test_carbon_is_summed_per_leg_per_shipment_and_per_batch(p, client, accounts
 
 def test_a_correction_is_a_new_entry_and_the_old_one_stays(p, client, accounts, trade, reverts):
     oid = trade.shipped()
-    client.checkpoint(oid, "Arrived", "NLRTM", sender=accounts["carrier"])
+    client.provenance.checkpoint(oid, "Arrived", "NLRTM", sender=accounts["carrier"])
     before = p.entries(oid)
     r = p.correct(oid, 0, "Arrived", "DEHAM", sender=accounts["carrier"])
     assert r.event("Corrected")["correctsSeq"] == 0
@@ -330,7 +307,7 @@ def test_a_signed_checkpoint_is_relayed_by_anyone_and_recorded_as_the_signers(p,
     r = p.relay_checkpoint(signed, sender=accounts["keeper"])
     e = r.event("Checkpoint")
     assert e["actor"] == accounts["carrier"] and KINDS[e["kind"]] == "Departed"
-    assert client.call("Provenance", "nonces", [accounts["carrier"]]) == 1
+    assert client.tx.call("Provenance", "nonces", [accounts["carrier"]]) == 1
 
 
 def test_a_signed_checkpoint_cannot_be_replayed(p, accounts, trade, reverts):
@@ -366,7 +343,7 @@ def test_an_expired_signed_checkpoint_is_refused(p, client, accounts, trade, rev
 def _journey(p, client, accounts, trade, batch) -> int:
     oid = trade.shipped()
     p.link_batch(batch, oid, sender=accounts["seller"])
-    client.checkpoint(oid, "PickedUp", "CNXMN", sender=accounts["carrier"])
+    client.provenance.checkpoint(oid, "PickedUp", "CNXMN", sender=accounts["carrier"])
     p.record_readings(oid, [("Temperature", client.chain.now(), 6)], sender=accounts["carrier"])
     p.record_leg(oid, "Sea", "CNXMN", "NLRTM", 18_000, 500, 8, sender=accounts["carrier"])
     p.anchor_document(oid, "BillOfLading", hash_bytes(b"bol"), sender=accounts["carrier"])
@@ -379,7 +356,7 @@ def _journey(p, client, accounts, trade, batch) -> int:
 def test_a_copy_of_the_log_verifies_offline_and_a_tampered_copy_does_not(p, client, accounts, trade, batch):
     oid = _journey(p, client, accounts, trade, batch)
     trace = json.loads(json.dumps(p.trace(oid), default=str))  # what `trace --json` writes to a file
-    head = bytes(client.call("Provenance", "headOf", [oid]))
+    head = bytes(client.tx.call("Provenance", "headOf", [oid]))
     assert trace["verified"]["ok"] and hashchain.verify(oid, trace["entries"], head).ok
     assert trace["linked"][0]["verified"]["ok"]  # the batch's chain too
     tampering = {
@@ -400,8 +377,8 @@ def test_a_copy_of_the_log_verifies_offline_and_a_tampered_copy_does_not(p, clie
 def test_the_plain_checkpoint_stays_within_its_gas(p, client, accounts, trade):
     """Before this change a mid-journey checkpoint cost 39,534-39,600 gas (Delivered 39,989)."""
     oid = trade.shipped()
-    client.checkpoint(oid, "PickedUp", "CNSZX", sender=accounts["carrier"])
-    used = [client.checkpoint(oid, k, "NLRTM", hash_bytes(k.encode()), sender=accounts["carrier"]).gas_used
+    client.provenance.checkpoint(oid, "PickedUp", "CNSZX", sender=accounts["carrier"])
+    used = [client.provenance.checkpoint(oid, k, "NLRTM", hash_bytes(k.encode()), sender=accounts["carrier"]).gas_used
             for k in ("Departed", "Arrived")]
-    delivered = client.deliver(oid, "DEHAM", sender=accounts["carrier"]).gas_used
+    delivered = client.provenance.deliver(oid, "DEHAM", sender=accounts["carrier"]).gas_used
     assert max(used) <= 39_600 and delivered <= 39_989, (used, delivered)

@@ -32,23 +32,77 @@ interface IInvoiceToken {
         uint40 acceptedAt;
     }
 
+    /// @notice only the escrow may do this, not {caller}
+    /// @param caller The account that called.
     error NotEscrow(address caller);
+    /// @notice the invoice token is already bound to escrow {escrow}
+    /// @param escrow The escrow already bound.
     error EscrowAlreadyBound(address escrow);
+    /// @notice invoice {tokenId} is settled and can no longer move
+    /// @param tokenId The invoice (its token id is the order id).
     error InvoiceLocked(uint256 tokenId);
+    /// @notice only the holder of invoice {tokenId} ({holder}) may do this, not {caller}
+    /// @param tokenId The invoice (its token id is the order id).
+    /// @param caller The account that called.
+    /// @param holder The current holder.
     error NotHolder(uint256 tokenId, address caller, address holder);
+    /// @notice invoice {tokenId} is not listed for sale
+    /// @param tokenId The invoice (its token id is the order id).
     error NotListed(uint256 tokenId);
+    /// @notice invoice {tokenId} is listed at {listedPrice}, not the {expectedPrice} you expected; check the listing again
+    /// @param tokenId The invoice (its token id is the order id).
+    /// @param listedPrice The price listed.
+    /// @param expectedPrice The price the buyer expected.
     error PriceMismatch(uint256 tokenId, uint256 listedPrice, uint256 expectedPrice);
+    /// @notice a price or advance of {price} for invoice {tokenId} must be above 0 and at most its face value {faceValue}
+    /// @param tokenId The invoice (its token id is the order id).
+    /// @param price The price, in base units.
+    /// @param faceValue The invoice's face value, in base units.
     error InvalidPrice(uint256 tokenId, uint256 price, uint256 faceValue);
+    /// @notice a discount of {discountBps} bps must be between 1 and 9999
+    /// @param discountBps The discount, in basis points.
     error InvalidDiscount(uint256 discountBps);
+    /// @notice an advance fee of {feeBps} bps must be at most 10000
+    /// @param feeBps The fee, in basis points.
     error InvalidFee(uint256 feeBps);
+    /// @notice sent {sent} wei but {expected} wei is due
+    /// @param sent Wei sent with the call.
+    /// @param expected What was due.
     error WrongEthValue(uint256 sent, uint256 expected);
+    /// @notice {to} refused a payment of {amount}
+    /// @param to The intended recipient.
+    /// @param amount The amount, in base units.
     error PaymentFailed(address to, uint256 amount);
+    /// @notice {buyer} already holds invoice {tokenId}
+    /// @param tokenId The invoice (its token id is the order id).
+    /// @param buyer The would-be buyer.
     error BuyerIsHolder(uint256 tokenId, address buyer);
+    /// @notice invoice {tokenId} carries an advance from {financier}: it cannot be listed or take another advance
+    /// @param tokenId The invoice (its token id is the order id).
+    /// @param financier The financier concerned.
     error InvoiceEncumbered(uint256 tokenId, address financier);
+    /// @notice {financier} already has an advance offer on invoice {tokenId}; withdraw it first
+    /// @param tokenId The invoice (its token id is the order id).
+    /// @param financier The financier concerned.
     error OfferExists(uint256 tokenId, address financier);
+    /// @notice {financier} has no advance offer on invoice {tokenId}
+    /// @param tokenId The invoice (its token id is the order id).
+    /// @param financier The financier concerned.
     error NoAdvanceOffer(uint256 tokenId, address financier);
+    /// @notice the advance offer of {financier} on invoice {tokenId} is {principal} at {feeBps} bps, not the terms given
+    /// @param tokenId The invoice (its token id is the order id).
+    /// @param financier The financier concerned.
+    /// @param principal The principal, in base units.
+    /// @param feeBps The fee, in basis points.
     error OfferMismatch(uint256 tokenId, address financier, uint256 principal, uint256 feeBps);
+    /// @notice an advance repaying {repayment} exceeds the face value {faceValue} of invoice {tokenId}
+    /// @param tokenId The invoice (its token id is the order id).
+    /// @param repayment Principal plus fee, in base units.
+    /// @param faceValue The invoice's face value, in base units.
     error AdvanceTooLarge(uint256 tokenId, uint256 repayment, uint256 faceValue);
+    /// @notice KYC is on: invoice {tokenId} may go only to a FINANCIER or back to its seller, not {to}
+    /// @param tokenId The invoice (its token id is the order id).
+    /// @param to The intended recipient.
     error TransferNotAllowed(uint256 tokenId, address to);
 
     event EscrowBound(address escrow);

@@ -106,31 +106,109 @@ interface IProvenance {
         uint256 deadline;
     }
 
+    /// @notice {admin} cannot be the admin
+    /// @param admin The admin given.
     error InvalidAdmin(address admin);
+    /// @notice there is no shipment {shipmentId}
+    /// @param shipmentId The shipment (its id is the order id).
     error UnknownShipment(uint256 shipmentId);
+    /// @notice shipment {shipmentId} already exists
+    /// @param shipmentId The shipment (its id is the order id).
     error ShipmentExists(uint256 shipmentId);
+    /// @notice {caller} is not the carrier of shipment {shipmentId} (the carrier is {carrier})
+    /// @param shipmentId The shipment (its id is the order id).
+    /// @param caller The account that called.
+    /// @param carrier The carrier named on the shipment.
     error NotShipmentCarrier(uint256 shipmentId, address caller, address carrier);
+    /// @notice {account} does not hold the CARRIER role
+    /// @param account The account concerned.
     error NotCarrier(address account);
+    /// @notice {account} does not hold the CUSTOMS role
+    /// @param account The account concerned.
     error NotCustoms(address account);
+    /// @notice checkpoint kind {kind} is not valid
+    /// @param kind The checkpoint kind.
     error InvalidKind(uint8 kind);
+    /// @notice shipment {shipmentId} was already delivered at {deliveredAt}
+    /// @param shipmentId The shipment (its id is the order id).
+    /// @param deliveredAt When it was delivered, unix seconds.
     error AlreadyDelivered(uint256 shipmentId, uint256 deliveredAt);
+    /// @notice there is no batch {batchId}; batches are written B1, B2, …
+    /// @param batchId The batch.
     error UnknownBatch(uint256 batchId);
+    /// @notice {account} may not write to item {itemId}: only its carrier, customs or custodian (shipment), or its producer or custodian (batch)
+    /// @param itemId The shipment or batch.
+    /// @param account The account concerned.
     error NotRecorder(uint256 itemId, address account);
+    /// @notice a batch needs a SKU, a two-letter origin country and a quantity above zero (got sku {sku}, origin {origin}, quantity {quantity})
+    /// @param sku The product code.
+    /// @param origin The country of origin (ISO 3166).
+    /// @param quantity The number of units.
     error InvalidBatch(bytes32 sku, bytes2 origin, uint256 quantity);
+    /// @notice {count} certificates is more than the {max} a batch may anchor
+    /// @param count How many were given.
+    /// @param max The largest value allowed.
     error TooManyCertificates(uint256 count, uint256 max);
+    /// @notice {caller} does not hold item {itemId}; the custodian is {custodian}
+    /// @param itemId The shipment or batch.
+    /// @param caller The account that called.
+    /// @param custodian The current custodian.
     error NotCustodian(uint256 itemId, address caller, address custodian);
+    /// @notice {caller} was not offered custody of item {itemId} (offered to {pending})
+    /// @param itemId The shipment or batch.
+    /// @param caller The account that called.
+    /// @param pending The account custody was offered to.
     error NotPendingCustodian(uint256 itemId, address caller, address pending);
+    /// @notice custody of item {itemId} cannot be offered to {to}
+    /// @param itemId The shipment or batch.
+    /// @param to The intended recipient.
     error InvalidCustodian(uint256 itemId, address to);
+    /// @notice order {shipmentId} has shipped: its sensor limits can no longer change
+    /// @param shipmentId The shipment (its id is the order id).
     error LimitsFrozen(uint256 shipmentId);
+    /// @notice sensor limits out of order: minimum {min} is above maximum {max} (hundredths)
+    /// @param min The smallest value allowed.
+    /// @param max The largest value allowed.
     error InvalidLimits(int256 min, int256 max);
+    /// @notice readings must be 1 to {maxReadings} records of {recordSize} bytes (got {length} bytes)
+    /// @param length The length given.
+    /// @param recordSize Bytes per reading.
+    /// @param maxReadings The most readings one call may carry.
     error BadReadings(uint256 length, uint256 recordSize, uint256 maxReadings);
+    /// @notice sensor type {sensor} is unknown: use temperature, humidity or shock
+    /// @param sensor The sensor type.
     error UnknownSensor(uint8 sensor);
+    /// @notice a reading of shipment {shipmentId} is dated {at}, after {notAfter} (now or the delivery)
+    /// @param shipmentId The shipment (its id is the order id).
+    /// @param at The reading's time, unix seconds.
+    /// @param notAfter The latest time allowed, unix seconds.
     error ReadingOutOfTime(uint256 shipmentId, uint256 at, uint256 notAfter);
+    /// @notice a document needs a type and a non-zero hash (got type {docType}, hash {docHash})
+    /// @param docType The document type.
+    /// @param docHash The document's keccak-256.
     error InvalidDocument(uint8 docType, bytes32 docHash);
+    /// @notice transport leg refused: mode {mode}, {distanceKm} km, {massKg} kg, {gramsPerTonneKm} g/t·km must all be set and plausible
+    /// @param mode The transport mode.
+    /// @param distanceKm The distance, km.
+    /// @param massKg The mass carried, kg.
+    /// @param gramsPerTonneKm Emission factor, grams CO2e per tonne-km.
     error InvalidLeg(uint8 mode, uint256 distanceKm, uint256 massKg, uint256 gramsPerTonneKm);
+    /// @notice batch {batchId} is already linked to the maximum of {max} shipments
+    /// @param batchId The batch.
+    /// @param max The largest value allowed.
     error TooManyLinks(uint256 batchId, uint256 max);
+    /// @notice batch {batchId} is already linked to shipment {shipmentId}
+    /// @param batchId The batch.
+    /// @param shipmentId The shipment (its id is the order id).
     error AlreadyLinked(uint256 batchId, uint256 shipmentId);
+    /// @notice item {itemId} has no entry #{seq} (it has {count} entries)
+    /// @param itemId The shipment or batch.
+    /// @param seq The entry number.
+    /// @param count How many were given.
     error UnknownEntry(uint256 itemId, uint256 seq, uint256 count);
+    /// @notice the signed checkpoint expired at {deadline} (chain time {nowTimestamp})
+    /// @param deadline The deadline, unix seconds.
+    /// @param nowTimestamp The chain time, unix seconds.
     error SignatureExpired(uint256 deadline, uint256 nowTimestamp);
 
     event ShipmentOpened(uint256 indexed shipmentId, address indexed carrier, bytes32 billOfLadingHash);

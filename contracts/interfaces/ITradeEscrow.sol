@@ -81,40 +81,136 @@ interface ITradeEscrow {
     }
 
     // ---- input errors ----
+    /// @notice the amount must be greater than zero
     error AmountZero();
+    /// @notice amount {amount} is larger than the maximum {max}
+    /// @param amount The amount, in base units.
+    /// @param max The largest value allowed.
     error AmountTooLarge(uint256 amount, uint256 max);
+    /// @notice {field} must be a real address, not {value}
+    /// @param field Which argument was wrong.
+    /// @param value The value given.
     error InvalidAddress(string field, address value);
+    /// @notice the seller cannot be the buyer ({account})
+    /// @param account The account concerned.
     error SellerIsBuyer(address account);
+    /// @notice {field} ({deadline}) is not in the future (chain time is {nowTimestamp})
+    /// @param field Which argument was wrong.
+    /// @param deadline The deadline, unix seconds.
+    /// @param nowTimestamp The chain time, unix seconds.
     error DeadlineInPast(string field, uint256 deadline, uint256 nowTimestamp);
+    /// @notice the delivery deadline ({deliverBy}) must come after the shipping deadline ({shipBy})
+    /// @param shipBy The shipping deadline, unix seconds.
+    /// @param deliverBy The delivery deadline, unix seconds.
     error DeadlinesOutOfOrder(uint256 shipBy, uint256 deliverBy);
+    /// @notice deadline {deadline} is too far in the future (max {max})
+    /// @param deadline The deadline, unix seconds.
+    /// @param max The largest value allowed.
     error DeadlineTooFar(uint256 deadline, uint256 max);
+    /// @notice the inspection window of {window} s is longer than the maximum {max} s
+    /// @param window The inspection window, seconds.
+    /// @param max The largest value allowed.
     error InspectionWindowTooLong(uint256 window, uint256 max);
+    /// @notice sent {sent} wei but the order amount is {expected} wei
+    /// @param sent Wei sent with the call.
+    /// @param expected What was due.
     error WrongEthAmount(uint256 sent, uint256 expected);
+    /// @notice ETH was sent with an ERC-20 order ({value} wei); send the token only
+    /// @param value The value given.
     error EthSentWithToken(uint256 value);
+    /// @notice token {token} delivered {received} of {expected}: fee-on-transfer tokens are refused
+    /// @param token The payment token (zero for ETH).
+    /// @param expected What was due.
+    /// @param received What actually arrived.
     error TokenAmountShortfall(address token, uint256 expected, uint256 received);
+    /// @notice {bps} basis points is not a share between 0 and 10000
+    /// @param bps The share, in basis points.
     error InvalidBps(uint256 bps);
+    /// @notice a fee of {bps} bps is above the cap of {max} bps
+    /// @param bps The share, in basis points.
+    /// @param max The largest value allowed.
     error FeeTooHigh(uint256 bps, uint256 max);
+    /// @notice dispute period {period} s must be between {min} and {max} s
+    /// @param period The dispute period, seconds.
+    /// @param min The smallest value allowed.
+    /// @param max The largest value allowed.
     error DisputePeriodOutOfRange(uint256 period, uint256 min, uint256 max);
 
     // ---- order errors ----
+    /// @notice there is no order {orderId}; `tradechain order list` shows the orders
+    /// @param orderId The order.
     error UnknownOrder(uint256 orderId);
+    /// @notice only the buyer of order {orderId} may do this, not {caller}
+    /// @param orderId The order.
+    /// @param caller The account that called.
     error NotBuyer(uint256 orderId, address caller);
+    /// @notice only the seller of order {orderId} may do this, not {caller}
+    /// @param orderId The order.
+    /// @param caller The account that called.
     error NotSeller(uint256 orderId, address caller);
+    /// @notice only the buyer or the seller of order {orderId} may do this, not {caller}
+    /// @param orderId The order.
+    /// @param caller The account that called.
     error NotParty(uint256 orderId, address caller);
+    /// @notice order {orderId} is {actual}; this needs it to be {required}
+    /// @param orderId The order.
+    /// @param actual The order's state now.
+    /// @param required The state this step needs.
     error WrongState(uint256 orderId, State actual, State required);
+    /// @notice order {orderId} can no longer ship: the shipping deadline ({shipBy}) has passed
+    /// @param orderId The order.
+    /// @param shipBy The shipping deadline, unix seconds.
     error ShipDeadlinePassed(uint256 orderId, uint256 shipBy);
+    /// @notice order {orderId} has no on-time delivery confirmation from its carrier yet
+    /// @param orderId The order.
     error NotDelivered(uint256 orderId);
+    /// @notice order {orderId} is still in its inspection window until {endsAt}
+    /// @param orderId The order.
+    /// @param endsAt When the window ends, unix seconds.
     error InspectionWindowOpen(uint256 orderId, uint256 endsAt);
+    /// @notice the inspection window of order {orderId} closed at {endedAt}
+    /// @param orderId The order.
+    /// @param endedAt When the window ended, unix seconds.
     error InspectionWindowClosed(uint256 orderId, uint256 endedAt);
+    /// @notice no refund is due on order {orderId} before {dueAt}
+    /// @param orderId The order.
+    /// @param dueAt When the refund falls due, unix seconds.
     error RefundNotDue(uint256 orderId, uint256 dueAt);
+    /// @notice order {orderId} is {state}: refunds are only for orders not shipped or not delivered in time
+    /// @param orderId The order.
+    /// @param state The order's state.
     error NoRefundDue(uint256 orderId, State state);
+    /// @notice arbiter {arbiter} is a party to order {orderId} and cannot rule on it
+    /// @param orderId The order.
+    /// @param arbiter The arbiter.
     error ArbiterIsParty(uint256 orderId, address arbiter);
+    /// @notice there is no settlement proposal on order {orderId} to accept
+    /// @param orderId The order.
     error NoSettlementProposal(uint256 orderId);
+    /// @notice {caller} made the proposal on order {orderId}; the other party must accept it
+    /// @param orderId The order.
+    /// @param caller The account that called.
     error OwnProposal(uint256 orderId, address caller);
+    /// @notice order {orderId}: the proposal is {proposedBps} bps, not {acceptedBps} bps
+    /// @param orderId The order.
+    /// @param proposedBps The refund share proposed, in basis points.
+    /// @param acceptedBps The refund share accepted, in basis points.
     error ProposalMismatch(uint256 orderId, uint256 proposedBps, uint256 acceptedBps);
+    /// @notice the arbiter may still rule on order {orderId} until {deadline}
+    /// @param orderId The order.
+    /// @param deadline The deadline, unix seconds.
     error RulingDeadlineNotReached(uint256 orderId, uint256 deadline);
+    /// @notice {account} has nothing to withdraw in token {token}
+    /// @param token The payment token (zero for ETH).
+    /// @param account The account concerned.
     error NothingToWithdraw(address token, address account);
+    /// @notice {account} refused the withdrawal of {amount}
+    /// @param account The account concerned.
+    /// @param amount The amount, in base units.
     error WithdrawFailed(address account, uint256 amount);
+    /// @notice a batch of {length} is larger than the maximum {max}
+    /// @param length The length given.
+    /// @param max The largest value allowed.
     error BatchTooLarge(uint256 length, uint256 max);
 
     // ---- events: the timeline is rebuilt from these ----

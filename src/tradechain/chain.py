@@ -1,46 +1,38 @@
 """The chain tradechain talks to: the embedded eth-tester chain, or any JSON-RPC node.
 
-`Chain` is the one swappable environment object: accounts, time control and snapshots work the same on
-both, and nothing else in the package knows which backend is underneath.
+`Chain` is the one swappable environment object (titanoboa's Env / NetworkEnv): `EmbeddedChain` and
+`RpcChain` answer the same questions — accounts, signing, sending, time control, snapshots — each its own
+way, so nothing outside this module asks which backend is underneath.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
 from typing import Any
 
 from web3 import Web3
 
-from tradechain.errors import ChainUnavailable, UsageError, revert_data
+from tradechain.errors import ChainUnavailable, Reverted, UsageError, revert_data
 
-EMBEDDED = "embedded"
-RPC_ENV = "TRADECHAIN_RPC"
 RPC_TIMEOUT = 5  # seconds: a missing node must fail fast, not hang
 
 
-class Reverted(Exception):
-    """A transaction or call reverted; `data` is the raw revert data (selector + arguments)."""
-
-    def __init__(self, data: bytes, receipt: Any = None):
-        super().__init__(f"reverted with 0x{data.hex()}")
-        self.data = data
-        self.receipt = receipt
-
-
-@dataclass
 class Chain:
-    w3: Web3
-    kind: str  # "embedded" or "rpc"
-    url: str | None = None
-    tester: Any = None  # eth_tester.EthereumTester when embedded
-    network: str | None = None  # the --network name this chain was reached by, for hints
-    # On a JSON-RPC chain, run each transaction as eth_call first: a step the contract refuses then costs
-    # no gas and no nonce (it would otherwise be mined as a failed transaction). The embedded chain skips
-    # it: there a failed transaction costs nothing real, and the EVM runs once.
-    preflight: bool = True
-    _signers: dict[str, Any] = field(default_factory=dict)  # address -> LocalAccount, for keys we hold
-    _chain_id: int | None = None
+    """What every backend shares. Subclasses say how to send unsigned, wait, move time and snapshot."""
+
+    # The chain's state lives only as long as this process: a suite is deployed afresh, never read from a
+    # manifest, and commands that span invocations refuse it.
+    ephemeral = False
+    # The EVM runs in this process, so CPU time is the honest clock for benchmarks.
+    in_process = False
+
+    def __init__(self, w3: Web3, *, network: str | None = None, preflight: bool = True):
+        self.w3 = w3
+        self.network = network  # the --network name this chain was reached by, for hints
+        # Run each transaction as eth_call first where a failed transaction costs real gas and a nonce (a
+        # step the contract refuses is then never sent). The embedded chain turns it off.
+        self.preflight = preflight
+        self._signers: dict[str, Any] = {}  # address -> LocalAccount, for keys we hold
+        self._chain_id: int | None = None
 
     # ---- identity ----
     @property
@@ -52,7 +44,12 @@ class Chain:
 
     @property
     def name(self) -> str:
-        return EMBEDDED if self.kind == EMBEDDED else (self.url or "rpc")
+        raise NotImplementedError
+
+    @property
+    def where(self) -> str:
+        """The command-line option that reaches this chain again ("" for the embedded chain)."""
+        return ""
 
     @property
     def accounts(self) -> list[str]:
@@ -68,36 +65,31 @@ class Chain:
         return acct.address
 
     def private_key(self, address: str) -> bytes:
-        """The key of an account whose key we know: one we hold, or an embedded test account."""
+        """The key of an account whose key we know: one we hold, or one the backend gives out."""
         address = Web3.to_checksum_address(address)
         if address in self._signers:
             return bytes(self._signers[address].key)
-        if self.kind == EMBEDDED:
-            for key in self.tester.backend.account_keys:
-                if key.public_key.to_checksum_address() == address:
-                    return key.to_bytes()
-        raise UsageError(f"no private key is known for {address}; this step needs the account's own signature")
+        key = self._backend_key(address)
+        if key is None:
+            raise UsageError(f"no private key is known for {address}; this step needs the account's own signature")
+        return key
+
+    def _backend_key(self, address: str) -> bytes | None:
+        return None
 
     def sign_typed_data(self, address: str, data: dict) -> tuple[int, bytes, bytes]:
-        """EIP-712 signature (v, r, s) by `address`: with a key we know, else by the node
-        (eth_signTypedData_v4, which anvil answers for its unlocked accounts)."""
+        """EIP-712 signature (v, r, s) by `address`: with a key we know, else by the node."""
         from eth_account import Account
 
         try:
             key = self.private_key(address)
         except UsageError:
-            if self.kind == EMBEDDED:
-                raise
-            import json
-
-            reply = self.w3.provider.make_request("eth_signTypedData_v4", [address, json.dumps(data)])
-            if "result" not in reply:
-                raise UsageError(f"the node cannot sign for {address}: {reply.get('error', {}).get('message', reply)}") from None
-            sig = bytes.fromhex(reply["result"].removeprefix("0x"))
-            v = sig[64] if sig[64] >= 27 else sig[64] + 27
-            return v, sig[:32], sig[32:64]
+            return self._node_sign_typed_data(address, data)
         signed = Account.sign_typed_data(key, full_message=data)
         return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
+
+    def _node_sign_typed_data(self, address: str, data: dict) -> tuple[int, bytes, bytes]:
+        raise UsageError(f"no private key is known for {address}; this step needs the account's own signature")
 
     def signer(self, address: str):
         return self._signers.get(Web3.to_checksum_address(address))
@@ -106,13 +98,13 @@ class Chain:
     def send(self, tx: dict) -> Any:
         """Send `tx` (from, to, data, value, gas) and wait for its receipt.
 
-        Gas is given explicitly (no estimate). On a JSON-RPC chain the call is tried first (`preflight`), so a
-        refused step is never sent. A transaction that still fails when mined (state changed in between)
-        shows only as status 0: the call is then replayed with eth_call on the state of the failing block
-        itself (a reverted transaction changed nothing, and the block's timestamp is the one its deadline
-        checks saw) to recover the reason. Raises Reverted.
+        Gas is given explicitly (no estimate). With `preflight` the call is tried first, so a refused step is
+        never sent. A transaction that still fails when mined (state changed in between) shows only as
+        status 0: the call is then replayed with eth_call on the state of the failing block itself (a
+        reverted transaction changed nothing, and the block's timestamp is the one its deadline checks saw)
+        to recover the reason. Raises Reverted.
         """
-        if self.preflight and self.kind != EMBEDDED and tx.get("to"):
+        if self.preflight and tx.get("to"):
             self.call({k: tx[k] for k in ("from", "to", "data", "value", "gas") if k in tx}, "pending")
         signer = self._signers.get(tx["from"])
         try:
@@ -128,25 +120,16 @@ class Chain:
             if data is None:
                 raise
             raise Reverted(data) from None
-        if self.kind == EMBEDDED:  # mined inside send: no polling
-            receipt = self.w3.eth.get_transaction_receipt(tx_hash)
-        else:
-            receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120, poll_latency=0.05)
+        receipt = self._receipt(tx_hash)
         if receipt["status"] == 0:
             raise Reverted(self._replay(tx, receipt["blockNumber"]), receipt)
         return receipt
 
     def _send_unsigned(self, tx: dict) -> Any:
-        """Send from an account the node holds. Embedded: straight to eth-tester, which mines at once; web3's
-        request pipeline (defaults, validation, formatting: two eth_chainId and one get_block per
-        transaction) costs about a quarter of the time of the EVM run itself there."""
-        if self.kind != EMBEDDED or not tx.get("to"):
-            return self.w3.eth.send_transaction(tx)
-        data = tx.get("data", b"")
-        return self.tester.send_transaction({
-            "from": tx["from"], "to": tx["to"], "gas": tx["gas"], "value": tx.get("value", 0),
-            "data": data if isinstance(data, str) else "0x" + bytes(data).hex(),
-        })
+        return self.w3.eth.send_transaction(tx)
+
+    def _receipt(self, tx_hash: Any) -> Any:
+        return self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120, poll_latency=0.05)
 
     def call(self, tx: dict, block: Any = "latest") -> bytes:
         """eth_call; raises Reverted with the revert data."""
@@ -174,50 +157,142 @@ class Chain:
     def block_number(self) -> int:
         return int(self.w3.eth.block_number)
 
+    def block_time(self, block: int) -> int:
+        return int(self.w3.eth.get_block(block)["timestamp"])
+
     def advance(self, seconds: int) -> int:
         """Move chain time forward by `seconds` and mine a block; returns the new timestamp."""
         if seconds < 0:
             raise UsageError("time only moves forward")
-        if self.kind == EMBEDDED:
-            self.tester.time_travel(self.now() + seconds)
-        else:
-            self.w3.provider.make_request("evm_increaseTime", [seconds])
-            self.w3.provider.make_request("evm_mine", [])
+        self._advance(seconds)
         return self.now()
 
+    def _advance(self, seconds: int) -> None:
+        raise NotImplementedError
+
+    def check_time_control(self, what: str = "this") -> None:
+        """Raise UsageError naming `what` needs it when this chain cannot move time (a public network)."""
+
     def mine(self) -> None:
-        if self.kind == EMBEDDED:
-            self.tester.mine_blocks(1)
-        else:
-            self.w3.provider.make_request("evm_mine", [])
+        raise NotImplementedError
 
     # ---- snapshots ----
     def snapshot(self) -> Any:
         """Take a snapshot. On anvil a snapshot id is used up by its revert: take a new one after reverting."""
-        if self.kind == EMBEDDED:
-            return self.tester.take_snapshot()
+        raise NotImplementedError
+
+    def revert(self, snapshot_id: Any) -> None:
+        raise NotImplementedError
+
+
+class EmbeddedChain(Chain):
+    """In-process eth-tester + py-evm: ten funded accounts, no server, gone when the process ends."""
+
+    ephemeral = True
+    in_process = True
+
+    def __init__(self, tester: Any, w3: Web3):
+        # A failed transaction costs nothing real here, and the EVM should run once: no preflight.
+        super().__init__(w3, preflight=False)
+        self.tester = tester
+
+    @property
+    def name(self) -> str:
+        return "embedded"
+
+    def _backend_key(self, address: str) -> bytes | None:
+        for key in self.tester.backend.account_keys:
+            if key.public_key.to_checksum_address() == address:
+                return key.to_bytes()
+        return None
+
+    def _send_unsigned(self, tx: dict) -> Any:
+        """Straight to eth-tester, which mines at once; web3's request pipeline (defaults, validation,
+        formatting: two eth_chainId and one get_block per transaction) costs about a quarter of the time of
+        the EVM run itself here."""
+        if not tx.get("to"):
+            return self.w3.eth.send_transaction(tx)
+        data = tx.get("data", b"")
+        return self.tester.send_transaction({
+            "from": tx["from"], "to": tx["to"], "gas": tx["gas"], "value": tx.get("value", 0),
+            "data": data if isinstance(data, str) else "0x" + bytes(data).hex(),
+        })
+
+    def _receipt(self, tx_hash: Any) -> Any:
+        return self.w3.eth.get_transaction_receipt(tx_hash)  # mined inside send: no polling
+
+    def _advance(self, seconds: int) -> None:
+        self.tester.time_travel(self.now() + seconds)
+
+    def mine(self) -> None:
+        self.tester.mine_blocks(1)
+
+    def snapshot(self) -> Any:
+        return self.tester.take_snapshot()
+
+    def revert(self, snapshot_id: Any) -> None:
+        self.tester.revert_to_snapshot(snapshot_id)
+
+
+class RpcChain(Chain):
+    """Any JSON-RPC node: anvil, a Hardhat node, or a real network (time control only on devnets)."""
+
+    def __init__(self, w3: Web3, url: str, *, network: str | None = None):
+        super().__init__(w3, network=network)
+        self.url = url
+
+    @property
+    def name(self) -> str:
+        return self.url
+
+    @property
+    def where(self) -> str:
+        return f"--network {self.network}" if self.network else f"--rpc {self.url}"
+
+    def _node_sign_typed_data(self, address: str, data: dict) -> tuple[int, bytes, bytes]:
+        """eth_signTypedData_v4, which anvil answers for its unlocked accounts."""
+        import json
+
+        reply = self.w3.provider.make_request("eth_signTypedData_v4", [address, json.dumps(data)])
+        if "result" not in reply:
+            raise UsageError(f"the node cannot sign for {address}: {reply.get('error', {}).get('message', reply)}")
+        sig = bytes.fromhex(reply["result"].removeprefix("0x"))
+        v = sig[64] if sig[64] >= 27 else sig[64] + 27
+        return v, sig[:32], sig[32:64]
+
+    def _advance(self, seconds: int) -> None:
+        self.w3.provider.make_request("evm_increaseTime", [seconds])
+        self.w3.provider.make_request("evm_mine", [])
+
+    def check_time_control(self, what: str = "this") -> None:
+        try:
+            self.advance(0)
+        except Exception:
+            raise UsageError(f"{what} needs time control (evm_increaseTime): run it on the embedded chain or a "
+                             "devnet") from None
+
+    def mine(self) -> None:
+        self.w3.provider.make_request("evm_mine", [])
+
+    def snapshot(self) -> Any:
         return self.w3.provider.make_request("evm_snapshot", [])["result"]
 
     def revert(self, snapshot_id: Any) -> None:
-        if self.kind == EMBEDDED:
-            self.tester.revert_to_snapshot(snapshot_id)
-        else:
-            result = self.w3.provider.make_request("evm_revert", [snapshot_id]).get("result")
-            if result is not True:
-                raise ChainUnavailable(f"the node refused to revert to snapshot {snapshot_id}")
+        result = self.w3.provider.make_request("evm_revert", [snapshot_id]).get("result")
+        if result is not True:
+            raise ChainUnavailable(f"the node refused to revert to snapshot {snapshot_id}")
 
 
-def embedded() -> Chain:
+def embedded() -> EmbeddedChain:
     """A fresh in-process chain (eth-tester + py-evm): ten funded accounts, no server."""
     from eth_tester import EthereumTester, PyEVMBackend
     from web3 import EthereumTesterProvider
 
     tester = EthereumTester(PyEVMBackend())
-    w3 = Web3(EthereumTesterProvider(tester))
-    return Chain(w3=w3, kind=EMBEDDED, tester=tester)
+    return EmbeddedChain(tester, Web3(EthereumTesterProvider(tester)))
 
 
-def rpc(url: str) -> Chain:
+def rpc(url: str, *, network: str | None = None) -> RpcChain:
     """Connect to a JSON-RPC node; fails fast with one clear line when nothing answers."""
     if not url.startswith(("http://", "https://")):
         raise UsageError(f"--rpc must be an http(s):// URL, got {url!r}")
@@ -229,10 +304,4 @@ def rpc(url: str) -> Chain:
             f"no Ethereum node answers at {url} ({type(exc).__name__}); "
             "start one with `tradechain devnet start` or check the URL"
         ) from None
-    return Chain(w3=w3, kind="rpc", url=url)
-
-
-def connect(url: str | None = None) -> Chain:
-    """The chain named by `url`, else $TRADECHAIN_RPC, else a fresh embedded chain."""
-    url = url or os.environ.get(RPC_ENV) or None
-    return rpc(url) if url else embedded()
+    return RpcChain(w3, url, network=network)

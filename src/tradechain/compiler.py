@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tradechain.errors import TradechainError
+from tradechain.errors import CompileError
 
 SOLC_VERSION = "0.8.37"
 EVM_VERSION = "prague"
@@ -38,25 +38,28 @@ _CONTRACT_OUTPUTS = [
     "evm.bytecode.sourceMap",
     "evm.deployedBytecode.sourceMap",
     "evm.methodIdentifiers",
+    "userdoc",  # NatSpec @notice of every error: the words the CLI shows for it (tradechain.errors)
+    "devdoc",
 ]
 
 # Bump when the artifact layout changes, so old caches are rebuilt.
-_ARTIFACT_FORMAT = 1
+_ARTIFACT_FORMAT = 2
 _SOLCJS_SCRIPT = "solcjs-standard-json.js"
 _SETUP_HINT = "run `make setup` (or `npm install`)"
 
-# Set by every compile_contracts() call.
-last_compile: dict[str, Any] = {}
-last_warnings: list[str] = []
 
 
-class CompileError(TradechainError):
-    """Compilation failed; `messages` holds one `file:line:col: message` line per problem (the CLI prints
-    them as they are, one per line, and exits 1)."""
+class Build(dict):
+    """Artifacts by contract name (a dict), and how they were made: `cached` (build/ was reused, no compiler
+    run), `seconds`, `backend` and the compiler's `warnings`."""
 
-    def __init__(self, messages: list[str] | str):
-        self.messages = [messages] if isinstance(messages, str) else list(messages)
-        super().__init__("\n".join(self.messages))
+    def __init__(self, artifacts: dict[str, dict], *, cached: bool, seconds: float, backend: str,
+                 warnings: list[str]):
+        super().__init__(artifacts)
+        self.cached = cached
+        self.seconds = seconds
+        self.backend = backend
+        self.warnings = warnings
 
 
 def settings() -> dict[str, Any]:
@@ -70,39 +73,20 @@ def settings() -> dict[str, Any]:
     }
 
 
-def project_root() -> Path:
-    """The folder holding contracts/: $TRADECHAIN_ROOT, else found above this file or the cwd."""
-    env = os.environ.get("TRADECHAIN_ROOT")
-    if env:
-        return Path(env).expanduser().resolve()
-    for start in (Path(__file__).resolve().parent, Path.cwd().resolve()):
-        for folder in (start, *start.parents):
-            if (folder / "contracts").is_dir():
-                return folder
-    raise CompileError(
-        "cannot find the project root (a folder with contracts/); set TRADECHAIN_ROOT"
-    )
-
-
 def compiler_backend() -> str:
     """Which compiler a fresh compile would use."""
     return NATIVE_BACKEND if _native_solc() is not None else SOLCJS_BACKEND
 
 
-def load_artifacts(root: Path | str | None = None) -> dict[str, dict]:
-    """Artifacts by contract name, compiling only when the cache is stale."""
-    return compile_contracts(root)
-
-
-def compile_contracts(root: Path | str | None = None, force: bool = False) -> dict[str, dict]:
-    """Compile every contracts/**/*.sol under `root`; return artifacts by contract name.
+def compile_contracts(root: Path | str, force: bool = False) -> Build:
+    """Compile every contracts/**/*.sol under the project folder `root` (tradechain.project finds it); return
+    the Build: artifacts by contract name, and how they were made.
 
     Reuses build/ when its cache key matches (the compiler is not run) unless `force`.
-    Raises CompileError on any solc error; warnings go to `last_warnings`.
+    Raises CompileError on any solc error; warnings are on the result.
     """
-    global last_compile, last_warnings
     started = time.perf_counter()
-    root = Path(root).expanduser().resolve() if root is not None else project_root()
+    root = Path(root).expanduser().resolve()
     build = root / "build"
     sources = _read_sources(root)
     std_settings = settings()
@@ -112,13 +96,8 @@ def compile_contracts(root: Path | str | None = None, force: bool = False) -> di
         cached = _load_cached(build, key)
         if cached is not None:
             artifacts, meta = cached
-            last_warnings = list(meta.get("warnings", []))
-            last_compile = {
-                "cached": True,
-                "seconds": time.perf_counter() - started,
-                "backend": meta.get("backend", ""),
-            }
-            return artifacts
+            return Build(artifacts, cached=True, seconds=time.perf_counter() - started,
+                         backend=meta.get("backend", ""), warnings=list(meta.get("warnings", [])))
 
     std_input = {
         "language": "Solidity",
@@ -140,16 +119,10 @@ def compile_contracts(root: Path | str | None = None, force: bool = False) -> di
     if errors:
         raise CompileError(errors)
 
-    artifacts = _artifacts(output, sources)
+    artifacts = _artifacts(output, sources, long_version)
     _write_build(build, key, artifacts, std_input, output, long_version, backend, warnings)
-
-    last_warnings = warnings
-    last_compile = {
-        "cached": False,
-        "seconds": time.perf_counter() - started,
-        "backend": backend,
-    }
-    return artifacts
+    return Build(artifacts, cached=False, seconds=time.perf_counter() - started, backend=backend,
+                 warnings=warnings)
 
 
 # --- sources and cache -----------------------------------------------------------------
@@ -364,7 +337,7 @@ def _run_solcjs(std_input: dict, root: Path) -> tuple[dict, str]:
 # --- output ----------------------------------------------------------------------------
 
 
-def _line_col(text: str, offset: int) -> tuple[int, int]:
+def line_col(text: str, offset: int) -> tuple[int, int]:
     """1-based line and column of a solc byte offset into `text`."""
     prefix = text.encode("utf-8")[:offset]
     line_start = prefix.rfind(b"\n") + 1
@@ -395,7 +368,7 @@ def _format_problem(problem: dict, root: Path, sources: dict[str, str]) -> str:
     text = _source_text(name, root, sources)
     if text is None or not isinstance(start, int) or start < 0:
         return f"{name}: {message}"
-    line, column = _line_col(text, start)
+    line, column = line_col(text, start)
     return f"{name}:{line}:{column}: {message}"
 
 
@@ -406,11 +379,11 @@ def _declaration(source_name: str, name: str, sources: dict[str, str]) -> str:
     match = re.search(pattern, text)
     if match is None:
         return source_name
-    line, column = _line_col(text, len(text[: match.start()].encode("utf-8")))
+    line, column = line_col(text, len(text[: match.start()].encode("utf-8")))
     return f"{source_name}:{line}:{column}"
 
 
-def _artifacts(output: dict, sources: dict[str, str]) -> dict[str, dict]:
+def _artifacts(output: dict, sources: dict[str, str], long_version: str) -> dict[str, dict]:
     """Artifacts of the contracts declared under contracts/ (not of imported libraries)."""
     artifacts: dict[str, dict] = {}
     duplicates: list[str] = []
@@ -436,6 +409,9 @@ def _artifacts(output: dict, sources: dict[str, str]) -> dict[str, dict]:
                 "sourceMap": bytecode.get("sourceMap", ""),
                 "deployedSourceMap": deployed.get("sourceMap", ""),
                 "methodIdentifiers": evm.get("methodIdentifiers", {}),
+                "userdoc": contract.get("userdoc", {}),
+                "devdoc": contract.get("devdoc", {}),
+                "compiler": long_version,
             }
     if duplicates:
         raise CompileError(duplicates)

@@ -127,8 +127,8 @@ def quote(inputs: Inputs, weights: Weights = Weights()) -> Quote:
 
 def inputs_for(client, token_id: int, now: int | None = None) -> Inputs:
     """Gather the model's inputs for an invoice from the chain (TradeClient)."""
-    inv = client.get_invoice(token_id)
-    record = client.seller_record(inv.seller, inv.token)
+    inv = client.invoices.get(token_id)
+    record = client.escrow.seller_record(inv.seller, inv.token)
     now = client.chain.now() if now is None else now
     return Inputs(face_value=inv.face_value, days_to_due=(inv.due_date - now) / 86_400,
                   completed=record.completed, disputes_lost=record.disputes_lost, refunds=record.refunds,

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from tradechain import timeline
-from tradechain.client import ETH, Receipt, TradeClient, hash_bytes
-from tradechain.errors import UsageError
+from tradechain.client import Receipt, TradeClient
+from tradechain.vocabulary import ETH, hash_bytes
 from tradechain.units import format_amount
 
 DAY = 86400
@@ -26,16 +26,11 @@ class DemoRun:
     def a(self) -> dict[str, str]:
         return self.client.deployment.accounts
 
-    def names(self) -> dict[str, str]:
-        labels = {addr: name for name, addr in self.a.items()}
-        labels.update({addr: name for name, addr in self.client.deployment.addresses.items()})
-        return labels
-
     def label(self, address: str) -> str:
-        return self.names().get(address, address[:10] + "…")
+        return self.client.deployment.label(address, short=True)
 
     def money(self, token: str) -> Callable[[int], str]:
-        symbol, decimals = self.client.token_info(token)
+        symbol, decimals = self.client.tokens.info(token)
         return lambda amount: format_amount(amount, decimals, symbol)
 
     def new_order(self, title: str) -> dict:
@@ -53,10 +48,10 @@ class DemoRun:
         for kind, where in legs:
             who = self.a["customs"] if kind.endswith("Cleared") else self.a["carrier"]
             proof = hash_bytes(f"{kind}@{where}:{order_id}".encode() + evidence)
-            self.step(record, f"{kind} {where}", self.client.checkpoint(order_id, kind, where, proof, sender=who))
+            self.step(record, f"{kind} {where}", self.client.provenance.checkpoint(order_id, kind, where, proof, sender=who))
 
     def finish(self, record: dict, order_id: int) -> None:
-        order = self.client.get_order(order_id)
+        order = self.client.escrow.get_order(order_id)
         record.update(id=order_id, state=order.state, token=order.token, amount=order.amount,
                       amountText=self.money(order.token)(order.amount))
         record["timeline"] = timeline.rows(self.client.timeline(order_id), self.label, self.money(order.token))
@@ -73,14 +68,14 @@ def released_eth_order(run: DemoRun) -> None:
     c, a = run.client, run.a
     rec = run.new_order("Electronics, 2 ETH: released automatically after the inspection window")
     now = c.chain.now()
-    oid, r = c.place_order(buyer=a["buyer"], seller=a["seller"], amount=2 * 10**18, ship_by=now + 2 * DAY,
+    oid, r = c.escrow.place_order(buyer=a["buyer"], seller=a["seller"], amount=2 * 10**18, ship_by=now + 2 * DAY,
                            deliver_by=now + 20 * DAY, inspection_window=3 * DAY,
                            terms_hash=hash_bytes(b"e-contract: 40 routers, FOB Shenzhen, 2 ETH"))
     run.step(rec, "place + pay", r)
-    run.step(rec, "ship", c.ship(oid, a["carrier"], hash_bytes(b"bill of lading MSKU1234567"), sender=a["seller"]))
+    run.step(rec, "ship", c.escrow.ship(oid, a["carrier"], hash_bytes(b"bill of lading MSKU1234567"), sender=a["seller"]))
     run.journey(rec, oid, LONG_JOURNEY)
     c.chain.advance(3 * DAY)  # the inspection window passes with no dispute
-    run.step(rec, "keeper release", c.release_batch([oid], sender=a["keeper"]))
+    run.step(rec, "keeper release", c.escrow.release_batch([oid], sender=a["keeper"]))
     run.finish(rec, oid)
 
 
@@ -89,19 +84,19 @@ def disputed_token_order(run: DemoRun) -> None:
     c, a = run.client, run.a
     rec = run.new_order("Textiles, 12,000 tUSD: disputed, arbiter splits 30% back to the buyer")
     now = c.chain.now()
-    token = c.stablecoin.address
-    oid, r = c.place_order(buyer=a["buyer"], seller=a["seller"], amount=12_000 * 10**6, token=token,
+    token = c.tokens.stablecoin
+    oid, r = c.escrow.place_order(buyer=a["buyer"], seller=a["seller"], amount=12_000 * 10**6, token=token,
                            ship_by=now + 2 * DAY, deliver_by=now + 20 * DAY, inspection_window=3 * DAY,
                            terms_hash=hash_bytes(b"e-contract: 800 m silk, CIF Hamburg, 12000 tUSD"), permit=True)
     run.step(rec, "place + pay (permit)", r)
-    run.step(rec, "ship", c.ship(oid, a["carrier"], hash_bytes(b"bill of lading MSKU7654321"), sender=a["seller"]))
+    run.step(rec, "ship", c.escrow.ship(oid, a["carrier"], hash_bytes(b"bill of lading MSKU7654321"), sender=a["seller"]))
     run.journey(rec, oid, [("PickedUp", "CNNGB"), ("Departed", "CNNGB"), ("Arrived", "DEHAM"),
                            ("ImportCleared", "DEHAM"), ("Delivered", "DEBER")])
     c.chain.advance(DAY)
     report = hash_bytes(b"inspection report: 240 m water-damaged")
-    run.step(rec, "dispute", c.dispute(oid, report, sender=a["buyer"]))
-    run.step(rec, "seller offers 10%", c.propose_settlement(oid, 1_000, sender=a["seller"]))
-    run.step(rec, "arbiter rules 30%", c.resolve(oid, 3_000, hash_bytes(b"ruling 2026-117"), sender=a["arbiter"]))
+    run.step(rec, "dispute", c.escrow.dispute(oid, report, sender=a["buyer"]))
+    run.step(rec, "seller offers 10%", c.escrow.propose_settlement(oid, 1_000, sender=a["seller"]))
+    run.step(rec, "arbiter rules 30%", c.escrow.resolve(oid, 3_000, hash_bytes(b"ruling 2026-117"), sender=a["arbiter"]))
     run.finish(rec, oid)
 
 
@@ -114,17 +109,17 @@ def financed_order(run: DemoRun) -> None:
     c, a = run.client, run.a
     rec = run.new_order("Furniture, 20,000 tUSD: invoice financed at shipping, financier paid at release")
     now = c.chain.now()
-    token = c.stablecoin.address
-    oid, r = c.place_order(buyer=a["buyer2"], seller=a["seller"], amount=20_000 * 10**6, token=token,
+    token = c.tokens.stablecoin
+    oid, r = c.escrow.place_order(buyer=a["buyer2"], seller=a["seller"], amount=20_000 * 10**6, token=token,
                            ship_by=now + 2 * DAY, deliver_by=now + 30 * DAY, inspection_window=5 * DAY,
                            terms_hash=hash_bytes(b"e-contract: 60 oak tables, FOB Qingdao, 20000 tUSD"))
     run.step(rec, "place + pay", r)
-    run.step(rec, "ship", c.ship(oid, a["carrier"], hash_bytes(b"bill of lading MSKU5550001"), sender=a["seller"]))
+    run.step(rec, "ship", c.escrow.ship(oid, a["carrier"], hash_bytes(b"bill of lading MSKU5550001"), sender=a["seller"]))
     q = credit.quote(credit.inputs_for(c, oid))
     run.step(rec, f"seller lists invoice at {q.discount_bps / 100:g}% off",
-             c.list_invoice_at_discount(oid, q.discount_bps, sender=a["seller"]))
-    price = c.listing(oid)[1]
-    sold = run.step(rec, "financier buys invoice", c.buy_invoice(oid, price, sender=a["financier"]))
+             c.invoices.list_at_discount(oid, q.discount_bps, sender=a["seller"]))
+    price = c.invoices.listing(oid)[1]
+    sold = run.step(rec, "financier buys invoice", c.invoices.buy(oid, price, sender=a["financier"]))
     # a sea voyage takes weeks: that wait is what the early payment saves the seller
     for legs, days_after in (([("PickedUp", "CNTAO"), ("ExportCleared", "CNTAO")], 1),
                              ([("Departed", "CNTAO")], 19), ([("Arrived", "GBFXT"), ("ImportCleared", "GBFXT")], 1),
@@ -133,10 +128,10 @@ def financed_order(run: DemoRun) -> None:
         if days_after:
             c.chain.advance(days_after * DAY)
     c.chain.advance(5 * DAY)  # inspection window passes
-    released = run.step(rec, "keeper release", c.release(oid, sender=a["keeper"]))
+    released = run.step(rec, "keeper release", c.escrow.release(oid, sender=a["keeper"]))
     paid = sum(e["args"]["amount"] for e in released.events
                if e["event"] == "Payout" and e["args"]["to"] == a["financier"])
-    sold_at, settled_at = c.block_time(sold.block), c.block_time(released.block)
+    sold_at, settled_at = c.chain.block_time(sold.block), c.chain.block_time(released.block)
     days = (settled_at - sold_at) / DAY
     gain = paid - price
     run.finish(rec, oid)
@@ -156,10 +151,9 @@ def cold_chain_breach(run: DemoRun) -> None:
     """Vaccines from a registered batch: custody handed from producer to carrier, a signed checkpoint relayed by
     the keeper, carbon per leg, and a temperature breach that keeps the order disputable after the buyer
     confirms: the buyer disputes and the arbiter refunds 80%."""
-    from tradechain.provenance import ProvenanceClient
 
     c, a = run.client, run.a
-    p = ProvenanceClient(c)
+    p = c.provenance
     rec = run.new_order("Vaccines, 3 ETH: cold chain broken in transit, disputed, 80% refunded")
     certificate = hash_bytes(b"GMP certificate 2026-0042, Shenzhen BioPharma")
     batch, r = p.register_batch("VAX-FLU-2026-17", "CN", 5_000, [certificate], "CNSZX", sender=a["seller"])
@@ -167,19 +161,19 @@ def cold_chain_breach(run: DemoRun) -> None:
     run.step(rec, "batch packed", p.record_batch(batch, "Packed", "CNSZX", hash_bytes(b"packing list 17"),
                                                  sender=a["seller"]))
     now = c.chain.now()
-    oid, r = c.place_order(buyer=a["buyer"], seller=a["seller"], amount=3 * 10**18, ship_by=now + 2 * DAY,
+    oid, r = c.escrow.place_order(buyer=a["buyer"], seller=a["seller"], amount=3 * 10**18, ship_by=now + 2 * DAY,
                            deliver_by=now + 20 * DAY, inspection_window=5 * DAY,
                            terms_hash=hash_bytes(b"e-contract: 5000 doses, 2-8 C, CIP Hamburg, 3 ETH"))
     run.step(rec, "place + pay", r)
-    run.step(rec, "buyer sets 2-8 °C", p.set_sensor_limits(oid, (2, 8), 60, 5, sender=a["buyer"]))
-    run.step(rec, "ship", c.ship(oid, a["carrier"], hash_bytes(b"air waybill 176-12345675"), sender=a["seller"]))
+    run.step(rec, "buyer sets 2-8 °C", c.escrow.set_sensor_limits(oid, (2, 8), 60, 5, sender=a["buyer"]))
+    run.step(rec, "ship", c.escrow.ship(oid, a["carrier"], hash_bytes(b"air waybill 176-12345675"), sender=a["seller"]))
     run.step(rec, "link batch", p.link_batch(batch, oid, sender=a["seller"]))
     run.step(rec, "offer custody", p.offer_custody(batch, a["carrier"], sender=a["seller"]))
     run.step(rec, "carrier takes custody", p.take_custody(batch, "CNSZX", hash_bytes(b"handover note 17"),
                                                           sender=a["carrier"]))
-    run.step(rec, "PickedUp CNSZX", c.checkpoint(oid, "PickedUp", "CNSZX", sender=a["carrier"]))
+    run.step(rec, "PickedUp CNSZX", c.provenance.checkpoint(oid, "PickedUp", "CNSZX", sender=a["carrier"]))
     run.step(rec, "truck leg", p.record_leg(oid, "Road", "CNSZX", "HKHKG", 45, 800, 62, sender=a["carrier"]))
-    run.step(rec, "ExportCleared HKHKG", c.checkpoint(oid, "ExportCleared", "HKHKG",
+    run.step(rec, "ExportCleared HKHKG", c.provenance.checkpoint(oid, "ExportCleared", "HKHKG",
                                                       hash_bytes(b"export declaration 17"), sender=a["customs"]))
     signed = p.sign_checkpoint(oid, "Departed", "HKHKG", hash_bytes(b"flight CX31 manifest"), signer=a["carrier"])
     run.step(rec, "Departed (signed, relayed)", p.relay_checkpoint(signed, sender=a["keeper"]))
@@ -188,15 +182,15 @@ def cold_chain_breach(run: DemoRun) -> None:
                 ("Shock", t - 1800, 0.8)]
     run.step(rec, "sensor readings", p.record_readings(oid, readings, sender=a["carrier"]))
     run.step(rec, "air leg", p.record_leg(oid, "Air", "HKHKG", "DEHAM", 9_200, 800, 602, sender=a["carrier"]))
-    run.step(rec, "Arrived DEHAM", c.checkpoint(oid, "Arrived", "DEHAM", sender=a["carrier"]))
-    run.step(rec, "ImportCleared DEHAM", c.checkpoint(oid, "ImportCleared", "DEHAM", sender=a["customs"]))
+    run.step(rec, "Arrived DEHAM", c.provenance.checkpoint(oid, "Arrived", "DEHAM", sender=a["carrier"]))
+    run.step(rec, "ImportCleared DEHAM", c.provenance.checkpoint(oid, "ImportCleared", "DEHAM", sender=a["customs"]))
     run.step(rec, "customs declaration", p.anchor_document(oid, "CustomsDeclaration",
                                                            hash_bytes(b"EU customs declaration 26DE17"),
                                                            sender=a["customs"]))
-    run.step(rec, "Delivered DEHAM", c.deliver(oid, "DEHAM", hash_bytes(b"proof of delivery 17"), sender=a["carrier"]))
-    run.step(rec, "buyer confirms (deferred)", c.confirm(oid, sender=a["buyer"]))
-    run.step(rec, "dispute", c.dispute(oid, hash_bytes(b"lab report: potency lost"), sender=a["buyer"]))
-    run.step(rec, "arbiter rules 80%", c.resolve(oid, 8_000, hash_bytes(b"ruling 2026-131"), sender=a["arbiter"]))
+    run.step(rec, "Delivered DEHAM", c.provenance.deliver(oid, "DEHAM", hash_bytes(b"proof of delivery 17"), sender=a["carrier"]))
+    run.step(rec, "buyer confirms (deferred)", c.escrow.confirm(oid, sender=a["buyer"]))
+    run.step(rec, "dispute", c.escrow.dispute(oid, hash_bytes(b"lab report: potency lost"), sender=a["buyer"]))
+    run.step(rec, "arbiter rules 80%", c.escrow.resolve(oid, 8_000, hash_bytes(b"ruling 2026-131"), sender=a["arbiter"]))
     run.finish(rec, oid)
     rec["trace"] = p.trace(oid)
 
@@ -207,12 +201,12 @@ SCENARIOS: list[Callable[[DemoRun], None]] = [released_eth_order, disputed_token
 
 def balances(client: TradeClient, who: list[str]) -> dict[str, dict[str, str]]:
     a = client.deployment.accounts
-    token = client.stablecoin.address
+    token = client.tokens.stablecoin
     out = {}
     for name in who:
         addr = a[name] if name in a else client.deployment.addresses[name]
-        eth = client.balance(addr) + client.credits(addr)
-        tusd = client.balance(addr, token) + client.credits(addr, token)
+        eth = client.tokens.balance(addr) + client.escrow.credits(addr)
+        tusd = client.tokens.balance(addr, token) + client.escrow.credits(addr, token)
         out[name] = {"ETH": format_amount(eth, 18, "ETH"), "tUSD": format_amount(tusd, 6, "tUSD")}
     return out
 
@@ -230,11 +224,7 @@ def _financing_totals(orders: list[dict]) -> dict:
 
 def run_demo(client: TradeClient) -> dict:
     """Run every scenario on `client`'s chain (it must allow time travel) and return the whole story."""
-    if client.chain.kind != "embedded":
-        try:
-            client.chain.advance(0)
-        except Exception:
-            raise UsageError("the demo needs time control (evm_increaseTime): run it on the embedded chain or a devnet") from None
+    client.chain.check_time_control("the demo")
     who = ["buyer", "buyer2", "seller", "financier", "treasury", "TradeEscrow"]
     before = balances(client, who)
     run = DemoRun(client)
@@ -255,5 +245,5 @@ def run_demo(client: TradeClient) -> dict:
             "byState": {s: sum(1 for o in run.orders if o["state"] == s) for s in {o["state"] for o in run.orders}},
             "financed": _financing_totals(run.orders),
         },
-        "paymentToken": {"ETH": ETH, "tUSD": client.stablecoin.address},
+        "paymentToken": {"ETH": ETH, "tUSD": client.tokens.stablecoin},
     }

@@ -14,10 +14,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from eth_utils import keccak
-
-from tradechain.chain import EMBEDDED, Chain, Reverted
-from tradechain.errors import DeploymentError
+from tradechain.chain import Chain
+from tradechain.compiler import SOLC_VERSION
+from tradechain.errors import ContractRevert, DeploymentError
+from tradechain.transactions import Transactions
+from tradechain.vocabulary import role_id
 
 SUITE = ("Provenance", "InvoiceToken", "TradeEscrow", "DemoStablecoin")
 # The embedded chain and anvil both hand out funded accounts in a fixed order; the demo names them.
@@ -40,6 +41,21 @@ class Deployment:
     def account(self, name: str) -> str:
         return self.accounts[name]
 
+    def label(self, address: str, *, short: bool = False) -> str:
+        """The name shown for an address: a contract of the suite, a named account, else the address
+        (its first ten characters and an ellipsis when `short`)."""
+        for names in (self.addresses, self.accounts):
+            for name, known in names.items():
+                if known == address:
+                    return name
+        return address[:10] + "…" if short else address
+
+    @property
+    def start_block(self) -> int:
+        """The block of the suite's first deployment transaction: no event of ours is older."""
+        blocks = [rec["block"] for rec in self.manifest.get("contracts", {}).values() if "block" in rec]
+        return min(blocks, default=0)
+
 
 def build_hash(artifact: dict) -> str:
     """Hash of what a deployment is built from: ABI and creation bytecode."""
@@ -49,16 +65,6 @@ def build_hash(artifact: dict) -> str:
 
 def named_accounts(chain: Chain) -> dict[str, str]:
     return dict(zip(ACCOUNT_NAMES, chain.accounts))
-
-
-def _deploy(chain: Chain, artifact: dict, sender: str, *args) -> tuple[str, dict]:
-    factory = chain.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
-    data = factory.constructor(*args)._encode_data_in_transaction(*args)
-    try:
-        receipt = chain.send({"from": sender, "data": data, "gas": DEPLOY_GAS})
-    except Reverted as exc:
-        raise DeploymentError(f"deploying {artifact['contractName']} reverted (0x{exc.data.hex()})") from None
-    return receipt["contractAddress"], receipt
 
 
 def deploy_suite(
@@ -83,17 +89,21 @@ def deploy_suite(
     treasury = treasury or names.get("treasury", admin)
     demo_roles = demo_roles and len(names) == len(ACCOUNT_NAMES)  # a real network has no demo cast
     records: dict[str, dict] = {}
-    compiler = compiler_version()
+    tx = Transactions(chain, artifacts)  # deployment sits below the client, on the same transaction layer
 
     def deploy(name: str, *args) -> str:
-        address, receipt = _deploy(chain, artifacts[name], admin, *args)
+        try:
+            _, receipt = tx.deploy(name, args, sender=admin, gas=DEPLOY_GAS, name=name)
+        except ContractRevert as exc:
+            raise DeploymentError(f"deploying {name} reverted: {exc}") from None
+        address = receipt.contract_address
         records[name] = {
             "address": address,
-            "txHash": "0x" + bytes(receipt["transactionHash"]).hex(),
-            "block": receipt["blockNumber"],
+            "txHash": receipt.tx_hash,
+            "block": receipt.block,
             "codeHash": code_hash(chain, address),
             "buildHash": build_hash(artifacts[name]),
-            "compiler": compiler,
+            "compiler": artifacts[name].get("compiler", SOLC_VERSION),
         }
         return address
 
@@ -104,16 +114,14 @@ def deploy_suite(
     dep = Deployment(chain.chain_id, {n: r["address"] for n, r in records.items()}, names)
 
     def call(name: str, fn: str, *args) -> None:
-        """One wiring transaction by the admin (deployment sits below the client: it talks to the chain)."""
-        contract = chain.w3.eth.contract(address=dep.addresses[name], abi=artifacts[name]["abi"])
-        data = contract.functions[fn](*args)._encode_transaction_data()
+        """One wiring transaction by the admin."""
         try:
-            chain.send({"from": admin, "to": contract.address, "data": data, "value": 0, "gas": WIRE_GAS})
-        except Reverted as exc:
-            raise DeploymentError(f"{name}.{fn} reverted while wiring the suite (0x{exc.data.hex()})") from None
+            tx.send(name, fn, args, sender=admin, gas=WIRE_GAS)
+        except ContractRevert as exc:
+            raise DeploymentError(f"{name}.{fn} reverted while wiring the suite: {exc}") from None
 
     def grant(name: str, role: str, account: str) -> None:
-        call(name, "grantRole", keccak(text=f"{role}_ROLE"), account)
+        call(name, "grantRole", role_id(role), account)
 
     call("InvoiceToken", "bindEscrow", escrow)
     grant("Provenance", "ESCROW", escrow)
@@ -142,17 +150,6 @@ def code_hash(chain: Chain, address: str) -> str:
     return "0x" + hashlib.sha256(bytes(chain.w3.eth.get_code(address))).hexdigest()
 
 
-def compiler_version() -> str:
-    """The solc that built the artifacts (from build/cache.json), e.g. "0.8.37+commit.…"."""
-    from tradechain import compiler
-
-    try:
-        cache = json.loads((compiler.project_root() / "build" / "cache.json").read_text())
-        return cache.get("solcLongVersion") or compiler.SOLC_VERSION
-    except (OSError, ValueError, compiler.CompileError):
-        return compiler.SOLC_VERSION
-
-
 def deploy_dir(root: Path) -> Path:
     env = os.environ.get(DEPLOY_DIR_ENV)
     return Path(env).expanduser() if env else root / "deploy"
@@ -160,12 +157,6 @@ def deploy_dir(root: Path) -> Path:
 
 def manifest_path(root: Path, chain_id: int) -> Path:
     return deploy_dir(root) / f"{chain_id}.json"
-
-
-def _where(chain: Chain) -> str:
-    if chain.network:
-        return f"--network {chain.network}"
-    return f"--rpc {chain.url}" if chain.url else ""
 
 
 def save_manifest(dep: Deployment, root: Path) -> Path:
@@ -179,7 +170,7 @@ def load_manifest(chain: Chain, root: Path, artifacts: dict[str, dict]) -> Deplo
     """The deployment recorded for this chain, checked against the chain and the build."""
     chain_id = chain.chain_id
     path = manifest_path(root, chain_id)
-    command = f"tradechain deploy {_where(chain)}".strip()
+    command = f"tradechain deploy {chain.where}".strip()
     redeploy = f"run `{command}` to deploy the suite"
     if not path.exists():
         raise DeploymentError(f"no tradechain deployment for chain id {chain_id} ({path} is missing); {redeploy}",
@@ -231,6 +222,6 @@ def ensure_suite(chain: Chain, root: Path, artifacts: dict[str, dict], *, force:
 
 def for_chain(chain: Chain, root: Path, artifacts: dict[str, dict]) -> Deployment:
     """The suite on `chain`: freshly deployed on the embedded chain, from the manifest elsewhere."""
-    if chain.kind == EMBEDDED:
+    if chain.ephemeral:
         return deploy_suite(chain, artifacts)
     return load_manifest(chain, root, artifacts)

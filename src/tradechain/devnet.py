@@ -89,7 +89,7 @@ def pid_alive(pid: int) -> bool:
 class Devnet:
     def __init__(self, root: Path | None = None, state_dir: Path | None = None):
         if root is None:
-            from tradechain.compiler import project_root
+            from tradechain.project import project_root
 
             root = project_root()
         self.root = root

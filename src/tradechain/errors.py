@@ -5,7 +5,7 @@ The CLI prints `str(exc)` of a TradechainError as one line; nothing here imports
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 
 class TradechainError(Exception):
@@ -34,6 +34,25 @@ class DeploymentError(TradechainError):
         self.reason = reason
 
 
+class CompileError(TradechainError):
+    """Compilation failed; `messages` holds one `file:line:col: message` line per problem (the CLI prints
+    them as they are, one per line, and exits 1)."""
+
+    def __init__(self, messages: list[str] | str):
+        self.messages = [messages] if isinstance(messages, str) else list(messages)
+        super().__init__("\n".join(self.messages))
+
+
+class Reverted(Exception):
+    """Raised by the chain layer: a transaction or call reverted; `data` is the raw revert data (selector +
+    arguments). The transaction layer turns it into a ContractRevert; nothing shows it to people."""
+
+    def __init__(self, data: bytes, receipt: Any = None):
+        super().__init__(f"reverted with 0x{data.hex()}")
+        self.data = data
+        self.receipt = receipt
+
+
 class ContractRevert(TradechainError):
     """A contract refused a call. `name` is the custom error; `args_` its arguments as the contract gave
     them (ints, checksummed addresses, bytes); `display` the same as shown to people (dates, role and state
@@ -48,91 +67,14 @@ class ContractRevert(TradechainError):
         self.data = data
 
 
-STATES = ["None", "Funded", "Shipped", "Delivered", "Disputed", "Released", "Resolved", "Refunded", "Cancelled"]
-
-# Plain words for each rule. Placeholders are the error's own argument names.
-MESSAGES: dict[str, str] = {
-    "AmountZero": "the amount must be greater than zero",
-    "AmountTooLarge": "amount {amount} is larger than the maximum {max}",
-    "InvalidAddress": "{field} must be a real address, not {value}",
-    "SellerIsBuyer": "the seller cannot be the buyer ({account})",
-    "DeadlineInPast": "{field} ({deadline}) is not in the future (chain time is {nowTimestamp})",
-    "DeadlinesOutOfOrder": "the delivery deadline ({deliverBy}) must come after the shipping deadline ({shipBy})",
-    "DeadlineTooFar": "deadline {deadline} is too far in the future (max {max})",
-    "InspectionWindowTooLong": "the inspection window of {window} s is longer than the maximum {max} s",
-    "WrongEthAmount": "sent {sent} wei but the order amount is {expected} wei",
-    "EthSentWithToken": "ETH was sent with an ERC-20 order ({value} wei); send the token only",
-    "TokenAmountShortfall": "token {token} delivered {received} of {expected}: fee-on-transfer tokens are refused",
-    "InvalidBps": "{bps} basis points is not a share between 0 and 10000",
-    "FeeTooHigh": "a fee of {bps} bps is above the cap of {max} bps",
-    "DisputePeriodOutOfRange": "dispute period {period} s must be between {min} and {max} s",
-    "UnknownOrder": "there is no order {orderId}; `tradechain order list` shows the orders",
-    "NotBuyer": "only the buyer of order {orderId} may do this, not {caller}",
-    "NotSeller": "only the seller of order {orderId} may do this, not {caller}",
-    "NotParty": "only the buyer or the seller of order {orderId} may do this, not {caller}",
-    "WrongState": "order {orderId} is {actual}; this needs it to be {required}",
-    "ShipDeadlinePassed": "order {orderId} can no longer ship: the shipping deadline ({shipBy}) has passed",
-    "NotDelivered": "order {orderId} has no on-time delivery confirmation from its carrier yet",
-    "InspectionWindowOpen": "order {orderId} is still in its inspection window until {endsAt}",
-    "InspectionWindowClosed": "the inspection window of order {orderId} closed at {endedAt}",
-    "RefundNotDue": "no refund is due on order {orderId} before {dueAt}",
-    "NoRefundDue": "order {orderId} is {state}: refunds are only for orders not shipped or not delivered in time",
-    "ArbiterIsParty": "arbiter {arbiter} is a party to order {orderId} and cannot rule on it",
-    "NoSettlementProposal": "there is no settlement proposal on order {orderId} to accept",
-    "OwnProposal": "{caller} made the proposal on order {orderId}; the other party must accept it",
-    "ProposalMismatch": "order {orderId}: the proposal is {proposedBps} bps, not {acceptedBps} bps",
-    "RulingDeadlineNotReached": "the arbiter may still rule on order {orderId} until {deadline}",
-    "NothingToWithdraw": "{account} has nothing to withdraw in token {token}",
-    "WithdrawFailed": "{account} refused the withdrawal of {amount}",
-    "BatchTooLarge": "a batch of {length} is larger than the maximum {max}",
-    "UnknownShipment": "there is no shipment {shipmentId}",
-    "ShipmentExists": "shipment {shipmentId} already exists",
-    "NotShipmentCarrier": "{caller} is not the carrier of shipment {shipmentId} (the carrier is {carrier})",
-    "NotCarrier": "{account} does not hold the CARRIER role",
-    "NotCustoms": "{account} does not hold the CUSTOMS role",
-    "InvalidKind": "checkpoint kind {kind} is not valid",
-    "AlreadyDelivered": "shipment {shipmentId} was already delivered at {deliveredAt}",
-    "InvalidAdmin": "{admin} cannot be the admin",
-    "UnknownBatch": "there is no batch {batchId}; batches are written B1, B2, …",
-    "NotRecorder": "{account} may not write to item {itemId}: only its carrier, customs or custodian (shipment), or its producer or custodian (batch)",
-    "InvalidBatch": "a batch needs a SKU, a two-letter origin country and a quantity above zero (got sku {sku}, origin {origin}, quantity {quantity})",
-    "TooManyCertificates": "{count} certificates is more than the {max} a batch may anchor",
-    "NotCustodian": "{caller} does not hold item {itemId}; the custodian is {custodian}",
-    "NotPendingCustodian": "{caller} was not offered custody of item {itemId} (offered to {pending})",
-    "InvalidCustodian": "custody of item {itemId} cannot be offered to {to}",
-    "LimitsFrozen": "order {shipmentId} has shipped: its sensor limits can no longer change",
-    "InvalidLimits": "sensor limits out of order: minimum {min} is above maximum {max} (hundredths)",
-    "BadReadings": "readings must be 1 to {maxReadings} records of {recordSize} bytes (got {length} bytes)",
-    "UnknownSensor": "sensor type {sensor} is unknown: use temperature, humidity or shock",
-    "ReadingOutOfTime": "a reading of shipment {shipmentId} is dated {at}, after {notAfter} (now or the delivery)",
-    "InvalidDocument": "a document needs a type and a non-zero hash (got type {docType}, hash {docHash})",
-    "InvalidLeg": "transport leg refused: mode {mode}, {distanceKm} km, {massKg} kg, {gramsPerTonneKm} g/t·km must all be set and plausible",
-    "TooManyLinks": "batch {batchId} is already linked to the maximum of {max} shipments",
-    "AlreadyLinked": "batch {batchId} is already linked to shipment {shipmentId}",
-    "UnknownEntry": "item {itemId} has no entry #{seq} (it has {count} entries)",
-    "SignatureExpired": "the signed checkpoint expired at {deadline} (chain time {nowTimestamp})",
+# The words shown for each rule come from the NatSpec `@notice` above each custom error in
+# contracts/interfaces/ (solc's userdoc, kept in the build's artifacts); placeholders are the error's own
+# argument names. OpenZeppelin documents its errors for developers (`@dev`) only: their words are here.
+LIBRARY_WORDS: dict[str, str] = {
     "InvalidAccountNonce": "signature nonce already used or out of order: {account} is at nonce {currentNonce} (a replay?)",
     "ECDSAInvalidSignature": "the signature is not valid",
     "ECDSAInvalidSignatureLength": "the signature has {length} bytes, not 65",
     "ECDSAInvalidSignatureS": "the signature is malleable (s in the upper half) and is refused",
-    "NotEscrow": "only the escrow may do this, not {caller}",
-    "EscrowAlreadyBound": "the invoice token is already bound to escrow {escrow}",
-    "InvoiceLocked": "invoice {tokenId} is settled and can no longer move",
-    "NotHolder": "only the holder of invoice {tokenId} ({holder}) may do this, not {caller}",
-    "NotListed": "invoice {tokenId} is not listed for sale",
-    "PriceMismatch": "invoice {tokenId} is listed at {listedPrice}, not the {expectedPrice} you expected; check the listing again",
-    "InvalidPrice": "a price or advance of {price} for invoice {tokenId} must be above 0 and at most its face value {faceValue}",
-    "InvalidDiscount": "a discount of {discountBps} bps must be between 1 and 9999",
-    "InvalidFee": "an advance fee of {feeBps} bps must be at most 10000",
-    "WrongEthValue": "sent {sent} wei but {expected} wei is due",
-    "PaymentFailed": "{to} refused a payment of {amount}",
-    "BuyerIsHolder": "{buyer} already holds invoice {tokenId}",
-    "InvoiceEncumbered": "invoice {tokenId} carries an advance from {financier}: it cannot be listed or take another advance",
-    "OfferExists": "{financier} already has an advance offer on invoice {tokenId}; withdraw it first",
-    "NoAdvanceOffer": "{financier} has no advance offer on invoice {tokenId}",
-    "OfferMismatch": "the advance offer of {financier} on invoice {tokenId} is {principal} at {feeBps} bps, not the terms given",
-    "AdvanceTooLarge": "an advance repaying {repayment} exceeds the face value {faceValue} of invoice {tokenId}",
-    "TransferNotAllowed": "KYC is on: invoice {tokenId} may go only to a FINANCIER or back to its seller, not {to}",
     "EnforcedPause": "the escrow is paused: no new orders are taken (paid orders still settle)",
     "ExpectedPause": "the escrow is not paused",
     "AccessControlUnauthorizedAccount": "{account} lacks the role this needs ({neededRole})",
@@ -143,17 +85,24 @@ MESSAGES: dict[str, str] = {
     "ERC721IncorrectOwner": "{sender} does not own invoice {tokenId} (the owner is {owner})",
     "ERC721InsufficientApproval": "{operator} is not approved for invoice {tokenId}",
     "ERC721InvalidReceiver": "{receiver} cannot receive invoices (it does not implement onERC721Received)",
+    "ERC721InvalidApprover": "{approver} cannot approve transfers of invoices",
+    "ERC721InvalidOperator": "{operator} cannot be an operator of invoices",
+    "ERC721InvalidOwner": "{owner} cannot own invoices",
+    "ERC721InvalidSender": "invoices cannot be sent from {sender}",
+    "ERC20InvalidApprover": "{approver} cannot approve token transfers",
+    "ERC20InvalidReceiver": "tokens cannot be sent to {receiver}",
+    "ERC20InvalidSender": "tokens cannot be sent from {sender}",
+    "ERC20InvalidSpender": "{spender} cannot be allowed to spend tokens",
+    "ERC2612ExpiredSignature": "the permit expired at {deadline}",
+    "ERC2612InvalidSigner": "the permit was signed by {signer}, not by the owner {owner}",
+    "AccessControlBadConfirmation": "an account may renounce only its own role",
+    "OwnableInvalidOwner": "{owner} cannot be the owner",
+    "OwnableUnauthorizedAccount": "{account} is not the owner",
+    "SafeERC20FailedOperation": "token {token} refused the transfer",
+    "InvalidShortString": "a name or version string is not a valid short string",
+    "StringTooLong": "the string {str} is too long",
+    "StringsInsufficientHexLength": "{value} does not fit in {length} hex digits",
 }
-
-ROLE_NAMES = ["CARRIER_ROLE", "CUSTOMS_ROLE", "PRODUCER_ROLE", "ARBITER_ROLE", "ESCROW_ROLE", "FINANCIER_ROLE", "DEFAULT_ADMIN_ROLE"]
-
-
-def _role_names() -> dict[bytes, str]:
-    from eth_utils import keccak
-
-    names = {keccak(text=n): n.removesuffix("_ROLE") for n in ROLE_NAMES if n != "DEFAULT_ADMIN_ROLE"}
-    names[b"\x00" * 32] = "ADMIN"
-    return names
 
 
 _TIME_ARGS = {"endsAt", "endedAt", "dueAt", "deadline", "shipBy", "deliverBy", "deliveredAt", "nowTimestamp", "at",
@@ -167,24 +116,40 @@ def _show(name: str, value: Any) -> Any:
         return dt.datetime.fromtimestamp(value, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
     if isinstance(value, bytes):
         if name.lower().endswith("role"):
-            return _role_names().get(value, "0x" + value.hex())
+            from tradechain.vocabulary import role_name
+
+            return role_name(value) or "0x" + value.hex()
         return "0x" + value.hex()
     return value
 
 
-class ErrorDecoder:
-    """Turns revert data (4-byte selector + ABI-encoded arguments) into a ContractRevert, from ABI entries."""
+def error_words(artifacts: Iterable[dict]) -> dict[str, str]:
+    """Plain words by error name: each error's NatSpec @notice in the build, else LIBRARY_WORDS."""
+    words = dict(LIBRARY_WORDS)
+    for artifact in artifacts:
+        for signature, docs in artifact.get("userdoc", {}).get("errors", {}).items():
+            notice = next((d["notice"] for d in docs if d.get("notice")), None)
+            if notice:
+                words[signature.split("(", 1)[0]] = notice
+    return words
 
-    def __init__(self, abis: list[list[dict]]):
+
+class ErrorDecoder:
+    """Turns revert data (4-byte selector + ABI-encoded arguments) into a ContractRevert, from the build's
+    artifacts: their ABI `error` entries, and their NatSpec for the words."""
+
+    def __init__(self, artifacts: Iterable[dict]):
         from eth_utils import function_signature_to_4byte_selector
 
+        artifacts = list(artifacts)
         self._by_selector: dict[bytes, dict] = {}
-        for abi in abis:
-            for entry in abi:
+        for artifact in artifacts:
+            for entry in artifact["abi"]:
                 if entry.get("type") != "error":
                     continue
-                types = ",".join(_abi_type(i) for i in entry["inputs"])
+                types = ",".join(abi_type(i) for i in entry["inputs"])
                 self._by_selector[function_signature_to_4byte_selector(f"{entry['name']}({types})")] = entry
+        self._words = error_words(artifacts)
 
     def decode(self, data: bytes) -> ContractRevert:
         from eth_abi import decode as abi_decode
@@ -202,14 +167,16 @@ class ErrorDecoder:
             return ContractRevert("Unknown", {}, f"the transaction reverted {what}", data)
         from eth_utils import to_checksum_address
 
-        values = abi_decode([_abi_type(i) for i in entry["inputs"]], body)
+        values = abi_decode([abi_type(i) for i in entry["inputs"]], body)
         raw = {i["name"]: to_checksum_address(v) if i["type"] == "address" else v
                for i, v in zip(entry["inputs"], values)}
         shown = {k: _show(k, v) for k, v in raw.items()}
         for key in ("actual", "required", "state"):  # State enums by name
             if key in shown and entry["name"] in ("WrongState", "NoRefundDue"):
+                from tradechain.vocabulary import STATES
+
                 shown[key] = STATES[shown[key]]
-        template = MESSAGES.get(entry["name"])
+        template = self._words.get(entry["name"])
         if template:
             text = template.format(**shown)
         else:
@@ -217,9 +184,9 @@ class ErrorDecoder:
         return ContractRevert(entry["name"], raw, f"{text} [{entry['name']}]", data, shown)
 
 
-def _abi_type(inp: dict) -> str:
+def abi_type(inp: dict) -> str:
     if inp["type"].startswith("tuple"):
-        return "(" + ",".join(_abi_type(c) for c in inp["components"]) + ")" + inp["type"][5:]
+        return "(" + ",".join(abi_type(c) for c in inp["components"]) + ")" + inp["type"][5:]
     return inp["type"]
 
 

@@ -52,16 +52,16 @@ def build(site: queries.Site, oid: int) -> bytes:
     order = queries.order_view(site, oid)
     topic = "0x" + oid.to_bytes(32, "big").hex()
     addresses = [c.escrow.address, c.provenance.address]
-    logs = list(c.w3.eth.get_logs({"fromBlock": 0, "toBlock": "latest", "address": addresses,
+    logs = list(c.chain.w3.eth.get_logs({"fromBlock": 0, "toBlock": "latest", "address": addresses,
                                    "topics": [None, topic]}))
-    logs += c.w3.eth.get_logs({"fromBlock": 0, "toBlock": "latest", "address": c.invoices.address,
+    logs += c.chain.w3.eth.get_logs({"fromBlock": 0, "toBlock": "latest", "address": c.invoices.address,
                                "topics": [None, topic]})
-    logs += c.w3.eth.get_logs({"fromBlock": 0, "toBlock": "latest", "address": c.invoices.address,
+    logs += c.chain.w3.eth.get_logs({"fromBlock": 0, "toBlock": "latest", "address": c.invoices.address,
                                "topics": [None, None, None, topic]})
     events = {}
     for log in logs:  # raw log + its decoded name, once per (block, log index)
         raw = _raw(log)
-        decoded = c._decode_logs([log])
+        decoded = c.tx.decode_logs([log])
         if decoded:
             raw["event"] = f"{decoded[0]['contract']}.{decoded[0]['event']}"
         events[(raw["blockNumber"], raw["logIndex"])] = raw
@@ -111,9 +111,8 @@ def _anchors(site: queries.Site, item: str) -> list[dict]:
                  "by": site.label(r.actor) if r.actor else "—", "block": r.block_number, "tx": r.tx_hash}
                 for r in rows]
     from tradechain.index.derive import anchor_rows
-    from tradechain.provenance import ProvenanceClient
 
-    events = ProvenanceClient(site.client).events(int(item))
+    events = site.client.provenance.events(int(item))
     if int(item) < BATCH_BASE:
         events = site.client.timeline(int(item))
     actors = {e["tx_hash"]: e["args"]["actor"] for e in events if e["event"] == "Checkpoint"}
@@ -156,7 +155,7 @@ def verify_online(bundle: dict, client) -> list[tuple[bool, str]]:
                f"node is on chain {client.chain.chain_id}, the bundle on chain {m['chainId']}")]
     if not checks[0][0]:
         return checks
-    w3 = client.w3
+    w3 = client.chain.w3
     missing = []
     for e in bundle["events"]:
         try:
@@ -173,9 +172,7 @@ def verify_online(bundle: dict, client) -> list[tuple[bool, str]]:
             missing.append(f"event {e.get('event', '?')} at log {e['logIndex']} of tx {e['tx'][:12]}… differs on chain")
     checks.append((not missing, f"{len(bundle['events'])} events found on chain as stated" if not missing
                    else "; ".join(missing[:3])))
-    from tradechain.provenance import ProvenanceClient
-
-    prov = ProvenanceClient(client)
+    prov = client.provenance
     for trace in bundle["provenance"]:
         item = int(trace["item"])
         head = "0x" + prov.head(item).hex()
@@ -187,7 +184,7 @@ def verify_online(bundle: dict, client) -> list[tuple[bool, str]]:
         if last is not None:
             receipt = w3.eth.get_transaction_receipt(last["tx"])
             earlier = any(ev["event"] == "Checkpoint" and "0x" + bytes(ev["args"]["head"]).hex() == trace["head"]
-                          for ev in client._decode_logs(receipt["logs"]))
+                          for ev in client.tx.decode_logs(receipt["logs"]))
         checks.append((earlier, f"{trace['label']}: the stated head was the contract's head at entry "
                                 f"#{last['seq']}; entries were added since" if earlier else
                        f"{trace['label']}: the stated head {trace['head'][:18]}… was never the contract's head"))

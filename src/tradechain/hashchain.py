@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from eth_abi import encode
 from eth_utils import keccak, to_checksum_address
 
-from tradechain.vocabulary import DOC_TYPES, KINDS, MODES
-
-ZERO32 = b"\x00" * 32
+from tradechain.vocabulary import DOC_TYPES, KINDS, MODES, ZERO32
 
 
 def _b(value) -> bytes:

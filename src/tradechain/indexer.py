@@ -60,7 +60,7 @@ class Indexer:
     def __init__(self, client, engine: Engine, *, window: int = REORG_WINDOW, max_range: int = MAX_RANGE,
                  progress: Callable[[str], None] | None = None):
         self.client = client
-        self.w3 = client.w3
+        self.w3 = client.chain.w3
         self.engine = engine
         self.window = window
         self.max_range = max_range
@@ -68,8 +68,7 @@ class Indexer:
         self.progress = progress
         self.addresses = sorted(a.lower() for a in client.deployment.addresses.values())
         self.decoder = derive.Decoder(client)
-        records = client.deployment.manifest.get("contracts", {})
-        self.first_block = min((int(r["block"]) for r in records.values() if "block" in r), default=0)
+        self.first_block = client.deployment.start_block
 
     # ------------------------------------------------------------------ opening
     def open(self) -> "Indexer":
@@ -161,7 +160,7 @@ class Indexer:
         while True:
             flt = {"fromBlock": low, "toBlock": high, "address": [self.w3.to_checksum_address(a) for a in self.addresses]}
             try:
-                if self.client.chain.kind == "embedded":
+                if self.client.chain.in_process:  # eth-tester answers web3-formatted requests only
                     found = self.w3.eth.get_logs(flt)
                 else:  # raw JSON-RPC: web3's result formatting would cost more than the request itself
                     reply = self.w3.provider.make_request("eth_getLogs", [{**flt, "fromBlock": hex(low),

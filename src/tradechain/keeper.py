@@ -16,10 +16,9 @@ from typing import Callable
 
 from web3 import Web3
 
-from tradechain.client import TradeClient, _event_topic
+from tradechain.client import TradeClient
 from tradechain.errors import ChainUnavailable, ContractRevert
 
-LOG_CHUNK = 5_000  # blocks per eth_getLogs request: providers cap the range
 MAX_BATCH = 100  # TradeEscrow.MAX_BATCH
 
 
@@ -59,9 +58,8 @@ class Keeper:
         # With an index: (candidate ids due at chain time t, orders known) from it, so a pass costs what is due,
         # not all history; each candidate is still confirmed on chain (actionable) before anything is sent.
         self._due_from = due_from
-        self._placed_topic = _placed_topic(client)
-        records = client.deployment.manifest.get("contracts", {})
-        self._first_block = int(records.get("TradeEscrow", {}).get("block", 0))
+        self._placed_topic = client.tx.topic("TradeEscrow", "OrderPlaced")
+        self._first_block = client.deployment.start_block
         self._forget()
 
     def _forget(self) -> None:
@@ -78,18 +76,17 @@ class Keeper:
             candidates, self.progress.seen = self._due_from(self.client.chain.now())
             self._open = set(candidates)
             return
-        w3 = self.client.w3
+        w3 = self.client.chain.w3
         latest = w3.eth.block_number
         if self._head is not None and self._rewound(latest):
             self.log(f"chain went back from block {self._head[0]} to {latest}: rescanning from the start")
             self._forget()
-        for low in range(self._next_block, latest + 1, LOG_CHUNK):
-            logs = w3.eth.get_logs({"address": self.client.escrow.address, "topics": [self._placed_topic],
-                                    "fromBlock": low, "toBlock": min(low + LOG_CHUNK - 1, latest)})
-            for entry in logs:
-                order_id = int.from_bytes(bytes(entry["topics"][1]), "big")
-                if order_id not in self._settled:
-                    self._open.add(order_id)
+        placed = self.client.tx.logs("TradeEscrow", [self._placed_topic], from_block=self._next_block,
+                                     to_block=latest)
+        for event in placed:
+            order_id = event["args"]["orderId"]
+            if order_id not in self._settled:
+                self._open.add(order_id)
         self._next_block = latest + 1
         self._head = (latest, bytes(w3.eth.get_block(latest)["hash"]))
         self.progress.seen = len(self._open) + len(self._settled)
@@ -98,18 +95,18 @@ class Keeper:
         number, block_hash = self._head
         if latest < number:
             return True
-        return bytes(self.client.w3.eth.get_block(number)["hash"]) != block_hash
+        return bytes(self.client.chain.w3.eth.get_block(number)["hash"]) != block_hash
 
     def due(self) -> tuple[list[int], list[int]]:
         """(releasable, refundable) order ids, from the escrow's own view of each open order."""
         release, refund = [], []
         for order_id in sorted(self._open):
-            releasable, refundable = self.client.actionable(order_id)
+            releasable, refundable = self.client.escrow.actionable(order_id)
             if releasable:
                 release.append(order_id)
             elif refundable:
                 refund.append(order_id)
-            elif self.client.call("TradeEscrow", "isSettled", [order_id]):
+            elif self.client.tx.call("TradeEscrow", "isSettled", [order_id]):
                 self._settle(order_id)
         return release, refund
 
@@ -130,7 +127,7 @@ class Keeper:
         return self.progress
 
     def _send(self, kind: str, ids: list[int]) -> None:
-        method = self.client.release_batch if kind == "release" else self.client.refund_batch
+        method = self.client.escrow.release_batch if kind == "release" else self.client.escrow.refund_batch
         event = "OrderReleased" if kind == "release" else "OrderRefunded"
         try:
             receipt = method(ids, sender=self.sender)
@@ -138,7 +135,7 @@ class Keeper:
             self.log(f"{kind} batch {ids} was refused: {exc}")
             return
         done = {e["args"]["orderId"] for e in receipt.events if e["event"] == event}
-        price = int(self.client.w3.eth.get_transaction_receipt(receipt.tx_hash).get("effectiveGasPrice", 0))
+        price = int(self.client.chain.w3.eth.get_transaction_receipt(receipt.tx_hash).get("effectiveGasPrice", 0))
         self.progress.transactions += 1
         self.progress.gas += receipt.gas_used
         self.progress.cost_wei += receipt.gas_used * price
@@ -149,8 +146,8 @@ class Keeper:
                 self.log(f"{past} order #{order_id} (tx {receipt.tx_hash}, block {receipt.block})")
                 self._settle(order_id)
                 continue
-            state = self.client.get_order(order_id).state
-            if self.client.call("TradeEscrow", "isSettled", [order_id]):
+            state = self.client.escrow.get_order(order_id).state
+            if self.client.tx.call("TradeEscrow", "isSettled", [order_id]):
                 self.progress.lost_races += 1
                 self.log(f"order #{order_id} was already {state} by another transaction (lost race): skipped")
                 self._settle(order_id)
@@ -174,11 +171,6 @@ class Keeper:
             if passes is None or done < passes:
                 time.sleep(interval)
         return self.progress
-
-
-def _placed_topic(client: TradeClient) -> bytes:
-    entry = next(e for e in client.escrow.abi if e.get("type") == "event" and e["name"] == "OrderPlaced")
-    return bytes(_event_topic(entry))
 
 
 def _connection_errors() -> tuple[type[BaseException], ...]:

@@ -140,8 +140,7 @@ def connect(network: str | None = None, rpc: str | None = None, root: Path | Non
     net = resolve(network, root)
     if net.rpc is None:
         return chains.embedded()
-    chain = chains.rpc(net.rpc)
-    chain.network = net.name
+    chain = chains.rpc(net.rpc, network=net.name)
     for key in load_keys(net):
         try:
             chain.add_signer(key)

@@ -9,11 +9,10 @@ import datetime as _dt
 from typing import Callable
 
 from tradechain.units import format_duration
-from tradechain.vocabulary import DOC_TYPES, KINDS, MODES, SENSOR_UNITS, SENSORS, unpack_readings
+from tradechain.vocabulary import (
+    DOC_TYPES, ETH, KINDS, MODES, REFUND_REASON_WORDS, RULING_WORDS, SENSOR_UNITS, SENSORS, unpack_readings,
+)
 
-ZERO = "0x0000000000000000000000000000000000000000"
-RULINGS = ["arbiter's ruling", "agreement", "default (no ruling in time)"]
-REFUND_REASONS = ["not shipped by the deadline", "not delivered by the deadline"]
 
 
 def short_hash(value) -> str:
@@ -61,7 +60,7 @@ def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], 
         elif ev == "Transfer":
             if any(x["event"] == "InvoiceSold" and x["tx_hash"] == e["tx_hash"] for x in events):
                 continue  # the sale row already says who holds it now
-            if a["from"] == ZERO:
+            if a["from"] == ETH:  # minted: from the zero address
                 action, detail = "invoice minted", f"token #{a['tokenId']} to {name(a['to'])}"
             else:
                 action, detail = "invoice transferred", f"{name(a['from'])} -> {name(a['to'])}"
@@ -96,11 +95,11 @@ def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], 
             actor, action = name(a["by"]), "released" + (" (buyer confirmed early)" if a["early"] else "")
             detail = f"{money(a['toSellerSide'])} to the invoice holder, fee {money(a['fee'])}"
         elif ev == "OrderResolved":
-            actor, action = name(a["by"]), "resolved by " + RULINGS[a["ruling"]]
+            actor, action = name(a["by"]), "resolved by " + RULING_WORDS[a["ruling"]]
             detail = (f"{a['refundBps'] / 100:g}% refund: {money(a['toBuyer'])} to buyer, "
                       f"{money(a['toSellerSide'])} to invoice holder, fee {money(a['fee'])}")
         elif ev == "OrderRefunded":
-            action, detail = "refunded", f"{money(a['amount'])}: {REFUND_REASONS[a['reason']]}"
+            action, detail = "refunded", f"{money(a['amount'])}: {REFUND_REASON_WORDS[a['reason']]}"
         elif ev == "OrderCancelled":
             action, detail = "cancelled by seller", f"{money(a['amount'])} back to buyer"
         elif ev == "Payout":

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from tradechain.errors import UsageError
+from tradechain.vocabulary import ZERO32, hash_bytes
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
 _SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -85,14 +86,12 @@ def parse_address(text: str, names: dict[str, str] | None = None) -> str:
 def parse_hash(text: str | None) -> bytes:
     """A document reference: a 0x 32-byte hash, or a file path whose bytes are hashed (keccak-256)."""
     if not text:
-        return b"\x00" * 32
+        return ZERO32
     if _HEX32.match(text):
         return bytes.fromhex(text[2:])
     path = Path(text)
     if path.is_file():
-        from eth_utils import keccak
-
-        return keccak(path.read_bytes())
+        return hash_bytes(path.read_bytes())
     raise UsageError(f"{text!r} is neither a 0x-prefixed 32-byte hash nor a file to hash")
 
 

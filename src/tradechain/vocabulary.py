@@ -1,12 +1,50 @@
-"""The provenance vocabulary, in one place: entry kinds, document types, transport modes, sensors, item ids.
+"""The contracts' vocabulary, in one place: order states, rulings, refund reasons, invoice statuses, roles,
+the native-ETH token address, and the provenance entry kinds, document types, transport modes, sensors and
+item ids.
 
-Mirrors the enums of contracts/interfaces/IProvenance.sol (tests/test_provenance.py checks them against the
-compiled contract, so the two cannot drift). No web3 import here.
+Mirrors the enums and role constants of contracts/ (tests/test_vocabulary.py checks every list here against
+the compiled contracts' ASTs, so the two cannot drift). No web3 import here.
 """
 
 from __future__ import annotations
 
 from tradechain.errors import UsageError
+
+ETH = "0x0000000000000000000000000000000000000000"  # the token address the escrow reads as native ETH
+ZERO32 = b"\x00" * 32
+
+# ITradeEscrow.State. `Delivered` is derived from Provenance, never stored.
+STATES = ["None", "Funded", "Shipped", "Delivered", "Disputed", "Released", "Resolved", "Refunded", "Cancelled"]
+TERMINAL = {"Released", "Resolved", "Refunded", "Cancelled"}
+# ITradeEscrow.Ruling and RefundReason, with the words shown for each.
+RULINGS = ["Arbiter", "Agreement", "Default"]
+RULING_WORDS = ["arbiter's ruling", "agreement", "default (no ruling in time)"]
+REFUND_REASONS = ["NotShipped", "NotDelivered"]
+REFUND_REASON_WORDS = ["not shipped by the deadline", "not delivered by the deadline"]
+# IInvoiceToken.Status
+INVOICE_STATUSES = ["Open", "Financed", "Overdue", "Settled", "Defaulted"]
+# Every `*_ROLE` constant of the suite (keccak256 of its name), plus OpenZeppelin's zero admin role.
+ROLES = ["CARRIER", "CUSTOMS", "PRODUCER", "ESCROW", "ARBITER", "FINANCIER"]
+ADMIN_ROLE = "ADMIN"
+
+
+def role_id(role: str) -> bytes:
+    """"carrier" -> keccak256("CARRIER_ROLE"); "admin" -> OpenZeppelin's DEFAULT_ADMIN_ROLE (zero)."""
+    from eth_utils import keccak
+
+    name = role.upper().removesuffix("_ROLE")
+    if name in (ADMIN_ROLE, "DEFAULT_ADMIN"):
+        return ZERO32
+    return keccak(text=f"{name}_ROLE")
+
+
+def role_name(role_hash: bytes) -> str | None:
+    """The name of a role id, or None for one the suite does not define."""
+    for name in (*ROLES, ADMIN_ROLE):
+        if role_id(name) == role_hash:
+            return name
+    return None
+
 
 # IProvenance.Kind, in enum order (after GS1 EPCIS business steps and DCSA track-and-trace events).
 KINDS = ["None", "PickedUp", "GateOut", "Loaded", "Departed", "Arrived", "ExportCleared", "ImportCleared",
@@ -24,6 +62,21 @@ SENSOR_UNITS = {"Temperature": "°C", "Humidity": "%RH", "Shock": "g"}
 
 BATCH_BASE = 1 << 64  # Provenance.BATCH_BASE: batch item ids start here, shipment ids (= order ids) below
 READING_SIZE = 9  # bytes per packed reading: uint8 sensor, uint32 time, int32 value in hundredths
+
+
+def location_code(code: str) -> bytes:
+    """A UN/LOCODE-style place code ("CNSHA") as bytes8, left-aligned."""
+    raw = code.strip().upper().encode("ascii", "strict") if code else b""
+    if len(raw) > 8:
+        raise UsageError(f"location code {code!r} is longer than 8 characters; use a UN/LOCODE such as CNSHA")
+    return raw.ljust(8, b"\x00")
+
+
+def hash_bytes(data: bytes) -> bytes:
+    """keccak-256 of a document's bytes: how documents are anchored on chain."""
+    from eth_utils import keccak
+
+    return keccak(data)
 
 
 def _pick(options: list[str], text: str, what: str) -> int:

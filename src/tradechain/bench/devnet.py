@@ -6,7 +6,6 @@ import contextlib
 import socket
 import subprocess
 import time
-from pathlib import Path
 from typing import Iterator
 
 PORTS = range(8650, 8660)  # this bench's own range; never 8545/8546
@@ -26,23 +25,17 @@ def free_port(candidates=PORTS) -> int:
         return s.getsockname()[1]
 
 
-def anvil_binary() -> Path:
-    from tradechain.compiler import project_root
-    from tradechain.errors import UsageError
-
-    path = project_root() / "node_modules" / ".bin" / "anvil"
-    if not path.exists():
-        raise UsageError(f"anvil is not installed at {path}; run `make setup`")
-    return path
-
-
 @contextlib.contextmanager
 def anvil(*extra: str, port: int | None = None) -> Iterator[str]:
     """Start anvil (prague, 127.0.0.1) and yield its URL; terminate that process on exit."""
     import requests
 
+    from tradechain.project import project_root
+    from tradechain.devnet import anvil_binary
+
     port = port or free_port()
-    proc = subprocess.Popen([str(anvil_binary()), "--hardfork", "prague", "--host", "127.0.0.1", "--port", str(port),
+    proc = subprocess.Popen([str(anvil_binary(project_root())), "--hardfork", "prague", "--host", "127.0.0.1",
+                             "--port", str(port),
                              "--silent", *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:

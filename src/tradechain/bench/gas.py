@@ -16,7 +16,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from tradechain.client import ETH, Receipt, TradeClient, hash_bytes
+from tradechain.client import Receipt, TradeClient
+from tradechain.vocabulary import ETH, hash_bytes
 
 DAY = 86400
 START_TIME = 2_000_000_000  # fixed chain time: deterministic deadlines, hashes and calldata
@@ -52,20 +53,20 @@ class GasRun:
     # ---- the building blocks every flow uses ----
     def place(self, amount: int = ONE_ETH, token: str = ETH, window: int = 3 * DAY, tag: bytes = b"") -> tuple[int, Receipt]:
         now = self.chain.now()
-        return self.client.place_order(
+        return self.client.escrow.place_order(
             buyer=self.a["buyer"], seller=self.a["seller"], amount=amount, token=token, ship_by=now + 2 * DAY,
             deliver_by=now + 20 * DAY, inspection_window=window,
-            terms_hash=hash_bytes(b"e-contract " + tag + str(self.client.order_count() + 1).encode()),
+            terms_hash=hash_bytes(b"e-contract " + tag + str(self.client.escrow.order_count() + 1).encode()),
         )
 
     def ship(self, order_id: int) -> Receipt:
-        return self.client.ship(order_id, self.a["carrier"], hash_bytes(b"bill of lading %d" % order_id),
+        return self.client.escrow.ship(order_id, self.a["carrier"], hash_bytes(b"bill of lading %d" % order_id),
                                 sender=self.a["seller"])
 
     def checkpoint(self, order_id: int, kind: str, where: str) -> Receipt:
         who = self.a["customs"] if kind.endswith("Cleared") else self.a["carrier"]
         proof = hash_bytes(f"{kind}@{where}:{order_id}".encode())
-        return self.client.checkpoint(order_id, kind, where, proof, sender=who)
+        return self.client.provenance.checkpoint(order_id, kind, where, proof, sender=who)
 
     def journey(self, flow_name: str, order_id: int, legs=JOURNEY) -> None:
         for kind, where in legs:
@@ -92,7 +93,7 @@ def eth_order(run: GasRun) -> None:
     run.step(name, "ship (+invoice mint)", run.ship(oid))
     run.journey(name, oid)
     run.chain.advance(3 * DAY)
-    run.step(name, "release", run.client.release(oid, sender=run.a["keeper"]))
+    run.step(name, "release", run.client.escrow.release(oid, sender=run.a["keeper"]))
 
 
 @flow
@@ -100,14 +101,14 @@ def erc20_order(run: GasRun) -> None:
     """tUSD order (approve, then pay), six-checkpoint journey, buyer confirms receipt early."""
     name = "erc20_order"
     c = run.client
-    token = c.stablecoin.address
+    token = c.tokens.stablecoin
     amount = 12_000 * TUSD
-    run.step(name, "approve", c.approve(token, c.escrow.address, amount, sender=run.a["buyer"]))
+    run.step(name, "approve", c.tokens.approve(token, c.escrow.address, amount, sender=run.a["buyer"]))
     oid, r = run.place(amount, token)
     run.step(name, "place+pay", r)
     run.step(name, "ship (+invoice mint)", run.ship(oid))
     run.journey(name, oid)
-    run.step(name, "confirm (release)", c.confirm(oid, sender=run.a["buyer"]))
+    run.step(name, "confirm (release)", c.escrow.confirm(oid, sender=run.a["buyer"]))
 
 
 @flow
@@ -119,23 +120,22 @@ def financed_order(run: GasRun) -> None:
     oid, r = run.place()
     run.step(name, "place+pay", r)
     run.step(name, "ship (+invoice mint)", run.ship(oid))
-    principal = c.call("TradeEscrow", "faceValue", [oid]) * 8 // 10
-    run.step(name, "offer advance", c.offer_advance(oid, principal, 200, sender=a["financier"]))
-    run.step(name, "accept advance", c.accept_advance(oid, a["financier"], sender=a["seller"]))
+    principal = c.tx.call("TradeEscrow", "faceValue", [oid]) * 8 // 10
+    run.step(name, "offer advance", c.invoices.offer_advance(oid, principal, 200, sender=a["financier"]))
+    run.step(name, "accept advance", c.invoices.accept_advance(oid, a["financier"], sender=a["seller"]))
     run.step(name, "checkpoint Delivered", run.checkpoint(oid, "Delivered", "DEHAM"))
     run.chain.advance(3 * DAY)
-    run.step(name, "release (waterfall)", c.release(oid, sender=a["keeper"]))
+    run.step(name, "release (waterfall)", c.escrow.release(oid, sender=a["keeper"]))
 
 
 @flow
 def provenance(run: GasRun) -> None:
     """Traceability records: a batch registered with two certificates, packed, handed from the producer to
     the carrier, linked to a shipment; the buyer's sensor limits, then six readings on that shipment."""
-    from tradechain.provenance import ProvenanceClient
 
     name = "provenance"
     a = run.a
-    p = ProvenanceClient(run.client)
+    p = run.client.provenance
     certificates = [hash_bytes(b"organic certificate"), hash_bytes(b"origin certificate")]
     batch, r = p.register_batch("GTIN-04012345678901", "VN", 1_200, certificates, "VNSGN", sender=a["seller"])
     run.step(name, "register batch (2 certificates)", r)
@@ -145,7 +145,7 @@ def provenance(run: GasRun) -> None:
     run.step(name, "take custody (handover)", p.take_custody(batch, "VNSGN", hash_bytes(b"handover photo"),
                                                              sender=a["carrier"]))
     oid, _r = run.place()
-    run.step(name, "set sensor limits", p.set_sensor_limits(oid, (2.0, 8.0), 85.0, 3.0, sender=a["buyer"]))
+    run.step(name, "set sensor limits", run.client.escrow.set_sensor_limits(oid, (2.0, 8.0), 85.0, 3.0, sender=a["buyer"]))
     run.ship(oid)
     run.step(name, "link batch to shipment", p.link_batch(batch, oid, sender=a["carrier"]))
     run.chain.advance(3600)
@@ -164,9 +164,9 @@ def disputed_order(run: GasRun) -> None:
     run.step(name, "place+pay", r)
     run.step(name, "ship (+invoice mint)", run.ship(oid))
     run.step(name, "checkpoint Delivered", run.checkpoint(oid, "Delivered", "DEHAM"))
-    run.step(name, "dispute", c.dispute(oid, hash_bytes(b"inspection report"), sender=a["buyer"]))
-    run.step(name, "propose settlement", c.propose_settlement(oid, 1_000, sender=a["seller"]))
-    run.step(name, "arbiter resolve", c.resolve(oid, 3_000, hash_bytes(b"ruling"), sender=a["arbiter"]))
+    run.step(name, "dispute", c.escrow.dispute(oid, hash_bytes(b"inspection report"), sender=a["buyer"]))
+    run.step(name, "propose settlement", c.escrow.propose_settlement(oid, 1_000, sender=a["seller"]))
+    run.step(name, "arbiter resolve", c.escrow.resolve(oid, 3_000, hash_bytes(b"ruling"), sender=a["arbiter"]))
 
 
 @flow
@@ -176,7 +176,7 @@ def refund_on_timeout(run: GasRun) -> None:
     oid, r = run.place()
     run.step(name, "place+pay", r)
     run.chain.advance(2 * DAY + 1)
-    run.step(name, "refund", run.client.refund(oid, sender=run.a["keeper"]))
+    run.step(name, "refund", run.client.escrow.refund(oid, sender=run.a["keeper"]))
 
 
 @flow
@@ -193,11 +193,11 @@ def batch_release(run: GasRun) -> None:
         ids.append(oid)
     run.chain.mine()
     snap = run.chain.snapshot()
-    single = run.step(name, "release (single)", run.client.release(ids[0], sender=run.a["keeper"])).gas_used
+    single = run.step(name, "release (single)", run.client.escrow.release(ids[0], sender=run.a["keeper"])).gas_used
     figures: dict[str, float] = {"single": single}
     for n in BATCH_SIZES:
         run.chain.revert(snap)
-        gas = run.step(name, f"releaseBatch x{n}", run.client.release_batch(ids[:n], sender=run.a["keeper"])).gas_used
+        gas = run.step(name, f"releaseBatch x{n}", run.client.escrow.release_batch(ids[:n], sender=run.a["keeper"])).gas_used
         figures[f"perOrder x{n}"] = gas / n
         figures[f"ratio x{n}"] = gas / n / single
     run.chain.revert(snap)
@@ -218,10 +218,10 @@ def warm_up(run: GasRun) -> None:
 def setup(artifacts: dict | None = None) -> TradeClient:
     """A fresh embedded chain at the fixed start time with the suite deployed."""
     from tradechain.chain import embedded
-    from tradechain.compiler import compile_contracts
+    from tradechain.project import load_artifacts
     from tradechain.deployment import deploy_suite
 
-    artifacts = artifacts or compile_contracts()
+    artifacts = artifacts or load_artifacts()
     chain = embedded()
     chain.tester.time_travel(START_TIME)
     dep = deploy_suite(chain, artifacts)

@@ -49,7 +49,7 @@ def _pending_orders(url: str, client, count: int, *, deliver: bool) -> None:
     chain_id = int(rpc.one("eth_chainId", []), 16)
     keys = {k.address: LegacySigner(bytes(k.key), chain_id) for k in dev_keys()}
     price = 2 * int(rpc.one("eth_gasPrice", []), 16)
-    first, now = client.order_count() + 1, client.chain.now()
+    first, now = client.escrow.order_count() + 1, client.chain.now()
     trades = [calldata.trade(first + i, now) for i in range(count)]
     rpc.one("evm_setAutomine", [False])
     try:
@@ -129,7 +129,7 @@ def measure_size(orders: int, artifacts: dict, work: Path, *, keeper_without_ind
         _pending_orders(url, client, DUE, deliver=True)  # due: delivered, no inspection window
         _pending_orders(url, client, DUE, deliver=False)  # placed, not due for days
         out["setupSeconds"] = round(time.perf_counter() - t, 1)
-        out["ordersOnChain"] = client.order_count()
+        out["ordersOnChain"] = client.escrow.order_count()
         index_url = f"sqlite:///{work}/index-{orders}.sqlite"
         indexer = Indexer(TradeClient(rpc(url), dep, artifacts), db.engine_for(index_url)).open()
         report = indexer.run()
@@ -151,7 +151,7 @@ def measure_size(orders: int, artifacts: dict, work: Path, *, keeper_without_ind
         out["cli"] = cli
         reader = TradeClient(rpc(url), dep, artifacts)
         indexer.run()
-        attach(reader.w3, indexer.engine)
+        attach(reader.chain.w3, indexer.engine)
         port = free_port(range(8660, 8670))
         server = uvicorn.Server(uvicorn.Config(create_app(Site(reader, indexer.engine)), host="127.0.0.1",
                                                port=port, log_level="warning"))
@@ -169,8 +169,8 @@ def measure_size(orders: int, artifacts: dict, work: Path, *, keeper_without_ind
 
 
 def measure(sizes: list[int], work: Path) -> dict:
-    from tradechain.compiler import compile_contracts
+    from tradechain.project import load_artifacts
 
-    artifacts = compile_contracts()
+    artifacts = load_artifacts()
     return {"note": f"anvil devnet on this machine; pages under {WORKERS} concurrent clients on loopback",
             "sizes": [measure_size(n, artifacts, work, keeper_without_index=n <= 1_000) for n in sizes]}

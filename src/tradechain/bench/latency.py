@@ -10,7 +10,8 @@ from __future__ import annotations
 import threading
 import time
 
-from tradechain.client import TradeClient, hash_bytes
+from tradechain.client import TradeClient
+from tradechain.vocabulary import hash_bytes
 
 DAY = 86400
 PRICE = 10**17
@@ -36,33 +37,33 @@ class KeeperThread(threading.Thread):
 def one_settlement(client: TradeClient, window: int) -> dict:
     a = client.deployment.accounts
     now = client.chain.now()
-    oid, _ = client.place_order(buyer=a["buyer"], seller=a["seller"], amount=PRICE, ship_by=now + 2 * DAY,
+    oid, _ = client.escrow.place_order(buyer=a["buyer"], seller=a["seller"], amount=PRICE, ship_by=now + 2 * DAY,
                                 deliver_by=now + 20 * DAY, inspection_window=window)
-    client.ship(oid, a["carrier"], hash_bytes(b"bol"), sender=a["seller"])
-    holder = client.invoice_owner(oid)
-    before = client.balance(holder)
-    delivered = client.deliver(oid, "DEHAM", hash_bytes(b"proof of delivery"), sender=a["carrier"])
+    client.escrow.ship(oid, a["carrier"], hash_bytes(b"bol"), sender=a["seller"])
+    holder = client.invoices.owner(oid)
+    before = client.tokens.balance(holder)
+    delivered = client.provenance.deliver(oid, "DEHAM", hash_bytes(b"proof of delivery"), sender=a["carrier"])
     wall0 = time.perf_counter()
     if window:
         client.chain.advance(window)
-    while client.balance(holder) <= before:  # funds have arrived when the holder's balance rises
+    while client.tokens.balance(holder) <= before:  # funds have arrived when the holder's balance rises
         if time.perf_counter() - wall0 > 30:
             raise RuntimeError(f"order {oid} was not released within 30 s of its window")
         time.sleep(0.01)
     wall = time.perf_counter() - wall0
     release = next(e for e in client.timeline(oid) if e["event"] == "OrderReleased")
     return {"order": oid, "inspectionWindowSeconds": window, "blocks": release["block"] - delivered.block,
-            "chainSeconds": client.block_time(release["block"]) - client.block_time(delivered.block),
+            "chainSeconds": client.chain.block_time(release["block"]) - client.chain.block_time(delivered.block),
             "wallSeconds": round(wall, 3)}
 
 
 def measure(windows: tuple[int, ...] = (0, 3 * DAY), poll: float = 0.25, repeats: int = 3) -> dict:
     from tradechain.bench.devnet import anvil
     from tradechain.chain import rpc
-    from tradechain.compiler import compile_contracts
+    from tradechain.project import load_artifacts
     from tradechain.deployment import deploy_suite
 
-    artifacts = compile_contracts()
+    artifacts = load_artifacts()
     runs = []
     with anvil() as url:
         chain = rpc(url)

@@ -19,7 +19,7 @@ def results_dir(override: str | Path | None = None) -> Path:
         return Path(override)
     if os.environ.get(RESULTS_ENV):
         return Path(os.environ[RESULTS_ENV])
-    from tradechain.compiler import project_root
+    from tradechain.project import project_root
 
     return project_root() / "results"
 

@@ -16,7 +16,7 @@ UPDATE_HINT = "run `tradechain bench gas --snapshot` and commit gas-snapshot.jso
 
 def path(root: Path | None = None) -> Path:
     if root is None:
-        from tradechain.compiler import project_root
+        from tradechain.project import project_root
 
         root = project_root()
     return Path(root) / FILENAME

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from eth_abi import encode
 from eth_utils import function_signature_to_4byte_selector as selector
 
-from tradechain.client import ETH, KINDS, TradeClient, hash_bytes, location_code
+from tradechain.client import TradeClient
+from tradechain.vocabulary import ETH, KINDS, hash_bytes, location_code
 
 TX_GAS = 1_000_000  # what TradeClient sends too
 PRICE = 10**15  # 0.001 ETH per order
@@ -80,7 +81,7 @@ def raw_embedded(trades: int, artifacts: dict) -> dict:
     client = setup(artifacts)
     tester = client.chain.tester
     calldata = TradeCalldata.of(client)
-    base, now = client.order_count(), client.chain.now()
+    base, now = client.escrow.order_count(), client.chain.now()
 
     def one(order_id: int) -> None:
         for sender, to, data, value in calldata.trade(order_id, now):
@@ -102,17 +103,17 @@ def client_trades(client: TradeClient, trades: int) -> dict:
     now = client.chain.now()  # once, as the raw run does: the deadlines are days away
 
     def one() -> None:
-        oid, _ = client.place_order(buyer=a["buyer"], seller=a["seller"], amount=PRICE, ship_by=now + 2 * DAY,
+        oid, _ = client.escrow.place_order(buyer=a["buyer"], seller=a["seller"], amount=PRICE, ship_by=now + 2 * DAY,
                                     deliver_by=now + 20 * DAY, inspection_window=0)
-        client.ship(oid, a["carrier"], hash_bytes(b"bol"), sender=a["seller"])
-        client.deliver(oid, "DEHAM", hash_bytes(b"pod"), sender=a["carrier"])
-        client.release(oid, sender=a["keeper"])
+        client.escrow.ship(oid, a["carrier"], hash_bytes(b"bol"), sender=a["seller"])
+        client.provenance.deliver(oid, "DEHAM", hash_bytes(b"pod"), sender=a["carrier"])
+        client.escrow.release(oid, sender=a["keeper"])
 
     one()
     clock = Clock()
     for _ in range(trades):
         one()
-    return clock.rate(trades, by_cpu=client.chain.kind == "embedded")
+    return clock.rate(trades, by_cpu=client.chain.in_process)
 
 
 def client_embedded(trades: int, artifacts: dict) -> dict:
@@ -207,8 +208,8 @@ def anvil_pipelined(url: str, client: TradeClient, trades: int, chunk: int = 100
 
 
 def _pipeline(run, client: TradeClient, trades: int, chunk: int) -> dict:
-    run(client.order_count() + 1, 1)  # warm-up
-    first = client.order_count() + 1
+    run(client.escrow.order_count() + 1, 1)  # warm-up
+    first = client.escrow.order_count() + 1
     clock = Clock()
     done = 0
     while done < trades:
@@ -216,7 +217,7 @@ def _pipeline(run, client: TradeClient, trades: int, chunk: int) -> dict:
         run(first + done, n)
         done += n
     result = clock.rate(trades)
-    if client.order_count() != first + trades - 1:
+    if client.escrow.order_count() != first + trades - 1:
         raise RuntimeError("the devnet did not record every pipelined order")
     result["chunk"] = chunk
     return result
@@ -226,9 +227,9 @@ def measure(trades: int = 20, rounds: int = 3, anvil_trades: int = 400, anvil_cl
             use_anvil: bool = True) -> dict:
     """Raw and client alternate for `rounds` rounds on fresh chains; the best round of each is compared (both
     are ceilings of the same machine; the first round pays Python's warm-up)."""
-    from tradechain.compiler import compile_contracts
+    from tradechain.project import load_artifacts
 
-    artifacts = compile_contracts()
+    artifacts = load_artifacts()
     samples: dict[str, list[dict]] = {"raw": [], "client": []}
     for _ in range(rounds):
         samples["raw"].append(raw_embedded(trades, artifacts))

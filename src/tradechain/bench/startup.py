@@ -30,12 +30,11 @@ def measure(repeats: int = 5) -> dict:
 
 
 def compile_times() -> dict:
-    """A cold compile (cache ignored, compiler run) and a warm one (build cache hit), from compiler.last_compile."""
-    from tradechain import compiler
+    """A cold compile (cache ignored, compiler run) and a warm one (build cache hit)."""
+    from tradechain.compiler import compile_contracts
+    from tradechain.project import project_root
 
-    compiler.compile_contracts(force=True)
-    cold = dict(compiler.last_compile)
-    compiler.compile_contracts()
-    warm = dict(compiler.last_compile)
-    return {"backend": cold["backend"], "coldSeconds": round(cold["seconds"], 3),
-            "warmSeconds": round(warm["seconds"], 4), "warmCached": warm["cached"], "cpus": os.cpu_count()}
+    cold = compile_contracts(project_root(), force=True)
+    warm = compile_contracts(project_root())
+    return {"backend": cold.backend, "coldSeconds": round(cold.seconds, 3),
+            "warmSeconds": round(warm.seconds, 4), "warmCached": warm.cached, "cpus": os.cpu_count()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from tradechain.cli.context import emit_json, json_option
+from tradechain.cli.paramtypes import DURATION
 
 
 @click.command("compile")
@@ -12,17 +13,17 @@ from tradechain.cli.context import emit_json, json_option
 @json_option
 def compile_cmd(force: bool, as_json: bool):
     """Compile contracts/ to build/ (cached by a hash of sources, settings and compiler version)."""
-    from tradechain import compiler
+    from tradechain.compiler import compile_contracts
+    from tradechain.project import project_root
 
-    artifacts = compiler.compile_contracts(force=force)
-    info = compiler.last_compile
-    sizes = {n: (len(a["deployedBytecode"]) - 2) // 2 for n, a in sorted(artifacts.items())}
+    build = compile_contracts(project_root(), force=force)
+    sizes = {n: (len(a["deployedBytecode"]) - 2) // 2 for n, a in sorted(build.items())}
     if as_json:
-        emit_json({"backend": info["backend"], "cached": info["cached"], "seconds": round(info["seconds"], 3),
+        emit_json({"backend": build.backend, "cached": build.cached, "seconds": round(build.seconds, 3),
                    "contracts": sizes})
         return
-    how = "from cache" if info["cached"] else "compiled"
-    click.echo(f"{len(artifacts)} contracts {how} in {info['seconds']:.2f}s with {info['backend']}")
+    how = "from cache" if build.cached else "compiled"
+    click.echo(f"{len(build)} contracts {how} in {build.seconds:.2f}s with {build.backend}")
     for name, size in sizes.items():
         if size:
             click.echo(f"  {name:<28} {size:>6} bytes")
@@ -36,14 +37,14 @@ def compile_cmd(force: bool, as_json: bool):
 def deploy_cmd(ctx, fee_bps: int, force: bool, as_json: bool):
     """Deploy the contract suite (or reuse the one in deploy/<chainId>.json if it still matches the chain
     and the build), grant the demo roles and write the manifest."""
-    from tradechain.compiler import project_root
+    from tradechain.project import project_root
     from tradechain.deployment import deploy_suite, ensure_suite, manifest_path
     from tradechain.errors import UsageError
 
     if not 0 <= fee_bps <= 500:
         raise UsageError(f"--fee {fee_bps} is outside 0..500 basis points (the contract caps the fee at 5%)")
     chain = ctx.chain
-    if chain.kind == "embedded":  # it lives one command: nothing to reuse, no manifest to write
+    if chain.ephemeral:  # it lives one command: nothing to reuse, no manifest to write
         dep, what, path = deploy_suite(chain, ctx.artifacts, fee_bps=fee_bps), "deployed", None
     else:
         dep, what = ensure_suite(chain, project_root(), ctx.artifacts, force=force, fee_bps=fee_bps)
@@ -71,13 +72,11 @@ def time_cmd():
 
 
 @time_cmd.command("advance")
-@click.argument("duration")
+@click.argument("duration", type=DURATION)
 @click.pass_obj
-def time_advance(ctx, duration: str):
+def time_advance(ctx, duration: int):
     """Move chain time forward by DURATION (90m, 12h, 3d) and mine a block."""
     from tradechain.timeline import iso
-    from tradechain.units import parse_duration
 
-    seconds = parse_duration(duration)
-    now = ctx.chain.advance(seconds)
+    now = ctx.chain.advance(duration)
     click.echo(f"chain time is now {iso(now)} (block {ctx.chain.block_number()})")

@@ -23,8 +23,10 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print one JS
 
 
 def account_option(default: str):
+    from tradechain.cli.paramtypes import ACCOUNT
+
     return click.option(
-        "--account", "-a", default=default, show_default=True, metavar="NAME|0x…",
+        "--account", "-a", "sender", default=default, show_default=True, type=ACCOUNT,
         help="Who sends the transaction: a named account (buyer, seller, carrier, …) or an address.",
     )
 
@@ -51,9 +53,10 @@ def add_network_options(command: click.Command) -> None:
         return
     names = {p.name for p in command.params}
     if "network" not in names and "rpc" not in names:
-        command.params.append(click.Option(["--network", "-n"], metavar="NAME", expose_value=False,
+        # eager: the chain is chosen before any other parameter (an --account name) is resolved on it
+        command.params.append(click.Option(["--network", "-n"], metavar="NAME", expose_value=False, is_eager=True,
                                            callback=_choose("network", "rpc"), help=_NETWORK_HELP))
-        command.params.append(click.Option(["--rpc"], metavar="URL", expose_value=False,
+        command.params.append(click.Option(["--rpc"], metavar="URL", expose_value=False, is_eager=True,
                                            callback=_choose("rpc", "network"), help=_RPC_HELP))
     for sub in getattr(command, "commands", {}).values():
         add_network_options(sub)
@@ -71,7 +74,7 @@ class Context:
     @property
     def chain(self):
         if self._chain is None:
-            from tradechain.compiler import project_root
+            from tradechain.project import project_root
             from tradechain.networks import connect
 
             self._chain = connect(self.network, self.rpc, project_root())
@@ -80,9 +83,9 @@ class Context:
     @property
     def artifacts(self) -> dict:
         if not self._artifacts:
-            from tradechain.compiler import compile_contracts
+            from tradechain.project import load_artifacts
 
-            self._artifacts = compile_contracts()
+            self._artifacts = load_artifacts()
         return self._artifacts
 
     def client(self, *, persistent: bool = False, deploy_if_missing: bool = False):
@@ -90,19 +93,18 @@ class Context:
         as long as one command; `deploy_if_missing` deploys the suite (and writes its manifest) on a node
         that has none."""
         if self._client is None:
-            from tradechain.chain import EMBEDDED
             from tradechain.client import TradeClient
-            from tradechain.compiler import project_root
+            from tradechain.project import project_root
             from tradechain.deployment import deploy_suite, for_chain, manifest_path, save_manifest
 
             chain = self.chain
-            if persistent and chain.kind == EMBEDDED:
+            if persistent and chain.ephemeral:
                 raise UsageError(
                     "this step needs a chain that outlives one command: run `tradechain devnet start`, "
                     "then pass --network devnet (or --rpc URL / TRADECHAIN_NETWORK=devnet)"
                 )
             root = project_root()
-            if deploy_if_missing and chain.kind != EMBEDDED and not manifest_path(root, chain.chain_id).exists():
+            if deploy_if_missing and not chain.ephemeral and not manifest_path(root, chain.chain_id).exists():
                 dep = deploy_suite(chain, self.artifacts)
                 save_manifest(dep, root)
             else:
@@ -111,10 +113,11 @@ class Context:
         return self._client
 
     def account(self, text: str) -> str:
+        """A named account of this chain, or a 0x address, as a checksummed address."""
+        from tradechain.deployment import named_accounts
         from tradechain.units import parse_address
 
-        names = self.client().deployment.accounts if self._client else {}
-        return parse_address(text, names)
+        return parse_address(text, named_accounts(self.chain))
 
 
 def sent(receipt, what: str, as_json: bool = False, **extra) -> None:
@@ -129,7 +132,7 @@ def money_format(client, token: str):
     """A formatter of base units in `token` ("1.5 ETH", "250 tUSD")."""
     from tradechain.units import format_amount
 
-    symbol, decimals = client.token_info(token)
+    symbol, decimals = client.tokens.info(token)
     return lambda amount: format_amount(amount, decimals, symbol)
 
 

@@ -43,7 +43,7 @@ def start(ctx, port: int, as_json: bool):
 
 
 def _suite(ctx):
-    from tradechain.compiler import project_root
+    from tradechain.project import project_root
     from tradechain.deployment import ensure_suite
 
     ctx.rpc, ctx.network = None, "devnet"
@@ -101,7 +101,7 @@ def status(ctx, as_json: bool):
     block = int(rpc_request(url, "eth_blockNumber"), 16)
     try:
         ctx.rpc, ctx.network = None, "devnet"
-        from tradechain.compiler import project_root
+        from tradechain.project import project_root
         from tradechain.deployment import load_manifest
 
         dep = load_manifest(ctx.chain, project_root(), ctx.artifacts)

@@ -8,13 +8,14 @@ import signal
 import click
 
 from tradechain.cli.context import emit_json, json_option
+from tradechain.cli.paramtypes import ACCOUNT
 
 
 @click.command("keeper")
 @click.option("--once", is_flag=True, help="Do one pass and exit.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between passes.")
 @click.option("--batch", default=50, show_default=True, help="Orders per release/refund transaction (max 100).")
-@click.option("--account", "-a", default=None, metavar="NAME|0x…",
+@click.option("--account", "-a", default=None, type=ACCOUNT,
               help="Who sends (and pays gas for) the batches; default: the `keeper` account, else the first key.")
 @json_option
 @click.pass_obj
@@ -28,7 +29,7 @@ def keeper_cmd(ctx, once: bool, interval: float, batch: int, account: str | None
 
     client = ctx.client(persistent=True)
     names = client.deployment.accounts
-    sender = ctx.account(account) if account else names.get("keeper") or names.get("admin")
+    sender = account or names.get("keeper") or names.get("admin")
     if sender is None:
         from tradechain.errors import UsageError
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from tradechain.cli.context import account_option, emit_json, json_option, money_format, sent
+from tradechain.cli.paramtypes import ACCOUNT, AMOUNT, DURATION, HASH_OR_FILE, ORDER_ID, SHARE
 from tradechain.errors import UsageError
 
 
@@ -17,124 +18,104 @@ def _client(ctx):
     return ctx.client(persistent=True)
 
 
-def _existing(client, order_id: int):
-    """Read the order first so an unknown id is one clear line before any transaction is sent."""
-    return client.get_order(order_id)
+order_id_argument = click.argument("order_id", type=ORDER_ID)
+evidence_option = click.option("--evidence", default="", type=HASH_OR_FILE, help="Document or photo to anchor.")
+location_option = click.option("--location", default="", metavar="LOCODE", help="UN/LOCODE place code, e.g. CNSHA.")
 
 
 @order.command("create")
-@click.option("--seller", required=True, metavar="NAME|0x…", help="Who is paid (named account or address).")
-@click.option("--amount", required=True, help="Price with its unit: '1.5 ETH' or '250 tUSD'.")
+@click.option("--seller", required=True, type=ACCOUNT, help="Who is paid (named account or address).")
+@click.option("--amount", required=True, type=AMOUNT, help="Price with its unit: '1.5 ETH' or '250 tUSD'.")
 @click.option("--token", default=None, metavar="ETH|tUSD|0x…", help="Payment token when --amount has no unit.")
-@click.option("--ship-within", default="2d", show_default=True, help="Seller must ship within this.")
-@click.option("--deliver-within", default="14d", show_default=True, help="Carrier must deliver within this.")
-@click.option("--inspection", default="3d", show_default=True, help="Buyer's inspection window after delivery.")
-@click.option("--terms", default=None, metavar="FILE|0xHASH", help="E-contract to anchor (its keccak-256).")
+@click.option("--ship-within", default="2d", show_default=True, type=DURATION, help="Seller must ship within this.")
+@click.option("--deliver-within", default="14d", show_default=True, type=DURATION,
+              help="Carrier must deliver within this (after the shipping deadline).")
+@click.option("--inspection", default="3d", show_default=True, type=DURATION,
+              help="Buyer's inspection window after delivery.")
+@click.option("--terms", default="", type=HASH_OR_FILE, help="E-contract to anchor (its keccak-256).")
 @click.option("--permit", is_flag=True, help="Pay an ERC-20 with an EIP-2612 permit instead of approve.")
 @account_option("buyer")
 @json_option
 @click.pass_obj
-def create(ctx, seller, amount, token, ship_within, deliver_within, inspection, terms, permit, account, as_json):
+def create(ctx, seller, amount, token, ship_within, deliver_within, inspection, terms, permit, sender, as_json):
     """Place an order and pay for it in one transaction."""
-    from tradechain.units import parse_amount, parse_duration, parse_hash
-
     client = _client(ctx)
-    parts = amount.split()
-    token_name = token or (parts[1] if len(parts) == 2 else "ETH")
-    token_addr = client.token_address(token_name)
-    symbol, decimals = client.token_info(token_addr)
-    value = parse_amount(amount, decimals, symbol)
-    buyer, seller_addr = ctx.account(account), ctx.account(seller)
-    ship_s, deliver_s = parse_duration(ship_within), parse_duration(deliver_within)
-    window = parse_duration(inspection)
-    terms_hash = parse_hash(terms)
-    have = client.balance(buyer, token_addr)
+    token_addr, value = client.tokens.amount(amount, token)
+    money = money_format(client, token_addr)
+    have = client.tokens.balance(sender, token_addr)
     if have < value:
-        money = money_format(client, token_addr)
-        raise UsageError(f"{account} has {money(have)} but the order needs {money(value)}")
-    now = ctx.chain.now()
-    order_id, receipt = client.place_order(
-        buyer=buyer, seller=seller_addr, amount=value, token=token_addr, ship_by=now + ship_s,
-        deliver_by=now + ship_s + deliver_s, inspection_window=window, terms_hash=terms_hash, permit=permit,
+        raise UsageError(f"{client.deployment.label(sender)} has {money(have)} but the order needs {money(value)}")
+    order_id, receipt = client.escrow.place_order_in(
+        buyer=sender, seller=seller, amount=value, token=token_addr, ship_in=ship_within, deliver_in=deliver_within,
+        inspection_window=inspection, terms_hash=terms, permit=permit,
     )
-    sent(receipt, f"order #{order_id} placed and paid: {money_format(client, token_addr)(value)}", as_json,
-          orderId=order_id)
+    sent(receipt, f"order #{order_id} placed and paid: {money(value)}", as_json, orderId=order_id)
 
 
 @order.command("ship")
-@click.argument("order_id")
-@click.option("--carrier", default="carrier", show_default=True, metavar="NAME|0x…")
-@click.option("--bol", default=None, metavar="FILE|0xHASH", help="Bill of lading to anchor.")
+@order_id_argument
+@click.option("--carrier", default="carrier", show_default=True, type=ACCOUNT)
+@click.option("--bol", default="", type=HASH_OR_FILE, help="Bill of lading to anchor.")
 @account_option("seller")
 @json_option
 @click.pass_obj
-def ship(ctx, order_id, carrier, bol, account, as_json):
+def ship(ctx, order_id, carrier, bol, sender, as_json):
     """Ship ORDER_ID with a carrier; mints the invoice token to the seller."""
-    from tradechain.units import parse_hash, parse_order_id
-
     client = _client(ctx)
-    oid = parse_order_id(order_id)
-    _existing(client, oid)
-    r = client.ship(oid, ctx.account(carrier), parse_hash(bol), sender=ctx.account(account))
-    sent(r, f"order #{oid} shipped; invoice #{oid} minted to the seller", as_json)
+    client.escrow.existing(order_id)
+    r = client.escrow.ship(order_id, carrier, bol, sender=sender)
+    sent(r, f"order #{order_id} shipped; invoice #{order_id} minted to the seller", as_json)
 
 
 @order.command("checkpoint")
-@click.argument("order_id")
+@order_id_argument
 @click.argument("kind")
-@click.option("--location", default="", metavar="LOCODE", help="UN/LOCODE place code, e.g. CNSHA.")
-@click.option("--evidence", default=None, metavar="FILE|0xHASH")
+@location_option
+@evidence_option
 @account_option("carrier")
 @json_option
 @click.pass_obj
-def checkpoint(ctx, order_id, kind, location, evidence, account, as_json):
-    """Record a logistics checkpoint KIND (PickedUp, Departed, Arrived, ExportCleared, ImportCleared, …)."""
+def checkpoint(ctx, order_id, kind, location, evidence, sender, as_json):
+    """Record a shipment checkpoint KIND (PickedUp, GateOut, Loaded, Departed, Arrived, Discharged, GateIn,
+    ExportCleared, ImportCleared, OutForDelivery, Delivered) on the provenance log."""
     from tradechain.vocabulary import KINDS, SHIPMENT_KINDS, kind_index
-    from tradechain.units import parse_hash, parse_order_id
 
     client = _client(ctx)
-    oid = parse_order_id(order_id)
     match = KINDS[kind_index(kind, SHIPMENT_KINDS)]
-    _existing(client, oid)
-    r = client.checkpoint(oid, match, location, parse_hash(evidence), sender=ctx.account(account))
-    sent(r, f"order #{oid}: {match} recorded" + (f" at {location.upper()}" if location else ""), as_json)
+    client.escrow.existing(order_id)
+    r = client.provenance.checkpoint(order_id, match, location, evidence, sender=sender)
+    sent(r, f"order #{order_id}: {match} recorded" + (f" at {location.upper()}" if location else ""), as_json)
 
 
 @order.command("deliver")
-@click.argument("order_id")
-@click.option("--location", default="", metavar="LOCODE")
-@click.option("--evidence", default=None, metavar="FILE|0xHASH", help="Proof of delivery to anchor.")
+@order_id_argument
+@location_option
+@click.option("--evidence", default="", type=HASH_OR_FILE, help="Proof of delivery to anchor.")
 @account_option("carrier")
 @json_option
 @click.pass_obj
-def deliver(ctx, order_id, location, evidence, account, as_json):
+def deliver(ctx, order_id, location, evidence, sender, as_json):
     """The carrier confirms delivery: the buyer's inspection window starts."""
-    from tradechain.units import parse_hash, parse_order_id
-
-    client = _client(ctx)
-    oid = parse_order_id(order_id)
-    _existing(client, oid)
-    r = client.deliver(oid, location, parse_hash(evidence), sender=ctx.account(account))
-    o = client.get_order(oid)
     from tradechain.timeline import iso
 
-    sent(r, f"order #{oid} delivered; inspection window ends {iso(o.inspection_ends_at)}", as_json)
+    client = _client(ctx)
+    client.escrow.existing(order_id)
+    r = client.provenance.deliver(order_id, location, evidence, sender=sender)
+    o = client.escrow.get_order(order_id)
+    sent(r, f"order #{order_id} delivered; inspection window ends {iso(o.inspection_ends_at)}", as_json)
 
 
 def _simple(name: str, method: str, default_account: str, doc: str, message: str):
     @order.command(name, help=doc)
-    @click.argument("order_id")
+    @order_id_argument
     @account_option(default_account)
     @json_option
     @click.pass_obj
-    def command(ctx, order_id, account, as_json):
-        from tradechain.units import parse_order_id
-
+    def command(ctx, order_id, sender, as_json):
         client = _client(ctx)
-        oid = parse_order_id(order_id)
-        _existing(client, oid)
-        r = getattr(client, method)(oid, sender=ctx.account(account))
-        sent(r, message.format(id=oid), as_json)
+        client.escrow.existing(order_id)
+        r = getattr(client.escrow, method)(order_id, sender=sender)
+        sent(r, message.format(id=order_id), as_json)
 
     return command
 
@@ -146,37 +127,31 @@ _simple("cancel", "cancel", "seller", "The seller cancels an order not yet shipp
 
 
 @order.command("dispute")
-@click.argument("order_id")
-@click.option("--evidence", default=None, metavar="FILE|0xHASH", help="Photos, inspection report: anchored by hash.")
+@order_id_argument
+@click.option("--evidence", default="", type=HASH_OR_FILE, help="Photos, inspection report: anchored by hash.")
 @account_option("buyer")
 @json_option
 @click.pass_obj
-def dispute(ctx, order_id, evidence, account, as_json):
+def dispute(ctx, order_id, evidence, sender, as_json):
     """The buyer disputes a delivered order inside its inspection window."""
-    from tradechain.units import parse_hash, parse_order_id
-
     client = _client(ctx)
-    oid = parse_order_id(order_id)
-    _existing(client, oid)
-    r = client.dispute(oid, parse_hash(evidence), sender=ctx.account(account))
-    sent(r, f"order #{oid} disputed; the parties may settle, or the arbiter rules", as_json)
+    client.escrow.existing(order_id)
+    r = client.escrow.dispute(order_id, evidence, sender=sender)
+    sent(r, f"order #{order_id} disputed; the parties may settle, or the arbiter rules", as_json)
 
 
 def _settlement(name: str, method: str, default_account: str, doc: str, message: str):
     @order.command(name, help=doc)
-    @click.argument("order_id")
-    @click.argument("refund")
+    @order_id_argument
+    @click.argument("refund", type=SHARE)
     @account_option(default_account)
     @json_option
     @click.pass_obj
-    def command(ctx, order_id, refund, account, as_json):
-        from tradechain.units import parse_bps, parse_order_id
-
+    def command(ctx, order_id, refund, sender, as_json):
         client = _client(ctx)
-        oid, bps = parse_order_id(order_id), parse_bps(refund)
-        _existing(client, oid)
-        r = getattr(client, method)(oid, bps, sender=ctx.account(account))
-        sent(r, message.format(id=oid, pct=f"{bps / 100:g}"), as_json)
+        client.escrow.existing(order_id)
+        r = getattr(client.escrow, method)(order_id, refund, sender=sender)
+        sent(r, message.format(id=order_id, pct=f"{refund / 100:g}"), as_json)
 
     return command
 
@@ -189,48 +164,42 @@ _settlement("accept", "accept_settlement", "buyer", "Accept the other party's se
 
 
 @order.command("resolve")
-@click.argument("order_id")
-@click.option("--refund", required=True, help="Share back to the buyer: 30% or 3000 (basis points).")
-@click.option("--evidence", default=None, metavar="FILE|0xHASH", help="The ruling document.")
+@order_id_argument
+@click.option("--refund", required=True, type=SHARE, help="Share back to the buyer: 30% or 3000 (basis points).")
+@click.option("--evidence", default="", type=HASH_OR_FILE, help="The ruling document.")
 @click.option("--default", "by_default", is_flag=True, help="Apply the default split after the ruling deadline.")
 @account_option("arbiter")
 @json_option
 @click.pass_obj
-def resolve(ctx, order_id, refund, evidence, by_default, account, as_json):
+def resolve(ctx, order_id, refund, evidence, by_default, sender, as_json):
     """The arbiter rules on a dispute (or anyone applies the default after the ruling deadline)."""
-    from tradechain.units import parse_bps, parse_hash, parse_order_id
-
     client = _client(ctx)
-    oid = parse_order_id(order_id)
-    _existing(client, oid)
+    o = client.escrow.existing(order_id)
     if by_default:
-        r = client.resolve_by_default(oid, sender=ctx.account(account))
+        r = client.escrow.resolve_by_default(order_id, sender=sender)
     else:
-        r = client.resolve(oid, parse_bps(refund), parse_hash(evidence), sender=ctx.account(account))
+        r = client.escrow.resolve(order_id, refund, evidence, sender=sender)
     e = r.event("OrderResolved")
-    money = money_format(client, client.get_order(oid).token)
-    sent(r, f"order #{oid} resolved: {money(e['toBuyer'])} to buyer, {money(e['toSellerSide'])} to the "
+    money = money_format(client, o.token)
+    sent(r, f"order #{order_id} resolved: {money(e['toBuyer'])} to buyer, {money(e['toSellerSide'])} to the "
              f"invoice holder, fee {money(e['fee'])}", as_json)
 
 
 def _batch(name: str, past: str, one: str, many: str, doc: str):
     @order.command(name, help=doc)
-    @click.argument("order_ids", nargs=-1, required=True)
+    @click.argument("order_ids", nargs=-1, required=True, type=ORDER_ID)
     @account_option("keeper")
     @json_option
     @click.pass_obj
-    def command(ctx, order_ids, account, as_json):
-        from tradechain.units import parse_order_id
-
+    def command(ctx, order_ids, sender, as_json):
         client = _client(ctx)
-        ids = [parse_order_id(i) for i in order_ids]
-        sender = ctx.account(account)
+        ids = list(order_ids)
         if len(ids) == 1:
-            _existing(client, ids[0])
-            r = getattr(client, one)(ids[0], sender=sender)
+            client.escrow.existing(ids[0])
+            r = getattr(client.escrow, one)(ids[0], sender=sender)
             sent(r, f"order #{ids[0]} {past}", as_json)
             return
-        r = getattr(client, many)(ids, sender=sender)
+        r = getattr(client.escrow, many)(ids, sender=sender)
         done = [e["args"]["orderId"] for e in r.events if e["event"] in ("OrderReleased", "OrderRefunded")]
         sent(r, f"{len(done)} of {len(ids)} orders {past}: {', '.join(f'#{i}' for i in done) or 'none due'}",
               as_json, orders=done)
@@ -249,17 +218,17 @@ _batch("refund", "refunded", "refund", "refund_batch",
 @account_option("treasury")
 @json_option
 @click.pass_obj
-def withdraw(ctx, token, account, as_json):
+def withdraw(ctx, token, sender, as_json):
     """Withdraw credited funds (fees, or payments a contract refused)."""
     client = _client(ctx)
-    addr = client.token_address(token)
-    r = client.withdraw(addr, sender=ctx.account(account))
+    addr = client.tokens.address(token)
+    r = client.escrow.withdraw(addr, sender=sender)
     amount = r.event("Withdrawn")["amount"]
     sent(r, f"withdrew {money_format(client, addr)(amount)}", as_json)
 
 
 @order.command("show")
-@click.argument("order_id")
+@order_id_argument
 @json_option
 @click.pass_obj
 def show(ctx, order_id, as_json):
@@ -267,12 +236,12 @@ def show(ctx, order_id, as_json):
     from tradechain import timeline
     from tradechain.cli.reads import site_for
     from tradechain.index.queries import order_view
-    from tradechain.units import format_duration, parse_order_id
+    from tradechain.units import format_duration
 
-    oid = parse_order_id(order_id)
+    oid = order_id
     site = site_for(ctx)
     client, label = site.client, site.label
-    o = client.get_order(oid)
+    o = client.escrow.get_order(oid)
     money = money_format(client, o.token)
     data = order_view(site, oid)
     rows = data["timeline"]

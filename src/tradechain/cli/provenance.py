@@ -8,6 +8,7 @@ import json
 import click
 
 from tradechain.cli.context import account_option, json_option, sent
+from tradechain.cli.paramtypes import ACCOUNT, DURATION, HASH_OR_FILE, ORDER_ID
 from tradechain.errors import UsageError
 
 
@@ -17,9 +18,7 @@ def provenance():
 
 
 def _p(ctx):
-    from tradechain.provenance import ProvenanceClient
-
-    return ProvenanceClient(ctx.client(persistent=True))
+    return ctx.client(persistent=True).provenance
 
 
 def _item(p, text: str) -> int:
@@ -31,7 +30,7 @@ def _item(p, text: str) -> int:
     return item
 
 
-evidence_option = click.option("--evidence", default=None, metavar="FILE|0xHASH", help="Document or photo to anchor.")
+evidence_option = click.option("--evidence", default="", type=HASH_OR_FILE, help="Document or photo to anchor.")
 location_option = click.option("--location", default="", metavar="LOCODE", help="UN/LOCODE place code, e.g. CNSHA.")
 
 
@@ -39,20 +38,18 @@ location_option = click.option("--location", default="", metavar="LOCODE", help=
 @click.option("--sku", required=True, help="GTIN or your own product code (up to 32 characters).")
 @click.option("--origin", required=True, metavar="CC", help="ISO 3166 country of origin, e.g. CN.")
 @click.option("--quantity", required=True, type=click.IntRange(min=1), help="Units in the batch.")
-@click.option("--certificate", "certificates", multiple=True, metavar="FILE|0xHASH",
+@click.option("--certificate", "certificates", multiple=True, type=HASH_OR_FILE,
               help="Certificate to anchor (repeat for several).")
 @location_option
 @account_option("seller")
 @json_option
 @click.pass_obj
-def register(ctx, sku, origin, quantity, certificates, location, account, as_json):
+def register(ctx, sku, origin, quantity, certificates, location, sender, as_json):
     """Register a product batch (PRODUCER role); prints its id, e.g. B1."""
-    from tradechain.units import parse_hash
     from tradechain.vocabulary import BATCH_BASE
 
     p = _p(ctx)
-    batch, r = p.register_batch(sku, origin, quantity, [parse_hash(c) for c in certificates], location,
-                                sender=ctx.account(account))
+    batch, r = p.register_batch(sku, origin, quantity, list(certificates), location, sender=sender)
     sent(r, f"batch B{batch - BATCH_BASE} registered: {quantity:,} × {sku} from {origin.upper()}", as_json,
           batch=f"B{batch - BATCH_BASE}", itemId=str(batch))
 
@@ -65,13 +62,11 @@ def register(ctx, sku, origin, quantity, certificates, location, account, as_jso
 @account_option("seller")
 @json_option
 @click.pass_obj
-def step(ctx, batch, kind, location, evidence, account, as_json):
+def step(ctx, batch, kind, location, evidence, sender, as_json):
     """Record a batch step KIND (Packed, Inspected) by its producer or custodian."""
-    from tradechain.units import parse_hash
-
     p = _p(ctx)
     item = _item(p, batch)
-    r = p.record_batch(item, kind, location, parse_hash(evidence), sender=ctx.account(account))
+    r = p.record_batch(item, kind, location, evidence, sender=sender)
     sent(r, f"{batch}: {kind} recorded", as_json)
 
 
@@ -81,24 +76,24 @@ def step(ctx, batch, kind, location, evidence, account, as_json):
 @account_option("seller")
 @json_option
 @click.pass_obj
-def link(ctx, batch, order_id, account, as_json):
+def link(ctx, batch, order_id, sender, as_json):
     """Say that BATCH travels in the shipment of ORDER_ID."""
     p = _p(ctx)
     b, s = _item(p, batch), _item(p, order_id)
-    sent(p.link_batch(b, s, sender=ctx.account(account)), f"{batch} linked to order #{s}", as_json)
+    sent(p.link_batch(b, s, sender=sender), f"{batch} linked to order #{s}", as_json)
 
 
 @provenance.command("handover")
 @click.argument("item")
-@click.option("--to", "to", required=True, metavar="NAME|0x…", help="Who takes custody next.")
+@click.option("--to", "to", required=True, type=ACCOUNT, help="Who takes custody next.")
 @account_option("seller")
 @json_option
 @click.pass_obj
-def handover(ctx, item, to, account, as_json):
+def handover(ctx, item, to, sender, as_json):
     """The custodian of ITEM offers custody to --to, who then runs `provenance take ITEM`."""
     p = _p(ctx)
     i = _item(p, item)
-    sent(p.offer_custody(i, ctx.account(to), sender=ctx.account(account)), f"{item}: custody offered to {to}", as_json)
+    sent(p.offer_custody(i, to, sender=sender), f"{item}: custody offered to {p.client.deployment.label(to)}", as_json)
 
 
 @provenance.command("take")
@@ -108,57 +103,32 @@ def handover(ctx, item, to, account, as_json):
 @account_option("carrier")
 @json_option
 @click.pass_obj
-def take(ctx, item, location, evidence, account, as_json):
+def take(ctx, item, location, evidence, sender, as_json):
     """Take custody of ITEM when it was offered to you: the handover entry is signed by you."""
-    from tradechain.units import parse_hash
-
     p = _p(ctx)
     i = _item(p, item)
-    r = p.take_custody(i, location, parse_hash(evidence), sender=ctx.account(account))
-    sent(r, f"{item}: custody taken by {account}", as_json)
-
-
-@provenance.command("checkpoint")
-@click.argument("order_id")
-@click.argument("kind")
-@location_option
-@evidence_option
-@account_option("carrier")
-@json_option
-@click.pass_obj
-def checkpoint(ctx, order_id, kind, location, evidence, account, as_json):
-    """Record a shipment checkpoint KIND (PickedUp, GateOut, Loaded, Departed, Arrived, Discharged, GateIn,
-    ExportCleared, ImportCleared, OutForDelivery, Delivered)."""
-    from tradechain.units import parse_hash
-    from tradechain.vocabulary import KINDS, SHIPMENT_KINDS, kind_index
-
-    p = _p(ctx)
-    i = _item(p, order_id)
-    name = KINDS[kind_index(kind, SHIPMENT_KINDS)]
-    r = p.client.checkpoint(i, name, location, parse_hash(evidence), sender=ctx.account(account))
-    sent(r, f"order #{i}: {name} recorded", as_json)
+    r = p.take_custody(i, location, evidence, sender=sender)
+    sent(r, f"{item}: custody taken by {p.client.deployment.label(sender)}", as_json)
 
 
 @provenance.command("limits")
-@click.argument("order_id")
+@click.argument("order_id", type=ORDER_ID)
 @click.option("--temp", required=True, metavar="MIN..MAX", help="Temperature range in °C, e.g. 2..8.")
 @click.option("--humidity-max", default=100.0, show_default=True, type=float, help="%RH.")
 @click.option("--shock-max", default=10.0, show_default=True, type=float, help="g.")
 @account_option("buyer")
 @json_option
 @click.pass_obj
-def limits(ctx, order_id, temp, humidity_max, shock_max, account, as_json):
+def limits(ctx, order_id, temp, humidity_max, shock_max, sender, as_json):
     """The buyer sets the sensor limits of an unshipped order (the seller accepts them by shipping)."""
-    from tradechain.units import parse_order_id
-
     try:
         low, high = (float(x) for x in temp.split(".."))
     except ValueError:
         raise UsageError(f"--temp {temp!r}: give a range in °C like 2..8 or -20..-15") from None
     p = _p(ctx)
-    oid = parse_order_id(order_id)
-    p.client.get_order(oid)
-    r = p.set_sensor_limits(oid, (low, high), humidity_max, shock_max, sender=ctx.account(account))
+    oid = order_id
+    p.client.escrow.existing(oid)
+    r = p.client.escrow.set_sensor_limits(oid, (low, high), humidity_max, shock_max, sender=sender)
     sent(r, f"order #{oid}: limits {low:g}..{high:g} °C, ≤ {humidity_max:g} %RH, ≤ {shock_max:g} g", as_json)
 
 
@@ -169,7 +139,7 @@ def limits(ctx, order_id, temp, humidity_max, shock_max, account, as_json):
 @account_option("carrier")
 @json_option
 @click.pass_obj
-def reading(ctx, order_id, values, account, as_json):
+def reading(ctx, order_id, values, sender, as_json):
     """Record sensor readings on a shipment; values outside the agreed limits are flagged as a breach."""
     p = _p(ctx)
     i = _item(p, order_id)
@@ -182,7 +152,7 @@ def reading(ctx, order_id, values, account, as_json):
             readings.append((sensor, int(at) if at else now, float(value)))
         except ValueError:
             raise UsageError(f"--value {v!r}: write SENSOR=VALUE or SENSOR=VALUE@UNIXTIME, e.g. temperature=9.5") from None
-    r = p.record_readings(i, readings, sender=ctx.account(account))
+    r = p.record_readings(i, readings, sender=sender)
     breaches = r.event("Readings")["breaches"]
     from tradechain.timeline import breach_names
 
@@ -193,19 +163,17 @@ def reading(ctx, order_id, values, account, as_json):
 @provenance.command("document")
 @click.argument("item")
 @click.argument("doc_type")
-@click.argument("file", metavar="FILE|0xHASH")
+@click.argument("file", type=HASH_OR_FILE)
 @account_option("carrier")
 @json_option
 @click.pass_obj
-def document(ctx, item, doc_type, file, account, as_json):
+def document(ctx, item, doc_type, file, sender, as_json):
     """Anchor a document of DOC_TYPE (BillOfLading, CertificateOfOrigin, CustomsDeclaration, ProofOfDelivery,
     CommercialInvoice, PackingList, QualityCertificate, InspectionReport, Other) on ITEM by its hash."""
-    from tradechain.units import parse_hash
-
     p = _p(ctx)
     i = _item(p, item)
-    digest = parse_hash(file)
-    r = p.anchor_document(i, doc_type, digest, sender=ctx.account(account))
+    digest = file
+    r = p.anchor_document(i, doc_type, digest, sender=sender)
     sent(r, f"{item}: {doc_type} 0x{digest.hex()[:16]}… anchored", as_json, hash="0x" + digest.hex())
 
 
@@ -220,11 +188,11 @@ def document(ctx, item, doc_type, file, account, as_json):
 @account_option("carrier")
 @json_option
 @click.pass_obj
-def leg(ctx, item, mode, origin, destination, km, kg, factor, account, as_json):
+def leg(ctx, item, mode, origin, destination, km, kg, factor, sender, as_json):
     """Record a transport leg and its carbon footprint on ITEM."""
     p = _p(ctx)
     i = _item(p, item)
-    r = p.record_leg(i, mode, origin, destination, km, kg, factor, sender=ctx.account(account))
+    r = p.record_leg(i, mode, origin, destination, km, kg, factor, sender=sender)
     grams = r.event("LegRecorded")["grams"]
     sent(r, f"{item}: {mode} leg {origin.upper()} -> {destination.upper()}, {grams / 1000:,.1f} kg CO2e", as_json,
           grams=grams)
@@ -239,13 +207,11 @@ def leg(ctx, item, mode, origin, destination, km, kg, factor, account, as_json):
 @account_option("carrier")
 @json_option
 @click.pass_obj
-def correct(ctx, item, seq, kind, location, evidence, account, as_json):
+def correct(ctx, item, seq, kind, location, evidence, sender, as_json):
     """Correct entry SEQ of ITEM with a new entry that references it (nothing is ever edited)."""
-    from tradechain.units import parse_hash
-
     p = _p(ctx)
     i = _item(p, item)
-    r = p.correct(i, seq, kind, location, parse_hash(evidence), sender=ctx.account(account))
+    r = p.correct(i, seq, kind, location, evidence, sender=sender)
     sent(r, f"{item}: entry #{seq} corrected", as_json)
 
 
@@ -254,18 +220,15 @@ def correct(ctx, item, seq, kind, location, evidence, account, as_json):
 @click.argument("kind")
 @location_option
 @evidence_option
-@click.option("--valid-for", default="1h", show_default=True, help="How long a relayer may send it.")
+@click.option("--valid-for", default="1h", show_default=True, type=DURATION, help="How long a relayer may send it.")
 @click.option("--out", type=click.File("w"), default="-", help="Where to write the signed checkpoint (JSON).")
 @account_option("carrier")
 @click.pass_obj
-def sign(ctx, order_id, kind, location, evidence, valid_for, out, account):
+def sign(ctx, order_id, kind, location, evidence, valid_for, out, sender):
     """Sign a checkpoint off-chain (EIP-712) for anyone to relay: no gas needed by the signer."""
-    from tradechain.units import parse_duration, parse_hash
-
     p = _p(ctx)
     i = _item(p, order_id)
-    signed = p.sign_checkpoint(i, kind, location, parse_hash(evidence), signer=ctx.account(account),
-                               valid_for=parse_duration(valid_for))
+    signed = p.sign_checkpoint(i, kind, location, evidence, signer=sender, valid_for=valid_for)
     out.write(json.dumps(signed, indent=2) + "\n")
 
 
@@ -274,13 +237,13 @@ def sign(ctx, order_id, kind, location, evidence, valid_for, out, account):
 @account_option("keeper")
 @json_option
 @click.pass_obj
-def relay(ctx, file, account, as_json):
+def relay(ctx, file, sender, as_json):
     """Send a signed checkpoint (from `provenance sign`) on its signer's behalf; the relayer pays the gas."""
     try:
         signed = json.load(file)
     except ValueError as exc:
         raise UsageError(f"{file.name} is not JSON ({exc}); make it with `tradechain provenance sign`") from None
     p = _p(ctx)
-    r = p.relay_checkpoint(signed, sender=ctx.account(account))
+    r = p.relay_checkpoint(signed, sender=sender)
     e = r.event("Checkpoint")
     sent(r, f"relayed: order #{e['shipmentId']} entry #{e['seq']} by {signed.get('signer')}", as_json)

@@ -16,14 +16,13 @@ OFF_ENV = "TRADECHAIN_INDEX"
 
 def index_engine(ctx, client, db_url: str | None, *, create: bool):
     """The index's engine for this chain, or None when there is none to use (and `create` is False)."""
-    from tradechain.chain import EMBEDDED
-    from tradechain.compiler import project_root
     from tradechain.index import db
+    from tradechain.project import project_root
 
     if os.environ.get(OFF_ENV, "").lower() in ("off", "0", "no"):
         return None
     explicit = db_url or os.environ.get(db.DB_ENV)
-    if client.chain.kind == EMBEDDED and not explicit:
+    if client.chain.ephemeral and not explicit:
         return None  # the embedded chain lives one command: nothing to keep an index of
     url = db.resolve_url(db_url, project_root(), client.chain.chain_id, client.escrow.address)
     path = db.sqlite_file(url)
@@ -46,13 +45,11 @@ def indexer_for(ctx, engine, *, progress: bool = True, own_connection: bool = Fa
 
 
 def _fresh_chain(chain):
-    from tradechain.chain import EMBEDDED, rpc
+    from tradechain.chain import rpc
 
-    if chain.kind == EMBEDDED:
+    if chain.in_process:
         return chain
-    other = rpc(chain.url)
-    other._signers = chain._signers
-    return other
+    return rpc(chain.url, network=chain.network)
 
 
 def site_for(ctx, db_url: str | None = None, *, create: bool = False):
@@ -70,7 +67,7 @@ def site_for(ctx, db_url: str | None = None, *, create: bool = False):
         # the pass checks the cursor block against the node (rolling back a reorg) and reads what is new: the
         # index is fresh after it. Before attach: the indexer reads the node itself.
         indexer_for(ctx, engine).run()
-        attach(client.w3, engine)
+        attach(client.chain.w3, engine)
         site = Site(client, engine)
     ctx._read_site = site  # one per command: the middleware is attached once
     return site

@@ -14,9 +14,8 @@ from tradechain.errors import UsageError
 def _provenance(ctx):
     """Provenance reads for this command, served by the index when the chain has one."""
     from tradechain.cli.reads import site_for
-    from tradechain.provenance import ProvenanceClient
 
-    return ProvenanceClient(site_for(ctx).client)
+    return site_for(ctx).client.provenance
 
 
 @click.command("trace")

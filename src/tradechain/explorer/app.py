@@ -35,7 +35,7 @@ def create_app(site: Site, *, base_url: str = "") -> Starlette:
     database with a connection pool they run side by side."""
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(iso=timeline.iso, item_label=item_label, BATCH_BASE=BATCH_BASE)
-    lock = threading.Lock() if site.client.chain.kind == "embedded" else contextlib.nullcontext()
+    lock = threading.Lock() if site.client.chain.in_process else contextlib.nullcontext()
 
     def query(fn, *args, **kw):
         with lock:

@@ -28,17 +28,18 @@ ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 class Decoder:
     """Decodes the DERIVED events of the suite from stored rows straight with eth_abi: web3's process_log costs
-    milliseconds per log, most of a catch-up's time. Gives the same dicts as TradeClient._decode_logs
+    milliseconds per log, most of a catch-up's time. Gives the same dicts as Transactions.decode_logs
     (tests/test_index.py checks it on every event of the demo)."""
 
     def __init__(self, client):
         from eth_utils import keccak
 
-        from tradechain.errors import _abi_type
+        from tradechain.errors import abi_type as _abi_type
 
         self.specs: dict[tuple[str, str], tuple] = {}
-        for name, contract in client.contracts.items():
-            for entry in contract.abi:
+        for name in client.deployment.addresses:
+            address = client.tx.address(name)
+            for entry in client.tx.abi(name):
                 if entry.get("type") != "event" or entry["name"] not in DERIVED:
                     continue
                 if entry["name"] == "Transfer" and name != "InvoiceToken":  # payment tokens' transfers: raw only
@@ -48,7 +49,7 @@ class Decoder:
                 indexed = [(i["name"], t) for i, t in zip(entry["inputs"], types) if i.get("indexed")]
                 data = [(i["name"], t) for i, t in zip(entry["inputs"], types) if not i.get("indexed")]
                 order = [i["name"] for i in entry["inputs"]]
-                self.specs[(contract.address.lower(), topic)] = (name, entry["name"], indexed, data, order)
+                self.specs[(address.lower(), topic)] = (name, entry["name"], indexed, data, order)
 
     def decode(self, row: dict) -> dict | None:
         """A logs-table row (dict) as a decoded event, or None when derive has no use for it."""

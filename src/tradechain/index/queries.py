@@ -34,19 +34,20 @@ class Site:
 
     @property
     def names(self) -> dict[str, str]:
+        """address -> name of the suite's contracts and named accounts (Deployment.label's names)."""
         if not self._names:
             d = self.client.deployment
             self._names = {a: n for n, a in d.accounts.items()} | {a: n for n, a in d.addresses.items()}
         return self._names
 
     def label(self, address: str | None) -> str:
-        return self.names.get(address, address) if address else "—"
+        return self.client.deployment.label(address) if address else "—"
 
     def money(self, token: str):
         from tradechain.units import format_amount
 
         if token not in self._tokens:
-            self._tokens[token] = self.client.token_info(token)
+            self._tokens[token] = self.client.tokens.info(token)
         symbol, decimals = self._tokens[token]
         return lambda amount: format_amount(int(amount), decimals, symbol)
 
@@ -55,7 +56,7 @@ def _order_or_404(site: Site, oid: int):
     from tradechain.errors import ContractRevert
 
     try:
-        return site.client.get_order(oid)
+        return site.client.escrow.get_order(oid)
     except ContractRevert as exc:
         raise NotFound(f"there is no order {oid} on this chain") from exc
 
@@ -72,7 +73,7 @@ def order_view(site: Site, oid: int) -> dict:
         "token": o.token, "amount": o.amount, "amountText": money(o.amount), "feeBps": o.fee_bps,
         "shipBy": o.ship_by, "deliverBy": o.deliver_by, "inspectionWindow": o.inspection_window,
         "deliveredAt": o.delivered_at or None, "inspectionEndsAt": o.inspection_ends_at or None,
-        "rulingDeadline": o.ruling_deadline or None, "invoiceHolder": c.invoice_owner(oid),
+        "rulingDeadline": o.ruling_deadline or None, "invoiceHolder": c.invoices.owner(oid),
         "timeline": rows,
     }
 
@@ -87,9 +88,9 @@ def effective_state(row) -> str:
 def order_list(site: Site, *, limit: int | None = None, offset: int = 0) -> dict:
     """Orders by id with state, parties and amount (what `order list --json` prints)."""
     if site.engine is None:  # ids are 1..orderCount: read only the page asked for
-        total = site.client.order_count()
+        total = site.client.escrow.order_count()
         last = total if limit is None else min(total, offset + limit)
-        orders_ = [site.client.get_order(i) for i in range(offset + 1, last + 1)]
+        orders_ = [site.client.escrow.get_order(i) for i in range(offset + 1, last + 1)]
         rows = [(o.id, o.state, o.buyer, o.seller, o.amount, o.token) for o in orders_]
     else:
         with site.engine.connect() as conn:
@@ -121,10 +122,9 @@ def due_orders(engine: Engine, now: int) -> list[int]:
 def trace_view(site: Site, item: int) -> dict:
     """A shipment's or batch's log, checked against its on-chain head (what `trace --json` prints)."""
     from tradechain.errors import ContractRevert
-    from tradechain.provenance import ProvenanceClient
 
     try:
-        return ProvenanceClient(site.client).trace(item)
+        return site.client.provenance.trace(item)
     except ContractRevert as exc:
         raise NotFound(f"there is no {item_label(item)} on this chain") from exc
 
@@ -140,7 +140,7 @@ def invoice_ids(site: Site) -> list[int]:
     """Ids of every minted invoice: from the index's invoices table, else ownerOf per order on the node."""
     c = site.client
     if site.engine is None:
-        return [i for i in range(1, c.order_count() + 1) if c.invoice_owner(i)]
+        return [i for i in range(1, c.escrow.order_count() + 1) if c.invoices.owner(i)]
     with site.engine.connect() as conn:
         return [r[0] for r in conn.execute(select(invoices.c.id).order_by(invoices.c.id))]
 
@@ -149,7 +149,7 @@ def invoice_list(site: Site) -> dict:
     """Every invoice (what `invoice list --json` prints)."""
     out = []
     for i in invoice_ids(site):
-        inv = site.client.get_invoice(i)
+        inv = site.client.invoices.get(i)
         out.append(_invoice_dict(inv, site.money(inv.token)))
     return {"invoices": out}
 
@@ -158,15 +158,16 @@ def invoice_view(site: Site, token_id: int) -> dict:
     """One invoice for a financier: the receivable, listing, advance and offers, the seller's record, the
     token's metadata (what `invoice show --json` prints) and its holder history."""
     c = site.client
-    if c.invoice_owner(token_id) is None:
+    if c.invoices.owner(token_id) is None:
         raise NotFound(f"there is no invoice {token_id}: invoices exist for shipped orders")
-    inv = c.get_invoice(token_id)
+    inv = c.invoices.get(token_id)
     money = site.money(inv.token)
     history = [row for row in timeline.rows(c.timeline(token_id), site.label, money)
                if row["event"] in ("Transfer", "InvoiceListed", "ListingWithdrawn", "InvoiceSold", "AdvanceOffered",
                                    "AdvanceOfferWithdrawn", "AdvanceAccepted", "OrderReleased", "OrderResolved")]
-    return {"invoice": _invoice_dict(inv, money), "sellerRecord": asdict(c.seller_record(inv.seller, inv.token)),
-            "advanceOffers": c.advance_offers(inv.id), "metadata": c.invoice_metadata(inv.id), "history": history}
+    return {"invoice": _invoice_dict(inv, money), "sellerRecord": asdict(c.escrow.seller_record(inv.seller, inv.token)),
+            "advanceOffers": c.invoices.advance_offers(inv.id), "metadata": c.invoices.metadata(inv.id),
+            "history": history}
 
 
 # ---------------------------------------------------------------------------------------------- sellers
@@ -174,7 +175,7 @@ def seller_view(site: Site, address: str) -> dict:
     """A seller's track record from the escrow, and their orders from the index."""
     from web3 import Web3
 
-    from tradechain.client import ETH
+    from tradechain.vocabulary import ETH
 
     if not Web3.is_address(address):
         named = {n: a for a, n in site.names.items()}
@@ -182,7 +183,7 @@ def seller_view(site: Site, address: str) -> dict:
             raise NotFound(f"{address!r} is neither an address nor a known account name")
         address = named[address]
     address = Web3.to_checksum_address(address)
-    record = asdict(site.client.seller_record(address, ETH))
+    record = asdict(site.client.escrow.seller_record(address, ETH))
     listed = []
     if site.engine is not None:
         with site.engine.connect() as conn:
@@ -206,7 +207,7 @@ def find_document(site: Site, doc_hash: str) -> dict:
     matches = []
     for r in rows:
         item = int(r.item)
-        when = site.client.block_time(r.block_number)
+        when = site.client.chain.block_time(r.block_number)
         matches.append({"item": str(item), "label": item_label(item), "as": r.role,
                         "by": site.label(r.actor) if r.actor else "—", "time": timeline.iso(when),
                         "timestamp": when, "block": r.block_number, "tx": r.tx_hash,
@@ -217,14 +218,14 @@ def find_document(site: Site, doc_hash: str) -> dict:
 # ---------------------------------------------------------------------------------------------- transactions
 def tx_view(site: Site, tx_hash: str) -> dict:
     """One transaction of the suite: block, time, sender and the events it emitted, decoded."""
-    w3 = site.client.w3
+    w3 = site.client.chain.w3
     try:
         receipt = w3.eth.get_transaction_receipt(tx_hash)
         tx = w3.eth.get_transaction(tx_hash)
     except Exception as exc:
         raise NotFound(f"there is no transaction {tx_hash} on this chain") from exc
-    events = site.client._decode_logs(receipt["logs"])
-    when = site.client.block_time(receipt["blockNumber"])
+    events = site.client.tx.decode_logs(receipt["logs"])
+    when = site.client.chain.block_time(receipt["blockNumber"])
     return {"tx": "0x" + bytes(receipt["transactionHash"]).hex(), "block": receipt["blockNumber"],
             "time": timeline.iso(when), "from": tx["from"], "fromName": site.names.get(tx["from"]),
             "to": tx["to"], "toName": site.names.get(tx["to"]), "status": receipt["status"],

@@ -1,4 +1,4 @@
-"""Provenance: typed writes to the log (batches, custody, readings, documents, legs, corrections, signed
+"""`client.provenance`: Provenance — typed writes to the log (batches, custody, readings, documents, legs, corrections, signed
 checkpoints) and the trace of an item read back from its events and checked against its on-chain head.
 
 Amounts of carbon are grams CO2e; sensor values are °C, %RH and g on this side, hundredths on chain.
@@ -11,12 +11,14 @@ from typing import Any
 from web3 import Web3
 
 from tradechain import hashchain, timeline
-from tradechain.client import ZERO32, Receipt, TradeClient, location_code
 from tradechain.errors import UsageError
+from tradechain.transactions import Receipt, word
 from tradechain.vocabulary import (
-    BATCH_KINDS, DOC_TYPES, KINDS, MODES, SENSORS, SHIPMENT_KINDS, doc_type_index, is_batch, item_label,
-    kind_index, mode_index, pack_readings, unpack_readings,
+    BATCH_KINDS, DOC_TYPES, KINDS, MODES, SENSORS, SHIPMENT_KINDS, ZERO32, doc_type_index, is_batch, item_label,
+    kind_index, location_code, mode_index, pack_readings, unpack_readings,
 )
+
+NAME = "Provenance"
 
 # The detail event that tells each entry kind, and the fields it keeps.
 DETAIL_EVENT = {"Commissioned": "BatchRegistered", "Handover": "CustodyTaken", "Reading": "Readings",
@@ -34,16 +36,34 @@ def _hex(value) -> str:
     return "0x" + bytes(value).hex()
 
 
-class ProvenanceClient:
-    def __init__(self, client: TradeClient):
+class Provenance:
+    """The provenance log. `client` is the TradeClient it belongs to: a trace also reads the order, its
+    token and its settlement."""
+
+    def __init__(self, client):
         self.client = client
+        self.tx = client.tx
         self.chain = client.chain
 
+    @property
+    def address(self) -> str:
+        return self.tx.address(NAME)
+
     def _tx(self, fn: str, args: list, sender: str) -> Receipt:
-        return self.client.transact("Provenance", fn, args, sender=sender)
+        return self.tx.send(NAME, fn, args, sender=sender)
 
     def _call(self, fn: str, args: list | tuple = ()) -> Any:
-        return self.client.call("Provenance", fn, args)
+        return self.tx.call(NAME, fn, args)
+
+    # ------------------------------------------------------------------ carrier, customs
+    def checkpoint(self, order_id: int, kind: str, location: str = "", evidence_hash: bytes = ZERO32, *,
+                   sender: str) -> Receipt:
+        index = kind_index(kind, SHIPMENT_KINDS)
+        return self._tx("record", [order_id, index, location_code(location), evidence_hash], sender)
+
+    def deliver(self, order_id: int, location: str = "", evidence_hash: bytes = ZERO32, *, sender: str) -> Receipt:
+        """The carrier confirms delivery: starts the buyer's inspection window."""
+        return self.checkpoint(order_id, "Delivered", location, evidence_hash, sender=sender)
 
     # ------------------------------------------------------------------ writes
     def register_batch(self, sku: str, origin: str, quantity: int, certificates: list[bytes] = (),
@@ -70,12 +90,6 @@ class ProvenanceClient:
 
     def take_custody(self, item: int, location: str = "", evidence: bytes = ZERO32, *, sender: str) -> Receipt:
         return self._tx("takeCustody", [item, location_code(location), evidence], sender)
-
-    def set_sensor_limits(self, order_id: int, temp: tuple[float, float], humidity_max: float, shock_max: float,
-                          *, sender: str) -> Receipt:
-        """The buyer states the limits on an unshipped order (°C range, max %RH, max g)."""
-        limits = (round(temp[0] * 100), round(temp[1] * 100), round(humidity_max * 100), round(shock_max * 100))
-        return self.client.transact("TradeEscrow", "setSensorLimits", [order_id, limits], sender=sender)
 
     def record_readings(self, shipment: int, readings: list[tuple[str, int, float]], *, sender: str) -> Receipt:
         """readings: (sensor name, unix time, value in °C / %RH / g)."""
@@ -109,7 +123,7 @@ class ProvenanceClient:
 
     def _typed(self, message: dict) -> dict:
         domain = {"name": "tradechain Provenance", "version": "1", "chainId": self.chain.chain_id,
-                  "verifyingContract": self.client.provenance.address}
+                  "verifyingContract": self.address}
         return {"types": SIGNED_TYPES, "primaryType": "Checkpoint", "domain": domain, "message": message}
 
     def relay_checkpoint(self, signed: dict, *, sender: str) -> Receipt:
@@ -133,14 +147,7 @@ class ProvenanceClient:
 
     def events(self, item: int) -> list[dict]:
         """Every Provenance event whose first indexed field is `item`, in chain order, with block times."""
-        topic = "0x" + item.to_bytes(32, "big").hex()
-        logs = self.client.w3.eth.get_logs({"fromBlock": 0, "toBlock": "latest",
-                                            "address": self.client.provenance.address, "topics": [None, topic]})
-        events = self.client._decode_logs(logs)
-        events.sort(key=lambda e: (e["block"], e["logIndex"]))
-        for e in events:
-            e["timestamp"] = self.client.block_time(e["block"])
-        return events
+        return self.tx.logs(NAME, [None, word(item)], timestamps=True)
 
     def entries(self, item: int, events: list[dict] | None = None) -> list[dict]:
         """The item's log: one dict per entry, with the details its payload hashes."""
@@ -169,9 +176,7 @@ class ProvenanceClient:
         order's settlement events."""
         self.exists(item)
         c = self.client
-        names = {a: n for n, a in c.deployment.accounts.items()}
-        names.update({a: n for n, a in c.deployment.addresses.items()})
-        label = lambda addr: names.get(addr, addr)  # noqa: E731
+        label = c.deployment.label
         events = self.events(item)
         entries = self.entries(item, events)
         head = self.head(item)
@@ -199,7 +204,7 @@ class ProvenanceClient:
             leg["from"], leg["to"] = (timeline.location(bytes.fromhex(leg[k][2:])) for k in ("from", "to"))
         out: dict[str, Any] = {
             "item": str(item), "label": item_label(item), "kind": "batch" if is_batch(item) else "shipment",
-            "chainId": self.chain.chain_id, "contract": c.provenance.address, "head": _hex(head),
+            "chainId": self.chain.chain_id, "contract": self.address, "head": _hex(head),
             "verified": verdict.as_dict(), "entries": entries, "readings": readings, "breaches": breaches,
             "legs": legs, "carbonGrams": self._call("carbonOf", [item]),
             "documents": [{"seq": e["seq"], "by": e["actorName"], "time": e["time"], **e["details"]}
@@ -223,9 +228,9 @@ class ProvenanceClient:
                              "humidityMax": limits[2] / 100, "shockMax": limits[3] / 100} if agreed else None
             out["breachFlags"] = timeline.breach_names(self._call("breachesOf", [item]))
             out["carbonTotalGrams"] = out["carbonGrams"]
-            order = c.get_order(item)
+            order = c.escrow.get_order(item)
             out["order"] = {"state": order.state, "buyer": label(order.buyer), "seller": label(order.seller)}
-            symbol, decimals = c.token_info(order.token)
+            symbol, decimals = c.tokens.info(order.token)
             from tradechain.units import format_amount
 
             out["settlement"] = [row for row in timeline.rows(
@@ -239,7 +244,7 @@ class ProvenanceClient:
         """Where a document's hash is anchored on the item: as a typed document, a checkpoint's evidence, a
         certificate of the batch, a handover's evidence or the bill of lading."""
         self.exists(item)
-        names = {a: n for n, a in self.client.deployment.accounts.items()}
+        label = self.client.deployment.label
         hits = []
         want = _hex(doc_hash)
         for e in self.events(item):
@@ -260,16 +265,14 @@ class ProvenanceClient:
                 actor = a.get("actor") or a.get("to") or a.get("producer") or a.get("carrier")
                 hits.append({"as": how, "time": timeline.iso(e["timestamp"]), "timestamp": e["timestamp"],
                              "block": e["block"], "tx": e["tx_hash"],
-                             "by": names.get(actor, actor) if actor else self._entry_actor(e)})
+                             "by": label(actor) if actor else self._entry_actor(e)})
         return hits
 
     def _entry_actor(self, event: dict) -> str:
         """Detail events name no actor: the entry's Checkpoint in the same transaction does."""
-        receipt = self.client.w3.eth.get_transaction_receipt(event["tx_hash"])
-        for e in self.client._decode_logs(receipt["logs"]):
+        for e in self.tx.receipt(event["tx_hash"]).events:
             if e["event"] == "Checkpoint":
-                actor = e["args"]["actor"]
-                return {a: n for n, a in self.client.deployment.accounts.items()}.get(actor, actor)
+                return self.client.deployment.label(e["args"]["actor"])
         return ""
 
 

@@ -1,0 +1,185 @@
+"""`client.escrow`: TradeEscrow — orders, payment, shipping, release, refunds, disputes, credits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tradechain.transactions import GAS_PER_BATCH_ITEM, Receipt, Transactions
+from tradechain.client.tokens import Tokens
+from tradechain.vocabulary import ETH, STATES, TERMINAL, ZERO32
+
+NAME = "TradeEscrow"
+PERMIT_VALIDITY = 3600  # seconds an order's EIP-2612 permit stays valid
+
+
+@dataclass
+class Order:
+    id: int
+    state: str
+    buyer: str
+    seller: str
+    token: str
+    amount: int
+    fee_bps: int
+    ship_by: int
+    deliver_by: int
+    inspection_window: int
+    delivered_at: int
+    inspection_ends_at: int
+    ruling_deadline: int
+    proposed_refund_bps: int
+    proposer: str | None
+    carrier: str | None
+
+    @property
+    def is_eth(self) -> bool:
+        return self.token == ETH
+
+    @property
+    def terminal(self) -> bool:
+        return self.state in TERMINAL
+
+
+@dataclass
+class SellerRecord:
+    """A seller's on-chain track record, kept by the escrow; `volume` is in the token asked about."""
+
+    seller: str
+    completed: int
+    disputes: int
+    disputes_lost: int
+    refunds: int
+    last_settled_at: int
+    token: str
+    volume: int
+
+
+def batch_gas(count: int) -> int:
+    return 200_000 + GAS_PER_BATCH_ITEM * count
+
+
+class Escrow:
+    def __init__(self, tx: Transactions, tokens: Tokens):
+        self.tx = tx
+        self.tokens = tokens
+
+    @property
+    def address(self) -> str:
+        return self.tx.address(NAME)
+
+    def _send(self, fn: str, args: list, *, sender: str, **kw) -> Receipt:
+        return self.tx.send(NAME, fn, args, sender=sender, **kw)
+
+    def _call(self, fn: str, args: list | tuple = ()):
+        return self.tx.call(NAME, fn, args)
+
+    # ---- buyer
+    def place_order(self, *, buyer: str, seller: str, amount: int, ship_by: int, deliver_by: int,
+                    inspection_window: int, token: str = ETH, terms_hash: bytes = ZERO32,
+                    permit: bool = False) -> tuple[int, Receipt]:
+        """Place and pay an order in one call. For an ERC-20, approves the escrow first (or signs an EIP-2612
+        permit with `permit=True`, which needs the buyer's key). Returns (order id, receipt)."""
+        args = [seller, token, amount, ship_by, deliver_by, inspection_window, terms_hash]
+        self.tokens.require_contract(token)
+        if permit and token != ETH:
+            deadline = self.tx.chain.now() + PERMIT_VALIDITY
+            v, r, s = self.tokens.sign_permit(token, buyer, self.address, amount, deadline)
+            receipt = self._send("placeOrderWithPermit", args + [deadline, v, r, s], sender=buyer)
+        else:
+            value = self.tokens.pay_in(token, amount, self.address, sender=buyer)
+            receipt = self._send("placeOrder", args, sender=buyer, value=value)
+        return receipt.event("OrderPlaced")["orderId"], receipt
+
+    def place_order_in(self, *, buyer: str, seller: str, amount: int, ship_in: int, deliver_in: int,
+                       inspection_window: int, **kw) -> tuple[int, Receipt]:
+        """place_order with deadlines relative to chain time: ship within `ship_in` seconds of now, deliver
+        within `deliver_in` seconds of the shipping deadline."""
+        now = self.tx.chain.now()
+        return self.place_order(buyer=buyer, seller=seller, amount=amount, ship_by=now + ship_in,
+                                deliver_by=now + ship_in + deliver_in, inspection_window=inspection_window, **kw)
+
+    def confirm(self, order_id: int, *, sender: str) -> Receipt:
+        return self._send("confirm", [order_id], sender=sender)
+
+    def dispute(self, order_id: int, evidence_hash: bytes = ZERO32, *, sender: str) -> Receipt:
+        return self._send("dispute", [order_id, evidence_hash], sender=sender)
+
+    def set_sensor_limits(self, order_id: int, temp: tuple[float, float], humidity_max: float, shock_max: float,
+                          *, sender: str) -> Receipt:
+        """The buyer states the limits on an unshipped order (°C range, max %RH, max g)."""
+        limits = (round(temp[0] * 100), round(temp[1] * 100), round(humidity_max * 100), round(shock_max * 100))
+        return self._send("setSensorLimits", [order_id, limits], sender=sender)
+
+    # ---- seller
+    def ship(self, order_id: int, carrier: str, bill_of_lading_hash: bytes = ZERO32, *, sender: str) -> Receipt:
+        return self._send("ship", [order_id, carrier, bill_of_lading_hash], sender=sender)
+
+    def cancel(self, order_id: int, *, sender: str) -> Receipt:
+        return self._send("cancel", [order_id], sender=sender)
+
+    # ---- keeper (anyone)
+    def release(self, order_id: int, *, sender: str) -> Receipt:
+        return self._send("release", [order_id], sender=sender)
+
+    def release_batch(self, order_ids: list[int], *, sender: str) -> Receipt:
+        return self._send("releaseBatch", [order_ids], sender=sender, gas=batch_gas(len(order_ids)))
+
+    def refund(self, order_id: int, *, sender: str) -> Receipt:
+        return self._send("refund", [order_id], sender=sender)
+
+    def refund_batch(self, order_ids: list[int], *, sender: str) -> Receipt:
+        return self._send("refundBatch", [order_ids], sender=sender, gas=batch_gas(len(order_ids)))
+
+    def actionable(self, order_id: int) -> tuple[bool, bool]:
+        """(releasable now, refundable now)."""
+        return tuple(self._call("actionable", [order_id]))
+
+    # ---- disputes
+    def propose_settlement(self, order_id: int, refund_bps: int, *, sender: str) -> Receipt:
+        return self._send("proposeSettlement", [order_id, refund_bps], sender=sender)
+
+    def accept_settlement(self, order_id: int, refund_bps: int, *, sender: str) -> Receipt:
+        return self._send("acceptSettlement", [order_id, refund_bps], sender=sender)
+
+    def resolve(self, order_id: int, refund_bps: int, evidence_hash: bytes = ZERO32, *, sender: str) -> Receipt:
+        return self._send("resolve", [order_id, refund_bps, evidence_hash], sender=sender)
+
+    def resolve_by_default(self, order_id: int, *, sender: str) -> Receipt:
+        return self._send("resolveByDefault", [order_id], sender=sender)
+
+    # ---- credits
+    def credits(self, account: str, token: str = ETH) -> int:
+        return self._call("credits", [token, account])
+
+    def withdraw(self, token: str = ETH, *, sender: str, to: str | None = None) -> Receipt:
+        """Withdraw the sender's credit, to itself or to `to`."""
+        if to is None:
+            return self._send("withdraw", [token], sender=sender)
+        return self._send("withdrawTo", [token, to], sender=sender)
+
+    # ---- reads
+    def order_count(self) -> int:
+        return self._call("orderCount")
+
+    def existing(self, order_id: int) -> Order:
+        """The order, read before any transaction about it: an unknown id raises UnknownOrder (one clear line)
+        instead of a failed transaction."""
+        return self.get_order(order_id)
+
+    def get_order(self, order_id: int) -> Order:
+        v = self._call("getOrder", [order_id])
+        return Order(
+            id=v[0], buyer=v[1], seller=v[2], token=v[3], amount=v[4], fee_bps=v[5], ship_by=v[6],
+            deliver_by=v[7], inspection_window=v[8], delivered_at=v[9], inspection_ends_at=v[10],
+            ruling_deadline=v[11], proposed_refund_bps=v[12], proposer=None if v[13] == ETH else v[13],
+            carrier=None if v[14] == ETH else v[14], state=STATES[v[15]],
+        )
+
+    def list_orders(self) -> list[Order]:
+        return [self.get_order(i) for i in range(1, self.order_count() + 1)]
+
+    def seller_record(self, seller: str, token: str = ETH) -> SellerRecord:
+        r = self._call("sellerRecord", [seller])
+        volume = self._call("sellerVolume", [seller, token])
+        return SellerRecord(seller=seller, completed=r[0], disputes=r[1], disputes_lost=r[2], refunds=r[3],
+                            last_settled_at=r[4], token=token, volume=volume)

@@ -1,0 +1,155 @@
+"""`client.invoices`: InvoiceToken — the receivable of each shipped order, its sale and its advance."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+
+from tradechain.client.escrow import Escrow
+from tradechain.client.tokens import Tokens
+from tradechain.errors import ContractRevert, UsageError
+from tradechain.transactions import Receipt, Transactions, word
+from tradechain.vocabulary import ETH, INVOICE_STATUSES
+
+NAME = "InvoiceToken"
+
+
+@dataclass
+class Invoice:
+    """An invoice token as a financier sees it: the receivable, its sale listing and its advance."""
+
+    id: int
+    holder: str
+    seller: str
+    token: str
+    face_value: int
+    due_date: int
+    status: str  # lower case: "open", "financed", "overdue", "settled", "defaulted"
+    days_overdue: int
+    listed_price: int  # 0 when not listed
+    advance_financier: str | None
+    advance_principal: int
+    advance_repayment: int  # principal + fee, paid to the financier first at settlement
+    advance_accepted_at: int
+
+    @property
+    def listed(self) -> bool:
+        return self.listed_price != 0
+
+
+class Invoices:
+    def __init__(self, tx: Transactions, tokens: Tokens, escrow: Escrow):
+        self.tx = tx
+        self.tokens = tokens
+        self.escrow = escrow
+
+    @property
+    def address(self) -> str:
+        return self.tx.address(NAME)
+
+    def _send(self, fn: str, args: list, *, sender: str, value: int = 0) -> Receipt:
+        return self.tx.send(NAME, fn, args, sender=sender, value=value)
+
+    def _call(self, fn: str, args: list | tuple = ()):
+        return self.tx.call(NAME, fn, args)
+
+    # ---- the holder
+    def list(self, token_id: int, price: int, *, sender: str) -> Receipt:
+        """The holder lists the invoice for sale at `price` (order's payment token, at most its face value)."""
+        return self._send("list", [token_id, price], sender=sender)
+
+    def list_at_discount(self, token_id: int, discount_bps: int, *, sender: str) -> Receipt:
+        """The holder lists the invoice at `discount_bps` off its face value."""
+        return self._send("listAtDiscount", [token_id, discount_bps], sender=sender)
+
+    def withdraw_listing(self, token_id: int, *, sender: str) -> Receipt:
+        return self._send("withdrawListing", [token_id], sender=sender)
+
+    def accept_advance(self, token_id: int, financier: str, principal: int | None = None,
+                       fee_bps: int | None = None, *, sender: str) -> Receipt:
+        """The holder accepts `financier`'s advance and is paid the principal now. Terms default to the
+        standing offer; pass them to refuse any other terms."""
+        if principal is None or fee_bps is None:
+            standing = self.advance_offer(token_id, financier)
+            principal = standing[0] if principal is None else principal
+            fee_bps = standing[1] if fee_bps is None else fee_bps
+        return self._send("acceptAdvance", [token_id, financier, principal, fee_bps], sender=sender)
+
+    # ---- financiers
+    def buy(self, token_id: int, expected_price: int | None = None, *, sender: str) -> Receipt:
+        """A FINANCIER buys a listed invoice. `expected_price` guards against a relisting at another price;
+        by default it is the price listed now."""
+        if expected_price is None:
+            expected_price = self.listing(token_id)[1]
+        token = self.escrow.get_order(token_id).token
+        value = self.tokens.pay_in(token, expected_price, self.address, sender=sender)
+        return self._send("buy", [token_id, expected_price], sender=sender, value=value)
+
+    def offer_advance(self, token_id: int, principal: int, fee_bps: int, *, sender: str) -> Receipt:
+        """A FINANCIER offers to advance `principal` now for principal + `fee_bps` of it at settlement; the
+        principal is held by the invoice contract until accepted or withdrawn."""
+        token = self.escrow.get_order(token_id).token
+        value = self.tokens.pay_in(token, principal, self.address, sender=sender)
+        return self._send("offerAdvance", [token_id, principal, fee_bps], sender=sender, value=value)
+
+    def withdraw_advance_offer(self, token_id: int, *, sender: str) -> Receipt:
+        return self._send("withdrawAdvanceOffer", [token_id], sender=sender)
+
+    # ---- admin
+    def set_kyc_required(self, required: bool, *, sender: str) -> Receipt:
+        return self._send("setKycRequired", [required], sender=sender)
+
+    # ---- reads
+    def listing(self, token_id: int) -> tuple[str, int]:
+        """(holder who listed, price); price 0 when not listed."""
+        return tuple(self._call("listingOf", [token_id]))
+
+    def advance_offer(self, token_id: int, financier: str) -> tuple[int, int]:
+        """(principal, fee bps) of `financier`'s standing offer; principal 0 when none."""
+        return tuple(self._call("advanceOfferOf", [token_id, financier]))
+
+    def advance_offers(self, token_id: int) -> list[dict]:
+        """Every standing advance offer on an invoice: financiers from the events, terms from the chain."""
+        offered = self.tx.logs(NAME, [self.tx.topic(NAME, "AdvanceOffered"), word(token_id)])
+        out = []
+        for financier in dict.fromkeys(e["args"]["financier"] for e in offered):
+            principal, fee_bps = self.advance_offer(token_id, financier)
+            if principal:
+                out.append({"financier": financier, "principal": principal, "feeBps": fee_bps,
+                            "repayment": principal + principal * fee_bps // 10_000})
+        return out
+
+    def get(self, token_id: int) -> Invoice:
+        inv = self._call("invoiceOf", [token_id])
+        adv = self._call("advanceOf", [token_id])
+        status = INVOICE_STATUSES[inv[4]].lower()
+        return Invoice(
+            id=inv[0], token=inv[1], face_value=inv[2], due_date=inv[3], status=status, holder=inv[5],
+            seller=inv[6], days_overdue=self._call("daysOverdue", [token_id]) if status == "overdue" else 0,
+            listed_price=self.listing(token_id)[1], advance_financier=None if adv[0] == ETH else adv[0],
+            advance_repayment=adv[1], advance_principal=adv[2], advance_accepted_at=adv[3],
+        )
+
+    def existing(self, token_id: int) -> Invoice:
+        """The invoice, read before any transaction about it: one clear line for an id never minted."""
+        if token_id > self.escrow.order_count() or self.owner(token_id) is None:
+            raise UsageError(f"there is no invoice {token_id}: invoices exist for shipped orders; "
+                             "`tradechain invoice list` shows them")
+        return self.get(token_id)
+
+    def all(self) -> list[Invoice]:
+        """Every invoice minted so far (one per shipped order)."""
+        return [self.get(i) for i in range(1, self.escrow.order_count() + 1) if self.owner(i)]
+
+    def metadata(self, token_id: int) -> dict:
+        """tokenURI decoded: the JSON any wallet shows."""
+        uri = self._call("tokenURI", [token_id])
+        return json.loads(base64.b64decode(uri.split(",", 1)[1]))
+
+    def owner(self, token_id: int) -> str | None:
+        """The holder of the invoice, or None when it was never minted."""
+        try:
+            return self._call("ownerOf", [token_id])
+        except ContractRevert:
+            return None

@@ -1,0 +1,109 @@
+"""`client.tokens`: payment tokens — names to addresses, balances, symbols, approvals, EIP-2612 permits."""
+
+from __future__ import annotations
+
+from web3 import Web3
+
+from tradechain.errors import UsageError
+from tradechain.transactions import Receipt, Transactions
+from tradechain.vocabulary import ETH
+
+ERC20_ABI = "DemoStablecoin"  # the build's ERC-20 (with permit): its ABI reads any ERC-20
+APPROVE_GAS = 100_000
+
+
+class Tokens:
+    def __init__(self, tx: Transactions):
+        self.tx = tx
+
+    @property
+    def stablecoin(self) -> str:
+        """Address of the demo stablecoin (tUSD)."""
+        return self.tx.address("DemoStablecoin")
+
+    def _erc20(self, token: str) -> str:
+        """The transaction layer's name for an ERC-20 at `token` (registered on first use, events not decoded)."""
+        if token == self.stablecoin:
+            return "DemoStablecoin"
+        name = f"ERC20@{token}"
+        if not self.tx.knows(name):
+            self.tx.register(name, token, ERC20_ABI, decode_events=False)
+        return name
+
+    def address(self, token: str | None) -> str:
+        """None/"ETH" -> native ETH; "tUSD" -> the demo stablecoin; else an ERC-20 address."""
+        if token is None or token.upper() == "ETH":
+            return ETH
+        if token.lower() in ("tusd", "demostablecoin"):
+            return self.stablecoin
+        if not Web3.is_address(token):
+            raise UsageError(f"unknown token {token!r}: use ETH, tUSD or an ERC-20 address")
+        return Web3.to_checksum_address(token)
+
+    def amount(self, text: str, token: str | None = None) -> tuple[str, int]:
+        """A human amount ("1.5", "1.5 ETH", "250 tUSD") -> (token address, base units). `token` (a name or
+        address) wins over the unit written in `text`, which must then agree with it; neither means ETH."""
+        from tradechain.units import parse_amount
+
+        parts = str(text).split()
+        address = self.address(token or (parts[1] if len(parts) == 2 else None))
+        symbol, decimals = self.info(address)
+        return address, parse_amount(text, decimals, symbol)
+
+    def require_contract(self, token: str) -> None:
+        """Refuse an address with no code: it cannot be an ERC-20."""
+        if token != ETH and not self.tx.chain.w3.eth.get_code(token):
+            raise UsageError(f"{token} has no contract on this chain: not an ERC-20 token")
+
+    def balance(self, account: str, token: str = ETH) -> int:
+        if token == ETH:
+            return self.tx.chain.w3.eth.get_balance(account)
+        return self.tx.call(self._erc20(token), "balanceOf", [account])
+
+    def info(self, token: str) -> tuple[str, int]:
+        """(symbol, decimals) of a payment token."""
+        if token == ETH:
+            return "ETH", 18
+        name = self._erc20(token)
+        try:
+            return self.tx.call(name, "symbol"), self.tx.call(name, "decimals")
+        except Exception:
+            return token[:10], 18
+
+    def allowance(self, token: str, owner: str, spender: str) -> int:
+        return self.tx.call(self._erc20(token), "allowance", [owner, spender])
+
+    def approve(self, token: str, spender: str, amount: int, *, sender: str) -> Receipt:
+        return self.tx.send(self._erc20(token), "approve", [spender, amount], sender=sender, gas=APPROVE_GAS)
+
+    def pay_in(self, token: str, amount: int, spender: str, *, sender: str) -> int:
+        """Prepare paying `amount` of `token` to `spender`: the ETH value to send with the call, or (for an
+        ERC-20) an approval when the allowance is short, and 0."""
+        if token == ETH:
+            return amount
+        if self.allowance(token, sender, spender) < amount:
+            self.approve(token, spender, amount, sender=sender)
+        return 0
+
+    def nonce(self, token: str, owner: str) -> int:
+        """The owner's EIP-2612 permit nonce."""
+        return self.tx.call(self._erc20(token), "nonces", [owner])
+
+    def sign_permit(self, token: str, owner: str, spender: str, value: int, deadline: int) -> tuple[int, bytes, bytes]:
+        """EIP-2612 signature by `owner` (a key we hold, or the node's unlocked account)."""
+        data = {
+            "types": {
+                "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
+                                 {"name": "chainId", "type": "uint256"},
+                                 {"name": "verifyingContract", "type": "address"}],
+                "Permit": [{"name": "owner", "type": "address"}, {"name": "spender", "type": "address"},
+                           {"name": "value", "type": "uint256"}, {"name": "nonce", "type": "uint256"},
+                           {"name": "deadline", "type": "uint256"}],
+            },
+            "primaryType": "Permit",
+            "domain": {"name": self.tx.call(self._erc20(token), "name"), "version": "1",
+                       "chainId": self.tx.chain.chain_id, "verifyingContract": token},
+            "message": {"owner": owner, "spender": spender, "value": value, "nonce": self.nonce(token, owner),
+                        "deadline": deadline},
+        }
+        return self.tx.chain.sign_typed_data(owner, data)

@@ -1,0 +1,195 @@
+"""The transaction layer: every write and every log query of the client goes through one `Transactions`.
+
+It encodes calls with web3's public `Contract.encode_abi`, sends them on the chain, turns receipts into
+decoded events and reverts into ContractRevert, and reads logs in bounded block ranges starting at the
+deployment's first block. Fees, nonces, retries, confirmations and request batching belong here too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from eth_utils import keccak
+
+from tradechain.chain import Chain
+from tradechain.errors import ContractRevert, ErrorDecoder, Reverted, abi_type, revert_data
+
+# Gas limits sent with each call, so the EVM runs once (no estimate): generous, never binding on our code.
+GAS = 1_000_000
+GAS_PER_BATCH_ITEM = 120_000
+DEPLOY_GAS = 6_000_000
+# Blocks per eth_getLogs request: public nodes refuse (or time out on) unbounded ranges.
+LOG_RANGE = 5_000
+
+
+@dataclass
+class Receipt:
+    tx_hash: str
+    block: int
+    gas_used: int
+    events: list[dict] = field(default_factory=list)
+    contract_address: str | None = None  # set by a deployment
+
+    def event(self, name: str) -> dict:
+        for e in self.events:
+            if e["event"] == name:
+                return e["args"]
+        raise KeyError(name)
+
+
+def event_topic(entry: dict) -> bytes:
+    """topic0 of an ABI event entry: keccak of its canonical signature."""
+    return keccak(text=f"{entry['name']}({','.join(abi_type(i) for i in entry['inputs'])})")
+
+
+def _chain_order(event: dict) -> tuple[int, int]:
+    return event["block"], event["logIndex"]
+
+
+def word(value: int) -> str:
+    """An indexed uint256 as a log topic."""
+    return "0x" + value.to_bytes(32, "big").hex()
+
+
+class Transactions:
+    """Contracts by name, and the one way to call, send to and read the logs of them."""
+
+    def __init__(self, chain: Chain, artifacts: dict[str, dict], start_block: int = 0):
+        self.chain = chain
+        self.artifacts = artifacts
+        self.start_block = start_block  # no log of ours is older than the deployment
+        self._contracts: dict[str, Any] = {}
+        # keyed by (address, topic0): ERC-20 and ERC-721 share the Transfer topic
+        self._events: dict[tuple[str, bytes], tuple[str, Any]] = {}
+        self.decoder = ErrorDecoder(artifacts.values())
+
+    # ---- the contracts we talk to
+    def register(self, name: str, address: str, abi: list[dict] | str, *, decode_events: bool = True) -> str:
+        """Know contract `name` at `address` (abi: an ABI, or the name of an artifact); returns `name`."""
+        if isinstance(abi, str):
+            abi = self.artifacts[abi]["abi"]
+        contract = self.chain.w3.eth.contract(address=address, abi=abi)
+        self._contracts[name] = contract
+        if decode_events:
+            for entry in abi:
+                if entry.get("type") == "event":
+                    self._events[(contract.address, event_topic(entry))] = (name, contract.events[entry["name"]]())
+        return name
+
+    def knows(self, name: str) -> bool:
+        return name in self._contracts
+
+    def address(self, name: str) -> str:
+        return self._contracts[name].address
+
+    def name_of(self, address: str) -> str | None:
+        return next((n for n, c in self._contracts.items() if c.address == address), None)
+
+    def abi(self, name: str) -> list[dict]:
+        return self._contracts[name].abi
+
+    def encode(self, name: str, fn: str, args: Iterable = ()) -> bytes:
+        """Calldata of `fn(args)` on contract `name`."""
+        return bytes.fromhex(self._contracts[name].encode_abi(fn, args=list(args))[2:])
+
+    # ---- writes
+    def send(self, name: str, fn: str, args: Iterable = (), *, sender: str, value: int = 0, gas: int = GAS) -> Receipt:
+        """Send `fn(args)` to contract `name` from `sender`; a revert raises ContractRevert."""
+        return self.send_data(self.address(name), self.encode(name, fn, args), sender=sender, value=value, gas=gas)
+
+    def send_data(self, to: str | None, data: bytes, *, sender: str, value: int = 0, gas: int = GAS) -> Receipt:
+        """Send raw calldata (or, with `to` None, creation code) — the one place a transaction is sent."""
+        from web3 import Web3
+
+        tx = {"from": Web3.to_checksum_address(sender), "data": data, "value": value, "gas": gas}
+        if to is not None:
+            tx["to"] = to
+        try:
+            receipt = self.chain.send(tx)
+        except Reverted as exc:
+            raise self.decoder.decode(exc.data) from None
+        return Receipt(
+            tx_hash="0x" + bytes(receipt["transactionHash"]).hex(),
+            block=receipt["blockNumber"],
+            gas_used=receipt["gasUsed"],
+            events=self.decode_logs(receipt["logs"]),
+            contract_address=receipt.get("contractAddress"),
+        )
+
+    def deploy(self, artifact: str, args: Iterable = (), *, sender: str, value: int = 0, gas: int = DEPLOY_GAS,
+               name: str | None = None) -> tuple[str, Receipt]:
+        """Deploy an artifact of the build and register it (calls, reverts, events) as `name` (default:
+        "<artifact>@<address>"). Returns (name, receipt)."""
+        a = self.artifacts[artifact]
+        factory = self.chain.w3.eth.contract(abi=a["abi"], bytecode=a["bytecode"])
+        receipt = self.send_data(None, bytes.fromhex(factory.constructor(*args).data_in_transaction[2:]), sender=sender,
+                                 value=value, gas=gas)
+        name = self.register(name or f"{artifact}@{receipt.contract_address}", receipt.contract_address, a["abi"])
+        return name, receipt
+
+    # ---- reads
+    def call(self, name: str, fn: str, args: Iterable = (), *, sender: str | None = None) -> Any:
+        """The result of `fn(args)` on contract `name` at the latest block; a revert raises ContractRevert."""
+        try:
+            return self._contracts[name].functions[fn](*args).call({"from": sender} if sender else {})
+        except Exception as exc:
+            data = revert_data(exc)
+            if data is None:
+                raise
+            raise self.decoder.decode(data) from None
+
+    def revert_of(self, exc: Reverted) -> ContractRevert:
+        return self.decoder.decode(exc.data)
+
+    def receipt(self, tx_hash: str) -> Receipt:
+        raw = self.chain.w3.eth.get_transaction_receipt(tx_hash)
+        return Receipt(tx_hash, raw["blockNumber"], raw["gasUsed"], self.decode_logs(raw["logs"]),
+                       raw.get("contractAddress"))
+
+    def topic(self, name: str, event: str) -> str:
+        entry = next(e for e in self.abi(name) if e.get("type") == "event" and e["name"] == event)
+        return "0x" + event_topic(entry).hex()
+
+    def logs(self, names: str | list[str], topics: list, *, from_block: int | None = None,
+             to_block: int | None = None, timestamps: bool = False) -> list[dict]:
+        """Decoded events of contracts `names` matching `topics`, in chain order, from `from_block` (default:
+        the deployment's first block) to `to_block` (default: the latest), one bounded range per request. With
+        `timestamps`, each event gets its block's time."""
+        names = [names] if isinstance(names, str) else names
+        address = [self.address(n) for n in names]
+        start = self.start_block if from_block is None else from_block
+        end = self.chain.block_number() if to_block is None else to_block
+        raw: list = []
+        while start <= end:
+            stop = min(start + LOG_RANGE - 1, end)
+            raw += self.chain.w3.eth.get_logs({"fromBlock": start, "toBlock": stop,
+                                               "address": address[0] if len(address) == 1 else address,
+                                               "topics": topics})
+            start = stop + 1
+        events = self.decode_logs(raw)
+        return self.in_order(events) if timestamps else sorted(events, key=_chain_order)
+
+    def in_order(self, events: list[dict]) -> list[dict]:
+        """`events` sorted into chain order, each with its block's timestamp."""
+        events = sorted(events, key=_chain_order)
+        times: dict[int, int] = {}  # per call only: after a revert the same numbers are mined at other times
+        for e in events:
+            if e["block"] not in times:
+                times[e["block"]] = self.chain.block_time(e["block"])
+            e["timestamp"] = times[e["block"]]
+        return events
+
+    def decode_logs(self, logs) -> list[dict]:
+        out = []
+        for log in logs:
+            if not log["topics"]:
+                continue
+            hit = self._events.get((log["address"], bytes(log["topics"][0])))
+            if hit is None:
+                continue
+            ev = hit[1].process_log(log)
+            out.append({"contract": hit[0], "event": ev["event"], "args": dict(ev["args"]),
+                        "block": ev["blockNumber"], "logIndex": ev["logIndex"],
+                        "tx_hash": "0x" + bytes(ev["transactionHash"]).hex()})
+        return out
