@@ -36,7 +36,11 @@ def test_order_page_and_api_show_the_order_as_the_cli_does(demo, web):
     page = web.get("/order/1")
     assert page.status_code == 200
     api = web.get("/api/order/1").json()
-    assert api == queries._plain(queries.order_view(queries.Site(demo.node), 1))
+    from tradechain.cli.context import jsonable
+    from tradechain.vocabulary import ETH
+
+    site = queries.Site(demo.node)
+    assert api == jsonable(queries._plain(queries.order_view(site, 1)), {ETH: "ETH", **site.names})
     assert api["state"] == "Released"
     for row in api["timeline"]:
         assert row["action"] in page.text and row["tx"][:12] in page.text
@@ -52,7 +56,7 @@ def test_trace_batch_invoice_seller_and_tx_pages_render(demo, web):
     assert page.status_code == 200 and "VAX-FLU-2026-17" in page.text and "BROKEN" in page.text
     assert web.get(f"/item/{batch}", follow_redirects=False).headers["location"] == f"/batch/{batch}"
     invoice = web.get("/api/invoice/3").json()
-    assert invoice["invoice"]["holder"] == demo.node.deployment.accounts["financier"]
+    assert invoice["invoice"]["holder"] == {"address": demo.node.deployment.accounts["financier"], "name": "financier"}
     assert any(r["event"] == "InvoiceSold" for r in invoice["history"])
     assert "Holder history" in web.get("/invoice/3").text
     assert web.get("/api/seller/seller").json()["record"]["completed"] >= 1

@@ -141,6 +141,38 @@ class Chain:
                 raise
             raise Reverted(data) from None
 
+    def simulate(self, txs: list[dict]) -> None:
+        """Run `txs` in order on top of the latest state without sending anything; raise Reverted for the first
+        that reverts. Used to preflight a whole step (an ERC-20 approve and the call that spends it) so a step
+        the contract refuses leaves no approval, nonce or fee behind."""
+        calls = [{"from": t["from"], "to": t["to"], "data": "0x" + bytes(t.get("data", b"")).hex(),
+                  "value": hex(t.get("value", 0)), "gas": hex(t.get("gas", 0) or 1_000_000)} for t in txs]
+        try:
+            result = self.w3.provider.make_request("eth_simulateV1", [{"blockStateCalls": [{"calls": calls}]},
+                                                                      "latest"])
+        except Exception:  # noqa: BLE001 - a node that cannot simulate: fall back below
+            result = {}
+        if "result" in result:
+            for answer in result["result"][0]["calls"]:
+                if int(answer.get("status", "0x1"), 16) == 0:
+                    raise Reverted(bytes.fromhex((answer.get("returnData") or "0x")[2:]))
+            return
+        self._simulate_in_snapshot(txs)
+
+    def _simulate_in_snapshot(self, txs: list[dict]) -> None:
+        """Fallback for a node without eth_simulateV1: send all but the last inside a snapshot (only where time
+        and state are ours to rewind), call the last, rewind. On a public network only the last is called."""
+        try:
+            snap = self.snapshot()
+        except Exception:  # noqa: BLE001 - no snapshots (a public network without eth_simulateV1): cannot tell
+            return
+        try:
+            for tx in txs[:-1]:
+                self.send(tx)
+            self.call(_call_fields(txs[-1]))
+        finally:
+            self.revert(snap)
+
     def _replay(self, tx: dict, block: int) -> bytes:
         call = {k: tx[k] for k in ("from", "to", "data", "value") if k in tx}
         try:
@@ -185,6 +217,10 @@ class Chain:
         raise NotImplementedError
 
 
+def _call_fields(tx: dict) -> dict:
+    return {k: tx[k] for k in ("from", "to", "data", "value", "gas") if k in tx}
+
+
 class EmbeddedChain(Chain):
     """In-process eth-tester + py-evm: ten funded accounts, no server, gone when the process ends."""
 
@@ -220,6 +256,9 @@ class EmbeddedChain(Chain):
 
     def _receipt(self, tx_hash: Any) -> Any:
         return self.w3.eth.get_transaction_receipt(tx_hash)  # mined inside send: no polling
+
+    def simulate(self, txs: list[dict]) -> None:
+        self._simulate_in_snapshot(txs)
 
     def _advance(self, seconds: int) -> None:
         self.tester.time_travel(self.now() + seconds)

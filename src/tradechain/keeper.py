@@ -117,12 +117,16 @@ class Keeper:
     # ---- acting ----
     def run_once(self) -> Progress:
         """One pass: scan, then release and refund everything due. Returns the running totals."""
+        from tradechain import progress
+
         self.scan()
         release, refund = self.due()
-        for i in range(0, len(release), self.batch):
-            self._send("release", release[i:i + self.batch])
-        for i in range(0, len(refund), self.batch):
-            self._send("refund", refund[i:i + self.batch])
+        batches = [("release", release[i:i + self.batch]) for i in range(0, len(release), self.batch)]
+        batches += [("refund", refund[i:i + self.batch]) for i in range(0, len(refund), self.batch)]
+        for n, (kind, ids) in enumerate(batches, 1):
+            if len(batches) > 1:  # a long pass: say how far it is
+                progress.step(f"keeper: batch {n}/{len(batches)} ({kind} {len(ids)} orders)")
+            self._send(kind, ids)
         self.progress.passes += 1
         return self.progress
 

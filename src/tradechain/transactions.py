@@ -117,6 +117,18 @@ class Transactions:
             contract_address=receipt.get("contractAddress"),
         )
 
+    def simulate(self, steps: list[tuple[str, str, list, str, int]]) -> None:
+        """Preflight a step of several transactions — (contract name, fn, args, sender, value) each — as one:
+        a revert in any raises its ContractRevert and nothing is sent."""
+        from web3 import Web3
+
+        txs = [{"from": Web3.to_checksum_address(sender), "to": self.address(name), "data": self.encode(name, fn, args),
+                "value": value, "gas": GAS} for name, fn, args, sender, value in steps]
+        try:
+            self.chain.simulate(txs)
+        except Reverted as exc:
+            raise self.decoder.decode(exc.data) from None
+
     def deploy(self, artifact: str, args: Iterable = (), *, sender: str, value: int = 0, gas: int = DEPLOY_GAS,
                name: str | None = None) -> tuple[str, Receipt]:
         """Deploy an artifact of the build and register it (calls, reverts, events) as `name` (default:

@@ -8,6 +8,8 @@ the compiled contracts' ASTs, so the two cannot drift). No web3 import here.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from tradechain.errors import UsageError
 
 ETH = "0x0000000000000000000000000000000000000000"  # the token address the escrow reads as native ETH
@@ -16,6 +18,9 @@ ZERO32 = b"\x00" * 32
 # ITradeEscrow.State. `Delivered` is derived from Provenance, never stored.
 STATES = ["None", "Funded", "Shipped", "Delivered", "Disputed", "Released", "Resolved", "Refunded", "Cancelled"]
 TERMINAL = {"Released", "Resolved", "Refunded", "Cancelled"}
+# The same as enums for the Python API. StrEnum: each member equals its name ("Funded" == OrderState.FUNDED), so
+# code and JSON that compare or print strings keep working.
+OrderState = StrEnum("OrderState", [(s.upper(), s) for s in STATES])
 # ITradeEscrow.Ruling and RefundReason, with the words shown for each.
 RULINGS = ["Arbiter", "Agreement", "Default"]
 RULING_WORDS = ["arbiter's ruling", "agreement", "default (no ruling in time)"]
@@ -23,9 +28,13 @@ REFUND_REASONS = ["NotShipped", "NotDelivered"]
 REFUND_REASON_WORDS = ["not shipped by the deadline", "not delivered by the deadline"]
 # IInvoiceToken.Status
 INVOICE_STATUSES = ["Open", "Financed", "Overdue", "Settled", "Defaulted"]
+InvoiceStatus = StrEnum("InvoiceStatus", [(s.upper(), s.lower()) for s in INVOICE_STATUSES])
 # Every `*_ROLE` constant of the suite (keccak256 of its name), plus OpenZeppelin's zero admin role.
 ROLES = ["CARRIER", "CUSTOMS", "PRODUCER", "ESCROW", "ARBITER", "FINANCIER"]
 ADMIN_ROLE = "ADMIN"
+# The one contract of the suite that checks each role (every contract has its own ADMIN).
+ROLE_CONTRACTS = {"CARRIER": "Provenance", "CUSTOMS": "Provenance", "PRODUCER": "Provenance",
+                  "ESCROW": "Provenance", "ARBITER": "TradeEscrow", "FINANCIER": "InvoiceToken"}
 
 
 def role_id(role: str) -> bytes:
@@ -66,7 +75,10 @@ READING_SIZE = 9  # bytes per packed reading: uint8 sensor, uint32 time, int32 v
 
 def location_code(code: str) -> bytes:
     """A UN/LOCODE-style place code ("CNSHA") as bytes8, left-aligned."""
-    raw = code.strip().upper().encode("ascii", "strict") if code else b""
+    text = code.strip().upper() if code else ""
+    if not (text.isascii() and text.isalnum()) and text:
+        raise UsageError(f"bad location code {code!r}: letters and digits only, a UN/LOCODE such as CNSHA")
+    raw = text.encode("ascii")
     if len(raw) > 8:
         raise UsageError(f"location code {code!r} is longer than 8 characters; use a UN/LOCODE such as CNSHA")
     return raw.ljust(8, b"\x00")

@@ -236,7 +236,11 @@ def measure(flows: list[Flow] | None = None, client: TradeClient | None = None) 
     client = client or setup()
     run = GasRun(client)
     warm_up(run)
-    for fn in flows if flows is not None else FLOWS:
+    from tradechain import progress
+
+    chosen = flows if flows is not None else FLOWS
+    for i, fn in enumerate(chosen, 1):
+        progress.step(f"bench gas: flow {i}/{len(chosen)}: {fn.__name__}")
         fn(run)
     totals = {name: sum(s.values()) for name, s in run.steps.items() if name not in NOT_TRADES}
     result = {

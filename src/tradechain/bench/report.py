@@ -22,7 +22,7 @@ class Assumptions:
     fee_pct: float = 1.0  # the platform fee the deployment charges (deploy default 1 %, contract cap 5 %)
 
 
-# The papers' figures (shared/PAPERS.md), never mixed with ours.
+# The papers' figures (docs/CITED.md, with their sources), never mixed with ours.
 CITED = {
     "swift_fee_usd": (40.0, 50.0, "SWIFT wire, per transfer (BIS 2025, as cited)"),
     "card_fee_pct": (3.0, 5.0, "card / third-party cross-border fee, % of value (McKinsey 2025, as cited)"),
@@ -69,8 +69,9 @@ def build(gas: dict, speed: dict | None, latency: dict | None, a: Assumptions) -
             w = int(window)
             label = "no inspection window" if w == 0 else f"{w / DAY:g}-day inspection window"
             seconds = worst["wallSeconds"] + w  # the window is passed by time travel; its length is added back
-            settlement.append({"what": f"tradechain, delivery to funds at invoice holder, {label} (keeper running)",
-                               "source": "measured", "secondsLow": seconds, "secondsHigh": seconds,
+            settlement.append({"what": f"tradechain, delivery to funds at invoice holder, {label} (keeper running; "
+                                       "a local anvil: no network latency, blocks on demand)",
+                               "source": "measured (local anvil)", "secondsLow": seconds, "secondsHigh": seconds,
                                "blocks": worst["blocks"]})
     return {"assumptions": asdict(a), "gasNote": gas["note"], "gasSteps": gas["steps"], "budget": gas["budget"],
             "perTrade": trades, "costComparison": comparison, "settlement": settlement,
@@ -100,11 +101,16 @@ def charts(data: dict, out: Path) -> list[Path]:
     a = data["assumptions"]
     paths.append(_range_chart(
         data["costComparison"], "usd", lambda lo, hi: f"{lo:,.2f}" + ("" if lo == hi else f"–{hi:,.2f}") + " USD",
-        "USD per trade (log scale)", f"Cost per trade: cited baselines (grey) vs measured gas (green), "
+        "USD per trade (log scale)", f"Cost per trade: cited baselines (grey), measured gas (green), configured fee (blue), "
         f"ETH = {a['eth_usd']:,.0f} USD", out / "cost_per_trade.png", 30))
     paths.append(_range_chart(data["settlement"], "seconds", _duration, "seconds (log scale)",
                               "Settlement time: cited (grey) vs measured (green)", out / "settlement_time.png", 50))
     return paths
+
+
+# cited grey, measured green, configured (a setting) blue, a sum of both blue-green
+SOURCE_COLOURS = {"cited": "#999999", "measured": "#2a9d55", "measured (local anvil)": "#2a9d55",
+                  "configured": "#4a7fc1", "measured + configured": "#3a8e8c"}
 
 
 def _range_chart(rows: list[dict], key: str, label, xlabel: str, title: str, path: Path, headroom: float) -> Path:
@@ -114,7 +120,7 @@ def _range_chart(rows: list[dict], key: str, label, xlabel: str, title: str, pat
     low, high = f"{key}Low", f"{key}High"
     fig, ax = plt.subplots(figsize=(10, 4.5))
     for i, r in enumerate(rows):
-        color = "#999999" if r["source"] == "cited" else "#2a9d55"
+        color = SOURCE_COLOURS.get(r["source"], "#4a7fc1")  # only measured figures are green
         ax.barh(i, r[high], color=color, alpha=0.45 if r["source"] == "cited" else 1)
         ax.barh(i, r[low], color=color)
         ax.text(r[high] * 1.15, i, f"{label(r[low], r[high])} ({r['source']})", va="center", fontsize=8)
@@ -131,7 +137,8 @@ def markdown(data: dict, images: list[Path]) -> str:
     a = data["assumptions"]
     lines = ["# tradechain: cost and settlement time, measured", "",
              "Figures marked **measured** come from this prototype on this machine; figures marked **cited** are "
-             "the papers' (shared/PAPERS.md), quoted as they cite them. The two are never mixed.", "",
+             "the papers' (docs/CITED.md in the repository, with their sources), quoted as they cite them; **configured** "
+             "figures are settings (the platform fee), not measurements. The two are never mixed.", "",
              f"Assumptions: L1 gas price {a['l1_gwei']:g} gwei, L2 gas price {a['l2_gwei']:g} gwei (execution only; "
              f"a rollup's L1 data fee is not modelled), ETH = {a['eth_usd']:,.0f} USD, order value "
              f"{a['order_usd']:,.0f} USD. Change them with --l1-gwei, --l2-gwei, --eth-usd, --order-usd.", "",

@@ -231,7 +231,10 @@ def measure(trades: int = 20, rounds: int = 3, anvil_trades: int = 400, anvil_cl
 
     artifacts = load_artifacts()
     samples: dict[str, list[dict]] = {"raw": [], "client": []}
-    for _ in range(rounds):
+    from tradechain import progress
+
+    for i in range(rounds):
+        progress.step(f"bench speed: round {i + 1}/{rounds} on the embedded chain ({trades} trades raw, then client)")
         samples["raw"].append(raw_embedded(trades, artifacts))
         samples["client"].append(client_embedded(trades, artifacts))
     best = {k: max(v, key=lambda r: r["tradesPerSecond"]) for k, v in samples.items()}
@@ -246,6 +249,7 @@ def measure(trades: int = 20, rounds: int = 3, anvil_trades: int = 400, anvil_cl
         from tradechain.chain import rpc
         from tradechain.deployment import deploy_suite
 
+        progress.step(f"bench speed: on an anvil devnet ({anvil_client_trades} client trades, {anvil_trades} pipelined)")
         with anvil() as url:
             chain = rpc(url)
             dev = TradeClient(chain, deploy_suite(chain, artifacts), artifacts)

@@ -47,7 +47,7 @@ def keeper_cmd(ctx, once: bool, interval: float, batch: int, account: str | None
     except KeyboardInterrupt:
         log("stopping")
     if as_json:
-        emit_json(keeper.progress.as_dict())
+        emit_json(keeper.progress)
     else:
         click.echo(f"{_stamp()} {keeper.progress.line()}")
 

@@ -25,8 +25,8 @@ location_option = click.option("--location", default="", metavar="LOCODE", help=
 
 @order.command("create")
 @click.option("--seller", required=True, type=ACCOUNT, help="Who is paid (named account or address).")
-@click.option("--amount", required=True, type=AMOUNT, help="Price with its unit: '1.5 ETH' or '250 tUSD'.")
-@click.option("--token", default=None, metavar="ETH|tUSD|0x…", help="Payment token when --amount has no unit.")
+@click.option("--amount", required=True, type=AMOUNT, help="Price with its unit: '1.5 ETH', '250 tUSD' or '1000000000 wei'.")
+@click.option("--token", default=None, metavar="ETH|tUSD|0x…", help="Payment token; with it, --amount may leave out its unit.")
 @click.option("--ship-within", default="2d", show_default=True, type=DURATION, help="Seller must ship within this.")
 @click.option("--deliver-within", default="14d", show_default=True, type=DURATION,
               help="Carrier must deliver within this (after the shipping deadline).")
@@ -49,7 +49,8 @@ def create(ctx, seller, amount, token, ship_within, deliver_within, inspection, 
         buyer=sender, seller=seller, amount=value, token=token_addr, ship_in=ship_within, deliver_in=deliver_within,
         inspection_window=inspection, terms_hash=terms, permit=permit,
     )
-    sent(receipt, f"order #{order_id} placed and paid: {money(value)}", as_json, orderId=order_id)
+    sent(receipt, f"order #{order_id} placed and paid: {money(value)}", as_json, orderId=order_id, token=token_addr,
+         amount=value, amountText=money(value))
 
 
 @order.command("ship")
@@ -157,7 +158,7 @@ def _settlement(name: str, method: str, default_account: str, doc: str, message:
 
 
 _settlement("propose", "propose_settlement", "seller",
-            "Offer to settle a dispute: REFUND (e.g. 20%) back to the buyer, the rest to the seller side.",
+            "Offer to settle a dispute: REFUND (20% or 2000bps) back to the buyer, the rest to the seller side.",
             "order #{id}: offered {pct}% back to the buyer")
 _settlement("accept", "accept_settlement", "buyer", "Accept the other party's settlement offer (REFUND must match it).",
             "order #{id} settled by agreement: {pct}% refunded")
@@ -165,7 +166,7 @@ _settlement("accept", "accept_settlement", "buyer", "Accept the other party's se
 
 @order.command("resolve")
 @order_id_argument
-@click.option("--refund", required=True, type=SHARE, help="Share back to the buyer: 30% or 3000 (basis points).")
+@click.option("--refund", required=True, type=SHARE, help="Share back to the buyer, with its unit: 30% or 3000bps.")
 @click.option("--evidence", default="", type=HASH_OR_FILE, help="The ruling document.")
 @click.option("--default", "by_default", is_flag=True, help="Apply the default split after the ruling deadline.")
 @account_option("arbiter")
@@ -181,8 +182,9 @@ def resolve(ctx, order_id, refund, evidence, by_default, sender, as_json):
         r = client.escrow.resolve(order_id, refund, evidence, sender=sender)
     e = r.event("OrderResolved")
     money = money_format(client, o.token)
+    paid = {k: e[k] for k in ("toBuyer", "toSellerSide", "fee")}
     sent(r, f"order #{order_id} resolved: {money(e['toBuyer'])} to buyer, {money(e['toSellerSide'])} to the "
-             f"invoice holder, fee {money(e['fee'])}", as_json)
+             f"invoice holder, fee {money(e['fee'])}", as_json, **paid, **{k + "Text": money(v) for k, v in paid.items()})
 
 
 def _batch(name: str, past: str, one: str, many: str, doc: str):
@@ -224,7 +226,8 @@ def withdraw(ctx, token, sender, as_json):
     addr = client.tokens.address(token)
     r = client.escrow.withdraw(addr, sender=sender)
     amount = r.event("Withdrawn")["amount"]
-    sent(r, f"withdrew {money_format(client, addr)(amount)}", as_json)
+    text = money_format(client, addr)(amount)
+    sent(r, f"withdrew {text}", as_json, token=addr, amount=amount, amountText=text)
 
 
 @order.command("show")
@@ -275,12 +278,13 @@ def list_orders(ctx, limit, offset, as_json):
     from tradechain.cli.reads import site_for
     from tradechain.index.queries import order_list
 
-    data = order_list(site_for(ctx), limit=limit, offset=offset)
-    rows = data["orders"]
+    site = site_for(ctx)
+    label = site.label
+    rows = order_list(site, limit=limit, offset=offset)["orders"]
     if as_json:
         emit_json({"orders": rows})
         return
     if not rows:
         click.echo("no orders yet: `tradechain order create --seller seller --amount '1 ETH'`")
     for r in rows:
-        click.echo(f"#{r['id']:<5} {r['state']:<10} {r['amountText']:>20}  {r['buyer']} -> {r['seller']}")
+        click.echo(f"#{r['id']:<5} {r['state']:<10} {r['amountText']:>20}  {label(r['buyer'])} -> {label(r['seller'])}")

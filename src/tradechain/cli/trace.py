@@ -211,15 +211,22 @@ def verify_log_cmd(ctx, file, offline, as_json):
     """Check a saved trace (`tradechain trace ITEM --json > FILE`): every entry's payload and hash link, and the
     last head against the item's on-chain head (or, with --offline, against the head the file states)."""
     from tradechain import hashchain
+    from tradechain.cli.context import plain_addresses
+
+    def not_a_trace(exc):
+        return UsageError(f"{file.name} is not a saved trace ({type(exc).__name__}: {exc}); "
+                          "make one with `tradechain trace ITEM --json > FILE`")
 
     try:
-        data = json.load(file)
+        data = plain_addresses(json.load(file))
         item, entries, stated = int(data["item"]), data["entries"], bytes.fromhex(data["head"][2:])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise UsageError(f"{file.name} is not a saved trace ({type(exc).__name__}: {exc}); "
-                         "make one with `tradechain trace ITEM --json > FILE`") from None
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise not_a_trace(exc) from None
     head = stated if offline else _provenance(ctx).head(item)
-    verdict = hashchain.verify(item, entries, head)
+    try:
+        verdict = hashchain.verify(item, entries, head)
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+        raise not_a_trace(exc) from None
     if as_json:
         emit_json({**verdict.as_dict(), "against": "file" if offline else "chain"})
     else:

@@ -10,7 +10,7 @@ from tradechain.client.escrow import Escrow
 from tradechain.client.tokens import Tokens
 from tradechain.errors import ContractRevert, UsageError
 from tradechain.transactions import Receipt, Transactions, word
-from tradechain.vocabulary import ETH, INVOICE_STATUSES
+from tradechain.vocabulary import ETH, INVOICE_STATUSES, InvoiceStatus
 
 NAME = "InvoiceToken"
 
@@ -25,7 +25,7 @@ class Invoice:
     token: str
     face_value: int
     due_date: int
-    status: str  # lower case: "open", "financed", "overdue", "settled", "defaulted"
+    status: InvoiceStatus  # equal to its lower-case word: "open", "financed", "overdue", "settled", "defaulted"
     days_overdue: int
     listed_price: int  # 0 when not listed
     advance_financier: str | None
@@ -83,15 +83,17 @@ class Invoices:
         if expected_price is None:
             expected_price = self.listing(token_id)[1]
         token = self.escrow.get_order(token_id).token
-        value = self.tokens.pay_in(token, expected_price, self.address, sender=sender)
-        return self._send("buy", [token_id, expected_price], sender=sender, value=value)
+        args = [token_id, expected_price]
+        value = self.tokens.pay_in(token, expected_price, self.address, sender=sender, step=(NAME, "buy", args))
+        return self._send("buy", args, sender=sender, value=value)
 
     def offer_advance(self, token_id: int, principal: int, fee_bps: int, *, sender: str) -> Receipt:
         """A FINANCIER offers to advance `principal` now for principal + `fee_bps` of it at settlement; the
         principal is held by the invoice contract until accepted or withdrawn."""
         token = self.escrow.get_order(token_id).token
-        value = self.tokens.pay_in(token, principal, self.address, sender=sender)
-        return self._send("offerAdvance", [token_id, principal, fee_bps], sender=sender, value=value)
+        args = [token_id, principal, fee_bps]
+        value = self.tokens.pay_in(token, principal, self.address, sender=sender, step=(NAME, "offerAdvance", args))
+        return self._send("offerAdvance", args, sender=sender, value=value)
 
     def withdraw_advance_offer(self, token_id: int, *, sender: str) -> Receipt:
         return self._send("withdrawAdvanceOffer", [token_id], sender=sender)
@@ -123,7 +125,7 @@ class Invoices:
     def get(self, token_id: int) -> Invoice:
         inv = self._call("invoiceOf", [token_id])
         adv = self._call("advanceOf", [token_id])
-        status = INVOICE_STATUSES[inv[4]].lower()
+        status = InvoiceStatus(INVOICE_STATUSES[inv[4]].lower())
         return Invoice(
             id=inv[0], token=inv[1], face_value=inv[2], due_date=inv[3], status=status, holder=inv[5],
             seller=inv[6], days_overdue=self._call("daysOverdue", [token_id]) if status == "overdue" else 0,

@@ -37,6 +37,13 @@ def create_app(site: Site, *, base_url: str = "") -> Starlette:
     templates.env.globals.update(iso=timeline.iso, item_label=item_label, BATCH_BASE=BATCH_BASE)
     lock = threading.Lock() if site.client.chain.in_process else contextlib.nullcontext()
 
+    def as_json(data):
+        """The CLI's JSON style (cli.context.jsonable): addresses as {address, name}, bytes as 0x hex."""
+        from tradechain.cli.context import jsonable
+        from tradechain.vocabulary import ETH
+
+        return jsonable(queries._plain(data), {ETH: "ETH", **site.names})
+
     def query(fn, *args, **kw):
         with lock:
             return fn(site, *args, **kw)
@@ -56,7 +63,7 @@ def create_app(site: Site, *, base_url: str = "") -> Starlette:
             return page(request, template, data, title=title(data))
 
         async def api(request: Request):
-            return JSONResponse(_json(await _run(request, fn)))
+            return JSONResponse(as_json(await _run(request, fn)))
 
         return html, api
 
@@ -172,7 +179,7 @@ def create_app(site: Site, *, base_url: str = "") -> Starlette:
         Route("/seller/{who}", seller_html), Route("/api/seller/{who}", seller_api),
         Route("/tx/{tx}", tx_html), Route("/api/tx/{tx}", tx_api),
         Route("/verify", verify_html), Route("/api/document/{hash}", document_api),
-        Route("/api/status", lambda r: JSONResponse(status_q(r))),
+        Route("/api/status", lambda r: JSONResponse(as_json(status_q(r)))),
         Route("/api/openapi.json", openapi),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
@@ -193,12 +200,6 @@ def _item(text: str) -> int:
         return parse_item(text)
     except TradechainError as exc:
         raise NotFound(str(exc)) from None
-
-
-def _json(data):
-    from tradechain.index.queries import _plain
-
-    return _plain(data)
 
 
 def _path(summary: str, param: str | None = None, schema: str = "string") -> dict:

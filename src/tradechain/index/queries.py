@@ -8,7 +8,7 @@ index (engine None) the same functions read everything from the node.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
@@ -99,7 +99,7 @@ def order_list(site: Site, *, limit: int | None = None, offset: int = 0) -> dict
                 q = q.limit(limit)
             rows = [(r.id, effective_state(r), r.buyer, r.seller, int(r.amount), r.token) for r in conn.execute(q)]
             total = conn.execute(select(func.count()).select_from(orders)).scalar_one()
-    return {"orders": [{"id": i, "state": s, "buyer": site.label(b), "seller": site.label(se), "amount": a,
+    return {"orders": [{"id": i, "state": s, "buyer": b, "seller": se, "token": t, "amount": a,
                         "amountText": site.money(t)(a)} for i, s, b, se, a, t in rows], "total": total}
 
 
@@ -130,8 +130,18 @@ def trace_view(site: Site, item: int) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------- invoices
-def _invoice_dict(inv, money) -> dict:
-    d = asdict(inv)
+def camel_dict(record) -> dict:
+    """A dataclass as the CLI's JSON shows it: camelCase keys."""
+    from dataclasses import fields
+
+    from tradechain.cli.context import camel
+
+    return {camel(f.name): getattr(record, f.name) for f in fields(record)}
+
+
+def invoice_dict(inv, money) -> dict:
+    """An invoice as `invoice list/show --json` shows it."""
+    d = camel_dict(inv)
     d.update(faceValueText=money(inv.face_value), listedPriceText=money(inv.listed_price) if inv.listed else None)
     return d
 
@@ -150,7 +160,7 @@ def invoice_list(site: Site) -> dict:
     out = []
     for i in invoice_ids(site):
         inv = site.client.invoices.get(i)
-        out.append(_invoice_dict(inv, site.money(inv.token)))
+        out.append(invoice_dict(inv, site.money(inv.token)))
     return {"invoices": out}
 
 
@@ -165,7 +175,7 @@ def invoice_view(site: Site, token_id: int) -> dict:
     history = [row for row in timeline.rows(c.timeline(token_id), site.label, money)
                if row["event"] in ("Transfer", "InvoiceListed", "ListingWithdrawn", "InvoiceSold", "AdvanceOffered",
                                    "AdvanceOfferWithdrawn", "AdvanceAccepted", "OrderReleased", "OrderResolved")]
-    return {"invoice": _invoice_dict(inv, money), "sellerRecord": asdict(c.escrow.seller_record(inv.seller, inv.token)),
+    return {"invoice": invoice_dict(inv, money), "sellerRecord": camel_dict(c.escrow.seller_record(inv.seller, inv.token)),
             "advanceOffers": c.invoices.advance_offers(inv.id), "metadata": c.invoices.metadata(inv.id),
             "history": history}
 
@@ -183,13 +193,13 @@ def seller_view(site: Site, address: str) -> dict:
             raise NotFound(f"{address!r} is neither an address nor a known account name")
         address = named[address]
     address = Web3.to_checksum_address(address)
-    record = asdict(site.client.escrow.seller_record(address, ETH))
+    record = camel_dict(site.client.escrow.seller_record(address, ETH))
     listed = []
     if site.engine is not None:
         with site.engine.connect() as conn:
             for r in conn.execute(select(orders).where(orders.c.seller == address).order_by(orders.c.id.desc())
                                   .limit(100)):
-                listed.append({"id": r.id, "state": effective_state(r), "buyer": site.label(r.buyer),
+                listed.append({"id": r.id, "state": effective_state(r), "buyer": r.buyer,
                                "amount": int(r.amount), "amountText": site.money(r.token)(int(r.amount))})
     return {"seller": address, "name": site.names.get(address), "record": record, "orders": listed}
 
