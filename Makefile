@@ -29,7 +29,7 @@ test-deps:
 	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $(TEST_DEBS); \
 	fi
 
-setup: $(STAMP) $(SLITHER_STAMP) node_modules/.installed
+setup: $(STAMP) $(SLITHER_STAMP) node_modules/.installed hardhat-op/node_modules/.installed
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -47,5 +47,11 @@ node_modules/.installed: package.json package-lock.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Hardhat 3 (OP Stack chain type) needs Node >= 22.10 and cannot share node_modules with Hardhat 2: its own
+# folder, with a Node binary from npm. Only the L1-data-fee test uses it.
+hardhat-op/node_modules/.installed: hardhat-op/package.json hardhat-op/package-lock.json
+	cd hardhat-op && npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
 clean:
-	rm -rf build .venv $(SLITHER_VENV) node_modules .pytest_cache
+	rm -rf build .venv $(SLITHER_VENV) node_modules hardhat-op/node_modules .pytest_cache

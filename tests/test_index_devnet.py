@@ -242,7 +242,7 @@ def test_keeper_reads_due_orders_from_the_index_and_settles_them(node):
     open_before = [o for o in listed if o["state"] in ("Funded", "Shipped", "Delivered")]
     run("time", "advance", "30d")
     out = json.loads(run("keeper", "--once", "--json").output)
-    assert out["released"] + out["refunded"] == len(open_before) and out["lost_races"] == 0
+    assert out["released"] + out["refunded"] == len(open_before) and out["lostRaces"] == 0
     assert out["seen"] == len(listed)  # the orders the index knows
     after = {o["id"]: o["state"] for o in json.loads(run("order", "list", "--json").output)["orders"]}
     os.environ["TRADECHAIN_INDEX"] = "off"

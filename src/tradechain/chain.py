@@ -14,6 +14,7 @@ from web3 import Web3
 from tradechain.errors import ChainUnavailable, Reverted, UsageError, revert_data
 
 RPC_TIMEOUT = 5  # seconds: a missing node must fail fast, not hang
+RETRIES = 5  # attempts per request on a transient failure, web3's backoff 0.125 s x 2^n between them (1.9 s in all)
 
 
 class Chain:
@@ -28,6 +29,7 @@ class Chain:
     def __init__(self, w3: Web3, *, network: str | None = None, preflight: bool = True):
         self.w3 = w3
         self.network = network  # the --network name this chain was reached by, for hints
+        self.profile: Any = None  # networks.Network when reached by name: expected chain id, confirmations, fees
         # Run each transaction as eth_call first where a failed transaction costs real gas and a nonce (a
         # step the contract refuses is then never sent). The embedded chain turns it off.
         self.preflight = preflight
@@ -95,8 +97,9 @@ class Chain:
         return self._signers.get(Web3.to_checksum_address(address))
 
     # ---- transactions ----
-    def send(self, tx: dict) -> Any:
-        """Send `tx` (from, to, data, value, gas) and wait for its receipt.
+    def send(self, tx: dict, on_sent: Any = None) -> Any:
+        """Send `tx` (from, to, data, value, gas) and wait for its receipt; `on_sent(hash, tx as sent)` is called
+        once the node holds it, before the wait.
 
         Gas is given explicitly (no estimate). With `preflight` the call is tried first, so a refused step is
         never sent. A transaction that still fails when mined (state changed in between) shows only as
@@ -104,6 +107,17 @@ class Chain:
         reverted transaction changed nothing, and the block's timestamp is the one its deadline checks saw)
         to recover the reason. Raises Reverted.
         """
+        tx_hash, sent = self.submit(tx)
+        if on_sent is not None:  # before waiting: a caller killed while it waits still knows what it sent
+            on_sent(hash_hex(tx_hash), sent)
+        receipt = self._receipt(tx_hash)
+        if receipt["status"] == 0:
+            raise Reverted(self._replay(tx, receipt["blockNumber"]), receipt)
+        return receipt
+
+    def submit(self, tx: dict) -> tuple[Any, dict]:
+        """Hand `tx` to the node without waiting: (its hash, the transaction as sent). Raises Reverted when the
+        preflight call refuses it."""
         if self.preflight and tx.get("to"):
             self.call({k: tx[k] for k in ("from", "to", "data", "value", "gas") if k in tx}, "pending")
         signer = self._signers.get(tx["from"])
@@ -111,19 +125,13 @@ class Chain:
             if signer is not None:
                 tx = {**tx, "chainId": self.chain_id, "gasPrice": self.w3.eth.gas_price,
                       "nonce": self.w3.eth.get_transaction_count(tx["from"], "pending")}
-                raw = signer.sign_transaction(tx).raw_transaction
-                tx_hash = self.w3.eth.send_raw_transaction(raw)
-            else:
-                tx_hash = self._send_unsigned(tx)
+                return self.w3.eth.send_raw_transaction(signer.sign_transaction(tx).raw_transaction), tx
+            return self._send_unsigned(tx), tx
         except Exception as exc:
             data = revert_data(exc)
             if data is None:
                 raise
             raise Reverted(data) from None
-        receipt = self._receipt(tx_hash)
-        if receipt["status"] == 0:
-            raise Reverted(self._replay(tx, receipt["blockNumber"]), receipt)
-        return receipt
 
     def _send_unsigned(self, tx: dict) -> Any:
         return self.w3.eth.send_transaction(tx)
@@ -202,6 +210,16 @@ class Chain:
     def _advance(self, seconds: int) -> None:
         raise NotImplementedError
 
+    def set_time(self, timestamp: int) -> int:
+        """Mine the next block at `timestamp` (forward only); later blocks follow from there."""
+        if timestamp <= self.now():
+            raise UsageError("time only moves forward")
+        self._set_time(timestamp)
+        return self.now()
+
+    def _set_time(self, timestamp: int) -> None:
+        raise NotImplementedError
+
     def check_time_control(self, what: str = "this") -> None:
         """Raise UsageError naming `what` needs it when this chain cannot move time (a public network)."""
 
@@ -210,7 +228,7 @@ class Chain:
 
     # ---- snapshots ----
     def snapshot(self) -> Any:
-        """Take a snapshot. On anvil a snapshot id is used up by its revert: take a new one after reverting."""
+        """Take a snapshot; it can be reverted to more than once on every backend."""
         raise NotImplementedError
 
     def revert(self, snapshot_id: Any) -> None:
@@ -263,6 +281,9 @@ class EmbeddedChain(Chain):
     def _advance(self, seconds: int) -> None:
         self.tester.time_travel(self.now() + seconds)
 
+    def _set_time(self, timestamp: int) -> None:
+        self.tester.time_travel(timestamp)
+
     def mine(self) -> None:
         self.tester.mine_blocks(1)
 
@@ -274,11 +295,24 @@ class EmbeddedChain(Chain):
 
 
 class RpcChain(Chain):
-    """Any JSON-RPC node: anvil, a Hardhat node, or a real network (time control only on devnets)."""
+    """Any JSON-RPC node: anvil, a Hardhat node, or a real network (time control only on devnets).
+
+    Its transactions are what real networks accept: a gas limit from eth_estimateGas plus a margin (the estimate
+    is also the preflight: a step that would revert is stopped before it is sent, with its reason), EIP-1559
+    fees from eth_feeHistory under the network's fee policy (fees.py; legacy where there is no base fee), and
+    for keys we hold, nonces from one manager per chain shared by threads and processes (nonces.py)."""
+
+    GAS_MARGIN = 1.2  # estimate x 1.2: state may change between the estimate and the block
+    FEE_TTL = 2.0  # seconds a fee suggestion is reused: two extra requests per transaction otherwise
 
     def __init__(self, w3: Web3, url: str, *, network: str | None = None):
         super().__init__(w3, network=network)
         self.url = url
+        self._fees: tuple[float, Any] | None = None
+        self._nonces: Any = None
+        # anvil and Hardhat use a snapshot id up when reverting to it; eth-tester does not. A revert here takes a
+        # fresh snapshot of the same state at once, and the caller's id stands for the fresh one.
+        self._snapshot_alias: dict[Any, Any] = {}
 
     @property
     def name(self) -> str:
@@ -287,6 +321,111 @@ class RpcChain(Chain):
     @property
     def where(self) -> str:
         return f"--network {self.network}" if self.network else f"--rpc {self.url}"
+
+    # ---- the transaction layer
+    @property
+    def fee_policy(self) -> Any:
+        from tradechain.networks import FeePolicy
+
+        return self.profile.fees if self.profile is not None else FeePolicy()
+
+    def fees(self) -> Any:
+        """What to offer per gas now (fees.Fees), reused for FEE_TTL seconds."""
+        import time
+
+        from tradechain import fees
+
+        if self._fees is None or time.monotonic() - self._fees[0] > self.FEE_TTL:
+            self._fees = (time.monotonic(), fees.suggest(self.w3, self.fee_policy))
+        return self._fees[1]
+
+    @property
+    def key(self) -> str:
+        """Names this chain in local state files: chain id and genesis hash (a fresh devnet is another chain)."""
+        return f"{self.chain_id}-{bytes(self.w3.eth.get_block(0)['hash']).hex()[:12]}"
+
+    @property
+    def nonces(self) -> Any:
+        """The nonce manager for keys we hold (one per chain, shared by threads and processes)."""
+        if self._nonces is None:
+            from tradechain import nonces
+
+            self._nonces = nonces.NonceManager(lambda a: self.w3.eth.get_transaction_count(a, "pending"),
+                                               self.key, nonces.default_dir())
+        return self._nonces
+
+    def submit(self, tx: dict) -> tuple[Any, dict]:
+        tx = dict(tx)
+        if self.preflight:
+            tx["gas"] = self.estimate_gas(tx)
+        tx.update(self.fees().tx_fields())
+        signer = self._signers.get(tx["from"])
+        if signer is None:  # the node signs and numbers it (anvil's unlocked accounts)
+            try:
+                return self.w3.eth.send_transaction(tx), tx
+            except Exception as exc:
+                data = revert_data(exc)
+                if data is None:
+                    raise
+                raise Reverted(data) from None
+        return self.nonces.send(tx["from"], lambda nonce: self._send_signed(signer, {**tx, "nonce": nonce}))
+
+    def _send_signed(self, signer: Any, tx: dict) -> tuple[Any, dict]:
+        from eth_utils import keccak
+
+        from tradechain.nonces import is_already_known
+
+        tx = {**tx, "chainId": self.chain_id}
+        raw = signer.sign_transaction(tx).raw_transaction
+        try:
+            return self.w3.eth.send_raw_transaction(raw), tx
+        except Exception as exc:
+            if is_already_known(exc):  # our own earlier attempt got through (a retried request)
+                return keccak(raw), tx
+            raise
+
+    def estimate_gas(self, tx: dict) -> int:
+        """eth_estimateGas on the pending state, plus GAS_MARGIN; raises Reverted when the step would revert."""
+        call = {k: tx[k] for k in ("from", "to", "data", "value") if k in tx}
+        try:
+            return int(self.w3.eth.estimate_gas(call, "pending") * self.GAS_MARGIN)
+        except Exception as exc:
+            data = revert_data(exc)
+            if data is None:
+                raise
+            raise Reverted(data) from None
+
+    def speed_up(self, tx_hash: str) -> tuple[str, Any] | None:
+        """Replace a pending transaction with the same one at higher fees (same nonce): +12.5 % on each fee, or
+        the current suggestion when that is higher. Returns (new hash, new fees), or None when it is mined."""
+        from tradechain import fees
+
+        try:
+            self.w3.eth.get_transaction_receipt(tx_hash)
+            return None
+        except Exception as exc:
+            if "not found" not in str(exc).lower() and type(exc).__name__ != "TransactionNotFound":
+                raise
+        try:
+            old = self.w3.eth.get_transaction(tx_hash)
+        except Exception:
+            raise UsageError(f"transaction {tx_hash} is unknown to the node (dropped, or never sent here)") from None
+        if old.get("maxFeePerGas") is not None:
+            before = fees.Fees(max_fee=int(old["maxFeePerGas"]), tip=int(old["maxPriorityFeePerGas"]))
+        else:
+            before = fees.Fees(gas_price=int(old["gasPrice"]))
+        new_fees = _higher(before.bumped(self.fee_policy), self.fees())
+        tx = {"from": old["from"], "data": bytes(old["input"]), "value": int(old["value"]), "gas": int(old["gas"]),
+              "nonce": int(old["nonce"]), **new_fees.tx_fields()}
+        if old.get("to"):
+            tx["to"] = old["to"]
+        signer = self._signers.get(old["from"])
+        if signer is None:
+            new_hash = self.w3.eth.send_transaction(tx)
+        else:
+            new_hash, _ = self._send_signed(signer, tx)
+        self._fees = None
+        return hash_hex(new_hash), new_fees
 
     def _node_sign_typed_data(self, address: str, data: dict) -> tuple[int, bytes, bytes]:
         """eth_signTypedData_v4, which anvil answers for its unlocked accounts."""
@@ -303,6 +442,11 @@ class RpcChain(Chain):
         self.w3.provider.make_request("evm_increaseTime", [seconds])
         self.w3.provider.make_request("evm_mine", [])
 
+    def _set_time(self, timestamp: int) -> None:
+        # anvil and Hardhat both keep the new offset for the blocks after this one
+        self.w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
+        self.w3.provider.make_request("evm_mine", [])
+
     def check_time_control(self, what: str = "this") -> None:
         try:
             self.advance(0)
@@ -317,9 +461,27 @@ class RpcChain(Chain):
         return self.w3.provider.make_request("evm_snapshot", [])["result"]
 
     def revert(self, snapshot_id: Any) -> None:
-        result = self.w3.provider.make_request("evm_revert", [snapshot_id]).get("result")
+        node_id = self._snapshot_alias.get(snapshot_id, snapshot_id)
+        result = self.w3.provider.make_request("evm_revert", [node_id]).get("result")
         if result is not True:
             raise ChainUnavailable(f"the node refused to revert to snapshot {snapshot_id}")
+        self._snapshot_alias[snapshot_id] = self.w3.provider.make_request("evm_snapshot", [])["result"]
+
+
+def hash_hex(tx_hash: Any) -> str:
+    """A transaction hash as 0x-hex, whether the backend gave bytes (web3) or a string (eth-tester)."""
+    if isinstance(tx_hash, str):
+        return tx_hash if tx_hash.startswith("0x") else "0x" + tx_hash
+    return "0x" + bytes(tx_hash).hex()
+
+
+def _higher(a: Any, b: Any) -> Any:
+    """The fees offering more of each part (a replacement must beat the old ones and today's market)."""
+    from tradechain.fees import Fees
+
+    if a.legacy or b.legacy:
+        return Fees(gas_price=max(a.per_gas(), b.per_gas()))
+    return Fees(max_fee=max(a.max_fee, b.max_fee), tip=max(a.tip, b.tip))
 
 
 def embedded() -> EmbeddedChain:
@@ -331,11 +493,26 @@ def embedded() -> EmbeddedChain:
     return EmbeddedChain(tester, Web3(EthereumTesterProvider(tester)))
 
 
+def retry_configuration():
+    """web3's own retry of transient node failures: connection refused or reset, timeouts, HTTP 429 and 5xx. For
+    reads (web3's allow-list), fee history, and eth_sendRawTransaction: resending the same signed bytes cannot
+    pay twice (the node answers "already known"); eth_sendTransaction (the node signs, picking a nonce) is
+    never retried."""
+    import requests
+    from web3.providers.rpc.utils import REQUEST_RETRY_ALLOWLIST, ExceptionRetryConfiguration
+
+    return ExceptionRetryConfiguration(
+        errors=(ConnectionError, requests.ConnectionError, requests.HTTPError, requests.Timeout),
+        retries=RETRIES, backoff_factor=0.125,
+        method_allowlist=[*REQUEST_RETRY_ALLOWLIST, "eth_feeHistory", "eth_sendRawTransaction", "web3_clientVersion"])
+
+
 def rpc(url: str, *, network: str | None = None) -> RpcChain:
     """Connect to a JSON-RPC node; fails fast with one clear line when nothing answers."""
     if not url.startswith(("http://", "https://")):
         raise UsageError(f"--rpc must be an http(s):// URL, got {url!r}")
-    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": RPC_TIMEOUT}))
+    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": RPC_TIMEOUT},
+                                exception_retry_configuration=retry_configuration()))
     try:
         w3.eth.chain_id  # noqa: B018 - the cheapest call that proves a node answers
     except Exception as exc:  # requests' connection errors, timeouts, bad JSON: all mean "no usable node"

@@ -4,6 +4,12 @@ anvil saves its state to state.json every second (--state-interval 1) and on a c
 loads it on start, so chain id 31337, the contract addresses and every order survive a stop/start, and the
 manifest (deploy/31337.json) stays valid. A SIGKILL can lose the last second: on the next start the
 blocks mined before the kill (from anvil's log) are compared with the restored chain and a loss is reported.
+
+anvil does not save its clock: a restarted anvil mines at the wall clock, so after `tradechain time advance`
+the next block would be earlier than the last one and deadlines that had passed would be open again. So a
+clean stop records how far chain time ran ahead of the wall clock (`timeOffset` in devnet.json), and every
+start sets the clock (anvil_setTime) to the later of the wall clock plus that offset and the last block's
+time. After a SIGKILL there is no recorded offset: the chain resumes at its last block's time.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ class Started:
     restored: bool = False  # state was loaded from a previous run
     crashed: bool = False  # the previous run did not stop cleanly
     lost_blocks: int = 0  # blocks mined before the crash that the restored state lacks
+    clock_ahead: int = 0  # seconds chain time was set ahead of the wall clock at start (0: wall clock)
 
 
 def anvil_binary(root: Path) -> Path:
@@ -138,6 +145,7 @@ class Devnet:
         crashed = self.pid_file.exists()  # a pid file without its process: the last run was killed
         last_logged = self._last_logged_block() if crashed else None
         restored = self.state_file.exists() and self.state_file.stat().st_size > 0
+        offset = int(self.meta().get("timeOffset", 0)) if not crashed else 0
         url = self.url(port)
         cmd = [str(anvil_binary(self.root)), "--hardfork", "prague", "--host", HOST, "--port", str(port),
                "--chain-id", str(CHAIN_ID), "--state", str(self.state_file), "--state-interval", "1"]
@@ -148,11 +156,37 @@ class Devnet:
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                     start_new_session=True)
         block = self._wait_ready(proc, url, timeout)
+        ahead = self._resume_clock(url, offset)
         self.pid_file.write_text(f"{proc.pid}\n")
         self.meta_file.write_text(json.dumps({"port": port, "url": url, "pid": proc.pid, "chainId": CHAIN_ID,
                                               "startedAt": _now()}, indent=2) + "\n")
         lost = max(0, last_logged - block) if last_logged is not None else 0
-        return Started(url, proc.pid, block, restored=restored, crashed=crashed, lost_blocks=lost)
+        return Started(url, proc.pid, block, restored=restored, crashed=crashed, lost_blocks=lost,
+                       clock_ahead=ahead)
+
+    @staticmethod
+    def _resume_clock(url: str, offset: int) -> int:
+        """Never let chain time run backwards across a restart: set anvil's clock to the later of the wall
+        clock + `offset` (recorded by a clean stop) and the last block's time. Returns the seconds set ahead."""
+        last = int(rpc_request(url, "eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+        wall = int(time.time())
+        target = max(wall + offset, last)
+        if target <= wall:
+            return 0
+        rpc_request(url, "anvil_setTime", [target])
+        return target - wall
+
+    def _record_clock(self, url: str) -> None:
+        """Before a clean stop: how far chain time runs ahead of the wall clock (the pending block carries the
+        node's "now", offset included), so the next start resumes the same clock."""
+        try:
+            pending = rpc_request(url, "eth_getBlockByNumber", ["pending", False])
+            offset = int(pending["timestamp"], 16) - int(time.time())
+        except (OSError, urllib.error.URLError, ValueError, KeyError, TypeError, ChainUnavailable):
+            return  # the node does not answer: the next start falls back to the last block's time
+        meta = self.meta()
+        meta["timeOffset"] = max(0, offset)
+        self.meta_file.write_text(json.dumps(meta, indent=2) + "\n")
 
     def _wait_ready(self, proc: subprocess.Popen, url: str, timeout: float) -> int:
         deadline = time.monotonic() + timeout
@@ -174,6 +208,7 @@ class Devnet:
         if pid is None:
             self.pid_file.unlink(missing_ok=True)
             return False
+        self._record_clock(self.url())
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         while pid_alive(pid):

@@ -30,6 +30,8 @@ class Receipt:
     gas_used: int
     events: list[dict] = field(default_factory=list)
     contract_address: str | None = None  # set by a deployment
+    final: bool = True  # under the network's confirmations (finality.py); dev chains: final once mined
+    finality: str = "final"
 
     def event(self, name: str) -> dict:
         for e in self.events:
@@ -109,13 +111,20 @@ class Transactions:
             receipt = self.chain.send(tx)
         except Reverted as exc:
             raise self.decoder.decode(exc.data) from None
-        return Receipt(
+        result = Receipt(
             tx_hash="0x" + bytes(receipt["transactionHash"]).hex(),
             block=receipt["blockNumber"],
             gas_used=receipt["gasUsed"],
             events=self.decode_logs(receipt["logs"]),
             contract_address=receipt.get("contractAddress"),
         )
+        confirmations = getattr(self.chain.profile, "confirmations", 0)
+        if confirmations not in (0, 1):
+            from tradechain import finality
+
+            now = finality.status(self.chain.w3, result.block, confirmations)
+            result.final, result.finality = now.final, now.detail
+        return result
 
     def simulate(self, steps: list[tuple[str, str, list, str, int]]) -> None:
         """Preflight a step of several transactions — (contract name, fn, args, sender, value) each — as one:
@@ -141,10 +150,13 @@ class Transactions:
         return name, receipt
 
     # ---- reads
-    def call(self, name: str, fn: str, args: Iterable = (), *, sender: str | None = None) -> Any:
-        """The result of `fn(args)` on contract `name` at the latest block; a revert raises ContractRevert."""
+    def call(self, name: str, fn: str, args: Iterable = (), *, sender: str | None = None,
+             block: int | str = "latest") -> Any:
+        """The result of `fn(args)` on contract `name` at `block` (default the latest); a revert raises
+        ContractRevert."""
         try:
-            return self._contracts[name].functions[fn](*args).call({"from": sender} if sender else {})
+            return self._contracts[name].functions[fn](*args).call({"from": sender} if sender else {},
+                                                                   block_identifier=block)
         except Exception as exc:
             data = revert_data(exc)
             if data is None:

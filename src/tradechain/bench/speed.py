@@ -224,7 +224,7 @@ def _pipeline(run, client: TradeClient, trades: int, chunk: int) -> dict:
 
 
 def measure(trades: int = 20, rounds: int = 3, anvil_trades: int = 400, anvil_client_trades: int = 20,
-            use_anvil: bool = True) -> dict:
+            use_anvil: bool = True, senders: int = 4, per_sender: int = 5) -> dict:
     """Raw and client alternate for `rounds` rounds on fresh chains; the best round of each is compared (both
     are ceilings of the same machine; the first round pays Python's warm-up)."""
     from tradechain.project import load_artifacts
@@ -259,4 +259,9 @@ def measure(trades: int = 20, rounds: int = 3, anvil_trades: int = 400, anvil_cl
             result["anvilPipelined"]["tradesPerSecond"] / client, 2)
         result["ratios"]["anvil client / embedded client"] = round(result["anvilClient"]["tradesPerSecond"] / client, 2)
         result["targets"]["anvil pipelined / embedded client"] = 10
+        if senders:  # concurrent senders sharing one key, on both node implementations (bench/concurrency.py)
+            from tradechain.bench import concurrency
+
+            result["concurrency"] = {node: concurrency.measure(node, senders, per_sender)
+                                     for node in ("anvil", "hardhat")}
     return result

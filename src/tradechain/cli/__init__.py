@@ -86,7 +86,7 @@ def cli(ctx: click.Context, network: str | None, rpc: str | None):
 
 def _register():
     from tradechain.cli import (admin, bench, build, demo, devnet, events, evidence, index, invoice, keeper, order,
-                                provenance, report, trace)
+                                provenance, report, trace, tx)
 
     cli.add_command(build.compile_cmd)
     cli.add_command(build.deploy_cmd)
@@ -113,6 +113,7 @@ def _register():
     cli.add_command(events.events_cmd)
     order.order.add_command(events.watch_cmd)
     admin.accounts.commands["import"].local_only = True  # writes a file: no chain to choose
+    cli.add_command(tx.tx)
     for command in cli.commands.values():
         add_network_options(command)
 

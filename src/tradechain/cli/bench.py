@@ -83,16 +83,25 @@ def render_gas(result: dict) -> None:
     console = Console()
     console.print(f"[bold]gas[/] on {result['chain']}, {result['optimizer']}")
     console.print(f"[dim]{result['note']}[/]")
+    l1 = result["l1Data"]
+    a = l1["assumptions"]
+    console.print(f"[dim]L1 data: what an OP Stack rollup adds per step ({l1['formula']}; L1 base fee "
+                  f"{a['l1_base_fee_gwei']:g} gwei, blob base fee {a['blob_base_fee_gwei']:g} gwei, scalars "
+                  f"{a['base_fee_scalar']} / {a['blob_base_fee_scalar']}); in gwei (1e-9 ETH)[/]")
     for flow_name, steps in result["steps"].items():
         table = Table(title=flow_name, title_justify="left", header_style="bold", box=None)
         table.add_column("step")
         table.add_column("gas", justify="right")
+        table.add_column("L1 data fee", justify="right")
+        l1_steps = l1["steps"].get(flow_name, {})
         for step, g in steps.items():
-            table.add_row(step, f"{g:,}")
+            fee = l1_steps.get(step, {}).get("feeWei")
+            table.add_row(step, f"{g:,}", "" if fee is None else f"{fee / 1e9:,.0f} gwei")
         if flow_name in result["perTrade"]:
-            table.add_row("[bold]per trade[/]", f"[bold]{result['perTrade'][flow_name]:,}[/]")
+            fee = l1["perTrade"].get(flow_name, 0) / 1e9
+            table.add_row("[bold]per trade[/]", f"[bold]{result['perTrade'][flow_name]:,}[/]", f"[bold]{fee:,.0f} gwei[/]")
         for k, v in result["derived"].get(flow_name, {}).items():
-            table.add_row(f"[dim]{k}[/]", f"{v:,.3f}" if k.startswith("ratio") else f"{v:,.0f}")
+            table.add_row(f"[dim]{k}[/]", f"{v:,.3f}" if k.startswith("ratio") else f"{v:,.0f}", "")
         console.print(table)
     console.print("[bold]budget[/]")
     for line in result["budget"]:
@@ -114,14 +123,23 @@ def render_gas(result: dict) -> None:
 @bench.command("speed")
 @click.option("--trades", default=20, show_default=True, help="Trades per round on the embedded chain.")
 @click.option("--anvil-trades", default=400, show_default=True, help="Pipelined trades on the anvil devnet.")
-@click.option("--no-anvil", is_flag=True, help="Skip the anvil devnet part.")
+@click.option("--no-anvil", is_flag=True, help="Skip the anvil devnet part (and the concurrency runs).")
+@click.option("--senders", default=4, show_default=True,
+              help="Concurrent senders sharing one key, on anvil and Hardhat's node (0: skip).")
+@click.option("--per-sender", default=5, show_default=True, help="Trades per concurrent sender.")
 @results_option
 @json_option
-def speed_cmd(trades: int, anvil_trades: int, no_anvil: bool, results_dir, as_json: bool):
-    """Trades per second: raw eth-tester ceiling, TradeClient embedded, anvil (client and pipelined)."""
+def speed_cmd(trades: int, anvil_trades: int, no_anvil: bool, senders: int, per_sender: int, results_dir,
+              as_json: bool):
+    """Trades per second: raw eth-tester ceiling, TradeClient embedded, anvil (client and pipelined), and
+    concurrent senders sharing one key on anvil and Hardhat's node (threads, then two processes)."""
     from tradechain.bench import results, speed
+    from tradechain.errors import UsageError
 
-    result = speed.measure(trades=trades, anvil_trades=anvil_trades, use_anvil=not no_anvil)
+    if senders < 0 or senders % 2 or per_sender < 1:
+        raise UsageError("--senders must be an even number >= 0 (two processes share them) and --per-sender >= 1")
+    result = speed.measure(trades=trades, anvil_trades=anvil_trades, use_anvil=not no_anvil, senders=senders,
+                           per_sender=per_sender)
     result["resultsFile"] = str(results.write("speed", result, results_dir))
     if as_json:
         emit_json(result)
@@ -133,6 +151,14 @@ def speed_cmd(trades: int, anvil_trades: int, no_anvil: bool, results_dir, as_js
             r = result[key]
             click.echo(f"  {label:<26} {r['tradesPerSecond']:>8.2f} trades/s  {r['txPerSecond']:>8.1f} tx/s  "
                        f"({r['trades']} trades in {r['seconds']} s)")
+    for node, run in result.get("concurrency", {}).items():
+        for key, label in (("oneSender", "1 sender"), ("threads", f"{run['threads']['senders']} threads"),
+                           ("twoProcesses", f"2 processes x {run['twoProcesses']['senders'] // 2}")):
+            r = run[key]
+            click.echo(f"  one key, {node}, {label:<16} {r['tradesPerSecond']:>8.2f} trades/s  "
+                       f"({r['trades']} trades in {r['seconds']} s; {r['checked']})")
+        for name, value in run["ratios"].items():
+            click.echo(f"  {node}: {name:<32} {value:>6}")
     for name, value in result["ratios"].items():
         target = result["targets"].get(name)
         verdict = "" if target is None else f"  target >= {target}: {'PASS' if value >= target else 'FAIL'}"

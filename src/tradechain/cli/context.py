@@ -116,9 +116,11 @@ class Context:
 def sent(receipt, what: str, as_json: bool = False, **extra) -> None:
     """Report a transaction: one line for people, or its tx, block and gas (plus `extra`) as JSON."""
     if as_json:
-        emit_json({"tx": receipt.tx_hash, "block": receipt.block, "gasUsed": receipt.gas_used, **extra})
+        emit_json({"tx": receipt.tx_hash, "block": receipt.block, "gasUsed": receipt.gas_used, "final": receipt.final,
+                   **({} if receipt.final else {"finality": receipt.finality}), **extra})
     else:
-        click.echo(f"{what} (tx {receipt.tx_hash[:12]}…, block {receipt.block}, gas {receipt.gas_used:,})")
+        pending = "" if receipt.final else f"; not yet final: {receipt.finality}, see `tradechain tx status`"
+        click.echo(f"{what} (tx {receipt.tx_hash[:12]}…, block {receipt.block}, gas {receipt.gas_used:,}{pending})")
 
 
 def money_format(client, token: str):

@@ -86,6 +86,22 @@ class Amount(_Parsed):
         return str(text).strip()
 
 
+class TxHash(_Parsed):
+    """A transaction hash: 0x followed by 64 hex digits."""
+
+    name = "0xHASH"
+
+    @staticmethod
+    def parse(text: str) -> str:
+        import re
+
+        from tradechain.errors import UsageError
+
+        if not re.fullmatch(r"0x[0-9a-fA-F]{64}", text.strip()):
+            raise UsageError(f"{text!r} is not a transaction hash: give 0x followed by 64 hex digits")
+        return text.strip().lower()
+
+
 class Account(click.ParamType):
     """Who: a named account of this chain (buyer, seller, carrier, …) or a 0x address, as an address."""
 
@@ -105,3 +121,4 @@ DURATION = Duration()
 HASH_OR_FILE = HashOrFile()
 AMOUNT = Amount()
 ACCOUNT = Account()
+TX_HASH = TxHash()
