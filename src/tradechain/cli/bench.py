@@ -15,6 +15,43 @@ def bench():
     """Measure gas, speed, settlement latency, start-up time and idle devnet CPU (written to results/ as JSON)."""
 
 
+@bench.command("index")
+@click.option("--orders", default="1000,10000", show_default=True, help="Comma-separated chain sizes, in orders.")
+@results_option
+@json_option
+def index_cmd(orders: str, results_dir, as_json: bool):
+    """The read side at scale on anvil: index catch-up rate, page latency under load, CLI via index vs node."""
+    import tempfile
+    from pathlib import Path
+
+    from tradechain.bench import index, results
+    from tradechain.errors import UsageError
+
+    try:
+        sizes = [int(x) for x in orders.split(",")]
+    except ValueError:
+        raise UsageError(f"--orders {orders!r}: give sizes like 1000,10000") from None
+    if any(n <= 2 * index.DUE + 1 for n in sizes):
+        raise UsageError(f"--orders: each size must be above {2 * index.DUE + 1} (it holds {index.DUE} due orders)")
+    with tempfile.TemporaryDirectory(prefix="tc-bench-index-") as work:
+        result = index.measure(sizes, Path(work))
+    result["resultsFile"] = str(results.write("index", result, results_dir))
+    if as_json:
+        emit_json(result)
+        return
+    for s in result["sizes"]:
+        c = s["catchUp"]
+        click.echo(f"{s['ordersOnChain']:,} orders: catch-up {c['events']:,} events in {c['seconds']} s "
+                   f"= {c['eventsPerSecond']:,} events/s")
+        for name, v in s["cli"].items():
+            click.echo(f"  {name:<28} " + (f"{v} s" if not isinstance(v, dict) else
+                                           "  ".join(f"{k} {t} s" for k, t in v.items())))
+        for page, p in s["pages"].items():
+            click.echo(f"  {page:<28} median {p['medianMs']} ms, p95 {p['p95Ms']} ms "
+                       f"({p['requests']} requests, {p['concurrency']} concurrent, {p['perSecond']}/s)")
+    click.echo(f"written to {result['resultsFile']}")
+
+
 @bench.command("gas")
 @click.option("--snapshot", "write_snapshot", is_flag=True, help="Write the figures to gas-snapshot.json.")
 @click.option("--check", is_flag=True, help="Fail (exit 1) when any figure rises above gas-snapshot.json.")
