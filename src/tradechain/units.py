@@ -25,7 +25,13 @@ def parse_duration(text: str) -> int:
     m = _DURATION.match(str(text))
     if not m:
         raise UsageError(f"bad duration {text!r}: write a whole number with a unit, like 90m, 12h, 3d or 2w")
-    return int(m.group(1)) * _SECONDS[m.group(2)]
+    seconds = int(m.group(1)) * _SECONDS[m.group(2)]
+    if seconds > MAX_DURATION:  # a date that far out cannot even be printed (Python's years end at 9999)
+        raise UsageError(f"duration {text!r} is more than 100 years: no trade deadline or clock move is that long")
+    return seconds
+
+
+MAX_DURATION = 100 * 365 * 86400
 
 
 def format_duration(seconds: int) -> str:
