@@ -287,9 +287,11 @@ def measure(trades: int = 20, rounds: int = 5, anvil_trades: int = 400, anvil_cl
             use_anvil: bool = True, senders: int = 4, per_sender: int = 5) -> dict:
     """Raw and client in `rounds` interleaved pairs, each on a fresh embedded chain (and on one anvil); the
     ratio of each pair, their median and range."""
+    from tradechain import progress
     from tradechain.project import load_artifacts
 
     artifacts = load_artifacts()
+    progress.step(f"bench speed: {rounds} paired rounds on the embedded chain ({trades} trades raw, then client)")
     pairs = {EMBEDDED[0]: paired(lambda: raw_embedded(trades, artifacts), lambda: client_embedded(trades, artifacts),
                                  rounds, EMBEDDED[1])}
     result: dict = {"trade": "place+pay (ETH), ship (+invoice), Delivered checkpoint, release: 4 transactions",
