@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -28,12 +29,20 @@ def node(tmp_path_factory):
 
 
 def _state(env) -> tuple:
-    """What a refused command must not change."""
+    """What a refused command must not change: blocks, balances, nonces, tUSD allowances to the escrow."""
     from tradechain.chain import rpc
 
     chain = rpc(env["TRADECHAIN_RPC"])
     w3 = chain.w3
-    return (w3.eth.block_number, tuple(w3.eth.get_balance(a) for a in w3.eth.accounts[:3]))
+    manifest = json.loads(next(Path(env["TRADECHAIN_DEPLOY_DIR"]).glob("*.json")).read_text())
+    tusd, escrow, invoices = (manifest["contracts"][n]["address"] for n in ("DemoStablecoin", "TradeEscrow",
+                                                                            "InvoiceToken"))
+    people = w3.eth.accounts[:8]
+    allowance = lambda owner, spender: w3.eth.call(  # noqa: E731
+        {"to": tusd, "data": "0xdd62ed3e" + owner[2:].lower().rjust(64, "0") + spender[2:].lower().rjust(64, "0")})
+    return (w3.eth.block_number, tuple(w3.eth.get_balance(a) for a in people),
+            tuple(w3.eth.get_transaction_count(a, "pending") for a in people),
+            tuple(allowance(a, s) for a in people for s in (escrow, invoices)))
 
 
 # A step the contract refuses is caught by the preflight eth_call (Chain.preflight) before it is sent: no
@@ -54,6 +63,32 @@ ROWS = [
     ("wrong account cancels", ["order", "cancel", "1", "--account", "carrier"], "only the seller"),
     ("unknown account name", ["order", "ship", "1", "--account", "mallory"], "mallory"),
     ("unknown network", ["--network", "atlantis", "order", "list"], "atlantis"),
+    # traps: a unit left out is refused, never guessed
+    ("bare number as a share", ["order", "resolve", "1", "--refund", "30", "--account", "arbiter"],
+     "has no unit: write it with its unit: 30% or 3000bps"),
+    ("bare number as a settlement", ["order", "propose", "1", "20"], "30% or 3000bps"),
+    ("bare number as a fee", ["deploy", "--fee", "100"], "30% or 3000bps"),
+    ("amount with no unit", ["order", "create", "--seller", "seller", "--amount", "1"],
+     "'1 ETH', '250 tUSD' or '1000000000 wei'"),
+    ("amount in an unknown unit", ["order", "create", "--seller", "seller", "--amount", "1 BTC"], "unknown token"),
+    # addresses: a mixed-case typo fails its checksum instead of being paid
+    ("wrong EIP-55 checksum", ["order", "create", "--seller", "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293Bc",
+                               "--amount", "1 ETH"], "fails its EIP-55 checksum"),
+    # inputs that used to reach the catch-all "unexpected …" error
+    ("token address with no contract", ["order", "create", "--seller", "seller", "--amount", "1",
+                                        "--token", "0x" + "12" * 20], "no contract"),
+    ("order id beyond uint256", ["order", "show", str(2**256)], "larger than any order id"),
+    ("document that cannot be read", ["order", "dispute", "1", "--evidence", "/no/such/dir/photo.jpg"], "neither"),
+    ("document that is a folder", ["order", "dispute", "1", "--evidence", "/"], "folder"),
+    ("malformed hash", ["order", "dispute", "1", "--evidence", "0x1234"], "64 hex digits"),
+    # click's own usage errors: one line too
+    ("negative order id", ["order", "show", "-1"], "no such option"),
+    ("missing argument", ["order", "show"], "missing argument"),
+    ("unknown command", ["order", "shipp", "1"], "no such command"),
+    ("unknown option", ["order", "list", "--colour"], "no such option"),
+    # steps the contract refuses after an ERC-20 approval would have been needed: nothing is sent
+    ("refused tUSD order (inspection too long)", ["order", "create", "--seller", "seller", "--amount", "100 tUSD",
+                                                  "--inspection", "400d"], "inspection window"),
 ]
 
 

@@ -14,7 +14,7 @@ def test_invoice_sold_at_the_quoted_price_and_paid_to_the_financier(tc):
     q = json.loads(tc("invoice", "quote", str(oid), "--json").output)
     assert [c["name"] for c in q["components"]] == ["time value", "expected loss", "concentration", "overdue",
                                                      "margin"]
-    assert q["inputs"]["face_value"] == 9_900 * 10**6 and 0 < q["price"] < 9_900 * 10**6
+    assert q["inputs"]["faceValue"] == 9_900 * 10**6 and 0 < q["price"] < 9_900 * 10**6
     assert "suggested discount" in tc("invoice", "quote", str(oid)).output
     listed = json.loads(tc("invoice", "offer", str(oid), "--quote", "--json").output)
     assert listed["price"] == q["price"]
@@ -40,7 +40,7 @@ def test_advance_offered_accepted_and_bad_input_refused(tc):
     assert "offer" in tc("invoice", "show", str(oid)).output
     tc("invoice", "accept", str(oid))
     inv = json.loads(tc("invoice", "show", str(oid), "--json").output)["invoice"]
-    assert inv["advance_principal"] == 15 * 10**17 and inv["advance_repayment"] == 153 * 10**16
+    assert inv["advancePrincipal"] == 15 * 10**17 and inv["advanceRepayment"] == 153 * 10**16
     again = tc("invoice", "offer", str(oid), "--discount", "3%", ok=False)
     assert again.exit_code == 1 and "carries an advance" in again.output
     for args, words in ((["show", "99"], "no invoice 99"), (["show", "x"], "bad order id"),

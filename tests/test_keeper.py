@@ -6,7 +6,7 @@ from __future__ import annotations
 import signal
 import time
 
-from devnet_node import DAY, devnet_node, due_orders, released_events  # noqa: F401 - devnet_node: fixture
+from devnet_node import DAY, devnet_node, due_orders, json_out, released_events  # noqa: F401 - devnet_node: fixture
 
 from tradechain.keeper import Keeper
 
@@ -48,27 +48,35 @@ def test_one_pass_releases_due_orders_refunds_overdue_ones_and_leaves_the_rest(d
 
 
 def test_keeper_killed_between_sending_and_confirming_pays_each_order_once(devnet_node):
+    """The journal: a keeper killed while its batch waits in the pool is restarted, sees its own batch pending and
+    sends nothing more (no second transaction, no gas paid twice); once mined, the next pass counts it."""
     c = devnet_node.client()
     a = c.deployment.accounts
     ids = due_orders(c, 3)
     seller_before = c.tokens.balance(a["seller"]) + c.escrow.credits(a["seller"])
+    keeper_nonce = c.chain.w3.eth.get_transaction_count(a["keeper"])
     devnet_node.automine(False)  # the batch waits in the pool: the keeper is inside "sent, not confirmed"
     try:
         first = devnet_node.spawn("keeper", "--once")
         devnet_node.wait_pending(1, [first])
         first.send_signal(signal.SIGKILL)
         first.wait(5)
-        second = devnet_node.spawn("keeper", "--once")  # restarted: re-reads the chain, sends again
-        devnet_node.wait_pending(2, [second])
+        second = devnet_node.spawn("keeper", "--once", "--json")  # restarted while the batch still waits
+        out, _ = second.communicate(timeout=60)
+        assert second.returncode == 0, out
+        assert json_out(out)["transactions"] == 0 and devnet_node.pending() == 1  # nothing sent twice
         devnet_node.rpc("evm_mine")
-        out, _ = second.communicate(timeout=30)
     finally:
         devnet_node.automine(True)
-    assert second.returncode == 0, out
+    third = devnet_node.spawn("keeper", "--once")
+    out, _ = third.communicate(timeout=60)
+    assert third.returncode == 0, out
+    assert f"release batch {ids} sent before a restart was mined" in out
     for oid in ids:
         assert [e["event"] for e in released_events(c, oid)] == ["OrderReleased"]
-        assert f"order #{oid} was already Released by another transaction (lost race)" in out
+        assert f"released order #{oid}" in out
     assert c.tokens.balance(a["seller"]) + c.escrow.credits(a["seller"]) - seller_before == 3 * (10**17 * 99 // 100)
+    assert c.chain.w3.eth.get_transaction_count(a["keeper"]) == keeper_nonce + 1  # one batch, paid once
     assert "Traceback" not in out
 
 
@@ -97,7 +105,7 @@ def test_two_keepers_at_once_never_pay_twice_and_report_the_lost_race(devnet_nod
         assert len(released_events(c, oid)) == 1
     mine = set(ids)
     assert sum(r["released"] for r in results) >= len(mine)
-    assert sum(r["lost_races"] for r in results) >= len(mine)  # each order lost by one of the two
+    assert sum(r["lostRaces"] for r in results) >= len(mine)  # each order lost by one of the two
 
 
 def test_keeper_runs_until_stopped_and_releases_orders_as_they_fall_due(devnet_node):
@@ -116,3 +124,30 @@ def test_keeper_runs_until_stopped_and_releases_orders_as_they_fall_due(devnet_n
     assert keeper.returncode == 0, out
     assert all(f"released order #{i} " in out for i in ids)
     assert "orders seen" in out.splitlines()[-1] and "Traceback" not in out
+
+
+def test_a_keeper_killed_before_it_learns_its_batch_hash_still_sends_nothing_twice(devnet_node, tmp_path):
+    """The journal's blind spot closed: a batch announced (`sending`) whose hash never got written is treated as
+    in the pool while the sender has a pending transaction, and abandoned once it has none."""
+    from tradechain.keeper import Journal, Keeper
+
+    c = devnet_node.client()
+    ids = due_orders(c, 2)
+    keeper = c.deployment.accounts["keeper"]
+    journal = Journal(tmp_path / "journal.jsonl")
+    devnet_node.automine(False)
+    try:
+        journal.sending("release", ids)  # as if killed right after the node took the batch
+        c.chain.submit({  # the batch itself, in the pool
+            "from": keeper, "to": c.escrow.address, "value": 0, "gas": 500_000,
+            "data": c.tx.encode("TradeEscrow", "releaseBatch", [ids])})
+        restarted = Keeper(c, keeper, log=lambda _m: None, journal=journal)
+        progress = restarted.run(interval=0, passes=1)
+        assert progress.transactions == 0 and devnet_node.pending() == 1  # nothing sent twice
+        devnet_node.rpc("evm_mine")
+    finally:
+        devnet_node.automine(True)
+    again = Keeper(c, keeper, log=lambda _m: None, journal=journal).run(interval=0, passes=1)
+    assert again.transactions == 0 and journal.in_flight() == ([], [])  # abandoned: the chain shows it settled
+    for oid in ids:
+        assert [e["event"] for e in released_events(c, oid)] == ["OrderReleased"]

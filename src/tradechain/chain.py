@@ -7,6 +7,7 @@ way, so nothing outside this module asks which backend is underneath.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from web3 import Web3
@@ -14,6 +15,11 @@ from web3 import Web3
 from tradechain.errors import ChainUnavailable, Reverted, UsageError, revert_data
 
 RPC_TIMEOUT = 5  # seconds: a missing node must fail fast, not hang
+BATCH_SIZE = 500  # JSON-RPC requests per batch: public nodes cap batches (often at 100-1000)
+BATCH_TIMEOUT = 60
+# How nodes word "no such method" (codes differ: -32601, -32600, -32000, ...)
+_UNKNOWN_METHOD = ("method not found", "not supported", "does not exist", "unknown method", "not available")
+RETRIES = 5  # attempts per request on a transient failure, web3's backoff 0.125 s x 2^n between them (1.9 s in all)
 
 
 class Chain:
@@ -28,6 +34,7 @@ class Chain:
     def __init__(self, w3: Web3, *, network: str | None = None, preflight: bool = True):
         self.w3 = w3
         self.network = network  # the --network name this chain was reached by, for hints
+        self.profile: Any = None  # networks.Network when reached by name: expected chain id, confirmations, fees
         # Run each transaction as eth_call first where a failed transaction costs real gas and a nonce (a
         # step the contract refuses is then never sent). The embedded chain turns it off.
         self.preflight = preflight
@@ -95,8 +102,9 @@ class Chain:
         return self._signers.get(Web3.to_checksum_address(address))
 
     # ---- transactions ----
-    def send(self, tx: dict) -> Any:
-        """Send `tx` (from, to, data, value, gas) and wait for its receipt.
+    def send(self, tx: dict, on_sent: Any = None) -> Any:
+        """Send `tx` (from, to, data, value, gas) and wait for its receipt; `on_sent(hash, tx as sent)` is called
+        once the node holds it, before the wait.
 
         Gas is given explicitly (no estimate). With `preflight` the call is tried first, so a refused step is
         never sent. A transaction that still fails when mined (state changed in between) shows only as
@@ -104,6 +112,19 @@ class Chain:
         reverted transaction changed nothing, and the block's timestamp is the one its deadline checks saw)
         to recover the reason. Raises Reverted.
         """
+        if on_sent is None:
+            receipt = self._send_and_wait(tx)
+        else:
+            tx_hash, sent = self.submit(tx)
+            on_sent(hash_hex(tx_hash), sent)  # before waiting: a caller killed while it waits still knows it
+            receipt = self._receipt(tx_hash)
+        if receipt["status"] == 0:
+            raise Reverted(self._replay(tx, receipt["blockNumber"]), receipt)
+        return receipt
+
+    def submit(self, tx: dict) -> tuple[Any, dict]:
+        """Hand `tx` to the node without waiting: (its hash, the transaction as sent). Raises Reverted when the
+        preflight call refuses it."""
         if self.preflight and tx.get("to"):
             self.call({k: tx[k] for k in ("from", "to", "data", "value", "gas") if k in tx}, "pending")
         signer = self._signers.get(tx["from"])
@@ -111,19 +132,17 @@ class Chain:
             if signer is not None:
                 tx = {**tx, "chainId": self.chain_id, "gasPrice": self.w3.eth.gas_price,
                       "nonce": self.w3.eth.get_transaction_count(tx["from"], "pending")}
-                raw = signer.sign_transaction(tx).raw_transaction
-                tx_hash = self.w3.eth.send_raw_transaction(raw)
-            else:
-                tx_hash = self._send_unsigned(tx)
+                return self.w3.eth.send_raw_transaction(signer.sign_transaction(tx).raw_transaction), tx
+            return self._send_unsigned(tx), tx
         except Exception as exc:
             data = revert_data(exc)
             if data is None:
                 raise
             raise Reverted(data) from None
-        receipt = self._receipt(tx_hash)
-        if receipt["status"] == 0:
-            raise Reverted(self._replay(tx, receipt["blockNumber"]), receipt)
-        return receipt
+
+    def _send_and_wait(self, tx: dict) -> Any:
+        """Send and wait for the receipt (a backend that can does both in one request)."""
+        return self._receipt(self.submit(tx)[0])
 
     def _send_unsigned(self, tx: dict) -> Any:
         return self.w3.eth.send_transaction(tx)
@@ -140,6 +159,48 @@ class Chain:
             if data is None:
                 raise
             raise Reverted(data) from None
+
+    def call_many(self, txs: list[dict]) -> list:
+        """eth_call of each of `txs` at the latest block: its return data, or the Reverted it raised."""
+        out: list = []
+        for tx in txs:
+            try:
+                out.append(self.call(tx))
+            except Reverted as exc:
+                out.append(exc)
+        return out
+
+    def simulate(self, txs: list[dict]) -> None:
+        """Run `txs` in order on top of the latest state without sending anything; raise Reverted for the first
+        that reverts. Used to preflight a whole step (an ERC-20 approve and the call that spends it) so a step
+        the contract refuses leaves no approval, nonce or fee behind."""
+        calls = [{"from": t["from"], "to": t["to"], "data": "0x" + bytes(t.get("data", b"")).hex(),
+                  "value": hex(t.get("value", 0)), "gas": hex(t.get("gas", 0) or 1_000_000)} for t in txs]
+        try:
+            result = self.w3.provider.make_request("eth_simulateV1", [{"blockStateCalls": [{"calls": calls}]},
+                                                                      "latest"])
+        except Exception:  # noqa: BLE001 - a node that cannot simulate: fall back below
+            result = {}
+        if "result" in result:
+            for answer in result["result"][0]["calls"]:
+                if int(answer.get("status", "0x1"), 16) == 0:
+                    raise Reverted(bytes.fromhex((answer.get("returnData") or "0x")[2:]))
+            return
+        self._simulate_in_snapshot(txs)
+
+    def _simulate_in_snapshot(self, txs: list[dict]) -> None:
+        """Fallback for a node without eth_simulateV1: send all but the last inside a snapshot (only where time
+        and state are ours to rewind), call the last, rewind. On a public network only the last is called."""
+        try:
+            snap = self.snapshot()
+        except Exception:  # noqa: BLE001 - no snapshots (a public network without eth_simulateV1): cannot tell
+            return
+        try:
+            for tx in txs[:-1]:
+                self.send(tx)
+            self.call(_call_fields(txs[-1]))
+        finally:
+            self.revert(snap)
 
     def _replay(self, tx: dict, block: int) -> bytes:
         call = {k: tx[k] for k in ("from", "to", "data", "value") if k in tx}
@@ -160,6 +221,10 @@ class Chain:
     def block_time(self, block: int) -> int:
         return int(self.w3.eth.get_block(block)["timestamp"])
 
+    def block_times(self, blocks) -> dict[int, int]:
+        """Timestamps of `blocks`, by number."""
+        return {b: self.block_time(b) for b in set(blocks)}
+
     def advance(self, seconds: int) -> int:
         """Move chain time forward by `seconds` and mine a block; returns the new timestamp."""
         if seconds < 0:
@@ -170,6 +235,16 @@ class Chain:
     def _advance(self, seconds: int) -> None:
         raise NotImplementedError
 
+    def set_time(self, timestamp: int) -> int:
+        """Mine the next block at `timestamp` (forward only); later blocks follow from there."""
+        if timestamp <= self.now():
+            raise UsageError("time only moves forward")
+        self._set_time(timestamp)
+        return self.now()
+
+    def _set_time(self, timestamp: int) -> None:
+        raise NotImplementedError
+
     def check_time_control(self, what: str = "this") -> None:
         """Raise UsageError naming `what` needs it when this chain cannot move time (a public network)."""
 
@@ -178,11 +253,15 @@ class Chain:
 
     # ---- snapshots ----
     def snapshot(self) -> Any:
-        """Take a snapshot. On anvil a snapshot id is used up by its revert: take a new one after reverting."""
+        """Take a snapshot; it can be reverted to more than once on every backend."""
         raise NotImplementedError
 
     def revert(self, snapshot_id: Any) -> None:
         raise NotImplementedError
+
+
+def _call_fields(tx: dict) -> dict:
+    return {k: tx[k] for k in ("from", "to", "data", "value", "gas") if k in tx}
 
 
 class EmbeddedChain(Chain):
@@ -219,10 +298,54 @@ class EmbeddedChain(Chain):
         })
 
     def _receipt(self, tx_hash: Any) -> Any:
-        return self.w3.eth.get_transaction_receipt(tx_hash)  # mined inside send: no polling
+        """Mined inside send: no polling. Read from eth-tester itself in JSON-RPC's shape (web3's provider
+        and formatters took a tenth of a trade's time here)."""
+        if not isinstance(tx_hash, str):
+            tx_hash = "0x" + bytes(tx_hash).hex()
+        r = self.tester.get_transaction_receipt(tx_hash)
+        return {"transactionHash": r["transaction_hash"], "blockNumber": r["block_number"], "gasUsed": r["gas_used"],
+                "status": r["status"], "contractAddress": r["contract_address"],
+                "logs": [{"address": log["address"], "topics": log["topics"], "data": log["data"],
+                          "blockNumber": log["block_number"], "logIndex": log["log_index"],
+                          "transactionHash": log["transaction_hash"]} for log in r["logs"]]}
+
+    def call(self, tx: dict, block: Any = "latest") -> bytes:
+        """Straight to eth-tester (which wants a sender that can pay for the call's gas: its first account,
+        as web3's provider picks, when none is given)."""
+        if not tx.get("to"):  # a contract creation, replayed for its revert reason
+            return super().call(tx, block)
+        data = tx.get("data", b"")
+        call = {"from": tx.get("from") or self.tester.get_accounts()[0], "to": tx["to"], "value": tx.get("value", 0),
+                "data": data if isinstance(data, str) else "0x" + bytes(data).hex()}
+        if "gas" in tx:
+            call["gas"] = tx["gas"]
+        from eth_tester.exceptions import TransactionFailed
+
+        try:
+            return bytes.fromhex(self.tester.call(call, block)[2:])
+        except TransactionFailed as exc:
+            reason = exc.args[0] if exc.args else b""
+            if isinstance(reason, str) and reason.startswith(("b'", 'b"')):  # raw revert data, as its repr
+                import ast
+
+                reason = ast.literal_eval(reason)
+            if isinstance(reason, (bytes, bytearray)):  # raw revert data (a custom error)
+                raise Reverted(bytes(reason)) from None
+            data = revert_data(exc)
+            if data is None:  # a require(…, "reason") eth-tester decoded: re-encode it as Error(string)
+                from eth_abi import encode as abi_encode
+
+                data = bytes.fromhex("08c379a0") + abi_encode(["string"], [str(reason)])
+            raise Reverted(data) from None
+
+    def simulate(self, txs: list[dict]) -> None:
+        self._simulate_in_snapshot(txs)
 
     def _advance(self, seconds: int) -> None:
         self.tester.time_travel(self.now() + seconds)
+
+    def _set_time(self, timestamp: int) -> None:
+        self.tester.time_travel(timestamp)
 
     def mine(self) -> None:
         self.tester.mine_blocks(1)
@@ -235,11 +358,111 @@ class EmbeddedChain(Chain):
 
 
 class RpcChain(Chain):
-    """Any JSON-RPC node: anvil, a Hardhat node, or a real network (time control only on devnets)."""
+    """Any JSON-RPC node: anvil, a Hardhat node, or a real network (time control only on devnets).
 
-    def __init__(self, w3: Web3, url: str, *, network: str | None = None):
+    Its transactions are what real networks accept: a gas limit from eth_estimateGas plus a margin (the estimate
+    is also the preflight: a step that would revert is stopped before it is sent, with its reason), EIP-1559
+    fees from eth_feeHistory under the network's fee policy (fees.py; legacy where there is no base fee), and
+    for keys we hold, nonces from one manager per chain shared by threads and processes (nonces.py)."""
+
+    GAS_MARGIN = 1.2  # estimate x 1.2: state may change between the estimate and the block
+    FEE_TTL = 2.0  # seconds a fee suggestion is reused: two extra requests per transaction otherwise
+
+    def __init__(self, w3: Web3, url: str, *, network: str | None = None, session: Any = None):
         super().__init__(w3, network=network)
         self.url = url
+        self._fees: tuple[float, Any] | None = None
+        self._nonces: Any = None
+        # anvil and Hardhat use a snapshot id up when reverting to it; eth-tester does not. A revert here takes a
+        # fresh snapshot of the same state at once, and the caller's id stands for the fresh one.
+        self._snapshot_alias: dict[Any, Any] = {}
+        self.session = session  # the requests.Session every request of this connection goes through
+        # Whether the node answers eth_send(Raw)TransactionSync (EIP-7966: the receipt in the same reply, as
+        # anvil does): asked by the first send, then remembered for the connection.
+        self._sync_sends: bool | None = None
+
+    # ---- sending: one request per transaction where the node can, else send and then fetch the receipt
+    def _send_and_wait(self, tx: dict) -> Any:
+        """For an account the node signs for: eth_sendTransactionSync, the receipt in the reply (no polling)
+        where the node has it. Keys we hold go through the nonce manager: submit, then the receipt."""
+        if self._signers.get(tx["from"]) is not None or self._sync_sends is False:
+            return super()._send_and_wait(tx)
+        tx = self._prepare(tx)
+        params = {k: hex(v) if isinstance(v, int) else v for k, v in tx.items() if k != "data"}
+        params["data"] = "0x" + bytes(tx.get("data", b"")).hex()
+        receipt = self._send_sync("eth_sendTransactionSync", params)
+        if receipt is None:  # the node has no such method: send, then fetch the receipt
+            return self._receipt(self._send_unsigned(tx))
+        return receipt
+
+    def _send_sync(self, method: str, param: Any) -> Any:
+        """The receipt from `method`, or None when the node does not know the method (then never asked
+        again on this connection). A refusal with revert data raises Web3RPCError, as web3's own send would."""
+        if self._sync_sends is False:
+            return None
+        from web3.exceptions import Web3RPCError
+
+        reply = self.w3.provider.make_request(method, [param])
+        error = reply.get("error")
+        if error is not None:
+            message = str(error.get("message", "")).lower()
+            if error.get("code") == -32601 or any(w in message for w in _UNKNOWN_METHOD):
+                self._sync_sends = False
+                return None
+            data = error.get("data")
+            if isinstance(data, str) and data.startswith("0x"):
+                raise Reverted(bytes.fromhex(data[2:]))
+            raise Web3RPCError(message, rpc_response=reply)
+        self._sync_sends = True
+        return lean_receipt(reply["result"])
+
+    def call(self, tx: dict, block: Any = "latest") -> bytes:
+        """eth_call straight on the connection (web3's request pipeline costs more than anvil's EVM run)."""
+        value = _call_result(self.w3.provider.make_request("eth_call", _call_params(tx, block)))
+        if isinstance(value, Reverted):
+            raise value
+        return value
+
+    def call_many(self, txs: list[dict]) -> list:
+        return [_call_result(r) for r in self.batch([("eth_call", _call_params(tx, "latest")) for tx in txs])]
+
+    def block_times(self, blocks) -> dict[int, int]:
+        numbers = sorted(set(blocks))
+        replies = self.batch([("eth_getBlockByNumber", [hex(b), False]) for b in numbers])
+        times = {}
+        for number, reply in zip(numbers, replies):
+            if reply.get("result") is None:
+                raise ChainUnavailable(f"the node has no block {number}: {reply.get('error', {}).get('message', '')}")
+            times[number] = int(reply["result"]["timestamp"], 16)
+        return times
+
+    def batch(self, calls: list[tuple[str, list]]) -> list[dict]:
+        """JSON-RPC replies to `calls`, in order, sent as batches of at most BATCH_SIZE requests."""
+        replies: list[dict] = []
+        for start in range(0, len(calls), BATCH_SIZE):
+            payload = [{"jsonrpc": "2.0", "id": i, "method": m, "params": p}
+                       for i, (m, p) in enumerate(calls[start:start + BATCH_SIZE])]
+            answer = self.session.post(self.url, json=payload, timeout=BATCH_TIMEOUT).json()
+            if not isinstance(answer, list):  # the node refused the batch as a whole
+                raise ChainUnavailable(f"{self.url} refused a batch of {len(payload)} requests: "
+                                       f"{answer.get('error', {}).get('message', answer)}")
+            by_id = {a.get("id"): a for a in answer}
+            replies += [by_id.get(i, {"error": {"message": "no reply"}}) for i in range(len(payload))]
+        return replies
+
+    def _receipt(self, tx_hash: Any) -> Any:
+        """Asked at once (a node that mines on arrival has it), then polled with a growing pause."""
+        from web3.exceptions import TransactionNotFound
+
+        pause, deadline = 0.01, time.monotonic() + 120
+        while True:
+            try:
+                return self.w3.eth.get_transaction_receipt(tx_hash)
+            except TransactionNotFound:
+                if time.monotonic() > deadline:
+                    raise ChainUnavailable(f"transaction {bytes(tx_hash).hex()} was not mined within 120 s") from None
+                time.sleep(pause)
+                pause = min(pause * 2, 1.0)
 
     @property
     def name(self) -> str:
@@ -248,6 +471,116 @@ class RpcChain(Chain):
     @property
     def where(self) -> str:
         return f"--network {self.network}" if self.network else f"--rpc {self.url}"
+
+    # ---- the transaction layer
+    @property
+    def fee_policy(self) -> Any:
+        from tradechain.networks import FeePolicy
+
+        return self.profile.fees if self.profile is not None else FeePolicy()
+
+    def fees(self) -> Any:
+        """What to offer per gas now (fees.Fees), reused for FEE_TTL seconds."""
+        import time
+
+        from tradechain import fees
+
+        if self._fees is None or time.monotonic() - self._fees[0] > self.FEE_TTL:
+            self._fees = (time.monotonic(), fees.suggest(self.w3, self.fee_policy))
+        return self._fees[1]
+
+    @property
+    def key(self) -> str:
+        """Names this chain in local state files: chain id and genesis hash (a fresh devnet is another chain)."""
+        return f"{self.chain_id}-{bytes(self.w3.eth.get_block(0)['hash']).hex()[:12]}"
+
+    @property
+    def nonces(self) -> Any:
+        """The nonce manager for keys we hold (one per chain, shared by threads and processes)."""
+        if self._nonces is None:
+            from tradechain import nonces
+
+            self._nonces = nonces.NonceManager(lambda a: self.w3.eth.get_transaction_count(a, "pending"),
+                                               self.key, nonces.default_dir())
+        return self._nonces
+
+    def _prepare(self, tx: dict) -> dict:
+        """`tx` as sent: its gas from the estimate (the preflight), fees from the policy."""
+        tx = dict(tx)
+        if self.preflight:
+            tx["gas"] = self.estimate_gas(tx)
+        tx.update(self.fees().tx_fields())
+        return tx
+
+    def submit(self, tx: dict) -> tuple[Any, dict]:
+        tx = self._prepare(tx)
+        signer = self._signers.get(tx["from"])
+        if signer is None:  # the node signs and numbers it (anvil's unlocked accounts)
+            try:
+                return self.w3.eth.send_transaction(tx), tx
+            except Exception as exc:
+                data = revert_data(exc)
+                if data is None:
+                    raise
+                raise Reverted(data) from None
+        return self.nonces.send(tx["from"], lambda nonce: self._send_signed(signer, {**tx, "nonce": nonce}))
+
+    def _send_signed(self, signer: Any, tx: dict) -> tuple[Any, dict]:
+        from eth_utils import keccak
+
+        from tradechain.nonces import is_already_known
+
+        tx = {**tx, "chainId": self.chain_id}
+        raw = signer.sign_transaction(tx).raw_transaction
+        try:
+            return self.w3.eth.send_raw_transaction(raw), tx
+        except Exception as exc:
+            if is_already_known(exc):  # our own earlier attempt got through (a retried request)
+                return keccak(raw), tx
+            raise
+
+    def estimate_gas(self, tx: dict) -> int:
+        """eth_estimateGas on the pending state, plus GAS_MARGIN; raises Reverted when the step would revert."""
+        call = {k: tx[k] for k in ("from", "to", "data", "value") if k in tx}
+        try:
+            return int(self.w3.eth.estimate_gas(call, "pending") * self.GAS_MARGIN)
+        except Exception as exc:
+            data = revert_data(exc)
+            if data is None:
+                raise
+            raise Reverted(data) from None
+
+    def speed_up(self, tx_hash: str) -> tuple[str, Any] | None:
+        """Replace a pending transaction with the same one at higher fees (same nonce): +12.5 % on each fee, or
+        the current suggestion when that is higher. Returns (new hash, new fees), or None when it is mined."""
+        from tradechain import fees
+
+        try:
+            self.w3.eth.get_transaction_receipt(tx_hash)
+            return None
+        except Exception as exc:
+            if "not found" not in str(exc).lower() and type(exc).__name__ != "TransactionNotFound":
+                raise
+        try:
+            old = self.w3.eth.get_transaction(tx_hash)
+        except Exception:
+            raise UsageError(f"transaction {tx_hash} is unknown to the node (dropped, or never sent here)") from None
+        if old.get("maxFeePerGas") is not None:
+            before = fees.Fees(max_fee=int(old["maxFeePerGas"]), tip=int(old["maxPriorityFeePerGas"]))
+        else:
+            before = fees.Fees(gas_price=int(old["gasPrice"]))
+        new_fees = _higher(before.bumped(self.fee_policy), self.fees())
+        tx = {"from": old["from"], "data": bytes(old["input"]), "value": int(old["value"]), "gas": int(old["gas"]),
+              "nonce": int(old["nonce"]), **new_fees.tx_fields()}
+        if old.get("to"):
+            tx["to"] = old["to"]
+        signer = self._signers.get(old["from"])
+        if signer is None:
+            new_hash = self.w3.eth.send_transaction(tx)
+        else:
+            new_hash, _ = self._send_signed(signer, tx)
+        self._fees = None
+        return hash_hex(new_hash), new_fees
 
     def _node_sign_typed_data(self, address: str, data: dict) -> tuple[int, bytes, bytes]:
         """eth_signTypedData_v4, which anvil answers for its unlocked accounts."""
@@ -264,6 +597,11 @@ class RpcChain(Chain):
         self.w3.provider.make_request("evm_increaseTime", [seconds])
         self.w3.provider.make_request("evm_mine", [])
 
+    def _set_time(self, timestamp: int) -> None:
+        # anvil and Hardhat both keep the new offset for the blocks after this one
+        self.w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
+        self.w3.provider.make_request("evm_mine", [])
+
     def check_time_control(self, what: str = "this") -> None:
         try:
             self.advance(0)
@@ -278,9 +616,27 @@ class RpcChain(Chain):
         return self.w3.provider.make_request("evm_snapshot", [])["result"]
 
     def revert(self, snapshot_id: Any) -> None:
-        result = self.w3.provider.make_request("evm_revert", [snapshot_id]).get("result")
+        node_id = self._snapshot_alias.get(snapshot_id, snapshot_id)
+        result = self.w3.provider.make_request("evm_revert", [node_id]).get("result")
         if result is not True:
             raise ChainUnavailable(f"the node refused to revert to snapshot {snapshot_id}")
+        self._snapshot_alias[snapshot_id] = self.w3.provider.make_request("evm_snapshot", [])["result"]
+
+
+def hash_hex(tx_hash: Any) -> str:
+    """A transaction hash as 0x-hex, whether the backend gave bytes (web3) or a string (eth-tester)."""
+    if isinstance(tx_hash, str):
+        return tx_hash if tx_hash.startswith("0x") else "0x" + tx_hash
+    return "0x" + bytes(tx_hash).hex()
+
+
+def _higher(a: Any, b: Any) -> Any:
+    """The fees offering more of each part (a replacement must beat the old ones and today's market)."""
+    from tradechain.fees import Fees
+
+    if a.legacy or b.legacy:
+        return Fees(gas_price=max(a.per_gas(), b.per_gas()))
+    return Fees(max_fee=max(a.max_fee, b.max_fee), tip=max(a.tip, b.tip))
 
 
 def embedded() -> EmbeddedChain:
@@ -292,11 +648,29 @@ def embedded() -> EmbeddedChain:
     return EmbeddedChain(tester, Web3(EthereumTesterProvider(tester)))
 
 
+def retry_configuration():
+    """web3's own retry of transient node failures: connection refused or reset, timeouts, HTTP 429 and 5xx. For
+    reads (web3's allow-list), fee history, and eth_sendRawTransaction: resending the same signed bytes cannot
+    pay twice (the node answers "already known"); eth_sendTransaction (the node signs, picking a nonce) is
+    never retried."""
+    import requests
+    from web3.providers.rpc.utils import REQUEST_RETRY_ALLOWLIST, ExceptionRetryConfiguration
+
+    return ExceptionRetryConfiguration(
+        errors=(ConnectionError, requests.ConnectionError, requests.HTTPError, requests.Timeout),
+        retries=RETRIES, backoff_factor=0.125,
+        method_allowlist=[*REQUEST_RETRY_ALLOWLIST, "eth_feeHistory", "eth_sendRawTransaction", "web3_clientVersion"])
+
+
 def rpc(url: str, *, network: str | None = None) -> RpcChain:
     """Connect to a JSON-RPC node; fails fast with one clear line when nothing answers."""
     if not url.startswith(("http://", "https://")):
         raise UsageError(f"--rpc must be an http(s):// URL, got {url!r}")
-    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": RPC_TIMEOUT}))
+    session = http_session(url)
+    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": RPC_TIMEOUT}, session=session,
+                                exception_retry_configuration=retry_configuration(),
+                                # web3 validates every call and send against the chain id: ask it once
+                                cache_allowed_requests=True, cacheable_requests={"eth_chainId"}))
     try:
         w3.eth.chain_id  # noqa: B018 - the cheapest call that proves a node answers
     except Exception as exc:  # requests' connection errors, timeouts, bad JSON: all mean "no usable node"
@@ -304,4 +678,44 @@ def rpc(url: str, *, network: str | None = None) -> RpcChain:
             f"no Ethereum node answers at {url} ({type(exc).__name__}); "
             "start one with `tradechain devnet start` or check the URL"
         ) from None
-    return RpcChain(w3, url, network=network)
+    return RpcChain(w3, url, network=network, session=session)
+
+
+def http_session(url: str):
+    """One keep-alive session per connection. The environment's proxy settings are read here, once: a
+    session that trusts the environment re-reads them (and .netrc) on every request."""
+    import requests
+
+    session = requests.Session()
+    session.trust_env = False
+    session.proxies.update(requests.utils.get_environ_proxies(url))
+    return session
+
+
+def lean_receipt(raw: dict) -> dict:
+    """A node's JSON receipt with the numbers the transaction layer checks as ints; logs stay raw (the
+    transaction layer decodes raw logs itself)."""
+    return {**raw, "status": int(raw["status"], 16), "blockNumber": int(raw["blockNumber"], 16),
+            "gasUsed": int(raw["gasUsed"], 16)}
+
+
+def _call_params(tx: dict, block: Any) -> list:
+    params = {k: hex(v) if k in ("value", "gas") else v for k, v in tx.items()}
+    if "data" in params:
+        params["data"] = "0x" + bytes(params["data"]).hex()
+    return [params, hex(block) if isinstance(block, int) else block]
+
+
+def _call_result(reply: dict) -> bytes | Reverted:
+    """eth_call's return data, or the Reverted it answered with; other errors raise."""
+    error = reply.get("error")
+    if error is None:
+        return bytes.fromhex(reply["result"][2:])
+    data = error.get("data")
+    if isinstance(data, str) and data.startswith("0x"):
+        return Reverted(bytes.fromhex(data[2:]))
+    if "revert" in str(error.get("message", "")).lower():
+        return Reverted(b"")
+    from web3.exceptions import Web3RPCError
+
+    raise Web3RPCError(str(error.get("message")), rpc_response=reply)

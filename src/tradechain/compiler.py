@@ -105,6 +105,10 @@ def compile_contracts(root: Path | str, force: bool = False) -> Build:
         "settings": std_settings,
     }
     native = _native_solc()
+    from tradechain import progress
+
+    progress.step(f"compiling {len(sources)} Solidity sources with {'native solc' if native else 'solc-js'}"
+                  f"{'' if (build / 'cache.json').exists() else ' (first build: about 25 s)'}")
     if native is not None:
         backend = NATIVE_BACKEND
         output, long_version = _run_native(native, std_input, root)

@@ -23,7 +23,7 @@ fitted weights, the same inputs always give the same quote.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 BPS = 10_000
 YEAR_DAYS = 365
@@ -74,7 +74,7 @@ class Quote:
 
     def to_dict(self) -> dict:
         return {
-            "inputs": asdict(self.inputs), "weights": asdict(self.weights), "components": self.components,
+            "inputs": self.inputs, "weights": self.weights, "components": self.components,
             "probabilityBad": self.probability_bad, "lossGivenBad": self.loss_given_bad,
             "discountBps": self.discount_bps, "price": self.price, "advanceShareBps": self.advance_share_bps,
             "advancePrincipal": self.advance_principal, "advanceFeeBps": self.advance_fee_bps,

@@ -228,8 +228,11 @@ def run_demo(client: TradeClient) -> dict:
     client.chain.check_time_control("the demo")
     who = ["buyer", "buyer2", "seller", "financier", "treasury", "TradeEscrow"]
     before = balances(client, who)
+    from tradechain import progress
+
     run = DemoRun(client)
-    for scenario in SCENARIOS:
+    for i, scenario in enumerate(SCENARIOS, 1):
+        progress.step(f"demo scenario {i}/{len(SCENARIOS)}: {(scenario.__doc__ or scenario.__name__).split(':')[0]}")
         scenario(run)
     after = balances(client, who)
     return {

@@ -92,6 +92,9 @@ def deploy_suite(
     tx = Transactions(chain, artifacts)  # deployment sits below the client, on the same transaction layer
 
     def deploy(name: str, *args) -> str:
+        from tradechain import progress
+
+        progress.step(f"deploying {name}")
         try:
             _, receipt = tx.deploy(name, args, sender=admin, gas=DEPLOY_GAS, name=name)
         except ContractRevert as exc:

@@ -20,6 +20,10 @@ class UsageError(TradechainError):
     exit_code = 2
 
 
+class UncheckedAddressWarning(UserWarning):
+    """An all-lower or all-upper case address was given: it has no EIP-55 checksum to catch a typo."""
+
+
 class ChainUnavailable(TradechainError):
     """No node answers, or the node refused a request."""
 
@@ -77,7 +81,8 @@ LIBRARY_WORDS: dict[str, str] = {
     "ECDSAInvalidSignatureS": "the signature is malleable (s in the upper half) and is refused",
     "EnforcedPause": "the escrow is paused: no new orders are taken (paid orders still settle)",
     "ExpectedPause": "the escrow is not paused",
-    "AccessControlUnauthorizedAccount": "{account} lacks the role this needs ({neededRole})",
+    "AccessControlUnauthorizedAccount": "{account} lacks the role this needs ({neededRole}); the admin grants it with "
+                                        "`tradechain role grant {neededRole} {account}`",
     "ReentrancyGuardReentrantCall": "re-entrant call refused",
     "ERC20InsufficientBalance": "{sender} has {balance} of the token but {needed} is needed",
     "ERC20InsufficientAllowance": "the escrow ({spender}) is allowed {allowance} of the payer's tokens but {needed} is needed; approve first",

@@ -1,25 +1,119 @@
 """The keeper: releases every order whose inspection window has passed and refunds every order past its
 shipping or delivery deadline, in batches, with no special rights (anyone may call releaseBatch/refundBatch).
 
-It keeps no state of its own: orders are found from OrderPlaced events (from the escrow's deployment block)
-and what to do from TradeEscrow.actionable(id) on chain. So it can be killed at any point and restarted:
-a batch whose transaction was already mined finds nothing to do, and one sent twice (a restart, or two
-keepers racing) is harmless because the batch functions skip orders that are already settled — the
-keeper reports that as a lost race, not an error.
+Orders are found from OrderPlaced events (from the escrow's deployment block) and what to do from
+TradeEscrow.actionable(id) on chain — read at the newest final block where the network's profile asks for
+confirmations. On a JSON-RPC chain the keeper also journals every batch it sends (hash, nonce, order ids) in
+<state dir>/keeper/ once the node holds it and before waiting for the receipt, so a keeper killed and restarted
+neither pays gas twice for orders already in a pending batch nor forgets a batch it sent: the next pass settles
+the journal first (mined: counted; still pending: its orders wait, and after `speedup_after` seconds it is
+replaced at higher fees; unknown to the node, e.g. lost with a crashed node's last second: its orders are due
+again). A batch that lands after someone else settled an order skips it: the keeper reports a lost race.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from dataclasses import asdict, dataclass
-from typing import Callable
+from pathlib import Path
+from typing import Any, Callable
 
 from web3 import Web3
 
+from tradechain.chain import hash_hex
 from tradechain.client import TradeClient
-from tradechain.errors import ChainUnavailable, ContractRevert
+from tradechain.errors import ChainUnavailable, ContractRevert, Reverted
 
 MAX_BATCH = 100  # TradeEscrow.MAX_BATCH
+RECEIPT_WAIT = 120.0  # seconds to wait for a batch before leaving it in the journal for the next pass
+
+
+class Journal:
+    """What the keeper sent, one JSON line per fact: sending (kind, orders: written just before the node gets the
+    batch, so a kill in between is not a blind spot), sent (hash, nonce), replaced (by a faster transaction with
+    the same nonce), mined (block, status), dropped, or abandoned (a `sending` that never reached the pool)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    @classmethod
+    def for_keeper(cls, chain: Any, sender: str) -> Journal | None:
+        """The journal of `sender` on `chain` (None on the embedded chain, which ends with the process)."""
+        if getattr(chain, "ephemeral", False):
+            return None
+        base = os.environ.get("TRADECHAIN_STATE_DIR")
+        if base:
+            folder = Path(base).expanduser()
+        else:
+            from tradechain.project import project_root
+
+            folder = project_root() / ".state"
+        return cls(folder / "keeper" / f"{chain.key}-{sender.lower()}.jsonl")
+
+    def _write(self, **fact: Any) -> None:
+        with open(self.path, "a") as f:
+            f.write(json.dumps({**fact, "at": round(time.time(), 3)}) + "\n")
+            f.flush()
+            os.fsync(f.fileno())  # a kill right after must not lose it
+
+    def sending(self, kind: str, orders: list[int]) -> str:
+        intent = os.urandom(6).hex()
+        self._write(fact="sending", intent=intent, kind=kind, orders=orders)
+        return intent
+
+    def sent(self, tx_hash: str, nonce: int | None, kind: str, orders: list[int], intent: str | None = None) -> None:
+        self._write(fact="sent", hash=tx_hash, nonce=nonce, kind=kind, orders=orders, intent=intent)
+
+    def abandoned(self, intent: str) -> None:
+        self._write(fact="abandoned", intent=intent)
+
+    def replaced(self, old: str, new: str) -> None:
+        self._write(fact="replaced", hash=old, by=new)
+
+    def mined(self, tx_hash: str, block: int, status: int) -> None:
+        self._write(fact="mined", hash=tx_hash, block=block, status=status)
+
+    def dropped(self, tx_hash: str) -> None:
+        self._write(fact="dropped", hash=tx_hash)
+
+    def in_flight(self) -> tuple[list[dict], list[dict]]:
+        """(batches sent and not yet mined or dropped: {hashes (oldest first), nonce, kind, orders, since};
+        intents announced and never followed by a hash: {intent, kind, orders})."""
+        batches: dict[str, dict] = {}  # first hash -> batch
+        by_hash: dict[str, str] = {}
+        intents: dict[str, dict] = {}
+        try:
+            lines = self.path.read_text().splitlines()
+        except FileNotFoundError:
+            return [], []
+        for line in lines:
+            try:
+                fact = json.loads(line)
+            except ValueError:
+                continue  # a line cut short by a crash
+            if fact["fact"] == "sending":
+                intents[fact["intent"]] = {"intent": fact["intent"], "kind": fact["kind"], "orders": fact["orders"]}
+                continue
+            if fact["fact"] == "abandoned":
+                intents.pop(fact["intent"], None)
+                continue
+            if fact["fact"] == "sent":
+                intents.pop(fact.get("intent"), None)
+                batches[fact["hash"]] = {"hashes": [fact["hash"]], "nonce": fact["nonce"], "kind": fact["kind"],
+                                         "orders": fact["orders"], "since": fact["at"]}
+                by_hash[fact["hash"]] = fact["hash"]
+            elif fact["hash"] in by_hash:
+                first = by_hash[fact["hash"]]
+                if fact["fact"] == "replaced":
+                    batches[first]["hashes"].append(fact["by"])
+                    batches[first]["since"] = fact["at"]
+                    by_hash[fact["by"]] = first
+                elif first in batches:  # mined or dropped: settled either way
+                    del batches[first]
+        return list(batches.values()), list(intents.values())
 
 
 @dataclass
@@ -44,7 +138,9 @@ class Progress:
 
 class Keeper:
     def __init__(self, client: TradeClient, sender: str, *, batch: int = 50,
-                 log: Callable[[str], None] = print):
+                 log: Callable[[str], None] = print, speedup_after: float | None = None,
+                 journal: Journal | None | bool = True,
+                 due_from: Callable[[int], tuple[list[int], int]] | None = None):
         if not 1 <= batch <= MAX_BATCH:
             from tradechain.errors import UsageError
 
@@ -54,8 +150,13 @@ class Keeper:
         self.batch = batch
         self.log = log
         self.progress = Progress()
+        # With an index: (candidate ids due at chain time t, orders known) from it, so a pass costs what is due,
+        # not all history; each candidate is still confirmed on chain (actionable) before anything is sent.
+        self._due_from = due_from
         self._placed_topic = client.tx.topic("TradeEscrow", "OrderPlaced")
         self._first_block = client.deployment.start_block
+        self.speedup_after = speedup_after or None  # seconds a batch may wait before it is replaced
+        self.journal = Journal.for_keeper(client.chain, self.sender) if journal is True else journal or None
         self._forget()
 
     def _forget(self) -> None:
@@ -68,6 +169,10 @@ class Keeper:
     def scan(self) -> None:
         """Find orders placed since the last scan; start over if the chain went backwards (a devnet restored
         from an older state, a reorg)."""
+        if self._due_from is not None:
+            candidates, self.progress.seen = self._due_from(self.client.chain.now())
+            self._open = set(candidates)
+            return
         w3 = self.client.chain.w3
         latest = w3.eth.block_number
         if self._head is not None and self._rewound(latest):
@@ -89,11 +194,16 @@ class Keeper:
             return True
         return bytes(self.client.chain.w3.eth.get_block(number)["hash"]) != block_hash
 
-    def due(self) -> tuple[list[int], list[int]]:
-        """(releasable, refundable) order ids, from the escrow's own view of each open order."""
+    def due(self, busy: set[int] = frozenset()) -> tuple[list[int], list[int]]:
+        """(releasable, refundable) order ids, from the escrow's own view of each open order at the newest final
+        block; orders in a batch still pending (`busy`) wait for it."""
+        from tradechain import finality
+
+        confirmations = getattr(self.client.chain.profile, "confirmations", 0)
+        at = finality.final_block(self.client.chain.w3, confirmations) if confirmations not in (0, 1) else "latest"
         release, refund = [], []
-        for order_id in sorted(self._open):
-            releasable, refundable = self.client.escrow.actionable(order_id)
+        for order_id in sorted(self._open - set(busy)):
+            releasable, refundable = self.client.tx.call("TradeEscrow", "actionable", [order_id], block=at)
             if releasable:
                 release.append(order_id)
             elif refundable:
@@ -108,24 +218,147 @@ class Keeper:
 
     # ---- acting ----
     def run_once(self) -> Progress:
-        """One pass: scan, then release and refund everything due. Returns the running totals."""
+        """One pass: settle the journal, scan, then release and refund everything due. Returns the totals."""
+        from tradechain import progress
+
+        busy = self.reconcile()
         self.scan()
-        release, refund = self.due()
-        for i in range(0, len(release), self.batch):
-            self._send("release", release[i:i + self.batch])
-        for i in range(0, len(refund), self.batch):
-            self._send("refund", refund[i:i + self.batch])
+        release, refund = self.due(busy)
+        batches = [("release", release[i:i + self.batch]) for i in range(0, len(release), self.batch)]
+        batches += [("refund", refund[i:i + self.batch]) for i in range(0, len(refund), self.batch)]
+        for n, (kind, ids) in enumerate(batches, 1):
+            if len(batches) > 1:  # a long pass: say how far it is
+                progress.step(f"keeper: batch {n}/{len(batches)} ({kind} {len(ids)} orders)")
+            self._send(kind, ids)
         self.progress.passes += 1
         return self.progress
 
+    def reconcile(self) -> set[int]:
+        """Settle what the journal says is in flight; returns the orders of batches still pending."""
+        busy: set[int] = set()
+        if self.journal is None:
+            return busy
+        batches, intents = self.journal.in_flight()
+        if intents:  # killed between announcing a batch and learning its hash: did the node get it?
+            w3 = self.client.chain.w3
+            if w3.eth.get_transaction_count(self.sender, "pending") > w3.eth.get_transaction_count(self.sender):
+                for intent in intents:  # something of ours still waits in the pool: let it land first
+                    busy.update(intent["orders"])
+            else:  # nothing pending: it was mined (the chain shows its orders settled) or never arrived
+                for intent in intents:
+                    self.journal.abandoned(intent["intent"])
+        for batch in batches:
+            receipt = self._mined(batch["hashes"])
+            if receipt is not None:
+                self.log(f"{batch['kind']} batch {batch['orders']} sent before a restart was mined")
+                self._count(batch["kind"], batch["orders"], receipt)
+            elif not any(self._known(h) for h in batch["hashes"]):
+                self._dropped(batch["kind"], batch["orders"], batch["hashes"])
+            else:
+                busy.update(batch["orders"])
+                if self.speedup_after and time.time() - batch["since"] > self.speedup_after:
+                    self._speed_up(batch["hashes"][-1])
+        return busy
+
     def _send(self, kind: str, ids: list[int]) -> None:
-        method = self.client.escrow.release_batch if kind == "release" else self.client.escrow.refund_batch
-        event = "OrderReleased" if kind == "release" else "OrderRefunded"
+        from tradechain.client.escrow import batch_gas
+
+        fn = "releaseBatch" if kind == "release" else "refundBatch"
+        tx = {"from": self.sender, "to": self.client.tx.address("TradeEscrow"),
+              "data": self.client.tx.encode("TradeEscrow", fn, [ids]), "value": 0, "gas": batch_gas(len(ids))}
+        intent = self.journal.sending(kind, ids) if self.journal is not None else None
         try:
-            receipt = method(ids, sender=self.sender)
-        except ContractRevert as exc:  # e.g. the keeper account cannot pay gas: say so, keep going
-            self.log(f"{kind} batch {ids} was refused: {exc}")
+            tx_hash, sent = self.client.chain.submit(tx)
+        except (Reverted, ContractRevert) as exc:  # nothing in it is due any more, or the keeper cannot pay
+            if intent is not None:
+                self.journal.abandoned(intent)
+            reason = self.client.tx.revert_of(exc) if isinstance(exc, Reverted) else exc
+            self.log(f"{kind} batch {ids} was refused: {reason}")
             return
+        tx_hash = hash_hex(tx_hash)
+        if self.journal is not None:
+            nonce = sent.get("nonce")
+            if nonce is None:  # the node numbered it (an account it unlocks): ask which nonce it took
+                nonce = int(self.client.chain.w3.eth.get_transaction(tx_hash)["nonce"])
+            self.journal.sent(tx_hash, nonce, kind, ids, intent)
+        hashes = [tx_hash]
+        receipt = self._await(hashes)
+        if receipt is not None:
+            self._count(kind, ids, receipt)
+        elif not any(self._known(h) for h in hashes):  # a node restarted from older state lost it
+            self._dropped(kind, ids, hashes)
+        else:
+            self.log(f"{kind} batch {ids} (tx {tx_hash}) is not mined after {RECEIPT_WAIT:g} s: left in the journal")
+
+    def _await(self, hashes: list[str]) -> Any:
+        """Wait for any of `hashes` (a batch and its replacements) to be mined; replace the newest with higher
+        fees each `speedup_after` seconds. None after RECEIPT_WAIT seconds, or as soon as the node knows none of
+        them (its pool was lost)."""
+        started = waited_since = checked = time.monotonic()
+        while time.monotonic() - started < RECEIPT_WAIT:
+            receipt = self._mined(hashes)
+            if receipt is not None:
+                return receipt
+            if time.monotonic() - checked > 1.0:
+                if not any(self._known(h) for h in hashes):
+                    return None
+                checked = time.monotonic()
+            if self.speedup_after and time.monotonic() - waited_since > self.speedup_after:
+                new = self._speed_up(hashes[-1])
+                if new:
+                    hashes.append(new)
+                waited_since = time.monotonic()
+            time.sleep(0.05)
+        return None
+
+    def _dropped(self, kind: str, ids: list[int], hashes: list[str]) -> None:
+        if self.journal is not None:
+            for h in hashes:
+                self.journal.dropped(h)
+        self.log(f"{kind} batch {ids} is unknown to the node (dropped): due again")
+
+    def _speed_up(self, tx_hash: str) -> str | None:
+        speed_up = getattr(self.client.chain, "speed_up", None)
+        if speed_up is None:
+            return None
+        try:
+            result = speed_up(tx_hash)
+        except Exception as exc:  # a cap reached, or it was mined meanwhile: keep waiting for it
+            self.log(f"could not speed up {tx_hash}: {exc}")
+            return None
+        if result is None:
+            return None
+        new, fees = result
+        if self.journal is not None:
+            self.journal.replaced(tx_hash, new)
+        self.log(f"sped up {tx_hash}: now {new} at {fees.describe()}")
+        return new
+
+    def _mined(self, hashes: list[str]) -> Any:
+        """The first receipt among `hashes`, journaled as mined; None while all are pending."""
+        for h in hashes:
+            try:
+                raw = self.client.chain.w3.eth.get_transaction_receipt(h)
+            except Exception as exc:
+                if type(exc).__name__ == "TransactionNotFound":
+                    continue
+                raise
+            if self.journal is not None:
+                self.journal.mined(h, raw["blockNumber"], raw["status"])
+            return self.client.tx.receipt(h)
+        return None
+
+    def _known(self, tx_hash: str) -> bool:
+        try:
+            self.client.chain.w3.eth.get_transaction(tx_hash)
+            return True
+        except Exception as exc:
+            if type(exc).__name__ == "TransactionNotFound":
+                return False
+            raise
+
+    def _count(self, kind: str, ids: list[int], receipt: Any) -> None:
+        event = "OrderReleased" if kind == "release" else "OrderRefunded"
         done = {e["args"]["orderId"] for e in receipt.events if e["event"] == event}
         price = int(self.client.chain.w3.eth.get_transaction_receipt(receipt.tx_hash).get("effectiveGasPrice", 0))
         self.progress.transactions += 1

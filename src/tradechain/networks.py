@@ -12,6 +12,18 @@ $TRADECHAIN_NETWORKS, <project>/tradechain.toml, ~/.config/tradechain/networks.t
 
 Keys are read into memory only: never printed, never written. The first key is the `admin` account,
 the next ones take the following demo names (buyer, seller, ...).
+
+A profile for a real network also says what to expect and how to pay (examples/tradechain.toml has an OP Stack
+testnet, an Arbitrum testnet and a private chain):
+
+    chain_id = 11155420                    # refuse a node that answers another chain id
+    confirmations = 3                      # blocks on top before a result is final, or "safe" / "finalized"
+    rollup = "op-stack"                    # "op-stack" (L1 data fee from the GasPriceOracle), "arbitrum", or none
+    [networks.NAME.fees]
+    priority_percentile = 50               # tip: this percentile of recent blocks' tips (eth_feeHistory)
+    max_fee_gwei = 2.0                     # never offer more per gas than this
+    max_priority_fee_gwei = 0.05           # nor a higher tip than this
+    legacy = false                         # true: gasPrice only (a chain without EIP-1559 base fee)
 """
 
 from __future__ import annotations
@@ -29,6 +41,22 @@ RPC_ENV = "TRADECHAIN_RPC"
 BUILT_IN = ("embedded", "devnet")
 
 
+FINALITY_TAGS = ("safe", "finalized")
+ROLLUPS = ("op-stack", "arbitrum")
+KEYS = {"rpc", "rpc_env", "key_env", "keystore", "password_env", "chain_id", "confirmations", "rollup", "fees"}
+FEE_KEYS = {"priority_percentile", "max_fee_gwei", "max_priority_fee_gwei", "legacy"}
+
+
+@dataclass(frozen=True)
+class FeePolicy:
+    """How transactions on a network are priced; caps in gwei. The defaults suit a dev node."""
+
+    priority_percentile: float = 50.0
+    max_fee_gwei: float | None = None
+    max_priority_fee_gwei: float | None = None
+    legacy: bool = False
+
+
 @dataclass
 class Network:
     name: str
@@ -37,6 +65,10 @@ class Network:
     keystore: str | None = None
     password_env: str | None = None
     source: str = "built in"
+    chain_id: int | None = None  # expected; None: whatever the node answers
+    confirmations: int | str = 0  # depth, or "safe" / "finalized"
+    rollup: str | None = None
+    fees: FeePolicy = field(default_factory=FeePolicy)
 
 
 def config_files(root: Path | None) -> list[Path]:
@@ -70,7 +102,44 @@ def _from_file(name: str, path: Path) -> Network | None:
         raise UsageError(f"network {name} in {path} has no rpc URL; add rpc = \"https://…\"")
     key_env = spec.get("key_env", [])
     return Network(name, rpc, [key_env] if isinstance(key_env, str) else list(key_env),
-                   spec.get("keystore"), spec.get("password_env"), str(path))
+                   spec.get("keystore"), spec.get("password_env"), str(path), **_profile(name, path, spec))
+
+
+def _profile(name: str, path: Path, spec: dict) -> dict:
+    """chain_id, confirmations, rollup and fees of [networks.NAME], checked: a typo in a fee cap must not pass."""
+    where = f"[networks.{name}] in {path}"
+    unknown = set(spec) - KEYS
+    if unknown:
+        raise UsageError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(KEYS))}")
+    out: dict = {}
+    chain_id = spec.get("chain_id")
+    if chain_id is not None:
+        if not isinstance(chain_id, int) or isinstance(chain_id, bool) or chain_id <= 0:
+            raise UsageError(f"{where}: chain_id must be a positive whole number, got {chain_id!r}")
+        out["chain_id"] = chain_id
+    confirmations = spec.get("confirmations", 0)
+    if not (confirmations in FINALITY_TAGS or (isinstance(confirmations, int) and not isinstance(confirmations, bool)
+                                               and confirmations >= 0)):
+        raise UsageError(f"{where}: confirmations must be a block count (0, 3, ...) or \"safe\" / \"finalized\", "
+                         f"got {confirmations!r}")
+    out["confirmations"] = confirmations
+    rollup = spec.get("rollup")
+    if rollup is not None and rollup not in ROLLUPS:
+        raise UsageError(f"{where}: rollup must be one of {', '.join(ROLLUPS)}, got {rollup!r}")
+    out["rollup"] = rollup
+    fees = spec.get("fees", {})
+    if not isinstance(fees, dict) or set(fees) - FEE_KEYS:
+        raise UsageError(f"{where}: [networks.{name}.fees] takes only {', '.join(sorted(FEE_KEYS))}")
+    for key in FEE_KEYS - {"legacy"}:
+        value = fees.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+            raise UsageError(f"{where}: fees.{key} must be a number >= 0, got {value!r}")
+    if not 0 <= fees.get("priority_percentile", 50) <= 100:
+        raise UsageError(f"{where}: fees.priority_percentile must be between 0 and 100")
+    if not isinstance(fees.get("legacy", False), bool):
+        raise UsageError(f"{where}: fees.legacy must be true or false")
+    out["fees"] = FeePolicy(**fees)
+    return out
 
 
 def resolve(name: str, root: Path | None = None) -> Network:
@@ -141,6 +210,11 @@ def connect(network: str | None = None, rpc: str | None = None, root: Path | Non
     if net.rpc is None:
         return chains.embedded()
     chain = chains.rpc(net.rpc, network=net.name)
+    chain.profile = net
+    if net.chain_id is not None and chain.chain_id != net.chain_id:
+        # never quote the URL: it often holds an API key (that is what rpc_env is for)
+        raise UsageError(f"network {net.name} ({net.source}) expects chain id {net.chain_id}, but its node "
+                         f"answers chain id {chain.chain_id}: check the RPC URL")
     for key in load_keys(net):
         try:
             chain.add_signer(key)

@@ -10,7 +10,7 @@ from typing import Callable
 
 from tradechain.units import format_duration
 from tradechain.vocabulary import (
-    DOC_TYPES, ETH, KINDS, MODES, REFUND_REASON_WORDS, RULING_WORDS, SENSOR_UNITS, SENSORS, unpack_readings,
+    DOC_TYPES, ETH, KINDS, MODES, REFUND_REASON_WORDS, RULING_WORDS, SENSOR_UNITS, SENSORS, role_name, unpack_readings,
 )
 
 
@@ -25,7 +25,10 @@ def location(value) -> str:
 
 
 def iso(ts: int) -> str:
-    return _dt.datetime.fromtimestamp(int(ts), _dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+    try:
+        return _dt.datetime.fromtimestamp(int(ts), _dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):  # beyond year 9999 (a chain moved far ahead): the number itself
+        return f"unix time {int(ts)}"
 
 
 def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], str]) -> list[dict]:
@@ -117,11 +120,24 @@ def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], 
         elif ev == "Payout":
             action = "credited" if a["credited"] else "paid"
             detail = f"{money(a['amount'])} to {name(a['to'])}" + (" (to withdraw)" if a["credited"] else "")
+        elif ev in ("RoleGranted", "RoleRevoked"):
+            role = role_name(bytes(a["role"])) or short_hash(a["role"])
+            actor, action = name(a["sender"]), "granted" if ev == "RoleGranted" else "revoked"
+            detail = f"{role} {'to' if ev == 'RoleGranted' else 'from'} {name(a['account'])}"
         else:
-            detail = ", ".join(f"{k}={v}" for k, v in a.items())
+            detail = ", ".join(f"{k}={_word(v, name)}" for k, v in a.items())
         out.append({"time": iso(e["timestamp"]), "timestamp": e["timestamp"], "block": e["block"],
                     "actor": actor, "action": action, "detail": detail, "event": ev, "tx": e["tx_hash"]})
     return out
+
+
+def _word(value, name: Callable[[str], str]) -> str:
+    """An event argument in words: an address by name, bytes as a short hash."""
+    if isinstance(value, (bytes, bytearray)):
+        return short_hash(value)
+    if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
+        return name(value)
+    return str(value)
 
 
 # Entry kinds whose Checkpoint event comes with a detail event that the timeline shows instead.

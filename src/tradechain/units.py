@@ -6,24 +6,32 @@ Every parser raises UsageError naming what was wrong and what would be right.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+import warnings
+from decimal import Decimal, DecimalException, InvalidOperation
 from pathlib import Path
 
-from tradechain.errors import UsageError
+from tradechain.errors import UncheckedAddressWarning, UsageError
 from tradechain.vocabulary import ZERO32, hash_bytes
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
 _SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _HEX_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _HEX32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
+UINT256_MAX = 2**256 - 1
+
+
+MAX_DURATION = 100 * 365 * 86400  # no deadline or window of a trade is longer; times on chain are uint40
 
 
 def parse_duration(text: str) -> int:
-    """ "3d" -> 259200; units s, m, h, d, w; a bare number is seconds."""
+    """ "3d" -> 259200; units s, m, h, d, w; a bare number is seconds. At most 100 years."""
     m = _DURATION.match(str(text))
-    if not m:
+    if not m or not m.group(1).isascii():
         raise UsageError(f"bad duration {text!r}: write a whole number with a unit, like 90m, 12h, 3d or 2w")
-    return int(m.group(1)) * _SECONDS[m.group(2)]
+    seconds = int(m.group(1)) * _SECONDS[m.group(2)]
+    if seconds > MAX_DURATION:
+        raise UsageError(f"duration {text!r} is longer than 100 years: no deadline or window of a trade is")
+    return seconds
 
 
 def format_duration(seconds: int) -> str:
@@ -38,25 +46,46 @@ def format_duration(seconds: int) -> str:
     return f"{seconds}s"
 
 
-def parse_amount(text: str, decimals: int, symbol: str = "") -> int:
-    """ "1.5" with 18 decimals -> 1500000000000000000. A trailing symbol, if given, must match."""
+# Units of ETH below the ether: "1000000000 wei", "2 gwei".
+ETH_SUBUNITS = {"wei": 0, "gwei": 9}
+AMOUNT_FORMS = "write it with its unit: '1 ETH', '250 tUSD' or '1000000000 wei'"
+
+
+def split_amount(text: str) -> tuple[str, str | None]:
+    """ "1.5 ETH" -> ("1.5", "ETH"); "1.5ETH" -> ("1.5", "ETH"); "1.5" -> ("1.5", None)."""
     raw = str(text).strip()
     parts = raw.split()
     if len(parts) == 2:
-        if symbol and parts[1].lower() != symbol.lower():
-            raise UsageError(f"amount {text!r} is in {parts[1]}, but this order pays in {symbol}")
-        raw = parts[0]
-    elif len(parts) != 1:
-        raise UsageError(f"bad amount {text!r}: write a number like 1.5 or '250 tUSD'")
+        return parts[0], parts[1]
+    if len(parts) == 1:
+        m = re.match(r"^([0-9._]+(?:[eE][-+]?[0-9]+)?)([A-Za-z]\w*)$", raw)
+        if m:
+            return m.group(1), m.group(2)
+        return raw, None
+    raise UsageError(f"bad amount {text!r}: {AMOUNT_FORMS}")
+
+
+def parse_amount(text: str, decimals: int, symbol: str = "", *, uint256: bool = True) -> int:
+    """ "1.5" with 18 decimals -> 1500000000000000000. A unit, if written, must be `symbol` (or wei/gwei when
+    `symbol` is ETH), and sets the decimals. `uint256`: refuse what no token amount can hold."""
+    number, unit = split_amount(text)
+    if unit is not None:
+        if symbol.upper() == "ETH" and unit.lower() in ETH_SUBUNITS:
+            decimals = ETH_SUBUNITS[unit.lower()]
+        elif symbol and unit.lower() != symbol.lower():
+            raise UsageError(f"amount {text!r} is in {unit}, but this payment is in {symbol}")
     try:
-        value = Decimal(raw.replace("_", ""))
-    except InvalidOperation:
-        raise UsageError(f"bad amount {text!r}: write a number like 1.5 or '250 tUSD'") from None
+        value = Decimal(number.replace("_", ""))
+        scaled = value.scaleb(decimals) if value.is_finite() else value
+    except DecimalException:
+        raise UsageError(f"bad amount {text!r}: {AMOUNT_FORMS}") from None
     if not value.is_finite() or value <= 0:
         raise UsageError(f"amount {text!r} must be a positive number")
-    scaled = value.scaleb(decimals)
     if scaled != scaled.to_integral_value():
-        raise UsageError(f"amount {text!r} has more than {decimals} decimal places{' for ' + symbol if symbol else ''}")
+        in_what = f" for {unit or symbol}" if unit or symbol else ""
+        raise UsageError(f"amount {text!r} has more than {decimals} decimal places{in_what}")
+    if uint256 and scaled > UINT256_MAX:
+        raise UsageError(f"amount {text!r} is larger than any token amount can be")
     return int(scaled)
 
 
@@ -69,8 +98,11 @@ def format_amount(base_units: int, decimals: int, symbol: str) -> str:
     return f"{text} {symbol}"
 
 
-def parse_address(text: str, names: dict[str, str] | None = None) -> str:
-    """A 0x address (any case) or a named demo account ("buyer", "seller", …)."""
+def parse_address(text: str, names: dict[str, str] | None = None, *, what: str = "address") -> str:
+    """A 0x address or a named demo account ("buyer", "seller", …), as a checksummed address.
+
+    A mixed-case address must pass its EIP-55 checksum (a mistyped one is refused, never paid); an
+    all-lower or all-upper one carries no checksum and is accepted with an UncheckedAddressWarning."""
     names = names or {}
     key = str(text).strip()
     if key.lower() in names:
@@ -78,9 +110,19 @@ def parse_address(text: str, names: dict[str, str] | None = None) -> str:
     if _HEX_ADDRESS.match(key):
         from eth_utils import to_checksum_address
 
-        return to_checksum_address(key)
+        checksummed = to_checksum_address(key)
+        digits = key[2:]
+        if digits == digits.lower() or digits == digits.upper():
+            if any(c.isalpha() for c in digits):
+                warnings.warn(UncheckedAddressWarning(
+                    f"{what} {key} has no EIP-55 checksum (all one case): using it unchecked; "
+                    f"the checksummed form is {checksummed}"), stacklevel=2)
+        elif key != checksummed:
+            raise UsageError(f"{what} {key} fails its EIP-55 checksum (a typo?): check it, or give it all "
+                             "lower-case to use it unchecked")
+        return checksummed
     known = ", ".join(names) if names else "none on this chain"
-    raise UsageError(f"bad address {text!r}: give 0x followed by 40 hex digits, or an account name ({known})")
+    raise UsageError(f"bad {what} {text!r}: give 0x followed by 40 hex digits, or an account name ({known})")
 
 
 def parse_hash(text: str | None) -> bytes:
@@ -90,28 +132,44 @@ def parse_hash(text: str | None) -> bytes:
     if _HEX32.match(text):
         return bytes.fromhex(text[2:])
     path = Path(text)
-    if path.is_file():
-        return hash_bytes(path.read_bytes())
+    try:
+        if path.is_file():
+            return hash_bytes(path.read_bytes())
+        exists, folder = path.exists(), path.is_dir()
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise UsageError(f"cannot read document {text!r}: {reason}") from None
+    if folder:
+        raise UsageError(f"{text!r} is a folder: give a document file or a 0x-prefixed 32-byte hash")
+    if str(text).lower().startswith("0x") and not exists:
+        raise UsageError(f"bad hash {text!r}: a document hash is 0x followed by 64 hex digits (or give a file)")
     raise UsageError(f"{text!r} is neither a 0x-prefixed 32-byte hash nor a file to hash")
 
 
-def parse_bps(text: str) -> int:
-    """ "30%" -> 3000; "2500" -> 2500 basis points."""
-    raw = str(text).strip()
+def parse_bps(text: str, what: str = "share") -> int:
+    """ "30%" -> 3000; "3000bps" -> 3000. A bare number is refused: 30 could mean 30 % or 0.3 %, and a share
+    given the wrong way is paid out irreversibly."""
+    raw = str(text).strip().lower().replace(" ", "")
+    forms = "write it with its unit: 30% or 3000bps (basis points)"
     try:
         if raw.endswith("%"):
             value = Decimal(raw[:-1]) * 100
+        elif raw.endswith("bps"):
+            value = Decimal(raw[:-3])
         else:
-            value = Decimal(raw)
-    except InvalidOperation:
-        raise UsageError(f"bad share {text!r}: give a percentage like 30% or basis points like 3000") from None
-    if value != value.to_integral_value() or not 0 <= value <= 10_000:
-        raise UsageError(f"share {text!r} must be between 0% and 100% (0 to 10000 basis points, whole)")
+            Decimal(raw)
+            raise UsageError(f"{what} {text!r} has no unit: {forms}")
+    except DecimalException:
+        raise UsageError(f"bad {what} {text!r}: {forms}") from None
+    if not value.is_finite() or value != value.to_integral_value() or not 0 <= value <= 10_000:
+        raise UsageError(f"{what} {text!r} must be between 0% and 100% (0bps to 10000bps, whole basis points)")
     return int(value)
 
 
 def parse_order_id(text: str) -> int:
     raw = str(text).strip().lstrip("#")
-    if not raw.isdigit() or int(raw) == 0:
+    if not raw.isascii() or not raw.isdigit() or int(raw) == 0:
         raise UsageError(f"bad order id {text!r}: order ids are whole numbers from 1")
+    if int(raw) > UINT256_MAX:
+        raise UsageError(f"order id {text!r} is larger than any order id can be (2^256 - 1)")
     return int(raw)

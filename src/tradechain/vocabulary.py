@@ -8,6 +8,8 @@ the compiled contracts' ASTs, so the two cannot drift). No web3 import here.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from tradechain.errors import UsageError
 
 ETH = "0x0000000000000000000000000000000000000000"  # the token address the escrow reads as native ETH
@@ -16,6 +18,9 @@ ZERO32 = b"\x00" * 32
 # ITradeEscrow.State. `Delivered` is derived from Provenance, never stored.
 STATES = ["None", "Funded", "Shipped", "Delivered", "Disputed", "Released", "Resolved", "Refunded", "Cancelled"]
 TERMINAL = {"Released", "Resolved", "Refunded", "Cancelled"}
+# The same as enums for the Python API. StrEnum: each member equals its name ("Funded" == OrderState.FUNDED), so
+# code and JSON that compare or print strings keep working.
+OrderState = StrEnum("OrderState", [(s.upper(), s) for s in STATES])
 # ITradeEscrow.Ruling and RefundReason, with the words shown for each.
 RULINGS = ["Arbiter", "Agreement", "Default"]
 RULING_WORDS = ["arbiter's ruling", "agreement", "default (no ruling in time)"]
@@ -26,9 +31,13 @@ PARTIES = ["None", "Buyer", "Holder", "Financier"]
 PARTY_WORDS = ["nobody", "buyer", "invoice holder", "advance financier"]
 # IInvoiceToken.Status
 INVOICE_STATUSES = ["Open", "Financed", "Overdue", "Settled", "Defaulted"]
+InvoiceStatus = StrEnum("InvoiceStatus", [(s.upper(), s.lower()) for s in INVOICE_STATUSES])
 # Every `*_ROLE` constant of the suite (keccak256 of its name), plus OpenZeppelin's zero admin role.
 ROLES = ["CARRIER", "CUSTOMS", "PRODUCER", "ESCROW", "ARBITER", "FINANCIER"]
 ADMIN_ROLE = "ADMIN"
+# The one contract of the suite that checks each role (every contract has its own ADMIN).
+ROLE_CONTRACTS = {"CARRIER": "Provenance", "CUSTOMS": "Provenance", "PRODUCER": "Provenance",
+                  "ESCROW": "Provenance", "ARBITER": "TradeEscrow", "FINANCIER": "InvoiceToken"}
 
 
 def party_names(bits: int) -> list[str]:
@@ -74,7 +83,10 @@ READING_SIZE = 9  # bytes per packed reading: uint8 sensor, uint32 time, int32 v
 
 def location_code(code: str) -> bytes:
     """A UN/LOCODE-style place code ("CNSHA") as bytes8, left-aligned."""
-    raw = code.strip().upper().encode("ascii", "strict") if code else b""
+    text = code.strip().upper() if code else ""
+    if not (text.isascii() and text.isalnum()) and text:
+        raise UsageError(f"bad location code {code!r}: letters and digits only, a UN/LOCODE such as CNSHA")
+    raw = text.encode("ascii")
     if len(raw) > 8:
         raise UsageError(f"location code {code!r} is longer than 8 characters; use a UN/LOCODE such as CNSHA")
     return raw.ljust(8, b"\x00")
@@ -120,13 +132,20 @@ def parse_item(text: str) -> int:
     """An item on the command line: "7" or "order:7" (shipment of order 7), "B3" or "batch:3" (batch 3),
     or a raw item id."""
     raw = str(text).strip().lower()
+    item = None
     for prefix in ("batch:", "batch", "b-", "b"):
-        if raw.startswith(prefix) and raw[len(prefix):].isdigit() and int(raw[len(prefix):]) > 0:
-            return BATCH_BASE + int(raw[len(prefix):])
+        rest = raw[len(prefix):]
+        if raw.startswith(prefix) and rest.isascii() and rest.isdigit() and int(rest) > 0:
+            item = BATCH_BASE + int(rest)
+            break
     raw = raw.removeprefix("order:").removeprefix("shipment:").lstrip("#")
-    if raw.isdigit() and int(raw) > 0:
-        return int(raw)
-    raise UsageError(f"bad item {text!r}: give an order id (7), or a batch as B3 or batch:3")
+    if item is None and raw.isascii() and raw.isdigit() and int(raw) > 0:
+        item = int(raw)
+    if item is None:
+        raise UsageError(f"bad item {text!r}: give an order id (7), or a batch as B3 or batch:3")
+    if item >= 2**256:
+        raise UsageError(f"item {text!r} is larger than any item id can be (2^256 - 1)")
+    return item
 
 
 def is_batch(item: int) -> bool:

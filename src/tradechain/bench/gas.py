@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from tradechain import rollup
 from tradechain.client import Receipt, TradeClient
 from tradechain.vocabulary import ETH, hash_bytes
 
@@ -35,6 +36,8 @@ class GasRun:
     client: TradeClient
     steps: dict[str, dict[str, int]] = field(default_factory=dict)  # flow -> step -> gas
     derived: dict[str, dict[str, float]] = field(default_factory=dict)  # flow -> figure -> value
+    receipts: dict[str, dict[str, Receipt]] = field(default_factory=dict)  # flow -> step -> receipt (its events)
+    l1_sizes: dict[str, dict[str, dict]] = field(default_factory=dict)  # flow -> step -> rollup.step_sizes
     recording: bool = True
 
     @property
@@ -48,6 +51,9 @@ class GasRun:
     def step(self, flow_name: str, step: str, receipt: Receipt) -> Receipt:
         if self.recording:
             self.steps.setdefault(flow_name, {})[step] = receipt.gas_used
+            self.receipts.setdefault(flow_name, {})[step] = receipt
+            # now, not later: a step in a reverted snapshot is gone from the chain afterwards
+            self.l1_sizes.setdefault(flow_name, {})[step] = rollup.step_sizes(self.client.chain.w3, receipt.tx_hash)
         return receipt
 
     # ---- the building blocks every flow uses ----
@@ -215,28 +221,32 @@ def warm_up(run: GasRun) -> None:
         run.recording = True
 
 
-def setup(artifacts: dict | None = None) -> TradeClient:
-    """A fresh embedded chain at the fixed start time with the suite deployed."""
+def setup(artifacts: dict | None = None, chain=None) -> TradeClient:
+    """A fresh chain (embedded unless given) at the fixed start time with the suite deployed."""
     from tradechain.chain import embedded
     from tradechain.project import load_artifacts
     from tradechain.deployment import deploy_suite
 
     artifacts = artifacts or load_artifacts()
-    chain = embedded()
-    chain.tester.time_travel(START_TIME)
+    chain = chain or embedded()
+    chain.set_time(START_TIME)
     dep = deploy_suite(chain, artifacts)
     return TradeClient(chain, dep, artifacts)
 
 
 def measure(flows: list[Flow] | None = None, client: TradeClient | None = None) -> dict:
-    """Run the warm-up and then every flow; returns steps, per-trade totals, derived figures and the budget."""
+    """Run the warm-up and then every flow; returns steps, per-trade totals, derived figures and the targets."""
     from tradechain.bench.budget import check
 
     started = time.perf_counter()
     client = client or setup()
     run = GasRun(client)
     warm_up(run)
-    for fn in flows if flows is not None else FLOWS:
+    from tradechain import progress
+
+    chosen = flows if flows is not None else FLOWS
+    for i, fn in enumerate(chosen, 1):
+        progress.step(f"bench gas: flow {i}/{len(chosen)}: {fn.__name__}")
         fn(run)
     totals = {name: sum(s.values()) for name, s in run.steps.items() if name not in NOT_TRADES}
     result = {
@@ -247,9 +257,20 @@ def measure(flows: list[Flow] | None = None, client: TradeClient | None = None) 
         "perTrade": totals,
         "derived": run.derived,
         "seconds": round(time.perf_counter() - started, 2),
+        "l1Data": l1_data(run.l1_sizes),
     }
-    result["budget"] = check(result)
+    result["targets"] = check(result)
     return result
+
+
+def l1_data(sizes: dict[str, dict[str, dict]], a: rollup.L1FeeAssumptions | None = None) -> dict:
+    """What each step would pay an OP Stack chain for its L1 data (Fjord formula, stated assumptions): the
+    unsigned transaction's size and FastLZ length per step, the fee per step and per trade."""
+    a = a or rollup.L1FeeAssumptions()
+    steps = {f: {s: {**z, "feeWei": rollup.fee_from_sizes(z, a)} for s, z in st.items()} for f, st in sizes.items()}
+    return {"formula": "OP Stack Fjord: GasPriceOracle.getL1Fee of the unsigned EIP-1559 tx", "assumptions": a.as_dict(),
+            "steps": steps, "perTrade": {f: sum(z["feeWei"] for z in st.values()) for f, st in steps.items()
+                                         if f not in NOT_TRADES}}
 
 
 def flat(result: dict) -> dict[str, int]:

@@ -71,7 +71,10 @@ def measure(windows: tuple[int, ...] = (0, 3 * DAY), poll: float = 0.25, repeats
         keeper = KeeperThread(url, client.deployment, artifacts, poll)
         keeper.start()
         try:
+            from tradechain import progress
+
             for window in windows:
+                progress.step(f"bench latency: {repeats} settlements with a {window}s inspection window")
                 runs += [one_settlement(client, window) for _ in range(repeats)]
         finally:
             keeper.stop.set()

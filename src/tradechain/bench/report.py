@@ -16,13 +16,19 @@ DAY = 86400
 @dataclass
 class Assumptions:
     l1_gwei: float = 10.0  # Ethereum mainnet-like execution gas price
-    l2_gwei: float = 0.01  # rollup execution gas price (the L1 data fee of a rollup is not modelled)
+    l2_gwei: float = 0.01  # rollup execution gas price; the rollup's L1 data fee is added (OP Stack, Fjord)
     eth_usd: float = 3000.0
     order_usd: float = 10_000.0  # order value for the percentage comparisons
     fee_pct: float = 1.0  # the platform fee the deployment charges (deploy default 1 %, contract cap 5 %)
+    blob_gwei: float = 1.0  # L1 blob base fee for the rollup's L1 data fee (L1 base fee: l1_gwei)
+
+    def l1_fee(self):
+        from tradechain.rollup import L1FeeAssumptions
+
+        return L1FeeAssumptions(l1_base_fee_gwei=self.l1_gwei, blob_base_fee_gwei=self.blob_gwei)
 
 
-# The papers' figures (shared/PAPERS.md), never mixed with ours.
+# The papers' figures (docs/CITED.md, with their sources), never mixed with ours.
 CITED = {
     "swift_fee_usd": (40.0, 50.0, "SWIFT wire, per transfer (BIS 2025, as cited)"),
     "card_fee_pct": (3.0, 5.0, "card / third-party cross-border fee, % of value (McKinsey 2025, as cited)"),
@@ -37,10 +43,17 @@ def usd(gas: int, gwei: float, eth_usd: float) -> float:
 
 
 def build(gas: dict, speed: dict | None, latency: dict | None, a: Assumptions) -> dict:
+    from tradechain.bench.gas import l1_data
+
+    l1 = l1_data({f: {s: {k: v for k, v in z.items() if k != "feeWei"} for s, z in st.items()}
+                  for f, st in gas["l1Data"]["steps"].items()}, a.l1_fee())
     trades = {}
     for flow_name, total in gas["perTrade"].items():
+        data_wei = l1["perTrade"][flow_name]
         trades[flow_name] = {"gas": total, "usdL1": usd(total, a.l1_gwei, a.eth_usd),
-                             "usdL2": usd(total, a.l2_gwei, a.eth_usd)}
+                             "usdL2Execution": usd(total, a.l2_gwei, a.eth_usd),
+                             "usdL2L1Data": data_wei * 1e-18 * a.eth_usd, "l1DataWei": data_wei}
+        trades[flow_name]["usdL2"] = trades[flow_name]["usdL2Execution"] + trades[flow_name]["usdL2L1Data"]
         trades[flow_name]["pctOfOrderL1"] = 100 * trades[flow_name]["usdL1"] / a.order_usd
     eth = trades.get("eth_order")
     comparison = []
@@ -53,7 +66,8 @@ def build(gas: dict, speed: dict | None, latency: dict | None, a: Assumptions) -
                                "usdLow": a.order_usd * low / 100, "usdHigh": a.order_usd * high / 100})
         comparison.append({"what": f"tradechain ETH trade, gas only, L1 at {a.l1_gwei:g} gwei", "source": "measured",
                            "usdLow": eth["usdL1"], "usdHigh": eth["usdL1"]})
-        comparison.append({"what": f"tradechain ETH trade, gas only, L2 at {a.l2_gwei:g} gwei", "source": "measured",
+        comparison.append({"what": f"tradechain ETH trade on an OP Stack L2: execution at {a.l2_gwei:g} gwei + L1 data "
+                                   f"(blob base fee {a.blob_gwei:g} gwei)", "source": "measured",
                            "usdLow": eth["usdL2"], "usdHigh": eth["usdL2"]})
         # the platform fee is a setting, not a measurement: shown apart, and added to gas for the seller's cost
         fee = a.order_usd * a.fee_pct / 100
@@ -69,10 +83,12 @@ def build(gas: dict, speed: dict | None, latency: dict | None, a: Assumptions) -
             w = int(window)
             label = "no inspection window" if w == 0 else f"{w / DAY:g}-day inspection window"
             seconds = worst["wallSeconds"] + w  # the window is passed by time travel; its length is added back
-            settlement.append({"what": f"tradechain, delivery to funds at invoice holder, {label} (keeper running)",
-                               "source": "measured", "secondsLow": seconds, "secondsHigh": seconds,
+            settlement.append({"what": f"tradechain, delivery to funds at invoice holder, {label} (keeper running; "
+                                       "a local anvil: no network latency, blocks on demand)",
+                               "source": "measured (local anvil)", "secondsLow": seconds, "secondsHigh": seconds,
                                "blocks": worst["blocks"]})
-    return {"assumptions": asdict(a), "gasNote": gas["note"], "gasSteps": gas["steps"], "budget": gas["budget"],
+    return {"assumptions": asdict(a), "gasNote": gas["note"], "gasSteps": gas["steps"], "targets": gas["targets"],
+            "l1Data": {"formula": gas["l1Data"]["formula"], "assumptions": l1["assumptions"], "steps": l1["steps"]},
             "perTrade": trades, "costComparison": comparison, "settlement": settlement,
             "speed": speed and {k: speed[k] for k in ("trade", "ratios") if k in speed} | {
                 k: speed[k]["tradesPerSecond"] for k in ("raw", "client", "anvilClient", "anvilPipelined") if k in speed},
@@ -100,11 +116,16 @@ def charts(data: dict, out: Path) -> list[Path]:
     a = data["assumptions"]
     paths.append(_range_chart(
         data["costComparison"], "usd", lambda lo, hi: f"{lo:,.2f}" + ("" if lo == hi else f"–{hi:,.2f}") + " USD",
-        "USD per trade (log scale)", f"Cost per trade: cited baselines (grey) vs measured gas (green), "
+        "USD per trade (log scale)", f"Cost per trade: cited baselines (grey), measured gas (green), configured fee (blue), "
         f"ETH = {a['eth_usd']:,.0f} USD", out / "cost_per_trade.png", 30))
     paths.append(_range_chart(data["settlement"], "seconds", _duration, "seconds (log scale)",
                               "Settlement time: cited (grey) vs measured (green)", out / "settlement_time.png", 50))
     return paths
+
+
+# cited grey, measured green, configured (a setting) blue, a sum of both blue-green
+SOURCE_COLOURS = {"cited": "#999999", "measured": "#2a9d55", "measured (local anvil)": "#2a9d55",
+                  "configured": "#4a7fc1", "measured + configured": "#3a8e8c"}
 
 
 def _range_chart(rows: list[dict], key: str, label, xlabel: str, title: str, path: Path, headroom: float) -> Path:
@@ -114,7 +135,7 @@ def _range_chart(rows: list[dict], key: str, label, xlabel: str, title: str, pat
     low, high = f"{key}Low", f"{key}High"
     fig, ax = plt.subplots(figsize=(10, 4.5))
     for i, r in enumerate(rows):
-        color = "#999999" if r["source"] == "cited" else "#2a9d55"
+        color = SOURCE_COLOURS.get(r["source"], "#4a7fc1")  # only measured figures are green
         ax.barh(i, r[high], color=color, alpha=0.45 if r["source"] == "cited" else 1)
         ax.barh(i, r[low], color=color)
         ax.text(r[high] * 1.15, i, f"{label(r[low], r[high])} ({r['source']})", va="center", fontsize=8)
@@ -131,14 +152,25 @@ def markdown(data: dict, images: list[Path]) -> str:
     a = data["assumptions"]
     lines = ["# tradechain: cost and settlement time, measured", "",
              "Figures marked **measured** come from this prototype on this machine; figures marked **cited** are "
-             "the papers' (shared/PAPERS.md), quoted as they cite them. The two are never mixed.", "",
-             f"Assumptions: L1 gas price {a['l1_gwei']:g} gwei, L2 gas price {a['l2_gwei']:g} gwei (execution only; "
-             f"a rollup's L1 data fee is not modelled), ETH = {a['eth_usd']:,.0f} USD, order value "
-             f"{a['order_usd']:,.0f} USD. Change them with --l1-gwei, --l2-gwei, --eth-usd, --order-usd.", "",
-             f"Gas: {data['gasNote']}.", "", "## Cost per trade (measured gas)", "",
-             "| flow | gas | USD on L1 | USD on L2 | % of order on L1 |", "| --- | ---: | ---: | ---: | ---: |"]
+             "the papers' (docs/CITED.md in the repository, with their sources), quoted as they cite them; **configured** "
+             "figures are settings (the platform fee), not measurements. The two are never mixed.", "",
+             f"Assumptions: L1 gas price {a['l1_gwei']:g} gwei, L2 gas price {a['l2_gwei']:g} gwei, ETH = "
+             f"{a['eth_usd']:,.0f} USD, order value {a['order_usd']:,.0f} USD. On the L2 (an OP Stack rollup) each "
+             f"transaction also pays an L1 data fee: {data['l1Data']['formula']}, computed from each step's measured "
+             f"transaction bytes with L1 base fee {a['l1_gwei']:g} gwei, blob base fee {a['blob_gwei']:g} gwei and "
+             f"OP Mainnet's scalars ({data['l1Data']['assumptions']['base_fee_scalar']} / "
+             f"{data['l1Data']['assumptions']['blob_base_fee_scalar']}). Change them with --l1-gwei, --l2-gwei, "
+             "--blob-gwei, --eth-usd, --order-usd.", "",
+             f"Gas: {data['gasNote']}.", "", "## Cost per trade (measured gas and transaction bytes)", "",
+             "| flow | gas | USD on L1 | USD on L2: execution | + L1 data | = total | % of order on L1 |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name, t in data["perTrade"].items():
-        lines.append(f"| {name} | {t['gas']:,} | {t['usdL1']:.2f} | {t['usdL2']:.5f} | {t['pctOfOrderL1']:.3f} % |")
+        lines.append(f"| {name} | {t['gas']:,} | {t['usdL1']:.2f} | {t['usdL2Execution']:.5f} | {t['usdL2L1Data']:.5f} "
+                     f"| {t['usdL2']:.5f} | {t['pctOfOrderL1']:.3f} % |")
+    lines += ["", "L1 data fee per step (ETH trade):", "", "| step | unsigned tx bytes | FastLZ bytes | L1 data fee (gwei) |",
+              "| --- | ---: | ---: | ---: |"]
+    for step, z in data["l1Data"]["steps"].get("eth_order", {}).items():
+        lines.append(f"| {step} | {z['txBytes']} | {z['fastlz']} | {z['feeWei'] / 1e9:,.0f} |")
     lines += ["", "## Beside the baselines", "", "| what | source | USD per trade |", "| --- | --- | ---: |"]
     for r in data["costComparison"]:
         value = f"{r['usdLow']:,.4g}" if r["usdLow"] == r["usdHigh"] else f"{r['usdLow']:,.4g}–{r['usdHigh']:,.4g}"
@@ -151,11 +183,12 @@ def markdown(data: dict, images: list[Path]) -> str:
         lines += ["", f"Keeper: {data['latencyKeeper']}."]
     else:
         lines += ["", "No latency run in the results folder: run `tradechain bench latency` first."]
-    lines += ["", "## Gas budget", "", "| item | measured | limit | |", "| --- | ---: | ---: | --- |"]
-    for b in data["budget"]:
+    lines += ["", "## Gas targets (reported, not enforced)", "", "| item | measured | target | |",
+              "| --- | ---: | ---: | --- |"]
+    for b in data["targets"]:
         fmt = "{:,.3f}" if b["unit"] == "ratio" else "{:,.0f}"
         lines.append(f"| {b['item']} | {fmt.format(b['value'])} | {fmt.format(b['limit'])} | "
-                     f"{'pass' if b['pass'] else 'FAIL'} |")
+                     f"{'met' if b['met'] else 'missed'} |")
     if data["speed"]:
         s = data["speed"]
         lines += ["", "## Throughput (measured)", "", f"A trade: {s['trade']}.", ""]

@@ -2,17 +2,43 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+import warnings
 
 import click
 
 from tradechain.cli.context import Context, add_network_options, network_option, rpc_option
-from tradechain.errors import TradechainError
+from tradechain.errors import TradechainError, UncheckedAddressWarning
 
 
 class Group(click.Group):
-    """A group whose commands turn every known error into one line and an exit code, never a traceback."""
+    """A group whose commands turn every known error into one line and an exit code, never a traceback.
+
+    With --json anywhere on the command line an error is one JSON line on stdout instead,
+    `{"error": {"code": "UnknownOrder", "message": "…"}}`, with the same exit code."""
+
+    as_json = False
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        args = list(sys.argv[1:] if args is None else args)
+        Group.as_json = "--json" in args
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", UncheckedAddressWarning)
+            warnings.showwarning = _warn
+            try:
+                rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            except click.UsageError as exc:  # click's own: one line, not Usage/Try/Error
+                where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
+                _fail(exc.format_message().splitlines()[0].rstrip(".") + where, exc.exit_code, "UsageError")
+            except click.ClickException as exc:
+                _fail(exc.format_message(), exc.exit_code, type(exc).__name__)
+            except click.exceptions.Abort:
+                _fail("aborted", 1, "Aborted")
+        sys.exit(rv if isinstance(rv, int) and not isinstance(rv, bool) else 0)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -20,18 +46,26 @@ class Group(click.Group):
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except TradechainError as exc:
-            _fail(str(exc), exc.exit_code)
+            _fail(str(exc), exc.exit_code, getattr(exc, "name", None) or type(exc).__name__)
         except KeyboardInterrupt:
-            _fail("interrupted", 130)
+            _fail("interrupted", 130, "Interrupted")
         except Exception as exc:  # a bug or an unexpected node answer: still one line, traceback on request
             if os.environ.get("TRADECHAIN_DEBUG"):
                 raise
-            _fail(f"unexpected {type(exc).__name__}: {exc} (set TRADECHAIN_DEBUG=1 for the traceback)", 1)
+            _fail(f"unexpected {type(exc).__name__}: {exc} (set TRADECHAIN_DEBUG=1 for the traceback)", 1,
+                  "Unexpected")
 
 
-def _fail(message: str, code: int):
-    click.echo(f"error: {message}", err=True)
+def _fail(message: str, code: int, error_code: str = "Error"):
+    if Group.as_json:
+        click.echo(json.dumps({"error": {"code": error_code, "message": message}}))
+    else:
+        click.echo(f"error: {message}", err=True)
     sys.exit(code)
+
+
+def _warn(message, category, filename, lineno, file=None, line=None):
+    click.echo(f"warning: {message}", err=True)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -51,7 +85,8 @@ def cli(ctx: click.Context, network: str | None, rpc: str | None):
 
 
 def _register():
-    from tradechain.cli import bench, build, demo, devnet, invoice, keeper, order, provenance, report, trace
+    from tradechain.cli import (admin, bench, build, demo, devnet, events, evidence, index, invoice, keeper, order,
+                                provenance, report, trace, tx)
 
     cli.add_command(build.compile_cmd)
     cli.add_command(build.deploy_cmd)
@@ -69,6 +104,16 @@ def _register():
     cli.add_command(trace.trace_cmd)
     cli.add_command(trace.verify_cmd)
     cli.add_command(trace.verify_log_cmd)
+    cli.add_command(index.index_cmd)
+    cli.add_command(index.serve_cmd)
+    cli.add_command(evidence.evidence)
+    cli.add_command(admin.contracts_cmd)
+    cli.add_command(admin.role)
+    cli.add_command(admin.accounts)
+    cli.add_command(events.events_cmd)
+    order.order.add_command(events.watch_cmd)
+    admin.accounts.commands["import"].local_only = True  # writes a file: no chain to choose
+    cli.add_command(tx.tx)
     for command in cli.commands.values():
         add_network_options(command)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from tradechain.cli.context import emit_json, json_option
-from tradechain.cli.paramtypes import DURATION
+from tradechain.cli.paramtypes import DURATION, SHARE
 
 
 @click.command("compile")
@@ -18,19 +18,23 @@ def compile_cmd(force: bool, as_json: bool):
 
     build = compile_contracts(project_root(), force=force)
     sizes = {n: (len(a["deployedBytecode"]) - 2) // 2 for n, a in sorted(build.items())}
+    # the suite is what deploys; contracts/test/ holds attackers and odd tokens for the tests only
+    test_only = sorted(n for n, a in build.items() if a.get("sourceName", "").startswith("contracts/test/"))
+    suite = [n for n in sizes if n not in test_only and sizes[n]]  # interfaces and libraries have no code
     if as_json:
         emit_json({"backend": build.backend, "cached": build.cached, "seconds": round(build.seconds, 3),
-                   "contracts": sizes})
+                   "contracts": sizes, "suite": suite, "testOnly": test_only})
         return
     how = "from cache" if build.cached else "compiled"
-    click.echo(f"{len(build)} contracts {how} in {build.seconds:.2f}s with {build.backend}")
-    for name, size in sizes.items():
-        if size:
-            click.echo(f"  {name:<28} {size:>6} bytes")
+    click.echo(f"{len(suite)} suite contracts {how} in {build.seconds:.2f}s with {build.backend} "
+               f"(+{len(test_only)} test-only contracts)")
+    for name in suite:
+        click.echo(f"  {name:<28} {sizes[name]:>6} bytes")
 
 
 @click.command("deploy")
-@click.option("--fee", "fee_bps", default=100, show_default=True, help="Platform fee in basis points (max 500).")
+@click.option("--fee", "fee_bps", default="1%", show_default=True, type=SHARE,
+              help="Platform fee with its unit: 1% or 100bps (max 5%).")
 @click.option("--force", is_flag=True, help="Deploy a new suite even when the manifest's one is still valid.")
 @json_option
 @click.pass_obj
@@ -42,7 +46,7 @@ def deploy_cmd(ctx, fee_bps: int, force: bool, as_json: bool):
     from tradechain.errors import UsageError
 
     if not 0 <= fee_bps <= 500:
-        raise UsageError(f"--fee {fee_bps} is outside 0..500 basis points (the contract caps the fee at 5%)")
+        raise UsageError(f"--fee {fee_bps}bps is above 500bps (the contract caps the fee at 5%)")
     chain = ctx.chain
     if chain.ephemeral:  # it lives one command: nothing to reuse, no manifest to write
         dep, what, path = deploy_suite(chain, ctx.artifacts, fee_bps=fee_bps), "deployed", None
@@ -69,6 +73,28 @@ def deploy_cmd(ctx, fee_bps: int, force: bool, as_json: bool):
 @click.group("time")
 def time_cmd():
     """Chain time on a devnet (anvil) or the embedded chain."""
+
+
+@time_cmd.command("show")
+@json_option
+@click.pass_obj
+def time_show(ctx, as_json: bool):
+    """Chain time (the latest block's) and how far it is from wall time: a devnet moved with `time advance`
+    runs ahead of the clock on the wall."""
+    import time
+
+    from tradechain.timeline import iso
+    from tradechain.units import format_duration
+
+    chain = ctx.chain
+    now, wall, block = chain.now(), int(time.time()), chain.block_number()
+    if as_json:
+        emit_json({"chainTime": now, "chainTimeText": iso(now), "wallTime": wall, "wallTimeText": iso(wall),
+                   "aheadSeconds": now - wall, "block": block, "network": chain.name})
+        return
+    gap = abs(now - wall)
+    where = "in step with" if gap < 60 else f"{format_duration(gap)} {'ahead of' if now > wall else 'behind'}"
+    click.echo(f"chain time {iso(now)} (block {block}): {where} wall time {iso(wall)}")
 
 
 @time_cmd.command("advance")

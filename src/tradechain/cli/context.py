@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,9 +94,7 @@ class Context:
         as long as one command; `deploy_if_missing` deploys the suite (and writes its manifest) on a node
         that has none."""
         if self._client is None:
-            from tradechain.client import TradeClient
-            from tradechain.project import project_root
-            from tradechain.deployment import deploy_suite, for_chain, manifest_path, save_manifest
+            from tradechain.client import client_for
 
             chain = self.chain
             if persistent and chain.ephemeral:
@@ -103,13 +102,7 @@ class Context:
                     "this step needs a chain that outlives one command: run `tradechain devnet start`, "
                     "then pass --network devnet (or --rpc URL / TRADECHAIN_NETWORK=devnet)"
                 )
-            root = project_root()
-            if deploy_if_missing and not chain.ephemeral and not manifest_path(root, chain.chain_id).exists():
-                dep = deploy_suite(chain, self.artifacts)
-                save_manifest(dep, root)
-            else:
-                dep = for_chain(chain, root, self.artifacts)
-            self._client = TradeClient(chain, dep, self.artifacts)
+            self._client = client_for(chain, self.artifacts, deploy_if_missing=deploy_if_missing)
         return self._client
 
     def account(self, text: str) -> str:
@@ -123,9 +116,11 @@ class Context:
 def sent(receipt, what: str, as_json: bool = False, **extra) -> None:
     """Report a transaction: one line for people, or its tx, block and gas (plus `extra`) as JSON."""
     if as_json:
-        emit_json({"tx": receipt.tx_hash, "block": receipt.block, "gasUsed": receipt.gas_used, **extra})
+        emit_json({"tx": receipt.tx_hash, "block": receipt.block, "gasUsed": receipt.gas_used, "final": receipt.final,
+                   **({} if receipt.final else {"finality": receipt.finality}), **extra})
     else:
-        click.echo(f"{what} (tx {receipt.tx_hash[:12]}…, block {receipt.block}, gas {receipt.gas_used:,})")
+        pending = "" if receipt.final else f"; not yet final: {receipt.finality}, see `tradechain tx status`"
+        click.echo(f"{what} (tx {receipt.tx_hash[:12]}…, block {receipt.block}, gas {receipt.gas_used:,}{pending})")
 
 
 def money_format(client, token: str):
@@ -136,13 +131,72 @@ def money_format(client, token: str):
     return lambda amount: format_amount(amount, decimals, symbol)
 
 
+# One JSON style for every --json output (schemas/*.json, README "JSON output"): camelCase keys, every address as
+# {"address": checksummed, "name": the deployment's name for it or null}, amounts as integers in base units
+# beside an "…Text" in human units, hashes in full, enums by name.
+_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+
+
+def camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _known_names() -> dict[str, str]:
+    """address -> name from the deployment this command already loaded (no connection made just for names)."""
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_object(Context) if ctx else None
+    dep = getattr(getattr(obj, "_client", None), "deployment", None)
+    names = {"0x" + "0" * 40: "ETH"}  # the escrow's token "address" of native ETH
+    if dep is not None:
+        names.update({address: name for group in (dep.accounts, dep.addresses) for name, address in group.items()})
+    return names
+
+
+def jsonable(value: Any, names: dict[str, str]) -> Any:
+    """`value` in the one JSON style (see above)."""
+    import dataclasses
+    import enum
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # Python field names -> camelCase
+        return {camel(f.name): jsonable(getattr(value, f.name), names) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):  # keys as given: commands write camelCase; data keys (names, ids) stay as they are
+        return {k: jsonable(v, names) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v, names) for v in value]
+    if isinstance(value, enum.Enum):
+        return value.value if isinstance(value, str) else value.name
+    if isinstance(value, (bytes, bytearray)):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, str) and _ADDRESS.match(value):
+        from eth_utils import to_checksum_address
+
+        address = to_checksum_address(value)
+        return {"address": address, "name": names.get(address)}
+    return value
+
+
+def plain_addresses(value: Any) -> Any:
+    """The inverse of jsonable's address objects: {"address": a, "name": n} -> a (reading our JSON back)."""
+    if isinstance(value, dict):
+        if set(value) == {"address", "name"} and isinstance(value["address"], str):
+            return value["address"]
+        return {k: plain_addresses(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_addresses(v) for v in value]
+    return value
+
+
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, default=_jsonable))
+    click.echo(json.dumps(jsonable(data, _known_names()), indent=2, default=_jsonable))
+
+
+def emit_json_line(data: Any) -> None:
+    """One JSON object on one line (a stream: `events --follow --json`)."""
+    click.echo(json.dumps(jsonable(data, _known_names()), default=_jsonable))
 
 
 def _jsonable(value: Any):
-    if isinstance(value, (bytes, bytearray)):
-        return "0x" + bytes(value).hex()
     if hasattr(value, "hex"):
         return value.hex()
     return str(value)

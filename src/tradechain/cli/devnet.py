@@ -38,6 +38,11 @@ def start(ctx, port: int, as_json: bool):
                          "lost; check recent orders with `tradechain order list --network devnet`")
     elif started.restored:
         notes.append(f"restored the saved chain (block {started.block})")
+    if started.clock_ahead:
+        from tradechain.units import format_duration
+
+        notes.append(f"chain time resumed {format_duration(started.clock_ahead)} ahead of the wall clock "
+                     "(it never runs backwards across a restart)")
     dep, what = _suite(ctx)
     _show(dep, started.url, ctx.chain.block_number(), what, notes, as_json)
 

@@ -27,11 +27,9 @@ def _until(timestamp: int) -> str:
 
 
 def _as_dict(inv, money) -> dict:
-    from dataclasses import asdict
+    from tradechain.index.queries import invoice_dict  # one shape for the CLI and the explorer's API
 
-    d = asdict(inv)
-    d.update(faceValueText=money(inv.face_value), listedPriceText=money(inv.listed_price) if inv.listed else None)
-    return d
+    return invoice_dict(inv, money)
 
 
 @invoice.command("list")
@@ -41,8 +39,12 @@ def list_invoices(ctx, as_json):
     """Every invoice: holder, face value, due date, status, listing and advance."""
     from tradechain.timeline import iso
 
+    from tradechain.cli.reads import site_for
+    from tradechain.index.queries import invoice_ids
+
     client = ctx.client()
-    invoices = client.invoices.all()
+    invoices = client.invoices.all() if client.chain.ephemeral else \
+        [client.invoices.get(i) for i in invoice_ids(site_for(ctx))]
     if as_json:
         emit_json({"invoices": [_as_dict(i, money_format(client, i.token)) for i in invoices]})
         return
@@ -64,28 +66,31 @@ def list_invoices(ctx, as_json):
 @click.pass_obj
 def show(ctx, invoice_id, as_json):
     """One invoice: its data, listing, advance and offers, the seller's record and the token's metadata."""
-    from dataclasses import asdict
-
     from tradechain.timeline import iso
 
     client = ctx.client()
+    if not client.chain.ephemeral:  # offers are found from events: through the index when there is one
+        from tradechain.cli.reads import site_for
+
+        client = site_for(ctx).client
     inv = client.invoices.existing(invoice_id)
     money = money_format(client, inv.token)
     record = client.escrow.seller_record(inv.seller, inv.token)
     offers = client.invoices.advance_offers(inv.id)
     if as_json:
-        emit_json({"invoice": _as_dict(inv, money), "sellerRecord": asdict(record), "advanceOffers": offers,
+        emit_json({"invoice": _as_dict(inv, money), "sellerRecord": record, "advanceOffers": offers,
                    "metadata": client.invoices.metadata(inv.id)})
         return
     click.echo(f"invoice #{inv.id}: {inv.status}" + (f" ({inv.days_overdue} days overdue)" if inv.days_overdue else ""))
     click.echo(f"  face value  {money(inv.face_value)}, due {iso(inv.due_date)}")
-    click.echo(f"  holder      {inv.holder}" + (" (the seller)" if inv.holder == inv.seller else ""))
+    label = client.deployment.label
+    click.echo(f"  holder      {label(inv.holder)}" + (" (the seller)" if inv.holder == inv.seller else ""))
     click.echo(f"  listing     {money(inv.listed_price) if inv.listed else 'not listed'}")
     if inv.advance_financier:
-        click.echo(f"  advance     {money(inv.advance_principal)} from {inv.advance_financier}; "
+        click.echo(f"  advance     {money(inv.advance_principal)} from {label(inv.advance_financier)}; "
                    f"{money(inv.advance_repayment)} to them first at settlement")
     for o in offers:
-        click.echo(f"  offer       {money(o['principal'])} from {o['financier']} at {o['feeBps'] / 100:g}% fee")
+        click.echo(f"  offer       {money(o['principal'])} from {label(o['financier'])} at {o['feeBps'] / 100:g}% fee")
     click.echo(f"  seller      {record.completed} completed, {record.disputes} disputes ({record.disputes_lost} lost), "
                f"{record.refunds} refunds, {money(record.volume)} settled")
 
@@ -118,8 +123,8 @@ def quote_cmd(ctx, invoice_id, as_json):
 
 @invoice.command("offer")
 @click.argument("invoice_id", type=ORDER_ID)
-@click.option("--price", default=None, type=AMOUNT, help="Sale price with its unit, e.g. '9500 tUSD'.")
-@click.option("--discount", default=None, type=SHARE, help="Or a discount off face value: '3%' or bps.")
+@click.option("--price", default=None, type=AMOUNT, help="Sale price, e.g. '9500 tUSD' (no unit: the invoice's token).")
+@click.option("--discount", default=None, type=SHARE, help="Or a discount off face value: 3% or 300bps.")
 @click.option("--quote", "use_quote", is_flag=True, help="Or the credit model's suggested discount.")
 @click.option("--withdraw", is_flag=True, help="Withdraw the listing instead.")
 @click.option("--expires-in", default="7d", show_default=True, type=DURATION,
@@ -147,8 +152,9 @@ def offer(ctx, invoice_id, price, discount, use_quote, withdraw, expires_in, sen
         r = client.invoices.list(inv.id, client.tokens.amount(price, inv.token)[1], expires_at=expires_at,
                                  sender=sender)
     listed = r.event("InvoiceListed")["price"]
-    sent(r, f"invoice #{inv.id} offered for sale at {money_format(client, inv.token)(listed)} until "
-            f"{_until(expires_at)}", as_json, price=listed, expiresAt=expires_at)
+    text = money_format(client, inv.token)(listed)
+    sent(r, f"invoice #{inv.id} offered for sale at {text} until {_until(expires_at)}", as_json, price=listed,
+         priceText=text, expiresAt=expires_at)
 
 
 @invoice.command("buy")
@@ -168,13 +174,14 @@ def buy(ctx, invoice_id, price, valid_for, sender, as_json):
         raise UsageError(f"invoice #{inv.id} is not offered for sale; its holder lists it with `invoice offer`")
     expected = client.tokens.amount(price, inv.token)[1] if price else inv.listed_price
     r = client.invoices.buy(inv.id, expected, deadline=_in(client, valid_for), sender=sender)
-    sent(r, f"invoice #{inv.id} bought for {money_format(client, inv.token)(expected)}", as_json, price=expected)
+    text = money_format(client, inv.token)(expected)
+    sent(r, f"invoice #{inv.id} bought for {text}", as_json, price=expected, priceText=text)
 
 
 @invoice.command("advance")
 @click.argument("invoice_id", type=ORDER_ID)
-@click.option("--amount", "principal", default=None, type=AMOUNT, help="Principal advanced now, e.g. '8000 tUSD'.")
-@click.option("--fee", default=None, type=SHARE, help="Fee on the principal at settlement: '2%' or bps.")
+@click.option("--amount", "principal", default=None, type=AMOUNT, help="Principal advanced now, e.g. '8000 tUSD' (no unit: the invoice's token).")
+@click.option("--fee", default=None, type=SHARE, help="Fee on the principal at settlement: 2% or 200bps.")
 @click.option("--quote", "use_quote", is_flag=True, help="Use the credit model's advance and fee.")
 @click.option("--withdraw", is_flag=True, help="Withdraw your standing offer instead.")
 @click.option("--expires-in", default="7d", show_default=True, type=DURATION,
@@ -200,8 +207,9 @@ def advance(ctx, invoice_id, principal, fee, use_quote, withdraw, expires_in, se
         raise UsageError("give --amount AMOUNT and --fee PCT, or --quote")
     expires_at = _in(client, expires_in)
     r = client.invoices.offer_advance(inv.id, value, fee_bps, expires_at=expires_at, sender=sender)
-    sent(r, f"advance of {money_format(client, inv.token)(value)} at {fee_bps / 100:g}% offered on invoice #{inv.id} "
-            f"until {_until(expires_at)}", as_json, principal=value, feeBps=fee_bps, expiresAt=expires_at)
+    text = money_format(client, inv.token)(value)
+    sent(r, f"advance of {text} at {fee_bps / 100:g}% offered on invoice #{inv.id} until {_until(expires_at)}",
+         as_json, principal=value, principalText=text, feeBps=fee_bps, expiresAt=expires_at)
 
 
 @invoice.command("accept")
@@ -230,5 +238,6 @@ def accept(ctx, invoice_id, financier, expected_principal, fee, valid_for, sende
         fee_bps = fee
     r = client.invoices.accept_advance(inv.id, financier, principal, fee_bps, deadline=_in(client, valid_for),
                                        sender=sender)
-    sent(r, f"advance of {money_format(client, inv.token)(principal)} accepted on invoice #{inv.id}", as_json,
-          principal=principal, feeBps=fee_bps)
+    text = money_format(client, inv.token)(principal)
+    sent(r, f"advance of {text} accepted on invoice #{inv.id}", as_json, principal=principal, principalText=text,
+         feeBps=fee_bps)

@@ -17,13 +17,18 @@ from tradechain.cli.paramtypes import ACCOUNT
 @click.option("--batch", default=50, show_default=True, help="Orders per release/refund transaction (max 100).")
 @click.option("--account", "-a", default=None, type=ACCOUNT,
               help="Who sends (and pays gas for) the batches; default: the `keeper` account, else the first key.")
+@click.option("--speedup-after", default=60.0, show_default=True,
+              help="Seconds a batch may wait in the node's pool before it is replaced at higher fees (0: never).")
 @json_option
 @click.pass_obj
-def keeper_cmd(ctx, once: bool, interval: float, batch: int, account: str | None, as_json: bool):
+def keeper_cmd(ctx, once: bool, interval: float, batch: int, account: str | None, speedup_after: float,
+               as_json: bool):
     """Release every order whose inspection window has passed and refund every order past its deadline.
 
-    Needs no special role. Reads everything from the chain (OrderPlaced events, TradeEscrow.actionable),
-    so it can be stopped or killed at any time and restarted; two keepers at once never pay an order twice.
+    Needs no special role. Reads what is due from the chain (OrderPlaced events, TradeEscrow.actionable, at
+    the newest final block where the network asks for confirmations) and journals each batch it sends before
+    waiting for it (.state/keeper/), so it can be stopped or killed at any time and restarted without paying
+    twice or forgetting a batch; two keepers at once never pay an order twice.
     """
     from tradechain.keeper import Keeper
 
@@ -35,7 +40,8 @@ def keeper_cmd(ctx, once: bool, interval: float, batch: int, account: str | None
 
         raise UsageError("no account can send the keeper's transactions: give the network a key or pass --account")
     log = (lambda _msg: None) if as_json else (lambda msg: click.echo(f"{_stamp()} {msg}"))
-    keeper = Keeper(client, sender, batch=batch, log=log)
+    keeper = Keeper(client, sender, batch=batch, log=log, speedup_after=speedup_after,
+                    due_from=_due_from_index(ctx))
     if not as_json:
         click.echo(f"{_stamp()} keeper on {client.chain.name} (chain {client.chain.chain_id}) as {sender}, "
                    + ("one pass" if once else f"every {interval:g} s; Ctrl-C to stop"))
@@ -47,9 +53,32 @@ def keeper_cmd(ctx, once: bool, interval: float, batch: int, account: str | None
     except KeyboardInterrupt:
         log("stopping")
     if as_json:
-        emit_json(keeper.progress.as_dict())
+        emit_json(keeper.progress)
     else:
         click.echo(f"{_stamp()} {keeper.progress.line()}")
+
+
+def _due_from_index(ctx):
+    """When this chain has an index: catch it up, then read the due orders from it (None: scan the chain)."""
+    from tradechain.cli.reads import index_engine, indexer_for
+
+    engine = index_engine(ctx, ctx.client(persistent=True), None, create=False)
+    if engine is None:
+        return None
+    from sqlalchemy import func, select
+
+    from tradechain.index.queries import due_orders
+    from tradechain.index.schema import orders
+
+    indexer = indexer_for(ctx, engine)
+
+    def due(now: int) -> tuple[list[int], int]:
+        indexer.run()
+        with engine.connect() as conn:
+            known = conn.execute(select(func.count()).select_from(orders)).scalar_one()
+        return due_orders(engine, now), known
+
+    return due
 
 
 def _interrupt(_signum, _frame):

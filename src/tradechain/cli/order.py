@@ -25,8 +25,8 @@ location_option = click.option("--location", default="", metavar="LOCODE", help=
 
 @order.command("create")
 @click.option("--seller", required=True, type=ACCOUNT, help="Who is paid (named account or address).")
-@click.option("--amount", required=True, type=AMOUNT, help="Price with its unit: '1.5 ETH' or '250 tUSD'.")
-@click.option("--token", default=None, metavar="ETH|tUSD|0x…", help="Payment token when --amount has no unit.")
+@click.option("--amount", required=True, type=AMOUNT, help="Price with its unit: '1.5 ETH', '250 tUSD' or '1000000000 wei'.")
+@click.option("--token", default=None, metavar="ETH|tUSD|0x…", help="Payment token; with it, --amount may leave out its unit.")
 @click.option("--ship-within", default="2d", show_default=True, type=DURATION, help="Seller must ship within this.")
 @click.option("--deliver-within", default="14d", show_default=True, type=DURATION,
               help="Carrier must deliver within this (after the shipping deadline).")
@@ -49,7 +49,8 @@ def create(ctx, seller, amount, token, ship_within, deliver_within, inspection, 
         buyer=sender, seller=seller, amount=value, token=token_addr, ship_in=ship_within, deliver_in=deliver_within,
         inspection_window=inspection, terms_hash=terms, permit=permit,
     )
-    sent(receipt, f"order #{order_id} placed and paid: {money(value)}", as_json, orderId=order_id)
+    sent(receipt, f"order #{order_id} placed and paid: {money(value)}", as_json, orderId=order_id, token=token_addr,
+         amount=value, amountText=money(value))
 
 
 @order.command("ship")
@@ -212,8 +213,8 @@ def _settlement(name: str, method: str, default_account: str, doc: str, message:
 
 
 _settlement("propose", "propose_settlement", "seller",
-            "Offer to settle a dispute: REFUND (e.g. 20%) back to the buyer, the rest to the seller side. The buyer, "
-            "the invoice holder and an advance financier whose repayment it cuts must all agree.",
+            "Offer to settle a dispute: REFUND (20% or 2000bps) back to the buyer, the rest to the seller side. The "
+            "buyer, the invoice holder and an advance financier whose repayment it cuts must all agree.",
             "order #{id}: offered {pct}% back to the buyer")
 _settlement("accept", "accept_settlement", "buyer",
             "Agree to the standing settlement offer (REFUND must match it); the last party needed settles the order.",
@@ -222,7 +223,7 @@ _settlement("accept", "accept_settlement", "buyer",
 
 @order.command("resolve")
 @order_id_argument
-@click.option("--refund", required=True, type=SHARE, help="Share back to the buyer: 30% or 3000 (basis points).")
+@click.option("--refund", required=True, type=SHARE, help="Share back to the buyer, with its unit: 30% or 3000bps.")
 @click.option("--evidence", default="", type=HASH_OR_FILE, help="The ruling document.")
 @click.option("--default", "by_default", is_flag=True, help="Apply the default split after the ruling deadline.")
 @account_option("arbiter")
@@ -238,8 +239,9 @@ def resolve(ctx, order_id, refund, evidence, by_default, sender, as_json):
         r = client.escrow.resolve(order_id, refund, evidence, sender=sender)
     e = r.event("OrderResolved")
     money = money_format(client, o.token)
+    paid = {k: e[k] for k in ("toBuyer", "toSellerSide", "fee")}
     sent(r, f"order #{order_id} resolved: {money(e['toBuyer'])} to buyer, {money(e['toSellerSide'])} to the "
-             f"invoice holder, fee {money(e['fee'])}", as_json)
+             f"invoice holder, fee {money(e['fee'])}", as_json, **paid, **{k + "Text": money(v) for k, v in paid.items()})
 
 
 def _batch(name: str, past: str, one: str, many: str, doc: str):
@@ -281,7 +283,8 @@ def withdraw(ctx, token, sender, as_json):
     addr = client.tokens.address(token)
     r = client.escrow.withdraw(addr, sender=sender)
     amount = r.event("Withdrawn")["amount"]
-    sent(r, f"withdrew {money_format(client, addr)(amount)}", as_json)
+    text = money_format(client, addr)(amount)
+    sent(r, f"withdrew {text}", as_json, token=addr, amount=amount, amountText=text)
 
 
 @order.command("show")
@@ -291,23 +294,19 @@ def withdraw(ctx, token, sender, as_json):
 def show(ctx, order_id, as_json):
     """One order: parties, amounts, deadlines, state and its timeline."""
     from tradechain import timeline
+    from tradechain.cli.reads import site_for
+    from tradechain.index.queries import order_view
     from tradechain.units import format_duration
 
-    client = _client(ctx)
     oid = order_id
+    site = site_for(ctx)
+    client, label = site.client, site.label
     o = client.escrow.get_order(oid)
-    label = client.deployment.label
     money = money_format(client, o.token)
-    rows = timeline.rows(client.timeline(oid), label, money)
-    data = {
-        "id": o.id, "state": o.state, "buyer": o.buyer, "seller": o.seller, "carrier": o.carrier,
-        "token": o.token, "amount": o.amount, "amountText": money(o.amount), "feeBps": o.fee_bps,
-        "shipBy": o.ship_by, "deliverBy": o.deliver_by, "inspectionWindow": o.inspection_window,
-        "deliveredAt": o.delivered_at or None, "inspectionEndsAt": o.inspection_ends_at or None,
-        "rulingDeadline": o.ruling_deadline or None, "invoiceHolder": client.invoices.owner(oid),
-        "settlement": None, "timeline": rows,
-    }
-    offer = client.escrow.settlement(oid) if o.state == "Disputed" else None
+    data = order_view(site, oid)
+    rows = data["timeline"]
+    offer = client.escrow.settlement(oid) if data["state"] == "Disputed" else None
+    data["settlement"] = None
     if offer is not None:  # who may accept the standing offer, and who already has
         data["settlement"] = {"refundBps": offer.refund_bps, "parties": offer.parties, "agreed": offer.agreed,
                               "mayAccept": offer.waiting}
@@ -336,19 +335,22 @@ def show(ctx, order_id, as_json):
 
 
 @order.command("list")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Show at most this many orders.")
+@click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True, help="Skip this many first.")
 @json_option
 @click.pass_obj
-def list_orders(ctx, as_json):
-    """Every order on this chain with its state."""
-    client = _client(ctx)
-    orders = client.escrow.list_orders()
-    label = client.deployment.label
-    rows = [{"id": o.id, "state": o.state, "buyer": label(o.buyer), "seller": label(o.seller), "amount": o.amount,
-             "amountText": money_format(client, o.token)(o.amount)} for o in orders]
+def list_orders(ctx, limit, offset, as_json):
+    """Every order on this chain with its state (read from the index when there is one)."""
+    from tradechain.cli.reads import site_for
+    from tradechain.index.queries import order_list
+
+    site = site_for(ctx)
+    label = site.label
+    rows = order_list(site, limit=limit, offset=offset)["orders"]
     if as_json:
         emit_json({"orders": rows})
         return
     if not rows:
         click.echo("no orders yet: `tradechain order create --seller seller --amount '1 ETH'`")
     for r in rows:
-        click.echo(f"#{r['id']:<5} {r['state']:<10} {r['amountText']:>20}  {r['buyer']} -> {r['seller']}")
+        click.echo(f"#{r['id']:<5} {r['state']:<10} {r['amountText']:>20}  {label(r['buyer'])} -> {label(r['seller'])}")

@@ -35,7 +35,7 @@ class OrderId(_Parsed):
 
 
 class Share(_Parsed):
-    """A share of an amount: 30% or 3000 (basis points)."""
+    """A share of an amount with its unit: 30% or 3000bps. A bare number is refused (30 % or 0.3 %?)."""
 
     name = "SHARE"
 
@@ -71,8 +71,9 @@ class HashOrFile(_Parsed):
 
 
 class Amount(_Parsed):
-    """An amount in human units, with or without its token: 1.5, '1.5 ETH', '250 tUSD'. Checked for shape
-    here; the client turns it into base units of its token (TradeClient.tokens.amount)."""
+    """An amount in human units with its unit: '1.5 ETH', '250 tUSD', '1000000000 wei' (the unit may be left
+    out only where the token is already fixed: --token, or an invoice's own token). Checked for shape here; the
+    client turns it into base units of its token (TradeClient.tokens.amount)."""
 
     name = "AMOUNT"
     MAX_DECIMALS = 77  # any token: the token's own decimals are checked by the client
@@ -81,8 +82,24 @@ class Amount(_Parsed):
     def parse(text: str) -> str:
         from tradechain.units import parse_amount
 
-        parse_amount(text, Amount.MAX_DECIMALS)
+        parse_amount(text, Amount.MAX_DECIMALS, uint256=False)
         return str(text).strip()
+
+
+class TxHash(_Parsed):
+    """A transaction hash: 0x followed by 64 hex digits."""
+
+    name = "0xHASH"
+
+    @staticmethod
+    def parse(text: str) -> str:
+        import re
+
+        from tradechain.errors import UsageError
+
+        if not re.fullmatch(r"0x[0-9a-fA-F]{64}", text.strip()):
+            raise UsageError(f"{text!r} is not a transaction hash: give 0x followed by 64 hex digits")
+        return text.strip().lower()
 
 
 class Account(click.ParamType):
@@ -104,3 +121,4 @@ DURATION = Duration()
 HASH_OR_FILE = HashOrFile()
 AMOUNT = Amount()
 ACCOUNT = Account()
+TX_HASH = TxHash()

@@ -193,7 +193,7 @@ def document(ctx, item, doc_type, file, sender, as_json):
     i = _item(p, item)
     digest = file
     r = p.anchor_document(i, doc_type, digest, sender=sender)
-    sent(r, f"{item}: {doc_type} 0x{digest.hex()[:16]}… anchored", as_json, hash="0x" + digest.hex())
+    sent(r, f"{item}: {doc_type} 0x{digest.hex()} anchored", as_json, hash="0x" + digest.hex())
 
 
 @provenance.command("leg")
@@ -249,6 +249,12 @@ def sign(ctx, order_id, kind, location, evidence, valid_for, out, sender):
     i = _item(p, order_id)
     signed = p.sign_checkpoint(i, kind, location, evidence, signer=sender, valid_for=valid_for)
     out.write(json.dumps(signed, indent=2) + "\n")
+    where = "stdout" if out.name in ("-", "<stdout>") else out.name
+    relay = "pipe it to `tradechain provenance relay -`" if where == "stdout" else f"`tradechain provenance relay {where}`"
+    from tradechain.timeline import iso
+
+    click.echo(f"signed {kind} for {order_id} by {p.client.deployment.label(sender)}, valid until "
+               f"{iso(signed['message']['deadline'])}: written to {where}; anyone may relay it: {relay}", err=True)
 
 
 @provenance.command("relay")
@@ -265,4 +271,4 @@ def relay(ctx, file, sender, as_json):
     p = _p(ctx)
     r = p.relay_checkpoint(signed, sender=sender)
     e = r.event("Checkpoint")
-    sent(r, f"relayed: order #{e['shipmentId']} entry #{e['seq']} by {signed.get('signer')}", as_json)
+    sent(r, f"relayed: order #{e['shipmentId']} entry #{e['seq']} by {p.client.deployment.label(signed.get('signer', ''))}", as_json)

@@ -16,9 +16,11 @@ from tradechain.cli.context import emit_json, json_option
 @click.option("--eth-usd", default=3000.0, show_default=True, help="Assumed ETH price (USD).")
 @click.option("--order-usd", default=10_000.0, show_default=True, help="Order value for % comparisons (USD).")
 @click.option("--fee-pct", default=1.0, show_default=True, help="Platform fee the deployment charges (%, max 5).")
+@click.option("--blob-gwei", default=1.0, show_default=True,
+              help="Assumed L1 blob base fee (gwei) for an OP Stack rollup's L1 data fee.")
 @results_option
 @json_option
-def report_cmd(out_dir, l1_gwei, l2_gwei, eth_usd, order_usd, fee_pct, results_dir, as_json):
+def report_cmd(out_dir, l1_gwei, l2_gwei, eth_usd, order_usd, fee_pct, blob_gwei, results_dir, as_json):
     """Write the settlement report from the latest bench results (runs `bench gas` and `bench latency` if
     there are none)."""
     from pathlib import Path
@@ -28,10 +30,12 @@ def report_cmd(out_dir, l1_gwei, l2_gwei, eth_usd, order_usd, fee_pct, results_d
 
     if min(l1_gwei, l2_gwei, eth_usd, order_usd) <= 0:
         raise UsageError("--l1-gwei, --l2-gwei, --eth-usd and --order-usd must be positive numbers")
+    if blob_gwei < 0:
+        raise UsageError(f"--blob-gwei {blob_gwei:g} must be 0 or more")
     if not 0 <= fee_pct <= 5:
         raise UsageError(f"--fee-pct {fee_pct:g} is outside 0..5 (the escrow caps its fee at 5 %)")
     gas = results.latest("gas", results_dir)
-    if gas is None:
+    if gas is None or "l1Data" not in gas:  # none yet, or from before L1 data was measured
         from tradechain.bench import gas as gas_bench
 
         gas = gas_bench.measure()
@@ -42,7 +46,7 @@ def report_cmd(out_dir, l1_gwei, l2_gwei, eth_usd, order_usd, fee_pct, results_d
 
         latency = latency_bench.measure()
         results.write("latency", latency, results_dir)
-    a = report.Assumptions(l1_gwei, l2_gwei, eth_usd, order_usd, fee_pct)
+    a = report.Assumptions(l1_gwei, l2_gwei, eth_usd, order_usd, fee_pct, blob_gwei)
     data = report.build(gas, results.latest("speed", results_dir), latency, a)
     out = Path(out_dir) if out_dir else results.results_dir(results_dir) / f"report-{results.stamp()}"
     data["files"] = report.write(data, out)

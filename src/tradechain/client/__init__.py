@@ -54,3 +54,18 @@ class TradeClient:
         events = self.tx.logs(["TradeEscrow", "Provenance", "InvoiceToken"], [None, topic])
         events += self.tx.logs("InvoiceToken", [None, None, None, topic])
         return self.tx.in_order(events)
+
+
+def client_for(chain: Chain, artifacts: dict[str, dict], *, deploy_if_missing: bool = False) -> TradeClient:
+    """The TradeClient of the suite on `chain`: deployed fresh on the embedded chain, from its manifest on a node
+    (with `deploy_if_missing`, deployed and its manifest written where there is none)."""
+    from tradechain.deployment import deploy_suite, for_chain, manifest_path, save_manifest
+    from tradechain.project import project_root
+
+    root = project_root()
+    if deploy_if_missing and not chain.ephemeral and not manifest_path(root, chain.chain_id).exists():
+        deployment = deploy_suite(chain, artifacts)
+        save_manifest(deployment, root)
+    else:
+        deployment = for_chain(chain, root, artifacts)
+    return TradeClient(chain, deployment, artifacts)

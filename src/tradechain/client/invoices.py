@@ -10,7 +10,7 @@ from tradechain.client.escrow import Escrow
 from tradechain.client.tokens import Tokens
 from tradechain.errors import ContractRevert, UsageError
 from tradechain.transactions import Receipt, Transactions, word
-from tradechain.vocabulary import ETH, INVOICE_STATUSES
+from tradechain.vocabulary import ETH, INVOICE_STATUSES, InvoiceStatus
 
 NAME = "InvoiceToken"
 # Financing defaults: how long a listing or an advance offer stands, and how long a purchase or acceptance may wait
@@ -29,7 +29,7 @@ class Invoice:
     token: str
     face_value: int
     due_date: int
-    status: str  # lower case: "open", "financed", "overdue", "settled", "defaulted"
+    status: InvoiceStatus  # equal to its lower-case word: "open", "financed", "overdue", "settled", "defaulted"
     days_overdue: int
     listed_price: int  # 0 when not listed
     listing_expires_at: int  # 0 when not listed
@@ -99,8 +99,9 @@ class Invoices:
         if expected_price is None:
             expected_price = self.listing(token_id)[1]
         token = self.escrow.get_order(token_id).token
-        value = self.tokens.pay_in(token, expected_price, self.address, sender=sender)
-        return self._send("buy", [token_id, expected_price, self._deadline(deadline)], sender=sender, value=value)
+        args = [token_id, expected_price, self._deadline(deadline)]
+        value = self.tokens.pay_in(token, expected_price, self.address, sender=sender, step=(NAME, "buy", args))
+        return self._send("buy", args, sender=sender, value=value)
 
     def offer_advance(self, token_id: int, principal: int, fee_bps: int, *, expires_at: int | None = None,
                       sender: str) -> Receipt:
@@ -108,9 +109,9 @@ class Invoices:
         until `expires_at` (default: a week from now); the principal is held by the invoice contract until
         accepted or withdrawn."""
         token = self.escrow.get_order(token_id).token
-        value = self.tokens.pay_in(token, principal, self.address, sender=sender)
-        return self._send("offerAdvance", [token_id, principal, fee_bps, self._expiry(expires_at)], sender=sender,
-                          value=value)
+        args = [token_id, principal, fee_bps, self._expiry(expires_at)]
+        value = self.tokens.pay_in(token, principal, self.address, sender=sender, step=(NAME, "offerAdvance", args))
+        return self._send("offerAdvance", args, sender=sender, value=value)
 
     def withdraw_advance_offer(self, token_id: int, *, sender: str) -> Receipt:
         return self._send("withdrawAdvanceOffer", [token_id], sender=sender)
@@ -152,7 +153,7 @@ class Invoices:
         inv = self._call("invoiceOf", [token_id])
         adv = self._call("advanceOf", [token_id])
         listing = self._call("listingOf", [token_id])
-        status = INVOICE_STATUSES[inv[4]].lower()
+        status = InvoiceStatus(INVOICE_STATUSES[inv[4]].lower())
         return Invoice(
             id=inv[0], token=inv[1], face_value=inv[2], due_date=inv[3], status=status, holder=inv[5],
             seller=inv[6], days_overdue=self._call("daysOverdue", [token_id]) if status == "overdue" else 0,

@@ -31,22 +31,32 @@ class Tokens:
         return name
 
     def address(self, token: str | None) -> str:
-        """None/"ETH" -> native ETH; "tUSD" -> the demo stablecoin; else an ERC-20 address."""
-        if token is None or token.upper() == "ETH":
+        """None/"ETH" -> native ETH; "tUSD" -> the demo stablecoin; else an ERC-20 address (checked: the
+        address must hold a contract that answers balanceOf and decimals)."""
+        from tradechain.units import parse_address
+
+        if token is None or token.upper() == "ETH" or token == ETH:
             return ETH
         if token.lower() in ("tusd", "demostablecoin"):
             return self.stablecoin
-        if not Web3.is_address(token):
+        if not token.lower().startswith("0x"):
             raise UsageError(f"unknown token {token!r}: use ETH, tUSD or an ERC-20 address")
-        return Web3.to_checksum_address(token)
+        address = parse_address(token, what="token")
+        self.require_erc20(address)
+        return address
 
     def amount(self, text: str, token: str | None = None) -> tuple[str, int]:
-        """A human amount ("1.5", "1.5 ETH", "250 tUSD") -> (token address, base units). `token` (a name or
-        address) wins over the unit written in `text`, which must then agree with it; neither means ETH."""
-        from tradechain.units import parse_amount
+        """A human amount with its unit ("1.5 ETH", "250 tUSD", "1000000000 wei") -> (token address, base
+        units). With `token` (a name or address: the payment's own token) the unit may be left out, and if
+        written must agree with it. With neither, the amount is refused: a bare number is ambiguous."""
+        from tradechain.units import AMOUNT_FORMS, ETH_SUBUNITS, parse_amount, split_amount
 
-        parts = str(text).split()
-        address = self.address(token or (parts[1] if len(parts) == 2 else None))
+        _number, unit = split_amount(text)
+        if unit is None and token is None:
+            raise UsageError(f"amount {text!r} has no unit: {AMOUNT_FORMS}")
+        if token is None and unit.lower() in ETH_SUBUNITS:
+            token = "ETH"
+        address = self.address(token if token is not None else unit)
         symbol, decimals = self.info(address)
         return address, parse_amount(text, decimals, symbol)
 
@@ -54,6 +64,16 @@ class Tokens:
         """Refuse an address with no code: it cannot be an ERC-20."""
         if token != ETH and not self.tx.chain.w3.eth.get_code(token):
             raise UsageError(f"{token} has no contract on this chain: not an ERC-20 token")
+
+    def require_erc20(self, token: str) -> None:
+        """Refuse an address that is not an ERC-20 token (no code, or no balanceOf/decimals)."""
+        self.require_contract(token)
+        try:
+            self.tx.call(self._erc20(token), "balanceOf", [token])
+            self.tx.call(self._erc20(token), "decimals")
+        except Exception:
+            raise UsageError(f"{token} is a contract but not an ERC-20 token (it does not answer balanceOf/"
+                             "decimals)") from None
 
     def balance(self, account: str, token: str = ETH) -> int:
         if token == ETH:
@@ -76,12 +96,19 @@ class Tokens:
     def approve(self, token: str, spender: str, amount: int, *, sender: str) -> Receipt:
         return self.tx.send(self._erc20(token), "approve", [spender, amount], sender=sender, gas=APPROVE_GAS)
 
-    def pay_in(self, token: str, amount: int, spender: str, *, sender: str) -> int:
+    def pay_in(self, token: str, amount: int, spender: str, *, sender: str,
+               step: tuple[str, str, list] | None = None) -> int:
         """Prepare paying `amount` of `token` to `spender`: the ETH value to send with the call, or (for an
-        ERC-20) an approval when the allowance is short, and 0."""
+        ERC-20) an approval when the allowance is short, and 0. `step` (contract name, fn, args) is the call
+        that spends it: the approval and the step are preflighted together first, so a step the contract
+        refuses sends nothing (no approval left dangling, no nonce used)."""
         if token == ETH:
             return amount
         if self.allowance(token, sender, spender) < amount:
+            if step is not None:
+                name, fn, args = step
+                self.tx.simulate([(self._erc20(token), "approve", [spender, amount], sender, 0),
+                                  (name, fn, list(args), sender, 0)])
             self.approve(token, spender, amount, sender=sender)
         return 0
 
