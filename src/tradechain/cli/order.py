@@ -306,8 +306,7 @@ def show(ctx, order_id, as_json):
     data = order_view(site, oid)
     rows = data["timeline"]
     offer = client.escrow.settlement(oid) if data["state"] == "Disputed" else None
-    data["settlement"] = None
-    if offer is not None:  # who may accept the standing offer, and who already has
+    if offer is not None:  # who may accept the standing offer, and who already has (only while there is one)
         data["settlement"] = {"refundBps": offer.refund_bps, "parties": offer.parties, "agreed": offer.agreed,
                               "mayAccept": offer.waiting}
     if as_json:
