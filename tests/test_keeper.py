@@ -105,7 +105,7 @@ def test_two_keepers_at_once_never_pay_twice_and_report_the_lost_race(devnet_nod
         assert len(released_events(c, oid)) == 1
     mine = set(ids)
     assert sum(r["released"] for r in results) >= len(mine)
-    assert sum(r["lost_races"] for r in results) >= len(mine)  # each order lost by one of the two
+    assert sum(r["lostRaces"] for r in results) >= len(mine)  # each order lost by one of the two
 
 
 def test_keeper_runs_until_stopped_and_releases_orders_as_they_fall_due(devnet_node):
