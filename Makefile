@@ -8,13 +8,26 @@ STAMP  := $(VENV)/.installed
 SLITHER_VENV  := .venv-slither
 SLITHER_STAMP := $(SLITHER_VENV)/.installed
 
-.PHONY: demo test setup clean
+.PHONY: demo test setup test-deps clean
 
 demo: $(STAMP) node_modules/.installed  # the demo needs no static analyser
 	$(BIN)/tradechain demo
 
-test: setup
+test: setup test-deps
 	$(BIN)/python -m pytest
+
+# The servers the read-side tests drive for real: headless Chromium (browser tests through Playwright; browsers
+# cannot be downloaded here, Debian's is used) and PostgreSQL (started by a pytest fixture as the postgres user).
+# Installed from Debian when missing; needs root (or sudo), as on a fresh CI machine.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+TEST_DEBS := chromium postgresql
+test-deps:
+	@missing=""; [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing from Debian"; \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $(TEST_DEBS); \
+	fi
 
 setup: $(STAMP) $(SLITHER_STAMP) node_modules/.installed hardhat-op/node_modules/.installed
 

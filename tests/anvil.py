@@ -30,7 +30,8 @@ def cli_on_node(tmp_path_factory, *, deploy: bool = True) -> Iterator[tuple[Call
     invokes `tradechain` against it and checks it exited 0 (when `ok`) and printed no traceback."""
     manifests = tmp_path_factory.mktemp("deploy")
     with anvil() as url:
-        env = {"TRADECHAIN_RPC": url, "TRADECHAIN_DEPLOY_DIR": str(manifests), "TRADECHAIN_NETWORK": ""}
+        env = {"TRADECHAIN_RPC": url, "TRADECHAIN_DEPLOY_DIR": str(manifests), "TRADECHAIN_NETWORK": "",
+               "TRADECHAIN_INDEX_DB": str(manifests / "index.sqlite")}  # this node's index, never the project's
 
         def run(*args: str, ok: bool = True) -> Result:
             result = CliRunner().invoke(cli, list(args), env=env)

@@ -419,8 +419,8 @@ CHECKPOINT_TYPES = ["bytes32", "uint256", "uint256", "uint8", "address", "bytes8
 def checkpoint_hash(prev_head: bytes, cp: dict) -> bytes:
     """One link of the provenance hash chain, from a Checkpoint event's args."""
     return Web3.keccak(abi_encode(CHECKPOINT_TYPES, [
-        prev_head, cp["shipmentId"], cp["seq"], cp["kind"], cp["actor"], cp["location"], cp["evidenceHash"],
-        cp["timestamp"],
+        bytes(prev_head), cp["shipmentId"], cp["seq"], cp["kind"], cp["actor"], bytes(cp["location"]),
+        bytes(cp["evidenceHash"]), cp["timestamp"],
     ]))
 
 

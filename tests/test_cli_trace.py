@@ -71,19 +71,30 @@ def test_trace_for_people_highlights_the_breach_and_carbon(tc, journey):
 
 def test_trace_writes_a_qr_code(tc, journey, tmp_path):
     png = tmp_path / "item.png"
-    tc("trace", journey["batch"], "--qr", str(png), "--json")
+    tc("trace", journey["batch"], "--qr", str(png), "--explorer-url", "https://explorer.example/", "--json")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    import zxingcpp
+    from PIL import Image
+
+    url = zxingcpp.read_barcodes(Image.open(png))[0].text
+    assert url == f"https://explorer.example/batch/{journey['batch']}"
+    assert json.loads(tc("trace", url, "--json").output) == json.loads(tc("trace", journey["batch"], "--json").output)
     terminal = tc("trace", journey["batch"], "--qr", "-").output
     assert "\u2580" in terminal or "\u2584" in terminal or "\u2588" in terminal  # half-block QR modules
     bad = tc("trace", journey["batch"], "--qr", str(tmp_path / "item.jpg"), ok=False)
     assert bad.exit_code == 2 and "ending in .png" in bad.output
 
 
-def test_qr_payload_names_item_chain_and_contract():
-    from tradechain.cli.trace import qr_payload
+def test_qr_payload_is_the_items_explorer_page_and_trace_reads_it_back():
+    from tradechain.cli.trace import item_from_url, qr_payload
+    from tradechain.errors import UsageError
+    from tradechain.vocabulary import BATCH_BASE
 
-    assert qr_payload("B1", {"chainId": 31337, "contract": "0xabc"}) == \
-        "tradechain:trace?item=B1&chain=31337&contract=0xabc"
+    assert qr_payload("https://x.example/", BATCH_BASE + 1) == "https://x.example/batch/B1"
+    assert qr_payload("http://127.0.0.1:8000", 7) == "http://127.0.0.1:8000/trace/7"
+    assert item_from_url("https://x.example/batch/B1") == "B1" and item_from_url("http://h/trace/7") == "7"
+    with pytest.raises(UsageError, match="not an explorer link"):
+        item_from_url("https://x.example/elsewhere")
 
 
 def test_verify_says_who_anchored_a_file_and_when(tc, journey, tmp_path):

@@ -64,7 +64,7 @@ def test_sigkill_mid_flow_then_restart_from_the_state_file_and_finish_the_flow(d
                            deliver_by=now + 9 * DAY, inspection_window=DAY)
     c.escrow.ship(oid, a["carrier"], sender=a["seller"])
     held = c.tokens.balance(c.escrow.address)
-    time.sleep(2.2)  # anvil saves every second (--state-interval 1): what is older than that must survive
+    time.sleep(2.2)  # the saver writes within a second of each block: what is older than that must survive
     devnet_node.kill9()
     started = devnet_node.start()
     assert started.crashed and started.lost_blocks == 0
@@ -183,3 +183,18 @@ def test_network_from_a_config_file_signs_with_a_keystore_key(devnet_node, tmp_p
              LAB_PASSWORD="correct horse", **env).output
     assert json.loads(out)["passes"] == 1
     assert key.key.hex().removeprefix("0x") not in out and "correct horse" not in out
+
+
+def test_an_idle_devnet_leaves_its_state_file_alone_and_a_new_block_is_saved_within_a_second(devnet_node):
+    state = devnet_node.devnet.state_file
+    devnet_node.rpc("evm_mine")
+    time.sleep(1.5)  # the saver has caught up with that block
+    before = state.stat().st_mtime_ns
+    time.sleep(2.0)  # nothing happens: anvil's --state-interval rewrote the whole file every second here
+    assert state.stat().st_mtime_ns == before, "an idle devnet rewrote its state file"
+    block = int(devnet_node.rpc("evm_mine") and devnet_node.rpc("eth_blockNumber"), 16)
+    deadline = time.monotonic() + 1.5  # within a second of the block (plus the dump itself)
+    while state.stat().st_mtime_ns == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert state.stat().st_mtime_ns != before, "a new block was not saved within a second"
+    assert int(json.loads(state.read_text())["block"]["number"], 16) == block

@@ -77,7 +77,9 @@ def test_every_json_output_of_a_whole_trade_matches_its_schema(node, tmp_path):
     run, _ = node
     doc = tmp_path / "bill.pdf"
     doc.write_bytes(b"bill of lading")
-    eth = _json(node, "order.create", "--seller", "seller", "--amount", "2 ETH")["orderId"]
+    placed = _json(node, "order.create", "--seller", "seller", "--amount", "2 ETH")
+    eth = placed["orderId"]
+    _json(node, "tx.status", placed["tx"])
     tusd = _json(node, "order.create", "--seller", "seller", "--amount", "300 tUSD")["orderId"]
     for oid in (eth, tusd):
         _json(node, "order.ship", str(oid), "--bol", str(doc))

@@ -22,6 +22,10 @@ def test_one_import_and_one_line_give_a_ready_client_on_the_embedded_chain(monke
     assert dataclasses.is_dataclass(order) and order.state is tradechain.OrderState.FUNDED
     assert order.state == "Funded" and f"{order.state}" == "Funded"
     assert receipt.tx_hash.startswith("0x") and len(receipt.tx_hash) == 66
+    shipped = client.escrow.ship(order_id, client.deployment.accounts["carrier"], b"\xab" * 32, sender=seller)
+    bol = shipped.event("OrderShipped")["billOfLadingHash"]
+    assert isinstance(bol, str) and bol == "0x" + "ab" * 32  # hashes in events are hex strings ...
+    assert bytes(bol) == b"\xab" * 32 and bol == b"\xab" * 32  # ... that still convert back to their bytes
 
 
 def test_connect_to_a_devnet_by_url(tmp_path, monkeypatch):

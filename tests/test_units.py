@@ -21,6 +21,11 @@ def test_bad_durations_are_refused_with_an_example(text):
         parse_duration(text)
 
 
+def test_a_duration_beyond_a_century_is_refused():
+    with pytest.raises(UsageError, match="longer than 100 years"):
+        parse_duration("99999999999w")
+
+
 def test_durations_format_back():
     assert [format_duration(s) for s in (259200, 5400, 43200, 45, 90000)] == ["3d", "90m", "12h", "45s", "25h"]
 

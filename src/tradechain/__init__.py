@@ -9,6 +9,10 @@ Names are imported on first use, so `import tradechain` (and the CLI's --help) s
 
 from __future__ import annotations
 
+from tradechain import deferred
+
+deferred.install()  # before anything imports web3: keystore/BLS and aiohttp code load only when used
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~20 ms): the CLI imports this package
 
 if TYPE_CHECKING:

@@ -7,6 +7,7 @@ way, so nothing outside this module asks which backend is underneath.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from web3 import Web3
@@ -14,6 +15,10 @@ from web3 import Web3
 from tradechain.errors import ChainUnavailable, Reverted, UsageError, revert_data
 
 RPC_TIMEOUT = 5  # seconds: a missing node must fail fast, not hang
+BATCH_SIZE = 500  # JSON-RPC requests per batch: public nodes cap batches (often at 100-1000)
+BATCH_TIMEOUT = 60
+# How nodes word "no such method" (codes differ: -32601, -32600, -32000, ...)
+_UNKNOWN_METHOD = ("method not found", "not supported", "does not exist", "unknown method", "not available")
 RETRIES = 5  # attempts per request on a transient failure, web3's backoff 0.125 s x 2^n between them (1.9 s in all)
 
 
@@ -107,10 +112,12 @@ class Chain:
         reverted transaction changed nothing, and the block's timestamp is the one its deadline checks saw)
         to recover the reason. Raises Reverted.
         """
-        tx_hash, sent = self.submit(tx)
-        if on_sent is not None:  # before waiting: a caller killed while it waits still knows what it sent
-            on_sent(hash_hex(tx_hash), sent)
-        receipt = self._receipt(tx_hash)
+        if on_sent is None:
+            receipt = self._send_and_wait(tx)
+        else:
+            tx_hash, sent = self.submit(tx)
+            on_sent(hash_hex(tx_hash), sent)  # before waiting: a caller killed while it waits still knows it
+            receipt = self._receipt(tx_hash)
         if receipt["status"] == 0:
             raise Reverted(self._replay(tx, receipt["blockNumber"]), receipt)
         return receipt
@@ -133,6 +140,10 @@ class Chain:
                 raise
             raise Reverted(data) from None
 
+    def _send_and_wait(self, tx: dict) -> Any:
+        """Send and wait for the receipt (a backend that can does both in one request)."""
+        return self._receipt(self.submit(tx)[0])
+
     def _send_unsigned(self, tx: dict) -> Any:
         return self.w3.eth.send_transaction(tx)
 
@@ -148,6 +159,16 @@ class Chain:
             if data is None:
                 raise
             raise Reverted(data) from None
+
+    def call_many(self, txs: list[dict]) -> list:
+        """eth_call of each of `txs` at the latest block: its return data, or the Reverted it raised."""
+        out: list = []
+        for tx in txs:
+            try:
+                out.append(self.call(tx))
+            except Reverted as exc:
+                out.append(exc)
+        return out
 
     def simulate(self, txs: list[dict]) -> None:
         """Run `txs` in order on top of the latest state without sending anything; raise Reverted for the first
@@ -199,6 +220,10 @@ class Chain:
 
     def block_time(self, block: int) -> int:
         return int(self.w3.eth.get_block(block)["timestamp"])
+
+    def block_times(self, blocks) -> dict[int, int]:
+        """Timestamps of `blocks`, by number."""
+        return {b: self.block_time(b) for b in set(blocks)}
 
     def advance(self, seconds: int) -> int:
         """Move chain time forward by `seconds` and mine a block; returns the new timestamp."""
@@ -273,7 +298,45 @@ class EmbeddedChain(Chain):
         })
 
     def _receipt(self, tx_hash: Any) -> Any:
-        return self.w3.eth.get_transaction_receipt(tx_hash)  # mined inside send: no polling
+        """Mined inside send: no polling. Read from eth-tester itself in JSON-RPC's shape (web3's provider
+        and formatters took a tenth of a trade's time here)."""
+        if not isinstance(tx_hash, str):
+            tx_hash = "0x" + bytes(tx_hash).hex()
+        r = self.tester.get_transaction_receipt(tx_hash)
+        return {"transactionHash": r["transaction_hash"], "blockNumber": r["block_number"], "gasUsed": r["gas_used"],
+                "status": r["status"], "contractAddress": r["contract_address"],
+                "logs": [{"address": log["address"], "topics": log["topics"], "data": log["data"],
+                          "blockNumber": log["block_number"], "logIndex": log["log_index"],
+                          "transactionHash": log["transaction_hash"]} for log in r["logs"]]}
+
+    def call(self, tx: dict, block: Any = "latest") -> bytes:
+        """Straight to eth-tester (which wants a sender that can pay for the call's gas: its first account,
+        as web3's provider picks, when none is given)."""
+        if not tx.get("to"):  # a contract creation, replayed for its revert reason
+            return super().call(tx, block)
+        data = tx.get("data", b"")
+        call = {"from": tx.get("from") or self.tester.get_accounts()[0], "to": tx["to"], "value": tx.get("value", 0),
+                "data": data if isinstance(data, str) else "0x" + bytes(data).hex()}
+        if "gas" in tx:
+            call["gas"] = tx["gas"]
+        from eth_tester.exceptions import TransactionFailed
+
+        try:
+            return bytes.fromhex(self.tester.call(call, block)[2:])
+        except TransactionFailed as exc:
+            reason = exc.args[0] if exc.args else b""
+            if isinstance(reason, str) and reason.startswith(("b'", 'b"')):  # raw revert data, as its repr
+                import ast
+
+                reason = ast.literal_eval(reason)
+            if isinstance(reason, (bytes, bytearray)):  # raw revert data (a custom error)
+                raise Reverted(bytes(reason)) from None
+            data = revert_data(exc)
+            if data is None:  # a require(…, "reason") eth-tester decoded: re-encode it as Error(string)
+                from eth_abi import encode as abi_encode
+
+                data = bytes.fromhex("08c379a0") + abi_encode(["string"], [str(reason)])
+            raise Reverted(data) from None
 
     def simulate(self, txs: list[dict]) -> None:
         self._simulate_in_snapshot(txs)
@@ -305,7 +368,7 @@ class RpcChain(Chain):
     GAS_MARGIN = 1.2  # estimate x 1.2: state may change between the estimate and the block
     FEE_TTL = 2.0  # seconds a fee suggestion is reused: two extra requests per transaction otherwise
 
-    def __init__(self, w3: Web3, url: str, *, network: str | None = None):
+    def __init__(self, w3: Web3, url: str, *, network: str | None = None, session: Any = None):
         super().__init__(w3, network=network)
         self.url = url
         self._fees: tuple[float, Any] | None = None
@@ -313,6 +376,93 @@ class RpcChain(Chain):
         # anvil and Hardhat use a snapshot id up when reverting to it; eth-tester does not. A revert here takes a
         # fresh snapshot of the same state at once, and the caller's id stands for the fresh one.
         self._snapshot_alias: dict[Any, Any] = {}
+        self.session = session  # the requests.Session every request of this connection goes through
+        # Whether the node answers eth_send(Raw)TransactionSync (EIP-7966: the receipt in the same reply, as
+        # anvil does): asked by the first send, then remembered for the connection.
+        self._sync_sends: bool | None = None
+
+    # ---- sending: one request per transaction where the node can, else send and then fetch the receipt
+    def _send_and_wait(self, tx: dict) -> Any:
+        """For an account the node signs for: eth_sendTransactionSync, the receipt in the reply (no polling)
+        where the node has it. Keys we hold go through the nonce manager: submit, then the receipt."""
+        if self._signers.get(tx["from"]) is not None or self._sync_sends is False:
+            return super()._send_and_wait(tx)
+        tx = self._prepare(tx)
+        params = {k: hex(v) if isinstance(v, int) else v for k, v in tx.items() if k != "data"}
+        params["data"] = "0x" + bytes(tx.get("data", b"")).hex()
+        receipt = self._send_sync("eth_sendTransactionSync", params)
+        if receipt is None:  # the node has no such method: send, then fetch the receipt
+            return self._receipt(self._send_unsigned(tx))
+        return receipt
+
+    def _send_sync(self, method: str, param: Any) -> Any:
+        """The receipt from `method`, or None when the node does not know the method (then never asked
+        again on this connection). A refusal with revert data raises Web3RPCError, as web3's own send would."""
+        if self._sync_sends is False:
+            return None
+        from web3.exceptions import Web3RPCError
+
+        reply = self.w3.provider.make_request(method, [param])
+        error = reply.get("error")
+        if error is not None:
+            message = str(error.get("message", "")).lower()
+            if error.get("code") == -32601 or any(w in message for w in _UNKNOWN_METHOD):
+                self._sync_sends = False
+                return None
+            data = error.get("data")
+            if isinstance(data, str) and data.startswith("0x"):
+                raise Reverted(bytes.fromhex(data[2:]))
+            raise Web3RPCError(message, rpc_response=reply)
+        self._sync_sends = True
+        return lean_receipt(reply["result"])
+
+    def call(self, tx: dict, block: Any = "latest") -> bytes:
+        """eth_call straight on the connection (web3's request pipeline costs more than anvil's EVM run)."""
+        value = _call_result(self.w3.provider.make_request("eth_call", _call_params(tx, block)))
+        if isinstance(value, Reverted):
+            raise value
+        return value
+
+    def call_many(self, txs: list[dict]) -> list:
+        return [_call_result(r) for r in self.batch([("eth_call", _call_params(tx, "latest")) for tx in txs])]
+
+    def block_times(self, blocks) -> dict[int, int]:
+        numbers = sorted(set(blocks))
+        replies = self.batch([("eth_getBlockByNumber", [hex(b), False]) for b in numbers])
+        times = {}
+        for number, reply in zip(numbers, replies):
+            if reply.get("result") is None:
+                raise ChainUnavailable(f"the node has no block {number}: {reply.get('error', {}).get('message', '')}")
+            times[number] = int(reply["result"]["timestamp"], 16)
+        return times
+
+    def batch(self, calls: list[tuple[str, list]]) -> list[dict]:
+        """JSON-RPC replies to `calls`, in order, sent as batches of at most BATCH_SIZE requests."""
+        replies: list[dict] = []
+        for start in range(0, len(calls), BATCH_SIZE):
+            payload = [{"jsonrpc": "2.0", "id": i, "method": m, "params": p}
+                       for i, (m, p) in enumerate(calls[start:start + BATCH_SIZE])]
+            answer = self.session.post(self.url, json=payload, timeout=BATCH_TIMEOUT).json()
+            if not isinstance(answer, list):  # the node refused the batch as a whole
+                raise ChainUnavailable(f"{self.url} refused a batch of {len(payload)} requests: "
+                                       f"{answer.get('error', {}).get('message', answer)}")
+            by_id = {a.get("id"): a for a in answer}
+            replies += [by_id.get(i, {"error": {"message": "no reply"}}) for i in range(len(payload))]
+        return replies
+
+    def _receipt(self, tx_hash: Any) -> Any:
+        """Asked at once (a node that mines on arrival has it), then polled with a growing pause."""
+        from web3.exceptions import TransactionNotFound
+
+        pause, deadline = 0.01, time.monotonic() + 120
+        while True:
+            try:
+                return self.w3.eth.get_transaction_receipt(tx_hash)
+            except TransactionNotFound:
+                if time.monotonic() > deadline:
+                    raise ChainUnavailable(f"transaction {bytes(tx_hash).hex()} was not mined within 120 s") from None
+                time.sleep(pause)
+                pause = min(pause * 2, 1.0)
 
     @property
     def name(self) -> str:
@@ -354,11 +504,16 @@ class RpcChain(Chain):
                                                self.key, nonces.default_dir())
         return self._nonces
 
-    def submit(self, tx: dict) -> tuple[Any, dict]:
+    def _prepare(self, tx: dict) -> dict:
+        """`tx` as sent: its gas from the estimate (the preflight), fees from the policy."""
         tx = dict(tx)
         if self.preflight:
             tx["gas"] = self.estimate_gas(tx)
         tx.update(self.fees().tx_fields())
+        return tx
+
+    def submit(self, tx: dict) -> tuple[Any, dict]:
+        tx = self._prepare(tx)
         signer = self._signers.get(tx["from"])
         if signer is None:  # the node signs and numbers it (anvil's unlocked accounts)
             try:
@@ -511,8 +666,11 @@ def rpc(url: str, *, network: str | None = None) -> RpcChain:
     """Connect to a JSON-RPC node; fails fast with one clear line when nothing answers."""
     if not url.startswith(("http://", "https://")):
         raise UsageError(f"--rpc must be an http(s):// URL, got {url!r}")
-    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": RPC_TIMEOUT},
-                                exception_retry_configuration=retry_configuration()))
+    session = http_session(url)
+    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": RPC_TIMEOUT}, session=session,
+                                exception_retry_configuration=retry_configuration(),
+                                # web3 validates every call and send against the chain id: ask it once
+                                cache_allowed_requests=True, cacheable_requests={"eth_chainId"}))
     try:
         w3.eth.chain_id  # noqa: B018 - the cheapest call that proves a node answers
     except Exception as exc:  # requests' connection errors, timeouts, bad JSON: all mean "no usable node"
@@ -520,4 +678,44 @@ def rpc(url: str, *, network: str | None = None) -> RpcChain:
             f"no Ethereum node answers at {url} ({type(exc).__name__}); "
             "start one with `tradechain devnet start` or check the URL"
         ) from None
-    return RpcChain(w3, url, network=network)
+    return RpcChain(w3, url, network=network, session=session)
+
+
+def http_session(url: str):
+    """One keep-alive session per connection. The environment's proxy settings are read here, once: a
+    session that trusts the environment re-reads them (and .netrc) on every request."""
+    import requests
+
+    session = requests.Session()
+    session.trust_env = False
+    session.proxies.update(requests.utils.get_environ_proxies(url))
+    return session
+
+
+def lean_receipt(raw: dict) -> dict:
+    """A node's JSON receipt with the numbers the transaction layer checks as ints; logs stay raw (the
+    transaction layer decodes raw logs itself)."""
+    return {**raw, "status": int(raw["status"], 16), "blockNumber": int(raw["blockNumber"], 16),
+            "gasUsed": int(raw["gasUsed"], 16)}
+
+
+def _call_params(tx: dict, block: Any) -> list:
+    params = {k: hex(v) if k in ("value", "gas") else v for k, v in tx.items()}
+    if "data" in params:
+        params["data"] = "0x" + bytes(params["data"]).hex()
+    return [params, hex(block) if isinstance(block, int) else block]
+
+
+def _call_result(reply: dict) -> bytes | Reverted:
+    """eth_call's return data, or the Reverted it answered with; other errors raise."""
+    error = reply.get("error")
+    if error is None:
+        return bytes.fromhex(reply["result"][2:])
+    data = error.get("data")
+    if isinstance(data, str) and data.startswith("0x"):
+        return Reverted(bytes.fromhex(data[2:]))
+    if "revert" in str(error.get("message", "")).lower():
+        return Reverted(b"")
+    from web3.exceptions import Web3RPCError
+
+    raise Web3RPCError(str(error.get("message")), rpc_response=reply)

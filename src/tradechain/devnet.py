@@ -1,9 +1,11 @@
 """The project's local devnet: one anvil in the background, its chain state saved under .state/devnet/.
 
-anvil saves its state to state.json every second (--state-interval 1) and on a clean stop (SIGTERM), and
-loads it on start, so chain id 31337, the contract addresses and every order survive a stop/start, and the
-manifest (deploy/31337.json) stays valid. A SIGKILL can lose the last second: on the next start the
-blocks mined before the kill (from anvil's log) are compared with the restored chain and a loss is reported.
+anvil loads state.json on start and saves it on a clean stop (SIGTERM); while it runs, a small saver
+process (tradechain.devnet_saver) rewrites the file within a second of every new block and never while the
+chain is idle (anvil's own --state-interval rewrote the whole state every second regardless). So chain id
+31337, the contract addresses and every order survive a stop/start, and the manifest (deploy/31337.json)
+stays valid. A SIGKILL can lose the last second: on the next start the blocks mined before the kill (from
+anvil's log) are compared with the restored chain and a loss is reported.
 
 anvil does not save its clock: a restarted anvil mines at the wall clock, so after `tradechain time advance`
 the next block would be earlier than the last one and deadlines that had passed would be open again. So a
@@ -21,6 +23,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -106,6 +109,7 @@ class Devnet:
         self.pid_file = self.dir / "anvil.pid"
         self.log_file = self.dir / "anvil.log"
         self.meta_file = self.dir / "devnet.json"
+        self.saver_pid_file = self.dir / "saver.pid"
 
     # ---- what is recorded ----
     def meta(self) -> dict:
@@ -148,7 +152,7 @@ class Devnet:
         offset = int(self.meta().get("timeOffset", 0)) if not crashed else 0
         url = self.url(port)
         cmd = [str(anvil_binary(self.root)), "--hardfork", "prague", "--host", HOST, "--port", str(port),
-               "--chain-id", str(CHAIN_ID), "--state", str(self.state_file), "--state-interval", "1"]
+               "--chain-id", str(CHAIN_ID), "--state", str(self.state_file)]
         with open(self.log_file, "a") as log:
             log.write(f"\n{START_MARK} {_now()} port {port} ===\n")
             log.flush()
@@ -158,6 +162,7 @@ class Devnet:
         block = self._wait_ready(proc, url, timeout)
         ahead = self._resume_clock(url, offset)
         self.pid_file.write_text(f"{proc.pid}\n")
+        self._start_saver(url, proc.pid)
         self.meta_file.write_text(json.dumps({"port": port, "url": url, "pid": proc.pid, "chainId": CHAIN_ID,
                                               "startedAt": _now()}, indent=2) + "\n")
         lost = max(0, last_logged - block) if last_logged is not None else 0
@@ -202,8 +207,31 @@ class Devnet:
         proc.terminate()
         raise ChainUnavailable(f"anvil did not answer at {url} within {timeout:.0f} s; see {self.log_file}")
 
+    def _start_saver(self, url: str, anvil_pid: int) -> None:
+        """The process that keeps state.json current while anvil runs (see tradechain.devnet_saver)."""
+        with open(self.log_file, "a") as log:
+            saver = subprocess.Popen([sys.executable, "-m", "tradechain.devnet_saver", url, str(self.state_file),
+                                      str(anvil_pid)], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        self.saver_pid_file.write_text(f"{saver.pid}\n")
+
+    def _stop_saver(self, timeout: float = 5.0) -> None:
+        """Stop the saver before anvil, so anvil's own save at SIGTERM is the last write of the file."""
+        try:
+            pid = int(self.saver_pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return
+        cmdline = Path(f"/proc/{pid}/cmdline")
+        if pid_alive(pid) and (not cmdline.exists() or b"devnet_saver" in cmdline.read_bytes()):
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + timeout
+            while pid_alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+        self.saver_pid_file.unlink(missing_ok=True)
+
     def stop(self, timeout: float = 15.0) -> bool:
         """Stop anvil with SIGTERM, so it saves its state; False if it was not running."""
+        self._stop_saver()
         pid = self.pid()
         if pid is None:
             self.pid_file.unlink(missing_ok=True)
@@ -224,7 +252,7 @@ class Devnet:
 
         self.stop()
         removed = []
-        for path in (self.state_file, self.meta_file, self.log_file, self.pid_file,
+        for path in (self.state_file, self.meta_file, self.log_file, self.pid_file, self.saver_pid_file,
                      manifest_path(deploy_root or self.root, CHAIN_ID)):
             if path.exists():
                 path.unlink()

@@ -25,7 +25,10 @@ def location(value) -> str:
 
 
 def iso(ts: int) -> str:
-    return _dt.datetime.fromtimestamp(int(ts), _dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+    try:
+        return _dt.datetime.fromtimestamp(int(ts), _dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):  # beyond year 9999 (a chain moved far ahead): the number itself
+        return f"unix time {int(ts)}"
 
 
 def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], str]) -> list[dict]:

@@ -13,6 +13,7 @@ from typing import Any, Iterable
 from eth_utils import keccak
 
 from tradechain.chain import Chain
+from tradechain.codec import ContractCodec, Event, as_bytes, as_int, checksum
 from tradechain.errors import ContractRevert, ErrorDecoder, Reverted, abi_type, revert_data
 
 # Gas limits sent with each call, so the EVM runs once (no estimate): generous, never binding on our code.
@@ -40,6 +41,40 @@ class Receipt:
         raise KeyError(name)
 
 
+class Hex(str):
+    """A bytes value of an event (a hash, a location code) as its 0x hex string: printable and JSON-ready, and
+    still bytes where it matters: bytes(value) gives the raw bytes back, and it equals the same bytes."""
+
+    def __bytes__(self) -> bytes:
+        return bytes.fromhex(self[2:])
+
+    def hex(self) -> str:  # as bytes.hex(): no 0x
+        return self[2:]
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (bytes, bytearray)):
+            return bytes(self) == bytes(other)
+        return str.__eq__(self, other)
+
+    def __ne__(self, other) -> bool:
+        return not self == other
+
+    __hash__ = str.__hash__
+
+
+def typed(value: Any) -> Any:
+    """An event argument as a plain Python value: bytes -> Hex; tuples and lists element by element."""
+    if isinstance(value, (bytes, bytearray)):
+        return Hex("0x" + bytes(value).hex())
+    if isinstance(value, tuple):
+        return tuple(typed(v) for v in value)
+    if isinstance(value, list):
+        return [typed(v) for v in value]
+    if isinstance(value, dict):
+        return {k: typed(v) for k, v in value.items()}
+    return value
+
+
 def event_topic(entry: dict) -> bytes:
     """topic0 of an ABI event entry: keccak of its canonical signature."""
     return keccak(text=f"{entry['name']}({','.join(abi_type(i) for i in entry['inputs'])})")
@@ -61,9 +96,10 @@ class Transactions:
         self.chain = chain
         self.artifacts = artifacts
         self.start_block = start_block  # no log of ours is older than the deployment
-        self._contracts: dict[str, Any] = {}
+        self._contracts: dict[str, tuple[str, ContractCodec]] = {}  # name -> (address, codec)
+        self._codecs: dict[int, ContractCodec] = {}  # by id of the ABI: ERC-20s share one
         # keyed by (address, topic0): ERC-20 and ERC-721 share the Transfer topic
-        self._events: dict[tuple[str, bytes], tuple[str, Any]] = {}
+        self._events: dict[tuple[str, bytes], tuple[str, Event]] = {}
         self.decoder = ErrorDecoder(artifacts.values())
 
     # ---- the contracts we talk to
@@ -71,29 +107,36 @@ class Transactions:
         """Know contract `name` at `address` (abi: an ABI, or the name of an artifact); returns `name`."""
         if isinstance(abi, str):
             abi = self.artifacts[abi]["abi"]
-        contract = self.chain.w3.eth.contract(address=address, abi=abi)
-        self._contracts[name] = contract
+        codec = self._codecs.get(id(abi))
+        if codec is None or codec.abi is not abi:
+            codec = self._codecs[id(abi)] = ContractCodec(abi)
+        address = checksum(address)
+        self._contracts[name] = (address, codec)
         if decode_events:
-            for entry in abi:
-                if entry.get("type") == "event":
-                    self._events[(contract.address, event_topic(entry))] = (name, contract.events[entry["name"]]())
+            for topic, event in codec.events.items():
+                self._events[(address, topic)] = (name, event)
         return name
 
     def knows(self, name: str) -> bool:
         return name in self._contracts
 
     def address(self, name: str) -> str:
-        return self._contracts[name].address
+        return self._contracts[name][0]
 
     def name_of(self, address: str) -> str | None:
-        return next((n for n, c in self._contracts.items() if c.address == address), None)
+        return next((n for n, (a, _) in self._contracts.items() if a == address), None)
 
     def abi(self, name: str) -> list[dict]:
-        return self._contracts[name].abi
+        return self._contracts[name][1].abi
 
     def encode(self, name: str, fn: str, args: Iterable = ()) -> bytes:
         """Calldata of `fn(args)` on contract `name`."""
-        return bytes.fromhex(self._contracts[name].encode_abi(fn, args=list(args))[2:])
+        address, codec = self._contracts[name]
+        function = codec.function(fn)
+        if function is None:  # an overloaded name: web3 picks the overload that fits the arguments
+            contract = self.chain.w3.eth.contract(address=address, abi=codec.abi)
+            return bytes.fromhex(contract.encode_abi(fn, args=list(args))[2:])
+        return function.encode(args)
 
     # ---- writes
     def send(self, name: str, fn: str, args: Iterable = (), *, sender: str, value: int = 0, gas: int = GAS) -> Receipt:
@@ -111,12 +154,18 @@ class Transactions:
             receipt = self.chain.send(tx)
         except Reverted as exc:
             raise self.decoder.decode(exc.data) from None
+        return self._receipt(receipt)
+
+    def _receipt(self, raw) -> Receipt:
+        """Our Receipt from web3's formatted receipt or a node's raw JSON one, with its finality where the
+        network's profile asks for confirmations."""
+        created = raw.get("contractAddress")
         result = Receipt(
-            tx_hash="0x" + bytes(receipt["transactionHash"]).hex(),
-            block=receipt["blockNumber"],
-            gas_used=receipt["gasUsed"],
-            events=self.decode_logs(receipt["logs"]),
-            contract_address=receipt.get("contractAddress"),
+            tx_hash="0x" + as_bytes(raw["transactionHash"]).hex(),
+            block=as_int(raw["blockNumber"]),
+            gas_used=as_int(raw["gasUsed"]),
+            events=self.decode_logs(raw["logs"]),
+            contract_address=checksum(created) if created else None,
         )
         confirmations = getattr(self.chain.profile, "confirmations", 0)
         if confirmations not in (0, 1):
@@ -154,26 +203,34 @@ class Transactions:
              block: int | str = "latest") -> Any:
         """The result of `fn(args)` on contract `name` at `block` (default the latest); a revert raises
         ContractRevert."""
+        tx = {"to": self.address(name), "data": self.encode(name, fn, args)}
+        if sender:
+            tx["from"] = sender
         try:
-            return self._contracts[name].functions[fn](*args).call({"from": sender} if sender else {},
-                                                                   block_identifier=block)
-        except Exception as exc:
-            data = revert_data(exc)
-            if data is None:
-                raise
-            raise self.decoder.decode(data) from None
+            data = self.chain.call(tx, block)
+        except Reverted as exc:
+            raise self.decoder.decode(exc.data) from None
+        return self._contracts[name][1].functions[fn].decode(data)
+
+    def call_many(self, name: str, fn: str, args_list: Iterable[Iterable]) -> list:
+        """`fn(args)` on contract `name` for each args in `args_list`: one JSON-RPC batch on a node, not one
+        request each. The first revert raises ContractRevert."""
+        address, codec = self._contracts[name]
+        function = codec.functions[fn]
+        results = self.chain.call_many([{"to": address, "data": self.encode(name, fn, args)} for args in args_list])
+        for r in results:
+            if isinstance(r, Reverted):
+                raise self.decoder.decode(r.data)
+        return [function.decode(r) for r in results]
 
     def revert_of(self, exc: Reverted) -> ContractRevert:
         return self.decoder.decode(exc.data)
 
     def receipt(self, tx_hash: str) -> Receipt:
-        raw = self.chain.w3.eth.get_transaction_receipt(tx_hash)
-        return Receipt(tx_hash, raw["blockNumber"], raw["gasUsed"], self.decode_logs(raw["logs"]),
-                       raw.get("contractAddress"))
+        return self._receipt(self.chain.w3.eth.get_transaction_receipt(tx_hash))
 
     def topic(self, name: str, event: str) -> str:
-        entry = next(e for e in self.abi(name) if e.get("type") == "event" and e["name"] == event)
-        return "0x" + event_topic(entry).hex()
+        return "0x" + next(t for t, e in self._contracts[name][1].events.items() if e.name == event).hex()
 
     def logs(self, names: str | list[str], topics: list, *, from_block: int | None = None,
              to_block: int | None = None, timestamps: bool = False) -> list[dict]:
@@ -197,23 +254,25 @@ class Transactions:
     def in_order(self, events: list[dict]) -> list[dict]:
         """`events` sorted into chain order, each with its block's timestamp."""
         events = sorted(events, key=_chain_order)
-        times: dict[int, int] = {}  # per call only: after a revert the same numbers are mined at other times
+        # asked per call, all blocks at once: after a revert the same numbers are mined at other times
+        times = self.chain.block_times(e["block"] for e in events) if events else {}
         for e in events:
-            if e["block"] not in times:
-                times[e["block"]] = self.chain.block_time(e["block"])
             e["timestamp"] = times[e["block"]]
         return events
 
     def decode_logs(self, logs) -> list[dict]:
+        """Events of registered contracts among `logs` (web3's formatted logs or a node's raw JSON)."""
         out = []
         for log in logs:
-            if not log["topics"]:
+            topics = log["topics"]
+            if not topics:
                 continue
-            hit = self._events.get((log["address"], bytes(log["topics"][0])))
+            hit = self._events.get((checksum(log["address"]), as_bytes(topics[0])))
             if hit is None:
                 continue
-            ev = hit[1].process_log(log)
-            out.append({"contract": hit[0], "event": ev["event"], "args": dict(ev["args"]),
-                        "block": ev["blockNumber"], "logIndex": ev["logIndex"],
-                        "tx_hash": "0x" + bytes(ev["transactionHash"]).hex()})
+            name, event = hit
+            args = {k: typed(v) for k, v in event.args(topics[1:], as_bytes(log["data"])).items()}
+            out.append({"contract": name, "event": event.name, "args": args,
+                        "block": as_int(log["blockNumber"]), "logIndex": as_int(log["logIndex"]),
+                        "tx_hash": "0x" + as_bytes(log["transactionHash"]).hex()})
         return out

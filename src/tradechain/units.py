@@ -20,12 +20,18 @@ _HEX32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
 UINT256_MAX = 2**256 - 1
 
 
+MAX_DURATION = 100 * 365 * 86400  # no deadline or window of a trade is longer; times on chain are uint40
+
+
 def parse_duration(text: str) -> int:
-    """ "3d" -> 259200; units s, m, h, d, w; a bare number is seconds."""
+    """ "3d" -> 259200; units s, m, h, d, w; a bare number is seconds. At most 100 years."""
     m = _DURATION.match(str(text))
-    if not m:
+    if not m or not m.group(1).isascii():
         raise UsageError(f"bad duration {text!r}: write a whole number with a unit, like 90m, 12h, 3d or 2w")
-    return int(m.group(1)) * _SECONDS[m.group(2)]
+    seconds = int(m.group(1)) * _SECONDS[m.group(2)]
+    if seconds > MAX_DURATION:
+        raise UsageError(f"duration {text!r} is longer than 100 years: no deadline or window of a trade is")
+    return seconds
 
 
 def format_duration(seconds: int) -> str:

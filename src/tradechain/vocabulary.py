@@ -124,13 +124,20 @@ def parse_item(text: str) -> int:
     """An item on the command line: "7" or "order:7" (shipment of order 7), "B3" or "batch:3" (batch 3),
     or a raw item id."""
     raw = str(text).strip().lower()
+    item = None
     for prefix in ("batch:", "batch", "b-", "b"):
-        if raw.startswith(prefix) and raw[len(prefix):].isdigit() and int(raw[len(prefix):]) > 0:
-            return BATCH_BASE + int(raw[len(prefix):])
+        rest = raw[len(prefix):]
+        if raw.startswith(prefix) and rest.isascii() and rest.isdigit() and int(rest) > 0:
+            item = BATCH_BASE + int(rest)
+            break
     raw = raw.removeprefix("order:").removeprefix("shipment:").lstrip("#")
-    if raw.isdigit() and int(raw) > 0:
-        return int(raw)
-    raise UsageError(f"bad item {text!r}: give an order id (7), or a batch as B3 or batch:3")
+    if item is None and raw.isascii() and raw.isdigit() and int(raw) > 0:
+        item = int(raw)
+    if item is None:
+        raise UsageError(f"bad item {text!r}: give an order id (7), or a batch as B3 or batch:3")
+    if item >= 2**256:
+        raise UsageError(f"item {text!r} is larger than any item id can be (2^256 - 1)")
+    return item
 
 
 def is_batch(item: int) -> bool:

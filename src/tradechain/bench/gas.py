@@ -235,7 +235,7 @@ def setup(artifacts: dict | None = None, chain=None) -> TradeClient:
 
 
 def measure(flows: list[Flow] | None = None, client: TradeClient | None = None) -> dict:
-    """Run the warm-up and then every flow; returns steps, per-trade totals, derived figures and the budget."""
+    """Run the warm-up and then every flow; returns steps, per-trade totals, derived figures and the targets."""
     from tradechain.bench.budget import check
 
     started = time.perf_counter()
@@ -259,7 +259,7 @@ def measure(flows: list[Flow] | None = None, client: TradeClient | None = None) 
         "seconds": round(time.perf_counter() - started, 2),
         "l1Data": l1_data(run.l1_sizes),
     }
-    result["budget"] = check(result)
+    result["targets"] = check(result)
     return result
 
 

@@ -87,7 +87,7 @@ def build(gas: dict, speed: dict | None, latency: dict | None, a: Assumptions) -
                                        "a local anvil: no network latency, blocks on demand)",
                                "source": "measured (local anvil)", "secondsLow": seconds, "secondsHigh": seconds,
                                "blocks": worst["blocks"]})
-    return {"assumptions": asdict(a), "gasNote": gas["note"], "gasSteps": gas["steps"], "budget": gas["budget"],
+    return {"assumptions": asdict(a), "gasNote": gas["note"], "gasSteps": gas["steps"], "targets": gas["targets"],
             "l1Data": {"formula": gas["l1Data"]["formula"], "assumptions": l1["assumptions"], "steps": l1["steps"]},
             "perTrade": trades, "costComparison": comparison, "settlement": settlement,
             "speed": speed and {k: speed[k] for k in ("trade", "ratios") if k in speed} | {
@@ -183,11 +183,12 @@ def markdown(data: dict, images: list[Path]) -> str:
         lines += ["", f"Keeper: {data['latencyKeeper']}."]
     else:
         lines += ["", "No latency run in the results folder: run `tradechain bench latency` first."]
-    lines += ["", "## Gas budget", "", "| item | measured | limit | |", "| --- | ---: | ---: | --- |"]
-    for b in data["budget"]:
+    lines += ["", "## Gas targets (reported, not enforced)", "", "| item | measured | target | |",
+              "| --- | ---: | ---: | --- |"]
+    for b in data["targets"]:
         fmt = "{:,.3f}" if b["unit"] == "ratio" else "{:,.0f}"
         lines.append(f"| {b['item']} | {fmt.format(b['value'])} | {fmt.format(b['limit'])} | "
-                     f"{'pass' if b['pass'] else 'FAIL'} |")
+                     f"{'met' if b['met'] else 'missed'} |")
     if data["speed"]:
         s = data["speed"]
         lines += ["", "## Throughput (measured)", "", f"A trade: {s['trade']}.", ""]

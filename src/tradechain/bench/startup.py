@@ -1,8 +1,10 @@
-"""Start-up time of commands that touch no chain, and cold and warm compile times."""
+"""Start-up time of commands that touch no chain and of one that reads a devnet, and compile times."""
 
 from __future__ import annotations
 
+import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -12,6 +14,15 @@ from pathlib import Path
 LIMIT = 0.3  # seconds, for `tradechain --help` and other offline commands
 COMMANDS = (["--help"], ["bench", "--help"], ["order", "--help"], ["--version"])
 PROBE = "import sys, tradechain.cli; print(sorted(m for m in ('web3', 'eth_tester', 'matplotlib') if m in sys.modules))"
+CHAIN_LIMIT = 0.8  # seconds, for a command that reads a chain over JSON-RPC
+CHAIN_COMMAND = ["order", "show", "1"]
+# Loaded only when a keystore is used (BLS code) or never (async HTTP): see tradechain.deferred
+NOT_FOR_READS = ("eth_keyfile", "py_ecc", "aiohttp")
+CHAIN_PROBE = ("import sys, runpy; sys.argv = ['tradechain', *sys.argv[1:]]\n"
+               "try:\n    runpy.run_module('tradechain.cli', run_name='__main__')\n"
+               "except SystemExit:\n    pass\n"
+               "print('LOADED', sorted(m for m in %r if type(sys.modules.get(m)).__name__ == 'module'))"
+               % (NOT_FOR_READS,))
 
 
 def measure(repeats: int = 5) -> dict:
@@ -26,7 +37,53 @@ def measure(repeats: int = 5) -> dict:
         cmds["tradechain " + " ".join(args)] = {"median": round(statistics.median(times), 3),
                                                 "max": round(max(times), 3), "pass": statistics.median(times) < LIMIT}
     heavy = subprocess.run([sys.executable, "-c", PROBE], check=True, capture_output=True, text=True).stdout.strip()
-    return {"limitSeconds": LIMIT, "commands": cmds, "heavyModulesImportedByCli": heavy, "compile": compile_times()}
+    return {"limitSeconds": LIMIT, "commands": cmds, "heavyModulesImportedByCli": heavy,
+            "chainCommand": chain_command(repeats), "compile": compile_times()}
+
+
+def _timed(cmd: list[str], env: dict) -> tuple[float, float, str]:
+    """(wall seconds, CPU seconds of the child, its stdout)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), out
+
+
+def chain_command(repeats: int = 5) -> dict:
+    """`tradechain order show 1` against a throwaway anvil holding the suite and one order: wall and CPU
+    time (CPU time is what a loaded machine does not inflate), and which deferred modules it loaded."""
+    import tempfile
+
+    from tradechain.bench.devnet import anvil
+    from tradechain.chain import rpc
+    from tradechain.deployment import deploy_suite
+    from tradechain.project import load_artifacts
+
+    exe = str(Path(sys.executable).with_name("tradechain"))
+    with tempfile.TemporaryDirectory() as manifests, anvil() as url:
+        from tradechain.client import TradeClient
+
+        chain = rpc(url)
+        artifacts = load_artifacts()
+        dep = deploy_suite(chain, artifacts)
+        env = {**os.environ, "TRADECHAIN_RPC": url, "TRADECHAIN_DEPLOY_DIR": manifests, "TRADECHAIN_NETWORK": ""}
+        (Path(manifests) / f"{dep.chain_id}.json").write_text(json.dumps(dep.manifest))
+        a = dep.accounts
+        TradeClient(chain, dep, artifacts).escrow.place_order_in(buyer=a["buyer"], seller=a["seller"], amount=10**15,
+                                                                 ship_in=86400, deliver_in=86400, inspection_window=0)
+        walls, cpus = [], []
+        for _ in range(repeats):
+            wall, cpu, _ = _timed([exe, *CHAIN_COMMAND], env)
+            walls.append(wall)
+            cpus.append(cpu)
+        probe = _timed([sys.executable, "-c", CHAIN_PROBE, *CHAIN_COMMAND], env)[2]
+    loaded = probe.rsplit("LOADED", 1)[-1].strip()
+    return {"command": "tradechain " + " ".join(CHAIN_COMMAND) + " --rpc <anvil>", "limitSeconds": CHAIN_LIMIT,
+            "wallMedian": round(statistics.median(walls), 3), "wallMax": round(max(walls), 3),
+            "cpuMedian": round(statistics.median(cpus), 3),
+            "pass": statistics.median(walls) < CHAIN_LIMIT, "deferredModulesLoaded": loaded}
 
 
 def compile_times() -> dict:

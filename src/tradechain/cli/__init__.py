@@ -85,8 +85,8 @@ def cli(ctx: click.Context, network: str | None, rpc: str | None):
 
 
 def _register():
-    from tradechain.cli import (admin, bench, build, demo, devnet, events, invoice, keeper, order, provenance, report,
-                                trace, tx)
+    from tradechain.cli import (admin, bench, build, demo, devnet, events, evidence, index, invoice, keeper, order,
+                                provenance, report, trace, tx)
 
     cli.add_command(build.compile_cmd)
     cli.add_command(build.deploy_cmd)
@@ -104,6 +104,9 @@ def _register():
     cli.add_command(trace.trace_cmd)
     cli.add_command(trace.verify_cmd)
     cli.add_command(trace.verify_log_cmd)
+    cli.add_command(index.index_cmd)
+    cli.add_command(index.serve_cmd)
+    cli.add_command(evidence.evidence)
     cli.add_command(admin.contracts_cmd)
     cli.add_command(admin.role)
     cli.add_command(admin.accounts)

@@ -16,13 +16,9 @@ def invoice():
 
 
 def _as_dict(inv, money) -> dict:
-    from dataclasses import fields
+    from tradechain.index.queries import invoice_dict  # one shape for the CLI and the explorer's API
 
-    from tradechain.cli.context import camel
-
-    d = {camel(f.name): getattr(inv, f.name) for f in fields(inv)}
-    d.update(faceValueText=money(inv.face_value), listedPriceText=money(inv.listed_price) if inv.listed else None)
-    return d
+    return invoice_dict(inv, money)
 
 
 @invoice.command("list")
@@ -32,8 +28,12 @@ def list_invoices(ctx, as_json):
     """Every invoice: holder, face value, due date, status, listing and advance."""
     from tradechain.timeline import iso
 
+    from tradechain.cli.reads import site_for
+    from tradechain.index.queries import invoice_ids
+
     client = ctx.client()
-    invoices = client.invoices.all()
+    invoices = client.invoices.all() if client.chain.ephemeral else \
+        [client.invoices.get(i) for i in invoice_ids(site_for(ctx))]
     if as_json:
         emit_json({"invoices": [_as_dict(i, money_format(client, i.token)) for i in invoices]})
         return
@@ -58,6 +58,10 @@ def show(ctx, invoice_id, as_json):
     from tradechain.timeline import iso
 
     client = ctx.client()
+    if not client.chain.ephemeral:  # offers are found from events: through the index when there is one
+        from tradechain.cli.reads import site_for
+
+        client = site_for(ctx).client
     inv = client.invoices.existing(invoice_id)
     money = money_format(client, inv.token)
     record = client.escrow.seller_record(inv.seller, inv.token)

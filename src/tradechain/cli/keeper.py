@@ -40,7 +40,8 @@ def keeper_cmd(ctx, once: bool, interval: float, batch: int, account: str | None
 
         raise UsageError("no account can send the keeper's transactions: give the network a key or pass --account")
     log = (lambda _msg: None) if as_json else (lambda msg: click.echo(f"{_stamp()} {msg}"))
-    keeper = Keeper(client, sender, batch=batch, log=log, speedup_after=speedup_after)
+    keeper = Keeper(client, sender, batch=batch, log=log, speedup_after=speedup_after,
+                    due_from=_due_from_index(ctx))
     if not as_json:
         click.echo(f"{_stamp()} keeper on {client.chain.name} (chain {client.chain.chain_id}) as {sender}, "
                    + ("one pass" if once else f"every {interval:g} s; Ctrl-C to stop"))
@@ -55,6 +56,29 @@ def keeper_cmd(ctx, once: bool, interval: float, batch: int, account: str | None
         emit_json(keeper.progress)
     else:
         click.echo(f"{_stamp()} {keeper.progress.line()}")
+
+
+def _due_from_index(ctx):
+    """When this chain has an index: catch it up, then read the due orders from it (None: scan the chain)."""
+    from tradechain.cli.reads import index_engine, indexer_for
+
+    engine = index_engine(ctx, ctx.client(persistent=True), None, create=False)
+    if engine is None:
+        return None
+    from sqlalchemy import func, select
+
+    from tradechain.index.queries import due_orders
+    from tradechain.index.schema import orders
+
+    indexer = indexer_for(ctx, engine)
+
+    def due(now: int) -> tuple[list[int], int]:
+        indexer.run()
+        with engine.connect() as conn:
+            known = conn.execute(select(func.count()).select_from(orders)).scalar_one()
+        return due_orders(engine, now), known
+
+    return due
 
 
 def _interrupt(_signum, _frame):

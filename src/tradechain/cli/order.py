@@ -237,22 +237,17 @@ def withdraw(ctx, token, sender, as_json):
 def show(ctx, order_id, as_json):
     """One order: parties, amounts, deadlines, state and its timeline."""
     from tradechain import timeline
+    from tradechain.cli.reads import site_for
+    from tradechain.index.queries import order_view
     from tradechain.units import format_duration
 
-    client = _client(ctx)
     oid = order_id
+    site = site_for(ctx)
+    client, label = site.client, site.label
     o = client.escrow.get_order(oid)
-    label = client.deployment.label
     money = money_format(client, o.token)
-    rows = timeline.rows(client.timeline(oid), label, money)
-    data = {
-        "id": o.id, "state": o.state, "buyer": o.buyer, "seller": o.seller, "carrier": o.carrier,
-        "token": o.token, "amount": o.amount, "amountText": money(o.amount), "feeBps": o.fee_bps,
-        "shipBy": o.ship_by, "deliverBy": o.deliver_by, "inspectionWindow": o.inspection_window,
-        "deliveredAt": o.delivered_at or None, "inspectionEndsAt": o.inspection_ends_at or None,
-        "rulingDeadline": o.ruling_deadline or None, "invoiceHolder": client.invoices.owner(oid),
-        "timeline": rows,
-    }
+    data = order_view(site, oid)
+    rows = data["timeline"]
     if as_json:
         emit_json(data)
         return
@@ -274,15 +269,18 @@ def show(ctx, order_id, as_json):
 
 
 @order.command("list")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Show at most this many orders.")
+@click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True, help="Skip this many first.")
 @json_option
 @click.pass_obj
-def list_orders(ctx, as_json):
-    """Every order on this chain with its state."""
-    client = _client(ctx)
-    orders = client.escrow.list_orders()
-    label = client.deployment.label
-    rows = [{"id": o.id, "state": o.state, "buyer": o.buyer, "seller": o.seller, "token": o.token, "amount": o.amount,
-             "amountText": money_format(client, o.token)(o.amount)} for o in orders]
+def list_orders(ctx, limit, offset, as_json):
+    """Every order on this chain with its state (read from the index when there is one)."""
+    from tradechain.cli.reads import site_for
+    from tradechain.index.queries import order_list
+
+    site = site_for(ctx)
+    label = site.label
+    rows = order_list(site, limit=limit, offset=offset)["orders"]
     if as_json:
         emit_json({"orders": rows})
         return

@@ -12,40 +12,69 @@ from tradechain.errors import UsageError
 
 
 def _provenance(ctx):
-    return ctx.client(persistent=True).provenance
+    """Provenance reads for this command, served by the index when the chain has one."""
+    from tradechain.cli.reads import site_for
+
+    return site_for(ctx).client.provenance
 
 
 @click.command("trace")
 @click.argument("item")
 @click.option("--qr", "qr", default=None, metavar="FILE.png|-",
-              help="Write a QR code of item, chain id and contract to FILE.png, or print it in the terminal (-).")
+              help="Write a QR code of the item's explorer page to FILE.png, or print it in the terminal (-).")
+@click.option("--explorer-url", default=None, metavar="URL", envvar="TRADECHAIN_EXPLORER_URL",
+              help="Base URL of the explorer the QR code opens (env TRADECHAIN_EXPLORER_URL; default "
+                   "http://127.0.0.1:8000, what `tradechain serve` listens on).")
 @json_option
 @click.pass_obj
-def trace_cmd(ctx, item, qr, as_json):
+def trace_cmd(ctx, item, qr, explorer_url, as_json):
     """The full history of ITEM (an order id such as 7, or a batch such as B3): who did what, where and when,
     with evidence, sensor readings (breaches highlighted), custody, documents and carbon per leg; the log is
     checked against its on-chain hash-chain head."""
     from tradechain.vocabulary import parse_item
 
-    item_id = parse_item(item)
-    data = _provenance(ctx).trace(item_id)
+    from tradechain.cli.reads import site_for
+    from tradechain.index.queries import trace_view
+
+    item_id = parse_item(item_from_url(item))
+    data = trace_view(site_for(ctx), item_id)
     if qr:
-        _qr(qr, item, data, sys.stderr if as_json else sys.stdout)
+        _qr(qr, qr_payload(explorer_url or DEFAULT_EXPLORER, item_id), sys.stderr if as_json else sys.stdout)
     if as_json:
         emit_json(data)
         return
     render(data)
 
 
-def qr_payload(item: str, data: dict) -> str:
-    """What the QR code carries: enough to find and check the trace on any node of that chain."""
-    return f"tradechain:trace?item={item}&chain={data['chainId']}&contract={data['contract']}"
+DEFAULT_EXPLORER = "http://127.0.0.1:8000"
 
 
-def _qr(target: str, item: str, data: dict, out) -> None:
+def qr_payload(base_url: str, item_id: int) -> str:
+    """What the QR code carries: the item's explorer page (a batch's consumer page, a shipment's trace), which a
+    phone opens and `tradechain trace` reads back."""
+    from tradechain.vocabulary import BATCH_BASE
+
+    base = base_url.rstrip("/")
+    return f"{base}/batch/B{item_id - BATCH_BASE}" if item_id >= BATCH_BASE else f"{base}/trace/{item_id}"
+
+
+def item_from_url(text: str) -> str:
+    """'https://host/batch/B3' or '…/trace/7' or '…/item/7' -> 'B3' / '7'; anything else unchanged."""
+    if not text.startswith(("http://", "https://")):
+        return text
+    from urllib.parse import urlparse
+
+    parts = [p for p in urlparse(text).path.split("/") if p]
+    if len(parts) >= 2 and parts[-2] in ("batch", "trace", "item", "order"):
+        last = parts[-1]
+        return last if parts[-2] != "batch" or last.upper().startswith("B") else "B" + last
+    raise UsageError(f"{text!r} is not an explorer link to an item (…/trace/7 or …/batch/B3)")
+
+
+def _qr(target: str, payload: str, out) -> None:
     import segno
 
-    code = segno.make(qr_payload(item, data), error="m")
+    code = segno.make(payload, error="m")
     if target == "-":
         code.terminal(out=out, compact=True)
         return
@@ -135,11 +164,13 @@ def _detail(e: dict) -> str:
 
 @click.command("verify")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--item", required=True, help="The order id (7) or batch (B3) the file should be anchored on.")
+@click.option("--item", default=None,
+              help="Only look on this order (7) or batch (B3); by default every anchor the suite records is searched.")
 @json_option
 @click.pass_obj
 def verify_cmd(ctx, file, item, as_json):
-    """Say whether FILE's keccak-256 is anchored on ITEM, by whom and when. Exit 1 if it is not."""
+    """Say where FILE's keccak-256 is anchored (order terms, bill of lading, dispute evidence, provenance
+    documents), by whom and when. Exit 1 if it is not anchored."""
     from pathlib import Path
 
     from eth_utils import keccak
@@ -149,17 +180,24 @@ def verify_cmd(ctx, file, item, as_json):
     path = Path(file)
     if not path.is_file():
         raise UsageError(f"no file {file!r} to verify; give the path of the document")
-    item_id = parse_item(item)
     digest = keccak(path.read_bytes())
-    hits = _provenance(ctx).find_document(item_id, digest)
+    if item is None:
+        from tradechain.cli.reads import site_for
+        from tradechain.index.queries import find_document
+
+        hits = [{**m, "where": m["label"]} for m in find_document(site_for(ctx, create=True), "0x" + digest.hex())["matches"]]
+    else:
+        item_id = parse_item(item)
+        hits = [{**h, "where": item_label(item_id)} for h in _provenance(ctx).find_document(item_id, digest)]
     if as_json:
         emit_json({"file": str(path), "hash": "0x" + digest.hex(), "item": item, "anchored": bool(hits), "matches": hits})
     elif hits:
         for h in hits:
-            click.echo(f"anchored: {path.name} (0x{digest.hex()[:16]}…) on {item_label(item_id)} as {h['as']}, "
+            click.echo(f"anchored: {path.name} (0x{digest.hex()[:16]}…) on {h['where']} as {h['as']}, "
                        f"by {h['by']} at {h['time']} (block {h['block']})")
     else:
-        click.echo(f"NOT anchored: {path.name} (0x{digest.hex()[:16]}…) is not recorded on {item_label(item_id)}")
+        where = item_label(parse_item(item)) if item else "any order, shipment or batch"
+        click.echo(f"NOT anchored: {path.name} (0x{digest.hex()[:16]}…) is not recorded on {where}")
     if not hits:
         sys.exit(1)
 

@@ -167,19 +167,25 @@ class Escrow:
         return self.get_order(order_id)
 
     def get_order(self, order_id: int) -> Order:
-        v = self._call("getOrder", [order_id])
-        return Order(
-            id=v[0], buyer=v[1], seller=v[2], token=v[3], amount=v[4], fee_bps=v[5], ship_by=v[6],
-            deliver_by=v[7], inspection_window=v[8], delivered_at=v[9], inspection_ends_at=v[10],
-            ruling_deadline=v[11], proposed_refund_bps=v[12], proposer=None if v[13] == ETH else v[13],
-            carrier=None if v[14] == ETH else v[14], state=OrderState(STATES[v[15]]),
-        )
+        return _order(self._call("getOrder", [order_id]))
 
     def list_orders(self) -> list[Order]:
-        return [self.get_order(i) for i in range(1, self.order_count() + 1)]
+        """Every order, read in one batch of calls."""
+        ids = range(1, self.order_count() + 1)
+        return [_order(v) for v in self.tx.call_many(NAME, "getOrder", ([i] for i in ids))]
 
     def seller_record(self, seller: str, token: str = ETH) -> SellerRecord:
         r = self._call("sellerRecord", [seller])
         volume = self._call("sellerVolume", [seller, token])
         return SellerRecord(seller=seller, completed=r[0], disputes=r[1], disputes_lost=r[2], refunds=r[3],
                             last_settled_at=r[4], token=token, volume=volume)
+
+
+def _order(v) -> Order:
+    """An Order from getOrder's tuple."""
+    return Order(
+        id=v[0], buyer=v[1], seller=v[2], token=v[3], amount=v[4], fee_bps=v[5], ship_by=v[6],
+        deliver_by=v[7], inspection_window=v[8], delivered_at=v[9], inspection_ends_at=v[10],
+        ruling_deadline=v[11], proposed_refund_bps=v[12], proposer=None if v[13] == ETH else v[13],
+        carrier=None if v[14] == ETH else v[14], state=OrderState(STATES[v[15]]),
+    )

@@ -1,0 +1,176 @@
+"""The read side at scale, on an anvil devnet: index catch-up rate, explorer page latency under a bounded
+concurrent load, and the same CLI read through the index and through the node.
+
+For each size N: N released trades (sent pipelined, see bench.speed), then DUE orders delivered but not yet
+released (what a keeper pass has to do) and as many placed but not due. Then:
+- catch-up: `Indexer.run()` from an empty SQLite index, events per second;
+- CLI (each a fresh `tradechain` process, as a user runs it): `order list --limit 50`, `order show`, `trace`, and
+  one `keeper --once` pass, with the index (`TRADECHAIN_INDEX_DB`) and without (`TRADECHAIN_INDEX=off`); and
+  `tradechain deploy` on the deployed suite (connect, load, check: no transaction) as the start-up every
+  chain command pays;
+- pages: /order/ID and /trace/ID served by uvicorn on loopback, WORKERS concurrent clients, median and p95.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+DUE = 100
+WORKERS = 4
+REQUESTS = 200  # per page, over all workers
+
+
+def _cli(args: list[str], env: dict, *, index: bool) -> float:
+    """Wall seconds of one `tradechain` process (it must succeed)."""
+    env = {**os.environ, **env}
+    if not index:
+        env["TRADECHAIN_INDEX"] = "off"
+    t = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "tradechain", *args], env=env, capture_output=True, text=True)
+    took = time.perf_counter() - t
+    if done.returncode != 0:
+        raise RuntimeError(f"tradechain {' '.join(args)} failed: {done.stderr.strip()[-300:]}")
+    return round(took, 3)
+
+
+def _pending_orders(url: str, client, count: int, *, deliver: bool) -> None:
+    """`count` orders placed (and shipped and delivered when `deliver`), one block per phase."""
+    from tradechain.bench.devnet import dev_keys
+    from tradechain.bench.speed import TX_GAS, BatchRpc, LegacySigner, TradeCalldata
+
+    rpc = BatchRpc(url)
+    calldata = TradeCalldata.of(client)
+    chain_id = int(rpc.one("eth_chainId", []), 16)
+    keys = {k.address: LegacySigner(bytes(k.key), chain_id) for k in dev_keys()}
+    price = 2 * int(rpc.one("eth_gasPrice", []), 16)
+    first, now = client.escrow.order_count() + 1, client.chain.now()
+    trades = [calldata.trade(first + i, now) for i in range(count)]
+    rpc.one("evm_setAutomine", [False])
+    try:
+        for phase in range(3 if deliver else 1):  # place, ship, deliver: each phase one block
+            senders = list(dict.fromkeys(t[phase][0] for t in trades))
+            counts = rpc.batch([("eth_getTransactionCount", [x, "pending"]) for x in senders])
+            nonces = {x: int(n, 16) for x, n in zip(senders, counts)}
+            signed = []
+            for trade in trades:
+                sender, to, data, value = trade[phase]
+                signed.append("0x" + keys[sender].sign(nonces[sender], price, TX_GAS, to, value, data).hex())
+                nonces[sender] += 1
+            rpc.batch([("eth_sendRawTransaction", [raw]) for raw in signed])
+            rpc.one("evm_mine", [])
+    finally:
+        rpc.one("evm_setAutomine", [True])
+
+
+def _load(base: str, paths: list[str]) -> dict:
+    """REQUESTS GETs spread over WORKERS threads (keep-alive sessions): median and p95 latency in ms."""
+    import requests
+
+    times: list[float] = []
+    lock = threading.Lock()
+
+    def worker(share: list[str]):
+        s = requests.Session()
+        for p in share:
+            t = time.perf_counter()
+            r = s.get(base + p, timeout=30)
+            took = time.perf_counter() - t
+            if r.status_code != 200:
+                raise RuntimeError(f"GET {p}: {r.status_code}")
+            with lock:
+                times.append(took * 1000)
+
+    threads = [threading.Thread(target=worker, args=(paths[i::WORKERS],)) for i in range(WORKERS)]
+    t = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    wall = time.perf_counter() - t
+    times.sort()
+    return {"requests": len(times), "concurrency": WORKERS, "medianMs": round(statistics.median(times), 1),
+            "p95Ms": round(times[int(0.95 * (len(times) - 1))], 1), "perSecond": round(len(times) / wall, 1)}
+
+
+def measure_size(orders: int, artifacts: dict, work: Path, *, keeper_without_index: bool) -> dict:
+    import uvicorn
+
+    from tradechain.bench.devnet import anvil, free_port
+    from tradechain.bench.speed import anvil_pipelined
+    from tradechain.chain import rpc
+    from tradechain.client import TradeClient
+    from tradechain.deployment import deploy_suite, save_manifest
+    from tradechain.explorer.app import create_app
+    from tradechain.index import db
+    from tradechain.index.queries import Site
+    from tradechain.index.reader import attach
+    from tradechain.indexer import Indexer
+
+    out: dict = {"orders": orders, "due": DUE}
+    with anvil() as url:
+        chain = rpc(url)
+        dep = deploy_suite(chain, artifacts)
+        deploy_dir = work / f"deploy-{orders}"
+        deploy_dir.mkdir(parents=True, exist_ok=True)
+        os.environ["TRADECHAIN_DEPLOY_DIR"] = str(deploy_dir)
+        try:
+            save_manifest(dep, Path("."))
+        finally:
+            del os.environ["TRADECHAIN_DEPLOY_DIR"]
+        client = TradeClient(chain, dep, artifacts)
+        t = time.perf_counter()
+        anvil_pipelined(url, client, orders - 2 * DUE - 1, chunk=100)  # blocks under the gas target: base fee steady
+        _pending_orders(url, client, DUE, deliver=True)  # due: delivered, no inspection window
+        _pending_orders(url, client, DUE, deliver=False)  # placed, not due for days
+        out["setupSeconds"] = round(time.perf_counter() - t, 1)
+        out["ordersOnChain"] = client.escrow.order_count()
+        index_url = f"sqlite:///{work}/index-{orders}.sqlite"
+        indexer = Indexer(TradeClient(rpc(url), dep, artifacts), db.engine_for(index_url)).open()
+        report = indexer.run()
+        out["catchUp"] = {"events": report.logs, "blocks": report.end - report.start + 1,
+                          "seconds": round(report.seconds, 2), "eventsPerSecond": round(report.rate)}
+        env = {"TRADECHAIN_RPC": url, "TRADECHAIN_DEPLOY_DIR": str(deploy_dir), "TRADECHAIN_NETWORK": "",
+               "TRADECHAIN_INDEX_DB": index_url}
+        some = orders // 2
+        # start-up: what every chain command pays before its own work (imports, connect, check the suite)
+        cli: dict = {"start-up (deploy: suite already there)": _cli(["deploy", "--json"], env, index=False)}
+        for name, args in (("order list --limit 50", ["order", "list", "--limit", "50", "--json"]),
+                           ("order show", ["order", "show", str(some), "--json"]),
+                           ("trace", ["trace", str(some), "--json"])):
+            cli[name] = {"index": _cli(args, env, index=True), "node": _cli(args, env, index=False)}
+        cli["keeper --once (100 due)"] = {"index": _cli(["keeper", "--once", "--json"], env, index=True)}
+        if keeper_without_index:  # the due orders were just released: make 100 more for the node's pass
+            _pending_orders(url, client, DUE, deliver=True)
+            cli["keeper --once (100 due)"]["node"] = _cli(["keeper", "--once", "--json"], env, index=False)
+        out["cli"] = cli
+        reader = TradeClient(rpc(url), dep, artifacts)
+        indexer.run()
+        attach(reader.chain.w3, indexer.engine)
+        port = free_port(range(8660, 8670))
+        server = uvicorn.Server(uvicorn.Config(create_app(Site(reader, indexer.engine)), host="127.0.0.1",
+                                               port=port, log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        while not server.started:
+            time.sleep(0.05)
+        base = f"http://127.0.0.1:{port}"
+        ids = [1 + (i * 7919) % (orders - 2 * DUE - 1) for i in range(REQUESTS)]
+        out["pages"] = {"/order/ID": _load(base, [f"/order/{i}" for i in ids]),
+                        "/trace/ID": _load(base, [f"/trace/{i}" for i in ids])}
+        server.should_exit = True
+        thread.join(10)
+    return out
+
+
+def measure(sizes: list[int], work: Path) -> dict:
+    from tradechain.project import load_artifacts
+
+    artifacts = load_artifacts()
+    return {"note": f"anvil devnet on this machine; pages under {WORKERS} concurrent clients on loopback",
+            "sizes": [measure_size(n, artifacts, work, keeper_without_index=n <= 1_000) for n in sizes]}

@@ -1,0 +1,142 @@
+"""ABI encoding and decoding for the transaction layer, straight on eth_abi.
+
+web3's Contract objects bind arguments with `inspect`, run every value through layers of formatters and
+checksum each address several times over: on the embedded chain that was a fifth of a trade's time, on
+anvil most of it. A contract's functions and events are read from its ABI once here; a call is a selector
+and one `eth_abi.encode`, a result or an event one `eth_abi.decode`, with addresses checksummed as web3
+returns them (results of one output come back bare, several as a list; structs as tuples).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Iterable
+
+from eth_abi import decode, encode
+from eth_utils import keccak, to_checksum_address
+
+from tradechain.errors import abi_type
+
+
+@lru_cache(maxsize=4096)
+def checksum(address: str) -> str:
+    return to_checksum_address(address)
+
+
+def as_bytes(value: Any) -> bytes:
+    """Bytes from a JSON-RPC hex string or anything bytes-like."""
+    return bytes.fromhex(value[2:]) if isinstance(value, str) else bytes(value)
+
+
+def as_int(value: Any) -> int:
+    """An int from a JSON-RPC hex quantity or an int."""
+    return int(value, 16) if isinstance(value, str) else int(value)
+
+
+def _normalize(typ: str, value: Any) -> Any:
+    """As web3 returns values: addresses checksummed, arrays as lists, structs as tuples."""
+    if typ.endswith("]"):
+        inner = typ[: typ.rindex("[")]
+        return [_normalize(inner, v) for v in value]
+    if typ.startswith("("):
+        return tuple(_normalize(t, v) for t, v in zip(_split_tuple(typ), value))
+    if typ == "address":
+        return checksum(value)
+    return value
+
+
+def _named(entry: dict, value: Any) -> Any:
+    """An event argument as web3 gives it: structs as dicts by component name, arrays as lists, addresses
+    checksummed."""
+    typ = entry["type"]
+    if typ.endswith("]"):
+        inner = {**entry, "type": typ[: typ.rindex("[")]}
+        return [_named(inner, v) for v in value]
+    if typ == "tuple":
+        return {c["name"]: _named(c, v) for c, v in zip(entry["components"], value)}
+    if typ == "address":
+        return checksum(value)
+    return value
+
+
+@lru_cache(maxsize=None)
+def _split_tuple(typ: str) -> tuple[str, ...]:
+    """"(a,(b,c)[],d)" -> ("a", "(b,c)[]", "d")."""
+    parts, depth, start = [], 0, 1
+    for i, ch in enumerate(typ[1:-1], 1):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(typ[start:i])
+            start = i + 1
+    last = typ[start:-1]
+    return tuple(parts + [last]) if last or parts else ()
+
+
+def _needs_normalizing(types: Iterable[str]) -> bool:
+    return any("address" in t or "]" in t for t in types)
+
+
+class Function:
+    def __init__(self, entry: dict):
+        self.name = entry["name"]
+        self.inputs = tuple(abi_type(i) for i in entry["inputs"])
+        self.outputs = tuple(abi_type(o) for o in entry.get("outputs", []))
+        self.selector = keccak(text=f"{self.name}({','.join(self.inputs)})")[:4]
+        self._normalize = _needs_normalizing(self.outputs)
+
+    def encode(self, args: Iterable) -> bytes:
+        return self.selector + encode(self.inputs, list(args))
+
+    def decode(self, data: bytes) -> Any:
+        values = decode(self.outputs, data)
+        if self._normalize:
+            values = [_normalize(t, v) for t, v in zip(self.outputs, values)]
+        return values[0] if len(values) == 1 else list(values)
+
+
+class Event:
+    def __init__(self, entry: dict):
+        self.name = entry["name"]
+        inputs = entry["inputs"]
+        self.topic = keccak(text=f"{self.name}({','.join(abi_type(i) for i in inputs)})")
+        self.indexed = [(i, abi_type(i)) for i in inputs if i.get("indexed")]
+        self.data = [(i, abi_type(i)) for i in inputs if not i.get("indexed")]
+        self.names = [i["name"] for i in inputs]  # the ABI's order, as web3 gives args
+        self._data_types = [t for _, t in self.data]
+
+    def args(self, topics: list, data: bytes) -> dict:
+        """The event's arguments from a log's topics (after topic0) and data. An indexed dynamic value
+        (string, bytes, array, tuple) is on chain only as its hash: it is given as those 32 bytes."""
+        found: dict[str, Any] = {}
+        for (entry, typ), topic in zip(self.indexed, topics):
+            raw = as_bytes(topic)
+            dynamic = typ in ("string", "bytes") or typ.endswith("]") or typ.startswith("(")
+            found[entry["name"]] = raw if dynamic else _named(entry, decode([typ], raw)[0])
+        for (entry, _), value in zip(self.data, decode(self._data_types, data) if self.data else ()):
+            found[entry["name"]] = _named(entry, value)
+        return {name: found[name] for name in self.names}
+
+
+class ContractCodec:
+    """One contract's functions by name and events by topic0."""
+
+    def __init__(self, abi: list[dict]):
+        self.abi = abi
+        self.functions: dict[str, Function] = {}
+        self.overloaded: set[str] = set()
+        for entry in abi:
+            if entry.get("type") == "function":
+                function = Function(entry)
+                if entry["name"] in self.functions:
+                    self.overloaded.add(entry["name"])
+                self.functions[entry["name"]] = function
+                self.functions[f"{function.name}({','.join(function.inputs)})"] = function  # by signature too
+        self.events = {e.topic: e for e in (Event(x) for x in abi if x.get("type") == "event")}
+
+    def function(self, name: str) -> Function | None:
+        """The function called `name` (or with this signature), or None when that name is overloaded (web3
+        resolves those by the arguments)."""
+        return None if name in self.overloaded else self.functions[name]

@@ -1,0 +1,121 @@
+"""Client speed, counted rather than timed: JSON-RPC requests per trade and per read against a real anvil,
+what a chain command imports, and how `bench speed` words a ratio inside its own noise."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tradechain.bench.rpc_count import HTTP_POSTS, count_requests
+from tradechain.bench.speed import REQUESTS_PER_TRADE, client_trades, paired
+from tradechain.bench.startup import CHAIN_PROBE, NOT_FOR_READS
+from tradechain.vocabulary import hash_bytes
+
+from anvil import anvil
+
+DAY = 86400
+
+
+@pytest.fixture(scope="module")
+def node(artifacts):
+    """A fresh anvil with the suite deployed, a TradeClient on it, and its manifest in a temp folder."""
+    from tradechain.chain import rpc
+    from tradechain.client import TradeClient
+    from tradechain.deployment import deploy_suite
+
+    with tempfile.TemporaryDirectory() as manifests, anvil() as url:
+        chain = rpc(url)
+        dep = deploy_suite(chain, artifacts)
+        (Path(manifests) / f"{dep.chain_id}.json").write_text(json.dumps(dep.manifest))
+        yield TradeClient(chain, dep, artifacts), url, manifests
+
+
+def test_a_trade_takes_at_most_ten_json_rpc_requests(node):
+    client, _, _ = node
+    client_trades(client, 0)  # the first trade on a connection may fill its caches
+    with count_requests(client.chain) as counts:
+        client_trades(client, 2)  # its own warm-up trade and two more: three trades
+    total = sum(n for method, n in counts.items() if method != HTTP_POSTS)
+    print(dict(counts))
+    assert total / 3 <= REQUESTS_PER_TRADE
+    assert counts["eth_chainId"] == 0  # asked once per connection, at connect
+    assert counts["eth_getTransactionReceipt"] == 0  # the receipt came in the send's reply
+
+
+def test_order_list_reads_every_order_in_one_batch_not_one_request_each(node):
+    client, _, _ = node
+    a = client.deployment.accounts
+    for _ in range(12):
+        client.escrow.place_order_in(buyer=a["buyer"], seller=a["seller"], amount=10**15, ship_in=DAY,
+                                     deliver_in=DAY, inspection_window=0)
+    with count_requests(client.chain) as counts:
+        orders = client.escrow.list_orders()
+    assert len(orders) == client.escrow.order_count() >= 12
+    assert [o.id for o in orders] == list(range(1, len(orders) + 1))
+    assert counts[HTTP_POSTS] == 2  # orderCount, then one batch of getOrder calls
+    assert counts["eth_call"] == len(orders) + 1 and counts["eth_chainId"] == 0
+
+
+def test_a_trace_fetches_its_block_times_in_one_batch(node):
+    client, _, _ = node
+    a = client.deployment.accounts
+    oid, _ = client.escrow.place_order_in(buyer=a["buyer"], seller=a["seller"], amount=10**15, ship_in=DAY,
+                                          deliver_in=9 * DAY, inspection_window=0)
+    client.escrow.ship(oid, a["carrier"], hash_bytes(b"bol"), sender=a["seller"])
+    for _ in range(8):
+        client.provenance.checkpoint(oid, "Arrived", "DEHAM", sender=a["carrier"])
+    with count_requests(client.chain) as counts:
+        trace = client.provenance.trace(oid)
+    blocks = {e["block"] for e in trace["entries"]}
+    assert len(trace["entries"]) >= 8 and len(blocks) >= 8
+    assert counts["eth_getBlockByNumber"] >= len(blocks) - 1  # every block's time is read ...
+    posts_with_blocks = counts[HTTP_POSTS] - sum(n for m, n in counts.items()
+                                                  if m not in (HTTP_POSTS, "eth_getBlockByNumber"))
+    assert posts_with_blocks <= 2  # ... in one batch (plus the latest block for the log range), not one each
+
+
+def test_a_chain_command_imports_no_keystore_bls_or_async_http_code(node):
+    _, url, manifests = node
+    env = {**os.environ, "TRADECHAIN_RPC": url, "TRADECHAIN_DEPLOY_DIR": manifests, "TRADECHAIN_NETWORK": ""}
+    out = subprocess.run([sys.executable, "-c", CHAIN_PROBE, "order", "show", "1"], env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert "Order #1" in out.stdout, out.stdout + out.stderr
+    loaded = out.stdout.rsplit("LOADED", 1)[-1].strip()
+    assert loaded == "[]", f"`order show` imported {loaded} (none of {NOT_FOR_READS} is needed to read a chain)"
+
+
+def test_a_deferred_module_loads_when_used_and_every_holder_gets_the_real_thing():
+    code = ("import tradechain, sys\n"
+            "from eth_account import Account\n"
+            "import eth_account.account as holder\n"
+            "assert type(sys.modules['eth_keyfile']).__name__ == '_StandInModule'\n"
+            "a = Account.create()\n"
+            "assert Account.decrypt(Account.encrypt(a.key, 'pw'), 'pw') == a.key\n"
+            "assert type(sys.modules['eth_keyfile']).__name__ == 'module'\n"
+            "assert holder.decode_keyfile_json.__module__ == 'eth_keyfile.keyfile'\n"
+            "import aiohttp, web3._utils.http_session_manager as m\n"
+            "t = aiohttp.ClientTimeout(3)\n"
+            "assert m.ClientTimeout is type(t) and t.total == 3\n"
+            "print('ok')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "ok", out.stderr
+
+
+def _rates(*values):
+    it = iter(values)
+    return lambda: {"tradesPerSecond": next(it)}
+
+
+def test_paired_rounds_give_a_clear_verdict_only_when_every_pair_agrees():
+    clear = paired(_rates(10, 10, 10), _rates(9.5, 9.4, 9.6), 3, 0.9)
+    assert clear["verdict"] == "PASS" and clear["ratios"] == [0.95, 0.94, 0.96] and clear["median"] == 0.95
+    miss = paired(_rates(10, 10), _rates(5, 6), 2, 0.9)
+    assert miss["verdict"] == "FAIL" and miss["range"] == [0.5, 0.6]
+    noisy = paired(_rates(10, 10, 10), _rates(8.5, 9.2, 8.8), 3, 0.9)
+    assert "FAIL" not in noisy["verdict"] and "noise" in noisy["verdict"] and noisy["range"] == [0.85, 0.92]
