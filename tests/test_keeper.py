@@ -121,11 +121,12 @@ def test_keeper_runs_until_stopped_and_releases_orders_as_they_fall_due(devnet_n
         while not all(c.escrow.get_order(i).state == "Released" for i in ids):
             assert time.monotonic() < deadline and keeper.poll() is None, "the running keeper did not release"
             time.sleep(0.1)
+        time.sleep(1.0)  # mined is not yet counted: let it read the receipt and journal it before it is stopped
     finally:
         keeper.send_signal(signal.SIGTERM)
         out, _ = keeper.communicate(timeout=10)
     assert keeper.returncode == 0, out
-    assert all(f"released order #{i} " in out for i in ids)
+    assert all(f"released order #{i} " in out for i in ids), out
     assert "orders seen" in out.splitlines()[-1] and "Traceback" not in out
 
 
