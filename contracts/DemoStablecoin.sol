@@ -15,6 +15,9 @@ contract DemoStablecoin is ERC20, ERC20Permit, Ownable {
     }
 
     /// @notice Mint demo funds. Owner only.
+    /// @dev Emits Transfer.
+    /// @param to who receives the tokens
+    /// @param amount base units (6 decimals)
     function mint(address to, uint256 amount) external onlyOwner {
         _mint(to, amount);
     }

@@ -8,6 +8,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Base64} from "@openzeppelin/contracts/utils/Base64.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IInvoiceToken} from "./interfaces/IInvoiceToken.sol";
 import {ITradeEscrow} from "./interfaces/ITradeEscrow.sol";
@@ -41,7 +42,13 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl, ReentrancyGuardTr
     /// @notice When on, invoices move only to FINANCIER holders or back to the order's seller.
     bool public kycRequired;
 
-    mapping(uint256 tokenId => Listing) private _listings;
+    /// @dev A listing in storage, one slot: the holder is always the current owner (any move ends the listing).
+    struct Sale {
+        uint96 price;
+        uint40 expiresAt;
+    }
+
+    mapping(uint256 tokenId => Sale) private _listings;
     mapping(uint256 tokenId => mapping(address financier => AdvanceOffer)) private _offers;
     mapping(uint256 tokenId => Advance) private _advances;
 
@@ -50,6 +57,8 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl, ReentrancyGuardTr
     }
 
     /// @notice Bind the escrow that mints and settles invoices. Admin only, once.
+    /// @dev Emits EscrowBound.
+    /// @param escrow_ the TradeEscrow that mints and settles invoices
     function bindEscrow(ITradeEscrow escrow_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (address(escrow) != address(0)) revert EscrowAlreadyBound(address(escrow));
         escrow = escrow_;
@@ -57,12 +66,16 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl, ReentrancyGuardTr
     }
 
     /// @notice Switch the KYC rule on or off. Admin only. Emits KycRequiredChanged.
+    /// @param required true to let invoices move only to FINANCIER_ROLE holders or back to their order's seller
     function setKycRequired(bool required) external onlyRole(DEFAULT_ADMIN_ROLE) {
         kycRequired = required;
         emit KycRequiredChanged(required);
     }
 
-    /// @inheritdoc IInvoiceToken
+    /// @notice Mint the invoice of `orderId` to the seller. Escrow only.
+    /// @dev Emits Transfer.
+    /// @param seller who receives the invoice: the order's seller
+    /// @param orderId the order, also the token id
     function mint(address seller, uint256 orderId) external {
         if (msg.sender != address(escrow)) revert NotEscrow(msg.sender);
         _mint(seller, orderId);
@@ -70,19 +83,29 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl, ReentrancyGuardTr
 
     // ------------------------------------------------------------------ sale
 
-    /// @notice The holder lists the invoice for sale at `price` (order's payment token, 0 < price <= face value).
-    /// A new listing replaces the old one. Emits InvoiceListed.
-    function list(uint256 tokenId, uint256 price) external {
-        _list(tokenId, price, 0);
+    /// @notice The holder lists the invoice for sale at `price` (order's payment token, 0 < price <= face value)
+    /// until `expiresAt`. A new listing replaces the old one. Refused while the order is disputed, due a refund or
+    /// ended, and while an advance is outstanding.
+    /// @dev Emits InvoiceListed.
+    /// @param tokenId the invoice (= order id)
+    /// @param price what a financier pays the holder for it
+    /// @param expiresAt unix time after which the listing no longer sells
+    function list(uint256 tokenId, uint256 price, uint256 expiresAt) external {
+        _list(tokenId, price, 0, expiresAt);
     }
 
-    /// @notice The holder lists the invoice at `discountBps` off its face value. Emits InvoiceListed.
-    function listAtDiscount(uint256 tokenId, uint256 discountBps) external {
+    /// @notice The holder lists the invoice at `discountBps` off its face value until `expiresAt`.
+    /// @dev Emits InvoiceListed.
+    /// @param tokenId the invoice (= order id)
+    /// @param discountBps 1..9999 off the face value
+    /// @param expiresAt unix time after which the listing no longer sells
+    function listAtDiscount(uint256 tokenId, uint256 discountBps, uint256 expiresAt) external {
         if (discountBps == 0 || discountBps >= BPS) revert InvalidDiscount(discountBps);
-        _list(tokenId, escrow.faceValue(tokenId) * (BPS - discountBps) / BPS, discountBps);
+        _list(tokenId, escrow.faceValue(tokenId) * (BPS - discountBps) / BPS, discountBps, expiresAt);
     }
 
     /// @notice The holder withdraws its listing. Emits ListingWithdrawn.
+    /// @param tokenId the invoice (= order id)
     function withdrawListing(uint256 tokenId) external {
         address holder = _holder(tokenId);
         if (msg.sender != holder) revert NotHolder(tokenId, msg.sender, holder);
@@ -93,45 +116,65 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl, ReentrancyGuardTr
 
     /// @notice A FINANCIER buys a listed invoice, paying the listed price in the order's payment token (ETH as
     /// msg.value, an ERC-20 by allowance) straight to the holder; the token moves in the same transaction.
-    /// @param expectedPrice the price the buyer saw: a relisting at another price makes the purchase revert.
     /// @dev Emits InvoiceSold and Transfer. The listing is consumed, so the same listing never sells twice.
-    function buy(uint256 tokenId, uint256 expectedPrice) external payable onlyRole(FINANCIER_ROLE) nonReentrant {
-        Listing memory l = _listings[tokenId];
+    /// Refused after the listing's expiry or the caller's deadline, and while the order is disputed, due a refund
+    /// or ended (InvoiceDisputed, InvoiceRefundDue, InvoiceLocked).
+    /// @param tokenId the invoice (= order id)
+    /// @param expectedPrice the price the buyer saw: a relisting at another price makes the purchase revert
+    /// @param deadline the buyer's own deadline: a purchase mined later reverts
+    function buy(uint256 tokenId, uint256 expectedPrice, uint256 deadline)
+        external
+        payable
+        onlyRole(FINANCIER_ROLE)
+        nonReentrant
+    {
+        if (block.timestamp > deadline) revert DeadlinePassed(deadline, block.timestamp);
+        Sale memory l = _listings[tokenId];
         if (l.price == 0) revert NotListed(tokenId);
+        if (block.timestamp > l.expiresAt) revert ListingExpired(tokenId, l.expiresAt);
         if (l.price != expectedPrice) revert PriceMismatch(tokenId, l.price, expectedPrice);
-        if (msg.sender == l.holder) revert BuyerIsHolder(tokenId, msg.sender);
+        address holder = _ownerOf(tokenId);
+        if (msg.sender == holder) revert BuyerIsHolder(tokenId, msg.sender);
         delete _listings[tokenId];
-        emit InvoiceSold(tokenId, l.holder, msg.sender, l.price);
-        _transfer(l.holder, msg.sender, tokenId); // reverts if settled, or if KYC refuses the buyer
-        _collect(escrow.getOrder(tokenId).token, msg.sender, l.holder, l.price);
+        emit InvoiceSold(tokenId, holder, msg.sender, l.price);
+        _transfer(holder, msg.sender, tokenId); // reverts unless the order can still pay, or if KYC refuses the buyer
+        _collect(escrow.getOrder(tokenId).token, msg.sender, holder, l.price);
     }
 
     // ------------------------------------------------------------------ advance
 
-    /// @notice A FINANCIER offers to advance `principal` now against `feeBps` of it at settlement. The principal
-    /// is escrowed here until the offer is accepted or withdrawn (ETH as msg.value, an ERC-20 by allowance).
-    /// @dev principal + fee must not exceed the face value. One standing offer per financier and invoice.
-    /// Emits AdvanceOffered.
-    function offerAdvance(uint256 tokenId, uint256 principal, uint256 feeBps)
+    /// @notice A FINANCIER offers to advance `principal` now against `feeBps` of it at settlement, acceptable until
+    /// `expiresAt`. The principal is escrowed here until the offer is accepted or withdrawn (ETH as msg.value, an
+    /// ERC-20 by allowance).
+    /// @dev principal + fee must not exceed the face value. One standing offer per financier and invoice. Refused
+    /// while the order is disputed, due a refund or ended. Emits AdvanceOffered.
+    /// @param tokenId the invoice (= order id)
+    /// @param principal paid to the holder on acceptance
+    /// @param feeBps the financier's fee on the principal, repaid with it first at settlement
+    /// @param expiresAt unix time after which the offer can no longer be accepted
+    function offerAdvance(uint256 tokenId, uint256 principal, uint256 feeBps, uint256 expiresAt)
         external
         payable
         onlyRole(FINANCIER_ROLE)
         nonReentrant
     {
         _holder(tokenId);
-        if (escrow.isSettled(tokenId)) revert InvoiceLocked(tokenId);
+        _requireOpen(tokenId);
+        if (expiresAt <= block.timestamp) revert ExpiryNotInFuture(expiresAt, block.timestamp);
         if (_offers[tokenId][msg.sender].principal != 0) revert OfferExists(tokenId, msg.sender);
         uint256 face = escrow.faceValue(tokenId);
         if (principal == 0) revert InvalidPrice(tokenId, principal, face);
         if (feeBps > BPS) revert InvalidFee(feeBps);
         uint256 repayment = principal + principal * feeBps / BPS;
         if (repayment > face) revert AdvanceTooLarge(tokenId, repayment, face);
-        _offers[tokenId][msg.sender] = AdvanceOffer(uint96(principal), uint16(feeBps));
-        emit AdvanceOffered(tokenId, msg.sender, principal, feeBps);
+        // principal <= repayment <= face value < 2^96 (order amounts are uint96); feeBps <= BPS
+        _offers[tokenId][msg.sender] = AdvanceOffer(uint96(principal), uint16(feeBps), SafeCast.toUint40(expiresAt));
+        emit AdvanceOffered(tokenId, msg.sender, principal, feeBps, expiresAt);
         _collect(escrow.getOrder(tokenId).token, msg.sender, address(this), principal);
     }
 
     /// @notice The financier withdraws its standing offer and gets the principal back. Emits AdvanceOfferWithdrawn.
+    /// @param tokenId the invoice (= order id)
     function withdrawAdvanceOffer(uint256 tokenId) external nonReentrant {
         uint256 principal = _offers[tokenId][msg.sender].principal;
         if (principal == 0) revert NoAdvanceOffer(tokenId, msg.sender);
@@ -142,19 +185,29 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl, ReentrancyGuardTr
 
     /// @notice The holder accepts `financier`'s advance: the principal is paid to the holder now, and the
     /// financier is repaid principal + fee first at settlement. The terms must match what the holder saw.
-    /// @dev One advance per invoice; a listed invoice is delisted. Emits AdvanceAccepted.
-    function acceptAdvance(uint256 tokenId, address financier, uint256 principal, uint256 feeBps)
+    /// @dev One advance per invoice; a listed invoice is delisted. Refused after the offer's expiry or the caller's
+    /// deadline, when the financier no longer holds FINANCIER_ROLE, and while the order is disputed, due a refund
+    /// or ended. Emits AdvanceAccepted.
+    /// @param tokenId the invoice (= order id)
+    /// @param financier whose offer is accepted
+    /// @param principal the principal the holder saw in the offer
+    /// @param feeBps the fee the holder saw in the offer
+    /// @param deadline the holder's own deadline: an acceptance mined later reverts
+    function acceptAdvance(uint256 tokenId, address financier, uint256 principal, uint256 feeBps, uint256 deadline)
         external
         nonReentrant
     {
+        if (block.timestamp > deadline) revert DeadlinePassed(deadline, block.timestamp);
         address holder = _holder(tokenId);
         if (msg.sender != holder) revert NotHolder(tokenId, msg.sender, holder);
-        if (escrow.isSettled(tokenId)) revert InvoiceLocked(tokenId);
+        _requireOpen(tokenId);
         Advance storage a = _advances[tokenId];
         if (a.financier != address(0)) revert InvoiceEncumbered(tokenId, a.financier);
         AdvanceOffer memory o = _offers[tokenId][financier];
         if (o.principal == 0) revert NoAdvanceOffer(tokenId, financier);
+        if (block.timestamp > o.expiresAt) revert OfferExpired(tokenId, financier, o.expiresAt);
         if (o.principal != principal || o.feeBps != feeBps) revert OfferMismatch(tokenId, financier, o.principal, o.feeBps);
+        _checkRole(FINANCIER_ROLE, financier); // a financier that lost the role (KYC revoked) finances nothing
         uint256 fee = uint256(o.principal) * o.feeBps / BPS;
         delete _offers[tokenId][financier];
         if (_listings[tokenId].price != 0) {
@@ -162,14 +215,21 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl, ReentrancyGuardTr
             emit ListingWithdrawn(tokenId, holder);
         }
         a.financier = financier;
-        a.repayment = uint96(o.principal + fee);
+        a.repayment = uint96(o.principal + fee); // <= face value (offerAdvance checked it) < 2^96
         a.principal = o.principal;
-        a.acceptedAt = uint40(block.timestamp);
+        a.acceptedAt = uint40(block.timestamp); // unix seconds fit 40 bits for 34,000 years
         emit AdvanceAccepted(tokenId, holder, financier, o.principal, fee);
         _send(escrow.getOrder(tokenId).token, holder, o.principal);
     }
 
     // ------------------------------------------------------------------ settlement
+
+    /// @inheritdoc IInvoiceToken
+    function standing(uint256 orderId) external view returns (address holder, address financier, uint256 repayment) {
+        holder = _requireOwned(orderId);
+        Advance storage a = _advances[orderId];
+        (financier, repayment) = (a.financier, a.repayment);
+    }
 
     /// @inheritdoc IInvoiceToken
     /// @dev The waterfall: an accepted advance's financier first (up to principal + fee), the rest to the holder.
@@ -212,9 +272,10 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl, ReentrancyGuardTr
         return (block.timestamp - inv.dueDate) / 1 days;
     }
 
-    /// @notice The standing sale listing (price 0 when not listed).
-    function listingOf(uint256 tokenId) external view returns (Listing memory) {
-        return _listings[tokenId];
+    /// @notice The standing sale listing (all zero when not listed).
+    function listingOf(uint256 tokenId) external view returns (Listing memory l) {
+        Sale memory sale = _listings[tokenId];
+        if (sale.price != 0) l = Listing(_ownerOf(tokenId), sale.price, sale.expiresAt);
     }
 
     /// @notice `financier`'s standing advance offer on the invoice (principal 0 when none).
@@ -263,39 +324,51 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl, ReentrancyGuardTr
 
     // ------------------------------------------------------------------ internals
 
-    /// @dev Settled, refunded or cancelled invoices never move again (minting is not a move). A move ends any
-    /// listing (it was the old holder's). With KYC on, only FINANCIERs or the order's seller may receive.
+    /// @dev Invoices move only while their order can still pay: never once it ended, nor while it is disputed (who
+    /// stands in its settlement stays fixed) or due a refund (minting is not a move). A move ends any listing (it
+    /// was the old holder's). With KYC on, only FINANCIERs or the order's seller may receive.
     function _update(address to, uint256 tokenId, address auth) internal override returns (address) {
-        if (_ownerOf(tokenId) != address(0)) {
-            if (escrow.isSettled(tokenId)) revert InvoiceLocked(tokenId);
-            // the escrow pays the holder: holding its own receivable would strand the payment
-            if (to == address(escrow)) revert ERC721InvalidReceiver(to);
+        address from = _ownerOf(tokenId);
+        if (from != address(0)) {
+            _requireOpen(tokenId);
+            // the escrow pays the holder: the escrow or this contract holding the receivable would strand the payment
+            if (to == address(escrow) || to == address(this)) revert ERC721InvalidReceiver(to);
             if (kycRequired && !hasRole(FINANCIER_ROLE, to) && to != escrow.getOrder(tokenId).seller) {
                 revert TransferNotAllowed(tokenId, to);
             }
-            Listing memory l = _listings[tokenId];
-            if (l.price != 0) {
+            if (_listings[tokenId].price != 0) {
                 delete _listings[tokenId];
-                emit ListingWithdrawn(tokenId, l.holder);
+                emit ListingWithdrawn(tokenId, from);
             }
         }
         return super._update(to, tokenId, auth);
     }
 
-    function _list(uint256 tokenId, uint256 price, uint256 discountBps) private {
+    function _list(uint256 tokenId, uint256 price, uint256 discountBps, uint256 expiresAt) private {
         address holder = _holder(tokenId);
         if (msg.sender != holder) revert NotHolder(tokenId, msg.sender, holder);
-        if (escrow.isSettled(tokenId)) revert InvoiceLocked(tokenId);
+        _requireOpen(tokenId);
         address financier = _advances[tokenId].financier;
         if (financier != address(0)) revert InvoiceEncumbered(tokenId, financier);
         uint256 face = escrow.faceValue(tokenId);
         if (price == 0 || price > face) revert InvalidPrice(tokenId, price, face);
-        _listings[tokenId] = Listing(holder, uint96(price));
-        emit InvoiceListed(tokenId, holder, price, discountBps);
+        if (expiresAt <= block.timestamp) revert ExpiryNotInFuture(expiresAt, block.timestamp);
+        // price <= face value < 2^96 (order amounts are uint96)
+        _listings[tokenId] = Sale(uint96(price), SafeCast.toUint40(expiresAt));
+        emit InvoiceListed(tokenId, holder, price, discountBps, expiresAt);
     }
 
     function _holder(uint256 tokenId) private view returns (address) {
         return _requireOwned(tokenId);
+    }
+
+    /// @dev No financing step and no move unless the order can still pay the invoice: not disputed, not due a
+    /// refund, not ended.
+    function _requireOpen(uint256 tokenId) private view {
+        (ITradeEscrow.State s, bool refundDue) = escrow.financingState(tokenId);
+        if (s == ITradeEscrow.State.Disputed) revert InvoiceDisputed(tokenId);
+        if (uint8(s) >= uint8(ITradeEscrow.State.Released)) revert InvoiceLocked(tokenId); // the four terminal states
+        if (refundDue) revert InvoiceRefundDue(tokenId);
     }
 
     /// @dev Take `amount` of `token` from `from` to `to`: ETH must arrive as exactly msg.value.

@@ -4,7 +4,6 @@ pragma solidity 0.8.37;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {IProvenance} from "./interfaces/IProvenance.sol";
 import {HashChain} from "./libraries/HashChain.sol";
 import {SensorReadings} from "./libraries/SensorReadings.sol";
@@ -17,17 +16,21 @@ import {SensorReadings} from "./libraries/SensorReadings.sol";
 /// Every entry of an item extends its one hash-chain head (`headOf`), so a copy of the log can be verified
 /// offline against one on-chain value. Nothing is ever edited or deleted: a correction is a new entry that
 /// references the old one.
-contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
+contract Provenance is IProvenance, AccessControl, EIP712 {
     bytes32 public constant CARRIER_ROLE = keccak256("CARRIER_ROLE");
     bytes32 public constant CUSTOMS_ROLE = keccak256("CUSTOMS_ROLE");
     bytes32 public constant PRODUCER_ROLE = keccak256("PRODUCER_ROLE");
     /// @dev Held by the escrow: opens a shipment when an order ships, and records the buyer's sensor limits.
     bytes32 public constant ESCROW_ROLE = keccak256("ESCROW_ROLE");
     bytes32 private constant CHECKPOINT_TYPEHASH = keccak256(
-        "Checkpoint(uint256 shipmentId,uint8 kind,bytes8 location,bytes32 evidenceHash,uint256 nonce,uint256 deadline)"
+        "Checkpoint(uint256 shipmentId,uint8 kind,bytes8 location,bytes32 evidenceHash,uint256 at,uint256 nonce,"
+        "uint256 deadline)"
     );
+    /// @notice How long after its signed time a checkpoint may still be relayed (bounds how far back a signed
+    /// delivery time can reach).
+    uint256 public constant MAX_RELAY_DELAY = 6 hours;
 
-    /// @dev Batch ids start above every order id (the escrow counts orders in a uint64).
+    /// @dev Batch ids start above every order id (the escrow counts orders in a uint40).
     uint256 public constant BATCH_BASE = 1 << 64;
     uint256 internal constant MAX_CERTIFICATES = 16;
     uint256 internal constant MAX_READINGS = 64;
@@ -49,6 +52,12 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
     mapping(uint256 itemId => address) public pendingCustodianOf;
     mapping(uint256 shipmentId => Limits) private _limits;
     mapping(uint256 shipmentId => bool) public hasLimits;
+    /// @notice The carrier the seller nominated to take over a shipment, until the admin confirms it.
+    mapping(uint256 shipmentId => address) public nominatedCarrierOf;
+    /// @notice Used signature nonces: signer => word (nonce >> 8) => bit (nonce & 255), as Permit2's unordered nonces.
+    mapping(address signer => mapping(uint256 word => uint256 bits)) public nonceBitmap;
+    /// @notice Links a batch's side asked for, waiting for the shipment's carrier or custodian.
+    mapping(uint256 batchId => mapping(uint256 shipmentId => bool)) public linkRequested;
     /// @notice Grams of CO2e of the transport legs recorded on the item itself.
     mapping(uint256 itemId => uint256) public carbonOf;
 
@@ -59,9 +68,15 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
 
     // ------------------------------------------------------------------ shipments (escrow)
 
-    /// @notice Open a shipment with its carrier, who alone may record its logistics checkpoints.
+    /// @notice Open a shipment with its carrier, who alone may record its logistics checkpoints. The seller ships
+    /// under the sensor limits it read: `limitsHash` must be the hash of the limits agreed now (zero if none), so a
+    /// change by the buyer in the same block makes the shipment revert instead of binding the seller.
     /// @dev ESCROW_ROLE. The carrier must hold CARRIER_ROLE. Emits ShipmentOpened.
-    function openShipment(uint256 shipmentId, address carrier, bytes32 billOfLadingHash)
+    /// @param shipmentId the order id
+    /// @param carrier the carrier named by the seller
+    /// @param billOfLadingHash keccak-256 of the bill of lading, anchored in the event
+    /// @param limitsHash `limitsHashOf(shipmentId)` as the seller read it
+    function openShipment(uint256 shipmentId, address carrier, bytes32 billOfLadingHash, bytes32 limitsHash)
         external
         onlyRole(ESCROW_ROLE)
     {
@@ -69,6 +84,8 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
         if (shipmentId >= BATCH_BASE) revert UnknownShipment(shipmentId);
         Shipment storage s = _shipments[shipmentId];
         if (s.carrier != address(0)) revert ShipmentExists(shipmentId);
+        bytes32 agreed = limitsHashOf(shipmentId);
+        if (agreed != limitsHash) revert LimitsMismatch(shipmentId, agreed, limitsHash);
         s.carrier = carrier;
         emit ShipmentOpened(shipmentId, carrier, billOfLadingHash);
     }
@@ -76,6 +93,8 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
     /// @notice Record the sensor limits agreed for a shipment. Once the shipment is open they never change.
     /// @dev ESCROW_ROLE: the escrow passes on the buyer's limits while the order is unshipped; the seller accepts
     /// them by shipping. Emits LimitsAgreed.
+    /// @param shipmentId the shipment (= order id)
+    /// @param limits temperature range, humidity and shock maxima, in hundredths
     function agreeLimits(uint256 shipmentId, Limits calldata limits) external onlyRole(ESCROW_ROLE) {
         if (_shipments[shipmentId].carrier != address(0)) revert LimitsFrozen(shipmentId);
         if (limits.tempMin > limits.tempMax) revert InvalidLimits(limits.tempMin, limits.tempMax);
@@ -86,6 +105,43 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
         emit LimitsAgreed(shipmentId, limits);
     }
 
+    /// @notice Record the seller's nominee to take over a shipment whose carrier can no longer serve it (key lost
+    /// or revoked). Nothing changes until the admin confirms it with `replaceCarrier`.
+    /// @dev ESCROW_ROLE: the escrow passes on the seller's request while the order is shipped and not delivered.
+    /// Emits CarrierNominated.
+    /// @param shipmentId the order id
+    /// @param nominee the carrier to take over
+    function nominateCarrier(uint256 shipmentId, address nominee) external onlyRole(ESCROW_ROLE) {
+        Shipment storage s = _shipments[shipmentId];
+        if (s.carrier == address(0)) revert UnknownShipment(shipmentId);
+        if (s.deliveredAt != 0) revert AlreadyDelivered(shipmentId, s.deliveredAt);
+        if (!hasRole(CARRIER_ROLE, nominee)) revert NotCarrier(nominee);
+        nominatedCarrierOf[shipmentId] = nominee;
+        emit CarrierNominated(shipmentId, s.carrier, nominee);
+    }
+
+    /// @notice The admin hands a shipment to the carrier its seller nominated: from now on only the new carrier
+    /// records the shipment's logistics and confirms its delivery. Recorded in the log as a CarrierChanged entry.
+    /// Custody held by the old carrier passes with it.
+    /// @dev DEFAULT_ADMIN_ROLE (who admits carriers in the first place) with the seller's nomination; before delivery
+    /// only. Emits CarrierReplaced and a CarrierChanged entry.
+    /// @param shipmentId the shipment
+    /// @param carrier the seller's nominee, still holding CARRIER_ROLE
+    function replaceCarrier(uint256 shipmentId, address carrier) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        Shipment storage s = _shipments[shipmentId];
+        address old = s.carrier;
+        if (old == address(0)) revert UnknownShipment(shipmentId);
+        if (s.deliveredAt != 0) revert AlreadyDelivered(shipmentId, s.deliveredAt);
+        address nominated = nominatedCarrierOf[shipmentId];
+        if (carrier == address(0) || carrier != nominated) revert CarrierNotNominated(shipmentId, carrier, nominated);
+        if (!hasRole(CARRIER_ROLE, carrier)) revert NotCarrier(carrier);
+        delete nominatedCarrierOf[shipmentId];
+        s.carrier = carrier;
+        if (_custodians[shipmentId] == old) _custodians[shipmentId] = carrier;
+        uint256 seq = _append(shipmentId, Kind.CarrierChanged, bytes8(0), keccak256(abi.encode(old, carrier)));
+        emit CarrierReplaced(shipmentId, old, carrier, seq);
+    }
+
     // ------------------------------------------------------------------ checkpoints
 
     /// @notice Record a checkpoint. Customs kinds (ExportCleared, ImportCleared) need CUSTOMS_ROLE; the other
@@ -93,27 +149,54 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
     /// and starts the buyer's inspection window in the escrow. Emits Checkpoint.
     /// @param location UN/LOCODE-style place code, left-aligned ASCII (e.g. "CNSHA")
     /// @param evidenceHash keccak-256 of the supporting document or photo (zero if none)
+    /// @param shipmentId the shipment (= order id)
+    /// @param kind a logistics kind (PickedUp ... Discharged) or a customs kind (ExportCleared, ImportCleared)
     function record(uint256 shipmentId, Kind kind, bytes8 location, bytes32 evidenceHash) external {
-        _checkpoint(shipmentId, kind, location, evidenceHash, msg.sender);
+        _checkpoint(shipmentId, kind, location, evidenceHash, msg.sender, block.timestamp);
     }
 
     /// @notice Relay a checkpoint its recorder signed off-chain (EIP-712), so a carrier without gas can report.
-    /// Anyone may send it; the entry's actor is the signer, held to the same rules as `record`.
-    /// @dev Reverts SignatureExpired after `deadline`, InvalidAccountNonce on a replay, and NotShipmentCarrier /
-    /// NotCustoms when the signer may not record this kind. Emits Checkpoint.
+    /// Anyone may send it; the entry's actor is the signer, held to the same rules as `record`. A Delivered keeps
+    /// the signed time `at`, so a relayer that waits cannot turn a timely delivery into a late one.
+    /// @dev Reverts SignatureExpired after `deadline`, SignedTimeOutOfRange when `at` is in the future or more than
+    /// MAX_RELAY_DELAY ago, NonceAlreadyUsed on a replay, and NotShipmentCarrier / NotCustoms when the signer may
+    /// not record this kind. Nonces are unordered: a lost signature blocks no other. Emits Checkpoint.
+    /// @param cp the signed checkpoint
+    /// @param signature the recorder's 65-byte signature of `checkpointDigest(cp)`
     function recordSigned(SignedCheckpoint calldata cp, bytes calldata signature) external {
         if (block.timestamp > cp.deadline) revert SignatureExpired(cp.deadline, block.timestamp);
+        if (cp.at > block.timestamp || cp.at + MAX_RELAY_DELAY < block.timestamp) {
+            revert SignedTimeOutOfRange(cp.at, block.timestamp, MAX_RELAY_DELAY);
+        }
         address signer = ECDSA.recover(checkpointDigest(cp), signature);
-        _useCheckedNonce(signer, cp.nonce);
-        _checkpoint(cp.shipmentId, cp.kind, cp.location, cp.evidenceHash, signer);
+        _useNonce(signer, cp.nonce);
+        _checkpoint(cp.shipmentId, cp.kind, cp.location, cp.evidenceHash, signer, cp.at);
+    }
+
+    /// @notice Cancel one of the caller's signature nonces, so a checkpoint signed with it can never be relayed.
+    /// @dev Emits NonceInvalidated. Reverts NonceAlreadyUsed if it was used or cancelled already.
+    /// @param nonce the nonce to cancel
+    function invalidateNonce(uint256 nonce) external {
+        _useNonce(msg.sender, nonce);
+        emit NonceInvalidated(msg.sender, nonce);
+    }
+
+    /// @notice Whether `signer` used or cancelled `nonce`.
+    function nonceUsed(address signer, uint256 nonce) external view returns (bool) {
+        return nonceBitmap[signer][nonce >> 8] & (1 << (nonce & 0xff)) != 0;
     }
 
     // ------------------------------------------------------------------ batches
 
     /// @notice Register a product batch: its first entry (Commissioned) anchors SKU, origin, quantity and the
     /// certificate hashes. PRODUCER_ROLE; the producer is the batch's first custodian.
+    /// @dev Emits BatchRegistered and the Commissioned entry's Checkpoint.
     /// @param origin ISO 3166-1 alpha-2 country code ("CN")
     /// @return batchId BATCH_BASE + the batch number
+    /// @param sku GTIN or the producer's SKU, left-aligned ASCII
+    /// @param quantity units in the batch, 1 to 2^64 - 1
+    /// @param certificates keccak-256 of each certificate, at most 16
+    /// @param location UN/LOCODE-style place code, left-aligned ASCII
     function registerBatch(
         bytes32 sku,
         bytes2 origin,
@@ -128,16 +211,20 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
         batchId = BATCH_BASE + ++batchCount;
         Batch storage b = _batches[batchId];
         b.producer = msg.sender;
-        b.registeredAt = uint40(block.timestamp);
+        b.registeredAt = uint40(block.timestamp); // unix seconds fit 40 bits for 34,000 years
         b.origin = origin;
         b.sku = sku;
-        b.quantity = uint64(quantity);
+        b.quantity = uint64(quantity); // <= type(uint64).max, checked above
         emit BatchRegistered(batchId, msg.sender, sku, origin, quantity, certificates);
         bytes32 payload = keccak256(abi.encode(sku, origin, quantity, keccak256(abi.encodePacked(certificates))));
         _append(batchId, Kind.Commissioned, location, payload);
     }
 
     /// @notice Record a batch step (Packed, Inspected). The batch's producer or current custodian. Emits Checkpoint.
+    /// @param batchId the batch (BATCH_BASE + n)
+    /// @param kind Packed or Inspected
+    /// @param location UN/LOCODE-style place code, left-aligned ASCII
+    /// @param evidenceHash keccak-256 of the evidence (zero if none)
     function recordBatch(uint256 batchId, Kind kind, bytes8 location, bytes32 evidenceHash) external {
         if (batchId < BATCH_BASE) revert UnknownBatch(batchId);
         if (kind != Kind.Packed && kind != Kind.Inspected) revert InvalidKind(uint8(kind));
@@ -145,32 +232,70 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
         _append(batchId, kind, location, evidenceHash);
     }
 
-    /// @notice Say that a batch travels in a shipment: one Linked entry on each item's chain. The batch's
-    /// producer or custodian; at most MAX_LINKS shipments per batch. Emits BatchLinked.
+    /// @notice Say that a batch travels in a shipment. The batch's producer or custodian asks; the shipment's
+    /// carrier or custodian accepts (`acceptLink`), so nobody appends to a stranger's shipment log or borrows its
+    /// carbon. When the caller stands on both sides (say, a carrier holding the batch), the link is made at once:
+    /// one Linked entry on each item's chain. At most MAX_LINKS shipments per batch.
+    /// @dev Emits LinkRequested, or BatchLinked and two Linked entries.
+    /// @param batchId the batch (BATCH_BASE + n)
+    /// @param shipmentId the shipment (an order id)
     function linkBatch(uint256 batchId, uint256 shipmentId) external {
         if (batchId < BATCH_BASE) revert UnknownBatch(batchId);
         _requireRecorder(batchId);
-        if (_shipments[shipmentId].carrier == address(0) || shipmentId >= BATCH_BASE) {
-            revert UnknownShipment(shipmentId);
+        address carrier = _shipments[shipmentId].carrier;
+        if (carrier == address(0) || shipmentId >= BATCH_BASE) revert UnknownShipment(shipmentId);
+        if (!_isShipmentSide(shipmentId, carrier)) {
+            _checkLinkable(batchId, shipmentId);
+            linkRequested[batchId][shipmentId] = true;
+            emit LinkRequested(batchId, shipmentId, msg.sender);
+            return;
         }
+        _linkNow(batchId, shipmentId);
+    }
+
+    /// @notice The shipment's carrier (holding CARRIER_ROLE) or custodian accepts a batch's link request.
+    /// @dev Emits BatchLinked and a Linked entry on each chain. Reverts LinkNotRequested, NotShipmentCarrier.
+    /// @param batchId the batch that asked
+    /// @param shipmentId the shipment it travels in
+    function acceptLink(uint256 batchId, uint256 shipmentId) external {
+        if (!linkRequested[batchId][shipmentId]) revert LinkNotRequested(batchId, shipmentId);
+        address carrier = _shipments[shipmentId].carrier;
+        if (!_isShipmentSide(shipmentId, carrier)) revert NotShipmentCarrier(shipmentId, msg.sender, carrier);
+        delete linkRequested[batchId][shipmentId];
+        _linkNow(batchId, shipmentId);
+    }
+
+    function _linkNow(uint256 batchId, uint256 shipmentId) private {
+        uint256 n = _checkLinkable(batchId, shipmentId);
         Batch storage b = _batches[batchId];
+        _batchShipments[batchId].push(shipmentId);
+        b.shipments = uint8(n + 1); // n < MAX_LINKS (8), checked by _checkLinkable
+        emit BatchLinked(batchId, shipmentId);
+        _append(batchId, Kind.Linked, bytes8(0), bytes32(shipmentId));
+        _append(shipmentId, Kind.Linked, bytes8(0), bytes32(batchId));
+    }
+
+    /// @dev The batch's links so far (at most MAX_LINKS, so the loop is bounded), refusing a full or repeated one.
+    function _checkLinkable(uint256 batchId, uint256 shipmentId) private view returns (uint256 n) {
         uint256[] storage links = _batchShipments[batchId];
-        uint256 n = links.length;
+        n = links.length;
         if (n == MAX_LINKS) revert TooManyLinks(batchId, MAX_LINKS);
         for (uint256 i; i < n; ++i) {
             if (links[i] == shipmentId) revert AlreadyLinked(batchId, shipmentId);
         }
-        links.push(shipmentId);
-        b.shipments = uint8(n + 1);
-        emit BatchLinked(batchId, shipmentId);
-        _append(batchId, Kind.Linked, bytes8(0), bytes32(shipmentId));
-        _append(shipmentId, Kind.Linked, bytes8(0), bytes32(batchId));
+    }
+
+    /// @dev The caller speaks for the shipment: its carrier still holding CARRIER_ROLE, or its custodian.
+    function _isShipmentSide(uint256 shipmentId, address carrier) private view returns (bool) {
+        return (msg.sender == carrier && hasRole(CARRIER_ROLE, msg.sender)) || msg.sender == custodianOf(shipmentId);
     }
 
     // ------------------------------------------------------------------ custody
 
     /// @notice The current custodian names who takes the goods next. A new offer replaces the old one.
     /// Emits CustodyOffered.
+    /// @param itemId a shipment (order id) or a batch (BATCH_BASE + n)
+    /// @param to who takes custody next
     function offerCustody(uint256 itemId, address to) external {
         address current = custodianOf(itemId);
         if (msg.sender != current) revert NotCustodian(itemId, msg.sender, current);
@@ -181,6 +306,9 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
 
     /// @notice The one named by the custodian takes custody: the handover entry is signed by its sender.
     /// @dev Emits CustodyTaken and a Handover entry.
+    /// @param itemId a shipment (order id) or a batch (BATCH_BASE + n)
+    /// @param location UN/LOCODE-style place code, left-aligned ASCII
+    /// @param evidenceHash keccak-256 of the evidence (zero if none)
     function takeCustody(uint256 itemId, bytes8 location, bytes32 evidenceHash) external {
         address pending = pendingCustodianOf[itemId];
         if (pending == address(0) || msg.sender != pending) revert NotPendingCustodian(itemId, msg.sender, pending);
@@ -197,6 +325,8 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
     /// the shipment's agreed limits set its breach flags for good: the escrow then lets the buyer dispute even
     /// after confirming. The shipment's carrier; readings may not be later than now, nor than the delivery.
     /// @dev Emits LimitBreached per reading out of range, Readings, and a Reading entry.
+    /// @param shipmentId the shipment (= order id)
+    /// @param packed 1 to 64 readings of 9 bytes each: uint8 sensor, uint32 unix time, int32 value in hundredths
     function recordReadings(uint256 shipmentId, bytes calldata packed) external {
         Shipment storage s = _shipments[shipmentId];
         _requireCarrier(shipmentId, s.carrier, msg.sender);
@@ -213,6 +343,9 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
 
     /// @notice Anchor a document by its keccak-256 with its type. An authorised recorder of the item: a
     /// shipment's carrier, customs or custodian; a batch's producer or custodian. Emits DocumentAnchored.
+    /// @param itemId a shipment (order id) or a batch (BATCH_BASE + n)
+    /// @param docType what the document is
+    /// @param docHash keccak-256 of the document's bytes
     function anchorDocument(uint256 itemId, DocType docType, bytes32 docHash) external {
         if (docType == DocType.None || docHash == 0) revert InvalidDocument(uint8(docType), docHash);
         _requireRecorder(itemId);
@@ -223,6 +356,13 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
     /// @notice Record a transport leg and its footprint: grams CO2e = distance (km) × mass (kg) × factor
     /// (g CO2e per tonne-km) / 1000, added to the item's total. An authorised recorder of the item.
     /// @dev Emits LegRecorded and a Leg entry located at `from`.
+    /// @param itemId a shipment (order id) or a batch (BATCH_BASE + n)
+    /// @param mode the transport mode
+    /// @param from UN/LOCODE where the leg starts
+    /// @param to UN/LOCODE where the leg ends
+    /// @param distanceKm length of the leg, 1 to 50,000 km
+    /// @param massKg mass carried, 1 to 10^9 kg
+    /// @param gramsPerTonneKm emission factor, 1 to 10,000 g CO2e per tonne-km
     function recordLeg(
         uint256 itemId,
         Mode mode,
@@ -250,6 +390,11 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
     /// `kind` is the corrected checkpoint kind, or None to mark the entry wrong without replacing it. Held to
     /// the rules of writing that kind; Delivered, Commissioned and the entry-only kinds cannot be written this
     /// way (a delivery time is final, and breaches stay flagged). Emits Corrected and a Correction entry.
+    /// @param itemId a shipment (order id) or a batch (BATCH_BASE + n)
+    /// @param correctsSeq the entry corrected
+    /// @param kind the corrected checkpoint kind, or None to mark the entry wrong
+    /// @param location UN/LOCODE-style place code, left-aligned ASCII
+    /// @param evidenceHash keccak-256 of the evidence (zero if none)
     function correct(uint256 itemId, uint256 correctsSeq, Kind kind, bytes8 location, bytes32 evidenceHash)
         external
     {
@@ -301,6 +446,12 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
         return _batchShipments[batchId];
     }
 
+    /// @notice keccak256(abi.encode(limits)) of the sensor limits agreed for a shipment, zero if none: what the
+    /// seller commits to when it ships.
+    function limitsHashOf(uint256 shipmentId) public view returns (bytes32) {
+        return hasLimits[shipmentId] ? keccak256(abi.encode(_limits[shipmentId])) : bytes32(0);
+    }
+
     /// @notice The sensor limits agreed for a shipment and whether any were.
     function limitsOf(uint256 shipmentId) external view returns (Limits memory, bool) {
         return (_limits[shipmentId], hasLimits[shipmentId]);
@@ -339,7 +490,14 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
         return _hashTypedDataV4(
             keccak256(
                 abi.encode(
-                    CHECKPOINT_TYPEHASH, cp.shipmentId, cp.kind, cp.location, cp.evidenceHash, cp.nonce, cp.deadline
+                    CHECKPOINT_TYPEHASH,
+                    cp.shipmentId,
+                    cp.kind,
+                    cp.location,
+                    cp.evidenceHash,
+                    cp.at,
+                    cp.nonce,
+                    cp.deadline
                 )
             )
         );
@@ -359,7 +517,7 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
             if (time > notAfter) revert ReadingOutOfTime(shipmentId, time, notAfter);
             (int256 min, int256 max) = SensorReadings.range(lim, sensor);
             if (limited && (value < min || value > max)) {
-                breaches |= uint8(1 << sensor);
+                breaches |= uint8(1 << sensor); // sensor <= 3 (SensorReadings.range refuses others): at most 8
                 emit LimitBreached(shipmentId, seq, Sensor(sensor), value, time, min, max);
             }
         }
@@ -367,9 +525,14 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
 
     /// @dev The plain checkpoint path, written out in full (no inner calls): one shipment slot read and write,
     /// one head read and write. Same rules as `_authorise`.
-    function _checkpoint(uint256 shipmentId, Kind kind, bytes8 location, bytes32 evidenceHash, address actor)
-        private
-    {
+    function _checkpoint(
+        uint256 shipmentId,
+        Kind kind,
+        bytes8 location,
+        bytes32 evidenceHash,
+        address actor,
+        uint256 at
+    ) private {
         Shipment storage s = _shipments[shipmentId];
         address carrier = s.carrier;
         if (carrier == address(0)) revert UnknownShipment(shipmentId);
@@ -382,10 +545,11 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
         }
         if (kind == Kind.Delivered) {
             if (s.deliveredAt != 0) revert AlreadyDelivered(shipmentId, s.deliveredAt);
-            s.deliveredAt = uint40(block.timestamp);
+            // at <= block.timestamp (recordSigned checks it), far below 2^40
+            s.deliveredAt = uint40(at);
         }
         uint256 seq = s.count;
-        s.count = uint32(seq + 1);
+        s.count = uint32(seq + 1); // 2^32 entries on one item would take four billion transactions
         bytes32 head = HashChain.link(headOf[shipmentId], shipmentId, seq, kind, actor, location, evidenceHash, block.timestamp);
         headOf[shipmentId] = head;
         emit Checkpoint(shipmentId, seq, actor, kind, location, evidenceHash, head);
@@ -422,16 +586,24 @@ contract Provenance is IProvenance, AccessControl, EIP712, Nonces {
         revert NotRecorder(itemId, msg.sender);
     }
 
+    /// @dev Mark `nonce` of `signer` used; each nonce runs once, in any order.
+    function _useNonce(address signer, uint256 nonce) private {
+        uint256 bit = 1 << (nonce & 0xff);
+        uint256 bits = nonceBitmap[signer][nonce >> 8];
+        if (bits & bit != 0) revert NonceAlreadyUsed(signer, nonce);
+        nonceBitmap[signer][nonce >> 8] = bits | bit;
+    }
+
     /// @dev Append an entry by msg.sender to any item (the caller checked that the item exists).
     function _append(uint256 itemId, Kind kind, bytes8 location, bytes32 payload) private returns (uint256 seq) {
         if (itemId >= BATCH_BASE) {
             Batch storage b = _batches[itemId];
             seq = b.count;
-            b.count = uint32(seq + 1);
+            b.count = uint32(seq + 1); // 2^32 entries on one item would take four billion transactions
         } else {
             Shipment storage s = _shipments[itemId];
             seq = s.count;
-            s.count = uint32(seq + 1);
+            s.count = uint32(seq + 1); // as above
         }
         _link(itemId, seq, kind, msg.sender, location, payload);
     }

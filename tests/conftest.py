@@ -89,7 +89,8 @@ def tc(tmp_path_factory):
     """`tc(*args, ok=True)`: the `tradechain` CLI against a fresh anvil with the suite deployed (one per module)."""
     from anvil import cli_on_node
 
-    with cli_on_node(tmp_path_factory) as (run, _env):
+    with cli_on_node(tmp_path_factory) as (run, env):
+        run.env = env  # for the few steps no CLI command offers (granting a role)
         yield run
 
 

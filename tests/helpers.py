@@ -364,7 +364,7 @@ def ship_and_deliver(client: TradeClient, accounts: dict, oid: int, *, seller_se
         client.escrow.ship(oid, accounts["carrier"], sender=seller)
     else:
         as_party(client, client.tx.name_of(seller), client.escrow.address,
-                 calldata(client, "TradeEscrow", "ship", oid, accounts["carrier"], ZERO32), sender=seller_sender)
+                 calldata(client, "TradeEscrow", "ship", oid, accounts["carrier"], ZERO32, ZERO32), sender=seller_sender)
     client.provenance.deliver(oid, sender=accounts["carrier"])
 
 

@@ -1,8 +1,27 @@
 """Every `tradechain order` step as a user runs it: separate commands against a real anvil node."""
 
 import json
+import os
+from unittest import mock
 
 import pytest
+
+
+def _grant(tc, contract: str, role: str, name: str) -> None:
+    """Grant a role on the node the CLI runs against (the admin's step; the CLI has no command for it)."""
+    from pathlib import Path
+
+    from tradechain.chain import rpc
+    from tradechain.client import TradeClient
+    from tradechain.deployment import load_manifest
+    from tradechain.project import load_artifacts
+
+    chain = rpc(tc.env["TRADECHAIN_RPC"])
+    artifacts = load_artifacts()
+    with mock.patch.dict(os.environ, {"TRADECHAIN_DEPLOY_DIR": tc.env["TRADECHAIN_DEPLOY_DIR"]}):
+        dep = load_manifest(chain, Path("."), artifacts)
+    client = TradeClient(chain, dep, artifacts)
+    client.grant_role(contract, role, dep.accounts[name], sender=dep.accounts["admin"])
 
 
 def order_id(result) -> int:
@@ -112,3 +131,59 @@ def test_token_order_paid_with_a_permit_signed_by_the_node(tc):
     oid = order_id(tc("order", "create", "--seller", "seller", "--amount", "75 tUSD", "--permit", "--json"))
     shown = json.loads(tc("order", "show", str(oid), "--json").output)
     assert shown["state"] == "Funded" and shown["amountText"] == "75 tUSD"
+
+
+def test_a_checkpoint_after_the_order_ended_is_recorded_silently(tc):
+    """Issue 10 item 11 — was silent: now the CLI says the entry is kept but changes nothing in the settlement."""
+    oid = order_id(tc("order", "create", "--seller", "seller", "--amount", "0.1 ETH", "--json"))
+    tc("order", "ship", str(oid))
+    assert "settlementAffected" in tc("order", "checkpoint", str(oid), "PickedUp", "--json").output
+    tc("order", "deliver", str(oid))
+    tc("time", "advance", "3d")
+    tc("order", "release", str(oid))
+    out = tc("order", "checkpoint", str(oid), "Arrived").output
+    assert f"order #{oid}: Arrived recorded; order #{oid} is already Released" in out
+    assert "changes nothing in its settlement" in out
+    data = json.loads(tc("order", "checkpoint", str(oid), "GateIn", "--json").output)
+    assert data["orderState"] == "Released" and data["settlementAffected"] is False
+
+
+def test_a_stranded_shipment_gets_a_new_carrier_and_a_later_deadline_from_the_cli(tc):
+    """Issue 10 item 3 from the CLI: seller nominates, admin replaces, arbiter extends, the new carrier delivers."""
+    oid = order_id(tc("order", "create", "--seller", "seller", "--amount", "0.2 ETH", "--deliver-within", "2d",
+                      "--json"))
+    tc("order", "ship", str(oid))
+    _grant(tc, "Provenance", "CARRIER", "keeper")
+    refused = tc("order", "replace-carrier", str(oid), "keeper", ok=False)
+    assert refused.exit_code == 1 and "is not the carrier the seller nominated" in refused.output
+    assert "keeper nominated as carrier" in tc("order", "nominate-carrier", str(oid), "keeper").output
+    assert "keeper is now the carrier" in tc("order", "replace-carrier", str(oid), "keeper").output
+    tc("time", "advance", "3d")  # past the delivery deadline: a refund would be due
+    not_arbiter = tc("order", "extend", str(oid), "--by", "2d", "--account", "seller", ok=False)
+    assert not_arbiter.exit_code == 1 and "lacks the role this needs (ARBITER)" in not_arbiter.output
+    assert "delivery now due by" in tc("order", "extend", str(oid), "--by", "2d").output
+    tc("order", "deliver", str(oid), "--account", "keeper")
+    shown = json.loads(tc("order", "show", str(oid), "--json").output)
+    assert shown["state"] == "Delivered" and shown["timeline"][-1]["actor"] == "keeper"
+    actions = [row["action"] for row in shown["timeline"]]
+    assert "new carrier nominated" in actions and "carrier replaced" in actions
+    assert "delivery deadline extended" in actions
+
+
+def test_a_settlement_needs_the_invoice_holder_and_the_cli_says_who_may_accept(tc):
+    """Issue 10 item 1 from the CLI: after the invoice is sold the seller has no say; show names who may accept."""
+    oid = order_id(tc("order", "create", "--seller", "seller", "--amount", "100 tUSD", "--json"))
+    tc("order", "ship", str(oid))
+    tc("invoice", "offer", str(oid), "--price", "90 tUSD")
+    tc("invoice", "buy", str(oid))
+    tc("order", "deliver", str(oid))
+    tc("order", "dispute", str(oid))
+    sold = tc("order", "propose", str(oid), "100%", ok=False)
+    assert sold.exit_code == 1 and "sold the invoice" in sold.output
+    out = tc("order", "propose", str(oid), "40%", "--account", "buyer").output
+    assert "agreed: buyer; may still accept: invoice holder" in out
+    shown = json.loads(tc("order", "show", str(oid), "--json").output)
+    assert shown["settlement"]["agreed"] == ["buyer"] and shown["settlement"]["mayAccept"] == ["invoice holder"]
+    assert "may accept: invoice holder (financier)" in " ".join(tc("order", "show", str(oid)).output.split())
+    assert "settled by agreement: 40% refunded" in tc("order", "accept", str(oid), "40%", "--account",
+                                                      "financier").output

@@ -18,7 +18,8 @@ def journey(tc, tmp_path_factory):
     oid = json.loads(tc("order", "create", "--seller", "seller", "--amount", "1 ETH", "--json").output)["orderId"]
     tc("provenance", "limits", str(oid), "--temp", "2..8", "--humidity-max", "60", "--shock-max", "5")
     tc("order", "ship", str(oid), "--bol", str(bol))
-    tc("provenance", "link", batch, str(oid))
+    assert "its carrier accepts" in tc("provenance", "link", batch, str(oid)).output  # issue 10: a request
+    assert "linked to order" in tc("provenance", "accept-link", batch, str(oid)).output
     tc("provenance", "handover", batch, "--to", "carrier")
     tc("provenance", "take", batch, "--location", "CNSZX", "--account", "carrier")
     tc("order", "checkpoint", str(oid), "picked-up", "--location", "CNSZX")

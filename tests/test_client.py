@@ -193,7 +193,7 @@ def test_error_arguments_are_shown_by_name(client, trade, accounts):
 def test_a_transaction_sent_with_explicit_gas_that_reverts_is_still_decoded(client, chain, accounts):
     block = chain.block_number()
     with reverts("UnknownOrder", orderId=99):
-        client.tx.send("TradeEscrow", "ship", [99, accounts["carrier"], ZERO32], sender=accounts["seller"],
+        client.tx.send("TradeEscrow", "ship", [99, accounts["carrier"], ZERO32, ZERO32], sender=accounts["seller"],
                         gas=300_000)
     assert chain.block_number() == block + 1  # it was mined and failed: the reason came from a replay
 

@@ -730,8 +730,9 @@ def test_an_arbiter_who_is_a_party_cannot_rule(client, trade, accounts, buyer, s
 def test_an_arbiter_who_holds_the_invoice_cannot_rule(client, trade, accounts, seller):
     financier = accounts["financier"]
     client.grant_role("TradeEscrow", "ARBITER", financier, sender=accounts["admin"])
-    order_id = trade.disputed()
+    order_id = trade.delivered()
     client.tx.send("InvoiceToken", "transferFrom", [seller, financier, order_id], sender=seller)
+    trade.dispute(order_id)  # a disputed invoice no longer moves: it changed hands before
     with reverts("ArbiterIsParty", orderId=order_id, arbiter=financier):
         client.escrow.resolve(order_id, 0, sender=financier)  # it would rule the whole payment to itself
 
@@ -1013,7 +1014,8 @@ def refuser(client, accounts):
 def test_a_seller_that_refuses_eth_is_credited_and_other_orders_still_settle(client, trade, accounts, refuser,
                                                                               seller, keeper):
     stuck = trade.place(seller=refuser.address)
-    refuser.execute(client.escrow.address, calldata(client, "TradeEscrow", "ship", stuck, accounts["carrier"], ZERO32),
+    refuser.execute(client.escrow.address, calldata(client, "TradeEscrow", "ship", stuck, accounts["carrier"], ZERO32,
+                                                                  ZERO32),
                     sender=accounts["admin"])
     trade.deliver(stuck)
     fine = trade.delivered()
@@ -1070,7 +1072,7 @@ def test_a_recipient_that_burns_gas_cannot_block_a_release(client, trade, accoun
     refuser.transact("setBurnGas", [True], sender=keeper)
     order_id = trade.place(seller=refuser.address)
     refuser.execute(client.escrow.address, calldata(client, "TradeEscrow", "ship", order_id, accounts["carrier"],
-                                                    ZERO32), sender=keeper)
+                                                    ZERO32, ZERO32), sender=keeper)
     trade.deliver(order_id)
     trade.travel_to(client.escrow.get_order(order_id).inspection_ends_at)
 
@@ -1086,8 +1088,8 @@ def test_a_financier_with_an_advance_cannot_rule_either(client, trade, accounts,
     client.grant_role("TradeEscrow", "ARBITER", financier, sender=accounts["admin"])
     order_id = trade.shipped()
     face = client.tx.call("TradeEscrow", "faceValue", [order_id])
-    client.tx.send("InvoiceToken", "offerAdvance", [order_id, face // 2, 200], sender=financier, value=face // 2)
-    client.tx.send("InvoiceToken", "acceptAdvance", [order_id, financier, face // 2, 200], sender=seller)
+    client.tx.send("InvoiceToken", "offerAdvance", [order_id, face // 2, 200, 2**40 - 1], sender=financier, value=face // 2)
+    client.tx.send("InvoiceToken", "acceptAdvance", [order_id, financier, face // 2, 200, 2**40 - 1], sender=seller)
     trade.deliver(order_id)
     client.escrow.dispute(order_id, EVIDENCE, sender=accounts["buyer"])
     with reverts("ArbiterIsParty", orderId=order_id, arbiter=financier):

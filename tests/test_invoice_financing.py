@@ -14,6 +14,7 @@ from helpers import BPS, DAY, ETHER, TUSD, Balances, deploy, events, gas_paid, p
 pytestmark = pytest.mark.usefixtures("conservation_check")
 
 FEE_BPS = 100  # the deployment's fee
+FAR = 2**40 - 1  # a deadline or expiry no test reaches
 
 
 def face(amount: int) -> int:
@@ -162,22 +163,22 @@ def test_buy_refuses_every_wrong_purchase(client, trade, accounts, reverts, fina
     oid = trade.shipped()
     seller, fin, buyer = accounts["seller"], accounts["financier"], accounts["buyer"]
     with reverts("NotListed", tokenId=oid):
-        client.tx.send("InvoiceToken", "buy", [oid, 1], sender=fin, value=1)
+        client.tx.send("InvoiceToken", "buy", [oid, 1, FAR], sender=fin, value=1)
     client.invoices.list(oid, 9 * ETHER // 10, sender=seller)
     with reverts("AccessControlUnauthorizedAccount", account=buyer):
-        client.tx.send("InvoiceToken", "buy", [oid, 9 * ETHER // 10], sender=buyer, value=9 * ETHER // 10)
+        client.tx.send("InvoiceToken", "buy", [oid, 9 * ETHER // 10, FAR], sender=buyer, value=9 * ETHER // 10)
     with reverts("WrongEthValue", sent=1, expected=9 * ETHER // 10):
-        client.tx.send("InvoiceToken", "buy", [oid, 9 * ETHER // 10], sender=fin, value=1)
+        client.tx.send("InvoiceToken", "buy", [oid, 9 * ETHER // 10, FAR], sender=fin, value=1)
     # the seller relists higher while the financier's purchase is on its way: the old price no longer buys
     client.invoices.list(oid, 98 * ETHER // 100, sender=seller)
     with reverts("PriceMismatch", listedPrice=98 * ETHER // 100, expectedPrice=9 * ETHER // 10):
-        client.tx.send("InvoiceToken", "buy", [oid, 9 * ETHER // 10], sender=fin, value=9 * ETHER // 10)
+        client.tx.send("InvoiceToken", "buy", [oid, 9 * ETHER // 10, FAR], sender=fin, value=9 * ETHER // 10)
     client.invoices.buy(oid, 98 * ETHER // 100, sender=fin)
     with reverts("NotListed", tokenId=oid):  # no double sell
-        client.tx.send("InvoiceToken", "buy", [oid, 98 * ETHER // 100], sender=financier2, value=98 * ETHER // 100)
+        client.tx.send("InvoiceToken", "buy", [oid, 98 * ETHER // 100, FAR], sender=financier2, value=98 * ETHER // 100)
     client.invoices.list(oid, ETHER // 2, sender=fin)
     with reverts("BuyerIsHolder", buyer=fin):
-        client.tx.send("InvoiceToken", "buy", [oid, ETHER // 2], sender=fin, value=ETHER // 2)
+        client.tx.send("InvoiceToken", "buy", [oid, ETHER // 2, FAR], sender=fin, value=ETHER // 2)
 
 
 def test_buy_of_a_token_order_takes_no_eth_and_needs_an_allowance(client, trade, accounts, reverts):
@@ -185,9 +186,9 @@ def test_buy_of_a_token_order_takes_no_eth_and_needs_an_allowance(client, trade,
     fin = accounts["financier"]
     client.invoices.list(oid, 200 * TUSD, sender=accounts["seller"])
     with reverts("WrongEthValue", sent=5, expected=0):
-        client.tx.send("InvoiceToken", "buy", [oid, 200 * TUSD], sender=fin, value=5)
+        client.tx.send("InvoiceToken", "buy", [oid, 200 * TUSD, FAR], sender=fin, value=5)
     with reverts("ERC20InsufficientAllowance"):
-        client.tx.send("InvoiceToken", "buy", [oid, 200 * TUSD], sender=fin)
+        client.tx.send("InvoiceToken", "buy", [oid, 200 * TUSD, FAR], sender=fin)
 
 
 def test_listing_rules(client, trade, accounts, reverts):
@@ -236,10 +237,12 @@ def test_advance_pays_the_seller_at_once_and_the_financier_first_at_release(clie
     principal, fee_bps = face(amount) * 80 // 100, 200
     fee = principal * fee_bps // BPS
     bal = Balances(client, [(seller, tusd), (fin, tusd), (client.invoices.address, tusd)])
-    client.invoices.offer_advance(oid, principal, fee_bps, sender=fin)
+    offered = client.invoices.offer_advance(oid, principal, fee_bps, sender=fin)
     assert bal.delta(client.invoices.address, tusd) == principal  # held until accepted or withdrawn
+    expires_at = offered.event("AdvanceOffered")["expiresAt"]
+    assert DAY < expires_at - client.chain.block_time(offered.block) <= 7 * DAY  # the client's default: a week
     assert client.invoices.advance_offers(oid) == [{"financier": fin, "principal": principal, "feeBps": fee_bps,
-                                           "repayment": principal + fee}]
+                                           "repayment": principal + fee, "expiresAt": expires_at}]
     r = client.invoices.accept_advance(oid, fin, principal, fee_bps, sender=seller)
     assert events(r, "AdvanceAccepted")[0]["fee"] == fee
     assert bal.delta(seller, tusd) == principal and bal.delta(client.invoices.address, tusd) == 0
@@ -313,7 +316,7 @@ def test_advance_rules(client, trade, accounts, reverts, financier2):
     with reverts("AdvanceTooLarge", repayment=fv + fv // 100, faceValue=fv):
         client.invoices.offer_advance(oid, fv, 100, sender=fin)
     with reverts("WrongEthValue", sent=1, expected=ETHER // 2):
-        client.tx.send("InvoiceToken", "offerAdvance", [oid, ETHER // 2, 100], sender=fin, value=1)
+        client.tx.send("InvoiceToken", "offerAdvance", [oid, ETHER // 2, 100, FAR], sender=fin, value=1)
     with reverts("NoAdvanceOffer", financier=fin):
         client.invoices.withdraw_advance_offer(oid, sender=fin)
     client.invoices.offer_advance(oid, ETHER // 2, 100, sender=fin)

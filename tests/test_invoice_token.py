@@ -151,11 +151,15 @@ def test_an_invoice_sold_before_settlement_pays_its_new_holder(client, trade, ac
     assert before.delta(seller) == 0
 
 
-def test_a_disputed_invoice_still_moves_and_its_holder_gets_the_seller_side(client, trade, accounts, seller,
-                                                                             financier):
-    order_id = trade.disputed("tUSD")
+def test_a_disputed_invoice_stays_put_and_its_holder_gets_the_seller_side(client, trade, accounts, seller,
+                                                                           financier, reverts):
+    """Issue 10: who stands in a settlement stays fixed while the dispute runs, so the invoice does not move."""
+    order_id = trade.delivered("tUSD")
     amount = client.escrow.get_order(order_id).amount
     transfer(client, order_id, financier, sender=seller)
+    trade.dispute(order_id)
+    with reverts("InvoiceDisputed", tokenId=order_id):
+        transfer(client, order_id, seller, sender=financier)
     tusd = client.tokens.stablecoin
     before = Balances(client, [(seller, tusd), (financier, tusd)])
 

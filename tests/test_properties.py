@@ -3,10 +3,13 @@
 - rounding: TradeEscrow.split over random amounts and basis points: the parts always sum to the whole.
 - the trade machine: random orders (ETH and tUSD, a normal and a hostile seller, fee changes) driven through
   random ship/deliver/confirm/dispute/settle/rule/default/release/refund/cancel/withdraw steps, invoice transfers,
-  checkpoints by random accounts, and time. Checked at every step or at the end of each example:
-  conservation, no dust, exactly-once, invoice holder paid once, provenance history append-only and hash-chained,
-  unauthorised writers refused, and liveness (keeper + time alone end every order; everyone withdraws; the
-  escrow is left holding nothing).
+  financing (sales and advances at random moments), settlement offers proposed and accepted by any pair of
+  buyer, seller, holder and financier (collusions included), checkpoints by random accounts, and time. Checked at
+  every step or at the end of each example: conservation, no dust, exactly-once, the seller side paid by the
+  waterfall (an advance financier min(repayment, seller side) first, the holder the rest), a split agreed only with
+  the holder's consent and, when it cuts the repayment, the financier's; financing refused exactly when the order
+  can no longer pay; provenance history append-only and hash-chained, unauthorised writers refused, and liveness
+  (keeper + time alone end every order; everyone withdraws; the escrow is left holding nothing).
 """
 
 from __future__ import annotations
@@ -27,7 +30,12 @@ HOUR, DAY = 3600, 86_400
 # Reverts a random step may legitimately hit (wrong moment, wrong state); anything else fails the test.
 EXPECTED = {"WrongState", "NoRefundDue", "NotDelivered", "InspectionWindowOpen", "InspectionWindowClosed", "RefundNotDue",
             "ShipDeadlinePassed", "RulingDeadlineNotReached", "NoSettlementProposal", "OwnProposal",
-            "ProposalMismatch", "AlreadyDelivered", "NothingToWithdraw", "WithdrawFailed", "InvoiceLocked"}
+            "ProposalMismatch", "ReceivableSold", "NotParty", "AlreadyDelivered", "NothingToWithdraw", "WithdrawFailed",
+            "InvoiceLocked"}
+# Why a financing step may be refused: the order can no longer pay (disputed, refund due, ended) ...
+FINANCING_CLOSED = {"InvoiceDisputed", "InvoiceRefundDue", "InvoiceLocked"}
+# ... or the invoice already carries an advance, or the amounts are too small to price.
+FINANCING_OTHER = {"InvoiceEncumbered", "InvalidPrice"}
 
 
 # ------------------------------------------------------------------ rounding
@@ -103,16 +111,31 @@ class TradeMachine(RuleBasedStateMachine):
         return self.model[oid]["state"] not in TERMINAL
 
     def _seller_side_check(self, oid, holder_before):
-        """Invoice property: the seller-side payout goes to the holder at settlement, exactly once."""
+        """Invoice property: the seller side is paid once, by the waterfall: an advance financier min(repayment,
+        seller side) first, the holder at settlement the rest — never less, whatever the ruling. A split agreed by
+        the parties carries the holder's consent, and the financier's when it does not cover the repayment."""
         o = self.model[oid]
         if o["state"] not in ("Released", "Resolved") or holder_before is None:
             return
         receipt = o["ended_by"]
         end = next(e["args"] for e in receipt.events if e["event"] in ("OrderReleased", "OrderResolved"))
         to_seller = end["toSellerSide"]
-        side = [e["args"] for e in receipt.events if e["event"] == "Payout" and e["args"]["to"] == holder_before
-                and e["args"]["orderId"] == oid]
-        assert [p["amount"] for p in side] == ([to_seller] if to_seller else []), side
+        financier, repayment = o["advance"] or (None, 0)
+        first = min(repayment, to_seller)
+        expected: dict[str, int] = {}
+        for who, amount in ((financier, first), (holder_before, to_seller - first)):
+            if who is not None and amount:
+                expected[who] = expected.get(who, 0) + amount
+        side: dict[str, int] = {}
+        for e in receipt.events:
+            a = e["args"]
+            if e["event"] == "Payout" and a["orderId"] == oid and a["to"] in (financier, holder_before):
+                side[a["to"]] = side.get(a["to"], 0) + a["amount"]
+        assert side == expected, (side, expected, o)
+        if end.get("ruling") == 1:  # by agreement: whoever colluded, the cut parties agreed
+            assert holder_before in o["agreed"], (o["agreed"], holder_before)
+            if financier is not None and to_seller < repayment:
+                assert financier in o["agreed"], (o["agreed"], financier)
 
     # -- rules
     @initialize(target=orders, amount=st.integers(1, 10**12), token_is_eth=st.booleans())
@@ -137,7 +160,8 @@ class TradeMachine(RuleBasedStateMachine):
                                           ship_by=now + ship_in, deliver_by=now + ship_in + 2 * DAY,
                                           inspection_window=window)
         self.model[oid] = {"amount": amount, "token": token, "state": "Funded", "paid": 0, "buyer": self.a[buyer],
-                           "seller": seller, "holder": None, "checkpoints": [], "delivered": False}
+                           "seller": seller, "holder": None, "checkpoints": [], "delivered": False,
+                           "advance": None, "agreed": set()}
         return oid
 
     def set_fee(self, bps):
@@ -148,7 +172,7 @@ class TradeMachine(RuleBasedStateMachine):
         if o["seller"] == self.hostile:
             try:
                 r = as_party(self.c, self.hostile_label, self.c.escrow.address,
-                             calldata(self.c, "TradeEscrow", "ship", oid, self.a["carrier"], ZERO32), sender=self.keeper)
+                             calldata(self.c, "TradeEscrow", "ship", oid, self.a["carrier"], ZERO32, ZERO32), sender=self.keeper)
                 self._apply(r)
             except ContractRevert as exc:
                 assert exc.name in EXPECTED, exc
@@ -167,12 +191,21 @@ class TradeMachine(RuleBasedStateMachine):
         if state == "Funded":
             self.cancel(oid) if pick % 4 == 3 else self._ship(oid)
         elif state == "Shipped" and not o["delivered"]:
-            self.checkpoint(oid, "carrier", "Delivered")
+            if pick % 4 == 0:
+                self.sell_invoice(oid, 1 + bps % 3_000)
+            elif pick % 4 == 1:
+                self.take_advance(oid, 1 + bps % 9_000, [0, 150, 500][pick % 3])
+            else:
+                self.checkpoint(oid, "carrier", "Delivered")
         elif state == "Shipped":
-            [self.confirm, self.dispute, self.keeper_step][pick % 3](oid) if pick < 9 else self.time_passes(DAY)
+            steps = [self.confirm, self.dispute, self.dispute, self.keeper_step,
+                     lambda i: self.take_advance(i, 1 + bps % 9_000, 150)]
+            steps[pick % 5](oid) if pick < 10 else self.time_passes(DAY)
         elif state == "Disputed":
             if pick % 3 == 0:
-                self.settle_by_agreement(oid, bps)
+                roles = ["buyer", "seller", "holder", "financier"]
+                self.settle_by_agreement(oid, bps, roles[pick % 4], (roles[(pick + 1) % 4], roles[(pick + 2) % 4],
+                                                                     roles[(pick + 3) % 4]))
             elif pick % 3 == 1:
                 self.arbiter_rules(oid, bps)
             else:
@@ -209,14 +242,44 @@ class TradeMachine(RuleBasedStateMachine):
     def dispute(self, oid):
         self._send(self.c.escrow.dispute, oid, sender=self.model[oid]["buyer"])
 
-    def settle_by_agreement(self, oid, bps):
+    def settle_by_agreement(self, oid, bps, proposer="seller", acceptors=("buyer",)):
+        """`proposer` offers a split and each of `acceptors` agrees, in turn: any of buyer, seller, holder and
+        financier, so a seller colluding with the buyer is tried as often as an honest settlement."""
         o = self.model[oid]
-        if o["state"] != "Disputed" or o["seller"] == self.hostile:
+        if o["state"] != "Disputed":
             return
         holder = o["holder"]
-        if self._send(self.c.escrow.propose_settlement, oid, bps, sender=o["seller"]):
-            self._send(self.c.escrow.accept_settlement, oid, bps, sender=o["buyer"])
-            self._seller_side_check(oid, holder)
+        who = {"buyer": o["buyer"], "seller": o["seller"], "holder": holder, "financier": self.a["financier"]}
+        if who[proposer] == self.hostile:
+            return
+        if not self._standing_step(oid, bps, who[proposer], self.c.escrow.propose_settlement):
+            return
+        o["agreed"] = {who[proposer]}
+        for acceptor in acceptors:
+            if who[acceptor] == self.hostile or o["state"] != "Disputed":
+                continue
+            if self._standing_step(oid, bps, who[acceptor], self.c.escrow.accept_settlement):
+                o["agreed"].add(who[acceptor])
+        self._seller_side_check(oid, holder)
+
+    def _standing_step(self, oid, bps, sender, fn):
+        """Propose or accept as `sender`; it may only succeed for a party the split needs (the buyer, the holder,
+        a financier whose repayment it cuts) and is refused with the exact reason otherwise."""
+        o = self.model[oid]
+        financier, repayment = o["advance"] or (None, 0)
+        _, to_seller, _ = self.c.tx.call("TradeEscrow", "split", [o["amount"], bps, self.c.escrow.get_order(oid).fee_bps])
+        needed = {o["buyer"], o["holder"]} | ({financier} if financier and to_seller < repayment else set())
+        try:
+            self._apply(fn(oid, bps, sender=sender))
+        except ContractRevert as exc:
+            if exc.name in ("ReceivableSold", "NotParty"):
+                assert sender not in needed, (exc, sender, needed)
+                assert (exc.name == "ReceivableSold") == (sender == o["seller"]), exc
+            else:
+                assert exc.name in EXPECTED, exc
+            return False
+        assert sender in needed, f"{sender} settled order {oid} without standing ({needed})"
+        return True
 
     def arbiter_rules(self, oid, bps):
         holder = self.model[oid]["holder"]
@@ -254,10 +317,81 @@ class TradeMachine(RuleBasedStateMachine):
             else:
                 self.c.tx.send("InvoiceToken", "transferFrom", args, sender=holder)
         except ContractRevert as exc:
-            assert exc.name == "InvoiceLocked" and not self._open(oid), exc
+            # an invoice moves only while its order can still pay it (issue 10)
+            assert (exc.name == "InvoiceLocked" and not self._open(oid)
+                    or exc.name == "InvoiceDisputed" and o["state"] == "Disputed"
+                    or exc.name == "InvoiceRefundDue" and self.c.escrow.actionable(oid)[1]), exc
             return
         assert self._open(oid), f"invoice {oid} moved after settlement"
         o["holder"] = dest
+
+    @rule(oid=orders, proposer=st.sampled_from(["buyer", "seller", "holder", "financier"]),
+          acceptors=st.lists(st.sampled_from(["buyer", "seller", "holder", "financier"]), max_size=3),
+          bps=st.sampled_from([0, 2_500, 5_000, 9_000, 10_000]), finance=st.sampled_from([None, "sale", "advance"]))
+    def negotiate(self, oid, proposer, acceptors, bps, finance):
+        """The order is shipped and financed (a sale or an advance) if it can still be, delivered, disputed; then any
+        party proposes and any others accept: colluding seller and buyer included."""
+        o = self.model[oid]
+        if o["state"] == "Funded":
+            self._ship(oid)
+        if o["state"] == "Shipped" and not o["delivered"]:
+            if finance == "sale":
+                self.sell_invoice(oid, 500)
+            elif finance == "advance":
+                self.take_advance(oid, 8_000, 150)
+            self.checkpoint(oid, "carrier", "Delivered")
+        if o["state"] == "Shipped":
+            self.dispute(oid)
+        self.settle_by_agreement(oid, bps, proposer, tuple(acceptors))
+
+    def _financing_open(self, oid) -> bool:
+        """The model's view: a shipped order, not disputed, not ended, no refund due."""
+        return self.model[oid]["state"] == "Shipped" and not self.c.escrow.actionable(oid)[1]
+
+    def _financing_refused(self, oid, exc, open_before):
+        assert exc.name in FINANCING_CLOSED | FINANCING_OTHER, exc
+        assert (exc.name in FINANCING_CLOSED) == (not open_before), (exc, self.model[oid]["state"])
+
+    @rule(oid=orders, discount=st.integers(1, 3_000))
+    def sell_invoice(self, oid, discount):
+        """The holder lists the invoice, the financier buys it: possible exactly while the order can still pay."""
+        o, fin = self.model[oid], self.a["financier"]
+        holder = o["holder"]
+        if holder is None or holder in (self.hostile, fin):
+            return
+        open_before = self._financing_open(oid)
+        try:
+            self.c.invoices.list_at_discount(oid, discount, sender=holder)
+            self.c.invoices.buy(oid, sender=fin)
+        except ContractRevert as exc:
+            self._financing_refused(oid, exc, open_before)
+            return
+        assert open_before, f"invoice {oid} sold while its order was {o['state']}"
+        o["holder"] = fin
+
+    @rule(oid=orders, share=st.integers(1, 9_000), fee=st.sampled_from([0, 150, 500]))
+    def take_advance(self, oid, share, fee):
+        """The financier offers an advance, the holder accepts: the financier is then repaid first."""
+        o, fin = self.model[oid], self.a["financier"]
+        holder = o["holder"]
+        if holder is None or holder in (self.hostile, fin) or o["state"] in TERMINAL:
+            return
+        principal = self.c.tx.call("TradeEscrow", "faceValue", [oid]) * share // BPS
+        if principal == 0:
+            return
+        open_before = self._financing_open(oid)
+        offered = False
+        try:
+            self.c.invoices.offer_advance(oid, principal, fee, sender=fin)
+            offered = True
+            self.c.invoices.accept_advance(oid, fin, sender=holder)
+        except ContractRevert as exc:
+            if offered:  # the principal goes back to the financier
+                self.c.invoices.withdraw_advance_offer(oid, sender=fin)
+            self._financing_refused(oid, exc, open_before)
+            return
+        assert open_before, f"advance taken on invoice {oid} while its order was {o['state']}"
+        o["advance"] = (fin, principal + principal * fee // BPS)
 
     @rule(seconds=st.sampled_from([HOUR, DAY, 3 * DAY, 20 * DAY]))
     def time_passes(self, seconds):  # noqa: D102 - also called by advance_order
@@ -347,7 +481,7 @@ class TradeMachine(RuleBasedStateMachine):
 
 def test_trade_machine(client, accounts):
     hostile = deploy(client, "HostileParty", sender=accounts["admin"])
-    for who in ("buyer", "buyer2"):  # room for every order a run can place (4 × 10**12 base units)
+    for who in ("buyer", "buyer2", "financier"):  # room for every order a run can place (4 × 10**12 base units)
         client.tx.send("DemoStablecoin", "mint", [accounts[who], 10**13], sender=accounts["admin"])
     run_state_machine_as_test(
         lambda: TradeMachine(client, accounts, hostile),

@@ -37,19 +37,19 @@ def test_only_the_escrow_opens_shipments(client, accounts, carrier):
     admin = accounts["admin"]
     assert client.has_role("Provenance", "ESCROW", client.escrow.address)
     with reverts("AccessControlUnauthorizedAccount", account=admin, neededRole="ESCROW"):
-        client.tx.send("Provenance", "openShipment", [1000, carrier, ZERO32], sender=admin)
+        client.tx.send("Provenance", "openShipment", [1000, carrier, ZERO32, ZERO32], sender=admin)
 
 
 def test_a_shipment_opens_once_with_a_carrier_that_holds_the_role(client, trade, accounts, carrier):
     admin = accounts["admin"]
     client.grant_role("Provenance", "ESCROW", admin, sender=admin)  # an admin stand-in for the escrow
     with reverts("NotCarrier", account=accounts["buyer2"]):
-        client.tx.send("Provenance", "openShipment", [1, accounts["buyer2"], ZERO32], sender=admin)
+        client.tx.send("Provenance", "openShipment", [1, accounts["buyer2"], ZERO32, ZERO32], sender=admin)
 
-    receipt = client.tx.send("Provenance", "openShipment", [1, carrier, PHOTO], sender=admin)
+    receipt = client.tx.send("Provenance", "openShipment", [1, carrier, PHOTO, ZERO32], sender=admin)
     assert receipt.event("ShipmentOpened") == {"shipmentId": 1, "carrier": carrier, "billOfLadingHash": PHOTO}
     with reverts("ShipmentExists", shipmentId=1):
-        client.tx.send("Provenance", "openShipment", [1, carrier, ZERO32], sender=admin)
+        client.tx.send("Provenance", "openShipment", [1, carrier, ZERO32, ZERO32], sender=admin)
     # shipment ids are order ids: order 1 can no longer ship
     order_id = trade.place()
     with reverts("ShipmentExists", shipmentId=order_id):

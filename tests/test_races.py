@@ -31,7 +31,7 @@ def test_ship_vs_timeout_refund_is_decided_by_the_clock(client, accounts, first,
     a = accounts
     oid = place(client, a["buyer"], a["seller"], ETHER)
     ship_by = client.escrow.get_order(oid).ship_by
-    txs = {"ship": _tx(client, a["seller"], "ship", oid, a["carrier"], ZERO32),
+    txs = {"ship": _tx(client, a["seller"], "ship", oid, a["carrier"], ZERO32, ZERO32),
            "refund": _tx(client, a["keeper"], "refund", oid)}
     order = [first, "refund" if first == "ship" else "ship"]
     statuses = same_block(client, ship_by + offset, [txs[k] for k in order])

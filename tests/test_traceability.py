@@ -49,8 +49,8 @@ def test_only_append_functions_write_to_the_log(artifacts):
     writers = {e["name"] for e in artifacts["Provenance"]["abi"]
                if e.get("type") == "function" and e["stateMutability"] not in ("view", "pure")}
     assert writers == {"openShipment", "agreeLimits", "record", "recordSigned", "registerBatch", "recordBatch",
-                       "linkBatch", "offerCustody", "takeCustody", "recordReadings", "anchorDocument", "recordLeg",
-                       "correct", "grantRole", "revokeRole", "renounceRole"}
+                       "linkBatch", "acceptLink", "invalidateNonce", "offerCustody", "takeCustody", "recordReadings", "anchorDocument", "recordLeg",
+                       "correct", "nominateCarrier", "replaceCarrier", "grantRole", "revokeRole", "renounceRole"}
 
 
 # ------------------------------------------------------------------ batches
@@ -94,9 +94,15 @@ def test_batch_steps_by_producer_only_and_only_batch_kinds(p, accounts, batch, r
         p.record_batch(BATCH_BASE + 9, "Packed", sender=accounts["seller"])
 
 
+def link(p, accounts, batch: int, shipment: int) -> None:
+    """The producer asks, the shipment's carrier accepts (issue 10: nobody links into a stranger's shipment)."""
+    p.link_batch(batch, shipment, sender=accounts["seller"])
+    p.accept_link(batch, shipment, sender=accounts["carrier"])
+
+
 def test_linking_a_batch_writes_on_both_chains_once(p, accounts, batch, trade, reverts):
     oid = trade.shipped()
-    p.link_batch(batch, oid, sender=accounts["seller"])
+    link(p, accounts, batch, oid)
     assert p.entries(oid)[-1]["details"]["other"] == batch and p.entries(batch)[-1]["details"]["other"] == oid
     with reverts("AlreadyLinked", batchId=batch, shipmentId=oid):
         p.link_batch(batch, oid, sender=accounts["seller"])
@@ -108,7 +114,7 @@ def test_linking_a_batch_writes_on_both_chains_once(p, accounts, batch, trade, r
 
 def test_a_batch_travels_in_at_most_eight_shipments(p, accounts, batch, trade, reverts):
     for _ in range(8):
-        p.link_batch(batch, trade.shipped(), sender=accounts["seller"])
+        link(p, accounts, batch, trade.shipped())
     extra = trade.shipped()
     with reverts("TooManyLinks", batchId=batch, max=8):
         p.link_batch(batch, extra, sender=accounts["seller"])
@@ -266,7 +272,7 @@ def test_carbon_is_summed_per_leg_per_shipment_and_per_batch(p, client, accounts
     p.record_leg(first, "Rail", "NLRTM", "DEHAM", 450, 1_000, 22, sender=a["carrier"])     # 9,900 g
     p.record_leg(second, "Air", "CNXMN", "DEHAM", 9_000, 100, 602, sender=a["carrier"])    # 541,800 g
     for oid in (first, second):
-        p.link_batch(batch, oid, sender=a["seller"])
+        link(p, a, batch, oid)
     assert client.tx.call("Provenance", "carbonOf", [first]) == 153_900
     assert client.tx.call("Provenance", "batchCarbon", [batch]) == 1_860 + 153_900 + 541_800
     assert [leg["grams"] for leg in p.trace(first)["legs"]] == [144_000, 9_900]
@@ -307,14 +313,14 @@ def test_a_signed_checkpoint_is_relayed_by_anyone_and_recorded_as_the_signers(p,
     r = p.relay_checkpoint(signed, sender=accounts["keeper"])
     e = r.event("Checkpoint")
     assert e["actor"] == accounts["carrier"] and KINDS[e["kind"]] == "Departed"
-    assert client.tx.call("Provenance", "nonces", [accounts["carrier"]]) == 1
+    assert client.tx.call("Provenance", "nonceUsed", [accounts["carrier"], signed["message"]["nonce"]])
 
 
 def test_a_signed_checkpoint_cannot_be_replayed(p, accounts, trade, reverts):
     oid = trade.shipped()
     signed = p.sign_checkpoint(oid, "Departed", "CNSHA", signer=accounts["carrier"])
     p.relay_checkpoint(signed, sender=accounts["keeper"])
-    with reverts("InvalidAccountNonce", account=accounts["carrier"], currentNonce=1):
+    with reverts("NonceAlreadyUsed", signer=accounts["carrier"], nonce=signed["message"]["nonce"]):
         p.relay_checkpoint(signed, sender=accounts["buyer"])
 
 
@@ -342,7 +348,7 @@ def test_an_expired_signed_checkpoint_is_refused(p, client, accounts, trade, rev
 
 def _journey(p, client, accounts, trade, batch) -> int:
     oid = trade.shipped()
-    p.link_batch(batch, oid, sender=accounts["seller"])
+    link(p, accounts, batch, oid)
     client.provenance.checkpoint(oid, "PickedUp", "CNXMN", sender=accounts["carrier"])
     p.record_readings(oid, [("Temperature", client.chain.now(), 6)], sender=accounts["carrier"])
     p.record_leg(oid, "Sea", "CNXMN", "NLRTM", 18_000, 500, 8, sender=accounts["carrier"])

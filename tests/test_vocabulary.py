@@ -18,6 +18,7 @@ COPIES = {
     "ITradeEscrow.State": vocabulary.STATES,
     "ITradeEscrow.Ruling": vocabulary.RULINGS,
     "ITradeEscrow.RefundReason": vocabulary.REFUND_REASONS,
+    "ITradeEscrow.Party": vocabulary.PARTIES,
     "IInvoiceToken.Status": vocabulary.INVOICE_STATUSES,
     "IProvenance.Kind": vocabulary.KINDS,
     "IProvenance.DocType": vocabulary.DOC_TYPES,

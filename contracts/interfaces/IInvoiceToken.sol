@@ -12,16 +12,20 @@ interface IInvoiceToken {
         Defaulted
     }
 
-    /// @dev A sale listing: one slot. `price` is in the order's payment token.
+    /// @dev A sale listing as read by clients. `price` is in the order's payment token; the listing is the current
+    /// holder's (any move of the invoice ends it) and sells only until `expiresAt`.
     struct Listing {
         address holder;
         uint96 price;
+        uint40 expiresAt;
     }
 
-    /// @dev A financier's standing advance offer on one invoice; the principal waits in this contract.
+    /// @dev A financier's standing advance offer on one invoice; the principal waits in this contract. One slot.
+    /// It may be accepted only until `expiresAt`; the financier may withdraw it at any time.
     struct AdvanceOffer {
         uint96 principal;
         uint16 feeBps;
+        uint40 expiresAt;
     }
 
     /// @dev An accepted advance. Slot 0 is all the settlement waterfall reads.
@@ -104,12 +108,42 @@ interface IInvoiceToken {
     /// @param tokenId The invoice (its token id is the order id).
     /// @param to The intended recipient.
     error TransferNotAllowed(uint256 tokenId, address to);
+    /// @notice order {tokenId} is disputed: its invoice cannot be sold, listed, advanced against or moved until the
+    /// dispute ends
+    /// @param tokenId The invoice (= order id).
+    error InvoiceDisputed(uint256 tokenId);
+    /// @notice order {tokenId} missed its delivery deadline and is due a refund: its invoice can no longer be
+    /// financed or moved
+    /// @param tokenId The invoice (= order id).
+    error InvoiceRefundDue(uint256 tokenId);
+    /// @notice an expiry of {expiresAt} is not in the future (chain time is {nowTimestamp})
+    /// @param expiresAt The expiry given.
+    /// @param nowTimestamp The block time.
+    error ExpiryNotInFuture(uint256 expiresAt, uint256 nowTimestamp);
+    /// @notice the listing of invoice {tokenId} expired at {expiredAt}; the holder must list it again
+    /// @param tokenId The invoice.
+    /// @param expiredAt When the listing stopped selling.
+    error ListingExpired(uint256 tokenId, uint256 expiredAt);
+    /// @notice the advance offer of {financier} on invoice {tokenId} expired at {expiredAt}
+    /// @param tokenId The invoice.
+    /// @param financier Who made the offer.
+    /// @param expiredAt When the offer stopped being acceptable.
+    error OfferExpired(uint256 tokenId, address financier, uint256 expiredAt);
+    /// @notice your deadline {deadline} passed before the transaction was mined (chain time {nowTimestamp}); check
+    /// the terms and send again
+    /// @param deadline The caller's deadline.
+    /// @param nowTimestamp The block time.
+    error DeadlinePassed(uint256 deadline, uint256 nowTimestamp);
 
     event EscrowBound(address escrow);
-    event InvoiceListed(uint256 indexed tokenId, address indexed holder, uint256 price, uint256 discountBps);
+    event InvoiceListed(
+        uint256 indexed tokenId, address indexed holder, uint256 price, uint256 discountBps, uint256 expiresAt
+    );
     event ListingWithdrawn(uint256 indexed tokenId, address indexed holder);
     event InvoiceSold(uint256 indexed tokenId, address indexed from, address indexed to, uint256 price);
-    event AdvanceOffered(uint256 indexed tokenId, address indexed financier, uint256 principal, uint256 feeBps);
+    event AdvanceOffered(
+        uint256 indexed tokenId, address indexed financier, uint256 principal, uint256 feeBps, uint256 expiresAt
+    );
     event AdvanceOfferWithdrawn(uint256 indexed tokenId, address indexed financier, uint256 principal);
     event AdvanceAccepted(
         uint256 indexed tokenId, address indexed holder, address indexed financier, uint256 principal, uint256 fee
@@ -118,6 +152,10 @@ interface IInvoiceToken {
 
     /// @notice Mint the invoice of `orderId` to the seller. Escrow only.
     function mint(address seller, uint256 orderId) external;
+
+    /// @notice Who stands on the seller's side of a settlement of `orderId`: the holder, and the financier of an
+    /// accepted advance (zero if none) with the repayment it is owed first.
+    function standing(uint256 orderId) external view returns (address holder, address financier, uint256 repayment);
 
     /// @notice Who receives the seller's side of a settlement of `amount`, and how much each.
     /// @dev The escrow pays exactly these; the amounts sum to `amount`.

@@ -12,7 +12,8 @@ interface IProvenance {
     /// - 1..11 shipment logistics: customs kinds (ExportCleared, ImportCleared) need CUSTOMS_ROLE, the others
     ///   the shipment's carrier.
     /// - 12..14 batch steps, by the batch's producer or current custodian (Commissioned only at registration).
-    /// - 15..20 written only by their own functions (handover, readings, document, leg, link, correction).
+    /// - 15..21 written only by their own functions (handover, readings, document, leg, link, correction, carrier
+    ///   replacement).
     enum Kind {
         None,
         PickedUp,
@@ -34,7 +35,8 @@ interface IProvenance {
         Document,
         Leg,
         Linked,
-        Correction
+        Correction,
+        CarrierChanged
     }
 
     /// @dev Document types anchored by hash.
@@ -96,12 +98,15 @@ interface IProvenance {
         int32 shockMax;
     }
 
-    /// @dev A checkpoint signed off-chain (EIP-712) by its recorder and relayed by anyone.
+    /// @dev A checkpoint signed off-chain (EIP-712) by its recorder and relayed by anyone. `at` is when the
+    /// recorder saw it happen: a relayed Delivered keeps that time, whenever it is relayed (within
+    /// MAX_RELAY_DELAY). `nonce` is unordered: any unused number, each usable once (a bitmap per signer).
     struct SignedCheckpoint {
         uint256 shipmentId;
         Kind kind;
         bytes8 location;
         bytes32 evidenceHash;
+        uint256 at;
         uint256 nonce;
         uint256 deadline;
     }
@@ -210,8 +215,38 @@ interface IProvenance {
     /// @param deadline The deadline, unix seconds.
     /// @param nowTimestamp The chain time, unix seconds.
     error SignatureExpired(uint256 deadline, uint256 nowTimestamp);
+    /// @notice the sensor limits of order {shipmentId} changed since you read them (agreed now: {agreed}, yours:
+    /// {expected}); check them and ship again
+    /// @param shipmentId The order being shipped.
+    /// @param agreed Hash of the limits agreed now (zero if none).
+    /// @param expected Hash of the limits the seller accepts.
+    error LimitsMismatch(uint256 shipmentId, bytes32 agreed, bytes32 expected);
+    /// @notice the signed checkpoint's time {at} is in the future or more than {maxDelay} s before chain time
+    /// {nowTimestamp}; sign it again
+    /// @param at The signed event time.
+    /// @param nowTimestamp The block time.
+    /// @param maxDelay How long after `at` it may still be relayed.
+    error SignedTimeOutOfRange(uint256 at, uint256 nowTimestamp, uint256 maxDelay);
+    /// @notice {signer} already used or cancelled signature nonce {nonce} (a replay?)
+    /// @param signer The recorder who signed.
+    /// @param nonce The nonce.
+    error NonceAlreadyUsed(address signer, uint256 nonce);
+    /// @notice batch {batchId} did not ask to be linked to shipment {shipmentId}; its producer or custodian asks
+    /// with `provenance link`
+    /// @param batchId The batch.
+    /// @param shipmentId The shipment.
+    error LinkNotRequested(uint256 batchId, uint256 shipmentId);
+    /// @notice {carrier} is not the carrier the seller nominated for shipment {shipmentId} (nominated: {nominated})
+    /// @param shipmentId The shipment.
+    /// @param carrier The carrier the admin named.
+    /// @param nominated The seller's nominee (zero if none).
+    error CarrierNotNominated(uint256 shipmentId, address carrier, address nominated);
 
     event ShipmentOpened(uint256 indexed shipmentId, address indexed carrier, bytes32 billOfLadingHash);
+    /// @dev The seller asked for the shipment to be handed to `nominee` (the admin confirms with replaceCarrier).
+    event CarrierNominated(uint256 indexed shipmentId, address indexed carrier, address indexed nominee);
+    /// @dev Payload: keccak256(abi.encode(from, to)). Recorded by the admin who confirmed the seller's nominee.
+    event CarrierReplaced(uint256 indexed shipmentId, address indexed from, address indexed to, uint256 seq);
     /// @notice One per entry of any item: the hash-chain link.
     /// @param evidenceHash the entry's payload: the evidence of a checkpoint, or the hash of the detail event's
     /// fields for other kinds (see each detail event)
@@ -257,10 +292,15 @@ interface IProvenance {
     );
     /// @dev One entry on each chain; payload: the other item's id.
     event BatchLinked(uint256 indexed batchId, uint256 indexed shipmentId);
+    /// @dev The batch's producer or custodian asked to link it to a shipment; its carrier or custodian accepts.
+    event LinkRequested(uint256 indexed batchId, uint256 indexed shipmentId, address indexed by);
+    /// @dev The signer cancelled a nonce (a signature it no longer wants relayed).
+    event NonceInvalidated(address indexed signer, uint256 nonce);
     /// @dev Payload: keccak256(abi.encode(correctsSeq, kind, evidenceHash)); the corrected entry stays as it was.
     event Corrected(uint256 indexed itemId, uint256 indexed seq, uint256 indexed correctsSeq, Kind kind, bytes32 evidenceHash);
 
-    function openShipment(uint256 shipmentId, address carrier, bytes32 billOfLadingHash) external;
+    function openShipment(uint256 shipmentId, address carrier, bytes32 billOfLadingHash, bytes32 limitsHash) external;
+    function nominateCarrier(uint256 shipmentId, address nominee) external;
     function agreeLimits(uint256 shipmentId, Limits calldata limits) external;
     function deliveredAt(uint256 shipmentId) external view returns (uint256);
     function carrierOf(uint256 shipmentId) external view returns (address);

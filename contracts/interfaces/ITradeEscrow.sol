@@ -24,30 +24,20 @@ interface ITradeEscrow {
         Default
     }
 
+    /// @dev Who stands in a negotiated settlement: the buyer, and on the seller's side whoever the settlement would
+    /// pay there — the invoice holder and an advance financier whose repayment it would cut. Bit (1 << Party) marks
+    /// a party in `Order.consents` and in SettlementConsents.
+    enum Party {
+        None,
+        Buyer,
+        Holder,
+        Financier
+    }
+
     /// @dev Why a refund was due.
     enum RefundReason {
         NotShipped,
         NotDelivered
-    }
-
-    /// @dev Three storage slots; the third is written at order time only for ERC-20 orders, or when the fee
-    /// differs from the escrow's deployment fee.
-    struct Order {
-        // slot 0
-        address buyer;
-        uint96 amount;
-        // slot 1
-        address seller;
-        uint32 shipBy;
-        uint32 deliverBy;
-        uint24 inspectionWindow;
-        State state;
-        // slot 2
-        address token; // address(0) = native ETH
-        uint16 feeOffset; // fee snapshot at order time, as an offset (mod 2^16) from the deployment fee
-        uint32 rulingDeadline; // set when disputed
-        uint16 proposedRefundBps; // settlement offer inside a dispute; once Resolved, the refund share applied
-        uint8 proposer; // 0 none, 1 buyer, 2 seller
     }
 
     /// @notice A seller's track record, kept by the escrow as orders settle: one slot, updated without loops.
@@ -148,7 +138,8 @@ interface ITradeEscrow {
     /// @param orderId The order.
     /// @param caller The account that called.
     error NotSeller(uint256 orderId, address caller);
-    /// @notice only the buyer or the seller of order {orderId} may do this, not {caller}
+    /// @notice {caller} has no standing in the settlement of order {orderId}: the buyer, the invoice holder and an
+    /// advance financier whose repayment it would cut may propose or accept
     /// @param orderId The order.
     /// @param caller The account that called.
     error NotParty(uint256 orderId, address caller);
@@ -187,7 +178,7 @@ interface ITradeEscrow {
     /// @notice there is no settlement proposal on order {orderId} to accept
     /// @param orderId The order.
     error NoSettlementProposal(uint256 orderId);
-    /// @notice {caller} made the proposal on order {orderId}; the other party must accept it
+    /// @notice {caller} already agreed to the proposal on order {orderId}; the other parties must accept it
     /// @param orderId The order.
     /// @param caller The account that called.
     error OwnProposal(uint256 orderId, address caller);
@@ -196,6 +187,12 @@ interface ITradeEscrow {
     /// @param proposedBps The refund share proposed, in basis points.
     /// @param acceptedBps The refund share accepted, in basis points.
     error ProposalMismatch(uint256 orderId, uint256 proposedBps, uint256 acceptedBps);
+    /// @notice seller {seller} sold the invoice of order {orderId}: its holder {holder} speaks for the seller side
+    /// of a settlement
+    /// @param orderId The disputed order.
+    /// @param seller The order's seller, who called.
+    /// @param holder Who holds the invoice and may propose or accept instead.
+    error ReceivableSold(uint256 orderId, address seller, address holder);
     /// @notice the arbiter may still rule on order {orderId} until {deadline}
     /// @param orderId The order.
     /// @param deadline The deadline, unix seconds.
@@ -212,6 +209,15 @@ interface ITradeEscrow {
     /// @param length The length given.
     /// @param max The largest value allowed.
     error BatchTooLarge(uint256 length, uint256 max);
+    /// @notice {carrier} is a party to order {orderId}: its carrier can be neither the seller nor the buyer
+    /// @param orderId The order.
+    /// @param carrier The carrier named.
+    error CarrierIsParty(uint256 orderId, address carrier);
+    /// @notice the new delivery deadline {proposed} of order {orderId} must be later than the current {deliverBy}
+    /// @param orderId The order.
+    /// @param deliverBy The current delivery deadline.
+    /// @param proposed The deadline given.
+    error DeliverByNotExtended(uint256 orderId, uint256 deliverBy, uint256 proposed);
 
     // ---- events: the timeline is rebuilt from these ----
     event OrderPlaced(
@@ -227,10 +233,19 @@ interface ITradeEscrow {
         bytes32 termsHash
     );
     event OrderShipped(uint256 indexed orderId, address indexed carrier, bytes32 billOfLadingHash);
+    /// @dev The arbiter excused a delay: the carrier now has until `newDeliverBy` to confirm delivery.
+    event DeliverByExtended(
+        uint256 indexed orderId, address indexed by, uint256 oldDeliverBy, uint256 newDeliverBy, bytes32 evidenceHash
+    );
     /// @dev The buyer confirmed a shipment whose sensor limits were breached: nothing is released early.
     event ConfirmationDeferred(uint256 indexed orderId, uint8 breaches);
     event OrderDisputed(uint256 indexed orderId, address indexed by, bytes32 evidenceHash, uint256 rulingDeadline);
     event SettlementProposed(uint256 indexed orderId, address indexed by, uint256 refundBps);
+    /// @dev A party with standing agreed to the standing offer (the proposer agrees by proposing).
+    event SettlementAccepted(uint256 indexed orderId, address indexed by, uint256 refundBps);
+    /// @dev After each proposal and acceptance: bits (1 << Party) of who agreed, and of who must agree before the
+    /// offer settles the order (the buyer, the invoice holder, and an advance financier whose repayment it cuts).
+    event SettlementConsents(uint256 indexed orderId, uint8 agreed, uint8 required);
     event OrderReleased(uint256 indexed orderId, address indexed by, bool early, uint256 toSellerSide, uint256 fee);
     event OrderResolved(
         uint256 indexed orderId,
@@ -255,6 +270,7 @@ interface ITradeEscrow {
     function getOrder(uint256 orderId) external view returns (OrderView memory);
     function stateOf(uint256 orderId) external view returns (State);
     function isSettled(uint256 orderId) external view returns (bool);
+    function financingState(uint256 orderId) external view returns (State state, bool refundDue);
     function faceValue(uint256 orderId) external view returns (uint256);
     function split(uint256 amount, uint256 refundBps, uint256 fee)
         external

@@ -206,3 +206,28 @@ contract CallbackToken is ERC20 {
         super._update(from, to, value);
     }
 }
+
+/// @notice `transfer` burns every unit of gas it is given while `burning` (transferFrom still works, so an
+/// order can be paid in it): one such payout must not stall a batch of honest releases.
+contract GasBurningToken is ERC20 {
+    bool public burning;
+
+    constructor() ERC20("GasBurner", "BURN") {}
+
+    function setBurning(bool burning_) external {
+        burning = burning_;
+    }
+
+    function mint(address to, uint256 amount) external {
+        _mint(to, amount);
+    }
+
+    function transfer(address to, uint256 amount) public override returns (bool) {
+        if (burning) {
+            assembly ("memory-safe") {
+                invalid()
+            }
+        }
+        return super.transfer(to, amount);
+    }
+}

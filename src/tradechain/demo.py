@@ -168,6 +168,7 @@ def cold_chain_breach(run: DemoRun) -> None:
     run.step(rec, "buyer sets 2-8 °C", c.escrow.set_sensor_limits(oid, (2, 8), 60, 5, sender=a["buyer"]))
     run.step(rec, "ship", c.escrow.ship(oid, a["carrier"], hash_bytes(b"air waybill 176-12345675"), sender=a["seller"]))
     run.step(rec, "link batch", p.link_batch(batch, oid, sender=a["seller"]))
+    run.step(rec, "carrier accepts the link", p.accept_link(batch, oid, sender=a["carrier"]))
     run.step(rec, "offer custody", p.offer_custody(batch, a["carrier"], sender=a["seller"]))
     run.step(rec, "carrier takes custody", p.take_custody(batch, "CNSZX", hash_bytes(b"handover note 17"),
                                                           sender=a["carrier"]))

@@ -75,7 +75,7 @@ class ContractRevert(TradechainError):
 # contracts/interfaces/ (solc's userdoc, kept in the build's artifacts); placeholders are the error's own
 # argument names. OpenZeppelin documents its errors for developers (`@dev`) only: their words are here.
 LIBRARY_WORDS: dict[str, str] = {
-    "InvalidAccountNonce": "signature nonce already used or out of order: {account} is at nonce {currentNonce} (a replay?)",
+    "InvalidAccountNonce": "permit nonce already used or out of order: {account} is at nonce {currentNonce} (a replay?)",
     "ECDSAInvalidSignature": "the signature is not valid",
     "ECDSAInvalidSignatureLength": "the signature has {length} bytes, not 65",
     "ECDSAInvalidSignatureS": "the signature is malleable (s in the upper half) and is refused",
@@ -104,6 +104,7 @@ LIBRARY_WORDS: dict[str, str] = {
     "OwnableInvalidOwner": "{owner} cannot be the owner",
     "OwnableUnauthorizedAccount": "{account} is not the owner",
     "SafeERC20FailedOperation": "token {token} refused the transfer",
+    "SafeCastOverflowedUintDowncast": "{value} does not fit in {bits} bits (an expiry too far in the future?)",
     "InvalidShortString": "a name or version string is not a valid short string",
     "StringTooLong": "the string {str} is too long",
     "StringsInsufficientHexLength": "{value} does not fit in {length} hex digits",

@@ -54,6 +54,8 @@ def payload_of(entry: dict) -> bytes | None:
         certs = b"".join(_b(c) for c in d["certificates"])
         return keccak(encode(["bytes32", "bytes2", "uint256", "bytes32"],
                              [_b(d["sku"]), _b(d["origin"]), d["quantity"], keccak(certs)]))
+    if kind == "CarrierChanged":
+        return keccak(encode(["address", "address"], [to_checksum_address(d["from"]), to_checksum_address(d["to"])]))
     if kind == "Linked":
         return d["other"].to_bytes(32, "big") if isinstance(d["other"], int) else _b(d["other"])
     return None

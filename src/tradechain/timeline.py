@@ -70,7 +70,7 @@ def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], 
         elif ev == "InvoiceListed":
             actor, action = name(a["holder"]), "invoice listed for sale"
             off = f" ({a['discountBps'] / 100:g}% off face value)" if a["discountBps"] else ""
-            detail = f"at {money(a['price'])}{off}"
+            detail = f"at {money(a['price'])}{off}, until {iso(a['expiresAt'])}"
         elif ev == "ListingWithdrawn":
             actor, action, detail = name(a["holder"]), "invoice listing withdrawn", ""
         elif ev == "InvoiceSold":
@@ -78,13 +78,18 @@ def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], 
             detail = f"paid {money(a['price'])} to {name(a['from'])}; the settlement is now theirs"
         elif ev == "AdvanceOffered":
             actor, action = name(a["financier"]), "offered an advance"
-            detail = f"{money(a['principal'])} now, repaid with a {a['feeBps'] / 100:g}% fee at settlement"
+            detail = (f"{money(a['principal'])} now, repaid with a {a['feeBps'] / 100:g}% fee at settlement; "
+                      f"open until {iso(a['expiresAt'])}")
         elif ev == "AdvanceOfferWithdrawn":
             actor, action, detail = name(a["financier"]), "withdrew the advance offer", money(a["principal"])
         elif ev == "AdvanceAccepted":
             actor, action = name(a["holder"]), "accepted the advance"
             detail = (f"{money(a['principal'])} paid by {name(a['financier'])} now; "
                       f"{money(a['principal'] + a['fee'])} to them first at settlement")
+        elif ev == "DeliverByExtended":
+            actor, action = name(a["by"]), "delivery deadline extended"
+            detail = (f"from {iso(a['oldDeliverBy'])} to {iso(a['newDeliverBy'])}, ruling "
+                      f"{short_hash(a['evidenceHash'])}")
         elif ev == "ConfirmationDeferred":
             action = "confirmed, release deferred"
             detail = f"sensor limits breached ({', '.join(breach_names(a['breaches']))}): still disputable"
@@ -94,6 +99,13 @@ def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], 
         elif ev == "SettlementProposed":
             actor, action = name(a["by"]), "proposed settlement"
             detail = f"{a['refundBps'] / 100:g}% back to the buyer"
+        elif ev == "SettlementAccepted":
+            actor, action = name(a["by"]), "agreed to the settlement"
+            detail = f"{a['refundBps'] / 100:g}% back to the buyer"
+        elif ev == "SettlementConsents":
+            if out and out[-1]["tx"] == e["tx_hash"]:  # who agreed so far, told on the proposal or acceptance row
+                out[-1]["detail"] += "; " + consents_text(a["agreed"], a["required"])
+            continue
         elif ev == "OrderReleased":
             actor, action = name(a["by"]), "released" + (" (buyer confirmed early)" if a["early"] else "")
             detail = f"{money(a['toSellerSide'])} to the invoice holder, fee {money(a['fee'])}"
@@ -129,7 +141,16 @@ def _word(value, name: Callable[[str], str]) -> str:
 
 
 # Entry kinds whose Checkpoint event comes with a detail event that the timeline shows instead.
-DETAILED = {"Commissioned", "Handover", "Reading", "Document", "Leg", "Linked", "Correction"}
+DETAILED = {"Commissioned", "Handover", "Reading", "Document", "Leg", "Linked", "Correction", "CarrierChanged"}
+
+
+def consents_text(agreed: int, required: int) -> str:
+    """ "agreed: buyer; still needed: invoice holder" from the consent masks (bits 1 << ITradeEscrow.Party)."""
+    from tradechain.vocabulary import party_names
+
+    waiting = party_names(required & ~agreed)
+    text = "agreed: " + ", ".join(party_names(agreed))
+    return text + ("; may still accept: " + ", ".join(waiting) if waiting else "; all agreed")
 
 
 def breach_names(bits: int) -> list[str]:
@@ -153,6 +174,10 @@ PROVENANCE_DETAIL: dict[str, Callable[[dict, Callable[[str], str]], tuple[str, s
         name(a["producer"]), "batch registered",
         f"SKU {location(a['sku'])}, origin {bytes(a['origin']).decode('ascii', 'replace')}, quantity "
         f"{a['quantity']}, {len(a['certificates'])} certificate(s)"),
+    "CarrierNominated": lambda a, name: (
+        "", "new carrier nominated", f"{name(a['nominee'])} to take over from {name(a['carrier'])}; the admin confirms"),
+    "CarrierReplaced": lambda a, name: (
+        "", "carrier replaced", f"{name(a['from'])} -> {name(a['to'])}, entry #{a['seq']}"),
     "CustodyOffered": lambda a, name: (name(a["from"]), "custody offered", f"to {name(a['to'])}"),
     "CustodyTaken": lambda a, name: (
         name(a["to"]), "took custody", f"from {name(a['from'])}, evidence {short_hash(a['evidenceHash'])}, "
@@ -175,6 +200,9 @@ PROVENANCE_DETAIL: dict[str, Callable[[dict, Callable[[str], str]], tuple[str, s
         f"{location(a['from'])} -> {location(a['to'])}, {a['distanceKm']:,} km, {a['massKg']:,} kg at "
         f"{a['gramsPerTonneKm']} g/t·km = {_grams(a['grams'])}"),
     "BatchLinked": lambda a, name: ("", "batch linked", f"batch B{a['batchId'] - (1 << 64)} in order #{a['shipmentId']}"),
+    "LinkRequested": lambda a, name: (
+        name(a["by"]), "batch link requested",
+        f"batch B{a['batchId'] - (1 << 64)} in order #{a['shipmentId']}; its carrier accepts"),
     "Corrected": lambda a, name: (
         "", "correction", f"entry #{a['seq']} corrects #{a['correctsSeq']}: "
                           f"{KINDS[a['kind']] if a['kind'] else 'marked wrong'}, evidence {short_hash(a['evidenceHash'])}"),

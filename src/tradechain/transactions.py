@@ -111,6 +111,7 @@ class Transactions:
         if codec is None or codec.abi is not abi:
             codec = self._codecs[id(abi)] = ContractCodec(abi)
         address = checksum(address)
+        self._contracts.pop(name, None)  # re-registered names move to the end: name_of finds the newest first
         self._contracts[name] = (address, codec)
         if decode_events:
             for topic, event in codec.events.items():
@@ -124,7 +125,9 @@ class Transactions:
         return self._contracts[name][0]
 
     def name_of(self, address: str) -> str | None:
-        return next((n for n, (a, _) in self._contracts.items() if a == address), None)
+        # the newest registration wins: after a chain snapshot is reverted, another contract may be deployed at an
+        # address a test-only contract once had
+        return next((n for n, (a, _) in reversed(self._contracts.items()) if a == address), None)
 
     def abi(self, name: str) -> list[dict]:
         return self._contracts[name][1].abi

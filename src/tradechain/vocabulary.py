@@ -26,6 +26,9 @@ RULINGS = ["Arbiter", "Agreement", "Default"]
 RULING_WORDS = ["arbiter's ruling", "agreement", "default (no ruling in time)"]
 REFUND_REASONS = ["NotShipped", "NotDelivered"]
 REFUND_REASON_WORDS = ["not shipped by the deadline", "not delivered by the deadline"]
+# ITradeEscrow.Party: who stands in a negotiated settlement (bit 1 << index in the consent masks), and its words.
+PARTIES = ["None", "Buyer", "Holder", "Financier"]
+PARTY_WORDS = ["nobody", "buyer", "invoice holder", "advance financier"]
 # IInvoiceToken.Status
 INVOICE_STATUSES = ["Open", "Financed", "Overdue", "Settled", "Defaulted"]
 InvoiceStatus = StrEnum("InvoiceStatus", [(s.upper(), s.lower()) for s in INVOICE_STATUSES])
@@ -35,6 +38,11 @@ ADMIN_ROLE = "ADMIN"
 # The one contract of the suite that checks each role (every contract has its own ADMIN).
 ROLE_CONTRACTS = {"CARRIER": "Provenance", "CUSTOMS": "Provenance", "PRODUCER": "Provenance",
                   "ESCROW": "Provenance", "ARBITER": "TradeEscrow", "FINANCIER": "InvoiceToken"}
+
+
+def party_names(bits: int) -> list[str]:
+    """Words for the parties set in a consent mask (bits 1 << ITradeEscrow.Party): ["buyer", "invoice holder"]."""
+    return [PARTY_WORDS[i] for i in range(1, len(PARTIES)) if bits & (1 << i)]
 
 
 def role_id(role: str) -> bytes:
@@ -58,7 +66,7 @@ def role_name(role_hash: bytes) -> str | None:
 # IProvenance.Kind, in enum order (after GS1 EPCIS business steps and DCSA track-and-trace events).
 KINDS = ["None", "PickedUp", "GateOut", "Loaded", "Departed", "Arrived", "ExportCleared", "ImportCleared",
          "OutForDelivery", "Delivered", "GateIn", "Discharged", "Commissioned", "Packed", "Inspected",
-         "Handover", "Reading", "Document", "Leg", "Linked", "Correction"]
+         "Handover", "Reading", "Document", "Leg", "Linked", "Correction", "CarrierChanged"]
 CUSTOMS_KINDS = {"ExportCleared", "ImportCleared"}
 # What `record` accepts on a shipment, and `recordBatch` on a batch.
 SHIPMENT_KINDS = KINDS[1:KINDS.index("Discharged") + 1]

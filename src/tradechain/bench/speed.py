@@ -37,7 +37,7 @@ class TradeCalldata:
     accounts: dict[str, str]
 
     PLACE = selector("placeOrder(address,address,uint256,uint256,uint256,uint256,bytes32)")
-    SHIP = selector("ship(uint256,address,bytes32)")
+    SHIP = selector("ship(uint256,address,bytes32,bytes32)")
     RECORD = selector("record(uint256,uint8,bytes8,bytes32)")
     RELEASE = selector("release(uint256)")
 
@@ -51,7 +51,8 @@ class TradeCalldata:
         terms = hash_bytes(b"terms %d" % order_id)
         place = self.PLACE + encode(["address", "address", "uint256", "uint256", "uint256", "uint256", "bytes32"],
                                     [a["seller"], ETH, PRICE, now + 2 * DAY, now + 20 * DAY, 0, terms])
-        ship = self.SHIP + encode(["uint256", "address", "bytes32"], [order_id, a["carrier"], hash_bytes(b"bol")])
+        ship = self.SHIP + encode(["uint256", "address", "bytes32", "bytes32"],
+                                  [order_id, a["carrier"], hash_bytes(b"bol"), b"\x00" * 32])  # no sensor limits
         deliver = self.RECORD + encode(["uint256", "uint8", "bytes8", "bytes32"],
                                        [order_id, KINDS.index("Delivered"), location_code("DEHAM"), terms])
         release = self.RELEASE + encode(["uint256"], [order_id])

@@ -6,13 +6,24 @@ from __future__ import annotations
 import click
 
 from tradechain.cli.context import account_option, emit_json, json_option, money_format, sent
-from tradechain.cli.paramtypes import ACCOUNT, AMOUNT, ORDER_ID, SHARE
+from tradechain.cli.paramtypes import ACCOUNT, AMOUNT, DURATION, ORDER_ID, SHARE
 from tradechain.errors import UsageError
 
 
 @click.group("invoice")
 def invoice():
     """Invoice tokens: list, inspect, sell or advance against them, and price them (credit model)."""
+
+
+def _in(client, seconds: int) -> int:
+    """Chain time plus a duration: when a listing or offer expires, or a step's own deadline."""
+    return client.chain.now() + seconds
+
+
+def _until(timestamp: int) -> str:
+    from tradechain.timeline import iso
+
+    return iso(timestamp)
 
 
 def _as_dict(inv, money) -> dict:
@@ -116,10 +127,12 @@ def quote_cmd(ctx, invoice_id, as_json):
 @click.option("--discount", default=None, type=SHARE, help="Or a discount off face value: 3% or 300bps.")
 @click.option("--quote", "use_quote", is_flag=True, help="Or the credit model's suggested discount.")
 @click.option("--withdraw", is_flag=True, help="Withdraw the listing instead.")
+@click.option("--expires-in", default="7d", show_default=True, type=DURATION,
+              help="The listing sells until then: '3d', '12h'.")
 @account_option("seller")
 @json_option
 @click.pass_obj
-def offer(ctx, invoice_id, price, discount, use_quote, withdraw, sender, as_json):
+def offer(ctx, invoice_id, price, discount, use_quote, withdraw, expires_in, sender, as_json):
     """The holder offers the invoice for sale to financiers (or withdraws the offer)."""
     client = ctx.client(persistent=True)
     inv = client.invoices.existing(invoice_id)
@@ -132,30 +145,35 @@ def offer(ctx, invoice_id, price, discount, use_quote, withdraw, sender, as_json
         from tradechain import credit
 
         discount = credit.quote(credit.inputs_for(client, inv.id)).discount_bps
+    expires_at = _in(client, expires_in)
     if discount is not None:
-        r = client.invoices.list_at_discount(inv.id, discount, sender=sender)
+        r = client.invoices.list_at_discount(inv.id, discount, expires_at=expires_at, sender=sender)
     else:
-        r = client.invoices.list(inv.id, client.tokens.amount(price, inv.token)[1], sender=sender)
+        r = client.invoices.list(inv.id, client.tokens.amount(price, inv.token)[1], expires_at=expires_at,
+                                 sender=sender)
     listed = r.event("InvoiceListed")["price"]
     text = money_format(client, inv.token)(listed)
-    sent(r, f"invoice #{inv.id} offered for sale at {text}", as_json, price=listed, priceText=text)
+    sent(r, f"invoice #{inv.id} offered for sale at {text} until {_until(expires_at)}", as_json, price=listed,
+         priceText=text, expiresAt=expires_at)
 
 
 @invoice.command("buy")
 @click.argument("invoice_id", type=ORDER_ID)
 @click.option("--price", default=None, type=AMOUNT,
               help="The price you expect; the purchase fails if the listing differs.")
+@click.option("--valid-for", default="1h", show_default=True, type=DURATION,
+              help="Your deadline: the purchase fails if it is mined later.")
 @account_option("financier")
 @json_option
 @click.pass_obj
-def buy(ctx, invoice_id, price, sender, as_json):
+def buy(ctx, invoice_id, price, valid_for, sender, as_json):
     """A financier buys a listed invoice; it then receives the whole settlement."""
     client = ctx.client(persistent=True)
     inv = client.invoices.existing(invoice_id)
     if not inv.listed:
         raise UsageError(f"invoice #{inv.id} is not offered for sale; its holder lists it with `invoice offer`")
     expected = client.tokens.amount(price, inv.token)[1] if price else inv.listed_price
-    r = client.invoices.buy(inv.id, expected, sender=sender)
+    r = client.invoices.buy(inv.id, expected, deadline=_in(client, valid_for), sender=sender)
     text = money_format(client, inv.token)(expected)
     sent(r, f"invoice #{inv.id} bought for {text}", as_json, price=expected, priceText=text)
 
@@ -166,10 +184,12 @@ def buy(ctx, invoice_id, price, sender, as_json):
 @click.option("--fee", default=None, type=SHARE, help="Fee on the principal at settlement: 2% or 200bps.")
 @click.option("--quote", "use_quote", is_flag=True, help="Use the credit model's advance and fee.")
 @click.option("--withdraw", is_flag=True, help="Withdraw your standing offer instead.")
+@click.option("--expires-in", default="7d", show_default=True, type=DURATION,
+              help="The offer may be accepted until then: '3d', '12h'.")
 @account_option("financier")
 @json_option
 @click.pass_obj
-def advance(ctx, invoice_id, principal, fee, use_quote, withdraw, sender, as_json):
+def advance(ctx, invoice_id, principal, fee, use_quote, withdraw, expires_in, sender, as_json):
     """A financier offers an advance against the invoice (its principal is held until accepted or withdrawn)."""
     client = ctx.client(persistent=True)
     inv = client.invoices.existing(invoice_id)
@@ -185,27 +205,39 @@ def advance(ctx, invoice_id, principal, fee, use_quote, withdraw, sender, as_jso
         value, fee_bps = client.tokens.amount(principal, inv.token)[1], fee
     else:
         raise UsageError("give --amount AMOUNT and --fee PCT, or --quote")
-    r = client.invoices.offer_advance(inv.id, value, fee_bps, sender=sender)
+    expires_at = _in(client, expires_in)
+    r = client.invoices.offer_advance(inv.id, value, fee_bps, expires_at=expires_at, sender=sender)
     text = money_format(client, inv.token)(value)
-    sent(r, f"advance of {text} at {fee_bps / 100:g}% offered on invoice #{inv.id}",
-         as_json, principal=value, principalText=text, feeBps=fee_bps)
+    sent(r, f"advance of {text} at {fee_bps / 100:g}% offered on invoice #{inv.id} until {_until(expires_at)}",
+         as_json, principal=value, principalText=text, feeBps=fee_bps, expiresAt=expires_at)
 
 
 @invoice.command("accept")
 @click.argument("invoice_id", type=ORDER_ID)
 @click.option("--financier", default="financier", show_default=True, type=ACCOUNT)
+@click.option("--amount", "expected_principal", default=None, type=AMOUNT,
+              help="The principal you expect, e.g. '8000 tUSD'; the acceptance fails if the offer differs.")
+@click.option("--fee", default=None, type=SHARE, help="The fee you expect: '2%' or bps; fails if it differs.")
+@click.option("--valid-for", default="1h", show_default=True, type=DURATION,
+              help="Your deadline: the acceptance fails if it is mined later.")
 @account_option("seller")
 @json_option
 @click.pass_obj
-def accept(ctx, invoice_id, financier, sender, as_json):
-    """The holder accepts a financier's standing advance offer and is paid the principal now."""
+def accept(ctx, invoice_id, financier, expected_principal, fee, valid_for, sender, as_json):
+    """The holder accepts a financier's standing advance offer and is paid the principal now. The terms default to
+    the offer standing now; give --amount/--fee to accept only the terms you saw."""
     client = ctx.client(persistent=True)
     inv = client.invoices.existing(invoice_id)
     principal, fee_bps = client.invoices.advance_offer(inv.id, financier)
     if not principal:
         raise UsageError(f"{client.deployment.label(financier)} has no advance offer on invoice #{inv.id}; "
                          f"`invoice show {inv.id}` lists offers")
-    r = client.invoices.accept_advance(inv.id, financier, principal, fee_bps, sender=sender)
+    if expected_principal is not None:
+        principal = client.tokens.amount(expected_principal, inv.token)[1]
+    if fee is not None:
+        fee_bps = fee
+    r = client.invoices.accept_advance(inv.id, financier, principal, fee_bps, deadline=_in(client, valid_for),
+                                       sender=sender)
     text = money_format(client, inv.token)(principal)
     sent(r, f"advance of {text} accepted on invoice #{inv.id}", as_json, principal=principal, principalText=text,
          feeBps=fee_bps)

@@ -83,9 +83,13 @@ def checkpoint(ctx, order_id, kind, location, evidence, sender, as_json):
 
     client = _client(ctx)
     match = KINDS[kind_index(kind, SHIPMENT_KINDS)]
-    client.escrow.existing(order_id)
+    o = client.escrow.existing(order_id)
     r = client.provenance.checkpoint(order_id, match, location, evidence, sender=sender)
-    sent(r, f"order #{order_id}: {match} recorded" + (f" at {location.upper()}" if location else ""), as_json)
+    # the log still takes entries (corrections, late records) after the order ended, but they move no money
+    late = (f"; order #{order_id} is already {o.state}: this entry is kept in the log but changes nothing in its "
+            "settlement") if o.terminal else ""
+    sent(r, f"order #{order_id}: {match} recorded" + (f" at {location.upper()}" if location else "") + late, as_json,
+         orderState=o.state, settlementAffected=not o.terminal)
 
 
 @order.command("deliver")
@@ -104,6 +108,49 @@ def deliver(ctx, order_id, location, evidence, sender, as_json):
     r = client.provenance.deliver(order_id, location, evidence, sender=sender)
     o = client.escrow.get_order(order_id)
     sent(r, f"order #{order_id} delivered; inspection window ends {iso(o.inspection_ends_at)}", as_json)
+
+
+def _carrier_step(name: str, facade: str, method: str, default_account: str, doc: str, message: str):
+    """A command ORDER_ID CARRIER that sends one carrier-replacement step as `default_account`."""
+    @order.command(name, help=doc)
+    @order_id_argument
+    @click.argument("carrier", type=ACCOUNT)
+    @account_option(default_account)
+    @json_option
+    @click.pass_obj
+    def command(ctx, order_id, carrier, sender, as_json):
+        client = _client(ctx)
+        client.escrow.existing(order_id)
+        r = getattr(getattr(client, facade), method)(order_id, carrier, sender=sender)
+        sent(r, message.format(id=order_id, carrier=client.deployment.label(carrier)), as_json)
+
+    return command
+
+
+_carrier_step("nominate-carrier", "escrow", "nominate_carrier", "seller",
+              "The seller asks to hand its shipment to CARRIER (the named carrier lost its key or role); the admin "
+              "confirms with `order replace-carrier`.",
+              "order #{id}: {carrier} nominated as carrier; the admin confirms with `order replace-carrier`")
+_carrier_step("replace-carrier", "provenance", "replace_carrier", "admin",
+              "The admin hands the shipment to the carrier its seller nominated (recorded in the provenance log).",
+              "order #{id}: {carrier} is now the carrier")
+
+
+@order.command("extend")
+@order_id_argument
+@click.option("--by", "by", required=True, type=DURATION, help="How much later the delivery is due: '2d'.")
+@click.option("--evidence", default="", type=HASH_OR_FILE, help="The ruling document.")
+@account_option("arbiter")
+@json_option
+@click.pass_obj
+def extend(ctx, order_id, by, evidence, sender, as_json):
+    """The arbiter excuses a disputed delivery delay: the delivery deadline moves later by DURATION."""
+    from tradechain.timeline import iso
+
+    client = _client(ctx)
+    new = client.escrow.existing(order_id).deliver_by + by
+    r = client.escrow.extend_deliver_by(order_id, new, evidence, sender=sender)
+    sent(r, f"order #{order_id}: delivery now due by {iso(new)}", as_json, deliverBy=new)
 
 
 def _simple(name: str, method: str, default_account: str, doc: str, message: str):
@@ -152,16 +199,26 @@ def _settlement(name: str, method: str, default_account: str, doc: str, message:
         client = _client(ctx)
         client.escrow.existing(order_id)
         r = getattr(client.escrow, method)(order_id, refund, sender=sender)
-        sent(r, message.format(id=order_id, pct=f"{refund / 100:g}"), as_json)
+        pct = f"{refund / 100:g}"
+        if any(e["event"] == "OrderResolved" for e in r.events):
+            sent(r, f"order #{order_id} settled by agreement: {pct}% refunded", as_json, settled=True)
+            return
+        from tradechain.timeline import consents_text
+
+        consents = r.event("SettlementConsents")
+        sent(r, message.format(id=order_id, pct=pct) + "; " + consents_text(consents["agreed"], consents["required"]),
+             as_json, settled=False)
 
     return command
 
 
 _settlement("propose", "propose_settlement", "seller",
-            "Offer to settle a dispute: REFUND (20% or 2000bps) back to the buyer, the rest to the seller side.",
+            "Offer to settle a dispute: REFUND (20% or 2000bps) back to the buyer, the rest to the seller side. The "
+            "buyer, the invoice holder and an advance financier whose repayment it cuts must all agree.",
             "order #{id}: offered {pct}% back to the buyer")
-_settlement("accept", "accept_settlement", "buyer", "Accept the other party's settlement offer (REFUND must match it).",
-            "order #{id} settled by agreement: {pct}% refunded")
+_settlement("accept", "accept_settlement", "buyer",
+            "Agree to the standing settlement offer (REFUND must match it); the last party needed settles the order.",
+            "order #{id}: agreed to {pct}% back to the buyer")
 
 
 @order.command("resolve")
@@ -248,6 +305,11 @@ def show(ctx, order_id, as_json):
     money = money_format(client, o.token)
     data = order_view(site, oid)
     rows = data["timeline"]
+    offer = client.escrow.settlement(oid) if data["state"] == "Disputed" else None
+    data["settlement"] = None
+    if offer is not None:  # who may accept the standing offer, and who already has
+        data["settlement"] = {"refundBps": offer.refund_bps, "parties": offer.parties, "agreed": offer.agreed,
+                              "mayAccept": offer.waiting}
     if as_json:
         emit_json(data)
         return
@@ -260,6 +322,10 @@ def show(ctx, order_id, as_json):
                   f"  invoice holder {label(data['invoiceHolder']) if data['invoiceHolder'] else '—'}")
     console.print(f"  ship by {timeline.iso(o.ship_by)}, deliver by {timeline.iso(o.deliver_by)}, "
                   f"inspection {format_duration(o.inspection_window)}")
+    if offer is not None:
+        named = lambda parties: ", ".join(f"{p} ({label(offer.parties[p])})" for p in parties) or "nobody"  # noqa: E731
+        console.print(f"  settlement offer: {offer.refund_bps / 100:g}% back to the buyer; agreed: "
+                      f"{named(offer.agreed)}; may accept: {named(offer.waiting)}")
     table = Table(box=None, header_style="bold")
     for col in ("time (chain)", "who", "what", "detail"):
         table.add_column(col, overflow="fold")

@@ -77,10 +77,29 @@ def step(ctx, batch, kind, location, evidence, sender, as_json):
 @json_option
 @click.pass_obj
 def link(ctx, batch, order_id, sender, as_json):
-    """Say that BATCH travels in the shipment of ORDER_ID."""
+    """Say that BATCH travels in the shipment of ORDER_ID: linked once the shipment's carrier or custodian accepts
+    (`provenance accept-link`), at once if you are that carrier or custodian yourself."""
     p = _p(ctx)
     b, s = _item(p, batch), _item(p, order_id)
-    sent(p.link_batch(b, s, sender=sender), f"{batch} linked to order #{s}", as_json)
+    r = p.link_batch(b, s, sender=sender)
+    if any(e["event"] == "BatchLinked" for e in r.events):
+        sent(r, f"{batch} linked to order #{s}", as_json, linked=True)
+    else:
+        sent(r, f"{batch}: link to order #{s} requested; its carrier accepts with `provenance accept-link`", as_json,
+             linked=False)
+
+
+@provenance.command("accept-link")
+@click.argument("batch")
+@click.argument("order_id")
+@account_option("carrier")
+@json_option
+@click.pass_obj
+def accept_link(ctx, batch, order_id, sender, as_json):
+    """The shipment's carrier or custodian accepts BATCH's request to travel in the shipment of ORDER_ID."""
+    p = _p(ctx)
+    b, s = _item(p, batch), _item(p, order_id)
+    sent(p.accept_link(b, s, sender=sender), f"{batch} linked to order #{s}", as_json, linked=True)
 
 
 @provenance.command("handover")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from tradechain.transactions import GAS_PER_BATCH_ITEM, Receipt, Transactions
 from tradechain.client.tokens import Tokens
-from tradechain.vocabulary import ETH, STATES, TERMINAL, ZERO32, OrderState
+from tradechain.vocabulary import ETH, STATES, TERMINAL, ZERO32, OrderState, party_names
 
 NAME = "TradeEscrow"
 PERMIT_VALIDITY = 3600  # seconds an order's EIP-2612 permit stays valid
@@ -38,6 +38,20 @@ class Order:
     @property
     def terminal(self) -> bool:
         return self.state in TERMINAL
+
+
+@dataclass
+class Settlement:
+    """A disputed order's standing settlement offer: every party it needs (words -> address) and who agreed."""
+
+    refund_bps: int
+    parties: dict[str, str]
+    agreed: list[str]
+
+    @property
+    def waiting(self) -> list[str]:
+        """Parties whose agreement is still needed: any of them may accept."""
+        return [p for p in self.parties if p not in self.agreed]
 
 
 @dataclass
@@ -111,8 +125,22 @@ class Escrow:
         return self._send("setSensorLimits", [order_id, limits], sender=sender)
 
     # ---- seller
-    def ship(self, order_id: int, carrier: str, bill_of_lading_hash: bytes = ZERO32, *, sender: str) -> Receipt:
-        return self._send("ship", [order_id, carrier, bill_of_lading_hash], sender=sender)
+    def ship(self, order_id: int, carrier: str, bill_of_lading_hash: bytes = ZERO32, *,
+             limits_hash: bytes | None = None, sender: str) -> Receipt:
+        """The seller ships, accepting the sensor limits agreed now (or those whose hash it passes): a change by
+        the buyer before the shipment is mined makes it revert (LimitsMismatch) instead of binding the seller."""
+        if limits_hash is None:
+            limits_hash = self.limits_hash(order_id)
+        return self._send("ship", [order_id, carrier, bill_of_lading_hash, limits_hash], sender=sender)
+
+    def limits_hash(self, order_id: int) -> bytes:
+        """Hash of the sensor limits agreed for an order (zero if none): what shipping commits to."""
+        return bytes(self.tx.call("Provenance", "limitsHashOf", [order_id]))
+
+    def nominate_carrier(self, order_id: int, carrier: str, *, sender: str) -> Receipt:
+        """The seller asks to hand its shipment to another carrier; the Provenance admin confirms
+        (client.provenance.replace_carrier)."""
+        return self._send("nominateCarrier", [order_id, carrier], sender=sender)
 
     def cancel(self, order_id: int, *, sender: str) -> Receipt:
         return self._send("cancel", [order_id], sender=sender)
@@ -146,6 +174,20 @@ class Escrow:
 
     def resolve_by_default(self, order_id: int, *, sender: str) -> Receipt:
         return self._send("resolveByDefault", [order_id], sender=sender)
+
+    def extend_deliver_by(self, order_id: int, new_deliver_by: int, evidence_hash: bytes = ZERO32, *,
+                          sender: str) -> Receipt:
+        """The arbiter excuses a delay: the carrier has until `new_deliver_by` to confirm delivery."""
+        return self._send("extendDeliverBy", [order_id, new_deliver_by, evidence_hash], sender=sender)
+
+    def settlement(self, order_id: int) -> Settlement | None:
+        """The standing settlement offer of a disputed order (who must agree, who did), or None."""
+        refund_bps, agreed, required = self._call("settlementOf", [order_id])
+        if not required:
+            return None
+        holder, financier, _ = self.tx.call("InvoiceToken", "standing", [order_id])
+        who = {"buyer": self.get_order(order_id).buyer, "invoice holder": holder, "advance financier": financier}
+        return Settlement(refund_bps, {p: who[p] for p in party_names(required)}, party_names(agreed))
 
     # ---- credits
     def credits(self, account: str, token: str = ETH) -> int:

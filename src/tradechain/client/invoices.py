@@ -13,6 +13,10 @@ from tradechain.transactions import Receipt, Transactions, word
 from tradechain.vocabulary import ETH, INVOICE_STATUSES, InvoiceStatus
 
 NAME = "InvoiceToken"
+# Financing defaults: how long a listing or an advance offer stands, and how long a purchase or acceptance may wait
+# to be mined before it reverts (the caller's own deadline).
+OFFER_TTL = 7 * 86_400
+TX_DEADLINE = 3600
 
 
 @dataclass
@@ -28,6 +32,7 @@ class Invoice:
     status: InvoiceStatus  # equal to its lower-case word: "open", "financed", "overdue", "settled", "defaulted"
     days_overdue: int
     listed_price: int  # 0 when not listed
+    listing_expires_at: int  # 0 when not listed
     advance_financier: str | None
     advance_principal: int
     advance_repayment: int  # principal + fee, paid to the financier first at settlement
@@ -54,44 +59,57 @@ class Invoices:
     def _call(self, fn: str, args: list | tuple = ()):
         return self.tx.call(NAME, fn, args)
 
-    # ---- the holder
-    def list(self, token_id: int, price: int, *, sender: str) -> Receipt:
-        """The holder lists the invoice for sale at `price` (order's payment token, at most its face value)."""
-        return self._send("list", [token_id, price], sender=sender)
+    def _expiry(self, expires_at: int | None) -> int:
+        return self.tx.chain.now() + OFFER_TTL if expires_at is None else expires_at
 
-    def list_at_discount(self, token_id: int, discount_bps: int, *, sender: str) -> Receipt:
-        """The holder lists the invoice at `discount_bps` off its face value."""
-        return self._send("listAtDiscount", [token_id, discount_bps], sender=sender)
+    def _deadline(self, deadline: int | None) -> int:
+        return self.tx.chain.now() + TX_DEADLINE if deadline is None else deadline
+
+    # ---- the holder
+    def list(self, token_id: int, price: int, *, expires_at: int | None = None, sender: str) -> Receipt:
+        """The holder lists the invoice for sale at `price` (order's payment token, at most its face value) until
+        `expires_at` (default: a week from now)."""
+        return self._send("list", [token_id, price, self._expiry(expires_at)], sender=sender)
+
+    def list_at_discount(self, token_id: int, discount_bps: int, *, expires_at: int | None = None,
+                         sender: str) -> Receipt:
+        """The holder lists the invoice at `discount_bps` off its face value until `expires_at`."""
+        return self._send("listAtDiscount", [token_id, discount_bps, self._expiry(expires_at)], sender=sender)
 
     def withdraw_listing(self, token_id: int, *, sender: str) -> Receipt:
         return self._send("withdrawListing", [token_id], sender=sender)
 
     def accept_advance(self, token_id: int, financier: str, principal: int | None = None,
-                       fee_bps: int | None = None, *, sender: str) -> Receipt:
+                       fee_bps: int | None = None, *, deadline: int | None = None, sender: str) -> Receipt:
         """The holder accepts `financier`'s advance and is paid the principal now. Terms default to the
-        standing offer; pass them to refuse any other terms."""
+        standing offer; pass them to refuse any other terms. `deadline` (default: an hour from now) refuses an
+        acceptance mined later."""
         if principal is None or fee_bps is None:
             standing = self.advance_offer(token_id, financier)
             principal = standing[0] if principal is None else principal
             fee_bps = standing[1] if fee_bps is None else fee_bps
-        return self._send("acceptAdvance", [token_id, financier, principal, fee_bps], sender=sender)
+        return self._send("acceptAdvance", [token_id, financier, principal, fee_bps, self._deadline(deadline)],
+                          sender=sender)
 
     # ---- financiers
-    def buy(self, token_id: int, expected_price: int | None = None, *, sender: str) -> Receipt:
-        """A FINANCIER buys a listed invoice. `expected_price` guards against a relisting at another price;
-        by default it is the price listed now."""
+    def buy(self, token_id: int, expected_price: int | None = None, *, deadline: int | None = None,
+            sender: str) -> Receipt:
+        """A FINANCIER buys a listed invoice. `expected_price` guards against a relisting at another price (by
+        default the price listed now); `deadline` (default: an hour from now) against a purchase mined late."""
         if expected_price is None:
             expected_price = self.listing(token_id)[1]
         token = self.escrow.get_order(token_id).token
-        args = [token_id, expected_price]
+        args = [token_id, expected_price, self._deadline(deadline)]
         value = self.tokens.pay_in(token, expected_price, self.address, sender=sender, step=(NAME, "buy", args))
         return self._send("buy", args, sender=sender, value=value)
 
-    def offer_advance(self, token_id: int, principal: int, fee_bps: int, *, sender: str) -> Receipt:
-        """A FINANCIER offers to advance `principal` now for principal + `fee_bps` of it at settlement; the
-        principal is held by the invoice contract until accepted or withdrawn."""
+    def offer_advance(self, token_id: int, principal: int, fee_bps: int, *, expires_at: int | None = None,
+                      sender: str) -> Receipt:
+        """A FINANCIER offers to advance `principal` now for principal + `fee_bps` of it at settlement, acceptable
+        until `expires_at` (default: a week from now); the principal is held by the invoice contract until
+        accepted or withdrawn."""
         token = self.escrow.get_order(token_id).token
-        args = [token_id, principal, fee_bps]
+        args = [token_id, principal, fee_bps, self._expiry(expires_at)]
         value = self.tokens.pay_in(token, principal, self.address, sender=sender, step=(NAME, "offerAdvance", args))
         return self._send("offerAdvance", args, sender=sender, value=value)
 
@@ -104,32 +122,42 @@ class Invoices:
 
     # ---- reads
     def listing(self, token_id: int) -> tuple[str, int]:
-        """(holder who listed, price); price 0 when not listed."""
-        return tuple(self._call("listingOf", [token_id]))
+        """(holder who listed, price); price 0 when not listed. `listing_expiry` says until when it sells."""
+        return tuple(self._call("listingOf", [token_id])[:2])
+
+    def listing_expiry(self, token_id: int) -> int:
+        """When the standing listing stops selling (0 when not listed)."""
+        return self._call("listingOf", [token_id])[2]
 
     def advance_offer(self, token_id: int, financier: str) -> tuple[int, int]:
         """(principal, fee bps) of `financier`'s standing offer; principal 0 when none."""
-        return tuple(self._call("advanceOfferOf", [token_id, financier]))
+        return tuple(self._call("advanceOfferOf", [token_id, financier])[:2])
+
+    def standing(self, token_id: int) -> tuple[str, str | None, int]:
+        """(holder, advance financier or None, repayment owed to it first): the seller side of a settlement."""
+        holder, financier, repayment = self._call("standing", [token_id])
+        return holder, None if financier == ETH else financier, repayment
 
     def advance_offers(self, token_id: int) -> list[dict]:
         """Every standing advance offer on an invoice: financiers from the events, terms from the chain."""
         offered = self.tx.logs(NAME, [self.tx.topic(NAME, "AdvanceOffered"), word(token_id)])
         out = []
         for financier in dict.fromkeys(e["args"]["financier"] for e in offered):
-            principal, fee_bps = self.advance_offer(token_id, financier)
+            principal, fee_bps, expires_at = self._call("advanceOfferOf", [token_id, financier])
             if principal:
                 out.append({"financier": financier, "principal": principal, "feeBps": fee_bps,
-                            "repayment": principal + principal * fee_bps // 10_000})
+                            "repayment": principal + principal * fee_bps // 10_000, "expiresAt": expires_at})
         return out
 
     def get(self, token_id: int) -> Invoice:
         inv = self._call("invoiceOf", [token_id])
         adv = self._call("advanceOf", [token_id])
+        listing = self._call("listingOf", [token_id])
         status = InvoiceStatus(INVOICE_STATUSES[inv[4]].lower())
         return Invoice(
             id=inv[0], token=inv[1], face_value=inv[2], due_date=inv[3], status=status, holder=inv[5],
             seller=inv[6], days_overdue=self._call("daysOverdue", [token_id]) if status == "overdue" else 0,
-            listed_price=self.listing(token_id)[1], advance_financier=None if adv[0] == ETH else adv[0],
+            listed_price=listing[1], listing_expires_at=listing[2], advance_financier=None if adv[0] == ETH else adv[0],
             advance_repayment=adv[1], advance_principal=adv[2], advance_accepted_at=adv[3],
         )
 

@@ -6,6 +6,7 @@ Amounts of carbon are grams CO2e; sensor values are °C, %RH and g on this side,
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from web3 import Web3
@@ -22,13 +23,15 @@ NAME = "Provenance"
 
 # The detail event that tells each entry kind, and the fields it keeps.
 DETAIL_EVENT = {"Commissioned": "BatchRegistered", "Handover": "CustodyTaken", "Reading": "Readings",
-                "Document": "DocumentAnchored", "Leg": "LegRecorded", "Correction": "Corrected"}
+                "Document": "DocumentAnchored", "Leg": "LegRecorded", "Correction": "Corrected",
+                "CarrierChanged": "CarrierReplaced"}
 SIGNED_TYPES = {
     "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
                      {"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"}],
     "Checkpoint": [{"name": "shipmentId", "type": "uint256"}, {"name": "kind", "type": "uint8"},
                    {"name": "location", "type": "bytes8"}, {"name": "evidenceHash", "type": "bytes32"},
-                   {"name": "nonce", "type": "uint256"}, {"name": "deadline", "type": "uint256"}],
+                   {"name": "at", "type": "uint256"}, {"name": "nonce", "type": "uint256"},
+                   {"name": "deadline", "type": "uint256"}],
 }
 
 
@@ -65,6 +68,10 @@ class Provenance:
         """The carrier confirms delivery: starts the buyer's inspection window."""
         return self.checkpoint(order_id, "Delivered", location, evidence_hash, sender=sender)
 
+    def replace_carrier(self, order_id: int, carrier: str, *, sender: str) -> Receipt:
+        """The Provenance admin confirms the carrier the seller nominated (client.escrow.nominate_carrier)."""
+        return self._tx("replaceCarrier", [order_id, carrier], sender)
+
     # ------------------------------------------------------------------ writes
     def register_batch(self, sku: str, origin: str, quantity: int, certificates: list[bytes] = (),
                        location: str = "", *, sender: str) -> tuple[int, Receipt]:
@@ -83,7 +90,17 @@ class Provenance:
                         sender)
 
     def link_batch(self, batch: int, shipment: int, *, sender: str) -> Receipt:
+        """The batch side asks to link a batch to a shipment (linked at once if `sender` also speaks for the
+        shipment: its carrier or custodian)."""
         return self._tx("linkBatch", [batch, shipment], sender)
+
+    def accept_link(self, batch: int, shipment: int, *, sender: str) -> Receipt:
+        """The shipment's carrier or custodian accepts a batch's link request."""
+        return self._tx("acceptLink", [batch, shipment], sender)
+
+    def invalidate_nonce(self, nonce: int, *, sender: str) -> Receipt:
+        """Cancel a signature nonce of `sender`: the checkpoint signed with it can never be relayed."""
+        return self._tx("invalidateNonce", [nonce], sender)
 
     def offer_custody(self, item: int, to: str, *, sender: str) -> Receipt:
         return self._tx("offerCustody", [item, to], sender)
@@ -109,14 +126,17 @@ class Provenance:
         return self._tx("correct", [item, corrects_seq, index, location_code(location), evidence], sender)
 
     def sign_checkpoint(self, shipment: int, kind: str, location: str = "", evidence: bytes = ZERO32, *,
-                        signer: str, valid_for: int = 3600, nonce: int | None = None) -> dict:
-        """An EIP-712 checkpoint signed with `signer`'s key, as JSON-ready data anyone can relay."""
+                        signer: str, valid_for: int = 3600, nonce: int | None = None, at: int | None = None) -> dict:
+        """An EIP-712 checkpoint signed with `signer`'s key, as JSON-ready data anyone can relay. `at` (default:
+        now) is when it happened: a relayed Delivered keeps that time. Nonces are unordered; by default a random
+        one, so signatures never wait on each other."""
         signer = Web3.to_checksum_address(signer)
+        now = self.chain.now()
         message = {
             "shipmentId": shipment, "kind": kind_index(kind, SHIPMENT_KINDS), "location": _hex(location_code(location)),
-            "evidenceHash": _hex(evidence),
-            "nonce": self._call("nonces", [signer]) if nonce is None else nonce,
-            "deadline": self.chain.now() + valid_for,
+            "evidenceHash": _hex(evidence), "at": now if at is None else at,
+            "nonce": secrets.randbits(64) if nonce is None else nonce,
+            "deadline": now + valid_for,
         }
         v, r, s = self.chain.sign_typed_data(signer, self._typed(message))
         return {"signer": signer, "message": message, "signature": _hex(r + s + bytes([v]))}
@@ -130,7 +150,7 @@ class Provenance:
         try:
             m = signed["message"]
             cp = (int(m["shipmentId"]), int(m["kind"]), bytes.fromhex(m["location"][2:]),
-                  bytes.fromhex(m["evidenceHash"][2:]), int(m["nonce"]), int(m["deadline"]))
+                  bytes.fromhex(m["evidenceHash"][2:]), int(m["at"]), int(m["nonce"]), int(m["deadline"]))
             signature = bytes.fromhex(signed["signature"][2:])
         except (KeyError, TypeError, ValueError) as exc:
             raise UsageError(f"not a signed checkpoint ({type(exc).__name__}: {exc}); make one with "
@@ -282,6 +302,8 @@ def _details(kind: str, a: dict) -> dict:
                 "certificates": [_hex(c) for c in a["certificates"]]}
     if kind == "Handover":
         return {"from": a["from"], "to": a["to"], "evidenceHash": _hex(a["evidenceHash"])}
+    if kind == "CarrierChanged":
+        return {"from": a["from"], "to": a["to"]}
     if kind == "Reading":
         return {"packed": _hex(a["packed"]), "breaches": a["breaches"]}
     if kind == "Document":
