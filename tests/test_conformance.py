@@ -32,7 +32,7 @@ NODES = ("embedded", "anvil", "hardhat")
 GAS_TOLERANCE = 64
 # fields holding a time, or a hash / packed bytes computed from one
 TIME_FIELDS = {"shipBy", "deliverBy", "rulingDeadline", "at", "head", "packed", "dueDate", "inspectionEndsAt",
-               "deliveredAt"}
+               "deliveredAt", "expiresAt"}
 EXPECTED_END_STATES = {
     "eth_order": ["Released"], "erc20_order": ["Released"], "financed_order": ["Released"],
     "provenance": ["Shipped"], "disputed_order": ["Resolved"], "refund_on_timeout": ["Refunded"],
