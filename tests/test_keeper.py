@@ -71,10 +71,13 @@ def test_keeper_killed_between_sending_and_confirming_pays_each_order_once(devne
     third = devnet_node.spawn("keeper", "--once")
     out, _ = third.communicate(timeout=60)
     assert third.returncode == 0, out
-    assert f"release batch {ids} sent before a restart was mined" in out
+    # the kill lands after the journal has the batch's hash, or just before (only its announcement): either way
+    # the restarted keeper knows what happened to it
+    assert (f"release batch {ids} sent before a restart was mined" in out
+            and all(f"released order #{oid}" in out for oid in ids)) or \
+        f"release batch {ids} announced before a restart: its orders are settled on chain" in out, out
     for oid in ids:
         assert [e["event"] for e in released_events(c, oid)] == ["OrderReleased"]
-        assert f"released order #{oid}" in out
     assert c.tokens.balance(a["seller"]) + c.escrow.credits(a["seller"]) - seller_before == 3 * (10**17 * 99 // 100)
     assert c.chain.w3.eth.get_transaction_count(a["keeper"]) == keeper_nonce + 1  # one batch, paid once
     assert "Traceback" not in out
@@ -118,11 +121,12 @@ def test_keeper_runs_until_stopped_and_releases_orders_as_they_fall_due(devnet_n
         while not all(c.escrow.get_order(i).state == "Released" for i in ids):
             assert time.monotonic() < deadline and keeper.poll() is None, "the running keeper did not release"
             time.sleep(0.1)
+        time.sleep(1.0)  # mined is not yet counted: let it read the receipt and journal it before it is stopped
     finally:
         keeper.send_signal(signal.SIGTERM)
         out, _ = keeper.communicate(timeout=10)
     assert keeper.returncode == 0, out
-    assert all(f"released order #{i} " in out for i in ids)
+    assert all(f"released order #{i} " in out for i in ids), out
     assert "orders seen" in out.splitlines()[-1] and "Traceback" not in out
 
 

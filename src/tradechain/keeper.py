@@ -247,6 +247,9 @@ class Keeper:
             else:  # nothing pending: it was mined (the chain shows its orders settled) or never arrived
                 for intent in intents:
                     self.journal.abandoned(intent["intent"])
+                    settled = all(self.client.tx.call("TradeEscrow", "isSettled", [o]) for o in intent["orders"])
+                    self.log(f"{intent['kind']} batch {intent['orders']} announced before a restart: "
+                             + ("its orders are settled on chain" if settled else "it never reached the node"))
         for batch in batches:
             receipt = self._mined(batch["hashes"])
             if receipt is not None:
@@ -279,7 +282,10 @@ class Keeper:
         if self.journal is not None:
             nonce = sent.get("nonce")
             if nonce is None:  # the node numbered it (an account it unlocks): ask which nonce it took
-                nonce = int(self.client.chain.w3.eth.get_transaction(tx_hash)["nonce"])
+                try:
+                    nonce = int(self.client.chain.w3.eth.get_transaction(tx_hash)["nonce"])
+                except Exception:  # gone already (a node that died with its pool): the hash is what matters
+                    nonce = None
             self.journal.sent(tx_hash, nonce, kind, ids, intent)
         hashes = [tx_hash]
         receipt = self._await(hashes)

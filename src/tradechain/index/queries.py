@@ -74,8 +74,18 @@ def order_view(site: Site, oid: int) -> dict:
         "shipBy": o.ship_by, "deliverBy": o.deliver_by, "inspectionWindow": o.inspection_window,
         "deliveredAt": o.delivered_at or None, "inspectionEndsAt": o.inspection_ends_at or None,
         "rulingDeadline": o.ruling_deadline or None, "invoiceHolder": c.invoices.owner(oid),
+        "settlement": _settlement(c, oid) if o.state == "Disputed" else None,
         "timeline": rows,
     }
+
+
+def _settlement(c, oid: int) -> dict | None:
+    """The standing settlement offer of a disputed order: who stands on each side, who has agreed, who may still
+    accept (read live from the escrow: consent changes without an order state change)."""
+    offer = c.escrow.settlement(oid)
+    if offer is None:
+        return None
+    return {"refundBps": offer.refund_bps, "parties": offer.parties, "agreed": offer.agreed, "mayAccept": offer.waiting}
 
 
 def effective_state(row) -> str:
