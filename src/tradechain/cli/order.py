@@ -305,10 +305,7 @@ def show(ctx, order_id, as_json):
     money = money_format(client, o.token)
     data = order_view(site, oid)
     rows = data["timeline"]
-    offer = client.escrow.settlement(oid) if data["state"] == "Disputed" else None
-    if offer is not None:  # who may accept the standing offer, and who already has (only while there is one)
-        data["settlement"] = {"refundBps": offer.refund_bps, "parties": offer.parties, "agreed": offer.agreed,
-                              "mayAccept": offer.waiting}
+    offer = client.escrow.settlement(oid) if data.get("settlement") else None  # the query has it as JSON already
     if as_json:
         emit_json(data)
         return
