@@ -30,6 +30,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// @dev Default when the arbiter has not ruled by the ruling deadline: the payment is split in half.
     uint256 public constant DEFAULT_REFUND_BPS = 5_000;
     uint256 public constant MAX_BATCH = 100;
+    /// @dev The largest exposure multiple the admin may set (a seller's open value <= multiple x settled volume).
+    uint256 public constant MAX_EXPOSURE_MULTIPLE = 100;
     /// @dev How far past now an arbiter may push a delivery deadline in one extension.
     uint256 public constant MAX_DELIVERY_EXTENSION = 30 days;
     /// @dev Gas forwarded with an ETH push: enough for a smart wallet, too little to grief the caller.
@@ -59,6 +61,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         uint16 proposedRefundBps; // settlement offer inside a dispute; once Resolved, the refund share applied
         Party proposer; // who made the standing offer (None: no offer)
         uint8 consents; // bit (1 << Party) per party that agreed to the standing offer
+        bool exposed; // counted in the seller's openValue (the cap was on when it bound): settling subtracts it
     }
 
     IProvenance public immutable provenance;
@@ -73,7 +76,12 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
 
     address public treasury;
     uint16 public feeBps;
-    uint32 public disputePeriod;
+    /// @dev uint24: at most MAX_DISPUTE_PERIOD (90 days < 2^24 s), which leaves room in this slot, read by every
+    /// placeOrder, for the exposure multiple: an order placed while the cap is off pays nothing to learn it.
+    uint24 public disputePeriod;
+    /// @notice A seller's open value in a token may be at most this multiple of its settled volume there (or the
+    /// token's floor, for new sellers); 0: no cap.
+    uint8 public exposureMultiple;
     /// @dev uint40 (a trillion orders) so it shares one slot with Pausable's flag, treasury, fee and dispute
     /// period, all read by placeOrder anyway: numbering an order then costs no extra cold slot (~2.1k gas).
     uint40 public orderCount;
@@ -85,6 +93,13 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     mapping(address seller => SellerRecord) private _sellerRecords;
     /// @notice Seller-side amounts settled to a seller's invoices, per payment token.
     mapping(address seller => mapping(address token => uint256)) public sellerVolume;
+    /// @notice The acceptance deadline of an order still waiting for its seller (State.Offered); 0 otherwise.
+    /// Written only for orders placed with one, cleared at acceptance.
+    mapping(uint256 orderId => uint256) public acceptBy;
+    /// @notice The value of a seller's bound, unsettled orders per payment token, counted while the cap is on.
+    mapping(address seller => mapping(address token => uint256)) public openValue;
+    /// @notice Per payment token, the exposure cap of a seller whose multiple of settled volume is smaller.
+    mapping(address token => uint256) public exposureFloor;
 
     constructor(
         address admin,
@@ -104,7 +119,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         treasury = treasury_;
         feeBps = feeBps_;
         _baseFeeBps = feeBps_;
-        disputePeriod = disputePeriod_;
+        disputePeriod = uint24(disputePeriod_); // <= MAX_DISPUTE_PERIOD (checked above) < 2^24
         _baseDisputePeriod = disputePeriod_;
         provenance = provenance_;
         invoices = invoices_;
@@ -122,6 +137,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// @param seller who is paid for the goods (never the buyer)
     /// @param token the payment token, address(0) for native ETH
     /// @param amount the price in the token's base units (< 2^96)
+    /// @param acceptBy_ the seller must accept by then, or anyone may refund the buyer (0: binds at once)
     function placeOrder(
         address seller,
         address token,
@@ -129,9 +145,11 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         uint256 shipBy,
         uint256 deliverBy,
         uint256 inspectionWindow,
-        bytes32 termsHash
+        bytes32 termsHash,
+        uint256 acceptBy_
     ) external payable whenNotPaused nonReentrant returns (uint256 orderId) {
         orderId = _createOrder(seller, token, amount, shipBy, deliverBy, inspectionWindow, termsHash);
+        _bindOrAwait(orderId, seller, token, amount, shipBy, acceptBy_);
         _collect(token, amount);
     }
 
@@ -165,6 +183,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         if (token == address(0)) revert InvalidAddress("token", token);
         try IERC20Permit(token).permit(msg.sender, address(this), amount, permitDeadline, v, r, s) {} catch {}
         orderId = _createOrder(seller, token, amount, shipBy, deliverBy, inspectionWindow, termsHash);
+        _bindOrAwait(orderId, seller, token, amount, shipBy, 0);
         _collect(token, amount);
     }
 
@@ -196,7 +215,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     function setSensorLimits(uint256 orderId, IProvenance.Limits calldata limits) external {
         Order storage o = _existing(orderId);
         if (msg.sender != o.buyer) revert NotBuyer(orderId, msg.sender);
-        if (o.state != State.Funded) _wrongState(orderId, o, State.Funded);
+        // also before the seller accepts: it then reads the limits before it binds itself
+        if (o.state != State.Funded && o.state != State.Offered) _wrongState(orderId, o, State.Funded);
         provenance.agreeLimits(orderId, limits);
     }
 
@@ -222,6 +242,23 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     }
 
     // ------------------------------------------------------------------ seller
+
+    /// @notice The seller accepts an order placed with an acceptance deadline, by that deadline: the order binds
+    /// (Funded) and may ship. While the admin's exposure cap is on, refused when the order would take the seller's
+    /// open value in its token over the cap.
+    /// @dev Seller only; order Offered. Emits OrderAccepted. Reverts AcceptDeadlinePassed, ExposureCapExceeded.
+    /// @param orderId the order
+    function acceptOrder(uint256 orderId) external {
+        Order storage o = _existing(orderId);
+        if (msg.sender != o.seller) revert NotSeller(orderId, msg.sender);
+        if (o.state != State.Offered) _wrongState(orderId, o, State.Offered);
+        uint256 deadline = acceptBy[orderId];
+        if (block.timestamp > deadline) revert AcceptDeadlinePassed(orderId, deadline);
+        o.state = State.Funded;
+        delete acceptBy[orderId];
+        emit OrderAccepted(orderId, msg.sender);
+        if (exposureMultiple != 0) _openExposure(o, msg.sender, o.token, o.amount);
+    }
 
     /// @notice The seller ships: names the carrier (who must hold CARRIER_ROLE on Provenance, and be neither the
     /// seller nor the buyer) and anchors the bill of lading, accepting the sensor limits it read. Opens the shipment
@@ -260,15 +297,17 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         provenance.nominateCarrier(orderId, nominee);
     }
 
-    /// @notice The seller cancels an order it has not shipped; the buyer is refunded in full.
+    /// @notice The seller cancels an order it has not shipped, or declines one it has not accepted; the buyer is
+    /// refunded in full.
     /// @dev Emits OrderCancelled and Payout.
     /// @param orderId the order
     function cancel(uint256 orderId) external nonReentrant {
         Order storage o = _existing(orderId);
         if (msg.sender != o.seller) revert NotSeller(orderId, msg.sender);
-        if (o.state != State.Funded) _wrongState(orderId, o, State.Funded);
+        if (o.state != State.Funded && o.state != State.Offered) _wrongState(orderId, o, State.Funded);
         o.state = State.Cancelled;
         uint256 amount = o.amount;
+        _closeExposure(o, amount);
         emit OrderCancelled(orderId, amount);
         _pay(orderId, o.token, o.buyer, amount);
     }
@@ -306,7 +345,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         }
     }
 
-    /// @notice Refund the buyer of an order not shipped by shipBy, or not delivered by deliverBy. Anyone may call.
+    /// @notice Refund the buyer of an order not accepted by acceptBy, not shipped by shipBy, or not delivered by
+    /// deliverBy. Anyone may call.
     /// @dev Emits OrderRefunded and Payout.
     /// @param orderId the order
     function refund(uint256 orderId) external nonReentrant {
@@ -475,7 +515,28 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     function setDisputePeriod(uint256 period) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _checkDisputePeriod(period);
         emit DisputePeriodChanged(disputePeriod, period);
-        disputePeriod = uint32(period); // <= MAX_DISPUTE_PERIOD (checked above) < 2^32
+        disputePeriod = uint24(period); // <= MAX_DISPUTE_PERIOD (checked above) < 2^24
+    }
+
+    /// @notice Cap every seller's open value (orders bound and not settled) in each token at `multiple` x its settled
+    /// volume there, or the token's floor if larger; 0 lifts the cap. Checked when an order binds: at acceptance, or
+    /// at placement for an order that needs none. Orders already bound are never undone. Admin only.
+    /// @dev Emits ExposureMultipleChanged.
+    /// @param multiple at most MAX_EXPOSURE_MULTIPLE; 0 for no cap
+    function setExposureMultiple(uint256 multiple) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (multiple > MAX_EXPOSURE_MULTIPLE) revert ExposureMultipleTooHigh(multiple, MAX_EXPOSURE_MULTIPLE);
+        emit ExposureMultipleChanged(exposureMultiple, multiple);
+        exposureMultiple = uint8(multiple); // <= MAX_EXPOSURE_MULTIPLE (checked above) < 2^8
+    }
+
+    /// @notice Set the exposure cap in `token` of a seller with little or no settled volume (without a floor no new
+    /// seller could start while the cap is on). Admin only.
+    /// @dev Emits ExposureFloorChanged.
+    /// @param token the payment token, address(0) for ETH
+    /// @param floor in the token's base units
+    function setExposureFloor(address token, uint256 floor) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        emit ExposureFloorChanged(token, exposureFloor[token], floor);
+        exposureFloor[token] = floor;
     }
 
     /// @notice Stop new orders. Orders already paid keep every path open. Admin only.
@@ -547,6 +608,16 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// @notice A seller's on-chain track record (orders completed, disputes, disputes lost, timeout refunds).
     function sellerRecord(address seller) external view returns (SellerRecord memory) {
         return _sellerRecords[seller];
+    }
+
+    /// @notice A seller's exposure cap in `token`: `exposureMultiple` x its settled volume, at least the token's
+    /// floor; unlimited while the multiple is 0.
+    function exposureCap(address seller, address token) public view returns (uint256 cap) {
+        uint256 k = exposureMultiple;
+        if (k == 0) return type(uint256).max;
+        cap = k * sellerVolume[seller][token];
+        uint256 floor = exposureFloor[token];
+        if (cap < floor) cap = floor;
     }
 
     /// @notice What the seller side receives if the order is released in full: amount less the fee.
@@ -627,6 +698,43 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         );
     }
 
+    /// @dev A new order binds at once (counted in the seller's exposure while the cap is on), or, with an acceptance
+    /// deadline, waits in Offered until the seller accepts by it (<= shipBy: it must bind before it can ship). Only
+    /// such orders write the deadline's slot.
+    function _bindOrAwait(
+        uint256 orderId,
+        address seller,
+        address token,
+        uint256 amount,
+        uint256 shipBy,
+        uint256 deadline
+    ) private {
+        if (deadline == 0) {
+            if (exposureMultiple != 0) _openExposure(_orders[orderId], seller, token, amount);
+            return;
+        }
+        if (deadline <= block.timestamp) revert DeadlineInPast("acceptBy", deadline, block.timestamp);
+        if (deadline > shipBy) revert AcceptByAfterShipBy(deadline, shipBy);
+        _orders[orderId].state = State.Offered;
+        acceptBy[orderId] = deadline;
+        emit AcceptanceRequested(orderId, deadline);
+    }
+
+    /// @dev Count a binding order in its seller's open value, refused over the cap. No loops: one counter per
+    /// seller and token, added to here and subtracted from when the order settles (`exposed` says it was added).
+    function _openExposure(Order storage o, address seller, address token, uint256 amount) private {
+        uint256 open = openValue[seller][token];
+        uint256 cap = exposureCap(seller, token);
+        if (open + amount > cap) revert ExposureCapExceeded(seller, token, open, amount, cap);
+        openValue[seller][token] = open + amount;
+        o.exposed = true;
+    }
+
+    /// @dev A bound order settled: it no longer counts in its seller's open value.
+    function _closeExposure(Order storage o, uint256 amount) private {
+        if (o.exposed) openValue[o.seller][o.token] -= amount;
+    }
+
     /// @dev Take the payment in. ERC-20s are credited by balance change: a token that delivers less than
     /// `amount` (fee-on-transfer) is refused, so no order is ever short of funds.
     function _collect(address token, uint256 amount) private {
@@ -664,6 +772,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     function _refund(uint256 orderId, Order storage o, RefundReason reason) private {
         o.state = State.Refunded;
         uint256 amount = o.amount;
+        _closeExposure(o, amount);
         emit OrderRefunded(orderId, reason, amount);
         ++_sellerRecords[o.seller].refunds;
         _pay(orderId, o.token, o.buyer, amount);
@@ -686,6 +795,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// @dev The seller's track record, one slot and one volume counter: no loops.
     function _recordSettlement(Order storage o, uint256 toSellerSide, bool disputed, bool lost) private {
         address seller = o.seller;
+        _closeExposure(o, o.amount);
         SellerRecord storage r = _sellerRecords[seller];
         if (toSellerSide != 0) {
             ++r.completed;
@@ -776,6 +886,10 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         if (o.state == State.Shipped && _deliveredOnTime(orderId, o) == 0) {
             dueAt = uint256(o.deliverBy) + 1;
             return (block.timestamp >= dueAt, RefundReason.NotDelivered, dueAt);
+        }
+        if (o.state == State.Offered) {
+            dueAt = acceptBy[orderId] + 1;
+            return (block.timestamp >= dueAt, RefundReason.NotAccepted, dueAt);
         }
         return (false, RefundReason.NotShipped, 0);
     }

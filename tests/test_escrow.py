@@ -1049,7 +1049,7 @@ def test_a_buyer_that_refuses_eth_is_credited_its_refund_and_its_share(client, t
 
     def place() -> int:
         data = calldata(client, "TradeEscrow", "placeOrder", seller, ETH, ETHER, now + DAY, now + 10 * DAY, 3 * DAY,
-                        ZERO32)
+                        ZERO32, 0)
         refuser.execute(client.escrow.address, data, sender=admin, value=ETHER)
         return client.escrow.order_count()
 

@@ -14,7 +14,8 @@ interface ITradeEscrow {
         Released,
         Resolved,
         Refunded,
-        Cancelled
+        Cancelled,
+        Offered // paid, waiting for the seller's acceptance until acceptBy (orders placed with one); nothing ships yet
     }
 
     /// @dev How a dispute ended.
@@ -37,7 +38,8 @@ interface ITradeEscrow {
     /// @dev Why a refund was due.
     enum RefundReason {
         NotShipped,
-        NotDelivered
+        NotDelivered,
+        NotAccepted // the seller did not accept by acceptBy
     }
 
     /// @notice A seller's track record, kept by the escrow as orders settle: one slot, updated without loops.
@@ -219,6 +221,27 @@ interface ITradeEscrow {
     /// @param proposed The deadline given.
     error DeliverByNotExtended(uint256 orderId, uint256 deliverBy, uint256 proposed);
 
+    /// @notice the acceptance deadline ({acceptBy}) must not come after the shipping deadline ({shipBy})
+    /// @param acceptBy The acceptance deadline, unix seconds.
+    /// @param shipBy The shipping deadline, unix seconds.
+    error AcceptByAfterShipBy(uint256 acceptBy, uint256 shipBy);
+    /// @notice order {orderId} can no longer be accepted: its acceptance deadline ({acceptBy}) has passed
+    /// @param orderId The order.
+    /// @param acceptBy The acceptance deadline, unix seconds.
+    error AcceptDeadlinePassed(uint256 orderId, uint256 acceptBy);
+    /// @notice seller {seller} has {open} open in token {token}: {amount} more would pass its exposure cap of {cap}
+    /// (the admin's multiple of its settled volume, or the floor for new sellers)
+    /// @param seller The seller.
+    /// @param token The payment token (zero for ETH).
+    /// @param open The value of the seller's orders accepted and not yet settled, in base units.
+    /// @param amount The order's amount, in base units.
+    /// @param cap The seller's exposure cap in this token, in base units.
+    error ExposureCapExceeded(address seller, address token, uint256 open, uint256 amount, uint256 cap);
+    /// @notice an exposure multiple of {multiple} is above the maximum {max}
+    /// @param multiple The multiple of settled volume given.
+    /// @param max The largest value allowed.
+    error ExposureMultipleTooHigh(uint256 multiple, uint256 max);
+
     // ---- events: the timeline is rebuilt from these ----
     event OrderPlaced(
         uint256 indexed orderId,
@@ -232,6 +255,10 @@ interface ITradeEscrow {
         uint256 feeBps,
         bytes32 termsHash
     );
+    /// @dev The order waits for the seller's acceptance until `acceptBy`; after it, anyone may refund the buyer.
+    event AcceptanceRequested(uint256 indexed orderId, uint256 acceptBy);
+    /// @dev The seller accepted: the order is Funded and binds both sides (counted in the seller's exposure).
+    event OrderAccepted(uint256 indexed orderId, address indexed seller);
     event OrderShipped(uint256 indexed orderId, address indexed carrier, bytes32 billOfLadingHash);
     /// @dev The arbiter excused a delay: the carrier now has until `newDeliverBy` to confirm delivery.
     event DeliverByExtended(
@@ -265,6 +292,10 @@ interface ITradeEscrow {
     event FeeChanged(uint256 oldBps, uint256 newBps);
     event TreasuryChanged(address oldTreasury, address newTreasury);
     event DisputePeriodChanged(uint256 oldPeriod, uint256 newPeriod);
+    /// @dev A seller's open value may be at most `multiple` x its settled volume (0: no cap).
+    event ExposureMultipleChanged(uint256 oldMultiple, uint256 newMultiple);
+    /// @dev The cap in `token` of a seller whose multiple of settled volume is smaller (a new seller's).
+    event ExposureFloorChanged(address indexed token, uint256 oldFloor, uint256 newFloor);
 
     // ---- views other contracts read ----
     function getOrder(uint256 orderId) external view returns (OrderView memory);

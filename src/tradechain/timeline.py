@@ -47,6 +47,11 @@ def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], 
             detail = (f"{money(a['amount'])} to {name(a['seller'])}; ship by {iso(a['shipBy'])}, deliver by "
                       f"{iso(a['deliverBy'])}, inspection {format_duration(a['inspectionWindow'])}, fee "
                       f"{a['feeBps'] / 100:g}%")
+        elif ev == "AcceptanceRequested":
+            action = "awaiting the seller's acceptance"
+            detail = f"the seller accepts by {iso(a['acceptBy'])}, or anyone may refund the buyer after it"
+        elif ev == "OrderAccepted":
+            actor, action, detail = name(a["seller"]), "accepted by the seller", "the order binds: it may ship now"
         elif ev == "OrderShipped":
             actor, action = "", "shipped"
             detail = f"carrier {name(a['carrier'])}, bill of lading {short_hash(a['billOfLadingHash'])}"
@@ -117,6 +122,11 @@ def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], 
             action, detail = "refunded", f"{money(a['amount'])}: {REFUND_REASON_WORDS[a['reason']]}"
         elif ev == "OrderCancelled":
             action, detail = "cancelled by seller", f"{money(a['amount'])} back to buyer"
+        elif ev in ("ExposureMultipleChanged", "ExposureFloorChanged"):
+            action = "exposure cap changed"
+            detail = (f"open value at most {a['newMultiple']}x settled volume" + (" (no cap)" if not a["newMultiple"] else "")
+                      if ev == "ExposureMultipleChanged" else
+                      f"floor for new sellers in {name(a['token'])}: {a['newFloor']} base units")
         elif ev == "Payout":
             action = "credited" if a["credited"] else "paid"
             detail = f"{money(a['amount'])} to {name(a['to'])}" + (" (to withdraw)" if a["credited"] else "")

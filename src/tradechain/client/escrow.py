@@ -68,6 +68,22 @@ class SellerRecord:
     volume: int
 
 
+@dataclass
+class Exposure:
+    """A seller's bound, unsettled value in one token and its cap (None: no cap is set)."""
+
+    seller: str
+    token: str
+    open: int
+    cap: int | None
+    multiple: int
+    floor: int
+
+    def room(self) -> int | None:
+        """How much more may bind now (None: unlimited)."""
+        return None if self.cap is None else max(self.cap - self.open, 0)
+
+
 def batch_gas(count: int) -> int:
     return 200_000 + GAS_PER_BATCH_ITEM * count
 
@@ -90,9 +106,10 @@ class Escrow:
     # ---- buyer
     def place_order(self, *, buyer: str, seller: str, amount: int, ship_by: int, deliver_by: int,
                     inspection_window: int, token: str = ETH, terms_hash: bytes = ZERO32,
-                    permit: bool = False) -> tuple[int, Receipt]:
+                    permit: bool = False, accept_by: int = 0) -> tuple[int, Receipt]:
         """Place and pay an order in one call. For an ERC-20, approves the escrow first (or signs an EIP-2612
-        permit with `permit=True`, which needs the buyer's key). Returns (order id, receipt)."""
+        permit with `permit=True`, which needs the buyer's key). With `accept_by` the order waits for the
+        seller's acceptance until then (else the buyer is refunded). Returns (order id, receipt)."""
         args = [seller, token, amount, ship_by, deliver_by, inspection_window, terms_hash]
         self.tokens.require_contract(token)
         if permit and token != ETH:
@@ -100,6 +117,7 @@ class Escrow:
             v, r, s = self.tokens.sign_permit(token, buyer, self.address, amount, deadline)
             receipt = self._send("placeOrderWithPermit", args + [deadline, v, r, s], sender=buyer)
         else:
+            args.append(accept_by)
             value = self.tokens.pay_in(token, amount, self.address, sender=buyer, step=(NAME, "placeOrder", args))
             receipt = self._send("placeOrder", args, sender=buyer, value=value)
         return receipt.event("OrderPlaced")["orderId"], receipt
@@ -136,6 +154,10 @@ class Escrow:
     def limits_hash(self, order_id: int) -> bytes:
         """Hash of the sensor limits agreed for an order (zero if none): what shipping commits to."""
         return bytes(self.tx.call("Provenance", "limitsHashOf", [order_id]))
+
+    def accept(self, order_id: int, *, sender: str) -> Receipt:
+        """The seller accepts an order placed with an acceptance deadline: it binds (Funded) and may ship."""
+        return self._send("acceptOrder", [order_id], sender=sender)
 
     def nominate_carrier(self, order_id: int, carrier: str, *, sender: str) -> Receipt:
         """The seller asks to hand its shipment to another carrier; the Provenance admin confirms
@@ -215,6 +237,27 @@ class Escrow:
         """Every order, read in one batch of calls."""
         ids = range(1, self.order_count() + 1)
         return [_order(v) for v in self.tx.call_many(NAME, "getOrder", ([i] for i in ids))]
+
+    def accept_by(self, order_id: int) -> int:
+        """The acceptance deadline of an order waiting for its seller (Offered), else 0."""
+        return self._call("acceptBy", [order_id])
+
+    def exposure(self, seller: str, token: str = ETH) -> Exposure:
+        """The seller's open value in `token` against its cap (the admin's multiple of settled volume, or the
+        floor)."""
+        multiple = self._call("exposureMultiple")
+        cap = self._call("exposureCap", [seller, token]) if multiple else None
+        return Exposure(seller=seller, token=token, open=self._call("openValue", [seller, token]), cap=cap,
+                        multiple=multiple, floor=self._call("exposureFloor", [token]))
+
+    # ---- admin
+    def set_exposure_multiple(self, multiple: int, *, sender: str) -> Receipt:
+        """Cap every seller's open value at `multiple` x its settled volume (0: no cap)."""
+        return self._send("setExposureMultiple", [multiple], sender=sender)
+
+    def set_exposure_floor(self, token: str, floor: int, *, sender: str) -> Receipt:
+        """The cap in `token` (base units) of a seller with little or no settled volume."""
+        return self._send("setExposureFloor", [token, floor], sender=sender)
 
     def seller_record(self, seller: str, token: str = ETH) -> SellerRecord:
         r = self._call("sellerRecord", [seller])
