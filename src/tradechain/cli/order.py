@@ -34,23 +34,38 @@ location_option = click.option("--location", default="", metavar="LOCODE", help=
               help="Buyer's inspection window after delivery.")
 @click.option("--terms", default="", type=HASH_OR_FILE, help="E-contract to anchor (its keccak-256).")
 @click.option("--permit", is_flag=True, help="Pay an ERC-20 with an EIP-2612 permit instead of approve.")
+@click.option("--accept-within", default=None, type=DURATION,
+              help="The seller must accept (`order accept`) within this, or anyone may refund the buyer; nothing "
+                   "ships before. At most --ship-within. Default: the order binds at once.")
 @account_option("buyer")
 @json_option
 @click.pass_obj
-def create(ctx, seller, amount, token, ship_within, deliver_within, inspection, terms, permit, sender, as_json):
+def create(ctx, seller, amount, token, ship_within, deliver_within, inspection, terms, permit, accept_within, sender,
+           as_json):
     """Place an order and pay for it in one transaction."""
+    if accept_within is not None and not 0 < accept_within <= ship_within:
+        raise UsageError(f"--accept-within must be more than 0 and at most --ship-within ({ship_within} s): the "
+                         "seller accepts before it ships")
     client = _client(ctx)
     token_addr, value = client.tokens.amount(amount, token)
     money = money_format(client, token_addr)
     have = client.tokens.balance(sender, token_addr)
     if have < value:
         raise UsageError(f"{client.deployment.label(sender)} has {money(have)} but the order needs {money(value)}")
+    if accept_within is not None and permit:
+        raise UsageError("--accept-within cannot be combined with --permit yet: approve the token instead")
     order_id, receipt = client.escrow.place_order_in(
         buyer=sender, seller=seller, amount=value, token=token_addr, ship_in=ship_within, deliver_in=deliver_within,
         inspection_window=inspection, terms_hash=terms, permit=permit,
+        accept_in=accept_within,
     )
-    sent(receipt, f"order #{order_id} placed and paid: {money(value)}", as_json, orderId=order_id, token=token_addr,
-         amount=value, amountText=money(value))
+    waiting = ""
+    if accept_within is not None:
+        from tradechain.timeline import iso
+
+        waiting = f"; waiting for the seller's acceptance until {iso(receipt.event('AcceptanceRequested')['acceptBy'])}"
+    sent(receipt, f"order #{order_id} placed and paid: {money(value)}{waiting}", as_json, orderId=order_id,
+         token=token_addr, amount=value, amountText=money(value))
 
 
 @order.command("ship")
@@ -216,9 +231,107 @@ _settlement("propose", "propose_settlement", "seller",
             "Offer to settle a dispute: REFUND (20% or 2000bps) back to the buyer, the rest to the seller side. The "
             "buyer, the invoice holder and an advance financier whose repayment it cuts must all agree.",
             "order #{id}: offered {pct}% back to the buyer")
-_settlement("accept", "accept_settlement", "buyer",
-            "Agree to the standing settlement offer (REFUND must match it); the last party needed settles the order.",
-            "order #{id}: agreed to {pct}% back to the buyer")
+
+
+@order.command("accept")
+@order_id_argument
+@click.argument("refund", type=SHARE, required=False)
+@click.option("--account", "-a", "sender", default=None, type=ACCOUNT,
+              help="Who sends it: a named account or an address (default: seller for an order waiting for acceptance, "
+                   "buyer for a settlement offer).")
+@json_option
+@click.pass_obj
+def accept(ctx, order_id, refund, sender, as_json):
+    """The seller accepts ORDER_ID (placed with --accept-within) after reading its risk screen; or, with REFUND
+    (20% or 2000bps, as offered), agree to a disputed order's standing settlement offer."""
+    client = _client(ctx)
+    o = client.escrow.existing(order_id)
+    if o.state != "Offered":
+        if refund is None:
+            raise UsageError(f"order #{order_id} is {o.state}, not waiting for acceptance; to agree to a settlement "
+                             "offer give its REFUND share (e.g. `order accept 7 20%`)")
+        _accept_settlement(ctx, client, order_id, refund, sender or client.deployment.accounts["buyer"], as_json)
+        return
+    if refund is not None:
+        raise UsageError(f"order #{order_id} waits for the seller's acceptance: leave out REFUND")
+    from tradechain import risk
+
+    screen = risk.screen_order(client, order_id)
+    if not as_json:
+        _print_screen(screen)
+    r = client.escrow.accept(order_id, sender=sender or client.deployment.accounts["seller"])
+    sent(r, f"order #{order_id} accepted: it binds and may ship", as_json, screen=screen.to_dict())
+
+
+def _print_screen(screen) -> None:
+    click.echo(f"risk screen of order #{screen.order}: score {screen.score} -> {screen.decision} "
+               f"(review at {screen.to_dict()['thresholds']['review']}, block at {screen.to_dict()['thresholds']['block']})")
+    for h in screen.hits:
+        click.echo(f"  +{h.weight:<3} {h.code}: {h.detail}")
+    if not screen.hits:
+        click.echo("  no rule fired")
+
+
+def _accept_settlement(ctx, client, order_id, refund, sender, as_json):
+    from tradechain.timeline import consents_text
+
+    r = client.escrow.accept_settlement(order_id, refund, sender=sender)
+    pct = f"{refund / 100:g}"
+    if any(e["event"] == "OrderResolved" for e in r.events):
+        sent(r, f"order #{order_id} settled by agreement: {pct}% refunded", as_json, settled=True)
+        return
+    consents = r.event("SettlementConsents")
+    sent(r, f"order #{order_id}: agreed to {pct}% back to the buyer; "
+            + consents_text(consents["agreed"], consents["required"]), as_json, settled=False)
+
+
+@order.command("risk")
+@order_id_argument
+@json_option
+@click.pass_obj
+def risk_cmd(ctx, order_id, as_json):
+    """The risk screen of ORDER_ID: rules in a fixed order over the parties' on-chain history, each with a reason
+    code and a weight (read from the index when there is one); and the seller's exposure against its cap."""
+    from tradechain import risk
+    from tradechain.cli.reads import site_for
+
+    site = site_for(ctx)
+    client = site.client
+    o = client.escrow.existing(order_id)
+    screen = risk.screen_order(client, order_id)
+    e = client.escrow.exposure(o.seller, o.token)
+    money = money_format(client, o.token)
+    exposure = {"seller": o.seller, "token": o.token, "open": e.open, "openText": money(e.open), "cap": e.cap,
+                "capText": money(e.cap) if e.cap is not None else None, "multiple": e.multiple, "floor": e.floor}
+    if as_json:
+        emit_json({**screen.to_dict(), "exposure": exposure})
+        return
+    _print_screen(screen)
+    cap = f"cap {money(e.cap)} ({e.multiple}x settled volume, floor {money(e.floor)})" if e.cap is not None else \
+        "no exposure cap set"
+    click.echo(f"seller {site.label(o.seller)}: {money(e.open)} open; {cap}")
+
+
+@order.command("cap")
+@click.option("--multiple", type=click.IntRange(0, 100), required=True,
+              help="A seller's open value may be at most this multiple of its settled volume (0: no cap).")
+@click.option("--floor", "floor_amount", type=AMOUNT, default=None,
+              help="The cap of a new seller, with its unit ('10000 tUSD', '5 ETH'); per payment token.")
+@account_option("admin")
+@json_option
+@click.pass_obj
+def cap(ctx, multiple, floor_amount, sender, as_json):
+    """Set the exposure cap (admin): checked when an order binds, at acceptance or at placement."""
+    client = _client(ctx)
+    r = client.escrow.set_exposure_multiple(multiple, sender=sender)
+    what = f"exposure cap: open value at most {multiple}x settled volume" if multiple else "exposure cap lifted"
+    extra: dict = {"multiple": multiple}
+    if floor_amount is not None:
+        token, floor = client.tokens.amount(floor_amount, None)
+        r = client.escrow.set_exposure_floor(token, floor, sender=sender)
+        what += f", floor {money_format(client, token)(floor)}"
+        extra.update(token=token, floor=floor)
+    sent(r, what, as_json, **extra)
 
 
 @order.command("resolve")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from tradechain.transactions import GAS_PER_BATCH_ITEM, Receipt, Transactions
 from tradechain.client.tokens import Tokens
+from tradechain.errors import UsageError
 from tradechain.vocabulary import ETH, STATES, TERMINAL, ZERO32, OrderState, party_names
 
 NAME = "TradeEscrow"
@@ -113,6 +114,8 @@ class Escrow:
         args = [seller, token, amount, ship_by, deliver_by, inspection_window, terms_hash]
         self.tokens.require_contract(token)
         if permit and token != ETH:
+            if accept_by:
+                raise UsageError("an order with an acceptance deadline cannot be paid by permit yet: approve instead")
             deadline = self.tx.chain.now() + PERMIT_VALIDITY
             v, r, s = self.tokens.sign_permit(token, buyer, self.address, amount, deadline)
             receipt = self._send("placeOrderWithPermit", args + [deadline, v, r, s], sender=buyer)
@@ -123,12 +126,14 @@ class Escrow:
         return receipt.event("OrderPlaced")["orderId"], receipt
 
     def place_order_in(self, *, buyer: str, seller: str, amount: int, ship_in: int, deliver_in: int,
-                       inspection_window: int, **kw) -> tuple[int, Receipt]:
+                       inspection_window: int, accept_in: int | None = None, **kw) -> tuple[int, Receipt]:
         """place_order with deadlines relative to chain time: ship within `ship_in` seconds of now, deliver
-        within `deliver_in` seconds of the shipping deadline."""
+        within `deliver_in` seconds of the shipping deadline, and (with `accept_in`) accept within that."""
         now = self.tx.chain.now()
+        accept_by = now + accept_in if accept_in else 0
         return self.place_order(buyer=buyer, seller=seller, amount=amount, ship_by=now + ship_in,
-                                deliver_by=now + ship_in + deliver_in, inspection_window=inspection_window, **kw)
+                                deliver_by=now + ship_in + deliver_in, inspection_window=inspection_window,
+                                accept_by=accept_by, **kw)
 
     def confirm(self, order_id: int, *, sender: str) -> Receipt:
         return self._send("confirm", [order_id], sender=sender)
