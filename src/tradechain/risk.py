@@ -240,9 +240,11 @@ def _new_carrier_or_route(c: Context) -> str | None:
     new = []
     if o.carrier not in {r.carrier for r in past}:
         new.append("carrier")
-    if o.origin is not None and o.destination is not None and \
-            (o.origin, o.destination) not in {(r.origin, r.destination) for r in past}:
+    # the destination is on chain once delivery is confirmed; before, the origin (first checkpoint) alone
+    if o.destination is not None and (o.origin, o.destination) not in {(r.origin, r.destination) for r in past}:
         new.append(f"route {o.origin} -> {o.destination}")
+    elif o.destination is None and o.origin is not None and o.origin not in {r.origin for r in past}:
+        new.append(f"origin {o.origin}")
     return f"a {' and a '.join(new)} the seller never completed an order with" if new else None
 
 
