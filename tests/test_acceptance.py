@@ -230,3 +230,23 @@ def test_lifting_the_cap_stops_counting_new_orders(client, trade, seller, admin,
     client.escrow.set_exposure_multiple(0, sender=admin)
     trade.place(amount=10 * ETHER)
     assert client.escrow.exposure(seller).open == ETHER
+
+
+# ============================================================================ attacker: the long con
+
+
+def test_the_long_con_a_seller_with_a_small_record_binds_far_more_than_it_ever_settled(client, trade, seller,
+                                                                                        arbiter):
+    for _ in range(2):  # the record: two small orders, honestly delivered and released
+        trade.released(amount=ETHER // 2)
+    record = client.escrow.seller_record(seller).volume
+    cons = [trade.place(amount=10 * ETHER) for _ in range(5)]  # buyers trust the record: five large orders bind
+    assert sum(client.escrow.get_order(i).amount for i in cons) == 50 * ETHER > 50 * record
+    lost = 0
+    for oid in cons:  # empty boxes: each disputed, the ruling splits what is left
+        trade.ship(oid)
+        trade.deliver(oid)
+        trade.dispute(oid)
+        receipt = client.escrow.resolve(oid, 5_000, sender=arbiter)
+        lost += receipt.event("OrderResolved")["toSellerSide"]
+    assert lost > 24 * ETHER  # the attack works: the buyers lose about half of 50 ETH
