@@ -235,18 +235,19 @@ def test_lifting_the_cap_stops_counting_new_orders(client, trade, seller, admin,
 # ============================================================================ attacker: the long con
 
 
-def test_the_long_con_a_seller_with_a_small_record_binds_far_more_than_it_ever_settled(client, trade, seller,
-                                                                                        arbiter):
+def test_the_long_con_is_stopped_by_the_exposure_cap(client, trade, seller, arbiter, admin):
+    client.escrow.set_exposure_multiple(3, sender=admin)
+    client.escrow.set_exposure_floor(ETH, ETHER, sender=admin)  # a new seller may have 1 ETH open
     for _ in range(2):  # the record: two small orders, honestly delivered and released
         trade.released(amount=ETHER // 2)
     record = client.escrow.seller_record(seller).volume
-    cons = [trade.place(amount=10 * ETHER) for _ in range(5)]  # buyers trust the record: five large orders bind
-    assert sum(client.escrow.get_order(i).amount for i in cons) == 50 * ETHER > 50 * record
-    lost = 0
-    for oid in cons:  # empty boxes: each disputed, the ruling splits what is left
-        trade.ship(oid)
-        trade.deliver(oid)
-        trade.dispute(oid)
-        receipt = client.escrow.resolve(oid, 5_000, sender=arbiter)
-        lost += receipt.event("OrderResolved")["toSellerSide"]
-    assert lost > 24 * ETHER  # the attack works: the buyers lose about half of 50 ETH
+    with reverts("ExposureCapExceeded", seller=seller, token=ETH, open=0, amount=10 * ETHER, cap=3 * record):
+        trade.place(amount=10 * ETHER)  # the con: refused at once
+    con = trade.place(amount=3 * record)  # at most 3x what it settled may be at stake at a time
+    with reverts("ExposureCapExceeded", seller=seller, open=3 * record, amount=1, cap=3 * record):
+        trade.place(amount=1)
+    trade.ship(con)
+    trade.deliver(con)
+    trade.dispute(con)
+    lost = client.escrow.resolve(con, 5_000, sender=arbiter).event("OrderResolved")["toSellerSide"]
+    assert lost < 1.5 * record  # against half of 50 ETH without the cap
