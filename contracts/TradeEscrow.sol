@@ -307,9 +307,10 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         if (o.state != State.Funded && o.state != State.Offered) _wrongState(orderId, o, State.Funded);
         o.state = State.Cancelled;
         uint256 amount = o.amount;
-        _closeExposure(o, amount);
+        address token = o.token;
+        if (o.exposed) openValue[o.seller][token] -= amount; // read with the token: one slot
         emit OrderCancelled(orderId, amount);
-        _pay(orderId, o.token, o.buyer, amount);
+        _pay(orderId, token, o.buyer, amount);
     }
 
     // ------------------------------------------------------------------ keeper (anyone)
@@ -730,10 +731,6 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         o.exposed = true;
     }
 
-    /// @dev A bound order settled: it no longer counts in its seller's open value.
-    function _closeExposure(Order storage o, uint256 amount) private {
-        if (o.exposed) openValue[o.seller][o.token] -= amount;
-    }
 
     /// @dev Take the payment in. ERC-20s are credited by balance change: a token that delivers less than
     /// `amount` (fee-on-transfer) is refused, so no order is ever short of funds.
@@ -753,8 +750,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         o.state = State.Released;
         (, uint256 toSellerSide, uint256 fee) = split(o.amount, 0, _feeBpsOf(o));
         emit OrderReleased(orderId, msg.sender, early, toSellerSide, fee);
-        _recordSettlement(o, toSellerSide, false, false);
-        _paySellerSide(orderId, o.token, toSellerSide, fee);
+        address token = _recordSettlement(o, toSellerSide, false, false);
+        _paySellerSide(orderId, token, toSellerSide, fee);
     }
 
     function _resolve(uint256 orderId, Order storage o, Ruling ruling, uint256 refundBps, bytes32 evidence) private {
@@ -763,8 +760,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         o.proposedRefundBps = uint16(refundBps);
         (uint256 toBuyer, uint256 toSellerSide, uint256 fee) = split(o.amount, refundBps, _feeBpsOf(o));
         emit OrderResolved(orderId, msg.sender, ruling, refundBps, evidence, toBuyer, toSellerSide, fee);
-        _recordSettlement(o, toSellerSide, true, refundBps != 0);
-        address token = o.token;
+        address token = _recordSettlement(o, toSellerSide, true, refundBps != 0);
         if (toBuyer != 0) _pay(orderId, token, o.buyer, toBuyer);
         _paySellerSide(orderId, token, toSellerSide, fee);
     }
@@ -772,10 +768,13 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     function _refund(uint256 orderId, Order storage o, RefundReason reason) private {
         o.state = State.Refunded;
         uint256 amount = o.amount;
-        _closeExposure(o, amount);
+        address seller = o.seller;
+        address token = o.token;
+        // read with the token (one slot): a plain order pays a test, not a load
+        if (o.exposed) openValue[seller][token] -= amount;
         emit OrderRefunded(orderId, reason, amount);
-        ++_sellerRecords[o.seller].refunds;
-        _pay(orderId, o.token, o.buyer, amount);
+        ++_sellerRecords[seller].refunds;
+        _pay(orderId, token, o.buyer, amount);
     }
 
     /// @dev The seller side goes to whoever holds the invoice (InvoiceToken decides the payees); the fee is
@@ -792,14 +791,19 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         if (amounts[1] != 0) _pay(orderId, token, to[1], amounts[1]);
     }
 
-    /// @dev The seller's track record, one slot and one volume counter: no loops.
-    function _recordSettlement(Order storage o, uint256 toSellerSide, bool disputed, bool lost) private {
+    /// @dev The seller's track record, one slot and one volume counter: no loops. Frees the order's exposure. Returns
+    /// the order's token (read here anyway: the caller pays with it).
+    function _recordSettlement(Order storage o, uint256 toSellerSide, bool disputed, bool lost)
+        private
+        returns (address token)
+    {
         address seller = o.seller;
-        _closeExposure(o, o.amount);
+        token = o.token;
+        if (o.exposed) openValue[seller][token] -= o.amount; // read with the token: one slot
         SellerRecord storage r = _sellerRecords[seller];
         if (toSellerSide != 0) {
             ++r.completed;
-            sellerVolume[seller][o.token] += toSellerSide;
+            sellerVolume[seller][token] += toSellerSide;
         }
         if (disputed) ++r.disputes;
         if (lost) ++r.disputesLost;
