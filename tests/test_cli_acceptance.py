@@ -6,6 +6,7 @@ from click.testing import CliRunner
 
 from test_json_output import validate
 from tradechain.cli import cli
+from tradechain.risk import RULES
 
 
 def _json(tc, command: str, *args: str) -> dict:
@@ -79,3 +80,16 @@ def test_bench_risk_reports_both_arms_beside_the_papers(tmp_path):
     assert data["screened"]["disputeRate"] < data["unscreened"]["disputeRate"]
     text = CliRunner().invoke(cli, ["bench", "risk", "--sample", "0", "--results-dir", str(tmp_path)]).output
     assert "SIMULATED" in text and "the papers cite -52%" in text
+
+
+def test_the_demo_story_shows_acceptance_the_screen_and_the_cap(client):
+    from tradechain.demo import run_demo
+
+    story = run_demo(client)["orders"][-1]
+    actions = [row["action"] for row in story["timeline"]]
+    assert actions[:3] == ["placed and paid", "awaiting the seller's acceptance", "accepted by the seller"]
+    assert story["state"] == "Released"
+    screen = story["riskScreen"]
+    assert [r["code"] for r in screen["rules"]] == [r.code for r in RULES]
+    assert screen["score"] == sum(r["weight"] for r in screen["reasons"])
+    assert story["exposure"]["open"] == 30_000 * 10**6 <= story["exposure"]["cap"]

@@ -196,8 +196,41 @@ def cold_chain_breach(run: DemoRun) -> None:
     rec["trace"] = p.trace(oid)
 
 
+def _story_terms(run: DemoRun) -> None:
+    """Machine parts in tUSD under issue 15's terms of an order: the seller accepts it within acceptBy, after
+    reading its risk screen, inside the admin's exposure cap; then it ships and is released."""
+    c, a = run.client, run.a
+    rec = run.new_order("Machine parts, 30,000 tUSD: accepted by the seller within acceptBy after the risk screen, "
+                        "inside its exposure cap")
+    token = c.tokens.stablecoin
+    now = c.chain.now()
+    # ---- part 4 (h15r): seller acceptance, the risk screen, the exposure cap
+    from tradechain import risk
+
+    run.step(rec, "admin caps exposure at 3x", c.escrow.set_exposure_multiple(3, sender=a["admin"]))
+    run.step(rec, "floor 50,000 tUSD", c.escrow.set_exposure_floor(token, 50_000 * 10**6, sender=a["admin"]))
+    oid, r = c.escrow.place_order(buyer=a["buyer2"], seller=a["seller"], amount=30_000 * 10**6, token=token,
+                                  ship_by=now + 3 * DAY, deliver_by=now + 25 * DAY, inspection_window=3 * DAY,
+                                  accept_by=now + DAY,
+                                  terms_hash=hash_bytes(b"e-contract: 12 CNC spindles, FOB Ningbo, 30000 tUSD"))
+    run.step(rec, "place + pay (accept within 1 day)", r)
+    rec["riskScreen"] = risk.screen_order(c, oid).to_dict()
+    run.step(rec, "seller accepts", c.escrow.accept(oid, sender=a["seller"]))
+    e = c.escrow.exposure(a["seller"], token)
+    money = run.money(token)
+    rec["exposure"] = {"open": e.open, "openText": money(e.open), "cap": e.cap, "capText": money(e.cap),
+                       "multiple": e.multiple, "floor": e.floor}
+    # ---- shipping and settlement
+    run.step(rec, "ship", c.escrow.ship(oid, a["carrier"], hash_bytes(b"bill of lading MSKU2468013"), sender=a["seller"]))
+    run.journey(rec, oid, [("PickedUp", "CNNGB"), ("ExportCleared", "CNNGB"), ("Arrived", "DEHAM"),
+                           ("ImportCleared", "DEHAM"), ("Delivered", "DEMUC")])
+    c.chain.advance(3 * DAY)
+    run.step(rec, "keeper release", c.escrow.release(oid, sender=a["keeper"]))
+    run.finish(rec, oid)
+
+
 SCENARIOS: list[Callable[[DemoRun], None]] = [released_eth_order, disputed_token_order, financed_order,
-                                               cold_chain_breach]
+                                               cold_chain_breach, _story_terms]
 
 
 def balances(client: TradeClient, who: list[str]) -> dict[str, dict[str, str]]:

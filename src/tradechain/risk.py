@@ -139,6 +139,7 @@ class Context:
 class Rule:
     code: str
     weight: int
+    party: str  # whose risk it reads: "seller" (what the buyer should weigh), "buyer" (what the seller should), "order"
     summary: str  # what the rule looks for, the same words every time
     check: Callable[[Context], str | None]  # the evidence it saw, or None when it does not fire
 
@@ -250,21 +251,24 @@ def _new_carrier_or_route(c: Context) -> str | None:
 
 # The fixed order: history of losses first, then shape of this order, then newness.
 RULES: tuple[Rule, ...] = (
-    Rule("SELLER_LOST_DISPUTES", 50, "seller lost disputes on >= 15 % of settled orders (at least 2)",
+    Rule("SELLER_LOST_DISPUTES", 50, "seller", "seller lost disputes on >= 15 % of settled orders (at least 2)",
          _seller_lost_disputes),
-    Rule("BUYER_DISPUTES", 50, "buyer disputed >= 30 % of delivered orders (at least 2)", _buyer_disputes),
-    Rule("INVOICE_SOLD_BEFORE_DISPUTE", 50, "seller sold an invoice within 7 days before a dispute on it",
+    Rule("BUYER_DISPUTES", 50, "buyer", "buyer disputed >= 30 % of delivered orders (at least 2)", _buyer_disputes),
+    Rule("INVOICE_SOLD_BEFORE_DISPUTE", 50, "seller", "seller sold an invoice within 7 days before a dispute on it",
          _invoice_sold_before_dispute),
-    Rule("SELLER_TIMEOUTS", 25, "seller refunded on a deadline on >= 25 % of settled orders (at least 2)",
+    Rule("SELLER_TIMEOUTS", 25, "seller", "seller refunded on a deadline on >= 25 % of settled orders (at least 2)",
          _seller_timeouts),
-    Rule("SELLER_LATE", 10, ">= 25 % of the seller's shipments late (at least 2)", _seller_late),
-    Rule("SIZE_VS_HISTORY", 30, "order > 4x the seller's median completed order (3 or more)", _size_vs_history),
-    Rule("SELLER_VELOCITY", 25, ">= 4 orders to the seller in 7 days and >= 3x its usual week", _seller_velocity),
-    Rule("REPEAT_PAIRS", 30, ">= half the seller's completed orders from buyers who buy from no one else",
+    Rule("SELLER_LATE", 10, "seller", ">= 25 % of the seller's shipments late (at least 2)", _seller_late),
+    Rule("SIZE_VS_HISTORY", 30, "order", "order > 4x the seller's median completed order (3 or more)",
+         _size_vs_history),
+    Rule("SELLER_VELOCITY", 25, "seller", ">= 4 orders to the seller in 7 days and >= 3x its usual week",
+         _seller_velocity),
+    Rule("REPEAT_PAIRS", 30, "seller", ">= half the seller's completed orders from buyers who buy from no one else",
          _repeat_pairs),
-    Rule("NEW_CARRIER_OR_ROUTE", 10, "shipped with a carrier or on a route new to the seller", _new_carrier_or_route),
-    Rule("NEW_SELLER", 15, "seller with < 3 completed orders or first seen < 30 days ago", _new_seller),
-    Rule("NEW_BUYER", 5, "buyer with no earlier order or first seen < 30 days ago", _new_buyer),
+    Rule("NEW_CARRIER_OR_ROUTE", 10, "order", "shipped with a carrier or on a route new to the seller",
+         _new_carrier_or_route),
+    Rule("NEW_SELLER", 15, "seller", "seller with < 3 completed orders or first seen < 30 days ago", _new_seller),
+    Rule("NEW_BUYER", 5, "buyer", "buyer with no earlier order or first seen < 30 days ago", _new_buyer),
 )
 
 
@@ -272,6 +276,7 @@ RULES: tuple[Rule, ...] = (
 class Hit:
     code: str
     weight: int
+    party: str
     detail: str
 
 
@@ -287,8 +292,9 @@ class Screen:
     def to_dict(self) -> dict:
         return {"order": self.order, "at": self.now, "score": self.score, "decision": self.decision,
                 "thresholds": {"review": REVIEW_AT, "block": BLOCK_AT},
-                "reasons": [{"code": h.code, "weight": h.weight, "detail": h.detail} for h in self.hits],
-                "rules": [{"code": r.code, "weight": r.weight, "summary": r.summary, "fired": r.code in
+                "reasons": [{"code": h.code, "weight": h.weight, "party": h.party, "detail": h.detail}
+                            for h in self.hits],
+                "rules": [{"code": r.code, "weight": r.weight, "party": r.party, "summary": r.summary, "fired": r.code in
                            {h.code for h in self.hits}} for r in RULES]}
 
 
@@ -304,7 +310,7 @@ def screen(order: OrderFacts, history: History, now: int) -> Screen:
     for rule in RULES:
         detail = rule.check(c)
         if detail is not None:
-            hits.append(Hit(rule.code, rule.weight, detail))
+            hits.append(Hit(rule.code, rule.weight, rule.party, detail))
     score = sum(h.weight for h in hits)
     return Screen(order=order.id, now=now, score=score, decision=decision_for(score), hits=hits,
                   checked=[r.code for r in RULES])

@@ -267,9 +267,10 @@ def _print_screen(screen) -> None:
     click.echo(f"risk screen of order #{screen.order}: score {screen.score} -> {screen.decision} "
                f"(review at {screen.to_dict()['thresholds']['review']}, block at {screen.to_dict()['thresholds']['block']})")
     for h in screen.hits:
-        click.echo(f"  +{h.weight:<3} {h.code}: {h.detail}")
+        click.echo(f"  +{h.weight:<3} {h.code} [{h.party}]: {h.detail}")
     if not screen.hits:
         click.echo("  no rule fired")
+    click.echo("  (advice read from on-chain history; the chain itself enforces only the exposure cap)")
 
 
 def _accept_settlement(ctx, client, order_id, refund, sender, as_json):
