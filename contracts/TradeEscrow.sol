@@ -127,64 +127,39 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
 
     // ------------------------------------------------------------------ buyer
 
-    /// @notice Place an order and pay for it in one call. Native ETH when `token` is zero (send exactly
-    /// `amount`), otherwise an ERC-20 the buyer has approved.
+    /// @notice Place an order and pay for it in one call. Native ETH when `terms.token` is zero (send exactly
+    /// `terms.amount`), otherwise an ERC-20 the buyer has approved.
     /// @dev Emits OrderPlaced. Refused while paused.
-    /// @param shipBy the seller must ship by then, or the buyer may reclaim the payment
-    /// @param deliverBy the carrier must confirm delivery by then, or the buyer may reclaim the payment
-    /// @param inspectionWindow seconds after delivery in which the buyer may dispute
-    /// @param termsHash keccak-256 of the e-contract, anchored in the event
-    /// @param seller who is paid for the goods (never the buyer)
-    /// @param token the payment token, address(0) for native ETH
-    /// @param amount the price in the token's base units (< 2^96)
-    /// @param acceptBy_ the seller must accept by then, or anyone may refund the buyer (0: binds at once)
-    function placeOrder(
-        address seller,
-        address token,
-        uint256 amount,
-        uint256 shipBy,
-        uint256 deliverBy,
-        uint256 inspectionWindow,
-        bytes32 termsHash,
-        uint256 acceptBy_
-    ) external payable whenNotPaused nonReentrant returns (uint256 orderId) {
-        orderId = _createOrder(seller, token, amount, shipBy, deliverBy, inspectionWindow, termsHash);
-        _bindOrAwait(orderId, seller, token, amount, shipBy, acceptBy_);
-        _collect(token, amount);
+    /// @param terms the seller, payment token, amount, deadlines, inspection window, terms hash and acceptance
+    /// deadline (OrderTerms)
+    function placeOrder(OrderTerms calldata terms)
+        external
+        payable
+        whenNotPaused
+        nonReentrant
+        returns (uint256 orderId)
+    {
+        orderId = _placeOrder(terms);
     }
 
     /// @notice placeOrder for an ERC-20 with EIP-2612 permit: approval and payment in one transaction.
     /// @dev A failed permit is ignored (it may have been front-run); the transfer then needs an allowance.
     /// Emits OrderPlaced (and the token's Approval and Transfer).
-    /// @param seller who is paid for the goods (never the buyer)
-    /// @param token the payment token, address(0) for native ETH
-    /// @param amount the price in the token's base units (< 2^96)
-    /// @param shipBy the seller must ship by then (unix seconds), or the buyer may reclaim the payment
-    /// @param deliverBy the carrier must confirm delivery by then, or the buyer may reclaim the payment
-    /// @param inspectionWindow seconds after delivery in which the buyer may dispute (at most 30 days)
-    /// @param termsHash keccak-256 of the e-contract, anchored in the event
+    /// @param terms the order's terms (OrderTerms); its token must be an ERC-20 with permit
     /// @param permitDeadline the EIP-2612 permit's deadline
     /// @param v the permit signature's v
     /// @param r the permit signature's r
     /// @param s the permit signature's s
-    function placeOrderWithPermit(
-        address seller,
-        address token,
-        uint256 amount,
-        uint256 shipBy,
-        uint256 deliverBy,
-        uint256 inspectionWindow,
-        bytes32 termsHash,
-        uint256 permitDeadline,
-        uint8 v,
-        bytes32 r,
-        bytes32 s
-    ) external whenNotPaused nonReentrant returns (uint256 orderId) {
+    function placeOrderWithPermit(OrderTerms calldata terms, uint256 permitDeadline, uint8 v, bytes32 r, bytes32 s)
+        external
+        whenNotPaused
+        nonReentrant
+        returns (uint256 orderId)
+    {
+        address token = terms.token;
         if (token == address(0)) revert InvalidAddress("token", token);
-        try IERC20Permit(token).permit(msg.sender, address(this), amount, permitDeadline, v, r, s) {} catch {}
-        orderId = _createOrder(seller, token, amount, shipBy, deliverBy, inspectionWindow, termsHash);
-        _bindOrAwait(orderId, seller, token, amount, shipBy, 0);
-        _collect(token, amount);
+        try IERC20Permit(token).permit(msg.sender, address(this), terms.amount, permitDeadline, v, r, s) {} catch {}
+        orderId = _placeOrder(terms);
     }
 
     /// @notice The buyer confirms receipt before the inspection window ends: the payment is released now —
@@ -651,15 +626,24 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
 
     // ------------------------------------------------------------------ internals
 
-    function _createOrder(
-        address seller,
-        address token,
-        uint256 amount,
-        uint256 shipBy,
-        uint256 deliverBy,
-        uint256 inspectionWindow,
-        bytes32 termsHash
-    ) private returns (uint256 orderId) {
+    /// @dev Checks the terms, stores the order, emits OrderPlaced and takes the payment in. The terms stay in calldata
+    /// and each field is loaded once; the storage writes sit in their own block so their locals are gone before the
+    /// event needs the stack (no split into two functions, no copy to memory).
+    function _placeOrder(OrderTerms calldata t) private returns (uint256 orderId) {
+        uint256 amount = t.amount;
+        address seller;
+        address token;
+        // Read by hand: `t.seller` and `t.token` each cost a bounds check and a cleanup call (+222 gas on place+pay
+        // against the seven separate arguments, measured); two loads and one check of the ABI rule the decoder
+        // applied before (no bits above an address's 160) cost less than the old decoding (-77 gas).
+        assembly ("memory-safe") {
+            seller := calldataload(t)
+            token := calldataload(add(t, 0x20))
+            if shr(160, or(seller, token)) { revert(0, 0) }
+        }
+        uint256 shipBy = t.shipBy;
+        uint256 deliverBy = t.deliverBy;
+        uint256 inspectionWindow = t.inspectionWindow;
         if (amount == 0) revert AmountZero();
         if (amount > type(uint96).max) revert AmountTooLarge(amount, type(uint96).max);
         if (seller == address(0)) revert InvalidAddress("seller", seller);
@@ -671,54 +655,51 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         if (inspectionWindow > MAX_INSPECTION_WINDOW) {
             revert InspectionWindowTooLong(inspectionWindow, MAX_INSPECTION_WINDOW);
         }
+        bytes32 termsHash = t.termsHash;
         orderId = ++orderCount;
         uint16 fee = feeBps;
-        Order storage o = _orders[orderId];
-        o.buyer = msg.sender;
-        // the downcasts below fit, by the checks above: amount <= type(uint96).max; shipBy < deliverBy <=
-        // type(uint32).max; inspectionWindow <= MAX_INSPECTION_WINDOW (30 days) < 2^24 seconds
-        o.amount = uint96(amount);
-        o.seller = seller;
-        o.shipBy = uint32(shipBy);
-        o.deliverBy = uint32(deliverBy);
-        o.inspectionWindow = uint24(inspectionWindow);
-        o.state = State.Funded;
-        uint16 feeOffset;
-        unchecked {
-            feeOffset = fee - _baseFeeBps; // wraps below the base fee; _feeBpsOf wraps back
-        }
-        uint32 period = disputePeriod; // same slot as the fee: already read
-        // slot 2 stays untouched (cheaper) for an ETH order at the base fee and dispute period
-        if (token != address(0) || feeOffset != 0 || period != _baseDisputePeriod) {
-            o.token = token;
-            o.feeOffset = feeOffset;
-            if (period != _baseDisputePeriod) o.rulingDeadline = period; // locked until disputed
+        bool capOn = exposureMultiple != 0; // same slot as the fee: already read
+        {
+            Order storage o = _orders[orderId];
+            o.buyer = msg.sender;
+            // the downcasts below fit, by the checks above: amount <= type(uint96).max; shipBy < deliverBy <=
+            // type(uint32).max; inspectionWindow <= MAX_INSPECTION_WINDOW (30 days) < 2^24 seconds
+            o.amount = uint96(amount);
+            o.seller = seller;
+            o.shipBy = uint32(shipBy);
+            o.deliverBy = uint32(deliverBy);
+            o.inspectionWindow = uint24(inspectionWindow);
+            uint256 deadline = t.acceptBy;
+            if (deadline == 0) {
+                o.state = State.Funded;
+            } else {
+                // it waits in Offered until the seller accepts by the deadline (<= shipBy: it binds before it ships)
+                if (deadline <= block.timestamp) revert DeadlineInPast("acceptBy", deadline, block.timestamp);
+                if (deadline > shipBy) revert AcceptByAfterShipBy(deadline, shipBy);
+                o.state = State.Offered;
+                acceptBy[orderId] = deadline; // only orders that ask for acceptance write this slot
+            }
+            uint16 feeOffset;
+            unchecked {
+                feeOffset = fee - _baseFeeBps; // wraps below the base fee; _feeBpsOf wraps back
+            }
+            uint32 period = disputePeriod; // same slot as the fee: already read
+            // slot 2 stays untouched (cheaper) for an ETH order at the base fee and dispute period
+            if (token != address(0) || feeOffset != 0 || period != _baseDisputePeriod) {
+                o.token = token;
+                o.feeOffset = feeOffset;
+                if (period != _baseDisputePeriod) o.rulingDeadline = period; // locked until disputed
+            }
         }
         emit OrderPlaced(
             orderId, msg.sender, seller, token, amount, shipBy, deliverBy, inspectionWindow, fee, termsHash
         );
-    }
-
-    /// @dev A new order binds at once (counted in the seller's exposure while the cap is on), or, with an acceptance
-    /// deadline, waits in Offered until the seller accepts by it (<= shipBy: it must bind before it can ship). Only
-    /// such orders write the deadline's slot.
-    function _bindOrAwait(
-        uint256 orderId,
-        address seller,
-        address token,
-        uint256 amount,
-        uint256 shipBy,
-        uint256 deadline
-    ) private {
-        if (deadline == 0) {
-            if (exposureMultiple != 0) _openExposure(_orders[orderId], seller, token, amount);
-            return;
+        if (t.acceptBy != 0) {
+            emit AcceptanceRequested(orderId, t.acceptBy);
+        } else if (capOn) {
+            _openExposure(_orders[orderId], seller, token, amount); // it binds now: the cap applies now
         }
-        if (deadline <= block.timestamp) revert DeadlineInPast("acceptBy", deadline, block.timestamp);
-        if (deadline > shipBy) revert AcceptByAfterShipBy(deadline, shipBy);
-        _orders[orderId].state = State.Offered;
-        acceptBy[orderId] = deadline;
-        emit AcceptanceRequested(orderId, deadline);
+        _collect(token, amount);
     }
 
     /// @dev Count a binding order in its seller's open value, refused over the cap. No loops: one counter per

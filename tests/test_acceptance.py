@@ -251,3 +251,10 @@ def test_the_long_con_is_stopped_by_the_exposure_cap(client, trade, seller, arbi
     trade.dispute(con)
     lost = client.escrow.resolve(con, 5_000, sender=arbiter).event("OrderResolved")["toSellerSide"]
     assert lost < 1.5 * record  # against half of 50 ETH without the cap
+
+
+def test_an_order_paid_by_permit_may_ask_for_acceptance(client, trade, seller):
+    oid = trade.place("tUSD", permit=True, accept_by=trade.now() + HOUR)
+    assert client.escrow.get_order(oid).state == "Offered"
+    client.escrow.accept(oid, sender=seller)
+    assert client.escrow.get_order(oid).state == "Funded"

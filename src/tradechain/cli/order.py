@@ -52,8 +52,6 @@ def create(ctx, seller, amount, token, ship_within, deliver_within, inspection, 
     have = client.tokens.balance(sender, token_addr)
     if have < value:
         raise UsageError(f"{client.deployment.label(sender)} has {money(have)} but the order needs {money(value)}")
-    if accept_within is not None and permit:
-        raise UsageError("--accept-within cannot be combined with --permit yet: approve the token instead")
     order_id, receipt = client.escrow.place_order_in(
         buyer=sender, seller=seller, amount=value, token=token_addr, ship_in=ship_within, deliver_in=deliver_within,
         inspection_window=inspection, terms_hash=terms, permit=permit,

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from tradechain.transactions import GAS_PER_BATCH_ITEM, Receipt, Transactions
 from tradechain.client.tokens import Tokens
-from tradechain.errors import UsageError
 from tradechain.vocabulary import ETH, STATES, TERMINAL, ZERO32, OrderState, party_names
 
 NAME = "TradeEscrow"
@@ -111,16 +110,13 @@ class Escrow:
         """Place and pay an order in one call. For an ERC-20, approves the escrow first (or signs an EIP-2612
         permit with `permit=True`, which needs the buyer's key). With `accept_by` the order waits for the
         seller's acceptance until then (else the buyer is refunded). Returns (order id, receipt)."""
-        args = [seller, token, amount, ship_by, deliver_by, inspection_window, terms_hash]
+        args = [(seller, token, amount, ship_by, deliver_by, inspection_window, terms_hash, accept_by)]  # OrderTerms
         self.tokens.require_contract(token)
         if permit and token != ETH:
-            if accept_by:
-                raise UsageError("an order with an acceptance deadline cannot be paid by permit yet: approve instead")
             deadline = self.tx.chain.now() + PERMIT_VALIDITY
             v, r, s = self.tokens.sign_permit(token, buyer, self.address, amount, deadline)
             receipt = self._send("placeOrderWithPermit", args + [deadline, v, r, s], sender=buyer)
         else:
-            args.append(accept_by)
             value = self.tokens.pay_in(token, amount, self.address, sender=buyer, step=(NAME, "placeOrder", args))
             receipt = self._send("placeOrder", args, sender=buyer, value=value)
         return receipt.event("OrderPlaced")["orderId"], receipt
