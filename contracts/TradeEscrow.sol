@@ -658,7 +658,6 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         bytes32 termsHash = t.termsHash;
         orderId = ++orderCount;
         uint16 fee = feeBps;
-        bool capOn = exposureMultiple != 0; // same slot as the fee: already read
         {
             Order storage o = _orders[orderId];
             o.buyer = msg.sender;
@@ -669,37 +668,39 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
             o.shipBy = uint32(shipBy);
             o.deliverBy = uint32(deliverBy);
             o.inspectionWindow = uint24(inspectionWindow);
-            uint256 deadline = t.acceptBy;
-            if (deadline == 0) {
+            if (t.acceptBy == 0) {
                 o.state = State.Funded;
             } else {
-                // it waits in Offered until the seller accepts by the deadline (<= shipBy: it binds before it ships)
-                if (deadline <= block.timestamp) revert DeadlineInPast("acceptBy", deadline, block.timestamp);
-                if (deadline > shipBy) revert AcceptByAfterShipBy(deadline, shipBy);
-                o.state = State.Offered;
-                acceptBy[orderId] = deadline; // only orders that ask for acceptance write this slot
+                _awaitAcceptance(o, orderId, t.acceptBy, shipBy);
             }
             uint16 feeOffset;
             unchecked {
                 feeOffset = fee - _baseFeeBps; // wraps below the base fee; _feeBpsOf wraps back
             }
             uint32 period = disputePeriod; // same slot as the fee: already read
+            bool capOn = exposureMultiple != 0; // and the same again
             // slot 2 stays untouched (cheaper) for an ETH order at the base fee and dispute period
             if (token != address(0) || feeOffset != 0 || period != _baseDisputePeriod) {
                 o.token = token;
                 o.feeOffset = feeOffset;
                 if (period != _baseDisputePeriod) o.rulingDeadline = period; // locked until disputed
             }
+            if (capOn && t.acceptBy == 0) _openExposure(o, seller, token, amount); // binding now: the cap applies
         }
         emit OrderPlaced(
             orderId, msg.sender, seller, token, amount, shipBy, deliverBy, inspectionWindow, fee, termsHash
         );
-        if (t.acceptBy != 0) {
-            emit AcceptanceRequested(orderId, t.acceptBy);
-        } else if (capOn) {
-            _openExposure(_orders[orderId], seller, token, amount); // it binds now: the cap applies now
-        }
+        if (t.acceptBy != 0) emit AcceptanceRequested(orderId, t.acceptBy);
         _collect(token, amount);
+    }
+
+    /// @dev The order waits in Offered until the seller accepts by `deadline` (<= shipBy: it binds before it ships).
+    /// Only orders that ask for acceptance write the deadline's slot.
+    function _awaitAcceptance(Order storage o, uint256 orderId, uint256 deadline, uint256 shipBy) private {
+        if (deadline <= block.timestamp) revert DeadlineInPast("acceptBy", deadline, block.timestamp);
+        if (deadline > shipBy) revert AcceptByAfterShipBy(deadline, shipBy);
+        o.state = State.Offered;
+        acceptBy[orderId] = deadline;
     }
 
     /// @dev Count a binding order in its seller's open value, refused over the cap. No loops: one counter per
