@@ -31,7 +31,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     uint256 public constant DEFAULT_REFUND_BPS = 5_000;
     uint256 public constant MAX_BATCH = 100;
     /// @dev The largest exposure multiple the admin may set (a seller's open value <= multiple x settled volume).
-    uint256 public constant MAX_EXPOSURE_MULTIPLE = 100;
+    uint256 private constant MAX_EXPOSURE_MULTIPLE = 100; // private: every getter is one more selector to dispatch
     /// @dev How far past now an arbiter may push a delivery deadline in one extension.
     uint256 public constant MAX_DELIVERY_EXTENSION = 30 days;
     /// @dev Gas forwarded with an ETH push: enough for a smart wallet, too little to grief the caller.
@@ -61,7 +61,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         uint16 proposedRefundBps; // settlement offer inside a dispute; once Resolved, the refund share applied
         Party proposer; // who made the standing offer (None: no offer)
         uint8 consents; // bit (1 << Party) per party that agreed to the standing offer
-        bool exposed; // counted in the seller's openValue (the cap was on when it bound): settling subtracts it
+        bool exposed; // counted in the seller's open value (the cap was on when it bound): settling subtracts it
     }
 
     IProvenance public immutable provenance;
@@ -79,9 +79,9 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// @dev uint24: at most MAX_DISPUTE_PERIOD (90 days < 2^24 s), which leaves room in this slot, read by every
     /// placeOrder, for the exposure multiple: an order placed while the cap is off pays nothing to learn it.
     uint24 public disputePeriod;
-    /// @notice A seller's open value in a token may be at most this multiple of its settled volume there (or the
-    /// token's floor, for new sellers); 0: no cap.
-    uint8 public exposureMultiple;
+    /// @dev A seller's open value in a token may be at most this multiple of its settled volume there (or the
+    /// token's floor, for new sellers); 0: no cap. Read through exposureOf.
+    uint8 private _exposureMultiple;
     /// @dev uint40 (a trillion orders) so it shares one slot with Pausable's flag, treasury, fee and dispute
     /// period, all read by placeOrder anyway: numbering an order then costs no extra cold slot (~2.1k gas).
     uint40 public orderCount;
@@ -96,10 +96,10 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// @notice The acceptance deadline of an order still waiting for its seller (State.Offered); 0 otherwise.
     /// Written only for orders placed with one, cleared at acceptance.
     mapping(uint256 orderId => uint256) public acceptBy;
-    /// @notice The value of a seller's bound, unsettled orders per payment token, counted while the cap is on.
-    mapping(address seller => mapping(address token => uint256)) public openValue;
-    /// @notice Per payment token, the exposure cap of a seller whose multiple of settled volume is smaller.
-    mapping(address token => uint256) public exposureFloor;
+    /// @dev The value of a seller's bound, unsettled orders per payment token, counted while the cap is on.
+    mapping(address seller => mapping(address token => uint256)) private _openValue;
+    /// @dev Per payment token, the exposure cap of a seller whose multiple of settled volume is smaller.
+    mapping(address token => uint256) private _exposureFloor;
 
     constructor(
         address admin,
@@ -232,7 +232,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         o.state = State.Funded;
         delete acceptBy[orderId];
         emit OrderAccepted(orderId, msg.sender);
-        if (exposureMultiple != 0) _openExposure(o, msg.sender, o.token, o.amount);
+        if (_exposureMultiple != 0) _openExposure(o, msg.sender, o.token, o.amount);
     }
 
     /// @notice The seller ships: names the carrier (who must hold CARRIER_ROLE on Provenance, and be neither the
@@ -283,7 +283,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         o.state = State.Cancelled;
         uint256 amount = o.amount;
         address token = o.token;
-        if (o.exposed) openValue[o.seller][token] -= amount; // read with the token: one slot
+        if (o.exposed) _openValue[o.seller][token] -= amount; // read with the token: one slot
         emit OrderCancelled(orderId, amount);
         _pay(orderId, token, o.buyer, amount);
     }
@@ -494,25 +494,19 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         disputePeriod = uint24(period); // <= MAX_DISPUTE_PERIOD (checked above) < 2^24
     }
 
-    /// @notice Cap every seller's open value (orders bound and not settled) in each token at `multiple` x its settled
-    /// volume there, or the token's floor if larger; 0 lifts the cap. Checked when an order binds: at acceptance, or
-    /// at placement for an order that needs none. Orders already bound are never undone. Admin only.
-    /// @dev Emits ExposureMultipleChanged.
-    /// @param multiple at most MAX_EXPOSURE_MULTIPLE; 0 for no cap
-    function setExposureMultiple(uint256 multiple) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @notice Set the exposure cap: every seller's open value (orders bound and not settled) in each token at most
+    /// `multiple` x its settled volume there, or the token's floor if larger (without a floor no new seller could
+    /// start); `multiple` 0 lifts the cap. Checked when an order binds: at acceptance, or at placement for an order
+    /// that needs none. Orders already bound are never undone. Admin only.
+    /// @dev Emits ExposureCapChanged.
+    /// @param multiple at most 100; 0 for no cap (for every token)
+    /// @param token the payment token whose floor is set, address(0) for ETH
+    /// @param floor the cap in `token` of a seller with little or no settled volume, in base units
+    function setExposureCap(uint256 multiple, address token, uint256 floor) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (multiple > MAX_EXPOSURE_MULTIPLE) revert ExposureMultipleTooHigh(multiple, MAX_EXPOSURE_MULTIPLE);
-        emit ExposureMultipleChanged(exposureMultiple, multiple);
-        exposureMultiple = uint8(multiple); // <= MAX_EXPOSURE_MULTIPLE (checked above) < 2^8
-    }
-
-    /// @notice Set the exposure cap in `token` of a seller with little or no settled volume (without a floor no new
-    /// seller could start while the cap is on). Admin only.
-    /// @dev Emits ExposureFloorChanged.
-    /// @param token the payment token, address(0) for ETH
-    /// @param floor in the token's base units
-    function setExposureFloor(address token, uint256 floor) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        emit ExposureFloorChanged(token, exposureFloor[token], floor);
-        exposureFloor[token] = floor;
+        _exposureMultiple = uint8(multiple); // <= MAX_EXPOSURE_MULTIPLE (checked above) < 2^8
+        _exposureFloor[token] = floor;
+        emit ExposureCapChanged(token, multiple, floor);
     }
 
     /// @notice Stop new orders. Orders already paid keep every path open. Admin only.
@@ -586,14 +580,15 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         return _sellerRecords[seller];
     }
 
-    /// @notice A seller's exposure cap in `token`: `exposureMultiple` x its settled volume, at least the token's
-    /// floor; unlimited while the multiple is 0.
-    function exposureCap(address seller, address token) public view returns (uint256 cap) {
-        uint256 k = exposureMultiple;
-        if (k == 0) return type(uint256).max;
-        cap = k * sellerVolume[seller][token];
-        uint256 floor = exposureFloor[token];
-        if (cap < floor) cap = floor;
+    /// @notice A seller's open value in `token` (orders bound and not settled, counted while the cap is on), its cap
+    /// there (the multiple x its settled volume, at least the floor; type(uint256).max while the multiple is 0), and
+    /// the cap's settings: the multiple and the token's floor.
+    function exposureOf(address seller, address token)
+        external
+        view
+        returns (uint256 open, uint256 cap, uint256 multiple, uint256 floor)
+    {
+        return (_openValue[seller][token], _exposureCap(seller, token), _exposureMultiple, _exposureFloor[token]);
     }
 
     /// @notice What the seller side receives if the order is released in full: amount less the fee.
@@ -678,7 +673,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
                 feeOffset = fee - _baseFeeBps; // wraps below the base fee; _feeBpsOf wraps back
             }
             uint32 period = disputePeriod; // same slot as the fee: already read
-            bool capOn = exposureMultiple != 0; // and the same again
+            bool capOn = _exposureMultiple != 0; // and the same again
             // slot 2 stays untouched (cheaper) for an ETH order at the base fee and dispute period
             if (token != address(0) || feeOffset != 0 || period != _baseDisputePeriod) {
                 o.token = token;
@@ -703,13 +698,22 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         acceptBy[orderId] = deadline;
     }
 
+    /// @dev The multiple x settled volume, at least the floor; unlimited while the multiple is 0.
+    function _exposureCap(address seller, address token) private view returns (uint256 cap) {
+        uint256 k = _exposureMultiple;
+        if (k == 0) return type(uint256).max;
+        cap = k * sellerVolume[seller][token];
+        uint256 floor = _exposureFloor[token];
+        if (cap < floor) cap = floor;
+    }
+
     /// @dev Count a binding order in its seller's open value, refused over the cap. No loops: one counter per
     /// seller and token, added to here and subtracted from when the order settles (`exposed` says it was added).
     function _openExposure(Order storage o, address seller, address token, uint256 amount) private {
-        uint256 open = openValue[seller][token];
-        uint256 cap = exposureCap(seller, token);
+        uint256 open = _openValue[seller][token];
+        uint256 cap = _exposureCap(seller, token);
         if (open + amount > cap) revert ExposureCapExceeded(seller, token, open, amount, cap);
-        openValue[seller][token] = open + amount;
+        _openValue[seller][token] = open + amount;
         o.exposed = true;
     }
 
@@ -753,7 +757,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         address seller = o.seller;
         address token = o.token;
         // read with the token (one slot): a plain order pays a test, not a load
-        if (o.exposed) openValue[seller][token] -= amount;
+        if (o.exposed) _openValue[seller][token] -= amount;
         emit OrderRefunded(orderId, reason, amount);
         ++_sellerRecords[seller].refunds;
         _pay(orderId, token, o.buyer, amount);
@@ -781,7 +785,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     {
         address seller = o.seller;
         token = o.token;
-        if (o.exposed) openValue[seller][token] -= o.amount; // read with the token: one slot
+        if (o.exposed) _openValue[seller][token] -= o.amount; // read with the token: one slot
         SellerRecord storage r = _sellerRecords[seller];
         if (toSellerSide != 0) {
             ++r.completed;

@@ -143,8 +143,7 @@ def test_acceptby_must_be_in_the_future_and_not_after_shipby(client, trade):
 @pytest.fixture
 def capped(client, admin):
     """Cap: 2 x settled volume, floor 3 ETH."""
-    client.escrow.set_exposure_multiple(2, sender=admin)
-    client.escrow.set_exposure_floor(ETH, 3 * ETHER, sender=admin)
+    client.escrow.set_exposure_cap(2, ETH, 3 * ETHER, sender=admin)
 
 
 @pytest.fixture
@@ -154,21 +153,19 @@ def admin(accounts) -> str:
 
 def test_only_the_admin_sets_the_cap(client, seller):
     with reverts("AccessControlUnauthorizedAccount", account=seller):
-        client.escrow.set_exposure_multiple(2, sender=seller)
-    with reverts("AccessControlUnauthorizedAccount", account=seller):
-        client.escrow.set_exposure_floor(ETH, ETHER, sender=seller)
+        client.escrow.set_exposure_cap(2, ETH, ETHER, sender=seller)
 
 
 def test_the_multiple_is_bounded(client, admin):
     with reverts("ExposureMultipleTooHigh", multiple=101, max=100):
-        client.escrow.set_exposure_multiple(101, sender=admin)
+        client.escrow.set_exposure_cap(101, sender=admin)
 
 
-def test_setting_the_cap_is_recorded(client, admin):
-    r = client.escrow.set_exposure_multiple(3, sender=admin)
-    assert r.event("ExposureMultipleChanged") == {"oldMultiple": 0, "newMultiple": 3}
-    r = client.escrow.set_exposure_floor(ETH, ETHER, sender=admin)
-    assert r.event("ExposureFloorChanged") == {"token": ETH, "oldFloor": 0, "newFloor": ETHER}
+def test_setting_the_cap_is_recorded(client, admin, seller):
+    r = client.escrow.set_exposure_cap(3, ETH, ETHER, sender=admin)
+    assert r.event("ExposureCapChanged") == {"token": ETH, "multiple": 3, "floor": ETHER}
+    e = client.escrow.exposure(seller)
+    assert (e.multiple, e.floor, e.cap, e.open) == (3, ETHER, ETHER, 0)  # no settled volume yet: the floor
 
 
 def test_without_a_cap_nothing_is_counted(client, trade, seller):
@@ -217,8 +214,7 @@ def test_settled_volume_raises_the_cap(client, trade, seller, capped):
 
 def test_orders_bound_before_the_cap_was_set_never_count(client, trade, seller, admin):
     before = trade.delivered(amount=5 * ETHER)
-    client.escrow.set_exposure_multiple(2, sender=admin)
-    client.escrow.set_exposure_floor(ETH, 3 * ETHER, sender=admin)
+    client.escrow.set_exposure_cap(2, ETH, 3 * ETHER, sender=admin)
     trade.place(amount=ETHER)
     trade.travel_to(client.escrow.get_order(before).inspection_ends_at)
     client.escrow.release(before, sender=trade.accounts["keeper"])  # subtracts nothing: it was never added
@@ -227,7 +223,7 @@ def test_orders_bound_before_the_cap_was_set_never_count(client, trade, seller, 
 
 def test_lifting_the_cap_stops_counting_new_orders(client, trade, seller, admin, capped):
     trade.place(amount=ETHER)
-    client.escrow.set_exposure_multiple(0, sender=admin)
+    client.escrow.set_exposure_cap(0, sender=admin)
     trade.place(amount=10 * ETHER)
     assert client.escrow.exposure(seller).open == ETHER
 
@@ -236,8 +232,7 @@ def test_lifting_the_cap_stops_counting_new_orders(client, trade, seller, admin,
 
 
 def test_the_long_con_is_stopped_by_the_exposure_cap(client, trade, seller, arbiter, admin):
-    client.escrow.set_exposure_multiple(3, sender=admin)
-    client.escrow.set_exposure_floor(ETH, ETHER, sender=admin)  # a new seller may have 1 ETH open
+    client.escrow.set_exposure_cap(3, ETH, ETHER, sender=admin)  # a new seller may have 1 ETH open
     for _ in range(2):  # the record: two small orders, honestly delivered and released
         trade.released(amount=ETHER // 2)
     record = client.escrow.seller_record(seller).volume

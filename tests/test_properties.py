@@ -179,8 +179,7 @@ class TradeMachine(RuleBasedStateMachine):
     @rule(k=st.sampled_from([0, 1, 3]), floor=st.sampled_from([0, 10**11, 10**12]), eth=st.booleans())
     def set_cap(self, k, floor, eth):
         """The admin sets, changes or lifts the exposure cap at any moment."""
-        self.c.escrow.set_exposure_multiple(k, sender=self.a["admin"])
-        self.c.escrow.set_exposure_floor(ETH if eth else self.tusd, floor, sender=self.a["admin"])
+        self.c.escrow.set_exposure_cap(k, ETH if eth else self.tusd, floor, sender=self.a["admin"])
         self.cap_multiple = k
 
     def accept(self, oid):

@@ -305,10 +305,9 @@ interface ITradeEscrow {
     event FeeChanged(uint256 oldBps, uint256 newBps);
     event TreasuryChanged(address oldTreasury, address newTreasury);
     event DisputePeriodChanged(uint256 oldPeriod, uint256 newPeriod);
-    /// @dev A seller's open value may be at most `multiple` x its settled volume (0: no cap).
-    event ExposureMultipleChanged(uint256 oldMultiple, uint256 newMultiple);
-    /// @dev The cap in `token` of a seller whose multiple of settled volume is smaller (a new seller's).
-    event ExposureFloorChanged(address indexed token, uint256 oldFloor, uint256 newFloor);
+    /// @dev A seller's open value may be at most `multiple` x its settled volume (0: no cap), or `floor` in `token`
+    /// if larger (a new seller's cap).
+    event ExposureCapChanged(address indexed token, uint256 multiple, uint256 floor);
 
     // ---- views other contracts read ----
     function getOrder(uint256 orderId) external view returns (OrderView memory);

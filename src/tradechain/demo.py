@@ -207,8 +207,8 @@ def _story_terms(run: DemoRun) -> None:
     # ---- part 4 (h15r): seller acceptance, the risk screen, the exposure cap
     from tradechain import risk
 
-    run.step(rec, "admin caps exposure at 3x", c.escrow.set_exposure_multiple(3, sender=a["admin"]))
-    run.step(rec, "floor 50,000 tUSD", c.escrow.set_exposure_floor(token, 50_000 * 10**6, sender=a["admin"]))
+    run.step(rec, "admin caps exposure: 3x volume, floor 50,000 tUSD",
+             c.escrow.set_exposure_cap(3, token, 50_000 * 10**6, sender=a["admin"]))
     oid, r = c.escrow.place_order(buyer=a["buyer2"], seller=a["seller"], amount=30_000 * 10**6, token=token,
                                   ship_by=now + 3 * DAY, deliver_by=now + 25 * DAY, inspection_window=3 * DAY,
                                   accept_by=now + DAY,

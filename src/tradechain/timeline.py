@@ -122,11 +122,9 @@ def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], 
             action, detail = "refunded", f"{money(a['amount'])}: {REFUND_REASON_WORDS[a['reason']]}"
         elif ev == "OrderCancelled":
             action, detail = "cancelled by seller", f"{money(a['amount'])} back to buyer"
-        elif ev in ("ExposureMultipleChanged", "ExposureFloorChanged"):
-            action = "exposure cap changed"
-            detail = (f"open value at most {a['newMultiple']}x settled volume" + (" (no cap)" if not a["newMultiple"] else "")
-                      if ev == "ExposureMultipleChanged" else
-                      f"floor for new sellers in {name(a['token'])}: {a['newFloor']} base units")
+        elif ev == "ExposureCapChanged":
+            action = "exposure cap set" if a["multiple"] else "exposure cap lifted"
+            detail = f"open value at most {a['multiple']}x settled volume, floor {a['floor']} base units of {name(a['token'])}"
         elif ev == "Payout":
             action = "credited" if a["credited"] else "paid"
             detail = f"{money(a['amount'])} to {name(a['to'])}" + (" (to withdraw)" if a["credited"] else "")

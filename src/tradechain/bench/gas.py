@@ -247,15 +247,14 @@ def capped_order(run: GasRun) -> None:
     when it settles (the cap is lifted again after: no other flow runs under it)."""
     name = "capped_order"
     c, a = run.client, run.a
-    c.escrow.set_exposure_multiple(3, sender=a["admin"])
-    c.escrow.set_exposure_floor(ETH, 100 * ONE_ETH, sender=a["admin"])
+    c.escrow.set_exposure_cap(3, ETH, 100 * ONE_ETH, sender=a["admin"])
     oid, r = run.place()
     run.step(name, "place+pay (counted)", r)
     run.ship(oid)
     run.checkpoint(oid, "Delivered", "DEHAM")
     run.chain.advance(3 * DAY)
     run.step(name, "release (freed)", c.escrow.release(oid, sender=a["keeper"]))
-    c.escrow.set_exposure_multiple(0, sender=a["admin"])
+    c.escrow.set_exposure_cap(0, sender=a["admin"])
 
 
 def warm_up(run: GasRun) -> None:

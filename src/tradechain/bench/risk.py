@@ -165,12 +165,13 @@ def run(seed: int, screened: bool) -> dict:
     """One arm: every attempt binds (`screened` False), or only those the screen does not block and the cap admits."""
     history = risk.History()
     rng = random.Random(seed + 1)  # outcomes: the same draws per order in both arms only where the orders match
-    stats = {"attempts": 0, "bound": 0, "refusedByScreen": 0, "refusedByCap": 0, "honestRefused": 0,
+    stats = {"attempts": 0, "bound": 0, "refusedByScreen": 0, "refusedByCap": 0, "honestAttempts": 0, "honestRefused": 0,
              "honestRefusedVolume": 0, "fraudRefused": 0, "disputes": 0, "losses": 0, "boundVolume": 0,
              "byPattern": {p: {"attempts": 0, "bound": 0, "losses": 0} for p in (*PATTERNS, "collusion (wash)")}}
     for oid, a in enumerate(attempts(seed), start=1):
         stats["attempts"] += 1
         by = stats["byPattern"].get(a.pattern)
+        stats["honestAttempts"] += a.pattern is None
         if by:
             by["attempts"] += 1
         if screened:
@@ -227,7 +228,7 @@ def measure(seed: int = 15) -> dict:
         "policy": {"block": f"score >= {risk.BLOCK_AT}", "capMultiple": CAP_MULTIPLE, "capFloor": CAP_FLOOR},
         "unscreened": base, "screened": screened,
         "disputeRateChange": round(change, 4), "lossChange": round(loss_change, 4),
-        "papers": {"disputeRateChange": PAPERS_DISPUTE_CHANGE, "source": "Gao 2025, abstract (cited, not measured)"},
+        "papers": {"disputeRateChange": PAPERS_DISPUTE_CHANGE, "source": "Gao 2025, abstract; cited, not measured"},
     }
 
 
@@ -306,8 +307,7 @@ def sample_on_chain(seed: int, n: int) -> dict:
     client = setup()
     acct = client.deployment.accounts
     e = client.escrow
-    e.set_exposure_multiple(CAP_MULTIPLE, sender=acct["admin"])
-    e.set_exposure_floor(ETH_TOKEN, SAMPLE_CAP_FLOOR, sender=acct["admin"])
+    e.set_exposure_cap(CAP_MULTIPLE, ETH_TOKEN, SAMPLE_CAP_FLOOR, sender=acct["admin"])
     base = client.chain.now() + DAY - START_TIME % DAY  # a round day: the sample's day 0
     planned, admitted = plan_sample(seed, n, acct["carrier"])
     planned = [_shift(r, base, acct) for r in planned]

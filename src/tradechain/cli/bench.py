@@ -281,7 +281,7 @@ def render_risk(result: dict) -> None:
             ("disputes", "disputes", "{:,}"), ("dispute rate", "disputeRate", "{:.1%}"),
             ("fraud losses (tUSD)", "losses", None), ("losses / bound volume", "lossRate", "{:.1%}"),
             ("refused by the screen", "refusedByScreen", "{:,}"), ("refused by the cap", "refusedByCap", "{:,}"),
-            ("honest orders refused", "honestRefused", "{:,}")]
+            ("honest orders tried", "honestAttempts", "{:,}"), ("honest orders refused", "honestRefused", "{:,}")]
     for label, key, fmt in rows:
         show = (lambda v: f"{v / 10**6:,.0f}") if fmt is None else fmt.format
         click.echo(f"  {label:<28}{show(u[key]):>16}{show(s[key]):>16}")

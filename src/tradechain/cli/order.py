@@ -52,6 +52,8 @@ def create(ctx, seller, amount, token, ship_within, deliver_within, inspection, 
     have = client.tokens.balance(sender, token_addr)
     if have < value:
         raise UsageError(f"{client.deployment.label(sender)} has {money(have)} but the order needs {money(value)}")
+    if accept_within is None:
+        _within_cap(client, seller, token_addr, value)
     order_id, receipt = client.escrow.place_order_in(
         buyer=sender, seller=seller, amount=value, token=token_addr, ship_in=ship_within, deliver_in=deliver_within,
         inspection_window=inspection, terms_hash=terms, permit=permit,
@@ -257,8 +259,24 @@ def accept(ctx, order_id, refund, sender, as_json):
     screen = risk.screen_order(client, order_id)
     if not as_json:
         _print_screen(screen)
+    _within_cap(client, o.seller, o.token, o.amount)
     r = client.escrow.accept(order_id, sender=sender or client.deployment.accounts["seller"])
     sent(r, f"order #{order_id} accepted: it binds and may ship", as_json, screen=screen.to_dict())
+
+
+def _within_cap(client, seller: str, token: str, amount: int) -> None:
+    """The exposure cap's refusal in people's units, before a transaction the escrow would refuse
+    (ExposureCapExceeded)."""
+    from tradechain.errors import TradechainError
+
+    e = client.escrow.exposure(seller, token)
+    if e.cap is None or e.open + amount <= e.cap:
+        return
+    money = money_format(client, token)
+    raise TradechainError(
+        f"seller {client.deployment.label(seller)} has {money(e.open)} open: {money(amount)} more would pass its "
+        f"exposure cap of {money(e.cap)} ({e.multiple}x its settled volume, at least {money(e.floor)}); it can bind "
+        "more once its open orders settle [ExposureCapExceeded]")
 
 
 def _print_screen(screen) -> None:
@@ -315,22 +333,19 @@ def risk_cmd(ctx, order_id, as_json):
 @click.option("--multiple", type=click.IntRange(0, 100), required=True,
               help="A seller's open value may be at most this multiple of its settled volume (0: no cap).")
 @click.option("--floor", "floor_amount", type=AMOUNT, default=None,
-              help="The cap of a new seller, with its unit ('10000 tUSD', '5 ETH'); per payment token.")
+              help="The cap of a new seller, with its unit ('10000 tUSD', '5 ETH'); per payment token (default 0 ETH).")
 @account_option("admin")
 @json_option
 @click.pass_obj
 def cap(ctx, multiple, floor_amount, sender, as_json):
     """Set the exposure cap (admin): checked when an order binds, at acceptance or at placement."""
     client = _client(ctx)
-    r = client.escrow.set_exposure_multiple(multiple, sender=sender)
+    from tradechain.vocabulary import ETH
+
+    token, floor = client.tokens.amount(floor_amount, None) if floor_amount is not None else (ETH, 0)
+    r = client.escrow.set_exposure_cap(multiple, token, floor, sender=sender)
     what = f"exposure cap: open value at most {multiple}x settled volume" if multiple else "exposure cap lifted"
-    extra: dict = {"multiple": multiple}
-    if floor_amount is not None:
-        token, floor = client.tokens.amount(floor_amount, None)
-        r = client.escrow.set_exposure_floor(token, floor, sender=sender)
-        what += f", floor {money_format(client, token)(floor)}"
-        extra.update(token=token, floor=floor)
-    sent(r, what, as_json, **extra)
+    sent(r, what + f", floor {money_format(client, token)(floor)}", as_json, multiple=multiple, token=token, floor=floor)
 
 
 @order.command("resolve")

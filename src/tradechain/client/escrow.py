@@ -246,19 +246,15 @@ class Escrow:
     def exposure(self, seller: str, token: str = ETH) -> Exposure:
         """The seller's open value in `token` against its cap (the admin's multiple of settled volume, or the
         floor)."""
-        multiple = self._call("exposureMultiple")
-        cap = self._call("exposureCap", [seller, token]) if multiple else None
-        return Exposure(seller=seller, token=token, open=self._call("openValue", [seller, token]), cap=cap,
-                        multiple=multiple, floor=self._call("exposureFloor", [token]))
+        open_value, cap, multiple, floor = self._call("exposureOf", [seller, token])
+        return Exposure(seller=seller, token=token, open=open_value, cap=cap if multiple else None, multiple=multiple,
+                        floor=floor)
 
     # ---- admin
-    def set_exposure_multiple(self, multiple: int, *, sender: str) -> Receipt:
-        """Cap every seller's open value at `multiple` x its settled volume (0: no cap)."""
-        return self._send("setExposureMultiple", [multiple], sender=sender)
-
-    def set_exposure_floor(self, token: str, floor: int, *, sender: str) -> Receipt:
-        """The cap in `token` (base units) of a seller with little or no settled volume."""
-        return self._send("setExposureFloor", [token, floor], sender=sender)
+    def set_exposure_cap(self, multiple: int, token: str = ETH, floor: int = 0, *, sender: str) -> Receipt:
+        """Cap every seller's open value at `multiple` x its settled volume (0: no cap), or `floor` in `token` (base
+        units) if larger: a new seller's cap."""
+        return self._send("setExposureCap", [multiple, token, floor], sender=sender)
 
     def seller_record(self, seller: str, token: str = ETH) -> SellerRecord:
         r = self._call("sellerRecord", [seller])
