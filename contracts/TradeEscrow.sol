@@ -31,7 +31,6 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     uint256 public constant DEFAULT_REFUND_BPS = 5_000;
     uint256 public constant MAX_BATCH = 100;
     /// @dev The largest exposure multiple the admin may set (a seller's open value <= multiple x settled volume).
-    uint256 private constant MAX_EXPOSURE_MULTIPLE = 100; // private: every getter is one more selector to dispatch
     /// @dev How far past now an arbiter may push a delivery deadline in one extension.
     uint256 public constant MAX_DELIVERY_EXTENSION = 30 days;
     /// @dev Gas forwarded with an ETH push: enough for a smart wallet, too little to grief the caller.
@@ -93,9 +92,9 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     mapping(address seller => SellerRecord) private _sellerRecords;
     /// @notice Seller-side amounts settled to a seller's invoices, per payment token.
     mapping(address seller => mapping(address token => uint256)) public sellerVolume;
-    /// @notice The acceptance deadline of an order still waiting for its seller (State.Offered); 0 otherwise.
-    /// Written only for orders placed with one, cleared at acceptance.
-    mapping(uint256 orderId => uint256) public acceptBy;
+    /// @dev The acceptance deadline of an order still waiting for its seller (State.Offered); 0 otherwise.
+    /// Written only for orders placed with one, cleared at acceptance (clients read it from AcceptanceRequested).
+    mapping(uint256 orderId => uint256) private _acceptBy;
     /// @dev The value of a seller's bound, unsettled orders per payment token, counted while the cap is on.
     mapping(address seller => mapping(address token => uint256)) private _openValue;
     /// @dev Per payment token, the exposure cap of a seller whose multiple of settled volume is smaller.
@@ -190,8 +189,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     function setSensorLimits(uint256 orderId, IProvenance.Limits calldata limits) external {
         Order storage o = _existing(orderId);
         if (msg.sender != o.buyer) revert NotBuyer(orderId, msg.sender);
-        // also before the seller accepts: it then reads the limits before it binds itself
-        if (o.state != State.Funded && o.state != State.Offered) _wrongState(orderId, o, State.Funded);
+        if (o.state != State.Funded) _wrongState(orderId, o, State.Funded);
         provenance.agreeLimits(orderId, limits);
     }
 
@@ -227,11 +225,11 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         Order storage o = _existing(orderId);
         if (msg.sender != o.seller) revert NotSeller(orderId, msg.sender);
         if (o.state != State.Offered) _wrongState(orderId, o, State.Offered);
-        uint256 deadline = acceptBy[orderId];
+        uint256 deadline = _acceptBy[orderId];
         if (block.timestamp > deadline) revert AcceptDeadlinePassed(orderId, deadline);
         o.state = State.Funded;
-        delete acceptBy[orderId];
-        emit OrderAccepted(orderId, msg.sender);
+        delete _acceptBy[orderId];
+        emit OrderAccepted(orderId);
         if (_exposureMultiple != 0) _openExposure(o, msg.sender, o.token, o.amount);
     }
 
@@ -272,18 +270,18 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         provenance.nominateCarrier(orderId, nominee);
     }
 
-    /// @notice The seller cancels an order it has not shipped, or declines one it has not accepted; the buyer is
-    /// refunded in full.
+    /// @notice The seller cancels an order it has not shipped; the buyer is refunded in full. (An order waiting for
+    /// acceptance is declined by not accepting it: after acceptBy anyone refunds the buyer.)
     /// @dev Emits OrderCancelled and Payout.
     /// @param orderId the order
     function cancel(uint256 orderId) external nonReentrant {
         Order storage o = _existing(orderId);
         if (msg.sender != o.seller) revert NotSeller(orderId, msg.sender);
-        if (o.state != State.Funded && o.state != State.Offered) _wrongState(orderId, o, State.Funded);
+        if (o.state != State.Funded) _wrongState(orderId, o, State.Funded);
         o.state = State.Cancelled;
         uint256 amount = o.amount;
         address token = o.token;
-        if (o.exposed) _openValue[o.seller][token] -= amount; // read with the token: one slot
+        if (o.exposed) _unexpose(o.seller, token, amount); // read with the token: one slot
         emit OrderCancelled(orderId, amount);
         _pay(orderId, token, o.buyer, amount);
     }
@@ -499,12 +497,11 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// start); `multiple` 0 lifts the cap. Checked when an order binds: at acceptance, or at placement for an order
     /// that needs none. Orders already bound are never undone. Admin only.
     /// @dev Emits ExposureCapChanged.
-    /// @param multiple at most 100; 0 for no cap (for every token)
+    /// @param multiple 0..255 (its type is the bound: the ABI refuses more before this runs); 0 for no cap
     /// @param token the payment token whose floor is set, address(0) for ETH
     /// @param floor the cap in `token` of a seller with little or no settled volume, in base units
-    function setExposureCap(uint256 multiple, address token, uint256 floor) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (multiple > MAX_EXPOSURE_MULTIPLE) revert ExposureMultipleTooHigh(multiple, MAX_EXPOSURE_MULTIPLE);
-        _exposureMultiple = uint8(multiple); // <= MAX_EXPOSURE_MULTIPLE (checked above) < 2^8
+    function setExposureCap(uint8 multiple, address token, uint256 floor) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _exposureMultiple = multiple;
         _exposureFloor[token] = floor;
         emit ExposureCapChanged(token, multiple, floor);
     }
@@ -580,15 +577,15 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         return _sellerRecords[seller];
     }
 
-    /// @notice A seller's open value in `token` (orders bound and not settled, counted while the cap is on), its cap
-    /// there (the multiple x its settled volume, at least the floor; type(uint256).max while the multiple is 0), and
-    /// the cap's settings: the multiple and the token's floor.
+    /// @notice A seller's open value in `token` (orders bound and not settled, counted while the cap is on) and the
+    /// cap's settings: the multiple (0: no cap) and the token's floor. Its cap there is max(multiple x sellerVolume,
+    /// floor).
     function exposureOf(address seller, address token)
         external
         view
-        returns (uint256 open, uint256 cap, uint256 multiple, uint256 floor)
+        returns (uint256 open, uint256 multiple, uint256 floor)
     {
-        return (_openValue[seller][token], _exposureCap(seller, token), _exposureMultiple, _exposureFloor[token]);
+        return (_openValue[seller][token], _exposureMultiple, _exposureFloor[token]);
     }
 
     /// @notice What the seller side receives if the order is released in full: amount less the fee.
@@ -692,27 +689,25 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// @dev The order waits in Offered until the seller accepts by `deadline` (<= shipBy: it binds before it ships).
     /// Only orders that ask for acceptance write the deadline's slot.
     function _awaitAcceptance(Order storage o, uint256 orderId, uint256 deadline, uint256 shipBy) private {
-        if (deadline <= block.timestamp) revert DeadlineInPast("acceptBy", deadline, block.timestamp);
-        if (deadline > shipBy) revert AcceptByAfterShipBy(deadline, shipBy);
+        if (deadline <= block.timestamp || deadline > shipBy) revert AcceptByOutOfRange(deadline, shipBy);
         o.state = State.Offered;
-        acceptBy[orderId] = deadline;
+        _acceptBy[orderId] = deadline;
     }
 
-    /// @dev The multiple x settled volume, at least the floor; unlimited while the multiple is 0.
-    function _exposureCap(address seller, address token) private view returns (uint256 cap) {
-        uint256 k = _exposureMultiple;
-        if (k == 0) return type(uint256).max;
-        cap = k * sellerVolume[seller][token];
-        uint256 floor = _exposureFloor[token];
-        if (cap < floor) cap = floor;
+    /// @dev A bound order settled: it no longer counts in its seller's open value.
+    function _unexpose(address seller, address token, uint256 amount) private {
+        _openValue[seller][token] -= amount;
     }
 
     /// @dev Count a binding order in its seller's open value, refused over the cap. No loops: one counter per
     /// seller and token, added to here and subtracted from when the order settles (`exposed` says it was added).
     function _openExposure(Order storage o, address seller, address token, uint256 amount) private {
         uint256 open = _openValue[seller][token];
-        uint256 cap = _exposureCap(seller, token);
-        if (open + amount > cap) revert ExposureCapExceeded(seller, token, open, amount, cap);
+        // the cap: the multiple x settled volume, at least the floor (the callers checked the cap is on)
+        uint256 cap = _exposureMultiple * sellerVolume[seller][token];
+        uint256 floor = _exposureFloor[token];
+        if (cap < floor) cap = floor;
+        if (open + amount > cap) revert ExposureCapExceeded(seller, open, cap);
         _openValue[seller][token] = open + amount;
         o.exposed = true;
     }
@@ -757,7 +752,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         address seller = o.seller;
         address token = o.token;
         // read with the token (one slot): a plain order pays a test, not a load
-        if (o.exposed) _openValue[seller][token] -= amount;
+        if (o.exposed) _unexpose(seller, token, amount); // read with the token: one slot
         emit OrderRefunded(orderId, reason, amount);
         ++_sellerRecords[seller].refunds;
         _pay(orderId, token, o.buyer, amount);
@@ -785,7 +780,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     {
         address seller = o.seller;
         token = o.token;
-        if (o.exposed) _openValue[seller][token] -= o.amount; // read with the token: one slot
+        if (o.exposed) _unexpose(seller, token, o.amount); // read with the token: one slot
         SellerRecord storage r = _sellerRecords[seller];
         if (toSellerSide != 0) {
             ++r.completed;
@@ -878,7 +873,9 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
             return (block.timestamp >= dueAt, RefundReason.NotDelivered, dueAt);
         }
         if (o.state == State.Offered) {
-            dueAt = acceptBy[orderId] + 1;
+            unchecked {
+                dueAt = _acceptBy[orderId] + 1; // <= shipBy + 1 < 2^32 + 1
+            }
             return (block.timestamp >= dueAt, RefundReason.NotAccepted, dueAt);
         }
         return (false, RefundReason.NotShipped, 0);

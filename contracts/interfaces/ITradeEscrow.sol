@@ -234,26 +234,21 @@ interface ITradeEscrow {
     /// @param proposed The deadline given.
     error DeliverByNotExtended(uint256 orderId, uint256 deliverBy, uint256 proposed);
 
-    /// @notice the acceptance deadline ({acceptBy}) must not come after the shipping deadline ({shipBy})
+    /// @notice the acceptance deadline ({acceptBy}) must be in the future and not after the shipping deadline
+    /// ({shipBy})
     /// @param acceptBy The acceptance deadline, unix seconds.
     /// @param shipBy The shipping deadline, unix seconds.
-    error AcceptByAfterShipBy(uint256 acceptBy, uint256 shipBy);
+    error AcceptByOutOfRange(uint256 acceptBy, uint256 shipBy);
     /// @notice order {orderId} can no longer be accepted: its acceptance deadline ({acceptBy}) has passed
     /// @param orderId The order.
     /// @param acceptBy The acceptance deadline, unix seconds.
     error AcceptDeadlinePassed(uint256 orderId, uint256 acceptBy);
-    /// @notice seller {seller} has {open} open in token {token}: {amount} more would pass its exposure cap of {cap}
-    /// (the admin's multiple of its settled volume, or the floor for new sellers)
+    /// @notice seller {seller} has {open} open in the order's token: this order would take it over its exposure cap of
+    /// {cap} there (the admin's multiple of its settled volume, or the floor for new sellers)
     /// @param seller The seller.
-    /// @param token The payment token (zero for ETH).
-    /// @param open The value of the seller's orders accepted and not yet settled, in base units.
-    /// @param amount The order's amount, in base units.
+    /// @param open The value of the seller's orders bound and not yet settled, in base units.
     /// @param cap The seller's exposure cap in this token, in base units.
-    error ExposureCapExceeded(address seller, address token, uint256 open, uint256 amount, uint256 cap);
-    /// @notice an exposure multiple of {multiple} is above the maximum {max}
-    /// @param multiple The multiple of settled volume given.
-    /// @param max The largest value allowed.
-    error ExposureMultipleTooHigh(uint256 multiple, uint256 max);
+    error ExposureCapExceeded(address seller, uint256 open, uint256 cap);
 
     // ---- events: the timeline is rebuilt from these ----
     event OrderPlaced(
@@ -271,7 +266,7 @@ interface ITradeEscrow {
     /// @dev The order waits for the seller's acceptance until `acceptBy`; after it, anyone may refund the buyer.
     event AcceptanceRequested(uint256 indexed orderId, uint256 acceptBy);
     /// @dev The seller accepted: the order is Funded and binds both sides (counted in the seller's exposure).
-    event OrderAccepted(uint256 indexed orderId, address indexed seller);
+    event OrderAccepted(uint256 indexed orderId);
     event OrderShipped(uint256 indexed orderId, address indexed carrier, bytes32 billOfLadingHash);
     /// @dev The arbiter excused a delay: the carrier now has until `newDeliverBy` to confirm delivery.
     event DeliverByExtended(

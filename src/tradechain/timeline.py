@@ -51,7 +51,7 @@ def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], 
             action = "awaiting the seller's acceptance"
             detail = f"the seller accepts by {iso(a['acceptBy'])}, or anyone may refund the buyer after it"
         elif ev == "OrderAccepted":
-            actor, action, detail = name(a["seller"]), "accepted by the seller", "the order binds: it may ship now"
+            action, detail = "accepted by the seller", "the order binds: it may ship now"
         elif ev == "OrderShipped":
             actor, action = "", "shipped"
             detail = f"carrier {name(a['carrier'])}, bill of lading {short_hash(a['billOfLadingHash'])}"

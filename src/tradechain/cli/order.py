@@ -330,7 +330,7 @@ def risk_cmd(ctx, order_id, as_json):
 
 
 @order.command("cap")
-@click.option("--multiple", type=click.IntRange(0, 100), required=True,
+@click.option("--multiple", type=click.IntRange(0, 255), required=True,
               help="A seller's open value may be at most this multiple of its settled volume (0: no cap).")
 @click.option("--floor", "floor_amount", type=AMOUNT, default=None,
               help="The cap of a new seller, with its unit ('10000 tUSD', '5 ETH'); per payment token (default 0 ETH).")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tradechain.transactions import GAS_PER_BATCH_ITEM, Receipt, Transactions
+from tradechain.transactions import GAS_PER_BATCH_ITEM, Receipt, Transactions, word
 from tradechain.client.tokens import Tokens
 from tradechain.vocabulary import ETH, STATES, TERMINAL, ZERO32, OrderState, party_names
 
@@ -240,15 +240,21 @@ class Escrow:
         return [_order(v) for v in self.tx.call_many(NAME, "getOrder", ([i] for i in ids))]
 
     def accept_by(self, order_id: int) -> int:
-        """The acceptance deadline of an order waiting for its seller (Offered), else 0."""
-        return self._call("acceptBy", [order_id])
+        """The acceptance deadline of an order waiting for its seller (Offered), else 0: read from its
+        AcceptanceRequested event (the escrow keeps no getter for it: every selector costs code size)."""
+        if self.get_order(order_id).state != "Offered":
+            return 0
+        logs = self.tx.logs(NAME, [self.tx.topic(NAME, "AcceptanceRequested"), word(order_id)])
+        return logs[-1]["args"]["acceptBy"]
 
     def exposure(self, seller: str, token: str = ETH) -> Exposure:
         """The seller's open value in `token` against its cap (the admin's multiple of settled volume, or the
         floor)."""
-        open_value, cap, multiple, floor = self._call("exposureOf", [seller, token])
-        return Exposure(seller=seller, token=token, open=open_value, cap=cap if multiple else None, multiple=multiple,
-                        floor=floor)
+        from tradechain.risk import exposure_cap  # the contract's rule, in Python (tests check they agree)
+
+        open_value, multiple, floor = self._call("exposureOf", [seller, token])
+        cap = exposure_cap(self._call("sellerVolume", [seller, token]), multiple, floor)
+        return Exposure(seller=seller, token=token, open=open_value, cap=cap, multiple=multiple, floor=floor)
 
     # ---- admin
     def set_exposure_cap(self, multiple: int, token: str = ETH, floor: int = 0, *, sender: str) -> Receipt:
