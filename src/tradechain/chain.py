@@ -586,7 +586,7 @@ class RpcChain(Chain):
     def _send_signed(self, signer: Any, tx: dict) -> tuple[Any, dict]:
         from eth_utils import keccak
 
-        from tradechain.nonces import is_already_known
+        from tradechain.nonces import is_already_known, is_conflict
 
         tx = {**tx, "chainId": self.chain_id}
         raw = signer.sign_transaction(tx).raw_transaction
@@ -594,6 +594,10 @@ class RpcChain(Chain):
             return bytes.fromhex(self._request("eth_sendRawTransaction", ["0x" + bytes(raw).hex()])[2:]), tx
         except RpcError as exc:
             if is_already_known(exc):  # our own earlier attempt got through (a retried request)
+                return keccak(raw), tx
+            # "nonce too low" after a retried request whose answer was lost: the node may hold this very
+            # transaction, mined. Then it is ours, not another sender's: signing the next nonce would pay twice.
+            if is_conflict(exc) and self._request("eth_getTransactionByHash", [hash_hex(keccak(raw))]) is not None:
                 return keccak(raw), tx
             raise
 
