@@ -33,11 +33,28 @@ PARTY_WORDS = ["nobody", "buyer", "invoice holder", "advance financier"]
 INVOICE_STATUSES = ["Open", "Financed", "Overdue", "Settled", "Defaulted"]
 InvoiceStatus = StrEnum("InvoiceStatus", [(s.upper(), s.lower()) for s in INVOICE_STATUSES])
 # Every `*_ROLE` constant of the suite (keccak256 of its name), plus OpenZeppelin's zero admin role.
-ROLES = ["CARRIER", "CUSTOMS", "PRODUCER", "ESCROW", "ARBITER", "FINANCIER"]
+ROLES = ["CARRIER", "CUSTOMS", "PRODUCER", "ESCROW", "ARBITER", "FINANCIER", "QUOTE_SIGNER"]
 ADMIN_ROLE = "ADMIN"
 # The one contract of the suite that checks each role (every contract has its own ADMIN).
 ROLE_CONTRACTS = {"CARRIER": "Provenance", "CUSTOMS": "Provenance", "PRODUCER": "Provenance",
-                  "ESCROW": "Provenance", "ARBITER": "TradeEscrow", "FINANCIER": "InvoiceToken"}
+                  "ESCROW": "Provenance", "ARBITER": "TradeEscrow", "FINANCIER": "InvoiceToken",
+                  "QUOTE_SIGNER": "FxRates"}
+# IFxRates.RateSource: where an order's locked rate came from, and its words.
+RATE_SOURCES = ["Feed", "Quote"]
+RATE_SOURCE_WORDS = ["the signed feed", "a signed quote"]
+
+
+def currency_code(code: str) -> bytes:
+    """An ISO 4217 currency code as the contracts hold it: bytes8, left-aligned ("EUR" and five zero bytes)."""
+    text = code.strip().upper()
+    if not (3 <= len(text) <= 8 and text.isalpha() and text.isascii()):
+        raise UsageError(f"{code!r} is not a currency code (three letters, like EUR)")
+    return text.encode().ljust(8, b"\0")
+
+
+def currency_name(raw: bytes) -> str:
+    """bytes8 from a contract back to its code ("EUR")."""
+    return bytes(raw).rstrip(b"\0").decode(errors="replace")
 
 
 def party_names(bits: int) -> list[str]:
