@@ -132,7 +132,11 @@ contract FxRates is IFxRates, AccessControl, EIP712 {
         address feed = pair.feed;
         if (feed == address(0)) revert FxNoFeed(currency, token);
         IAggregatorV3 agg = IAggregatorV3(feed);
-        (uint80 round, int256 answer,,,) = agg.latestRoundData();
+        (uint80 round, int256 answer,, uint256 updatedAt,) = agg.latestRoundData();
+        if (answer <= 0) revert FxRateNotPositive(feed, answer);
+        if (updatedAt == 0 || updatedAt > block.timestamp || block.timestamp - updatedAt > pair.heartbeat) {
+            revert FxFeedStale(feed, updatedAt, pair.heartbeat, block.timestamp);
+        }
         if (round > 1) {
             (, int256 previous,,,) = agg.getRoundData(round - 1);
             // a previous answer at or below zero gives no band to check against: refuse rather than guess
@@ -144,6 +148,7 @@ contract FxRates is IFxRates, AccessControl, EIP712 {
         rate = decimals <= RATE_DECIMALS
             ? uint256(answer) * 10 ** (RATE_DECIMALS - decimals)
             : uint256(answer) / 10 ** (decimals - RATE_DECIMALS);
+        if (rate == 0) revert FxRateNotPositive(feed, answer);
         roundId = round;
     }
 
@@ -161,6 +166,8 @@ contract FxRates is IFxRates, AccessControl, EIP712 {
         address signer = ECDSA.recover(quoteDigest(q), fx.signature);
         if (!hasRole(QUOTE_SIGNER_ROLE, signer)) revert QuoteSignerInvalid(signer);
         nonce = q.nonce;
+        if (quoteUsed[nonce]) revert QuoteUsed(nonce);
+        quoteUsed[nonce] = true;
         rate = q.rate;
         if (rate == 0) revert FxRateNotPositive(address(0), 0);
     }
