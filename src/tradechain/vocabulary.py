@@ -52,6 +52,17 @@ def currency_code(code: str) -> bytes:
     return text.encode().ljust(8, b"\0")
 
 
+# ISO 4217 minor units where they are not 2 (what FxRates' pairs are listed with: EUR and USD 2, JPY 0).
+MINOR_UNITS = {"JPY": 0, "KRW": 0, "BHD": 3, "KWD": 3}
+
+
+def format_price(minor: int, code: str) -> str:
+    """A price in a currency's minor units, in words: (1_000_000, "EUR") -> "10000.00 EUR"."""
+    digits = MINOR_UNITS.get(code, 2)
+    whole, part = divmod(minor, 10**digits)
+    return f"{whole}.{part:0{digits}d} {code}" if digits else f"{whole} {code}"
+
+
 def currency_name(raw: bytes) -> str:
     """bytes8 from a contract back to its code ("EUR")."""
     return bytes(raw).rstrip(b"\0").decode(errors="replace")

@@ -17,6 +17,7 @@ from tradechain.client.escrow import NAME as ESCROW, Escrow
 from tradechain.client.tokens import Tokens
 from tradechain.errors import UsageError
 from tradechain.transactions import Receipt, Transactions
+from tradechain.units import format_rate, parse_rate
 from tradechain.vocabulary import ETH, RATE_SOURCES, ZERO32, currency_code, currency_name
 
 NAME = "FxRates"
@@ -82,23 +83,6 @@ class Lock:
     @property
     def rate_text(self) -> str:
         return format_rate(self.rate)
-
-
-def format_rate(rate: int) -> str:
-    """An 18-decimal rate as a short decimal ("1.0772")."""
-    text = f"{Decimal(rate) / RATE_ONE:.8f}".rstrip("0")
-    return text + "0" if text.endswith(".") else text
-
-
-def parse_rate(text: str | float, decimals: int = 18) -> int:
-    """"1.0772" -> 1.0772 with `decimals` decimals, as an int; refuses anything not a positive number."""
-    try:
-        value = Decimal(str(text))
-    except ArithmeticError:
-        raise UsageError(f"rate {text!r} is not a number (e.g. 1.0772)") from None
-    if not value.is_finite() or value <= 0:
-        raise UsageError(f"rate {text!r} must be a positive number (e.g. 1.0772)")
-    return int(value * 10**decimals)
 
 
 def parse_price(text: str) -> tuple[str, Decimal]:
@@ -203,7 +187,8 @@ class Fx:
         expiry = self.tx.chain.now() + QUOTE_VALIDITY if expiry is None else expiry
         if nonce is None:
             nonce = secrets.randbits(64)  # a fresh nonce the signer need not track
-        message = {"currency": currency_code(currency), "token": token, "rate": rate, "expiry": expiry,
+        # bytes as hex: a node signing eth_signTypedData_v4 takes the message as JSON
+        message = {"currency": "0x" + currency_code(currency).hex(), "token": token, "rate": rate, "expiry": expiry,
                    "buyer": buyer, "nonce": nonce}
         data = {
             "types": {"EIP712Domain": _DOMAIN_TYPES,
@@ -220,6 +205,10 @@ class Fx:
     # ---- the buyer
     def quote_amount(self, currency: str, token: str, price: int, quote: Quote | None = None) -> tuple[int, int]:
         """(amount to pay, rate) for `price` minor units now: at the quote's rate, else the feed's checked rate."""
+        if quote is None and self.pair(currency, token).feed is None:
+            symbol, _ = self.tokens.info(token)
+            raise UsageError(f"{currency.upper()} paid in {symbol} has no feed here: use a signed quote "
+                             "(`tradechain fx quote`, then --quote FILE)")
         rate = quote.rate if quote is not None else self.feed_rate(currency, token)[0]
         return self.convert(currency, token, price, rate), rate
 
