@@ -156,7 +156,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// @notice placeOrder for an order priced in another currency (e.g. 10,000 EUR) and paid in `terms.token`: the
     /// rate is locked now by FxRates (from the pair's feed, or the signed quote in `fx`) and `terms.amount` must be
     /// the price converted at it. Nothing after this reads a rate: release and refunds move `terms.amount`.
-    /// @dev Emits RateLocked (FxRates) and OrderPlaced. Reverts FxAmountMismatch when the rate moved since the buyer
+    /// @dev Emits OrderPlaced and RateLocked (FxRates). Reverts FxAmountMismatch when the rate moved since the buyer
     /// read it, and with FxRates' errors when the rate is refused (stale, not positive, out of band, bad quote).
     /// @param terms the order's terms; `amount` is the converted price, in the token's base units
     /// @param fx the price currency, the price in its minor units and an optional signed quote
@@ -167,10 +167,10 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         nonReentrant
         returns (uint256 orderId)
     {
-        // orderCount + 1 is the id _placeOrder gives: nonReentrant, so nothing can place an order in between
-        uint256 locked = _fxRates.lock(orderCount + 1, msg.sender, terms.token, fx);
-        if (locked != terms.amount) revert FxAmountMismatch(terms.amount, locked);
         orderId = _placeOrder(terms);
+        // FxRates is ours (immutable) and this runs under nonReentrant; a mismatch reverts the payment with the order
+        uint256 locked = _fxRates.lock(orderId, msg.sender, terms.token, fx);
+        if (locked != terms.amount) revert FxAmountMismatch(terms.amount, locked);
     }
 
     /// @notice The buyer confirms receipt before the inspection window ends: the payment is released now —

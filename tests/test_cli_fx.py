@@ -29,7 +29,7 @@ def test_an_order_priced_in_eur_is_paid_in_tusd_at_the_feed_rate_and_shows_its_l
     assert (lock["currency"], lock["price"], lock["rateText"], lock["source"], lock["amount"]) == (
         "EUR", 1_000_000, "1.0814", "Feed", 10_814 * 10**6)
     rows = json.loads(tc("order", "show", str(placed["orderId"]), "--json").output)["timeline"]
-    assert rows[0]["action"] == "rate locked" and rows[0]["detail"].startswith(
+    assert [r["action"] for r in rows[:2]] == ["placed and paid", "rate locked"] and rows[1]["detail"].startswith(
         "10000.00 EUR at 1.0814 per EUR from the signed feed (round 2): 10814 tUSD collected")
 
 
