@@ -229,6 +229,12 @@ def test_a_quote_for_another_buyer_is_refused(client, trade, accounts, tusd):
         place(client, trade, accounts, tusd, quote=q, amount=10_500 * 10**6)
 
 
+def test_a_quote_at_a_zero_rate_is_refused(client, trade, accounts, tusd):
+    q = client.fx.sign_quote(EUR, tusd, 0, buyer=accounts["buyer"], signer=accounts["admin"])
+    with reverts("FxRateNotPositive", answer=0):
+        place(client, trade, accounts, tusd, quote=q, amount=1)
+
+
 def test_a_quote_for_another_pair_is_refused(client, trade, accounts, tusd):
     q = quote(client, accounts, ETH, "0.0004")
     with reverts("QuotePairMismatch", quoteToken=ETH, token=tusd):
