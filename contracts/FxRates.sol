@@ -74,7 +74,7 @@ contract FxRates is IFxRates, AccessControl, EIP712 {
         Pair memory pair = _pair(fx.currency, token);
         uint256 rate;
         uint256 roundOrNonce;
-        RateSource source;
+        RateSource source = RateSource.Feed;
         if (fx.signature.length == 0) {
             (rate, roundOrNonce) = _feedRate(fx.currency, token, pair);
         } else {
@@ -132,12 +132,16 @@ contract FxRates is IFxRates, AccessControl, EIP712 {
         address feed = pair.feed;
         if (feed == address(0)) revert FxNoFeed(currency, token);
         IAggregatorV3 agg = IAggregatorV3(feed);
+        // startedAt and answeredInRound say nothing the checks below need (Chainlink deprecated answeredInRound)
+        // slither-disable-next-line unused-return
         (uint80 round, int256 answer,, uint256 updatedAt,) = agg.latestRoundData();
         if (answer <= 0) revert FxRateNotPositive(feed, answer);
         if (updatedAt == 0 || updatedAt > block.timestamp || block.timestamp - updatedAt > pair.heartbeat) {
             revert FxFeedStale(feed, updatedAt, pair.heartbeat, block.timestamp);
         }
         if (round > 1) {
+            // only the previous answer matters: the band is against it
+            // slither-disable-next-line unused-return
             (, int256 previous,,,) = agg.getRoundData(round - 1);
             // a previous answer at or below zero gives no band to check against: refuse rather than guess
             if (previous <= 0 || _movedBps(uint256(answer), uint256(previous)) > pair.maxDeviationBps) {

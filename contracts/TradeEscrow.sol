@@ -168,7 +168,9 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         returns (uint256 orderId)
     {
         orderId = _placeOrder(terms);
-        // FxRates is ours (immutable) and this runs under nonReentrant; a mismatch reverts the payment with the order
+        // FxRates is ours (immutable) and this runs under nonReentrant; a mismatch reverts the payment with the order.
+        // `locked` is FxRates' answer, not a balance read before the call (Slither's reentrancy-balance)
+        // slither-disable-next-line reentrancy-balance
         uint256 locked = _fxRates.lock(orderId, msg.sender, terms.token, fx);
         if (locked != terms.amount) revert FxAmountMismatch(terms.amount, locked);
     }
