@@ -141,7 +141,8 @@ def deploy_suite(
     from tradechain.vocabulary import ETH, currency_code
 
     call("FxRates", "setPair", currency_code("EUR"), tusd, feed, FX_HEARTBEAT, FX_MAX_DEVIATION_BPS, 2, 6)
-    call("FxRates", "setPair", currency_code("EUR"), ETH, ETH, FX_HEARTBEAT, FX_MAX_DEVIATION_BPS, 2, 18)
+    no_feed = ETH  # the zero address: EUR paid in ETH has signed quotes only
+    call("FxRates", "setPair", currency_code("EUR"), ETH, no_feed, FX_HEARTBEAT, FX_MAX_DEVIATION_BPS, 2, 18)
     if demo_roles:
         grant("Provenance", "CARRIER", names["carrier"])
         grant("Provenance", "CUSTOMS", names["customs"])

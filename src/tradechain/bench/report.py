@@ -192,7 +192,9 @@ def markdown(data: dict, images: list[Path]) -> str:
     fx = data["fxLock"]
     lines += ["", "## What the rate lock saved, over a replayed EUR/USD path", "",
               f"An order priced {10_000:,} EUR and paid in tUSD locks the rate at order time; settled at the rate on "
-              "the release day instead, the amount would have moved by the change in between. Over the "
+              "the release day instead, the amount would have moved by the change in between (a minus: the euro "
+              "fell, and the seller would have received that much less; a plus: the buyer would have paid more). "
+              "Over the "
               f"{fx['label']} (low {fx['low']}, high {fx['high']}), for every order day the path has room for:", "",
               "| order to release | orders | mean move avoided | worst move avoided | worst, on 10,000 EUR | source |",
               "| --- | ---: | ---: | ---: | ---: | --- |"]
