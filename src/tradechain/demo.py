@@ -197,35 +197,73 @@ def cold_chain_breach(run: DemoRun) -> None:
 
 
 def _story_terms(run: DemoRun) -> None:
-    """Machine parts in tUSD under issue 15's terms of an order: the seller accepts it within acceptBy, after
-    reading its risk screen, inside the admin's exposure cap; then it ships and is released."""
+    """Trade terms of issue 15 in one order: machine parts priced in EUR, paid in tUSD at a locked rate; the seller
+    accepts it within acceptBy after reading its risk screen, inside the admin's exposure cap."""
     c, a = run.client, run.a
-    rec = run.new_order("Machine parts, 30,000 tUSD: accepted by the seller within acceptBy after the risk screen, "
-                        "inside its exposure cap")
+    rec = run.new_order("Machine parts, 10,000 EUR paid in tUSD: rate locked from the signed feed, accepted by the "
+                        "seller after the risk screen inside its exposure cap, released at the locked rate")
+
+    # ---- part 4 (h15r), before the order: the admin caps every seller's exposure
+    run.step(rec, "admin caps exposure: 3x volume, floor 50,000 tUSD",
+             c.escrow.set_exposure_cap(3, c.tokens.stablecoin, 50_000 * 10**6, sender=a["admin"]))
+    # ---- end of part 4's first block
+
+    # ---- part 3 (h15f): a rate locked at order time. The devnet's EUR/USD feed replays the ECB's reference
+    # rates (tradechain.fxpath: a replayed path, not a live rate), one round a chain day, each signed by the
+    # oracle key and relayed by the keeper; the order locks the day's rate and nothing later reads one.
+    from tradechain import fxpath
+    from tradechain.units import format_rate, parse_rate
+
+    path = fxpath.load()
+    publish = lambda day: c.fx.publish_round(str(path[day].rate), sender=a["keeper"])  # noqa: E731
+    run.step(rec, f"feed round {path[0].date}", publish(0))
+    c.chain.advance(DAY)
+    run.step(rec, f"feed round {path[1].date}", publish(1))
     token = c.tokens.stablecoin
     now = c.chain.now()
-    # ---- part 4 (h15r): seller acceptance, the risk screen, the exposure cap
+    oid, r = c.fx.place_order(buyer=a["buyer"], seller=a["seller"], currency="EUR", price=1_000_000, token=token,
+                              ship_by=now + 2 * DAY, deliver_by=now + 20 * DAY, inspection_window=3 * DAY,
+                              terms_hash=hash_bytes(b"e-contract: 12 CNC spindles, FCA Ningbo, 10000 EUR"),
+                              accept_by=now + DAY)  # part 4: the seller accepts within a day
+    run.step(rec, "place + pay at the locked rate (accept within 1 day)", r)
+    locked = r.event("RateLocked")
+
+    # ---- part 4 (h15r): the seller reads the order's risk screen, then accepts it inside its exposure cap
     from tradechain import risk
 
-    run.step(rec, "admin caps exposure: 3x volume, floor 50,000 tUSD",
-             c.escrow.set_exposure_cap(3, token, 50_000 * 10**6, sender=a["admin"]))
-    oid, r = c.escrow.place_order(buyer=a["buyer2"], seller=a["seller"], amount=30_000 * 10**6, token=token,
-                                  ship_by=now + 3 * DAY, deliver_by=now + 25 * DAY, inspection_window=3 * DAY,
-                                  accept_by=now + DAY,
-                                  terms_hash=hash_bytes(b"e-contract: 12 CNC spindles, FOB Ningbo, 30000 tUSD"))
-    run.step(rec, "place + pay (accept within 1 day)", r)
     rec["riskScreen"] = risk.screen_order(c, oid).to_dict()
     run.step(rec, "seller accepts", c.escrow.accept(oid, sender=a["seller"]))
-    e = c.escrow.exposure(a["seller"], token)
+    exposure = c.escrow.exposure(a["seller"], token)
+    tusd = run.money(token)
+    rec["exposure"] = {"open": exposure.open, "openText": tusd(exposure.open), "cap": exposure.cap,
+                       "capText": tusd(exposure.cap), "multiple": exposure.multiple, "floor": exposure.floor}
+    # ---- end of part 4
+
+    run.step(rec, "ship", c.escrow.ship(oid, a["carrier"], hash_bytes(b"bill of lading MSKU2468101"), sender=a["seller"]))
+    release_day = 11  # ten business days of the path after the order day
+    legs = iter([("PickedUp", "CNNGB"), ("ExportCleared", "CNNGB"), ("Departed", "CNNGB"), ("Arrived", "NLRTM"),
+                 ("ImportCleared", "NLRTM"), ("Delivered", "DEDUS")])
+    for day in range(2, release_day - 2):  # the feed keeps publishing while the goods travel
+        c.chain.advance(DAY)
+        run.step(rec, f"feed round {path[day].date}", publish(day))
+        leg = next(legs, None)
+        if leg:
+            run.journey(rec, oid, [leg])
+    for leg in legs:
+        run.journey(rec, oid, [leg])
+    c.chain.advance(3 * DAY)  # the inspection window passes; the feed has gone quiet for 3 days (stale)
+    run.step(rec, "keeper release (the feed is stale: no rate is read)", c.escrow.release(oid, sender=a["keeper"]))
+    at_release = path[release_day]
+    unlocked = c.fx.convert("EUR", token, 1_000_000, parse_rate(str(at_release.rate)))
     money = run.money(token)
-    rec["exposure"] = {"open": e.open, "openText": money(e.open), "cap": e.cap, "capText": money(e.cap),
-                       "multiple": e.multiple, "floor": e.floor}
-    # ---- shipping and settlement
-    run.step(rec, "ship", c.escrow.ship(oid, a["carrier"], hash_bytes(b"bill of lading MSKU2468013"), sender=a["seller"]))
-    run.journey(rec, oid, [("PickedUp", "CNNGB"), ("ExportCleared", "CNNGB"), ("Arrived", "DEHAM"),
-                           ("ImportCleared", "DEHAM"), ("Delivered", "DEMUC")])
-    c.chain.advance(3 * DAY)
-    run.step(rec, "keeper release", c.escrow.release(oid, sender=a["keeper"]))
+    rec["fxLock"] = {
+        "path": fxpath.PATH_LABEL, "price": "10000.00 EUR", "lockedOn": path[1].date,
+        "lockedRate": format_rate(locked["rate"]), "lockedAmount": locked["amount"],
+        "lockedAmountText": money(locked["amount"]), "releaseDay": at_release.date,
+        "releaseDayRate": str(at_release.rate), "atReleaseDayRate": unlocked, "atReleaseDayRateText": money(unlocked),
+        "movedPct": round(fxpath.move_pct(path[1].rate, at_release.rate), 3),
+    }
+    # ---- end of part 3
     run.finish(rec, oid)
 
 
