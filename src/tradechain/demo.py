@@ -112,8 +112,8 @@ def financed_order(run: DemoRun) -> None:
     token = c.tokens.stablecoin
     oid, r = c.escrow.place_order(buyer=a["buyer2"], seller=a["seller"], amount=20_000 * 10**6, token=token,
                            ship_by=now + 2 * DAY, deliver_by=now + 30 * DAY, inspection_window=5 * DAY,
-                           terms_hash=hash_bytes(b"e-contract: 60 oak tables, FOB Qingdao, 20000 tUSD"))
-    run.step(rec, "place + pay", r)
+                           terms_hash=hash_bytes(b"e-contract: 60 oak tables, FOB Qingdao, 20000 tUSD"), permit=False)
+    run.step(rec, "place + pay (approve)", r)
     run.step(rec, "ship", c.escrow.ship(oid, a["carrier"], hash_bytes(b"bill of lading MSKU5550001"), sender=a["seller"]))
     q = credit.quote(credit.inputs_for(c, oid))
     run.step(rec, f"seller lists invoice at {q.discount_bps / 100:g}% off",

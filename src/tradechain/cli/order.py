@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from tradechain.cli.context import account_option, emit_json, json_option, money_format, sent
+from tradechain.cli.context import (account_option, emit_json, full_hashes, json_option, money_format, print_table,
+                                    sent)
 from tradechain.cli.paramtypes import ACCOUNT, AMOUNT, DURATION, HASH_OR_FILE, ORDER_ID, SHARE
 from tradechain.errors import UsageError
 
@@ -33,7 +34,9 @@ location_option = click.option("--location", default="", metavar="LOCODE", help=
 @click.option("--inspection", default="3d", show_default=True, type=DURATION,
               help="Buyer's inspection window after delivery.")
 @click.option("--terms", default="", type=HASH_OR_FILE, help="E-contract to anchor (its keccak-256).")
-@click.option("--permit", is_flag=True, help="Pay an ERC-20 with an EIP-2612 permit instead of approve.")
+@click.option("--permit/--approve", "permit", default=None,
+              help="How an ERC-20 is paid: an EIP-2612 permit in the order's own transaction (the default where the "
+                   "token has one), or an approval first (the default for tokens without).")
 @account_option("buyer")
 @json_option
 @click.pass_obj
@@ -45,12 +48,17 @@ def create(ctx, seller, amount, token, ship_within, deliver_within, inspection, 
     have = client.tokens.balance(sender, token_addr)
     if have < value:
         raise UsageError(f"{client.deployment.label(sender)} has {money(have)} but the order needs {money(value)}")
+    paid_with = client.escrow.payment_method(token_addr, permit)
     order_id, receipt = client.escrow.place_order_in(
         buyer=sender, seller=seller, amount=value, token=token_addr, ship_in=ship_within, deliver_in=deliver_within,
-        inspection_window=inspection, terms_hash=terms, permit=permit,
+        inspection_window=inspection, terms_hash=terms, permit=paid_with == "permit",
     )
-    sent(receipt, f"order #{order_id} placed and paid: {money(value)}", as_json, orderId=order_id, token=token_addr,
-         amount=value, amountText=money(value))
+    sent(receipt, f"order #{order_id} placed and paid: {money(value)}{PAID_WITH[paid_with]}", as_json,
+         orderId=order_id, token=token_addr, amount=value, amountText=money(value), paidWith=paid_with)
+
+
+PAID_WITH = {"value": "", "permit": " (EIP-2612 permit, one transaction)",
+             "approve": " (approve, then the order: preflighted together)"}
 
 
 @order.command("ship")
@@ -323,11 +331,12 @@ def show(ctx, order_id, as_json):
         console.print(f"  settlement offer: {offer.refund_bps / 100:g}% back to the buyer; agreed: "
                       f"{named(offer.agreed)}; may accept: {named(offer.waiting)}")
     table = Table(box=None, header_style="bold")
-    for col in ("time (chain)", "who", "what", "detail"):
+    full = full_hashes()  # --full: each row's transaction too, whole, to copy into `tx status` or an explorer
+    for col in ("time (chain)", "who", "what", "detail") + (("tx",) if full else ()):
         table.add_column(col, overflow="fold")
     for row in rows:
-        table.add_row(row["time"], row["actor"], row["action"], row["detail"])
-    console.print(table)
+        table.add_row(row["time"], row["actor"], row["action"], row["detail"], *((row["tx"],) if full else ()))
+    print_table(console, table)
 
 
 @order.command("list")

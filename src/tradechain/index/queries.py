@@ -229,7 +229,7 @@ def find_document(site: Site, doc_hash: str) -> dict:
         item = int(r.item)
         when = site.client.chain.block_time(r.block_number)
         matches.append({"item": str(item), "label": item_label(item), "as": r.role,
-                        "by": site.label(r.actor) if r.actor else "—", "time": timeline.iso(when),
+                        "by": r.actor or None, "time": timeline.iso(when),
                         "timestamp": when, "block": r.block_number, "tx": r.tx_hash,
                         "order": item if item < BATCH_BASE else None})
     return {"hash": doc_hash, "anchored": bool(matches), "matches": matches}
