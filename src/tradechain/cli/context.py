@@ -183,11 +183,13 @@ def camel(key: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-def _known_names() -> dict[str, str]:
-    """address -> name from the deployment this command already loaded (no connection made just for names)."""
-    ctx = click.get_current_context(silent=True)
-    obj = ctx.find_object(Context) if ctx else None
-    dep = getattr(getattr(obj, "_client", None), "deployment", None)
+def _known_names(dep: Any = None) -> dict[str, str]:
+    """address -> name from `dep`, else the deployment this command already loaded (no connection made just for
+    names)."""
+    if dep is None:
+        ctx = click.get_current_context(silent=True)
+        obj = ctx.find_object(Context) if ctx else None
+        dep = getattr(getattr(obj, "_client", None), "deployment", None)
     names = {"0x" + "0" * 40: "ETH"}  # the escrow's token "address" of native ETH
     if dep is not None:
         names.update({address: name for group in (dep.accounts, dep.addresses) for name, address in group.items()})
@@ -228,8 +230,9 @@ def plain_addresses(value: Any) -> Any:
     return value
 
 
-def emit_json(data: Any) -> None:
-    click.echo(json.dumps(jsonable(data, _known_names()), indent=2, default=_jsonable))
+def emit_json(data: Any, deployment: Any = None) -> None:
+    """Print `data` in the one JSON style, naming addresses from `deployment` (default: this command's client's)."""
+    click.echo(json.dumps(jsonable(data, _known_names(deployment)), indent=2, default=_jsonable))
 
 
 def emit_json_line(data: Any) -> None:

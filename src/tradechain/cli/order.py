@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import click
 
 from tradechain.cli.context import (account_option, emit_json, full_hashes, json_option, money_format, print_table,
@@ -118,17 +120,29 @@ def deliver(ctx, order_id, location, evidence, sender, as_json):
     sent(r, f"order #{order_id} delivered; inspection window ends {iso(o.inspection_ends_at)}", as_json)
 
 
+def _step(name: str, doc: str, default_account: str, *params):
+    """Decorator of a step `order NAME ORDER_ID [params]`, sent as --account (default `default_account`), with
+    --json. The function is called as f(client, order_id=…, <params>, sender=…, as_json=…) once the order is
+    known to exist (an unknown id is one line, never a revert)."""
+    def wrap(f):
+        @functools.wraps(f)
+        def command(ctx, **kw):
+            client = _client(ctx)
+            client.escrow.existing(kw["order_id"])
+            return f(client, **kw)
+
+        decorated = account_option(default_account)(json_option(click.pass_obj(command)))
+        for param in reversed(params):
+            decorated = param(decorated)
+        return order.command(name, help=doc)(order_id_argument(decorated))
+
+    return wrap
+
+
 def _carrier_step(name: str, facade: str, method: str, default_account: str, doc: str, message: str):
     """A command ORDER_ID CARRIER that sends one carrier-replacement step as `default_account`."""
-    @order.command(name, help=doc)
-    @order_id_argument
-    @click.argument("carrier", type=ACCOUNT)
-    @account_option(default_account)
-    @json_option
-    @click.pass_obj
-    def command(ctx, order_id, carrier, sender, as_json):
-        client = _client(ctx)
-        client.escrow.existing(order_id)
+    @_step(name, doc, default_account, click.argument("carrier", type=ACCOUNT))
+    def command(client, order_id, carrier, sender, as_json):
         r = getattr(getattr(client, facade), method)(order_id, carrier, sender=sender)
         sent(r, message.format(id=order_id, carrier=client.deployment.label(carrier)), as_json)
 
@@ -162,16 +176,9 @@ def extend(ctx, order_id, by, evidence, sender, as_json):
 
 
 def _simple(name: str, method: str, default_account: str, doc: str, message: str):
-    @order.command(name, help=doc)
-    @order_id_argument
-    @account_option(default_account)
-    @json_option
-    @click.pass_obj
-    def command(ctx, order_id, sender, as_json):
-        client = _client(ctx)
-        client.escrow.existing(order_id)
-        r = getattr(client.escrow, method)(order_id, sender=sender)
-        sent(r, message.format(id=order_id), as_json)
+    @_step(name, doc, default_account)
+    def command(client, order_id, sender, as_json):
+        sent(getattr(client.escrow, method)(order_id, sender=sender), message.format(id=order_id), as_json)
 
     return command
 
@@ -182,30 +189,16 @@ _simple("cancel", "cancel", "seller", "The seller cancels an order not yet shipp
         "order #{id} cancelled; buyer refunded")
 
 
-@order.command("dispute")
-@order_id_argument
-@click.option("--evidence", default="", type=HASH_OR_FILE, help="Photos, inspection report: anchored by hash.")
-@account_option("buyer")
-@json_option
-@click.pass_obj
-def dispute(ctx, order_id, evidence, sender, as_json):
-    """The buyer disputes a delivered order inside its inspection window."""
-    client = _client(ctx)
-    client.escrow.existing(order_id)
+@_step("dispute", "The buyer disputes a delivered order inside its inspection window.", "buyer",
+       click.option("--evidence", default="", type=HASH_OR_FILE, help="Photos, inspection report: anchored by hash."))
+def dispute(client, order_id, evidence, sender, as_json):
     r = client.escrow.dispute(order_id, evidence, sender=sender)
     sent(r, f"order #{order_id} disputed; the parties may settle, or the arbiter rules", as_json)
 
 
 def _settlement(name: str, method: str, default_account: str, doc: str, message: str):
-    @order.command(name, help=doc)
-    @order_id_argument
-    @click.argument("refund", type=SHARE)
-    @account_option(default_account)
-    @json_option
-    @click.pass_obj
-    def command(ctx, order_id, refund, sender, as_json):
-        client = _client(ctx)
-        client.escrow.existing(order_id)
+    @_step(name, doc, default_account, click.argument("refund", type=SHARE))
+    def command(client, order_id, refund, sender, as_json):
         r = getattr(client.escrow, method)(order_id, refund, sender=sender)
         pct = f"{refund / 100:g}"
         if any(e["event"] == "OrderResolved" for e in r.events):

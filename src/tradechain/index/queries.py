@@ -152,7 +152,8 @@ def camel_dict(record) -> dict:
 def invoice_dict(inv, money) -> dict:
     """An invoice as `invoice list/show --json` shows it."""
     d = camel_dict(inv)
-    d.update(faceValueText=money(inv.face_value), listedPriceText=money(inv.listed_price) if inv.listed else None)
+    d.update(faceValueText=money(inv.face_value), listedPriceText=money(inv.listed_price) if inv.listed else None,
+             advancePrincipalText=money(inv.advance_principal), advanceRepaymentText=money(inv.advance_repayment))
     return d
 
 
