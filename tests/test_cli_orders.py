@@ -134,7 +134,8 @@ def test_token_order_paid_with_a_permit_signed_by_the_node(tc):
 
 
 def test_a_token_with_a_permit_is_paid_with_it_by_default_and_the_output_says_so(tc):
-    assert "(EIP-2612 permit, one transaction)" in tc("order", "create", "--seller", "seller", "--amount", "5 tUSD").output
+    assert "placed and paid with an EIP-2612 permit: 5 tUSD" in tc("order", "create", "--seller", "seller", "--amount",
+                                                                    "5 tUSD").output
     placed = json.loads(tc("order", "create", "--seller", "seller", "--amount", "5 tUSD", "--json").output)
     assert placed["paidWith"] == "permit"
     asked = json.loads(tc("order", "create", "--seller", "seller", "--amount", "5 tUSD", "--approve", "--json").output)

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from click.testing import CliRunner
+from test_json_output import validate
 from devnet_node import DAY, ROOT, devnet_node, free_port, shipped_order, tc  # noqa: F401 - devnet_node: fixture
 
 from tradechain.cli import cli
@@ -15,6 +16,10 @@ from tradechain.devnet import Devnet
 
 
 def test_status_shows_the_suite_and_deploy_reuses_it(devnet_node):
+    validate("devnet.status", tc(devnet_node, "devnet", "status", "--json").output)
+    again = tc(devnet_node, "devnet", "start", "--port", str(devnet_node.port), "--json").output
+    validate("devnet.start", again)
+    assert json.loads(again)["notes"][0].startswith("already running")
     status = json.loads(tc(devnet_node, "devnet", "status", "--json").output)
     assert status["up"] and status["chainId"] == 31337 and status["url"] == devnet_node.url
     assert set(status["contracts"]) == {"Provenance", "InvoiceToken", "TradeEscrow", "DemoStablecoin"}

@@ -200,7 +200,8 @@ SCENARIOS: list[Callable[[DemoRun], None]] = [released_eth_order, disputed_token
                                                cold_chain_breach]
 
 
-def balances(client: TradeClient, who: list[str]) -> dict[str, dict[str, str]]:
+def balances(client: TradeClient, who: list[str]) -> dict[str, dict[str, dict]]:
+    """name -> symbol -> {"amount": base units, "text": human units}: wallet plus escrow credits."""
     a = client.deployment.accounts
     token = client.tokens.stablecoin
     out = {}
@@ -208,7 +209,8 @@ def balances(client: TradeClient, who: list[str]) -> dict[str, dict[str, str]]:
         addr = a[name] if name in a else client.deployment.addresses[name]
         eth = client.tokens.balance(addr) + client.escrow.credits(addr)
         tusd = client.tokens.balance(addr, token) + client.escrow.credits(addr, token)
-        out[name] = {"ETH": format_amount(eth, 18, "ETH"), "tUSD": format_amount(tusd, 6, "tUSD")}
+        out[name] = {"ETH": {"amount": eth, "text": format_amount(eth, 18, "ETH")},
+                     "tUSD": {"amount": tusd, "text": format_amount(tusd, 6, "tUSD")}}
     return out
 
 

@@ -21,11 +21,14 @@ from tradechain.vocabulary import (
 FULL_HASHES: ContextVar[bool] = ContextVar("full_hashes", default=False)
 
 
+def cut(text: str, width: int = 12) -> str:
+    """A 0x hash (or any long hex) as words show it: its first `width` characters and …, or whole (FULL_HASHES)."""
+    return text if FULL_HASHES.get() or len(text) <= width else text[:width] + "…"
+
+
 def short_hash(value) -> str:
     raw = bytes(value)
-    if raw == b"\x00" * len(raw):
-        return "—"
-    return "0x" + raw.hex() if FULL_HASHES.get() else "0x" + raw.hex()[:10] + "…"
+    return "—" if raw == b"\x00" * len(raw) else cut("0x" + raw.hex())
 
 
 def location(value) -> str:

@@ -97,8 +97,8 @@ def render_gas(result: dict) -> None:
     l1 = result["l1Data"]
     a = l1["assumptions"]
     console.print(f"[dim]L1 data: what an OP Stack rollup adds per step ({l1['formula']}; L1 base fee "
-                  f"{a['l1_base_fee_gwei']:g} gwei, blob base fee {a['blob_base_fee_gwei']:g} gwei, scalars "
-                  f"{a['base_fee_scalar']} / {a['blob_base_fee_scalar']}); in gwei (1e-9 ETH)[/]")
+                  f"{a['l1BaseFeeGwei']:g} gwei, blob base fee {a['blobBaseFeeGwei']:g} gwei, scalars "
+                  f"{a['baseFeeScalar']} / {a['blobBaseFeeScalar']}); in gwei (1e-9 ETH)[/]")
     for flow_name, steps in result["steps"].items():
         table = Table(title=flow_name, title_justify="left", header_style="bold", box=None)
         table.add_column("step")
@@ -172,8 +172,8 @@ def speed_cmd(trades: int, rounds: int, anvil_trades: int, no_anvil: bool, sende
         detail = ", ".join(f"{m} {n:g}" for m, n in per.items() if m != "total")
         click.echo(f"  JSON-RPC requests per trade (TradeClient, anvil): {per['total']:g} ({detail}); "
                    f"limit {speed.REQUESTS_PER_TRADE}: {'PASS' if per['total'] <= speed.REQUESTS_PER_TRADE else 'FAIL'}")
-    if "pipelined / embedded client" in result:
-        click.echo(f"  pipelined anvil / embedded client: {result['pipelined / embedded client']}x")
+    if "pipelinedOverEmbeddedClient" in result:
+        click.echo(f"  pipelined anvil / embedded client: {result['pipelinedOverEmbeddedClient']}x")
     for node, run in result.get("concurrency", {}).items():
         for key, label in (("oneSender", "1 sender"), ("threads", f"{run['threads']['senders']} threads"),
                            ("twoProcesses", f"2 processes x {run['twoProcesses']['senders'] // 2}")):
@@ -223,12 +223,13 @@ def latency_cmd(poll: float, repeats: int, results_dir, as_json: bool):
 
 
 @measurement("startup")
-def startup_cmd(results_dir, as_json: bool):
+@click.option("--repeats", default=5, show_default=True, type=click.IntRange(min=1), help="Runs of each command.")
+def startup_cmd(repeats: int, results_dir, as_json: bool):
     """Start-up time of commands that touch no chain (limit 0.3 s) and of `order show` on an anvil (limit 0.8 s),
     and cold and warm compile times."""
     from tradechain.bench import startup
 
-    result = startup.measure()
+    result = startup.measure(repeats)
     if written("startup", result, results_dir, as_json):
         return
     for cmd, r in result["commands"].items():

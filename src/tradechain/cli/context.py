@@ -89,6 +89,13 @@ def full_hashes() -> bool:
     return FULL_HASHES.get()
 
 
+def shown(value: str, width: int = 12) -> str:
+    """A hash as this command prints it for people: whole with --full, else its first `width` characters and …."""
+    from tradechain.timeline import cut
+
+    return cut(value, width)
+
+
 def print_table(console, table) -> None:
     """Print a rich table; with --full one row per line however wide (a hash folded over two lines cannot be
     copied), else fitted to the terminal."""
@@ -98,10 +105,6 @@ def print_table(console, table) -> None:
         console = Console(width=10_000)
     console.print(table)
 
-
-def shown(value: str, width: int = 12) -> str:
-    """A hash as this command prints it for people: whole with --full, else its first `width` characters and …."""
-    return value if full_hashes() or len(value) <= width else value[:width] + "…"
 
 
 @dataclass

@@ -58,7 +58,7 @@ def render(result: dict) -> None:
         table.add_column(col, justify="right")
     before, after = result["balances"]["before"], result["balances"]["after"]
     for name in before:
-        table.add_row(name, before[name]["ETH"], after[name]["ETH"], before[name]["tUSD"], after[name]["tUSD"])
+        table.add_row(name, *(side[name][symbol]["text"] for symbol in ("ETH", "tUSD") for side in (before, after)))
     console.print(table)
     t = result["totals"]
     console.print(f"{t['orders']} orders, {t['transactions']} transactions, {t['gas']:,} gas in all. "

@@ -55,12 +55,11 @@ def create(ctx, seller, amount, token, ship_within, deliver_within, inspection, 
         buyer=sender, seller=seller, amount=value, token=token_addr, ship_in=ship_within, deliver_in=deliver_within,
         inspection_window=inspection, terms_hash=terms, permit=paid_with == "permit",
     )
-    sent(receipt, f"order #{order_id} placed and paid: {money(value)}{PAID_WITH[paid_with]}", as_json,
+    sent(receipt, f"order #{order_id} placed and paid{PAID_WITH[paid_with]}: {money(value)}", as_json,
          orderId=order_id, token=token_addr, amount=value, amountText=money(value), paidWith=paid_with)
 
 
-PAID_WITH = {"value": "", "permit": " (EIP-2612 permit, one transaction)",
-             "approve": " (approve, then the order: preflighted together)"}
+PAID_WITH = {"value": "", "permit": " with an EIP-2612 permit", "approve": " after an approval"}
 
 
 @order.command("ship")
