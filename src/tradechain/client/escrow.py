@@ -97,7 +97,7 @@ class Escrow:
         a token without one is approved first, the approval and the order preflighted together. `permit`
         forces the choice (True: permit or an error; False: approve). See `payment_method`. Returns
         (order id, receipt)."""
-        args = [seller, token, amount, ship_by, deliver_by, inspection_window, terms_hash]
+        args = [(seller, token, amount, ship_by, deliver_by, inspection_window, terms_hash)]  # OrderTerms
         self.tokens.require_contract(token)
         method = self.payment_method(token, permit)
         if method == "permit":
