@@ -18,7 +18,7 @@ from tradechain.cli import cli
 
 @pytest.mark.parametrize("argv", [
     ["latency", "--repeats", "1"],
-    ["speed", "--trades", "2", "--rounds", "1", "--anvil-trades", "4", "--senders", "0"],
+    ["speed", "--trades", "2", "--rounds", "1", "--anvil-trades", "4", "--senders", "0", "--no-titanoboa"],
     ["idle", "--orders", "5", "--seconds", "1"],
     ["startup", "--repeats", "1"],
 ], ids=lambda argv: argv[0])
