@@ -392,7 +392,7 @@ def measure(trades: int = 20, rounds: int = 5, anvil_trades: int = 400, anvil_cl
             result["rawRpcSendsOnly"] = raw_rpc(url, dev, anvil_client_trades, rehearse=False)
             result["anvilPipelined"] = anvil_pipelined(url, dev, anvil_trades)
         result["rawRpc"], result["anvilClient"] = pairs[ANVIL[0]]["baseline"], pairs[ANVIL[0]]["candidate"]
-        result["pipelined / embedded client"] = round(
+        result["pipelinedOverEmbeddedClient"] = round(
             result["anvilPipelined"]["tradesPerSecond"] / result["client"]["tradesPerSecond"], 2)
         if senders:  # concurrent senders sharing one key, on both node implementations (bench/concurrency.py)
             from tradechain.bench import concurrency

@@ -38,6 +38,10 @@ def _hex(value) -> str:
     return "0x" + bytes(value).hex()
 
 
+def _address_or_none(address: str) -> str | None:
+    return None if int(address, 16) == 0 else address
+
+
 class Provenance:
     """The provenance log. `client` is the TradeClient it belongs to: a trace also reads the order, its
     token and its settlement."""
@@ -226,16 +230,17 @@ class Provenance:
             "chainId": self.chain.chain_id, "contract": self.address, "head": _hex(head),
             "verified": verdict.as_dict(), "entries": entries, "readings": readings, "breaches": breaches,
             "legs": legs, "carbonGrams": self._call("carbonOf", [item]),
-            "documents": [{"seq": e["seq"], "by": e["actorName"], "time": e["time"], **e["details"]}
+            # parties as addresses (the JSON shows each with its name; people see the name: label())
+            "documents": [{"seq": e["seq"], "by": e["actor"], "time": e["time"], **e["details"]}
                           for e in entries if e["kind"] == "Document"],
-            "custody": [{"seq": e["seq"], "from": label(e["details"]["from"]), "to": label(e["details"]["to"]),
+            "custody": [{"seq": e["seq"], "from": e["details"]["from"], "to": e["details"]["to"],
                          "time": e["time"], "place": e["place"]} for e in entries if e["kind"] == "Handover"],
-            "custodian": label(self._call("custodianOf", [item])),
+            "custodian": _address_or_none(self._call("custodianOf", [item])),
         }
         linked = [e["details"]["other"] for e in entries if e["kind"] == "Linked"]
         if is_batch(item):
             b = self._call("batchOf", [item])
-            out["batch"] = {"producer": label(b[0]), "registeredAt": timeline.iso(b[2]),
+            out["batch"] = {"producer": b[0], "registeredAt": timeline.iso(b[2]),
                             "origin": bytes(b[3]).decode("ascii", "replace"), "sku": timeline.location(b[5]),
                             "quantity": b[6],
                             "certificates": next((e["details"]["certificates"] for e in entries
@@ -248,7 +253,7 @@ class Provenance:
             out["breachFlags"] = timeline.breach_names(self._call("breachesOf", [item]))
             out["carbonTotalGrams"] = out["carbonGrams"]
             order = c.escrow.get_order(item)
-            out["order"] = {"state": order.state, "buyer": label(order.buyer), "seller": label(order.seller)}
+            out["order"] = {"state": order.state, "buyer": order.buyer, "seller": order.seller}
             symbol, decimals = c.tokens.info(order.token)
             from tradechain.units import format_amount
 
@@ -263,7 +268,6 @@ class Provenance:
         """Where a document's hash is anchored on the item: as a typed document, a checkpoint's evidence, a
         certificate of the batch, a handover's evidence or the bill of lading."""
         self.exists(item)
-        label = self.client.deployment.label
         hits = []
         want = _hex(doc_hash)
         for e in self.events(item):
@@ -284,15 +288,15 @@ class Provenance:
                 actor = a.get("actor") or a.get("to") or a.get("producer") or a.get("carrier")
                 hits.append({"as": how, "time": timeline.iso(e["timestamp"]), "timestamp": e["timestamp"],
                              "block": e["block"], "tx": e["tx_hash"],
-                             "by": label(actor) if actor else self._entry_actor(e)})
+                             "by": actor or self._entry_actor(e)})
         return hits
 
-    def _entry_actor(self, event: dict) -> str:
+    def _entry_actor(self, event: dict) -> str | None:
         """Detail events name no actor: the entry's Checkpoint in the same transaction does."""
         for e in self.tx.receipt(event["tx_hash"]).events:
             if e["event"] == "Checkpoint":
-                return self.client.deployment.label(e["args"]["actor"])
-        return ""
+                return e["args"]["actor"]
+        return None
 
 
 def _details(kind: str, a: dict) -> dict:

@@ -159,7 +159,8 @@ def camel_dict(record) -> dict:
 def invoice_dict(inv, money) -> dict:
     """An invoice as `invoice list/show --json` shows it."""
     d = camel_dict(inv)
-    d.update(faceValueText=money(inv.face_value), listedPriceText=money(inv.listed_price) if inv.listed else None)
+    d.update(faceValueText=money(inv.face_value), listedPriceText=money(inv.listed_price) if inv.listed else None,
+             advancePrincipalText=money(inv.advance_principal), advanceRepaymentText=money(inv.advance_repayment))
     return d
 
 
@@ -248,7 +249,7 @@ def find_document(site: Site, doc_hash: str) -> dict:
         item = int(r.item)
         when = site.client.chain.block_time(r.block_number)
         matches.append({"item": str(item), "label": item_label(item), "as": r.role,
-                        "by": site.label(r.actor) if r.actor else "—", "time": timeline.iso(when),
+                        "by": r.actor or None, "time": timeline.iso(when),
                         "timestamp": when, "block": r.block_number, "tx": r.tx_hash,
                         "order": item if item < BATCH_BASE else None})
     return {"hash": doc_hash, "anchored": bool(matches), "matches": matches}
