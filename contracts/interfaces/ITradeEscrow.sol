@@ -14,7 +14,8 @@ interface ITradeEscrow {
         Released,
         Resolved,
         Refunded,
-        Cancelled
+        Cancelled,
+        Offered // paid, waiting for the seller's acceptance until acceptBy (orders placed with one); nothing ships yet
     }
 
     /// @dev How a dispute ended.
@@ -37,7 +38,8 @@ interface ITradeEscrow {
     /// @dev Why a refund was due.
     enum RefundReason {
         NotShipped,
-        NotDelivered
+        NotDelivered,
+        NotAccepted // the seller did not accept by acceptBy
     }
 
     /// @notice A seller's track record, kept by the escrow as orders settle: one slot, updated without loops.
@@ -60,6 +62,7 @@ interface ITradeEscrow {
         uint256 deliverBy; // the carrier must confirm delivery by then, or the buyer may reclaim the payment
         uint256 inspectionWindow; // seconds after delivery in which the buyer may dispute (at most 30 days)
         bytes32 termsHash; // keccak-256 of the e-contract, anchored in OrderPlaced
+        uint256 acceptBy; // 0: binds at once; else the seller must accept by then (<= shipBy) or the buyer is refunded
     }
 
     /// @notice Everything a client needs about an order in one call.
@@ -237,6 +240,22 @@ interface ITradeEscrow {
     /// @param proposed The deadline given.
     error DeliverByNotExtended(uint256 orderId, uint256 deliverBy, uint256 proposed);
 
+    /// @notice the acceptance deadline ({acceptBy}) must be in the future and not after the shipping deadline
+    /// ({shipBy})
+    /// @param acceptBy The acceptance deadline, unix seconds.
+    /// @param shipBy The shipping deadline, unix seconds.
+    error AcceptByOutOfRange(uint256 acceptBy, uint256 shipBy);
+    /// @notice order {orderId} can no longer be accepted: its acceptance deadline ({acceptBy}) has passed
+    /// @param orderId The order.
+    /// @param acceptBy The acceptance deadline, unix seconds.
+    error AcceptDeadlinePassed(uint256 orderId, uint256 acceptBy);
+    /// @notice seller {seller} has {open} open in the order's token: this order would take it over its exposure cap of
+    /// {cap} there (the admin's multiple of its settled volume, or the floor for new sellers)
+    /// @param seller The seller.
+    /// @param open The value of the seller's orders bound and not yet settled, in base units.
+    /// @param cap The seller's exposure cap in this token, in base units.
+    error ExposureCapExceeded(address seller, uint256 open, uint256 cap);
+
     // ---- events: the timeline is rebuilt from these ----
     event OrderPlaced(
         uint256 indexed orderId,
@@ -250,6 +269,10 @@ interface ITradeEscrow {
         uint256 feeBps,
         bytes32 termsHash
     );
+    /// @dev The order waits for the seller's acceptance until `acceptBy`; after it, anyone may refund the buyer.
+    event AcceptanceRequested(uint256 indexed orderId, uint256 acceptBy);
+    /// @dev The seller accepted: the order is Funded and binds both sides (counted in the seller's exposure).
+    event OrderAccepted(uint256 indexed orderId);
     event OrderShipped(uint256 indexed orderId, address indexed carrier, bytes32 billOfLadingHash);
     /// @dev The arbiter excused a delay: the carrier now has until `newDeliverBy` to confirm delivery.
     event DeliverByExtended(
@@ -283,6 +306,9 @@ interface ITradeEscrow {
     event FeeChanged(uint256 oldBps, uint256 newBps);
     event TreasuryChanged(address oldTreasury, address newTreasury);
     event DisputePeriodChanged(uint256 oldPeriod, uint256 newPeriod);
+    /// @dev A seller's open value may be at most `multiple` x its settled volume (0: no cap), or `floor` in `token`
+    /// if larger (a new seller's cap).
+    event ExposureCapChanged(address indexed token, uint256 multiple, uint256 floor);
 
     // ---- views other contracts read ----
     function getOrder(uint256 orderId) external view returns (OrderView memory);

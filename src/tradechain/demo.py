@@ -197,9 +197,16 @@ def cold_chain_breach(run: DemoRun) -> None:
 
 
 def _story_terms(run: DemoRun) -> None:
-    """Trade terms of issue 15 in one order: machine parts priced in EUR, paid in tUSD at a locked rate."""
+    """Trade terms of issue 15 in one order: machine parts priced in EUR, paid in tUSD at a locked rate; the seller
+    accepts it within acceptBy after reading its risk screen, inside the admin's exposure cap."""
     c, a = run.client, run.a
-    rec = run.new_order("Machine parts, 10,000 EUR paid in tUSD: rate locked from the signed feed, released at it")
+    rec = run.new_order("Machine parts, 10,000 EUR paid in tUSD: rate locked from the signed feed, accepted by the "
+                        "seller after the risk screen inside its exposure cap, released at the locked rate")
+
+    # ---- part 4 (h15r), before the order: the admin caps every seller's exposure
+    run.step(rec, "admin caps exposure: 3x volume, floor 50,000 tUSD",
+             c.escrow.set_exposure_cap(3, c.tokens.stablecoin, 50_000 * 10**6, sender=a["admin"]))
+    # ---- end of part 4's first block
 
     # ---- part 3 (h15f): a rate locked at order time. The devnet's EUR/USD feed replays the ECB's reference
     # rates (tradechain.fxpath: a replayed path, not a live rate), one round a chain day, each signed by the
@@ -216,9 +223,22 @@ def _story_terms(run: DemoRun) -> None:
     now = c.chain.now()
     oid, r = c.fx.place_order(buyer=a["buyer"], seller=a["seller"], currency="EUR", price=1_000_000, token=token,
                               ship_by=now + 2 * DAY, deliver_by=now + 20 * DAY, inspection_window=3 * DAY,
-                              terms_hash=hash_bytes(b"e-contract: 12 CNC spindles, FCA Ningbo, 10000 EUR"))
-    run.step(rec, "place + pay at the locked rate", r)
+                              terms_hash=hash_bytes(b"e-contract: 12 CNC spindles, FCA Ningbo, 10000 EUR"),
+                              accept_by=now + DAY)  # part 4: the seller accepts within a day
+    run.step(rec, "place + pay at the locked rate (accept within 1 day)", r)
     locked = r.event("RateLocked")
+
+    # ---- part 4 (h15r): the seller reads the order's risk screen, then accepts it inside its exposure cap
+    from tradechain import risk
+
+    rec["riskScreen"] = risk.screen_order(c, oid).to_dict()
+    run.step(rec, "seller accepts", c.escrow.accept(oid, sender=a["seller"]))
+    exposure = c.escrow.exposure(a["seller"], token)
+    tusd = run.money(token)
+    rec["exposure"] = {"open": exposure.open, "openText": tusd(exposure.open), "cap": exposure.cap,
+                       "capText": tusd(exposure.cap), "multiple": exposure.multiple, "floor": exposure.floor}
+    # ---- end of part 4
+
     run.step(rec, "ship", c.escrow.ship(oid, a["carrier"], hash_bytes(b"bill of lading MSKU2468101"), sender=a["seller"]))
     release_day = 11  # ten business days of the path after the order day
     legs = iter([("PickedUp", "CNNGB"), ("ExportCleared", "CNNGB"), ("Departed", "CNNGB"), ("Arrived", "NLRTM"),

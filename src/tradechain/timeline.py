@@ -59,6 +59,11 @@ def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], 
             detail = (f"{money(a['amount'])} to {name(a['seller'])}; ship by {iso(a['shipBy'])}, deliver by "
                       f"{iso(a['deliverBy'])}, inspection {format_duration(a['inspectionWindow'])}, fee "
                       f"{a['feeBps'] / 100:g}%")
+        elif ev == "AcceptanceRequested":
+            action = "awaiting the seller's acceptance"
+            detail = f"the seller accepts by {iso(a['acceptBy'])}, or anyone may refund the buyer after it"
+        elif ev == "OrderAccepted":
+            action, detail = "accepted by the seller", "the order binds: it may ship now"
         elif ev == "RateLocked":
             actor, action = "", "rate locked"
             code = currency_name(a["currency"])
@@ -135,6 +140,9 @@ def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], 
             action, detail = "refunded", f"{money(a['amount'])}: {REFUND_REASON_WORDS[a['reason']]}"
         elif ev == "OrderCancelled":
             action, detail = "cancelled by seller", f"{money(a['amount'])} back to buyer"
+        elif ev == "ExposureCapChanged":
+            action = "exposure cap set" if a["multiple"] else "exposure cap lifted"
+            detail = f"open value at most {a['multiple']}x settled volume, floor {a['floor']} base units of {name(a['token'])}"
         elif ev == "Payout":
             action = "credited" if a["credited"] else "paid"
             detail = f"{money(a['amount'])} to {name(a['to'])}" + (" (to withdraw)" if a["credited"] else "")

@@ -16,7 +16,8 @@ ETH = "0x0000000000000000000000000000000000000000"  # the token address the escr
 ZERO32 = b"\x00" * 32
 
 # ITradeEscrow.State. `Delivered` is derived from Provenance, never stored.
-STATES = ["None", "Funded", "Shipped", "Delivered", "Disputed", "Released", "Resolved", "Refunded", "Cancelled"]
+STATES = ["None", "Funded", "Shipped", "Delivered", "Disputed", "Released", "Resolved", "Refunded", "Cancelled",
+          "Offered"]
 TERMINAL = {"Released", "Resolved", "Refunded", "Cancelled"}
 # The same as enums for the Python API. StrEnum: each member equals its name ("Funded" == OrderState.FUNDED), so
 # code and JSON that compare or print strings keep working.
@@ -24,8 +25,9 @@ OrderState = StrEnum("OrderState", [(s.upper(), s) for s in STATES])
 # ITradeEscrow.Ruling and RefundReason, with the words shown for each.
 RULINGS = ["Arbiter", "Agreement", "Default"]
 RULING_WORDS = ["arbiter's ruling", "agreement", "default (no ruling in time)"]
-REFUND_REASONS = ["NotShipped", "NotDelivered"]
-REFUND_REASON_WORDS = ["not shipped by the deadline", "not delivered by the deadline"]
+REFUND_REASONS = ["NotShipped", "NotDelivered", "NotAccepted"]
+REFUND_REASON_WORDS = ["not shipped by the deadline", "not delivered by the deadline",
+                       "not accepted by the seller in time"]
 # ITradeEscrow.Party: who stands in a negotiated settlement (bit 1 << index in the consent masks), and its words.
 PARTIES = ["None", "Buyer", "Holder", "Financier"]
 PARTY_WORDS = ["nobody", "buyer", "invoice holder", "advance financier"]

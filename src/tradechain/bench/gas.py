@@ -245,6 +245,52 @@ def batch_release(run: GasRun) -> None:
         run.derived[name] = figures
 
 
+@flow
+def accepted_order(run: GasRun) -> None:
+    """ETH order placed with an acceptance deadline: the seller accepts and ships, delivered, released by a keeper."""
+    name = "accepted_order"
+    oid, r = _place_with_acceptance(run, b"accepted order")
+    run.step(name, "place+pay (acceptBy)", r)
+    run.step(name, "accept", run.client.escrow.accept(oid, sender=run.a["seller"]))
+    run.step(name, "ship (+invoice mint)", run.ship(oid))
+    run.step(name, "checkpoint Delivered", run.checkpoint(oid, "Delivered", "DEHAM"))
+    run.chain.advance(3 * DAY)
+    run.step(name, "release", run.client.escrow.release(oid, sender=run.a["keeper"]))
+
+
+@flow
+def not_accepted(run: GasRun) -> None:
+    """ETH order the seller never accepts: after acceptBy a keeper refunds the buyer."""
+    name = "not_accepted"
+    oid, r = _place_with_acceptance(run, b"never accepted")
+    run.step(name, "place+pay (acceptBy)", r)
+    run.chain.advance(DAY + 1)
+    run.step(name, "refund (not accepted)", run.client.escrow.refund(oid, sender=run.a["keeper"]))
+
+
+def _place_with_acceptance(run: GasRun, tag: bytes) -> tuple[int, Receipt]:
+    now = run.chain.now()
+    return run.client.escrow.place_order(buyer=run.a["buyer"], seller=run.a["seller"], amount=ONE_ETH,
+                                         ship_by=now + 2 * DAY, deliver_by=now + 20 * DAY, inspection_window=3 * DAY,
+                                         accept_by=now + DAY, terms_hash=hash_bytes(tag))
+
+
+@flow
+def capped_order(run: GasRun) -> None:
+    """With the admin's exposure cap on, an ETH order counts in its seller's open value when it binds and leaves it
+    when it settles (the cap is lifted again after: no other flow runs under it)."""
+    name = "capped_order"
+    c, a = run.client, run.a
+    c.escrow.set_exposure_cap(3, ETH, 100 * ONE_ETH, sender=a["admin"])
+    oid, r = run.place()
+    run.step(name, "place+pay (counted)", r)
+    run.ship(oid)
+    run.checkpoint(oid, "Delivered", "DEHAM")
+    run.chain.advance(3 * DAY)
+    run.step(name, "release (freed)", c.escrow.release(oid, sender=a["keeper"]))
+    c.escrow.set_exposure_cap(0, sender=a["admin"])
+
+
 def warm_up(run: GasRun) -> None:
     """One full ETH trade and one tUSD trade, not recorded: afterwards every account involved exists."""
     run.recording = False

@@ -58,6 +58,15 @@ def render(result: dict) -> None:
                           f"({fx['movedPct']:+g}%). Rates from the {fx['path']}.")
         if "trace" in order:
             _trace_summary(console, order["trace"], lambda a: names.get(a, a))
+        if "riskScreen" in order:
+            s, e = order["riskScreen"], order["exposure"]
+            reasons = "; ".join(f"{r['code']} +{r['weight']} [{r['party']}] ({r['detail']})"
+                                for r in s["reasons"]) or "no rule fired"
+            console.print(f"[bold]risk screen at acceptance:[/] score {s['score']} -> {s['decision']}: {reasons}. "
+                          "Advice to both sides (the buyer weighs the [seller] reasons, the seller the [buyer] ones); "
+                          "the chain enforces only the exposure cap.")
+            console.print(f"[bold]exposure:[/] seller has {e['openText']} open, cap {e['capText']} "
+                          f"({e['multiple']}x settled volume, floor {e['floor'] / 10**6:,.0f} tUSD)")
     console.print()
     table = Table(title="Balances (wallet + escrow credits)", header_style="bold")
     table.add_column("account")

@@ -45,11 +45,14 @@ location_option = click.option("--location", default="", metavar="LOCODE", help=
 @click.option("--permit/--approve", "permit", default=None,
               help="How an ERC-20 is paid: an EIP-2612 permit in the order's own transaction (the default where the "
                    "token has one), or an approval first (the default for tokens without).")
+@click.option("--accept-within", default=None, type=DURATION,
+              help="The seller must accept (`order accept`) within this, or anyone may refund the buyer; nothing "
+                   "ships before. At most --ship-within. Default: the order binds at once.")
 @account_option("buyer")
 @json_option
 @click.pass_obj
 def create(ctx, seller, amount, token, price, pay, quote_file, ship_within, deliver_within, inspection, terms, permit,
-           sender, as_json):
+           accept_within, sender, as_json):
     """Place an order and pay for it in one transaction: --amount in the payment token, or --price in another
     currency paid in --pay at a rate locked now (the feed's, or a signed --quote's)."""
     if (amount is None) == (price is None):
@@ -59,23 +62,36 @@ def create(ctx, seller, amount, token, price, pay, quote_file, ship_within, deli
         raise UsageError("--pay and --quote go with --price '10000 EUR'")
     if price is not None and (token or permit):
         raise UsageError("with --price, name the settlement token with --pay (--token and --permit are for --amount)")
+    if accept_within is not None and not 0 < accept_within <= ship_within:
+        raise UsageError(f"--accept-within must be more than 0 and at most --ship-within ({ship_within} s): the "
+                         "seller accepts before it ships")
     client = _client(ctx)
     if price is not None:
         return _create_fx(ctx, client, seller, price, pay or "tUSD", quote_file, ship_within, deliver_within,
-                          inspection, terms, sender, as_json)
+                          inspection, terms, accept_within, sender, as_json)
     token_addr, value = client.tokens.amount(amount, token)
     money = money_format(client, token_addr)
     _check_balance(client, sender, token_addr, value, money)
     paid_with = client.escrow.payment_method(token_addr, permit)
+    if accept_within is None:
+        _within_cap(client, seller, token_addr, value)
     order_id, receipt = client.escrow.place_order_in(
         buyer=sender, seller=seller, amount=value, token=token_addr, ship_in=ship_within, deliver_in=deliver_within,
-        inspection_window=inspection, terms_hash=terms, permit=paid_with == "permit",
+        inspection_window=inspection, terms_hash=terms, permit=paid_with == "permit", accept_in=accept_within,
     )
-    sent(receipt, f"order #{order_id} placed and paid{PAID_WITH[paid_with]}: {money(value)}", as_json,
-         orderId=order_id, token=token_addr, amount=value, amountText=money(value), paidWith=paid_with)
+    sent(receipt, f"order #{order_id} placed and paid{PAID_WITH[paid_with]}: {money(value)}{_waiting(receipt)}",
+         as_json, orderId=order_id, token=token_addr, amount=value, amountText=money(value), paidWith=paid_with)
 
 
 PAID_WITH = {"value": "", "permit": " with an EIP-2612 permit", "approve": " after an approval"}
+
+
+def _waiting(receipt) -> str:
+    """"; waiting for the seller's acceptance until …" for an order placed with an acceptance deadline."""
+    from tradechain.timeline import iso
+
+    asked = [e["args"]["acceptBy"] for e in receipt.events if e["event"] == "AcceptanceRequested"]
+    return f"; waiting for the seller's acceptance until {iso(asked[0])}" if asked else ""
 
 
 def _check_balance(client, sender, token, value, money):
@@ -84,8 +100,8 @@ def _check_balance(client, sender, token, value, money):
         raise UsageError(f"{client.deployment.label(sender)} has {money(have)} but the order needs {money(value)}")
 
 
-def _create_fx(ctx, client, seller, price, pay, quote_file, ship_within, deliver_within, inspection, terms, sender,
-               as_json):
+def _create_fx(ctx, client, seller, price, pay, quote_file, ship_within, deliver_within, inspection, terms,
+               accept_within, sender, as_json):
     """order create --price '10000 EUR' --pay tUSD [--quote FILE]: lock the rate, collect the converted amount."""
     from tradechain.client.fx import Quote, parse_price
     from tradechain.units import format_rate
@@ -101,13 +117,16 @@ def _create_fx(ctx, client, seller, price, pay, quote_file, ship_within, deliver
     value, rate = client.fx.quote_amount(currency, token, minor, quote)
     money = money_format(client, token)
     _check_balance(client, sender, token, value, money)
+    if accept_within is None:
+        _within_cap(client, seller, token, value)
     now = client.chain.now()
     order_id, receipt = client.fx.place_order(
         buyer=sender, seller=seller, currency=currency, price=minor, token=token, ship_by=now + ship_within,
-        deliver_by=now + ship_within + deliver_within, inspection_window=inspection, terms_hash=terms, quote=quote)
+        deliver_by=now + ship_within + deliver_within, inspection_window=inspection, terms_hash=terms, quote=quote,
+        accept_by=now + accept_within if accept_within else 0)
     source = "the signed quote" if quote else "the signed feed"
     sent(receipt, f"order #{order_id} placed and paid: {format_price(minor, currency)} at {format_rate(rate)} from "
-                  f"{source} = {money(value)}, rate locked", as_json, orderId=order_id, token=token, amount=value,
+                  f"{source} = {money(value)}, rate locked{_waiting(receipt)}", as_json, orderId=order_id, token=token, amount=value,
          amountText=money(value), currency=currency, price=minor, priceText=format_price(minor, currency), rate=rate,
          rateText=format_rate(rate), rateSource="Quote" if quote else "Feed")
 
@@ -266,9 +285,121 @@ _settlement("propose", "propose_settlement", "seller",
             "Offer to settle a dispute: REFUND (20% or 2000bps) back to the buyer, the rest to the seller side. The "
             "buyer, the invoice holder and an advance financier whose repayment it cuts must all agree.",
             "order #{id}: offered {pct}% back to the buyer")
-_settlement("accept", "accept_settlement", "buyer",
-            "Agree to the standing settlement offer (REFUND must match it); the last party needed settles the order.",
-            "order #{id}: agreed to {pct}% back to the buyer")
+
+
+@order.command("accept")
+@order_id_argument
+@click.argument("refund", type=SHARE, required=False)
+@click.option("--account", "-a", "sender", default=None, type=ACCOUNT,
+              help="Who sends it: a named account or an address (default: seller for an order waiting for acceptance, "
+                   "buyer for a settlement offer).")
+@json_option
+@click.pass_obj
+def accept(ctx, order_id, refund, sender, as_json):
+    """The seller accepts ORDER_ID (placed with --accept-within) after reading its risk screen; or, with REFUND
+    (20% or 2000bps, as offered), agree to a disputed order's standing settlement offer."""
+    client = _client(ctx)
+    o = client.escrow.existing(order_id)
+    if o.state != "Offered":
+        if refund is None:
+            raise UsageError(f"order #{order_id} is {o.state}, not waiting for acceptance; to agree to a settlement "
+                             "offer give its REFUND share (e.g. `order accept 7 20%`)")
+        _accept_settlement(ctx, client, order_id, refund, sender or client.deployment.accounts["buyer"], as_json)
+        return
+    if refund is not None:
+        raise UsageError(f"order #{order_id} waits for the seller's acceptance: leave out REFUND")
+    from tradechain import risk
+
+    screen = risk.screen_order(client, order_id)
+    if not as_json:
+        _print_screen(screen)
+    _within_cap(client, o.seller, o.token, o.amount)
+    r = client.escrow.accept(order_id, sender=sender or client.deployment.accounts["seller"])
+    sent(r, f"order #{order_id} accepted: it binds and may ship", as_json, screen=screen.to_dict())
+
+
+def _within_cap(client, seller: str, token: str, amount: int) -> None:
+    """The exposure cap's refusal in people's units, before a transaction the escrow would refuse
+    (ExposureCapExceeded)."""
+    from tradechain.errors import TradechainError
+
+    e = client.escrow.exposure(seller, token)
+    if e.cap is None or e.open + amount <= e.cap:
+        return
+    money = money_format(client, token)
+    raise TradechainError(
+        f"seller {client.deployment.label(seller)} has {money(e.open)} open: {money(amount)} more would pass its "
+        f"exposure cap of {money(e.cap)} ({e.multiple}x its settled volume, at least {money(e.floor)}); it can bind "
+        "more once its open orders settle [ExposureCapExceeded]")
+
+
+def _print_screen(screen) -> None:
+    click.echo(f"risk screen of order #{screen.order}: score {screen.score} -> {screen.decision} "
+               f"(review at {screen.to_dict()['thresholds']['review']}, block at {screen.to_dict()['thresholds']['block']})")
+    for h in screen.hits:
+        click.echo(f"  +{h.weight:<3} {h.code} [{h.party}]: {h.detail}")
+    if not screen.hits:
+        click.echo("  no rule fired")
+    click.echo("  (advice read from on-chain history; the chain itself enforces only the exposure cap)")
+
+
+def _accept_settlement(ctx, client, order_id, refund, sender, as_json):
+    from tradechain.timeline import consents_text
+
+    r = client.escrow.accept_settlement(order_id, refund, sender=sender)
+    pct = f"{refund / 100:g}"
+    if any(e["event"] == "OrderResolved" for e in r.events):
+        sent(r, f"order #{order_id} settled by agreement: {pct}% refunded", as_json, settled=True)
+        return
+    consents = r.event("SettlementConsents")
+    sent(r, f"order #{order_id}: agreed to {pct}% back to the buyer; "
+            + consents_text(consents["agreed"], consents["required"]), as_json, settled=False)
+
+
+@order.command("risk")
+@order_id_argument
+@json_option
+@click.pass_obj
+def risk_cmd(ctx, order_id, as_json):
+    """The risk screen of ORDER_ID: rules in a fixed order over the parties' on-chain history, each with a reason
+    code and a weight (read from the index when there is one); and the seller's exposure against its cap."""
+    from tradechain import risk
+    from tradechain.cli.reads import site_for
+
+    site = site_for(ctx)
+    client = site.client
+    o = client.escrow.existing(order_id)
+    screen = risk.screen_order(client, order_id)
+    e = client.escrow.exposure(o.seller, o.token)
+    money = money_format(client, o.token)
+    exposure = {"seller": o.seller, "token": o.token, "open": e.open, "openText": money(e.open), "cap": e.cap,
+                "capText": money(e.cap) if e.cap is not None else None, "multiple": e.multiple, "floor": e.floor}
+    if as_json:
+        emit_json({**screen.to_dict(), "exposure": exposure})
+        return
+    _print_screen(screen)
+    cap = f"cap {money(e.cap)} ({e.multiple}x settled volume, floor {money(e.floor)})" if e.cap is not None else \
+        "no exposure cap set"
+    click.echo(f"seller {site.label(o.seller)}: {money(e.open)} open; {cap}")
+
+
+@order.command("cap")
+@click.option("--multiple", type=click.IntRange(0, 255), required=True,
+              help="A seller's open value may be at most this multiple of its settled volume (0: no cap).")
+@click.option("--floor", "floor_amount", type=AMOUNT, default=None,
+              help="The cap of a new seller, with its unit ('10000 tUSD', '5 ETH'); per payment token (default 0 ETH).")
+@account_option("admin")
+@json_option
+@click.pass_obj
+def cap(ctx, multiple, floor_amount, sender, as_json):
+    """Set the exposure cap (admin): checked when an order binds, at acceptance or at placement."""
+    client = _client(ctx)
+    from tradechain.vocabulary import ETH
+
+    token, floor = client.tokens.amount(floor_amount, None) if floor_amount is not None else (ETH, 0)
+    r = client.escrow.set_exposure_cap(multiple, token, floor, sender=sender)
+    what = f"exposure cap: open value at most {multiple}x settled volume" if multiple else "exposure cap lifted"
+    sent(r, what + f", floor {money_format(client, token)(floor)}", as_json, multiple=multiple, token=token, floor=floor)
 
 
 @order.command("resolve")

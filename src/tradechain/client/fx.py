@@ -214,11 +214,12 @@ class Fx:
 
     def place_order(self, *, buyer: str, seller: str, currency: str, price: int, token: str, ship_by: int,
                     deliver_by: int, inspection_window: int, terms_hash: bytes = ZERO32,
-                    quote: Quote | None = None) -> tuple[int, Receipt]:
+                    quote: Quote | None = None, accept_by: int = 0) -> tuple[int, Receipt]:
         """Place and pay an order priced `price` minor units of `currency`, paid in `token` at the rate locked now
-        (the quote's, else the feed's). Returns (order id, receipt); the receipt holds RateLocked."""
+        (the quote's, else the feed's); with `accept_by`, it waits for the seller's acceptance until then. Returns
+        (order id, receipt); the receipt holds RateLocked."""
         amount, _rate = self.quote_amount(currency, token, price, quote)
-        terms = (seller, token, amount, ship_by, deliver_by, inspection_window, terms_hash)  # OrderTerms
+        terms = (seller, token, amount, ship_by, deliver_by, inspection_window, terms_hash, accept_by)  # OrderTerms
         fx = (currency_code(currency), price, quote.as_tuple() if quote else EMPTY_QUOTE,
               bytes.fromhex(quote.signature[2:]) if quote else b"")
         args = [terms, fx]

@@ -13,14 +13,14 @@ from tradechain.vocabulary import BATCH_BASE, DOC_TYPES, KINDS
 
 ZERO32 = "0x" + "00" * 32
 # What each escrow event does to the stored state of its order (Delivered is derived on read, as on chain).
-STATE_AFTER = {"OrderShipped": "Shipped", "OrderDisputed": "Disputed", "OrderReleased": "Released",
+STATE_AFTER = {"AcceptanceRequested": "Offered", "OrderAccepted": "Funded", "OrderShipped": "Shipped", "OrderDisputed": "Disputed", "OrderReleased": "Released",
                "OrderResolved": "Resolved", "OrderRefunded": "Refunded", "OrderCancelled": "Cancelled"}
 # Entry kinds whose evidenceHash is a payload (hash of the detail event), not a document.
 PAYLOAD_KINDS = {"Commissioned", "Handover", "Reading", "Document", "Leg", "Linked", "Correction"}
 
 
 # The events derive reads; everything else is kept raw only (pages decode it when they show it).
-DERIVED = {"OrderPlaced", "OrderShipped", "OrderDisputed", "SettlementProposed", "OrderReleased", "OrderResolved",
+DERIVED = {"OrderPlaced", "AcceptanceRequested", "OrderAccepted", "OrderShipped", "OrderDisputed", "SettlementProposed", "OrderReleased", "OrderResolved",
            "OrderRefunded", "OrderCancelled", "Checkpoint", "DocumentAnchored", "CustodyTaken", "Corrected",
            "BatchRegistered", "Transfer"}
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
@@ -95,7 +95,7 @@ def order_change(event: dict, timestamp: int) -> tuple[int, dict] | None:
         return a["orderId"], {
             "id": a["orderId"], "buyer": a["buyer"], "seller": a["seller"], "token": a["token"],
             "amount": str(a["amount"]), "fee_bps": a["feeBps"], "ship_by": a["shipBy"], "deliver_by": a["deliverBy"],
-            "inspection_window": a["inspectionWindow"], "state": "Funded", "carrier": None, "delivered_at": 0,
+            "inspection_window": a["inspectionWindow"], "state": "Funded", "carrier": None, "delivered_at": 0, "accept_by": 0,
             "placed_block": block, "updated_block": block}
     oid = order_ids(event)
     if oid is None:
@@ -103,7 +103,9 @@ def order_change(event: dict, timestamp: int) -> tuple[int, dict] | None:
     values: dict = {"updated_block": block}
     if name in STATE_AFTER:
         values["state"] = STATE_AFTER[name]
-    if name == "OrderShipped":
+    if name == "AcceptanceRequested":
+        values["accept_by"] = a["acceptBy"]
+    elif name == "OrderShipped":
         values["carrier"] = a["carrier"]
     elif name == "Checkpoint":
         values["delivered_at"] = timestamp

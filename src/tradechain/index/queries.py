@@ -118,7 +118,7 @@ def order_list(site: Site, *, limit: int | None = None, offset: int = 0) -> dict
 def due_orders(engine: Engine, now: int) -> list[int]:
     """Orders whose release or refund the contract may allow at chain time `now`, from the index: delivered by
     the deadline with the inspection window over; not shipped by shipBy; shipped and not delivered by
-    deliverBy. The keeper confirms each on chain (TradeEscrow.actionable) before acting."""
+    deliverBy; not accepted by acceptBy. The keeper confirms each on chain (TradeEscrow.actionable) before acting."""
     from sqlalchemy import select
 
     from tradechain.index.schema import orders
@@ -130,6 +130,7 @@ def due_orders(engine: Engine, now: int) -> list[int]:
             ((o.state == "Shipped") & delivered & (o.delivered_at + o.inspection_window <= now))
             | ((o.state == "Funded") & (o.ship_by < now))
             | ((o.state == "Shipped") & ~delivered & (o.deliver_by < now))
+            | ((o.state == "Offered") & (o.accept_by < now))
         ).order_by(o.id)
         return [r[0] for r in conn.execute(q)]
 

@@ -68,6 +68,7 @@ orders = Table(
     Column("state", String(16), nullable=False),
     Column("carrier", String(42)),
     Column("delivered_at", BigInteger, nullable=False, default=0),
+    Column("accept_by", BigInteger, nullable=False, default=0),  # while Offered: the seller's deadline to accept
     Column("placed_block", BigInteger, nullable=False),
     Column("updated_block", BigInteger, nullable=False),
     Index("orders_by_state", "state", "id"),
