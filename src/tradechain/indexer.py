@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from tradechain.errors import ChainUnavailable, UsageError
 from tradechain.index import db, derive, rawlogs
-from tradechain.index.schema import anchors, blocks, entries, invoices, logs, meta, orders
+from tradechain.index.schema import EVENT_TABLES, blocks, invoices, logs, meta, orders
 
 REORG_WINDOW = 12  # hashes kept of the last blocks read; deeper than this a block counts as final on pages
 FIRST_RANGE = 2_000
@@ -228,7 +228,7 @@ class Indexer:
             orders.c.updated_block > fork, orders.c.placed_block <= fork))]
         moved = [r[0] for r in conn.execute(select(invoices.c.id).where(
             invoices.c.updated_block > fork, invoices.c.minted_block <= fork))]
-        for table in (logs, anchors, entries):
+        for table in (logs, *EVENT_TABLES):  # rows of one log each: gone with their block
             conn.execute(delete(table).where(table.c.block_number > fork))
         conn.execute(delete(blocks).where(blocks.c.number > fork))
         conn.execute(delete(orders).where(orders.c.placed_block > fork))

@@ -201,14 +201,16 @@ class Keeper:
 
         confirmations = getattr(self.client.chain.profile, "confirmations", 0)
         at = finality.final_block(self.client.chain.w3, confirmations) if confirmations not in (0, 1) else "latest"
-        release, refund = [], []
-        for order_id in sorted(self._open - set(busy)):
-            releasable, refundable = self.client.tx.call("TradeEscrow", "actionable", [order_id], block=at)
-            if releasable:
-                release.append(order_id)
-            elif refundable:
-                refund.append(order_id)
-            elif self.client.tx.call("TradeEscrow", "isSettled", [order_id]):
+        ids = sorted(self._open - set(busy))
+        if at == "latest":  # one JSON-RPC batch for all of them, not a request each
+            answers = self.client.tx.call_many("TradeEscrow", "actionable", [[i] for i in ids])
+        else:
+            answers = [self.client.tx.call("TradeEscrow", "actionable", [i], block=at) for i in ids]
+        release, refund, idle = [], [], []
+        for order_id, (releasable, refundable) in zip(ids, answers):
+            (release if releasable else refund if refundable else idle).append(order_id)
+        for order_id, settled in zip(idle, self.client.tx.call_many("TradeEscrow", "isSettled", [[i] for i in idle])):
+            if settled:
                 self._settle(order_id)
         return release, refund
 
