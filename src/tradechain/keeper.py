@@ -24,6 +24,7 @@ from web3 import Web3
 
 from tradechain.chain import hash_hex
 from tradechain.client import TradeClient
+from tradechain.codec import as_int
 from tradechain.errors import ChainUnavailable, ContractRevert, Reverted
 
 MAX_BATCH = 100  # TradeEscrow.MAX_BATCH
@@ -137,7 +138,7 @@ class Progress:
 
 
 class Keeper:
-    def __init__(self, client: TradeClient, sender: str, *, batch: int = 50,
+    def __init__(self, client: TradeClient, sender: str, *, batch: int = MAX_BATCH,
                  log: Callable[[str], None] = print, speedup_after: float | None = None,
                  journal: Journal | None | bool = True,
                  due_from: Callable[[int], tuple[list[int], int]] | None = None):
@@ -228,10 +229,15 @@ class Keeper:
         release, refund = self.due(busy)
         batches = [("release", release[i:i + self.batch]) for i in range(0, len(release), self.batch)]
         batches += [("refund", refund[i:i + self.batch]) for i in range(0, len(refund), self.batch)]
+        sent = []  # every batch goes to the node first, then they are waited for: one wait, not one per batch
         for n, (kind, ids) in enumerate(batches, 1):
             if len(batches) > 1:  # a long pass: say how far it is
                 progress.step(f"keeper: batch {n}/{len(batches)} ({kind} {len(ids)} orders)")
-            self._send(kind, ids)
+            tx_hash = self._send(kind, ids)
+            if tx_hash is not None:
+                sent.append((kind, ids, tx_hash))
+        for kind, ids, tx_hash in sent:
+            self._settle_batch(kind, ids, tx_hash)
         self.progress.passes += 1
         return self.progress
 
@@ -265,7 +271,8 @@ class Keeper:
                     self._speed_up(batch["hashes"][-1])
         return busy
 
-    def _send(self, kind: str, ids: list[int]) -> None:
+    def _send(self, kind: str, ids: list[int]) -> str | None:
+        """Hand a batch to the node, journaled (intent, then hash): its hash, or None when it was refused."""
         from tradechain.client.escrow import batch_gas
 
         fn = "releaseBatch" if kind == "release" else "refundBatch"
@@ -279,7 +286,7 @@ class Keeper:
                 self.journal.abandoned(intent)
             reason = self.client.tx.revert_of(exc) if isinstance(exc, Reverted) else exc
             self.log(f"{kind} batch {ids} was refused: {reason}")
-            return
+            return None
         tx_hash = hash_hex(tx_hash)
         if self.journal is not None:
             nonce = sent.get("nonce")
@@ -289,6 +296,10 @@ class Keeper:
                 except Exception:  # gone already (a node that died with its pool): the hash is what matters
                     nonce = None
             self.journal.sent(tx_hash, nonce, kind, ids, intent)
+        return tx_hash
+
+    def _settle_batch(self, kind: str, ids: list[int], tx_hash: str) -> None:
+        """Wait for a sent batch (and its replacements) and count what it did."""
         hashes = [tx_hash]
         receipt = self._await(hashes)
         if receipt is not None:
@@ -303,6 +314,7 @@ class Keeper:
         fees each `speedup_after` seconds. None after RECEIPT_WAIT seconds, or as soon as the node knows none of
         them (its pool was lost)."""
         started = waited_since = checked = time.monotonic()
+        pause = 0.01  # a devnet mines at once: ask again soon, then less and less often
         while time.monotonic() - started < RECEIPT_WAIT:
             receipt = self._mined(hashes)
             if receipt is not None:
@@ -316,7 +328,8 @@ class Keeper:
                 if new:
                     hashes.append(new)
                 waited_since = time.monotonic()
-            time.sleep(0.05)
+            time.sleep(pause)
+            pause = min(pause * 1.5, 0.25)
         return None
 
     def _dropped(self, kind: str, ids: list[int], hashes: list[str]) -> None:
@@ -343,18 +356,32 @@ class Keeper:
         return new
 
     def _mined(self, hashes: list[str]) -> Any:
-        """The first receipt among `hashes`, journaled as mined; None while all are pending."""
+        """The first receipt among `hashes` (as the node gave it), journaled as mined; None while all are
+        pending."""
         for h in hashes:
+            raw = self._receipt(h)
+            if raw is None:
+                continue
+            if self.journal is not None:
+                self.journal.mined(h, as_int(raw["blockNumber"]), as_int(raw["status"]))
+            return raw
+        return None
+
+    def _receipt(self, tx_hash: str) -> Any:
+        """The node's receipt of `tx_hash`, None while it is not mined. Over JSON-RPC the raw reply: web3's
+        formatting of a 100-order batch's 400 logs costs more than asking."""
+        chain = self.client.chain
+        if chain.in_process:
             try:
-                raw = self.client.chain.w3.eth.get_transaction_receipt(h)
+                return chain.w3.eth.get_transaction_receipt(tx_hash)
             except Exception as exc:
                 if type(exc).__name__ == "TransactionNotFound":
-                    continue
+                    return None
                 raise
-            if self.journal is not None:
-                self.journal.mined(h, raw["blockNumber"], raw["status"])
-            return self.client.tx.receipt(h)
-        return None
+        reply = chain.w3.provider.make_request("eth_getTransactionReceipt", [tx_hash])
+        if "error" in reply:
+            raise ChainUnavailable(f"the node refused eth_getTransactionReceipt: {reply['error']}")
+        return reply.get("result")
 
     def _known(self, tx_hash: str) -> bool:
         try:
@@ -366,17 +393,20 @@ class Keeper:
             raise
 
     def _count(self, kind: str, ids: list[int], receipt: Any) -> None:
+        """Count a mined batch from its receipt (as the node gave it): one request for all it needs."""
         event = "OrderReleased" if kind == "release" else "OrderRefunded"
-        done = {e["args"]["orderId"] for e in receipt.events if e["event"] == event}
-        price = int(self.client.chain.w3.eth.get_transaction_receipt(receipt.tx_hash).get("effectiveGasPrice", 0))
+        topic = self.client.tx.topic("TradeEscrow", event)  # decode only those: a batch emits four events per order
+        ours = [log for log in receipt["logs"] if log["topics"] and _hex(log["topics"][0]) == topic]
+        done = {e["args"]["orderId"] for e in self.client.tx.decode_logs(ours) if e["event"] == event}
+        gas, tx_hash = as_int(receipt["gasUsed"]), hash_hex(receipt["transactionHash"])
         self.progress.transactions += 1
-        self.progress.gas += receipt.gas_used
-        self.progress.cost_wei += receipt.gas_used * price
+        self.progress.gas += gas
+        self.progress.cost_wei += gas * as_int(receipt.get("effectiveGasPrice", 0))
         for order_id in ids:
             if order_id in done:
                 past = "released" if kind == "release" else "refunded"
                 setattr(self.progress, past, getattr(self.progress, past) + 1)
-                self.log(f"{past} order #{order_id} (tx {receipt.tx_hash}, block {receipt.block})")
+                self.log(f"{past} order #{order_id} (tx {tx_hash}, block {as_int(receipt['blockNumber'])})")
                 self._settle(order_id)
                 continue
             state = self.client.escrow.get_order(order_id).state
@@ -404,6 +434,10 @@ class Keeper:
             if passes is None or done < passes:
                 time.sleep(interval)
         return self.progress
+
+
+def _hex(value: Any) -> str:
+    return value.lower() if isinstance(value, str) else "0x" + bytes(value).hex()
 
 
 def _connection_errors() -> tuple[type[BaseException], ...]:

@@ -14,7 +14,7 @@ from tradechain.cli.paramtypes import ACCOUNT
 @click.command("keeper")
 @click.option("--once", is_flag=True, help="Do one pass and exit.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between passes.")
-@click.option("--batch", default=50, show_default=True, help="Orders per release/refund transaction (max 100).")
+@click.option("--batch", default=100, show_default=True, help="Orders per release/refund transaction (max 100).")
 @click.option("--account", "-a", default=None, type=ACCOUNT,
               help="Who sends (and pays gas for) the batches; default: the `keeper` account, else the first key.")
 @click.option("--speedup-after", default=60.0, show_default=True,

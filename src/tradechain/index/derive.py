@@ -41,6 +41,7 @@ class Decoder:
         from tradechain.errors import abi_type as _abi_type
 
         self.specs: dict[tuple[str, str], tuple] = {}
+        self._checksums: dict[str, str] = {}
         for name in client.deployment.addresses:
             address = client.tx.address(name)
             for entry in client.tx.abi(name):
@@ -67,14 +68,31 @@ class Decoder:
         args = {}
         topics = [row["topic1"], row["topic2"], row["topic3"]]
         for (arg, typ), topic in zip(indexed, topics):
-            args[arg] = decode([typ], bytes.fromhex(topic[2:]))[0]
+            args[arg] = _topic_value(typ, topic)
         values = decode([t for _, t in data], bytes.fromhex(row["data"][2:])) if data else ()
         args.update({arg: v for (arg, _), v in zip(data, values)})
         for arg, typ in indexed + data:
             if typ == "address":  # eth_abi gives lower case; web3 and the rest of the package use checksums
-                args[arg] = to_checksum_address(args[arg])
+                low = args[arg]
+                if low not in self._checksums:  # a few parties stand in most events: checksum each once
+                    self._checksums[low] = to_checksum_address(low)
+                args[arg] = self._checksums[low]
         return {"contract": contract, "event": name, "args": {k: args[k] for k in order},
                 "block": row["block_number"], "logIndex": row["log_index"], "tx_hash": row["tx_hash"]}
+
+
+def _topic_value(typ: str, topic: str):
+    """An indexed argument from its 32-byte topic (0x hex): the static types of the suite's events read directly,
+    as eth_abi would decode them; anything else through eth_abi."""
+    if typ.startswith("uint"):
+        return int(topic, 16)
+    if typ == "address":
+        return "0x" + topic[-40:]
+    if typ == "bytes32":
+        return bytes.fromhex(topic[2:])
+    from eth_abi import decode
+
+    return decode([typ], bytes.fromhex(topic[2:]))[0]
 
 
 def _h(value) -> str:
