@@ -255,3 +255,28 @@ def test_a_reorg_removes_the_typed_rows_of_the_dropped_branch(trade, chain, clie
     fresh = new_index(client, f"sqlite:///{tmp_path}/fresh.sqlite")
     fresh.run()
     assert contents(ix.engine) == contents(fresh.engine)
+
+
+def test_an_index_made_before_the_typed_tables_is_migrated_and_filled_on_the_next_pass(trade, chain, client,
+                                                                                        accounts, url, tmp_path):
+    """An index at revision 0002 (no financing, readings, breaches or batches tables) is upgraded on open and
+    re-read: its typed tables then hold what a fresh index holds."""
+    from sqlalchemy import text
+
+    from tradechain.index.schema import batches
+
+    client.provenance.register_batch("SKU-OLD", "VN", 5, sender=accounts["seller"])
+    old = new_index(client, url)
+    old.run()
+    with old.engine.begin() as conn:  # what an index written by the 0002 code looks like
+        for table in ("financing", "readings", "breaches", "batches"):
+            conn.execute(text(f"DROP TABLE {table}"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
+    ix = new_index(client, url)
+    assert ix.cursor() == client.deployment.start_block - 1  # the migration asks for a re-read
+    ix.run()
+    with ix.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(batches)).scalar() == 1
+    fresh = new_index(client, f"sqlite:///{tmp_path}/fresh.sqlite")
+    fresh.run()
+    assert contents(ix.engine) == contents(fresh.engine)

@@ -184,6 +184,18 @@ class Indexer:
     def _headers(self, numbers: list[int]) -> dict[int, dict | None]:
         """(hash, parent hash, timestamp) of blocks by number; None for a block the node does not have."""
         out: dict[int, dict | None] = {}
+        if not self.client.chain.in_process and len(numbers) > 1:  # one JSON-RPC batch, not a request each
+            try:
+                replies = self.client.chain.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
+            except Exception as exc:
+                if _unreachable(exc):
+                    raise ChainUnavailable(f"the node stopped answering ({type(exc).__name__})") from None
+                raise
+            for n, reply in zip(numbers, replies):
+                b = reply.get("result")  # None: the node has no such block (yet, or any more)
+                out[n] = None if b is None else {"hash": b["hash"], "parent_hash": b["parentHash"],
+                                                 "timestamp": int(b["timestamp"], 16)}
+            return out
         for n in numbers:
             try:
                 b = self.w3.eth.get_block(n)
