@@ -159,7 +159,7 @@ class Trade:
             if address != ETH:
                 as_party(self.client, party, address, calldata(self.client, "DemoStablecoin", "approve", escrow, amount),
                          sender=party_sender)
-            r = as_party(self.client, party, escrow, calldata(self.client, "TradeEscrow", "placeOrder", *args),
+            r = as_party(self.client, party, escrow, calldata(self.client, "TradeEscrow", "placeOrder", tuple(args)),
                          sender=party_sender, value=amount if address == ETH else 0)
             order_id = r.event("OrderPlaced")["orderId"]
         self._parties[order_id] = {"buyer": buyer, "seller": seller}
@@ -453,5 +453,5 @@ def place_raw(client: TradeClient, *, sender: str, seller: str, token: str = ETH
     if value is None:
         value = amount if token == ETH else 0
     return client.tx.send("TradeEscrow", "placeOrder",
-                           [seller, token, amount, ship_by, deliver_by, inspection_window, ZERO32],
+                           [(seller, token, amount, ship_by, deliver_by, inspection_window, ZERO32)],
                            sender=sender, value=value)

@@ -36,7 +36,7 @@ class TradeCalldata:
     provenance: str
     accounts: dict[str, str]
 
-    PLACE = selector("placeOrder(address,address,uint256,uint256,uint256,uint256,bytes32)")
+    PLACE = selector("placeOrder((address,address,uint256,uint256,uint256,uint256,bytes32))")  # OrderTerms
     SHIP = selector("ship(uint256,address,bytes32,bytes32)")
     RECORD = selector("record(uint256,uint8,bytes8,bytes32)")
     RELEASE = selector("release(uint256)")
@@ -49,8 +49,8 @@ class TradeCalldata:
         """[(sender, to, calldata, value)] for order `order_id`, placed at chain time about `now`."""
         a = self.accounts
         terms = hash_bytes(b"terms %d" % order_id)
-        place = self.PLACE + encode(["address", "address", "uint256", "uint256", "uint256", "uint256", "bytes32"],
-                                    [a["seller"], ETH, PRICE, now + 2 * DAY, now + 20 * DAY, 0, terms])
+        place = self.PLACE + encode(["(address,address,uint256,uint256,uint256,uint256,bytes32)"],
+                                    [(a["seller"], ETH, PRICE, now + 2 * DAY, now + 20 * DAY, 0, terms)])
         ship = self.SHIP + encode(["uint256", "address", "bytes32", "bytes32"],
                                   [order_id, a["carrier"], hash_bytes(b"bol"), b"\x00" * 32])  # no sensor limits
         deliver = self.RECORD + encode(["uint256", "uint8", "bytes8", "bytes32"],

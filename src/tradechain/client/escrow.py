@@ -93,7 +93,7 @@ class Escrow:
                     permit: bool = False) -> tuple[int, Receipt]:
         """Place and pay an order in one call. For an ERC-20, approves the escrow first (or signs an EIP-2612
         permit with `permit=True`, which needs the buyer's key). Returns (order id, receipt)."""
-        args = [seller, token, amount, ship_by, deliver_by, inspection_window, terms_hash]
+        args = [(seller, token, amount, ship_by, deliver_by, inspection_window, terms_hash)]  # OrderTerms
         self.tokens.require_contract(token)
         if permit and token != ETH:
             deadline = self.tx.chain.now() + PERMIT_VALIDITY
