@@ -22,6 +22,8 @@ def test_bench_index_smoke(tmp_path):
     assert size["ordersOnChain"] == 12 and size["catchUp"]["events"] > 0
     keeper = size["cli"]["keeper --once (3 due)"]
     assert keeper["index"] > 0 and keeper["node"] > 0  # both passes released the 3 due orders (the bench checks)
+    calls = size["keeperPass"]["byMethod"]  # the pass confirms on chain only the due orders, in one batch
+    assert calls["eth_call"] == 3 and calls["eth_sendTransaction"] == 1 and "eth_getLogs" not in calls
     for name in ("order list --limit 50", "order show", "trace"):
         assert set(size["cli"][name]) == {"index", "node"}
     for page in ("/order/ID", "/trace/ID"):

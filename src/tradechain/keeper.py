@@ -436,6 +436,23 @@ class Keeper:
         return self.progress
 
 
+def due_from_index(indexer: Any) -> Callable[[int], tuple[list[int], int]]:
+    """A Keeper's `due_from` over an index: catch the index up, then (ids due at chain time t, orders known) from
+    its orders table (index.queries.due_orders)."""
+    from sqlalchemy import func, select
+
+    from tradechain.index.queries import due_orders
+    from tradechain.index.schema import orders
+
+    def due(now: int) -> tuple[list[int], int]:
+        indexer.run()
+        with indexer.engine.connect() as conn:
+            known = conn.execute(select(func.count()).select_from(orders)).scalar_one()
+        return due_orders(indexer.engine, now), known
+
+    return due
+
+
 def _hex(value: Any) -> str:
     return value.lower() if isinstance(value, str) else "0x" + bytes(value).hex()
 

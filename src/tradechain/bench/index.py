@@ -157,6 +157,31 @@ def _python_load(base: str, paths: list[str]) -> dict:
             "p95Ms": round(times[int(0.95 * (len(times) - 1))], 1), "perSecond": round(len(times) / wall, 1)}
 
 
+def _keeper_pass(url: str, client, dep, artifacts: dict, index_url: str, due: int) -> dict:
+    """One keeper pass in this process (no start-up) over `due` new due orders: its time and JSON-RPC requests."""
+    from tradechain.bench.rpc_count import HTTP_POSTS, count_requests
+    from tradechain.chain import rpc
+    from tradechain.client import TradeClient
+    from tradechain.index import db
+    from tradechain.indexer import Indexer
+    from tradechain.keeper import Keeper, due_from_index
+
+    _pending_orders(url, client, due, deliver=True)
+    own = TradeClient(rpc(url), dep, artifacts)
+    Indexer(own, db.engine_for(index_url)).open().run()  # the new orders indexed, as a running indexer would have
+    keeper = Keeper(own, dep.accounts["keeper"], log=lambda _m: None, journal=False,
+                    due_from=due_from_index(Indexer(own, db.engine_for(index_url)).open()))
+    with count_requests(own.chain) as counts:
+        t = time.perf_counter()
+        done = keeper.run_once()
+        took = time.perf_counter() - t
+    if done.released != due:
+        raise RuntimeError(f"the keeper pass released {done.released} orders, not the {due} due")
+    posts = counts.pop(HTTP_POSTS)
+    return {"seconds": round(took, 3), "requests": sum(counts.values()), "httpPosts": posts,
+            "byMethod": dict(counts.most_common())}
+
+
 def measure_size(orders: int, artifacts: dict, work: Path, *, keeper_without_index: bool, due: int = DUE,
                  seconds: float = LOAD_SECONDS, requests: int = REQUESTS) -> dict:
     import uvicorn
@@ -212,6 +237,7 @@ def measure_size(orders: int, artifacts: dict, work: Path, *, keeper_without_ind
             _pending_orders(url, client, due, deliver=True)
             cli[keeper]["node"] = _cli(["keeper", "--once", "--json"], env, index=False, released=due)
         out["cli"] = cli
+        out["keeperPass"] = _keeper_pass(url, client, dep, artifacts, index_url, due)
         # what each read through the index costs beyond the start-up every chain command pays
         out["overStartup"] = {name: round(v["index"] - cli[start], 3) for name, v in cli.items() if name != start}
         reader = TradeClient(rpc(url), dep, artifacts)

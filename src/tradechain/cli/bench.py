@@ -55,6 +55,9 @@ def index_cmd(orders: str, due: int, seconds: float, results_dir, as_json: bool)
             click.echo(f"  {name:<38} " + (f"{v} s" if not isinstance(v, dict) else
                                            "  ".join(f"{k} {t} s" for k, t in v.items()))
                        + ("" if over is None else f"  (index: {over:+} s over start-up)"))
+        k = s["keeperPass"]
+        click.echo(f"  {'keeper pass in-process (' + str(s['due']) + ' due)':<38} {k['seconds']} s, "
+                   f"{k['requests']} JSON-RPC requests in {k['httpPosts']} HTTP posts")
         for page, p in s["pages"].items():
             click.echo(f"  {page:<38} median {p['medianMs']} ms, p95 {p['p95Ms']} ms "
                        f"({p['requests']} requests, {p['concurrency']} concurrent, {p['perSecond']}/s; {p['tool']})")

@@ -61,24 +61,10 @@ def keeper_cmd(ctx, once: bool, interval: float, batch: int, account: str | None
 def _due_from_index(ctx):
     """When this chain has an index: catch it up, then read the due orders from it (None: scan the chain)."""
     from tradechain.cli.reads import index_engine, indexer_for
+    from tradechain.keeper import due_from_index
 
     engine = index_engine(ctx, ctx.client(persistent=True), None, create=False)
-    if engine is None:
-        return None
-    from sqlalchemy import func, select
-
-    from tradechain.index.queries import due_orders
-    from tradechain.index.schema import orders
-
-    indexer = indexer_for(ctx, engine)
-
-    def due(now: int) -> tuple[list[int], int]:
-        indexer.run()
-        with engine.connect() as conn:
-            known = conn.execute(select(func.count()).select_from(orders)).scalar_one()
-        return due_orders(engine, now), known
-
-    return due
+    return None if engine is None else due_from_index(indexer_for(ctx, engine))
 
 
 def _interrupt(_signum, _frame):
