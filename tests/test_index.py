@@ -236,17 +236,21 @@ def test_a_reorg_removes_the_typed_rows_of_the_dropped_branch(trade, chain, clie
     client.provenance.record_readings(order_id, [("Temperature", t - 60, 5.0), ("Temperature", t - 30, 12.5)],
                                       sender=accounts["carrier"])
     client.provenance.register_batch("SKU-REORG", "VN", 10, [b"\x09" * 32], sender=accounts["seller"])
+    advanced = trade.shipped()
+    client.invoices.offer_advance(advanced, 10**17, 300, sender=accounts["financier"])
     ix.run()
+    offers = queries.advance_offers(queries.Site(client, ix.engine), advanced)  # financiers from the typed table
+    assert offers == client.invoices.advance_offers(advanced) and offers[0]["financier"] == accounts["financier"]
 
     def counts():
         with ix.engine.connect() as conn:
             return {t.name: conn.execute(select(func.count()).select_from(t)).scalar()
                     for t in (financing, readings, breaches, batches)}
 
-    assert counts() == {"financing": 2, "readings": 2, "breaches": 1, "batches": 1}
+    assert counts() == {"financing": 3, "readings": 2, "breaches": 1, "batches": 1}
     with ix.engine.connect() as conn:
         assert [r.breach for r in conn.execute(select(readings).order_by(readings.c.position))] == [False, True]
-        assert {r.event for r in conn.execute(select(financing))} == {"InvoiceListed", "InvoiceSold"}
+        assert {r.event for r in conn.execute(select(financing))} == {"InvoiceListed", "InvoiceSold", "AdvanceOffered"}
     chain.revert(snap)
     for _ in range(3):
         chain.mine()

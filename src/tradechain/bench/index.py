@@ -29,14 +29,20 @@ REQUESTS = 200  # per page, over all workers, for the Python loop
 LOAD_SECONDS = 10.0  # per page, for wrk
 
 
-def _cli(args: list[str], env: dict, *, index: bool, released: int | None = None) -> float:
-    """Wall seconds of one `tradechain` process (it must succeed; a keeper pass must release `released`)."""
+def _cli(args: list[str], env: dict, *, index: bool, released: int | None = None) -> tuple[float, float]:
+    """(wall, CPU) seconds of one `tradechain` process (it must succeed; a keeper pass must release `released`).
+    CPU time (user + system) moves far less with the machine's load than wall time."""
+    import resource
+
     env = {**os.environ, **env}
     if not index:
         env["TRADECHAIN_INDEX"] = "off"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "tradechain", *args], env=env, capture_output=True, text=True)
     took = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     if done.returncode != 0:
         raise RuntimeError(f"tradechain {' '.join(args)} failed: {done.stderr.strip()[-300:]}")
     if released is not None:
@@ -45,7 +51,7 @@ def _cli(args: list[str], env: dict, *, index: bool, released: int | None = None
         got = json.loads(done.stdout[done.stdout.index("{"):])["released"]
         if got != released:
             raise RuntimeError(f"tradechain {' '.join(args)} released {got} orders, not the {released} due")
-    return round(took, 3)
+    return round(took, 3), round(cpu, 3)
 
 
 def _pending_orders(url: str, client, count: int, *, deliver: bool) -> None:
@@ -226,20 +232,33 @@ def measure_size(orders: int, artifacts: dict, work: Path, *, keeper_without_ind
         some = settled // 2 + 1
         # start-up: what every chain command pays before its own work (imports, connect, check the suite)
         start = "start-up (deploy: suite already there)"
-        cli: dict = {start: _cli(["deploy", "--json"], env, index=False)}
+        cli: dict = {}  # wall seconds
+        cpu: dict = {}  # CPU seconds of the same runs
+
+        def run(name: str, side: str | None, args: list[str], **kw) -> None:
+            wall, used = _cli(args, env, **kw)
+            for table, value in ((cli, wall), (cpu, used)):
+                if side is None:
+                    table[name] = value
+                else:
+                    table.setdefault(name, {})[side] = value
+
+        run(start, None, ["deploy", "--json"], index=False)
         for name, args in (("order list --limit 50", ["order", "list", "--limit", "50", "--json"]),
                            ("order show", ["order", "show", str(some), "--json"]),
                            ("trace", ["trace", str(some), "--json"])):
-            cli[name] = {"index": _cli(args, env, index=True), "node": _cli(args, env, index=False)}
+            run(name, "index", args, index=True)
+            run(name, "node", args, index=False)
         keeper = f"keeper --once ({due} due)"
-        cli[keeper] = {"index": _cli(["keeper", "--once", "--json"], env, index=True, released=due)}
+        run(keeper, "index", ["keeper", "--once", "--json"], index=True, released=due)
         if keeper_without_index:  # the due orders were just released: make as many again for the node's pass
             _pending_orders(url, client, due, deliver=True)
-            cli[keeper]["node"] = _cli(["keeper", "--once", "--json"], env, index=False, released=due)
-        out["cli"] = cli
+            run(keeper, "node", ["keeper", "--once", "--json"], index=False, released=due)
+        out["cli"], out["cliCpu"] = cli, cpu
         out["keeperPass"] = _keeper_pass(url, client, dep, artifacts, index_url, due)
-        # what each read through the index costs beyond the start-up every chain command pays
+        # what each read through the index costs beyond the start-up every chain command pays (wall and CPU)
         out["overStartup"] = {name: round(v["index"] - cli[start], 3) for name, v in cli.items() if name != start}
+        out["overStartupCpu"] = {name: round(v["index"] - cpu[start], 3) for name, v in cpu.items() if name != start}
         reader = TradeClient(rpc(url), dep, artifacts)
         indexer.run()
         attach(reader.chain.w3, indexer.engine)

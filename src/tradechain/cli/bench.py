@@ -50,11 +50,12 @@ def index_cmd(orders: str, due: int, seconds: float, results_dir, as_json: bool)
         c = s["catchUp"]
         click.echo(f"{s['ordersOnChain']:,} orders: catch-up {c['events']:,} events in {c['seconds']} s "
                    f"= {c['eventsPerSecond']:,} events/s")
+        click.echo("  wall (CPU) seconds of each command as a fresh process:")
         for name, v in s["cli"].items():
-            over = s["overStartup"].get(name)
-            click.echo(f"  {name:<38} " + (f"{v} s" if not isinstance(v, dict) else
-                                           "  ".join(f"{k} {t} s" for k, t in v.items()))
-                       + ("" if over is None else f"  (index: {over:+} s over start-up)"))
+            used, over, over_cpu = s["cliCpu"][name], s["overStartup"].get(name), s["overStartupCpu"].get(name)
+            click.echo(f"  {name:<38} " + (f"{v} ({used}) s" if not isinstance(v, dict) else
+                                           "  ".join(f"{k} {t} ({used[k]}) s" for k, t in v.items()))
+                       + ("" if over is None else f"  (index: {over:+} ({over_cpu:+}) s over start-up)"))
         k = s["keeperPass"]
         click.echo(f"  {'keeper pass in-process (' + str(s['due']) + ' due)':<38} {k['seconds']} s, "
                    f"{k['requests']} JSON-RPC requests in {k['httpPosts']} HTTP posts")

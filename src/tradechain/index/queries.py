@@ -141,7 +141,7 @@ def trace_view(site: Site, item: int) -> dict:
 
 class TypedTrace:
     """The parts of a trace the index holds in typed tables (readings, breaches, batches), in the shapes
-    Provenance.trace builds from events and the contract (tests/test_index.py compares both)."""
+    Provenance.trace builds from events and the contract (tests/test_explorer.py compares both on the demo)."""
 
     def __init__(self, site: Site):
         self.site = site
