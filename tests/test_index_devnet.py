@@ -218,8 +218,12 @@ def test_index_follow_keeps_up_and_shows_progress(node, tmp_path):
             time.sleep(0.1)
     finally:
         proc.send_signal(signal.SIGINT)
-        out = proc.communicate(timeout=10)[0]
-    assert "indexed blocks" in out and "following new blocks" in out
+        try:
+            out = proc.communicate(timeout=10)[0]
+        except subprocess.TimeoutExpired:
+            proc.kill()  # leave no follower behind
+            raise
+    assert "indexed blocks" in out and "following new blocks" in out and "stopped at block" in out
 
 
 @pytest.mark.parametrize("args, message", [

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as _dt
-import signal
 
 import click
 
 from tradechain.cli.context import emit_json, json_option
 from tradechain.cli.paramtypes import ACCOUNT
+from tradechain.cli.signals import stop_on_interrupt
 
 
 @click.command("keeper")
@@ -45,7 +45,7 @@ def keeper_cmd(ctx, once: bool, interval: float, batch: int, account: str | None
     if not as_json:
         click.echo(f"{_stamp()} keeper on {client.chain.name} (chain {client.chain.chain_id}) as {sender}, "
                    + ("one pass" if once else f"every {interval:g} s; Ctrl-C to stop"))
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` ends it like Ctrl-C: with the summary
+    stop_on_interrupt()  # Ctrl-C and `kill` end it with the summary, also when started in the background
     try:
         # running totals after each pass that did something; the single pass of --once gets only the final line
         keeper.run(interval=interval, passes=1 if once else None,
@@ -65,10 +65,6 @@ def _due_from_index(ctx):
 
     engine = index_engine(ctx, ctx.client(persistent=True), None, create=False)
     return None if engine is None else due_from_index(indexer_for(ctx, engine))
-
-
-def _interrupt(_signum, _frame):
-    raise KeyboardInterrupt
 
 
 def _stamp() -> str:
