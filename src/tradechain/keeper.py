@@ -369,7 +369,7 @@ class Keeper:
 
     def _receipt(self, tx_hash: str) -> Any:
         """The node's receipt of `tx_hash`, None while it is not mined. Over JSON-RPC the raw reply: web3's
-        formatting of a 100-order batch's 400 logs costs more than asking."""
+        formatting of a 100-order batch's 400 logs cost more than asking."""
         chain = self.client.chain
         if chain.in_process:
             try:
@@ -378,7 +378,7 @@ class Keeper:
                 if type(exc).__name__ == "TransactionNotFound":
                     return None
                 raise
-        reply = chain.w3.provider.make_request("eth_getTransactionReceipt", [tx_hash])
+        reply = chain.rpc.reply("eth_getTransactionReceipt", [tx_hash])  # straight on the connection (jsonrpc.py)
         if "error" in reply:
             raise ChainUnavailable(f"the node refused eth_getTransactionReceipt: {reply['error']}")
         return reply.get("result")

@@ -9,16 +9,14 @@ index (engine None) the same functions read everything from the node.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
-from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
+from typing import TYPE_CHECKING, Any
 
 from tradechain import timeline
 from tradechain.errors import TradechainError
-from tradechain.index import db
-from tradechain.index.schema import anchors, batches, breaches, entries, financing, invoices, orders, readings
 from tradechain.vocabulary import BATCH_BASE, SENSOR_UNITS, item_label
+
+if TYPE_CHECKING:  # SQLAlchemy is imported where an index is read: a read without one never loads it (0.4 s)
+    from sqlalchemy.engine import Engine
 
 
 class NotFound(TradechainError):
@@ -103,6 +101,10 @@ def order_list(site: Site, *, limit: int | None = None, offset: int = 0) -> dict
         orders_ = [site.client.escrow.get_order(i) for i in range(offset + 1, last + 1)]
         rows = [(o.id, o.state, o.buyer, o.seller, o.amount, o.token) for o in orders_]
     else:
+        from sqlalchemy import func, select
+
+        from tradechain.index.schema import orders
+
         with site.engine.connect() as conn:
             q = select(orders).order_by(orders.c.id).offset(offset)
             if limit is not None:
@@ -117,6 +119,10 @@ def due_orders(engine: Engine, now: int) -> list[int]:
     """Orders whose release or refund the contract may allow at chain time `now`, from the index: delivered by
     the deadline with the inspection window over; not shipped by shipBy; shipped and not delivered by
     deliverBy. The keeper confirms each on chain (TradeEscrow.actionable) before acting."""
+    from sqlalchemy import select
+
+    from tradechain.index.schema import orders
+
     o = orders.c
     delivered = (o.delivered_at > 0) & (o.delivered_at <= o.deliver_by)
     with engine.connect() as conn:
@@ -147,6 +153,10 @@ class TypedTrace:
         self.site = site
 
     def readings(self, item: int) -> tuple[list[dict], list[dict]]:
+        from sqlalchemy import select
+
+        from tradechain.index.schema import breaches, readings
+
         r, b = readings.c, breaches.c
         with self.site.engine.connect() as conn:
             found = conn.execute(select(readings).where(r.item == str(item))
@@ -159,6 +169,10 @@ class TypedTrace:
                   "min": None if x.min is None else x.min / 100, "max": x.max / 100} for x in broke])
 
     def batch(self, item: int) -> dict:
+        from sqlalchemy import select
+
+        from tradechain.index.schema import batches
+
         with self.site.engine.connect() as conn:
             row = conn.execute(select(batches).where(batches.c.id == str(item))).first()
         return batch_dict(self.site, row)
@@ -177,6 +191,10 @@ def batch_list(site: Site, *, limit: int = 50, offset: int = 0) -> dict:
     shipment that carried it: what the explorer's batch list shows (needs the index)."""
     if site.engine is None:
         raise NotFound("the list of batches needs the index: run `tradechain index` first")
+    from sqlalchemy import func, select
+
+    from tradechain.index.schema import batches, breaches, entries
+
     with site.engine.connect() as conn:
         rows = conn.execute(select(batches).order_by(batches.c.block_number.desc(), batches.c.id.desc())
                             .offset(offset).limit(limit)).all()
@@ -200,6 +218,10 @@ def advance_offers(site: Site, token_id: int) -> list[dict]:
     from the events), with their terms as the chain holds them now."""
     if site.engine is None:
         return site.client.invoices.advance_offers(token_id)
+    from sqlalchemy import select
+
+    from tradechain.index.schema import financing
+
     f = financing.c
     with site.engine.connect() as conn:
         offered = [r[0] for r in conn.execute(select(f.financier).where(
@@ -228,6 +250,10 @@ def invoice_ids(site: Site) -> list[int]:
     c = site.client
     if site.engine is None:
         return [i for i in range(1, c.escrow.order_count() + 1) if c.invoices.owner(i)]
+    from sqlalchemy import select
+
+    from tradechain.index.schema import invoices
+
     with site.engine.connect() as conn:
         return [r[0] for r in conn.execute(select(invoices.c.id).order_by(invoices.c.id))]
 
@@ -273,6 +299,10 @@ def seller_view(site: Site, address: str) -> dict:
     record = camel_dict(site.client.escrow.seller_record(address, ETH))
     listed = []
     if site.engine is not None:
+        from sqlalchemy import select
+
+        from tradechain.index.schema import orders
+
         with site.engine.connect() as conn:
             for r in conn.execute(select(orders).where(orders.c.seller == address).order_by(orders.c.id.desc())
                                   .limit(100)):
@@ -288,6 +318,10 @@ def find_document(site: Site, doc_hash: str) -> dict:
     doc_hash = doc_hash.lower()
     if site.engine is None:
         raise NotFound("searching every anchor needs the index: run `tradechain index` first")
+    from sqlalchemy import select
+
+    from tradechain.index.schema import anchors
+
     with site.engine.connect() as conn:
         rows = conn.execute(select(anchors).where(anchors.c.doc_hash == doc_hash)
                             .order_by(anchors.c.block_number, anchors.c.log_index)).all()
@@ -339,6 +373,8 @@ def status(site: Site) -> dict:
     latest = site.client.chain.block_number()
     cursor = None
     if site.engine is not None:
+        from tradechain.index import db
+
         with site.engine.connect() as conn:
             cursor = int(db.read_meta(conn).get("cursor", -1))
     return {"chainId": site.client.chain.chain_id, "latestBlock": latest, "indexedBlock": cursor,
