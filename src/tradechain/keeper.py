@@ -1,9 +1,11 @@
 """The keeper: releases every order whose inspection window has passed and refunds every order past its
 shipping or delivery deadline, in batches, with no special rights (anyone may call releaseBatch/refundBatch).
 
-Orders are found from OrderPlaced events (from the escrow's deployment block) and what to do from
-TradeEscrow.actionable(id) on chain — read at the newest final block where the network's profile asks for
-confirmations. On a JSON-RPC chain the keeper also journals every batch it sends (hash, nonce, order ids) in
+Orders are found from OrderPlaced events (from the escrow's deployment block), or with an index from its orders
+table (only those due: a pass then costs what is due, not all history), and what to do from
+TradeEscrow.actionable(id) on chain, asked for all candidates in one JSON-RPC batch — read at the newest final
+block where the network's profile asks for confirmations. All of a pass's batches are sent before any is waited
+for. On a JSON-RPC chain the keeper also journals every batch it sends (hash, nonce, order ids) in
 <state dir>/keeper/ once the node holds it and before waiting for the receipt, so a keeper killed and restarted
 neither pays gas twice for orders already in a pending batch nor forgets a batch it sent: the next pass settles
 the journal first (mined: counted; still pending: its orders wait, and after `speedup_after` seconds it is

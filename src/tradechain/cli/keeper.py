@@ -25,8 +25,9 @@ def keeper_cmd(ctx, once: bool, interval: float, batch: int, account: str | None
                as_json: bool):
     """Release every order whose inspection window has passed and refund every order past its deadline.
 
-    Needs no special role. Reads what is due from the chain (OrderPlaced events, TradeEscrow.actionable, at
-    the newest final block where the network asks for confirmations) and journals each batch it sends before
+    Needs no special role. Finds the candidates in the chain's index when there is one (else from OrderPlaced
+    events), confirms each with TradeEscrow.actionable in one batched request (at the newest final block where
+    the network asks for confirmations), sends up to --batch orders per transaction and journals each batch before
     waiting for it (.state/keeper/), so it can be stopped or killed at any time and restarted without paying
     twice or forgetting a batch; two keepers at once never pay an order twice.
     """
