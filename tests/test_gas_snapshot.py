@@ -58,6 +58,10 @@ def test_report_writes_markdown_charts_and_json_from_the_gas_run(gas_run, tmp_pa
     data = json.loads(out.stdout)
     md = (tmp_path / "report.md").read_text()
     assert "| cited |" in md and "| measured |" in md and "20 gwei" in md
+    # the rate lock, over the replayed EUR/USD path and beside the papers' cited 8-15 %
+    assert "What the rate lock saved, over a replayed EUR/USD path" in md and "8–15 %" in md
+    assert "measured (replayed path)" in md and data["fxLock"]["label"].startswith("replayed path: ECB")
+    assert [h["horizonDays"] for h in data["fxLock"]["horizons"]] == [5, 10, 20]
     assert all((tmp_path / f"{name}.png").stat().st_size > 10_000
                for name in ("gas_per_step", "cost_per_trade", "settlement_time"))
     eth = data["perTrade"]["eth_order"]

@@ -164,6 +164,27 @@ class TradeMachine(RuleBasedStateMachine):
                            "advance": None, "agreed": set()}
         return oid
 
+    @precondition(lambda self: len(self.model) < 4)
+    @rule(target=orders, token_is_eth=st.booleans(), price=st.integers(1, 10**7),
+          rate=st.integers(10**14, 2 * 10**18))
+    def place_fx(self, token_is_eth, price, rate):
+        """An order priced in EUR cents, paid at a signed quote's rate: the converted amount is what the escrow
+        collects, holds and pays out (conservation and exactly-once then cover it like any order)."""
+        token, decimals = (ETH, 18) if token_is_eth else (self.tusd, 6)
+        if token_is_eth:
+            rate //= 2_000  # ETH per EUR, not tUSD per EUR
+        quote = self.c.fx.sign_quote("EUR", token, rate, buyer=self.a["buyer"], signer=self.a["admin"])
+        now = self.c.chain.now()
+        oid, receipt = self.c.fx.place_order(buyer=self.a["buyer"], seller=self.a["seller"], currency="EUR",
+                                             price=price, token=token, ship_by=now + DAY, deliver_by=now + 3 * DAY,
+                                             inspection_window=DAY, quote=quote)
+        amount = receipt.event("OrderPlaced")["amount"]
+        assert amount == receipt.event("RateLocked")["amount"] == price * rate * 10**decimals // (10**18 * 100)
+        self.model[oid] = {"amount": amount, "token": token, "state": "Funded", "paid": 0, "buyer": self.a["buyer"],
+                           "seller": self.a["seller"], "holder": None, "checkpoints": [], "delivered": False,
+                           "advance": None, "agreed": set()}
+        return oid
+
     def set_fee(self, bps):
         self.c.tx.send("TradeEscrow", "setFee", [bps], sender=self.a["admin"])
 

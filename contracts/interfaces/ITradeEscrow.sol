@@ -138,6 +138,12 @@ interface ITradeEscrow {
     /// @param max The largest value allowed.
     error DisputePeriodOutOfRange(uint256 period, uint256 min, uint256 max);
 
+    /// @notice the order amount {amount} is not {locked}, the price at the rate locked now: the rate moved since it
+    /// was read; read it again and place the order again
+    /// @param amount The order amount given, in the token's base units.
+    /// @param locked The price converted at the rate locked now.
+    error FxAmountMismatch(uint256 amount, uint256 locked);
+
     // ---- order errors ----
     /// @notice there is no order {orderId}; `tradechain order list` shows the orders
     /// @param orderId The order.

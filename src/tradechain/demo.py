@@ -196,8 +196,59 @@ def cold_chain_breach(run: DemoRun) -> None:
     rec["trace"] = p.trace(oid)
 
 
+def _story_terms(run: DemoRun) -> None:
+    """Trade terms of issue 15 in one order: machine parts priced in EUR, paid in tUSD at a locked rate."""
+    c, a = run.client, run.a
+    rec = run.new_order("Machine parts, 10,000 EUR paid in tUSD: rate locked from the signed feed, released at it")
+
+    # ---- part 3 (h15f): a rate locked at order time. The devnet's EUR/USD feed replays the ECB's reference
+    # rates (tradechain.fxpath: a replayed path, not a live rate), one round a chain day, each signed by the
+    # oracle key and relayed by the keeper; the order locks the day's rate and nothing later reads one.
+    from tradechain import fxpath
+    from tradechain.units import format_rate, parse_rate
+
+    path = fxpath.load()
+    publish = lambda day: c.fx.publish_round(str(path[day].rate), sender=a["keeper"])  # noqa: E731
+    run.step(rec, f"feed round {path[0].date}", publish(0))
+    c.chain.advance(DAY)
+    run.step(rec, f"feed round {path[1].date}", publish(1))
+    token = c.tokens.stablecoin
+    now = c.chain.now()
+    oid, r = c.fx.place_order(buyer=a["buyer"], seller=a["seller"], currency="EUR", price=1_000_000, token=token,
+                              ship_by=now + 2 * DAY, deliver_by=now + 20 * DAY, inspection_window=3 * DAY,
+                              terms_hash=hash_bytes(b"e-contract: 12 CNC spindles, FCA Ningbo, 10000 EUR"))
+    run.step(rec, "place + pay at the locked rate", r)
+    locked = r.event("RateLocked")
+    run.step(rec, "ship", c.escrow.ship(oid, a["carrier"], hash_bytes(b"bill of lading MSKU2468101"), sender=a["seller"]))
+    release_day = 11  # ten business days of the path after the order day
+    legs = iter([("PickedUp", "CNNGB"), ("ExportCleared", "CNNGB"), ("Departed", "CNNGB"), ("Arrived", "NLRTM"),
+                 ("ImportCleared", "NLRTM"), ("Delivered", "DEDUS")])
+    for day in range(2, release_day - 2):  # the feed keeps publishing while the goods travel
+        c.chain.advance(DAY)
+        run.step(rec, f"feed round {path[day].date}", publish(day))
+        leg = next(legs, None)
+        if leg:
+            run.journey(rec, oid, [leg])
+    for leg in legs:
+        run.journey(rec, oid, [leg])
+    c.chain.advance(3 * DAY)  # the inspection window passes; the feed has gone quiet for 3 days (stale)
+    run.step(rec, "keeper release (the feed is stale: no rate is read)", c.escrow.release(oid, sender=a["keeper"]))
+    at_release = path[release_day]
+    unlocked = c.fx.convert("EUR", token, 1_000_000, parse_rate(str(at_release.rate)))
+    money = run.money(token)
+    rec["fxLock"] = {
+        "path": fxpath.PATH_LABEL, "price": "10000.00 EUR", "lockedOn": path[1].date,
+        "lockedRate": format_rate(locked["rate"]), "lockedAmount": locked["amount"],
+        "lockedAmountText": money(locked["amount"]), "releaseDay": at_release.date,
+        "releaseDayRate": str(at_release.rate), "atReleaseDayRate": unlocked, "atReleaseDayRateText": money(unlocked),
+        "movedPct": round(fxpath.move_pct(path[1].rate, at_release.rate), 3),
+    }
+    # ---- end of part 3
+    run.finish(rec, oid)
+
+
 SCENARIOS: list[Callable[[DemoRun], None]] = [released_eth_order, disputed_token_order, financed_order,
-                                               cold_chain_breach]
+                                               cold_chain_breach, _story_terms]
 
 
 def balances(client: TradeClient, who: list[str]) -> dict[str, dict[str, str]]:

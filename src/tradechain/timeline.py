@@ -8,9 +8,10 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Callable
 
-from tradechain.units import format_duration
+from tradechain.units import format_duration, format_rate
 from tradechain.vocabulary import (
-    DOC_TYPES, ETH, KINDS, MODES, REFUND_REASON_WORDS, RULING_WORDS, SENSOR_UNITS, SENSORS, role_name, unpack_readings,
+    DOC_TYPES, ETH, KINDS, MODES, RATE_SOURCE_WORDS, REFUND_REASON_WORDS, RULING_WORDS, SENSOR_UNITS, SENSORS,
+    currency_name, format_price, role_name, unpack_readings,
 )
 
 
@@ -47,6 +48,12 @@ def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], 
             detail = (f"{money(a['amount'])} to {name(a['seller'])}; ship by {iso(a['shipBy'])}, deliver by "
                       f"{iso(a['deliverBy'])}, inspection {format_duration(a['inspectionWindow'])}, fee "
                       f"{a['feeBps'] / 100:g}%")
+        elif ev == "RateLocked":
+            actor, action = "", "rate locked"
+            code = currency_name(a["currency"])
+            where = f"{RATE_SOURCE_WORDS[a['source']]} ({'round' if a['source'] == 0 else 'quote nonce'} {a['roundOrNonce']})"
+            detail = (f"{format_price(a['price'], code)} at {format_rate(a['rate'])} per {code} from {where}: "
+                      f"{money(a['amount'])} collected; release and refunds move that amount, no later step reads a rate")
         elif ev == "OrderShipped":
             actor, action = "", "shipped"
             detail = f"carrier {name(a['carrier'])}, bill of lading {short_hash(a['billOfLadingHash'])}"

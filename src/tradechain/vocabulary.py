@@ -33,11 +33,39 @@ PARTY_WORDS = ["nobody", "buyer", "invoice holder", "advance financier"]
 INVOICE_STATUSES = ["Open", "Financed", "Overdue", "Settled", "Defaulted"]
 InvoiceStatus = StrEnum("InvoiceStatus", [(s.upper(), s.lower()) for s in INVOICE_STATUSES])
 # Every `*_ROLE` constant of the suite (keccak256 of its name), plus OpenZeppelin's zero admin role.
-ROLES = ["CARRIER", "CUSTOMS", "PRODUCER", "ESCROW", "ARBITER", "FINANCIER"]
+ROLES = ["CARRIER", "CUSTOMS", "PRODUCER", "ESCROW", "ARBITER", "FINANCIER", "QUOTE_SIGNER"]
 ADMIN_ROLE = "ADMIN"
 # The one contract of the suite that checks each role (every contract has its own ADMIN).
 ROLE_CONTRACTS = {"CARRIER": "Provenance", "CUSTOMS": "Provenance", "PRODUCER": "Provenance",
-                  "ESCROW": "Provenance", "ARBITER": "TradeEscrow", "FINANCIER": "InvoiceToken"}
+                  "ESCROW": "Provenance", "ARBITER": "TradeEscrow", "FINANCIER": "InvoiceToken",
+                  "QUOTE_SIGNER": "FxRates"}
+# IFxRates.RateSource: where an order's locked rate came from, and its words.
+RATE_SOURCES = ["Feed", "Quote"]
+RATE_SOURCE_WORDS = ["the signed feed", "a signed quote"]
+
+
+def currency_code(code: str) -> bytes:
+    """An ISO 4217 currency code as the contracts hold it: bytes8, left-aligned ("EUR" and five zero bytes)."""
+    text = code.strip().upper()
+    if not (3 <= len(text) <= 8 and text.isalpha() and text.isascii()):
+        raise UsageError(f"{code!r} is not a currency code (three letters, like EUR)")
+    return text.encode().ljust(8, b"\0")
+
+
+# ISO 4217 minor units where they are not 2 (what FxRates' pairs are listed with: EUR and USD 2, JPY 0).
+MINOR_UNITS = {"JPY": 0, "KRW": 0, "BHD": 3, "KWD": 3}
+
+
+def format_price(minor: int, code: str) -> str:
+    """A price in a currency's minor units, in words: (1_000_000, "EUR") -> "10000.00 EUR"."""
+    digits = MINOR_UNITS.get(code, 2)
+    whole, part = divmod(minor, 10**digits)
+    return f"{whole}.{part:0{digits}d} {code}" if digits else f"{whole} {code}"
+
+
+def currency_name(raw: bytes) -> str:
+    """bytes8 from a contract back to its code ("EUR")."""
+    return bytes(raw).rstrip(b"\0").decode(errors="replace")
 
 
 def party_names(bits: int) -> list[str]:

@@ -80,7 +80,7 @@ class GasRun:
 
 
 Flow = Callable[[GasRun], None]
-NOT_TRADES = {"batch_release", "provenance"}  # flows whose steps are not one trade: no per-trade total
+NOT_TRADES = {"batch_release", "provenance", "fx_order"}  # flows whose steps are not one trade: no per-trade total
 FLOWS: list[Flow] = []
 
 
@@ -132,6 +132,39 @@ def financed_order(run: GasRun) -> None:
     run.step(name, "checkpoint Delivered", run.checkpoint(oid, "Delivered", "DEHAM"))
     run.chain.advance(3 * DAY)
     run.step(name, "release (waterfall)", c.escrow.release(oid, sender=a["keeper"]))
+
+
+@flow
+def fx_order(run: GasRun) -> None:
+    """An order priced 10,000 EUR and paid in tUSD at the rate locked from the signed EUR/USD feed (two rounds
+    published first, each signed by the oracle key and relayed), delivered and confirmed; then a second order
+    at a signed quote's rate. Release reads no rate: it costs what a plain tUSD release costs."""
+    name = "fx_order"
+    c, a = run.client, run.a
+    token = c.tokens.stablecoin
+    now = run.chain.now()
+    run.step(name, "feed round (signed, relayed)", c.fx.publish_round("1.0772", updated_at=now - 60,
+                                                                       sender=a["keeper"]))
+    run.step(name, "feed round (signed, relayed) 2", c.fx.publish_round("1.0814", sender=a["keeper"]))
+    price = 1_000_000  # 10,000.00 EUR in cents
+    run.step(name, "approve", c.tokens.approve(token, c.escrow.address, 2 * 10_814 * TUSD, sender=a["buyer"]))
+
+    def place(quote=None):
+        now = run.chain.now()
+        return c.fx.place_order(buyer=a["buyer"], seller=a["seller"], currency="EUR", price=price, token=token,
+                                ship_by=now + 2 * DAY, deliver_by=now + 20 * DAY, inspection_window=3 * DAY,
+                                terms_hash=hash_bytes(b"fx e-contract %d" % (c.escrow.order_count() + 1)),
+                                quote=quote)
+
+    oid, r = place()
+    run.step(name, "place+pay (feed rate)", r)
+    run.step(name, "ship (+invoice mint)", run.ship(oid))
+    run.step(name, "checkpoint Delivered", run.checkpoint(oid, "Delivered", "DEHAM"))
+    run.step(name, "confirm (release)", c.escrow.confirm(oid, sender=a["buyer"]))
+    quote = c.fx.sign_quote("EUR", token, 1_0800 * 10**14, buyer=a["buyer"], signer=a["admin"],
+                            expiry=run.chain.now() + DAY, nonce=1)  # a fixed nonce: the same calldata every run
+    _oid, r = place(quote)
+    run.step(name, "place+pay (signed quote)", r)
 
 
 @flow

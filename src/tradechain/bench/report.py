@@ -35,6 +35,8 @@ CITED = {
     "fintech_avg_pct": (0.8, 0.8, "average fintech payment cost, % of value (Gao 2025, as cited)"),
     "traditional_days": (3.0, 5.0, "traditional / SWIFT settlement, days (McKinsey, BIS 2025, as cited)"),
     "turnover_days": (1.7, 1.7, "fintech funds turnover, days (Gao 2025, as cited)"),
+    "fx_loss_pct": (8.0, 15.0, "FX losses of cross-border sellers without a rate lock, % (the papers, as cited; "
+                               "docs/CITED.md)"),
 }
 
 
@@ -87,7 +89,11 @@ def build(gas: dict, speed: dict | None, latency: dict | None, a: Assumptions) -
                                        "a local anvil: no network latency, blocks on demand)",
                                "source": "measured (local anvil)", "secondsLow": seconds, "secondsHigh": seconds,
                                "blocks": worst["blocks"]})
-    return {"assumptions": asdict(a), "gasNote": gas["note"], "gasSteps": gas["steps"], "targets": gas["targets"],
+    from tradechain import fxpath
+
+    low, high, label = CITED["fx_loss_pct"]
+    fx_lock = {**fxpath.summary(), "cited": {"what": label, "source": "cited", "pctLow": low, "pctHigh": high}}
+    return {"assumptions": asdict(a), "gasNote": gas["note"], "fxLock": fx_lock, "gasSteps": gas["steps"], "targets": gas["targets"],
             "l1Data": {"formula": gas["l1Data"]["formula"], "assumptions": l1["assumptions"], "steps": l1["steps"]},
             "perTrade": trades, "costComparison": comparison, "settlement": settlement,
             "speed": speed and {k: speed[k] for k in ("trade", "ratios") if k in speed} | {
@@ -183,6 +189,23 @@ def markdown(data: dict, images: list[Path]) -> str:
         lines += ["", f"Keeper: {data['latencyKeeper']}."]
     else:
         lines += ["", "No latency run in the results folder: run `tradechain bench latency` first."]
+    fx = data["fxLock"]
+    lines += ["", "## What the rate lock saved, over a replayed EUR/USD path", "",
+              f"An order priced {10_000:,} EUR and paid in tUSD locks the rate at order time; settled at the rate on "
+              "the release day instead, the amount would have moved by the change in between (a minus: the euro "
+              "fell, and the seller would have received that much less; a plus: the buyer would have paid more). "
+              "Over the "
+              f"{fx['label']} (low {fx['low']}, high {fx['high']}), for every order day the path has room for:", "",
+              "| order to release | orders | mean move avoided | worst move avoided | worst, on 10,000 EUR | source |",
+              "| --- | ---: | ---: | ---: | ---: | --- |"]
+    for h in fx["horizons"]:
+        lines.append(f"| {h['horizonDays']} business days | {h['orders']} | {h['meanAbsMovePct']:.2f} % | "
+                     f"{h['worstMovePct']:+.2f} % ({h['worstFrom']} → {h['worstTo']}) | "
+                     f"{h['worstUsdOn10kEur']:+,.0f} USD | measured (replayed path) |")
+    c = fx["cited"]
+    lines += [f"| {c['what']} | | | {c['pctLow']:g}–{c['pctHigh']:g} % | | cited |", "",
+              "One replayed path of 29 days, not a forecast: the cited figure covers whole businesses over longer "
+              "periods and is not comparable one to one."]
     lines += ["", "## Gas targets (reported, not enforced)", "", "| item | measured | target | |",
               "| --- | ---: | ---: | --- |"]
     for b in data["targets"]:

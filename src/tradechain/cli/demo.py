@@ -49,6 +49,12 @@ def render(result: dict) -> None:
                           f"off, credit model bps: {why}); financier collected {f['faceValueText']} at release. "
                           f"Seller's cash {f['daysOfCashSaved']:g} days sooner; financier's yield "
                           f"{f['financierYieldPct']:g}% ({f['financierAnnualYieldPct']:g}%/yr).")
+        fx = order.get("fxLock")
+        if fx:
+            console.print(f"[bold]rate lock:[/] {fx['price']} locked on {fx['lockedOn']} at {fx['lockedRate']} = "
+                          f"{fx['lockedAmountText']}; at the release day's rate ({fx['releaseDayRate']}, "
+                          f"{fx['releaseDay']}) it would have been {fx['atReleaseDayRateText']} "
+                          f"({fx['movedPct']:+g}%). Rates from the {fx['path']}.")
         if "trace" in order:
             _trace_summary(console, order["trace"])
     console.print()

@@ -25,8 +25,14 @@ location_option = click.option("--location", default="", metavar="LOCODE", help=
 
 @order.command("create")
 @click.option("--seller", required=True, type=ACCOUNT, help="Who is paid (named account or address).")
-@click.option("--amount", required=True, type=AMOUNT, help="Price with its unit: '1.5 ETH', '250 tUSD' or '1000000000 wei'.")
+@click.option("--amount", default=None, type=AMOUNT,
+              help="Price with its unit: '1.5 ETH', '250 tUSD' or '1000000000 wei'.")
 @click.option("--token", default=None, metavar="ETH|tUSD|0x…", help="Payment token; with it, --amount may leave out its unit.")
+@click.option("--price", default=None, metavar="'10000 EUR'",
+              help="Price in another currency instead of --amount: paid in --pay at the rate locked now.")
+@click.option("--pay", default=None, metavar="tUSD|ETH", help="With --price: the settlement token (default tUSD).")
+@click.option("--quote", "quote_file", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="With --price: a signed quote file (`tradechain fx quote`) whose rate to lock instead of the feed's.")
 @click.option("--ship-within", default="2d", show_default=True, type=DURATION, help="Seller must ship within this.")
 @click.option("--deliver-within", default="14d", show_default=True, type=DURATION,
               help="Carrier must deliver within this (after the shipping deadline).")
@@ -37,20 +43,64 @@ location_option = click.option("--location", default="", metavar="LOCODE", help=
 @account_option("buyer")
 @json_option
 @click.pass_obj
-def create(ctx, seller, amount, token, ship_within, deliver_within, inspection, terms, permit, sender, as_json):
-    """Place an order and pay for it in one transaction."""
+def create(ctx, seller, amount, token, price, pay, quote_file, ship_within, deliver_within, inspection, terms, permit,
+           sender, as_json):
+    """Place an order and pay for it in one transaction: --amount in the payment token, or --price in another
+    currency paid in --pay at a rate locked now (the feed's, or a signed --quote's)."""
+    if (amount is None) == (price is None):
+        raise UsageError("give the order's price as --amount '250 tUSD' or as --price '10000 EUR' --pay tUSD "
+                         "(one of the two)")
+    if price is None and (pay or quote_file):
+        raise UsageError("--pay and --quote go with --price '10000 EUR'")
+    if price is not None and (token or permit):
+        raise UsageError("with --price, name the settlement token with --pay (--token and --permit are for --amount)")
     client = _client(ctx)
+    if price is not None:
+        return _create_fx(ctx, client, seller, price, pay or "tUSD", quote_file, ship_within, deliver_within,
+                          inspection, terms, sender, as_json)
     token_addr, value = client.tokens.amount(amount, token)
     money = money_format(client, token_addr)
-    have = client.tokens.balance(sender, token_addr)
-    if have < value:
-        raise UsageError(f"{client.deployment.label(sender)} has {money(have)} but the order needs {money(value)}")
+    _check_balance(client, sender, token_addr, value, money)
     order_id, receipt = client.escrow.place_order_in(
         buyer=sender, seller=seller, amount=value, token=token_addr, ship_in=ship_within, deliver_in=deliver_within,
         inspection_window=inspection, terms_hash=terms, permit=permit,
     )
     sent(receipt, f"order #{order_id} placed and paid: {money(value)}", as_json, orderId=order_id, token=token_addr,
          amount=value, amountText=money(value))
+
+
+def _check_balance(client, sender, token, value, money):
+    have = client.tokens.balance(sender, token)
+    if have < value:
+        raise UsageError(f"{client.deployment.label(sender)} has {money(have)} but the order needs {money(value)}")
+
+
+def _create_fx(ctx, client, seller, price, pay, quote_file, ship_within, deliver_within, inspection, terms, sender,
+               as_json):
+    """order create --price '10000 EUR' --pay tUSD [--quote FILE]: lock the rate, collect the converted amount."""
+    from tradechain.client.fx import Quote, parse_price
+    from tradechain.units import format_rate
+    from tradechain.vocabulary import format_price
+
+    currency, whole = parse_price(price)
+    token = client.tokens.address(pay)
+    minor = client.fx.minor_units(currency, token, whole)
+    quote = Quote.load(quote_file) if quote_file else None
+    if quote is not None and quote.buyer.lower() != sender.lower():
+        raise UsageError(f"the quote in {quote_file} is for {client.deployment.label(quote.buyer)}, not "
+                         f"{client.deployment.label(sender)}")
+    value, rate = client.fx.quote_amount(currency, token, minor, quote)
+    money = money_format(client, token)
+    _check_balance(client, sender, token, value, money)
+    now = client.chain.now()
+    order_id, receipt = client.fx.place_order(
+        buyer=sender, seller=seller, currency=currency, price=minor, token=token, ship_by=now + ship_within,
+        deliver_by=now + ship_within + deliver_within, inspection_window=inspection, terms_hash=terms, quote=quote)
+    source = "the signed quote" if quote else "the signed feed"
+    sent(receipt, f"order #{order_id} placed and paid: {format_price(minor, currency)} at {format_rate(rate)} from "
+                  f"{source} = {money(value)}, rate locked", as_json, orderId=order_id, token=token, amount=value,
+         amountText=money(value), currency=currency, price=minor, priceText=format_price(minor, currency), rate=rate,
+         rateText=format_rate(rate), rateSource="Quote" if quote else "Feed")
 
 
 @order.command("ship")
