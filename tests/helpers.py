@@ -455,3 +455,23 @@ def place_raw(client: TradeClient, *, sender: str, seller: str, token: str = ETH
     return client.tx.send("TradeEscrow", "placeOrder",
                            [(seller, token, amount, ship_by, deliver_by, inspection_window, ZERO32)],
                            sender=sender, value=value)
+
+
+def in_threads(work: Any, count: int) -> list[Exception]:
+    """Run `work()` in `count` threads at once and wait for them all; the exceptions they raised (none: [])."""
+    import threading
+
+    errors: list[Exception] = []
+
+    def run():
+        try:
+            work()
+        except Exception as exc:  # noqa: BLE001 - returned to the test, which asserts there were none
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors

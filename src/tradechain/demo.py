@@ -112,8 +112,8 @@ def financed_order(run: DemoRun) -> None:
     token = c.tokens.stablecoin
     oid, r = c.escrow.place_order(buyer=a["buyer2"], seller=a["seller"], amount=20_000 * 10**6, token=token,
                            ship_by=now + 2 * DAY, deliver_by=now + 30 * DAY, inspection_window=5 * DAY,
-                           terms_hash=hash_bytes(b"e-contract: 60 oak tables, FOB Qingdao, 20000 tUSD"))
-    run.step(rec, "place + pay", r)
+                           terms_hash=hash_bytes(b"e-contract: 60 oak tables, FOB Qingdao, 20000 tUSD"), permit=False)
+    run.step(rec, "place + pay (approve)", r)
     run.step(rec, "ship", c.escrow.ship(oid, a["carrier"], hash_bytes(b"bill of lading MSKU5550001"), sender=a["seller"]))
     q = credit.quote(credit.inputs_for(c, oid))
     run.step(rec, f"seller lists invoice at {q.discount_bps / 100:g}% off",
@@ -251,7 +251,8 @@ SCENARIOS: list[Callable[[DemoRun], None]] = [released_eth_order, disputed_token
                                                cold_chain_breach, _story_terms]
 
 
-def balances(client: TradeClient, who: list[str]) -> dict[str, dict[str, str]]:
+def balances(client: TradeClient, who: list[str]) -> dict[str, dict[str, dict]]:
+    """name -> symbol -> {"amount": base units, "text": human units}: wallet plus escrow credits."""
     a = client.deployment.accounts
     token = client.tokens.stablecoin
     out = {}
@@ -259,7 +260,8 @@ def balances(client: TradeClient, who: list[str]) -> dict[str, dict[str, str]]:
         addr = a[name] if name in a else client.deployment.addresses[name]
         eth = client.tokens.balance(addr) + client.escrow.credits(addr)
         tusd = client.tokens.balance(addr, token) + client.escrow.credits(addr, token)
-        out[name] = {"ETH": format_amount(eth, 18, "ETH"), "tUSD": format_amount(tusd, 6, "tUSD")}
+        out[name] = {"ETH": {"amount": eth, "text": format_amount(eth, 18, "ETH")},
+                     "tUSD": {"amount": tusd, "text": format_amount(tusd, 6, "tUSD")}}
     return out
 
 

@@ -6,6 +6,7 @@ Pure formatting: events in (as TradeClient.timeline returns them), rows out. No 
 from __future__ import annotations
 
 import datetime as _dt
+from contextvars import ContextVar
 from typing import Callable
 
 from tradechain.units import format_duration, format_rate
@@ -16,9 +17,19 @@ from tradechain.vocabulary import (
 
 
 
+# Hashes in words are cut short for people's tables and the explorer's pages; whole where they are to be copied:
+# the CLI sets this for a command run with --full or --json (and resets it after).
+FULL_HASHES: ContextVar[bool] = ContextVar("full_hashes", default=False)
+
+
+def cut(text: str, width: int = 12) -> str:
+    """A 0x hash (or any long hex) as words show it: its first `width` characters and …, or whole (FULL_HASHES)."""
+    return text if FULL_HASHES.get() or len(text) <= width else text[:width] + "…"
+
+
 def short_hash(value) -> str:
     raw = bytes(value)
-    return "—" if raw == b"\x00" * len(raw) else "0x" + raw.hex()[:10] + "…"
+    return "—" if raw == b"\x00" * len(raw) else cut("0x" + raw.hex())
 
 
 def location(value) -> str:

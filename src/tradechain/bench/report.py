@@ -7,7 +7,7 @@ setting, ETH price, order value), all flags. The papers' figures are labelled ci
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 DAY = 86400
@@ -21,6 +21,11 @@ class Assumptions:
     order_usd: float = 10_000.0  # order value for the percentage comparisons
     fee_pct: float = 1.0  # the platform fee the deployment charges (deploy default 1 %, contract cap 5 %)
     blob_gwei: float = 1.0  # L1 blob base fee for the rollup's L1 data fee (L1 base fee: l1_gwei)
+
+    def as_dict(self) -> dict:
+        """camelCase keys, as every --json prints them (l1Gwei, ethUsd, …)."""
+        return {"l1Gwei": self.l1_gwei, "l2Gwei": self.l2_gwei, "ethUsd": self.eth_usd, "orderUsd": self.order_usd,
+                "feePct": self.fee_pct, "blobGwei": self.blob_gwei}
 
     def l1_fee(self):
         from tradechain.rollup import L1FeeAssumptions
@@ -93,8 +98,8 @@ def build(gas: dict, speed: dict | None, latency: dict | None, a: Assumptions) -
 
     low, high, label = CITED["fx_loss_pct"]
     fx_lock = {**fxpath.summary(), "cited": {"what": label, "source": "cited", "pctLow": low, "pctHigh": high}}
-    return {"assumptions": asdict(a), "gasNote": gas["note"], "fxLock": fx_lock, "gasSteps": gas["steps"], "targets": gas["targets"],
-            "l1Data": {"formula": gas["l1Data"]["formula"], "assumptions": l1["assumptions"], "steps": l1["steps"]},
+    return {"assumptions": a.as_dict(), "gasNote": gas["note"], "fxLock": fx_lock, "gasSteps": gas["steps"],
+            "targets": gas["targets"],            "l1Data": {"formula": gas["l1Data"]["formula"], "assumptions": l1["assumptions"], "steps": l1["steps"]},
             "perTrade": trades, "costComparison": comparison, "settlement": settlement,
             "speed": speed and {k: speed[k] for k in ("trade", "ratios") if k in speed} | {
                 k: speed[k]["tradesPerSecond"] for k in ("raw", "client", "anvilClient", "anvilPipelined") if k in speed},
@@ -123,7 +128,7 @@ def charts(data: dict, out: Path) -> list[Path]:
     paths.append(_range_chart(
         data["costComparison"], "usd", lambda lo, hi: f"{lo:,.2f}" + ("" if lo == hi else f"–{hi:,.2f}") + " USD",
         "USD per trade (log scale)", f"Cost per trade: cited baselines (grey), measured gas (green), configured fee (blue), "
-        f"ETH = {a['eth_usd']:,.0f} USD", out / "cost_per_trade.png", 30))
+        f"ETH = {a['ethUsd']:,.0f} USD", out / "cost_per_trade.png", 30))
     paths.append(_range_chart(data["settlement"], "seconds", _duration, "seconds (log scale)",
                               "Settlement time: cited (grey) vs measured (green)", out / "settlement_time.png", 50))
     return paths
@@ -160,12 +165,12 @@ def markdown(data: dict, images: list[Path]) -> str:
              "Figures marked **measured** come from this prototype on this machine; figures marked **cited** are "
              "the papers' (docs/CITED.md in the repository, with their sources), quoted as they cite them; **configured** "
              "figures are settings (the platform fee), not measurements. The two are never mixed.", "",
-             f"Assumptions: L1 gas price {a['l1_gwei']:g} gwei, L2 gas price {a['l2_gwei']:g} gwei, ETH = "
-             f"{a['eth_usd']:,.0f} USD, order value {a['order_usd']:,.0f} USD. On the L2 (an OP Stack rollup) each "
+             f"Assumptions: L1 gas price {a['l1Gwei']:g} gwei, L2 gas price {a['l2Gwei']:g} gwei, ETH = "
+             f"{a['ethUsd']:,.0f} USD, order value {a['orderUsd']:,.0f} USD. On the L2 (an OP Stack rollup) each "
              f"transaction also pays an L1 data fee: {data['l1Data']['formula']}, computed from each step's measured "
-             f"transaction bytes with L1 base fee {a['l1_gwei']:g} gwei, blob base fee {a['blob_gwei']:g} gwei and "
-             f"OP Mainnet's scalars ({data['l1Data']['assumptions']['base_fee_scalar']} / "
-             f"{data['l1Data']['assumptions']['blob_base_fee_scalar']}). Change them with --l1-gwei, --l2-gwei, "
+             f"transaction bytes with L1 base fee {a['l1Gwei']:g} gwei, blob base fee {a['blobGwei']:g} gwei and "
+             f"OP Mainnet's scalars ({data['l1Data']['assumptions']['baseFeeScalar']} / "
+             f"{data['l1Data']['assumptions']['blobBaseFeeScalar']}). Change them with --l1-gwei, --l2-gwei, "
              "--blob-gwei, --eth-usd, --order-usd.", "",
              f"Gas: {data['gasNote']}.", "", "## Cost per trade (measured gas and transaction bytes)", "",
              "| flow | gas | USD on L1 | USD on L2: execution | + L1 data | = total | % of order on L1 |",

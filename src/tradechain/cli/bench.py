@@ -15,16 +15,33 @@ def bench():
     """Measure gas, speed, settlement latency, start-up time and idle devnet CPU (written to results/ as JSON)."""
 
 
-@bench.command("index")
+def measurement(name: str):
+    """A `bench NAME` command: with --results-dir and --json (its options come after the command's own)."""
+    def wrap(f):
+        return bench.command(name)(results_option(json_option(f)))
+
+    return wrap
+
+
+def written(kind: str, result: dict, results_dir, as_json: bool) -> bool:
+    """Write this run's timestamped results file (its path goes into `result`) and, with --json, print the
+    result. True when it was printed: the command then prints nothing for people."""
+    from tradechain.bench import results
+
+    result["resultsFile"] = str(results.write(kind, result, results_dir))
+    if as_json:
+        emit_json(result)
+    return as_json
+
+
+@measurement("index")
 @click.option("--orders", default="1000,10000", show_default=True, help="Comma-separated chain sizes, in orders.")
-@results_option
-@json_option
 def index_cmd(orders: str, results_dir, as_json: bool):
     """The read side at scale on anvil: index catch-up rate, page latency under load, CLI via index vs node."""
     import tempfile
     from pathlib import Path
 
-    from tradechain.bench import index, results
+    from tradechain.bench import index
     from tradechain.errors import UsageError
 
     try:
@@ -35,9 +52,7 @@ def index_cmd(orders: str, results_dir, as_json: bool):
         raise UsageError(f"--orders: each size must be above {2 * index.DUE + 1} (it holds {index.DUE} due orders)")
     with tempfile.TemporaryDirectory(prefix="tc-bench-index-") as work:
         result = index.measure(sizes, Path(work))
-    result["resultsFile"] = str(results.write("index", result, results_dir))
-    if as_json:
-        emit_json(result)
+    if written("index", result, results_dir, as_json):
         return
     for s in result["sizes"]:
         c = s["catchUp"]
@@ -52,26 +67,21 @@ def index_cmd(orders: str, results_dir, as_json: bool):
     click.echo(f"written to {result['resultsFile']}")
 
 
-@bench.command("gas")
+@measurement("gas")
 @click.option("--snapshot", "write_snapshot", is_flag=True, help="Write the figures to gas-snapshot.json.")
 @click.option("--check", is_flag=True, help="Fail (exit 1) when any figure rises above gas-snapshot.json.")
-@results_option
-@json_option
 def gas_cmd(write_snapshot: bool, check: bool, results_dir, as_json: bool):
     """Gas per step and per trade for the standard flows on the embedded chain, against the issue's targets
     (reported, not enforced) and gas-snapshot.json (enforced with --check: exit 1 when a figure rises)."""
-    from tradechain.bench import gas, results, snapshot
+    from tradechain.bench import gas, snapshot
 
     result = gas.measure()
     figures = gas.flat(result)
     diff = snapshot.compare(figures, snapshot.load())
     result["snapshot"] = {"file": snapshot.FILENAME, "diff": diff.lines(), "failed": diff.failed}
-    result["resultsFile"] = str(results.write("gas", result, results_dir))
     if write_snapshot:
         result["snapshot"]["written"] = str(snapshot.save(figures))
-    if as_json:
-        emit_json(result)
-    else:
+    if not written("gas", result, results_dir, as_json):
         render_gas(result)
     if check and diff.failed and not write_snapshot:
         raise SystemExit(1)
@@ -87,8 +97,8 @@ def render_gas(result: dict) -> None:
     l1 = result["l1Data"]
     a = l1["assumptions"]
     console.print(f"[dim]L1 data: what an OP Stack rollup adds per step ({l1['formula']}; L1 base fee "
-                  f"{a['l1_base_fee_gwei']:g} gwei, blob base fee {a['blob_base_fee_gwei']:g} gwei, scalars "
-                  f"{a['base_fee_scalar']} / {a['blob_base_fee_scalar']}); in gwei (1e-9 ETH)[/]")
+                  f"{a['l1BaseFeeGwei']:g} gwei, blob base fee {a['blobBaseFeeGwei']:g} gwei, scalars "
+                  f"{a['baseFeeScalar']} / {a['blobBaseFeeScalar']}); in gwei (1e-9 ETH)[/]")
     for flow_name, steps in result["steps"].items():
         table = Table(title=flow_name, title_justify="left", header_style="bold", box=None)
         table.add_column("step")
@@ -122,36 +132,34 @@ def render_gas(result: dict) -> None:
     console.print(f"[dim]results: {result['resultsFile']} ({result['seconds']} s)[/]")
 
 
-@bench.command("speed")
+@measurement("speed")
 @click.option("--trades", default=20, show_default=True, help="Trades per round (embedded chain and anvil client).")
 @click.option("--rounds", default=5, show_default=True, help="Paired rounds (baseline, candidate) per comparison.")
 @click.option("--anvil-trades", default=400, show_default=True, help="Pipelined trades on the anvil devnet.")
 @click.option("--no-anvil", is_flag=True, help="Skip the anvil devnet part (and the concurrency runs).")
+@click.option("--no-titanoboa", is_flag=True, help="Skip the titanoboa comparison (its venv is made on first use).")
 @click.option("--senders", default=4, show_default=True,
               help="Concurrent senders sharing one key, on anvil and Hardhat's node (0: skip).")
 @click.option("--per-sender", default=5, show_default=True, help="Trades per concurrent sender.")
-@results_option
-@json_option
-def speed_cmd(trades: int, rounds: int, anvil_trades: int, no_anvil: bool, senders: int, per_sender: int,
-              results_dir, as_json: bool):
+def speed_cmd(trades: int, rounds: int, anvil_trades: int, no_anvil: bool, no_titanoboa: bool, senders: int,
+              per_sender: int, results_dir, as_json: bool):
     """Trades per second in paired rounds: raw eth-tester vs TradeClient embedded, raw JSON-RPC vs TradeClient
     on anvil (median and range of the per-pair ratios), requests per trade, pipelined anvil, and concurrent
     senders sharing one key on anvil and Hardhat's node (threads, then two processes)."""
-    from tradechain.bench import results, speed
+    from tradechain.bench import speed
     from tradechain.errors import UsageError
 
     if senders < 0 or senders % 2 or per_sender < 1:
         raise UsageError("--senders must be an even number >= 0 (two processes share them) and --per-sender >= 1")
     result = speed.measure(trades=trades, rounds=rounds, anvil_trades=anvil_trades, anvil_client_trades=trades,
-                           use_anvil=not no_anvil, senders=senders, per_sender=per_sender)
-    result["resultsFile"] = str(results.write("speed", result, results_dir))
-    if as_json:
-        emit_json(result)
+                           use_anvil=not no_anvil, senders=senders, per_sender=per_sender,
+                           use_titanoboa=not no_titanoboa)
+    if written("speed", result, results_dir, as_json):
         return
     click.echo(f"a trade = {result['trade']}; {rounds} paired rounds (baseline, candidate, baseline, ...)")
     click.echo("raw JSON-RPC = the client's own requests (eth_estimateGas preflight, then eth_sendTransactionSync) "
                "with no library; 'sends only' drops the preflight")
-    for key, label in (("raw", "raw eth-tester"), ("client", "TradeClient, embedded"),
+    for key, label in (("raw", "raw eth-tester"), ("client", "TradeClient, embedded"), ("titanoboa", "titanoboa"),
                        ("rawRpc", "raw JSON-RPC, anvil"), ("anvilClient", "TradeClient, anvil"),
                        ("rawRpcSendsOnly", "raw sends only, anvil"), ("anvilPipelined", "pipelined, anvil")):
         if key in result:
@@ -161,13 +169,19 @@ def speed_cmd(trades: int, rounds: int, anvil_trades: int, no_anvil: bool, sende
     for name, p in result["pairs"].items():
         click.echo(f"  {name:<30} median {p['median']:.3f}  range {p['range'][0]:.3f}-{p['range'][1]:.3f}  "
                    f"target >= {p['target']}: {p['verdict']}")
+    if speed.TITANOBOA[0] in result["pairs"]:
+        p = result["pairs"][speed.TITANOBOA[0]]
+        click.echo(f"  titanoboa ({result['titanoboaVm']}, same py-evm and bytecode) is {1 / p['median']:.1f}x the "
+                   f"embedded client (pairs {1 / p['range'][1]:.1f}-{1 / p['range'][0]:.1f}x), both by CPU time")
+    elif "titanoboaUnavailable" in result:
+        click.echo(f"  titanoboa: not measured: {result['titanoboaUnavailable']}")
     if "requestsPerTrade" in result:
         per = result["requestsPerTrade"]
         detail = ", ".join(f"{m} {n:g}" for m, n in per.items() if m != "total")
         click.echo(f"  JSON-RPC requests per trade (TradeClient, anvil): {per['total']:g} ({detail}); "
                    f"limit {speed.REQUESTS_PER_TRADE}: {'PASS' if per['total'] <= speed.REQUESTS_PER_TRADE else 'FAIL'}")
-    if "pipelined / embedded client" in result:
-        click.echo(f"  pipelined anvil / embedded client: {result['pipelined / embedded client']}x")
+    if "pipelinedOverEmbeddedClient" in result:
+        click.echo(f"  pipelined anvil / embedded client: {result['pipelinedOverEmbeddedClient']}x")
     for node, run in result.get("concurrency", {}).items():
         for key, label in (("oneSender", "1 sender"), ("threads", f"{run['threads']['senders']} threads"),
                            ("twoProcesses", f"2 processes x {run['twoProcesses']['senders'] // 2}")):
@@ -179,19 +193,15 @@ def speed_cmd(trades: int, rounds: int, anvil_trades: int, no_anvil: bool, sende
     click.echo(f"results: {result['resultsFile']}")
 
 
-@bench.command("idle")
+@measurement("idle")
 @click.option("--orders", default=5000, show_default=True, help="Trades run through the devnet before it idles.")
 @click.option("--seconds", default=20.0, show_default=True, help="How long the idle devnet is watched.")
-@results_option
-@json_option
 def idle_cmd(orders: int, seconds: float, results_dir, as_json: bool):
     """CPU an idle devnet holding ORDERS orders uses: with the state saver, and with anvil's --state-interval 1."""
-    from tradechain.bench import idle, results
+    from tradechain.bench import idle
 
     result = idle.measure(orders=orders, seconds=seconds)
-    result["resultsFile"] = str(results.write("idle", result, results_dir))
-    if as_json:
-        emit_json(result)
+    if written("idle", result, results_dir, as_json):
         return
     ours, old = result["saver"]["coreShare"], result["anvilStateInterval1"]["coreShare"]
     click.echo(f"idle devnet, {orders} orders, state file {result['stateFileMB']} MB, watched {seconds:g} s:")
@@ -203,19 +213,15 @@ def idle_cmd(orders: int, seconds: float, results_dir, as_json: bool):
         raise SystemExit(1)
 
 
-@bench.command("latency")
+@measurement("latency")
 @click.option("--poll", default=0.25, show_default=True, help="Keeper polling interval in seconds.")
 @click.option("--repeats", default=3, show_default=True, help="Settlements per setting.")
-@results_option
-@json_option
 def latency_cmd(poll: float, repeats: int, results_dir, as_json: bool):
     """Blocks and seconds from the Delivered checkpoint to funds at the invoice holder, keeper running (anvil)."""
-    from tradechain.bench import latency, results
+    from tradechain.bench import latency
 
     result = latency.measure(poll=poll, repeats=repeats)
-    result["resultsFile"] = str(results.write("latency", result, results_dir))
-    if as_json:
-        emit_json(result)
+    if written("latency", result, results_dir, as_json):
         return
     click.echo(f"{result['chain']}; keeper: {result['keeper']}")
     for window, worst in result["worstByWindow"].items():
@@ -224,27 +230,25 @@ def latency_cmd(poll: float, repeats: int, results_dir, as_json: bool):
     click.echo(f"results: {result['resultsFile']}")
 
 
-@bench.command("startup")
-@results_option
-@json_option
-def startup_cmd(results_dir, as_json: bool):
+@measurement("startup")
+@click.option("--repeats", default=5, show_default=True, type=click.IntRange(min=1), help="Runs of each command.")
+def startup_cmd(repeats: int, results_dir, as_json: bool):
     """Start-up time of commands that touch no chain (limit 0.3 s) and of `order show` on an anvil (limit 0.8 s),
     and cold and warm compile times."""
-    from tradechain.bench import results, startup
+    from tradechain.bench import startup
 
-    result = startup.measure()
-    result["resultsFile"] = str(results.write("startup", result, results_dir))
-    if as_json:
-        emit_json(result)
+    result = startup.measure(repeats)
+    if written("startup", result, results_dir, as_json):
         return
     for cmd, r in result["commands"].items():
         click.echo(f"  {cmd:<28} median {r['median']:.3f} s  max {r['max']:.3f} s  "
                    f"{'PASS' if r['pass'] else 'FAIL'} (< {result['limitSeconds']} s)")
     click.echo(f"  heavy modules imported by the CLI at start: {result['heavyModulesImportedByCli']}")
     ch = result["chainCommand"]
-    click.echo(f"  {ch['command']}: median {ch['wallMedian']:.3f} s wall (max {ch['wallMax']:.3f}), "
-               f"{ch['cpuMedian']:.3f} s CPU  {'PASS' if ch['pass'] else 'FAIL'} (< {ch['limitSeconds']} s wall); "
-               f"keystore/BLS/async modules loaded: {ch['deferredModulesLoaded']}")
+    click.echo(f"  {ch['command']}: median {ch['cpuMedian']:.3f} s CPU (max {ch['cpuMax']:.3f})  "
+               f"{'PASS' if ch['pass'] else 'FAIL'} (< {ch['limitSeconds']} s CPU); {ch['wallMedian']:.3f} s wall "
+               f"(max {ch['wallMax']:.3f}) at load average {ch['loadAverage']}; modules a read does not need, "
+               f"loaded: {ch['deferredModulesLoaded']}")
     c = result["compile"]
     click.echo(f"  compile ({c['backend']}): cold {c['coldSeconds']:.2f} s, warm (cache) {c['warmSeconds']:.4f} s")
     click.echo(f"results: {result['resultsFile']}")

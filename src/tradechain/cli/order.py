@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 import click
 
-from tradechain.cli.context import account_option, emit_json, json_option, money_format, sent
+from tradechain.cli.context import (account_option, emit_json, full_hashes, json_option, money_format, print_table,
+                                    sent)
 from tradechain.cli.paramtypes import ACCOUNT, AMOUNT, DURATION, HASH_OR_FILE, ORDER_ID, SHARE
 from tradechain.errors import UsageError
 
@@ -39,7 +42,9 @@ location_option = click.option("--location", default="", metavar="LOCODE", help=
 @click.option("--inspection", default="3d", show_default=True, type=DURATION,
               help="Buyer's inspection window after delivery.")
 @click.option("--terms", default="", type=HASH_OR_FILE, help="E-contract to anchor (its keccak-256).")
-@click.option("--permit", is_flag=True, help="Pay an ERC-20 with an EIP-2612 permit instead of approve.")
+@click.option("--permit/--approve", "permit", default=None,
+              help="How an ERC-20 is paid: an EIP-2612 permit in the order's own transaction (the default where the "
+                   "token has one), or an approval first (the default for tokens without).")
 @account_option("buyer")
 @json_option
 @click.pass_obj
@@ -61,12 +66,16 @@ def create(ctx, seller, amount, token, price, pay, quote_file, ship_within, deli
     token_addr, value = client.tokens.amount(amount, token)
     money = money_format(client, token_addr)
     _check_balance(client, sender, token_addr, value, money)
+    paid_with = client.escrow.payment_method(token_addr, permit)
     order_id, receipt = client.escrow.place_order_in(
         buyer=sender, seller=seller, amount=value, token=token_addr, ship_in=ship_within, deliver_in=deliver_within,
-        inspection_window=inspection, terms_hash=terms, permit=permit,
+        inspection_window=inspection, terms_hash=terms, permit=paid_with == "permit",
     )
-    sent(receipt, f"order #{order_id} placed and paid: {money(value)}", as_json, orderId=order_id, token=token_addr,
-         amount=value, amountText=money(value))
+    sent(receipt, f"order #{order_id} placed and paid{PAID_WITH[paid_with]}: {money(value)}", as_json,
+         orderId=order_id, token=token_addr, amount=value, amountText=money(value), paidWith=paid_with)
+
+
+PAID_WITH = {"value": "", "permit": " with an EIP-2612 permit", "approve": " after an approval"}
 
 
 def _check_balance(client, sender, token, value, money):
@@ -160,17 +169,29 @@ def deliver(ctx, order_id, location, evidence, sender, as_json):
     sent(r, f"order #{order_id} delivered; inspection window ends {iso(o.inspection_ends_at)}", as_json)
 
 
+def _step(name: str, doc: str, default_account: str, *params):
+    """Decorator of a step `order NAME ORDER_ID [params]`, sent as --account (default `default_account`), with
+    --json. The function is called as f(client, order_id=…, <params>, sender=…, as_json=…) once the order is
+    known to exist (an unknown id is one line, never a revert)."""
+    def wrap(f):
+        @functools.wraps(f)
+        def command(ctx, **kw):
+            client = _client(ctx)
+            client.escrow.existing(kw["order_id"])
+            return f(client, **kw)
+
+        decorated = account_option(default_account)(json_option(click.pass_obj(command)))
+        for param in reversed(params):
+            decorated = param(decorated)
+        return order.command(name, help=doc)(order_id_argument(decorated))
+
+    return wrap
+
+
 def _carrier_step(name: str, facade: str, method: str, default_account: str, doc: str, message: str):
     """A command ORDER_ID CARRIER that sends one carrier-replacement step as `default_account`."""
-    @order.command(name, help=doc)
-    @order_id_argument
-    @click.argument("carrier", type=ACCOUNT)
-    @account_option(default_account)
-    @json_option
-    @click.pass_obj
-    def command(ctx, order_id, carrier, sender, as_json):
-        client = _client(ctx)
-        client.escrow.existing(order_id)
+    @_step(name, doc, default_account, click.argument("carrier", type=ACCOUNT))
+    def command(client, order_id, carrier, sender, as_json):
         r = getattr(getattr(client, facade), method)(order_id, carrier, sender=sender)
         sent(r, message.format(id=order_id, carrier=client.deployment.label(carrier)), as_json)
 
@@ -204,16 +225,9 @@ def extend(ctx, order_id, by, evidence, sender, as_json):
 
 
 def _simple(name: str, method: str, default_account: str, doc: str, message: str):
-    @order.command(name, help=doc)
-    @order_id_argument
-    @account_option(default_account)
-    @json_option
-    @click.pass_obj
-    def command(ctx, order_id, sender, as_json):
-        client = _client(ctx)
-        client.escrow.existing(order_id)
-        r = getattr(client.escrow, method)(order_id, sender=sender)
-        sent(r, message.format(id=order_id), as_json)
+    @_step(name, doc, default_account)
+    def command(client, order_id, sender, as_json):
+        sent(getattr(client.escrow, method)(order_id, sender=sender), message.format(id=order_id), as_json)
 
     return command
 
@@ -224,30 +238,16 @@ _simple("cancel", "cancel", "seller", "The seller cancels an order not yet shipp
         "order #{id} cancelled; buyer refunded")
 
 
-@order.command("dispute")
-@order_id_argument
-@click.option("--evidence", default="", type=HASH_OR_FILE, help="Photos, inspection report: anchored by hash.")
-@account_option("buyer")
-@json_option
-@click.pass_obj
-def dispute(ctx, order_id, evidence, sender, as_json):
-    """The buyer disputes a delivered order inside its inspection window."""
-    client = _client(ctx)
-    client.escrow.existing(order_id)
+@_step("dispute", "The buyer disputes a delivered order inside its inspection window.", "buyer",
+       click.option("--evidence", default="", type=HASH_OR_FILE, help="Photos, inspection report: anchored by hash."))
+def dispute(client, order_id, evidence, sender, as_json):
     r = client.escrow.dispute(order_id, evidence, sender=sender)
     sent(r, f"order #{order_id} disputed; the parties may settle, or the arbiter rules", as_json)
 
 
 def _settlement(name: str, method: str, default_account: str, doc: str, message: str):
-    @order.command(name, help=doc)
-    @order_id_argument
-    @click.argument("refund", type=SHARE)
-    @account_option(default_account)
-    @json_option
-    @click.pass_obj
-    def command(ctx, order_id, refund, sender, as_json):
-        client = _client(ctx)
-        client.escrow.existing(order_id)
+    @_step(name, doc, default_account, click.argument("refund", type=SHARE))
+    def command(client, order_id, refund, sender, as_json):
         r = getattr(client.escrow, method)(order_id, refund, sender=sender)
         pct = f"{refund / 100:g}"
         if any(e["event"] == "OrderResolved" for e in r.events):
@@ -373,11 +373,12 @@ def show(ctx, order_id, as_json):
         console.print(f"  settlement offer: {offer.refund_bps / 100:g}% back to the buyer; agreed: "
                       f"{named(offer.agreed)}; may accept: {named(offer.waiting)}")
     table = Table(box=None, header_style="bold")
-    for col in ("time (chain)", "who", "what", "detail"):
+    full = full_hashes()  # --full: each row's transaction too, whole, to copy into `tx status` or an explorer
+    for col in ("time (chain)", "who", "what", "detail") + (("tx",) if full else ()):
         table.add_column(col, overflow="fold")
     for row in rows:
-        table.add_row(row["time"], row["actor"], row["action"], row["detail"])
-    console.print(table)
+        table.add_row(row["time"], row["actor"], row["action"], row["detail"], *((row["tx"],) if full else ()))
+    print_table(console, table)
 
 
 @order.command("list")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tradechain.errors import UsageError
 from tradechain.transactions import GAS_PER_BATCH_ITEM, Receipt, Transactions
 from tradechain.client.tokens import Tokens
 from tradechain.vocabulary import ETH, STATES, TERMINAL, ZERO32, OrderState, party_names
@@ -90,19 +91,39 @@ class Escrow:
     # ---- buyer
     def place_order(self, *, buyer: str, seller: str, amount: int, ship_by: int, deliver_by: int,
                     inspection_window: int, token: str = ETH, terms_hash: bytes = ZERO32,
-                    permit: bool = False) -> tuple[int, Receipt]:
-        """Place and pay an order in one call. For an ERC-20, approves the escrow first (or signs an EIP-2612
-        permit with `permit=True`, which needs the buyer's key). Returns (order id, receipt)."""
+                    permit: bool | None = None) -> tuple[int, Receipt]:
+        """Place and pay an order in one call. An ERC-20 with an EIP-2612 permit is paid with a permit signed
+        by the buyer (its key, or the node's) inside the same transaction, so a refused order sends nothing;
+        a token without one is approved first, the approval and the order preflighted together. `permit`
+        forces the choice (True: permit or an error; False: approve). See `payment_method`. Returns
+        (order id, receipt)."""
         args = [(seller, token, amount, ship_by, deliver_by, inspection_window, terms_hash)]  # OrderTerms
         self.tokens.require_contract(token)
-        if permit and token != ETH:
+        method = self.payment_method(token, permit)
+        if method == "permit":
             deadline = self.tx.chain.now() + PERMIT_VALIDITY
             v, r, s = self.tokens.sign_permit(token, buyer, self.address, amount, deadline)
-            receipt = self._send("placeOrderWithPermit", args + [deadline, v, r, s], sender=buyer)
+            step = args + [deadline, v, r, s]
+            if not self.tx.chain.preflight:  # the embedded chain mines what it is sent: try the order first there too
+                self.tx.simulate([(NAME, "placeOrderWithPermit", step, buyer, 0)])
+            receipt = self._send("placeOrderWithPermit", step, sender=buyer)
         else:
             value = self.tokens.pay_in(token, amount, self.address, sender=buyer, step=(NAME, "placeOrder", args))
             receipt = self._send("placeOrder", args, sender=buyer, value=value)
         return receipt.event("OrderPlaced")["orderId"], receipt
+
+    def payment_method(self, token: str, permit: bool | None = None) -> str:
+        """How place_order pays `token`: "value" (native ETH sent with the call), "permit" (EIP-2612, one
+        transaction; the default wherever the token has it) or "approve" (an approval, then the order)."""
+        if token == ETH:
+            return "value"
+        if permit is False:
+            return "approve"
+        if self.tokens.permit_domain(token) is not None:
+            return "permit"
+        if permit:
+            raise UsageError(f"token {token} has no EIP-2612 permit: pay it with approve (leave out --permit)")
+        return "approve"
 
     def place_order_in(self, *, buyer: str, seller: str, amount: int, ship_in: int, deliver_in: int,
                        inspection_window: int, **kw) -> tuple[int, Receipt]:

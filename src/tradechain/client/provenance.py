@@ -9,9 +9,8 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from web3 import Web3
-
 from tradechain import hashchain, timeline
+from tradechain.codec import checksum
 from tradechain.errors import UsageError
 from tradechain.transactions import Receipt, word
 from tradechain.vocabulary import (
@@ -37,6 +36,10 @@ SIGNED_TYPES = {
 
 def _hex(value) -> str:
     return "0x" + bytes(value).hex()
+
+
+def _address_or_none(address: str) -> str | None:
+    return None if int(address, 16) == 0 else address
 
 
 class Provenance:
@@ -130,7 +133,7 @@ class Provenance:
         """An EIP-712 checkpoint signed with `signer`'s key, as JSON-ready data anyone can relay. `at` (default:
         now) is when it happened: a relayed Delivered keeps that time. Nonces are unordered; by default a random
         one, so signatures never wait on each other."""
-        signer = Web3.to_checksum_address(signer)
+        signer = checksum(signer)
         now = self.chain.now()
         message = {
             "shipmentId": shipment, "kind": kind_index(kind, SHIPMENT_KINDS), "location": _hex(location_code(location)),
@@ -227,16 +230,17 @@ class Provenance:
             "chainId": self.chain.chain_id, "contract": self.address, "head": _hex(head),
             "verified": verdict.as_dict(), "entries": entries, "readings": readings, "breaches": breaches,
             "legs": legs, "carbonGrams": self._call("carbonOf", [item]),
-            "documents": [{"seq": e["seq"], "by": e["actorName"], "time": e["time"], **e["details"]}
+            # parties as addresses (the JSON shows each with its name; people see the name: label())
+            "documents": [{"seq": e["seq"], "by": e["actor"], "time": e["time"], **e["details"]}
                           for e in entries if e["kind"] == "Document"],
-            "custody": [{"seq": e["seq"], "from": label(e["details"]["from"]), "to": label(e["details"]["to"]),
+            "custody": [{"seq": e["seq"], "from": e["details"]["from"], "to": e["details"]["to"],
                          "time": e["time"], "place": e["place"]} for e in entries if e["kind"] == "Handover"],
-            "custodian": label(self._call("custodianOf", [item])),
+            "custodian": _address_or_none(self._call("custodianOf", [item])),
         }
         linked = [e["details"]["other"] for e in entries if e["kind"] == "Linked"]
         if is_batch(item):
             b = self._call("batchOf", [item])
-            out["batch"] = {"producer": label(b[0]), "registeredAt": timeline.iso(b[2]),
+            out["batch"] = {"producer": b[0], "registeredAt": timeline.iso(b[2]),
                             "origin": bytes(b[3]).decode("ascii", "replace"), "sku": timeline.location(b[5]),
                             "quantity": b[6],
                             "certificates": next((e["details"]["certificates"] for e in entries
@@ -249,7 +253,7 @@ class Provenance:
             out["breachFlags"] = timeline.breach_names(self._call("breachesOf", [item]))
             out["carbonTotalGrams"] = out["carbonGrams"]
             order = c.escrow.get_order(item)
-            out["order"] = {"state": order.state, "buyer": label(order.buyer), "seller": label(order.seller)}
+            out["order"] = {"state": order.state, "buyer": order.buyer, "seller": order.seller}
             symbol, decimals = c.tokens.info(order.token)
             from tradechain.units import format_amount
 
@@ -264,7 +268,6 @@ class Provenance:
         """Where a document's hash is anchored on the item: as a typed document, a checkpoint's evidence, a
         certificate of the batch, a handover's evidence or the bill of lading."""
         self.exists(item)
-        label = self.client.deployment.label
         hits = []
         want = _hex(doc_hash)
         for e in self.events(item):
@@ -285,15 +288,15 @@ class Provenance:
                 actor = a.get("actor") or a.get("to") or a.get("producer") or a.get("carrier")
                 hits.append({"as": how, "time": timeline.iso(e["timestamp"]), "timestamp": e["timestamp"],
                              "block": e["block"], "tx": e["tx_hash"],
-                             "by": label(actor) if actor else self._entry_actor(e)})
+                             "by": actor or self._entry_actor(e)})
         return hits
 
-    def _entry_actor(self, event: dict) -> str:
+    def _entry_actor(self, event: dict) -> str | None:
         """Detail events name no actor: the entry's Checkpoint in the same transaction does."""
         for e in self.tx.receipt(event["tx_hash"]).events:
             if e["event"] == "Checkpoint":
-                return self.client.deployment.label(e["args"]["actor"])
-        return ""
+                return e["args"]["actor"]
+        return None
 
 
 def _details(kind: str, a: dict) -> dict:

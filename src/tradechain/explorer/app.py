@@ -63,9 +63,21 @@ def create_app(site: Site, *, base_url: str = "") -> Starlette:
             return page(request, template, data, title=title(data))
 
         async def api(request: Request):
-            return JSONResponse(as_json(await _run(request, fn)))
+            return JSONResponse(as_json(await _run(request, whole_hashes(fn))))
 
         return html, api
+
+    def whole_hashes(fn):
+        """`fn` with every hash in its words whole: the JSON API answers what the CLI's --json prints (pages cut
+        them short for reading)."""
+        def run(request):
+            token = timeline.FULL_HASHES.set(True)
+            try:
+                return fn(request)
+            finally:
+                timeline.FULL_HASHES.reset(token)
+
+        return run
 
     async def _run(request, fn):
         from starlette.concurrency import run_in_threadpool

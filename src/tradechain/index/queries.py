@@ -9,16 +9,14 @@ index (engine None) the same functions read everything from the node.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
-from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
+from typing import TYPE_CHECKING, Any
 
 from tradechain import timeline
 from tradechain.errors import TradechainError
-from tradechain.index import db
-from tradechain.index.schema import anchors, invoices, orders
 from tradechain.vocabulary import BATCH_BASE, item_label
+
+if TYPE_CHECKING:  # SQLAlchemy is imported where an index is read: a read without one never loads it (0.4 s)
+    from sqlalchemy.engine import Engine
 
 
 class NotFound(TradechainError):
@@ -103,6 +101,10 @@ def order_list(site: Site, *, limit: int | None = None, offset: int = 0) -> dict
         orders_ = [site.client.escrow.get_order(i) for i in range(offset + 1, last + 1)]
         rows = [(o.id, o.state, o.buyer, o.seller, o.amount, o.token) for o in orders_]
     else:
+        from sqlalchemy import func, select
+
+        from tradechain.index.schema import orders
+
         with site.engine.connect() as conn:
             q = select(orders).order_by(orders.c.id).offset(offset)
             if limit is not None:
@@ -117,6 +119,10 @@ def due_orders(engine: Engine, now: int) -> list[int]:
     """Orders whose release or refund the contract may allow at chain time `now`, from the index: delivered by
     the deadline with the inspection window over; not shipped by shipBy; shipped and not delivered by
     deliverBy. The keeper confirms each on chain (TradeEscrow.actionable) before acting."""
+    from sqlalchemy import select
+
+    from tradechain.index.schema import orders
+
     o = orders.c
     delivered = (o.delivered_at > 0) & (o.delivered_at <= o.deliver_by)
     with engine.connect() as conn:
@@ -152,7 +158,8 @@ def camel_dict(record) -> dict:
 def invoice_dict(inv, money) -> dict:
     """An invoice as `invoice list/show --json` shows it."""
     d = camel_dict(inv)
-    d.update(faceValueText=money(inv.face_value), listedPriceText=money(inv.listed_price) if inv.listed else None)
+    d.update(faceValueText=money(inv.face_value), listedPriceText=money(inv.listed_price) if inv.listed else None,
+             advancePrincipalText=money(inv.advance_principal), advanceRepaymentText=money(inv.advance_repayment))
     return d
 
 
@@ -161,6 +168,10 @@ def invoice_ids(site: Site) -> list[int]:
     c = site.client
     if site.engine is None:
         return [i for i in range(1, c.escrow.order_count() + 1) if c.invoices.owner(i)]
+    from sqlalchemy import select
+
+    from tradechain.index.schema import invoices
+
     with site.engine.connect() as conn:
         return [r[0] for r in conn.execute(select(invoices.c.id).order_by(invoices.c.id))]
 
@@ -206,6 +217,10 @@ def seller_view(site: Site, address: str) -> dict:
     record = camel_dict(site.client.escrow.seller_record(address, ETH))
     listed = []
     if site.engine is not None:
+        from sqlalchemy import select
+
+        from tradechain.index.schema import orders
+
         with site.engine.connect() as conn:
             for r in conn.execute(select(orders).where(orders.c.seller == address).order_by(orders.c.id.desc())
                                   .limit(100)):
@@ -221,6 +236,10 @@ def find_document(site: Site, doc_hash: str) -> dict:
     doc_hash = doc_hash.lower()
     if site.engine is None:
         raise NotFound("searching every anchor needs the index: run `tradechain index` first")
+    from sqlalchemy import select
+
+    from tradechain.index.schema import anchors
+
     with site.engine.connect() as conn:
         rows = conn.execute(select(anchors).where(anchors.c.doc_hash == doc_hash)
                             .order_by(anchors.c.block_number, anchors.c.log_index)).all()
@@ -229,7 +248,7 @@ def find_document(site: Site, doc_hash: str) -> dict:
         item = int(r.item)
         when = site.client.chain.block_time(r.block_number)
         matches.append({"item": str(item), "label": item_label(item), "as": r.role,
-                        "by": site.label(r.actor) if r.actor else "—", "time": timeline.iso(when),
+                        "by": r.actor or None, "time": timeline.iso(when),
                         "timestamp": when, "block": r.block_number, "tx": r.tx_hash,
                         "order": item if item < BATCH_BASE else None})
     return {"hash": doc_hash, "anchored": bool(matches), "matches": matches}
@@ -272,6 +291,8 @@ def status(site: Site) -> dict:
     latest = site.client.chain.block_number()
     cursor = None
     if site.engine is not None:
+        from tradechain.index import db
+
         with site.engine.connect() as conn:
             cursor = int(db.read_meta(conn).get("cursor", -1))
     return {"chainId": site.client.chain.chain_id, "latestBlock": latest, "indexedBlock": cursor,
