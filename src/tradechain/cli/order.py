@@ -128,7 +128,8 @@ def _create_fx(ctx, client, seller, price, pay, quote_file, ship_within, deliver
     sent(receipt, f"order #{order_id} placed and paid: {format_price(minor, currency)} at {format_rate(rate)} from "
                   f"{source} = {money(value)}, rate locked{_waiting(receipt)}", as_json, orderId=order_id, token=token, amount=value,
          amountText=money(value), currency=currency, price=minor, priceText=format_price(minor, currency), rate=rate,
-         rateText=format_rate(rate), rateSource="Quote" if quote else "Feed")
+         rateText=format_rate(rate), rateSource="Quote" if quote else "Feed",
+         paidWith=client.escrow.payment_method(token, False))  # FX orders approve (no permit path)
 
 
 @order.command("ship")
