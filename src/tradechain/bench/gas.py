@@ -139,14 +139,17 @@ def financed_order(run: GasRun) -> None:
 def fx_order(run: GasRun) -> None:
     """An order priced 10,000 EUR and paid in tUSD at the rate locked from the signed EUR/USD feed (two rounds
     published first, each signed by the oracle key and relayed), delivered and confirmed; then a second order
-    at a signed quote's rate. Release reads no rate: it costs what a plain tUSD release costs."""
+    at a signed quote's rate, which the seller cancels. Release and refund read no rate: they cost what a plain tUSD
+    order's do."""
     name = "fx_order"
     c, a = run.client, run.a
     token = c.tokens.stablecoin
-    now = run.chain.now()
-    run.step(name, "feed round (signed, relayed)", c.fx.publish_round("1.0772", updated_at=now - 60,
+    # the rounds are dated on the hour, not at the block's second: the same events on every node (conformance)
+    hour = run.chain.now() // 3600 * 3600
+    run.step(name, "feed round (signed, relayed)", c.fx.publish_round("1.0772", updated_at=hour - 3600,
                                                                        sender=a["keeper"]))
-    run.step(name, "feed round (signed, relayed) 2", c.fx.publish_round("1.0814", sender=a["keeper"]))
+    run.step(name, "feed round (signed, relayed) 2", c.fx.publish_round("1.0814", updated_at=hour,
+                                                                         sender=a["keeper"]))
     price = 1_000_000  # 10,000.00 EUR in cents
     run.step(name, "approve", c.tokens.approve(token, c.escrow.address, 2 * 10_814 * TUSD, sender=a["buyer"]))
 
@@ -164,8 +167,10 @@ def fx_order(run: GasRun) -> None:
     run.step(name, "confirm (release)", c.escrow.confirm(oid, sender=a["buyer"]))
     quote = c.fx.sign_quote("EUR", token, 1_0800 * 10**14, buyer=a["buyer"], signer=a["admin"],
                             expiry=run.chain.now() + DAY, nonce=1)  # a fixed nonce: the same calldata every run
-    _oid, r = place(quote)
+    oid, r = place(quote)
     run.step(name, "place+pay (signed quote)", r)
+    # the seller cancels: the refund moves the locked amount and reads no rate (and no order is left open)
+    run.step(name, "cancel (refund at the locked amount)", c.escrow.cancel(oid, sender=a["seller"]))
 
 
 @flow

@@ -36,8 +36,11 @@ def written(kind: str, result: dict, results_dir, as_json: bool) -> bool:
 
 @measurement("index")
 @click.option("--orders", default="1000,10000", show_default=True, help="Comma-separated chain sizes, in orders.")
-def index_cmd(orders: str, results_dir, as_json: bool):
-    """The read side at scale on anvil: index catch-up rate, page latency under load, CLI via index vs node."""
+@click.option("--due", default=100, show_default=True, help="Orders due for release in the keeper's pass.")
+@click.option("--seconds", default=10.0, show_default=True, help="Seconds of load per page (wrk).")
+def index_cmd(orders: str, due: int, seconds: float, results_dir, as_json: bool):
+    """The read side at scale on anvil: index catch-up rate, the keeper's pass, page latency under load (wrk,
+    else a Python loop), CLI via index vs node."""
     import tempfile
     from pathlib import Path
 
@@ -48,22 +51,32 @@ def index_cmd(orders: str, results_dir, as_json: bool):
         sizes = [int(x) for x in orders.split(",")]
     except ValueError:
         raise UsageError(f"--orders {orders!r}: give sizes like 1000,10000") from None
-    if any(n <= 2 * index.DUE + 1 for n in sizes):
-        raise UsageError(f"--orders: each size must be above {2 * index.DUE + 1} (it holds {index.DUE} due orders)")
+    if due < 1 or seconds <= 0:
+        raise UsageError("--due must be at least 1 and --seconds above 0")
+    if any(n <= 2 * due + 1 for n in sizes):
+        raise UsageError(f"--orders: each size must be above {2 * due + 1} (it holds {due} due and {due} open orders)")
     with tempfile.TemporaryDirectory(prefix="tc-bench-index-") as work:
-        result = index.measure(sizes, Path(work))
+        result = index.measure(sizes, Path(work), due=due, seconds=seconds)
     if written("index", result, results_dir, as_json):
         return
+    m = result["machine"]
+    click.echo(f"{m['cpus']} CPUs, load average {' '.join(map(str, m['loadAverage']))} at the start")
     for s in result["sizes"]:
         c = s["catchUp"]
         click.echo(f"{s['ordersOnChain']:,} orders: catch-up {c['events']:,} events in {c['seconds']} s "
                    f"= {c['eventsPerSecond']:,} events/s")
+        click.echo("  wall (CPU) seconds of each command as a fresh process:")
         for name, v in s["cli"].items():
-            click.echo(f"  {name:<28} " + (f"{v} s" if not isinstance(v, dict) else
-                                           "  ".join(f"{k} {t} s" for k, t in v.items())))
+            used, over, over_cpu = s["cliCpu"][name], s["overStartup"].get(name), s["overStartupCpu"].get(name)
+            click.echo(f"  {name:<38} " + (f"{v} ({used}) s" if not isinstance(v, dict) else
+                                           "  ".join(f"{k} {t} ({used[k]}) s" for k, t in v.items()))
+                       + ("" if over is None else f"  (index: {over:+} ({over_cpu:+}) s over start-up)"))
+        k = s["keeperPass"]
+        click.echo(f"  {'keeper pass in-process (' + str(s['due']) + ' due)':<38} {k['seconds']} s, "
+                   f"{k['requests']} JSON-RPC requests in {k['httpPosts']} HTTP posts")
         for page, p in s["pages"].items():
-            click.echo(f"  {page:<28} median {p['medianMs']} ms, p95 {p['p95Ms']} ms "
-                       f"({p['requests']} requests, {p['concurrency']} concurrent, {p['perSecond']}/s)")
+            click.echo(f"  {page:<38} median {p['medianMs']} ms, p95 {p['p95Ms']} ms "
+                       f"({p['requests']} requests, {p['concurrency']} concurrent, {p['perSecond']}/s; {p['tool']})")
     click.echo(f"written to {result['resultsFile']}")
 
 

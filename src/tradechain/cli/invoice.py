@@ -68,15 +68,19 @@ def show(ctx, invoice_id, as_json):
     """One invoice: its data, listing, advance and offers, the seller's record and the token's metadata."""
     from tradechain.timeline import iso
 
+    from tradechain.index.queries import Site, advance_offers
+
     client = ctx.client()
+    site = Site(client)
     if not client.chain.ephemeral:  # offers are found from events: through the index when there is one
         from tradechain.cli.reads import site_for
 
-        client = site_for(ctx).client
+        site = site_for(ctx)
+        client = site.client
     inv = client.invoices.existing(invoice_id)
     money = money_format(client, inv.token)
     record = client.escrow.seller_record(inv.seller, inv.token)
-    offers = client.invoices.advance_offers(inv.id)
+    offers = advance_offers(site, inv.id)
     if as_json:
         from tradechain.index.queries import camel_dict
 

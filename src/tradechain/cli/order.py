@@ -72,15 +72,15 @@ def create(ctx, seller, amount, token, price, pay, quote_file, ship_within, deli
     token_addr, value = client.tokens.amount(amount, token)
     money = money_format(client, token_addr)
     _check_balance(client, sender, token_addr, value, money)
+    paid_with = client.escrow.payment_method(token_addr, permit)
     if accept_within is None:
         _within_cap(client, seller, token_addr, value)
-    paid_with = client.escrow.payment_method(token_addr, permit)
     order_id, receipt = client.escrow.place_order_in(
         buyer=sender, seller=seller, amount=value, token=token_addr, ship_in=ship_within, deliver_in=deliver_within,
         inspection_window=inspection, terms_hash=terms, permit=paid_with == "permit", accept_in=accept_within,
     )
-    sent(receipt, f"order #{order_id} placed and paid{PAID_WITH[paid_with]}: {money(value)}{_waiting(receipt)}", as_json,
-         orderId=order_id, token=token_addr, amount=value, amountText=money(value), paidWith=paid_with)
+    sent(receipt, f"order #{order_id} placed and paid{PAID_WITH[paid_with]}: {money(value)}{_waiting(receipt)}",
+         as_json, orderId=order_id, token=token_addr, amount=value, amountText=money(value), paidWith=paid_with)
 
 
 PAID_WITH = {"value": "", "permit": " with an EIP-2612 permit", "approve": " after an approval"}
@@ -128,7 +128,8 @@ def _create_fx(ctx, client, seller, price, pay, quote_file, ship_within, deliver
     sent(receipt, f"order #{order_id} placed and paid: {format_price(minor, currency)} at {format_rate(rate)} from "
                   f"{source} = {money(value)}, rate locked{_waiting(receipt)}", as_json, orderId=order_id, token=token, amount=value,
          amountText=money(value), currency=currency, price=minor, priceText=format_price(minor, currency), rate=rate,
-         rateText=format_rate(rate), rateSource="Quote" if quote else "Feed")
+         rateText=format_rate(rate), rateSource="Quote" if quote else "Feed",
+         paidWith=client.escrow.payment_method(token, False))  # FX orders approve (no permit path)
 
 
 @order.command("ship")

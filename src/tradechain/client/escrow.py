@@ -111,9 +111,9 @@ class Escrow:
         """Place and pay an order in one call. An ERC-20 with an EIP-2612 permit is paid with a permit signed
         by the buyer (its key, or the node's) inside the same transaction, so a refused order sends nothing;
         a token without one is approved first, the approval and the order preflighted together. `permit`
-        forces the choice (True: permit or an error; False: approve). See `payment_method`. With `accept_by` the
-        order waits for the seller's acceptance until then (else the buyer is refunded). Returns (order id,
-        receipt)."""
+        forces the choice (True: permit or an error; False: approve). See `payment_method`. With `accept_by`
+        the order waits for the seller's acceptance until then (else the buyer is refunded). Returns
+        (order id, receipt)."""
         args = [(seller, token, amount, ship_by, deliver_by, inspection_window, terms_hash, accept_by)]  # OrderTerms
         self.tokens.require_contract(token)
         method = self.payment_method(token, permit)

@@ -193,10 +193,11 @@ class Provenance:
             out.append(entry)
         return out
 
-    def trace(self, item: int, *, follow_links: bool = True) -> dict:
+    def trace(self, item: int, *, follow_links: bool = True, typed: Any = None) -> dict:
         """Everything known about an item: its log (checked against the on-chain head), custody, documents,
         sensor readings with breaches, carbon per leg and in total, linked items and, for a shipment, the
-        order's settlement events."""
+        order's settlement events. `typed` (an index's typed tables, index.queries.TypedTrace) may answer the
+        readings, breaches and batch registration instead of the events and the contract: the same values."""
         self.exists(item)
         c = self.client
         label = c.deployment.label
@@ -208,20 +209,7 @@ class Provenance:
             e["actorName"] = label(e["actor"])
             e["time"] = timeline.iso(e["timestamp"])
             e["place"] = timeline.location(bytes.fromhex(e["location"][2:]))
-        readings, breaches = [], []
-        for e in events:
-            if e["event"] == "Readings":
-                for r in unpack_readings(bytes(e["args"]["packed"])):
-                    readings.append({**r, "time": timeline.iso(r["at"]), "seq": e["args"]["seq"], "breach": False})
-            elif e["event"] == "LimitBreached":
-                a = e["args"]
-                breaches.append({"sensor": SENSORS[a["sensor"]], "value": a["value"] / 100, "at": a["at"],
-                                 "seq": a["seq"], "min": None if a["min"] < -2**30 else a["min"] / 100,
-                                 "max": a["max"] / 100})
-        for b in breaches:
-            for r in readings:
-                if (r["seq"], r["sensor"], r["at"], r["value"]) == (b["seq"], b["sensor"], b["at"], b["value"]):
-                    r["breach"] = True
+        readings, breaches = typed.readings(item) if typed is not None else self.readings(events)
         legs = [{"seq": e["seq"], **e["details"]} for e in entries if e["kind"] == "Leg"]
         for leg in legs:
             leg["from"], leg["to"] = (timeline.location(bytes.fromhex(leg[k][2:])) for k in ("from", "to"))
@@ -239,12 +227,7 @@ class Provenance:
         }
         linked = [e["details"]["other"] for e in entries if e["kind"] == "Linked"]
         if is_batch(item):
-            b = self._call("batchOf", [item])
-            out["batch"] = {"producer": b[0], "registeredAt": timeline.iso(b[2]),
-                            "origin": bytes(b[3]).decode("ascii", "replace"), "sku": timeline.location(b[5]),
-                            "quantity": b[6],
-                            "certificates": next((e["details"]["certificates"] for e in entries
-                                                  if e["kind"] == "Commissioned"), [])}
+            out["batch"] = typed.batch(item) if typed is not None else self.batch(item, entries)
             out["carbonTotalGrams"] = self._call("batchCarbon", [item])
         else:
             limits, agreed = self._call("limitsOf", [item])
@@ -260,9 +243,35 @@ class Provenance:
             out["settlement"] = [row for row in timeline.rows(
                 [e for e in c.timeline(item) if e["contract"] == "TradeEscrow"], label,
                 lambda amount: format_amount(amount, decimals, symbol))]
-        out["linked"] = [self.trace(other, follow_links=False) for other in linked] if follow_links else \
+        out["linked"] = [self.trace(other, follow_links=False, typed=typed) for other in linked] if follow_links else \
             [item_label(other) for other in linked]
         return out
+
+    def batch(self, item: int, entries: list[dict]) -> dict:
+        """A batch as registered: producer (its address), time, origin, SKU, quantity and certificates."""
+        b = self._call("batchOf", [item])
+        return {"producer": b[0], "registeredAt": timeline.iso(b[2]),
+                "origin": bytes(b[3]).decode("ascii", "replace"), "sku": timeline.location(b[5]), "quantity": b[6],
+                "certificates": next((e["details"]["certificates"] for e in entries if e["kind"] == "Commissioned"),
+                                     [])}
+
+    def readings(self, events: list[dict]) -> tuple[list[dict], list[dict]]:
+        """(sensor readings, limit breaches) of an item's events; a reading a breach names is marked."""
+        readings, breaches = [], []
+        for e in events:
+            if e["event"] == "Readings":
+                for r in unpack_readings(bytes(e["args"]["packed"])):
+                    readings.append({**r, "time": timeline.iso(r["at"]), "seq": e["args"]["seq"], "breach": False})
+            elif e["event"] == "LimitBreached":
+                a = e["args"]
+                breaches.append({"sensor": SENSORS[a["sensor"]], "value": a["value"] / 100, "at": a["at"],
+                                 "seq": a["seq"], "min": None if a["min"] < -2**30 else a["min"] / 100,
+                                 "max": a["max"] / 100})
+        for b in breaches:
+            for r in readings:
+                if (r["seq"], r["sensor"], r["at"], r["value"]) == (b["seq"], b["sensor"], b["at"], b["value"]):
+                    r["breach"] = True
+        return readings, breaches
 
     def find_document(self, item: int, doc_hash: bytes) -> list[dict]:
         """Where a document's hash is anchored on the item: as a typed document, a checkpoint's evidence, a

@@ -1,14 +1,14 @@
 """Orders waiting for the seller's acceptance: their acceptance deadline (0 for orders that bind at once).
 
-Revision ID: 0003_h15r
-Revises: 0002
+Revision ID: 0004_accept_by
+Revises: 0003_h12
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_h15r"
-down_revision = "0002"
+revision = "0004_accept_by"
+down_revision = "0003_h12"
 branch_labels = None
 depends_on = None
 
