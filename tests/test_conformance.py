@@ -32,7 +32,7 @@ NODES = ("embedded", "anvil", "hardhat")
 GAS_TOLERANCE = 64
 # fields holding a time, or a hash / packed bytes computed from one
 TIME_FIELDS = {"shipBy", "deliverBy", "rulingDeadline", "at", "head", "packed", "dueDate", "inspectionEndsAt",
-               "deliveredAt", "expiresAt"}
+               "deliveredAt", "expiresAt", "acceptBy"}
 EXPECTED_END_STATES = {
     "eth_order": ["Released"], "erc20_order": ["Released"], "financed_order": ["Released"],
     "provenance": ["Shipped"], "disputed_order": ["Resolved"], "refund_on_timeout": ["Refunded"],
@@ -40,6 +40,7 @@ EXPECTED_END_STATES = {
     "relayed_checkpoint": ["Delivered"],
     "fx_order": ["Released", "Cancelled"],  # at the feed rate; at a signed quote, cancelled by the seller
     "keeper_pass": ["Released"] * 3,
+    "accepted_order": ["Released"], "not_accepted": ["Refunded"], "capped_order": ["Released"],
 }
 
 
