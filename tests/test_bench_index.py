@@ -11,6 +11,8 @@ from click.testing import CliRunner
 
 from tradechain.cli import cli
 
+from test_json_output import validate
+
 
 def test_bench_index_smoke(tmp_path):
     assert shutil.which("wrk"), "wrk is missing: `make test-deps` installs Debian's wrk"
@@ -18,6 +20,7 @@ def test_bench_index_smoke(tmp_path):
                                    "--results-dir", str(tmp_path)])
     assert out.exit_code == 0, out.output
     result = json.loads(out.output[out.output.index("{"):])
+    validate("bench.index", out.output[out.output.index("{"):])  # the real run against schemas/bench.index.json
     (size,) = result["sizes"]
     assert size["ordersOnChain"] == 12 and size["catchUp"]["events"] > 0
     keeper = size["cli"]["keeper --once (3 due)"]
