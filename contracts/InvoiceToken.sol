@@ -238,6 +238,14 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl, ReentrancyGuardTr
         view
         returns (address[2] memory to, uint256[2] memory amounts)
     {
+        return _payees(orderId, amount);
+    }
+
+    function _payees(uint256 orderId, uint256 amount)
+        private
+        view
+        returns (address[2] memory to, uint256[2] memory amounts)
+    {
         address holder = _requireOwned(orderId);
         Advance storage a = _advances[orderId];
         address financier = a.financier;
@@ -249,6 +257,22 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl, ReentrancyGuardTr
         uint256 first = a.repayment < amount ? a.repayment : amount;
         (to[0], amounts[0]) = (financier, first);
         (to[1], amounts[1]) = (holder, amount - first);
+    }
+
+    /// @inheritdoc IInvoiceToken
+    /// @dev Emits AdvanceRepaid when an advance is outstanding.
+    function tranchePayees(uint256 orderId, uint256 amount)
+        external
+        returns (address[2] memory to, uint256[2] memory amounts)
+    {
+        if (msg.sender != address(escrow)) revert NotEscrow(msg.sender);
+        (to, amounts) = _payees(orderId, amount);
+        if (to[1] == address(0)) return (to, amounts); // no advance: all to the holder
+        Advance storage a = _advances[orderId];
+        // amounts[0] <= a.repayment (the waterfall caps it), so the rest fits the uint96 it came from
+        uint96 outstanding = a.repayment - uint96(amounts[0]);
+        a.repayment = outstanding;
+        emit AdvanceRepaid(orderId, to[0], amounts[0], outstanding);
     }
 
     // ------------------------------------------------------------------ views
@@ -406,7 +430,7 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl, ReentrancyGuardTr
             // a ruling that refunds everything leaves the holder nothing
             // only the seller side decides the status
             // slither-disable-next-line unused-return
-            (, uint256 toSellerSide,) = escrow.split(o.amount, o.proposedRefundBps, o.feeBps);
+            (, uint256 toSellerSide,) = escrow.split(o.amount - o.released, o.proposedRefundBps, o.feeBps);
             return toSellerSide == 0 ? Status.Defaulted : Status.Settled;
         }
         if (s == ITradeEscrow.State.Refunded || s == ITradeEscrow.State.Cancelled) return Status.Defaulted;

@@ -11,6 +11,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {ITradeEscrow} from "./interfaces/ITradeEscrow.sol";
 import {IProvenance} from "./interfaces/IProvenance.sol";
 import {IInvoiceToken} from "./interfaces/IInvoiceToken.sol";
+import {IPaymentSchedules} from "./interfaces/IPaymentSchedules.sol";
 
 /// @title TradeEscrow — holds a buyer's payment until the goods are delivered and the inspection window passes.
 /// @notice Lifecycle: Funded -> Shipped -> (Delivered, read from Provenance) -> Released,
@@ -37,6 +38,11 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// @dev Gas forwarded with an ERC-20 payout: several times what a plain or upgradeable stablecoin's transfer
     /// needs, so a token that burns all gas given costs a batch this much and is credited, never reverts it.
     uint256 private constant TOKEN_PUSH_GAS = 100_000;
+    /// @dev Tranches of a payment schedule (see ScheduleFixed for the packed layout).
+    uint256 private constant MAX_TRANCHES = 4;
+    /// @dev Bit 23 of Order.inspectionWindow (windows are at most 30 days < 2^22 s): the order has a payment schedule in
+    /// `_schedules`. Slot 1 is read by every step anyway, so a plain order never reads the schedule's slot.
+    uint24 private constant SCHEDULED = 1 << 23;
 
     /// @dev An order in storage, beside the contract that owns it (clients read OrderView). Three slots; the third
     /// is written at order time only for ERC-20 orders, or when the fee or dispute period differs from the
@@ -63,6 +69,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
 
     IProvenance public immutable provenance;
     IInvoiceToken public immutable invoices;
+    /// @notice The book of payment schedules: the tranches of scheduled orders, and their eBL titles.
+    IPaymentSchedules public immutable schedules;
     /// @dev The fee at deployment. Orders store their fee as an offset from it, so an ETH order at this fee
     /// leaves its third slot untouched (one fewer new slot, ~22k gas), and a later fee change still never
     /// touches an order already placed.
@@ -85,14 +93,16 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     mapping(address seller => SellerRecord) private _sellerRecords;
     /// @notice Seller-side amounts settled to a seller's invoices, per payment token.
     mapping(address seller => mapping(address token => uint256)) public sellerVolume;
-
+    /// @dev Gross amount paid out by a scheduled order's released tranches (written only by those).
+    mapping(uint256 orderId => uint256) private _released;
     constructor(
         address admin,
         address treasury_,
         uint16 feeBps_,
         uint32 disputePeriod_,
         IProvenance provenance_,
-        IInvoiceToken invoices_
+        IInvoiceToken invoices_,
+        IPaymentSchedules schedules_
     ) {
         if (admin == address(0)) revert InvalidAddress("admin", admin);
         if (treasury_ == address(0)) revert InvalidAddress("treasury", treasury_);
@@ -108,6 +118,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         _baseDisputePeriod = disputePeriod_;
         provenance = provenance_;
         invoices = invoices_;
+        schedules = schedules_;
     }
 
     // ------------------------------------------------------------------ buyer
@@ -132,6 +143,33 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         bytes32 termsHash
     ) external payable whenNotPaused nonReentrant returns (uint256 orderId) {
         orderId = _createOrder(seller, token, amount, shipBy, deliverBy, inspectionWindow, termsHash);
+        _collect(token, amount);
+    }
+
+    /// @notice placeOrder with a payment schedule: tranches released by logistics events (see ScheduleFixed), the
+    /// last at the end of the inspection window, and optionally an electronic bill of lading whose title passes to
+    /// the buyer with the tranche that pays for the documents.
+    /// @dev Emits OrderPlaced and ScheduleFixed. Reverts InvalidTranche, TrancheSharesSum on a bad schedule.
+    /// @param seller who is paid for the goods (never the buyer)
+    /// @param token the payment token, address(0) for native ETH
+    /// @param amount the price in the token's base units (< 2^96)
+    /// @param shipBy the seller must ship by then (unix seconds), or the buyer may reclaim the payment
+    /// @param deliverBy the carrier must confirm delivery by then, or the buyer may reclaim the payment
+    /// @param inspectionWindow seconds after delivery in which the buyer may dispute (at most 30 days)
+    /// @param termsHash keccak-256 of the e-contract, anchored in the event
+    /// @param schedule the packed schedule (ScheduleFixed); 0 for none
+    function placeScheduledOrder(
+        address seller,
+        address token,
+        uint256 amount,
+        uint256 shipBy,
+        uint256 deliverBy,
+        uint256 inspectionWindow,
+        bytes32 termsHash,
+        uint256 schedule
+    ) external payable whenNotPaused nonReentrant returns (uint256 orderId) {
+        orderId = _createOrder(seller, token, amount, shipBy, deliverBy, inspectionWindow, termsHash);
+        if (schedule != 0) _fixSchedule(orderId, schedule);
         _collect(token, amount);
     }
 
@@ -210,7 +248,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         if (o.state != State.Shipped) _wrongState(orderId, o, State.Shipped);
         uint256 delivered = _deliveredOnTime(orderId, o);
         if (delivered == 0) revert NotDelivered(orderId);
-        uint256 endsAt = delivered + o.inspectionWindow;
+        uint256 endsAt = delivered + _window(o);
         if (block.timestamp >= endsAt) revert InspectionWindowClosed(orderId, endsAt);
         uint256 period = o.rulingDeadline; // the period locked at order time, 0 for the deployment's
         if (period == 0) period = _baseDisputePeriod;
@@ -219,6 +257,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         o.state = State.Disputed;
         o.rulingDeadline = deadline;
         emit OrderDisputed(orderId, msg.sender, evidenceHash, deadline);
+        _remaining(orderId, o);
     }
 
     // ------------------------------------------------------------------ seller
@@ -245,6 +284,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         emit OrderShipped(orderId, carrier, billOfLadingHash);
         provenance.openShipment(orderId, carrier, billOfLadingHash, limitsHash);
         invoices.mint(o.seller, orderId);
+        if (o.inspectionWindow & SCHEDULED != 0) schedules.shipped(orderId, billOfLadingHash, o.seller);
     }
 
     /// @notice The seller asks for its shipment to be handed to another carrier (the named one lost its key or its
@@ -303,6 +343,37 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
             if (!releasable) continue;
             _release(orderId, o, false);
             ++released;
+        }
+    }
+
+    /// @notice Release tranche `index` of a scheduled order once its trigger is on chain: its share of the payment,
+    /// less the fee pro rata, to whoever holds the invoice (an advance financier first). With the documents tranche,
+    /// the eBL title passes to the buyer in the same transaction. Anyone may call. Final: a later dispute, refund or
+    /// ruling acts only on what is left. The last tranche (End) is paid by `release`.
+    /// @dev Emits TrancheReleased and Payout (and the title's TitleEndorsed or TitleOffered). Reverts UnknownTranche,
+    /// TrancheAlreadyReleased, WrongState (not Shipped), TrancheNotDue.
+    /// @param orderId a Shipped order with a payment schedule
+    /// @param index the tranche, 0 = the first
+    function releaseTranche(uint256 orderId, uint256 index) external nonReentrant {
+        Order storage o = _existing(orderId);
+        if (o.state != State.Shipped) _wrongState(orderId, o, State.Shipped);
+        _releaseTranche(orderId, o, index, true);
+    }
+
+    /// @notice Release every tranche of the orders in `orderIds` whose trigger is on chain; skips the rest (so racing
+    /// keepers never revert each other). Returns how many tranches were released.
+    /// @dev Emits TrancheReleased and Payout for each tranche released.
+    /// @param orderIds at most MAX_BATCH order ids
+    function releaseTrancheBatch(uint256[] calldata orderIds) external nonReentrant returns (uint256 released) {
+        if (orderIds.length > MAX_BATCH) revert BatchTooLarge(orderIds.length, MAX_BATCH);
+        for (uint256 i; i < orderIds.length; ++i) {
+            uint256 orderId = orderIds[i];
+            Order storage o = _orders[orderId];
+            if (o.state != State.Shipped || o.inspectionWindow & SCHEDULED == 0) continue;
+            // the tranches before End: bounded by MAX_TRANCHES
+            for (uint256 t; t < MAX_TRANCHES - 1; ++t) {
+                if (_releaseTranche(orderId, o, t, false)) ++released;
+            }
         }
     }
 
@@ -503,14 +574,15 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         v.feeBps = _feeBpsOf(o);
         v.shipBy = o.shipBy;
         v.deliverBy = o.deliverBy;
-        v.inspectionWindow = o.inspectionWindow;
+        v.inspectionWindow = _window(o);
         if (o.state == State.Disputed || o.state == State.Resolved) v.rulingDeadline = o.rulingDeadline;
         v.proposedRefundBps = o.proposedRefundBps;
         v.proposer = _partyAddress(orderId, o, o.proposer);
         v.state = o.state;
         v.deliveredAt = provenance.deliveredAt(orderId);
         v.carrier = provenance.carrierOf(orderId);
-        if (v.deliveredAt != 0) v.inspectionEndsAt = v.deliveredAt + o.inspectionWindow;
+        if (v.deliveredAt != 0) v.inspectionEndsAt = v.deliveredAt + v.inspectionWindow;
+        v.released = o.amount - _left(orderId, o);
         if (o.state == State.Shipped && _deliveredOnTime(orderId, o) != 0) v.state = State.Delivered;
     }
 
@@ -549,10 +621,12 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         return _sellerRecords[seller];
     }
 
-    /// @notice What the seller side receives if the order is released in full: amount less the fee.
+    /// @notice What the seller side still receives if the order is released in full: the amount not yet paid out by
+    /// released tranches, less the fee.
     function faceValue(uint256 orderId) external view returns (uint256) {
         Order storage o = _existing(orderId);
-        return o.amount - _fee(o.amount, _feeBpsOf(o));
+        uint256 left = _left(orderId, o);
+        return left - _fee(left, _feeBpsOf(o));
     }
 
     /// @notice Whether release, or a refund, may be triggered now — what a keeper asks before sending.
@@ -643,7 +717,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
 
     function _release(uint256 orderId, Order storage o, bool early) private {
         o.state = State.Released;
-        (, uint256 toSellerSide, uint256 fee) = split(o.amount, 0, _feeBpsOf(o));
+        (, uint256 toSellerSide, uint256 fee) = split(_remaining(orderId, o), 0, _feeBpsOf(o));
         emit OrderReleased(orderId, msg.sender, early, toSellerSide, fee);
         _recordSettlement(o, toSellerSide, false, false);
         _paySellerSide(orderId, o.token, toSellerSide, fee);
@@ -653,7 +727,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         o.state = State.Resolved;
         // the share applied, <= BPS (every caller checks it) < 2^16: what the invoice's status is read from
         o.proposedRefundBps = uint16(refundBps);
-        (uint256 toBuyer, uint256 toSellerSide, uint256 fee) = split(o.amount, refundBps, _feeBpsOf(o));
+        (uint256 toBuyer, uint256 toSellerSide, uint256 fee) = split(_remaining(orderId, o), refundBps, _feeBpsOf(o));
         emit OrderResolved(orderId, msg.sender, ruling, refundBps, evidence, toBuyer, toSellerSide, fee);
         _recordSettlement(o, toSellerSide, true, refundBps != 0);
         address token = o.token;
@@ -663,24 +737,31 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
 
     function _refund(uint256 orderId, Order storage o, RefundReason reason) private {
         o.state = State.Refunded;
-        uint256 amount = o.amount;
+        uint256 amount = _remaining(orderId, o);
         emit OrderRefunded(orderId, reason, amount);
         ++_sellerRecords[o.seller].refunds;
         _pay(orderId, o.token, o.buyer, amount);
+        // a shipped order's title: back to the seller from the escrow, void if out with the buyer unsurrendered
+        if (reason == RefundReason.NotDelivered && o.inspectionWindow & SCHEDULED != 0) {
+            schedules.refunded(orderId, o.seller);
+        }
     }
 
     /// @dev The seller side goes to whoever holds the invoice (InvoiceToken decides the payees); the fee is
     /// credited to the treasury.
     function _paySellerSide(uint256 orderId, address token, uint256 amount, uint256 fee) private {
-        if (fee != 0) {
-            address t = treasury;
-            credits[token][t] += fee;
-            emit Payout(orderId, t, token, fee, true);
-        }
+        _creditFee(orderId, token, fee);
         if (amount == 0) return;
         (address[2] memory to, uint256[2] memory amounts) = invoices.settlementPayees(orderId, amount);
         if (amounts[0] != 0) _pay(orderId, token, to[0], amounts[0]);
         if (amounts[1] != 0) _pay(orderId, token, to[1], amounts[1]);
+    }
+
+    function _creditFee(uint256 orderId, address token, uint256 fee) private {
+        if (fee == 0) return;
+        address t = treasury;
+        credits[token][t] += fee;
+        emit Payout(orderId, t, token, fee, true);
     }
 
     /// @dev The seller's track record, one slot and one volume counter: no loops.
@@ -744,7 +825,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         if (o.state != State.Shipped) return (0, 0, false);
         delivered = provenance.deliveredAt(orderId);
         if (delivered == 0 || delivered > o.deliverBy) return (0, 0, false); // as _deliveredOnTime
-        endsAt = delivered + o.inspectionWindow;
+        endsAt = delivered + _window(o);
         releasable = block.timestamp >= endsAt;
     }
 
@@ -851,7 +932,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         if (financier != address(0)) {
             // only the seller side matters here
             // slither-disable-next-line unused-return
-            (, uint256 toSellerSide,) = split(o.amount, refundBps, _feeBpsOf(o));
+            (, uint256 toSellerSide,) = split(_left(orderId, o), refundBps, _feeBpsOf(o));
             if (toSellerSide < repayment) required |= _bit(Party.Financier);
         }
     }
@@ -880,6 +961,56 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
 
     function _bit(Party party) private pure returns (uint8) {
         return uint8(1 << uint8(party)); // party <= 3: at most 8
+    }
+
+    // ------------------------------------------------------------------ tranches
+
+    /// @dev Pay tranche `index` if due (reverting why not when `strict`): its share of the amount, the fee pro rata,
+    /// the seller side to the invoice's payees (an advance financier's repayment shrinks by what it got); the title
+    /// passes to the buyer with the documents tranche. Whether it paid.
+    function _releaseTranche(uint256 orderId, Order storage o, uint256 index, bool strict) private returns (bool) {
+        // the title passes to the buyer inside take, with the documents tranche
+        (uint256 gross, Trigger trigger) =
+            schedules.take(orderId, index, o.amount, _deliveredOnTime(orderId, o), o.deliverBy, o.buyer, strict);
+        if (gross == 0) return false;
+        uint256 released = _released[orderId] + gross; // <= amount: the shares sum to BPS
+        _released[orderId] = released;
+        uint256 fee = _fee(gross, _feeBpsOf(o));
+        _trancheReleased(orderId, index, trigger, gross, fee, o.amount - released);
+        address token = o.token;
+        _creditFee(orderId, token, fee);
+        (address[2] memory to, uint256[2] memory amounts) = invoices.tranchePayees(orderId, gross - fee);
+        if (amounts[0] != 0) _pay(orderId, token, to[0], amounts[0]);
+        if (amounts[1] != 0) _pay(orderId, token, to[1], amounts[1]);
+        return true;
+    }
+
+    function _trancheReleased(uint256 orderId, uint256 index, Trigger trigger, uint256 gross, uint256 fee, uint256 left)
+        private
+    {
+        emit TrancheReleased(orderId, index, trigger, msg.sender, gross, gross - fee, fee, left);
+    }
+
+    function _fixSchedule(uint256 orderId, uint256 schedule) private {
+        schedules.fix(orderId, schedule);
+        _orders[orderId].inspectionWindow |= SCHEDULED;
+        emit ScheduleFixed(orderId, schedule);
+    }
+
+    /// @dev What is left of the payment after released tranches; says so in RemainderOnly when tranches were paid.
+    function _remaining(uint256 orderId, Order storage o) private returns (uint256 left) {
+        left = _left(orderId, o);
+        if (left != o.amount) emit RemainderOnly(orderId, o.amount - left, left);
+    }
+
+    function _left(uint256 orderId, Order storage o) private view returns (uint256) {
+        if (o.inspectionWindow & SCHEDULED == 0) return o.amount;
+        return o.amount - _released[orderId];
+    }
+
+    /// @dev The inspection window, without the SCHEDULED flag.
+    function _window(Order storage o) private view returns (uint256) {
+        return o.inspectionWindow & ~SCHEDULED;
     }
 
     function _existing(uint256 orderId) private view returns (Order storage o) {

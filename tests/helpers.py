@@ -233,7 +233,7 @@ def split(amount: int, refund_bps: int, fee_bps: int) -> tuple[int, int, int]:
 
 
 TERMINAL_EVENTS = ("OrderReleased", "OrderResolved", "OrderRefunded", "OrderCancelled")
-_LEDGER_EVENTS = ("OrderPlaced", "Payout", "Withdrawn", *TERMINAL_EVENTS)
+_LEDGER_EVENTS = ("OrderPlaced", "Payout", "Withdrawn", "TrancheReleased", *TERMINAL_EVENTS)
 
 
 def escrow_events(client: TradeClient, names: tuple[str, ...] = _LEDGER_EVENTS, from_block: int = 0,
@@ -246,13 +246,15 @@ def escrow_events(client: TradeClient, names: tuple[str, ...] = _LEDGER_EVENTS, 
 def assert_conserved(client: TradeClient, from_block: int = 0) -> None:
     """Every unit paid in is held or has left by exactly one path, in every token:
 
-    - held == the amounts of orders not yet settled + every credit not yet withdrawn, and
+    - held == the amounts of orders not yet settled (less their released tranches) + every credit not yet
+      withdrawn, and
     - held == paid in (OrderPlaced) - pushed out (Payout, not credited) - withdrawn (Withdrawn).
 
     `from_block` may skip history with no escrow money in it (conftest passes the test's first block).
     """
     placed: dict[int, tuple[str, int]] = {}
     settled: set[int] = set()
+    released: dict[int, int] = defaultdict(int)  # gross paid out by an order's tranches
     paid_in: dict[str, int] = defaultdict(int)
     paid_out: dict[str, int] = defaultdict(int)
     credited: set[tuple[str, str]] = set()
@@ -263,6 +265,9 @@ def assert_conserved(client: TradeClient, from_block: int = 0) -> None:
         elif name in TERMINAL_EVENTS:
             assert args["orderId"] not in settled, f"order {args['orderId']} settled twice"
             settled.add(args["orderId"])
+        elif name == "TrancheReleased":
+            assert args["orderId"] not in settled, f"tranche of order {args['orderId']} released after it settled"
+            released[args["orderId"]] += args["gross"]
         elif name == "Payout" and args["credited"]:
             credited.add((args["token"], args["to"]))
         elif name in ("Payout", "Withdrawn"):
@@ -270,8 +275,9 @@ def assert_conserved(client: TradeClient, from_block: int = 0) -> None:
 
     owed: dict[str, int] = defaultdict(int)
     for order_id, (token, amount) in placed.items():
+        assert released[order_id] <= amount, f"order {order_id} released {released[order_id]} of {amount}"
         if order_id not in settled:
-            owed[token] += amount
+            owed[token] += amount - released[order_id]
     for token, account in credited:
         owed[token] += client.escrow.credits(account, token)
     for token in {ETH, *paid_in}:

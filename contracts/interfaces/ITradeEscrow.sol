@@ -40,6 +40,19 @@ interface ITradeEscrow {
         NotDelivered
     }
 
+    /// @dev What releases a tranche of a scheduled order, in logistics order: the escrow's own Shipped, a Provenance
+    /// checkpoint (customs' ExportCleared/ImportCleared, the carrier's Arrived), the on-time Delivered, or End (the
+    /// inspection window over: the last tranche, paid by `release`).
+    enum Trigger {
+        None,
+        Shipped,
+        ExportCleared,
+        Arrived,
+        ImportCleared,
+        Delivered,
+        End
+    }
+
     /// @notice A seller's track record, kept by the escrow as orders settle: one slot, updated without loops.
     /// @dev Volume is per payment token (see `sellerVolume`): amounts in different tokens do not add up.
     struct SellerRecord {
@@ -68,6 +81,7 @@ interface ITradeEscrow {
         address proposer;
         address carrier;
         State state;
+        uint256 released; // gross amount paid out by released tranches: what a dispute or refund no longer touches
     }
 
     // ---- input errors ----
@@ -219,6 +233,29 @@ interface ITradeEscrow {
     /// @param proposed The deadline given.
     error DeliverByNotExtended(uint256 orderId, uint256 deliverBy, uint256 proposed);
 
+    /// @notice tranche {index} of schedule {schedule} is invalid: each tranche needs a share above 0 and a trigger after
+    /// the one before it, the last trigger is End, and the documents tranche must come before Delivered
+    /// @param schedule The packed schedule given.
+    /// @param index The tranche at fault (0 = the first).
+    error InvalidTranche(uint256 schedule, uint256 index);
+    /// @notice the tranche shares add up to {total} bps; they must add up to 10000
+    /// @param total The sum of the shares, in basis points.
+    error TrancheSharesSum(uint256 total);
+    /// @notice order {orderId} has no tranche {index}
+    /// @param orderId The order.
+    /// @param index The tranche (0 = the first).
+    error UnknownTranche(uint256 orderId, uint256 index);
+    /// @notice tranche {index} of order {orderId} was already released
+    /// @param orderId The order.
+    /// @param index The tranche (0 = the first).
+    error TrancheAlreadyReleased(uint256 orderId, uint256 index);
+    /// @notice tranche {index} of order {orderId} waits for {trigger}, not on chain yet (End: `release` pays the last
+    /// tranche once the inspection window is over)
+    /// @param orderId The order.
+    /// @param index The tranche (0 = the first).
+    /// @param trigger The event the tranche waits for.
+    error TrancheNotDue(uint256 orderId, uint256 index, Trigger trigger);
+
     // ---- events: the timeline is rebuilt from these ----
     event OrderPlaced(
         uint256 indexed orderId,
@@ -233,6 +270,23 @@ interface ITradeEscrow {
         bytes32 termsHash
     );
     event OrderShipped(uint256 indexed orderId, address indexed carrier, bytes32 billOfLadingHash);
+    /// @dev The buyer's payment schedule, fixed with the order (companion of OrderPlaced, part of the committed
+    /// terms). `schedule` packs, for tranche i < 4: its share in bps at bits 16i, its Trigger at bits 64 + 8i; and at
+    /// bits 96..103 the 1-based index of the tranche that pays for the documents (the eBL title passes to the buyer
+    /// with it; 0: no eBL).
+    event ScheduleFixed(uint256 indexed orderId, uint256 schedule);
+    /// @dev A tranche was paid: `gross` of the order's amount, `toSellerSide` to the invoice's payees, `fee` to the
+    /// treasury. Final: a later dispute, refund or ruling acts only on what is left (`remaining`).
+    event TrancheReleased(
+        uint256 indexed orderId,
+        uint256 index,
+        Trigger trigger,
+        address indexed by,
+        uint256 gross,
+        uint256 toSellerSide,
+        uint256 fee,
+        uint256 remaining
+    );
     /// @dev The arbiter excused a delay: the carrier now has until `newDeliverBy` to confirm delivery.
     event DeliverByExtended(
         uint256 indexed orderId, address indexed by, uint256 oldDeliverBy, uint256 newDeliverBy, bytes32 evidenceHash
@@ -258,6 +312,9 @@ interface ITradeEscrow {
         uint256 fee
     );
     event OrderRefunded(uint256 indexed orderId, RefundReason reason, uint256 amount);
+    /// @dev Emitted with a dispute, refund, ruling or release of an order whose tranches already paid `released`: it
+    /// acts only on `remaining`; the tranches stay paid.
+    event RemainderOnly(uint256 indexed orderId, uint256 released, uint256 remaining);
     event OrderCancelled(uint256 indexed orderId, uint256 amount);
     /// @dev One per transfer out of the escrow; `credited` when the push failed and the funds wait for withdraw().
     event Payout(uint256 indexed orderId, address indexed to, address token, uint256 amount, bool credited);
@@ -272,6 +329,7 @@ interface ITradeEscrow {
     function isSettled(uint256 orderId) external view returns (bool);
     function financingState(uint256 orderId) external view returns (State state, bool refundDue);
     function faceValue(uint256 orderId) external view returns (uint256);
+
     function split(uint256 amount, uint256 refundBps, uint256 fee)
         external
         pure

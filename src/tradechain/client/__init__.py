@@ -13,6 +13,7 @@ from tradechain.chain import Chain
 from tradechain.client.escrow import Escrow, Order, SellerRecord
 from tradechain.client.invoices import Invoice, Invoices
 from tradechain.client.provenance import Provenance
+from tradechain.client.titles import Titles
 from tradechain.client.tokens import Tokens
 from tradechain.deployment import Deployment
 from tradechain.transactions import Receipt, Transactions, word
@@ -33,6 +34,7 @@ class TradeClient:
         self.escrow = Escrow(self.tx, self.tokens)
         self.invoices = Invoices(self.tx, self.tokens, self.escrow)
         self.provenance = Provenance(self)
+        self.titles = Titles(self.tx)
 
     # ---- roles, on any contract of the suite
     def grant_role(self, contract: str, role: str, account: str, *, sender: str) -> Receipt:
@@ -51,8 +53,8 @@ class TradeClient:
         topic = word(order_id)
         # financing events (InvoiceListed, InvoiceSold, AdvanceAccepted, ...) index the token id first; the
         # invoice's Transfer indexes it third
-        events = self.tx.logs(["TradeEscrow", "Provenance", "InvoiceToken"], [None, topic])
-        events += self.tx.logs("InvoiceToken", [None, None, None, topic])
+        events = self.tx.logs(["TradeEscrow", "Provenance", "InvoiceToken", "BillOfLading"], [None, topic])
+        events += self.tx.logs(["InvoiceToken", "BillOfLading"], [None, None, None, topic])
         return self.tx.in_order(events)
 
 

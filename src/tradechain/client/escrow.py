@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from tradechain.transactions import GAS_PER_BATCH_ITEM, Receipt, Transactions
 from tradechain.client.tokens import Tokens
-from tradechain.vocabulary import ETH, STATES, TERMINAL, ZERO32, OrderState, party_names
+from tradechain.errors import UsageError
+from tradechain.tranches import Tranche, unpack
+from tradechain.vocabulary import ETH, MAX_TRANCHES, STATES, TERMINAL, ZERO32, OrderState, party_names
 
 NAME = "TradeEscrow"
 PERMIT_VALIDITY = 3600  # seconds an order's EIP-2612 permit stays valid
@@ -30,6 +32,12 @@ class Order:
     proposed_refund_bps: int
     proposer: str | None
     carrier: str | None
+    released: int = 0  # gross amount paid out by released tranches
+
+    @property
+    def remaining(self) -> int:
+        """What a dispute, refund or ruling still acts on: the amount less released tranches."""
+        return self.amount - self.released
 
     @property
     def is_eth(self) -> bool:
@@ -38,6 +46,32 @@ class Order:
     @property
     def terminal(self) -> bool:
         return self.state in TERMINAL
+
+
+@dataclass
+class Schedule:
+    """A scheduled order's tranches (in order), the 1-based documents tranche (0: no eBL), which tranches were
+    released, and the gross amount they paid out."""
+
+    packed: int
+    tranches: list[Tranche]
+    documents: int
+    released: list[bool]
+    released_amount: int
+
+    def status(self, index: int, order: Order) -> str:
+        """ "released", "paid at release" (the End tranche, or any the final release covered), "refunded",
+        "ruled on", or "waiting"."""
+        if self.released[index]:
+            return "released"
+        state = str(order.state)
+        if state == "Released":
+            return "paid at release"
+        if state in ("Refunded", "Cancelled"):
+            return "refunded"
+        if state == "Resolved":
+            return "settled by the ruling"
+        return "waiting"
 
 
 @dataclass
@@ -90,12 +124,20 @@ class Escrow:
     # ---- buyer
     def place_order(self, *, buyer: str, seller: str, amount: int, ship_by: int, deliver_by: int,
                     inspection_window: int, token: str = ETH, terms_hash: bytes = ZERO32,
-                    permit: bool = False) -> tuple[int, Receipt]:
+                    permit: bool = False, schedule: int = 0) -> tuple[int, Receipt]:
         """Place and pay an order in one call. For an ERC-20, approves the escrow first (or signs an EIP-2612
-        permit with `permit=True`, which needs the buyer's key). Returns (order id, receipt)."""
+        permit with `permit=True`, which needs the buyer's key). `schedule`: a packed payment schedule
+        (tradechain.tranches.pack), 0 for none. Returns (order id, receipt)."""
         args = [seller, token, amount, ship_by, deliver_by, inspection_window, terms_hash]
         self.tokens.require_contract(token)
-        if permit and token != ETH:
+        if schedule:
+            if permit:
+                raise UsageError("a payment schedule cannot be combined with a permit yet; approve instead")
+            args.append(schedule)
+            value = self.tokens.pay_in(token, amount, self.address, sender=buyer,
+                                       step=(NAME, "placeScheduledOrder", args))
+            receipt = self._send("placeScheduledOrder", args, sender=buyer, value=value)
+        elif permit and token != ETH:
             deadline = self.tx.chain.now() + PERMIT_VALIDITY
             v, r, s = self.tokens.sign_permit(token, buyer, self.address, amount, deadline)
             receipt = self._send("placeOrderWithPermit", args + [deadline, v, r, s], sender=buyer)
@@ -151,6 +193,23 @@ class Escrow:
 
     def release_batch(self, order_ids: list[int], *, sender: str) -> Receipt:
         return self._send("releaseBatch", [order_ids], sender=sender, gas=batch_gas(len(order_ids)))
+
+    def release_tranche(self, order_id: int, index: int, *, sender: str) -> Receipt:
+        """Release tranche `index` (0-based) of a scheduled order once its trigger is on chain."""
+        return self._send("releaseTranche", [order_id, index], sender=sender)
+
+    def release_tranche_batch(self, order_ids: list[int], *, sender: str) -> Receipt:
+        """Release every due tranche of these orders in one transaction (skips what is not due)."""
+        return self._send("releaseTrancheBatch", [order_ids], sender=sender,
+                          gas=batch_gas(len(order_ids) * (MAX_TRANCHES - 1)))
+
+    def schedule(self, order_id: int) -> Schedule | None:
+        """The order's payment schedule with each tranche's status, or None for a plain order."""
+        word, mask, released = self.tx.call("PaymentSchedules", "scheduleOf", [order_id])
+        if not word:
+            return None
+        tranches, documents = unpack(word)
+        return Schedule(word, tranches, documents, [bool(mask >> i & 1) for i in range(len(tranches))], released)
 
     def refund(self, order_id: int, *, sender: str) -> Receipt:
         return self._send("refund", [order_id], sender=sender)
@@ -229,5 +288,5 @@ def _order(v) -> Order:
         id=v[0], buyer=v[1], seller=v[2], token=v[3], amount=v[4], fee_bps=v[5], ship_by=v[6],
         deliver_by=v[7], inspection_window=v[8], delivered_at=v[9], inspection_ends_at=v[10],
         ruling_deadline=v[11], proposed_refund_bps=v[12], proposer=None if v[13] == ETH else v[13],
-        carrier=None if v[14] == ETH else v[14], state=OrderState(STATES[v[15]]),
+        carrier=None if v[14] == ETH else v[14], state=OrderState(STATES[v[15]]), released=v[16],
     )
