@@ -234,15 +234,7 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl, ReentrancyGuardTr
     /// @inheritdoc IInvoiceToken
     /// @dev The waterfall: an accepted advance's financier first (up to principal + fee), the rest to the holder.
     function settlementPayees(uint256 orderId, uint256 amount)
-        external
-        view
-        returns (address[2] memory to, uint256[2] memory amounts)
-    {
-        return _payees(orderId, amount);
-    }
-
-    function _payees(uint256 orderId, uint256 amount)
-        private
+        public
         view
         returns (address[2] memory to, uint256[2] memory amounts)
     {
@@ -266,7 +258,7 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl, ReentrancyGuardTr
         returns (address[2] memory to, uint256[2] memory amounts)
     {
         if (msg.sender != address(escrow)) revert NotEscrow(msg.sender);
-        (to, amounts) = _payees(orderId, amount);
+        (to, amounts) = settlementPayees(orderId, amount);
         if (to[1] == address(0)) return (to, amounts); // no advance: all to the holder
         Advance storage a = _advances[orderId];
         // amounts[0] <= a.repayment (the waterfall caps it), so the rest fits the uint96 it came from
@@ -430,7 +422,7 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl, ReentrancyGuardTr
             // a ruling that refunds everything leaves the holder nothing
             // only the seller side decides the status
             // slither-disable-next-line unused-return
-            (, uint256 toSellerSide,) = escrow.split(o.amount - o.released, o.proposedRefundBps, o.feeBps);
+            (, uint256 toSellerSide,) = escrow.split(o.amount, o.proposedRefundBps, o.feeBps);
             return toSellerSide == 0 ? Status.Defaulted : Status.Settled;
         }
         if (s == ITradeEscrow.State.Refunded || s == ITradeEscrow.State.Cancelled) return Status.Defaulted;

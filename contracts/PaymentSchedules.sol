@@ -61,26 +61,27 @@ contract PaymentSchedules is IPaymentSchedules, AccessControl {
         uint256 deliverBy,
         address buyer,
         bool strict
-    ) external returns (uint256 gross, ITradeEscrow.Trigger trigger) {
+    ) external returns (uint256 gross, ITradeEscrow.Trigger trigger, uint256 released) {
         _onlyEscrow();
         Schedule storage s = _schedules[orderId];
         uint256 packed = s.packed;
         trigger = _trigger(packed, index);
         if (trigger == ITradeEscrow.Trigger.None) {
             if (strict) revert ITradeEscrow.UnknownTranche(orderId, index);
-            return (0, trigger);
+            return (0, trigger, 0);
         }
         uint8 mask = s.releasedMask;
         if (mask & (1 << index) != 0) {
             if (strict) revert ITradeEscrow.TrancheAlreadyReleased(orderId, index);
-            return (0, trigger);
+            return (0, trigger, 0);
         }
         if (!_reached(orderId, trigger, deliveredOnTime, deliverBy)) {
             if (strict) revert ITradeEscrow.TrancheNotDue(orderId, index, trigger);
-            return (0, trigger);
+            return (0, trigger, 0);
         }
         gross = amount * ((packed >> (16 * index)) & 0xffff) / BPS;
-        s.released += uint96(gross); // the shares sum to BPS: the total stays <= amount < 2^96
+        released = s.released + gross; // the shares sum to BPS: the total stays <= amount < 2^96
+        s.released = uint96(released);
         s.releasedMask = mask | uint8(1 << index); // index < MAX_TRANCHES
         if (_documents(packed) == index + 1) titles.deliver(orderId, buyer);
     }

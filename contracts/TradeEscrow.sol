@@ -93,8 +93,6 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     mapping(address seller => SellerRecord) private _sellerRecords;
     /// @notice Seller-side amounts settled to a seller's invoices, per payment token.
     mapping(address seller => mapping(address token => uint256)) public sellerVolume;
-    /// @dev Gross amount paid out by a scheduled order's released tranches (written only by those).
-    mapping(uint256 orderId => uint256) private _released;
     constructor(
         address admin,
         address treasury_,
@@ -582,7 +580,6 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         v.deliveredAt = provenance.deliveredAt(orderId);
         v.carrier = provenance.carrierOf(orderId);
         if (v.deliveredAt != 0) v.inspectionEndsAt = v.deliveredAt + v.inspectionWindow;
-        v.released = o.amount - _left(orderId, o);
         if (o.state == State.Shipped && _deliveredOnTime(orderId, o) != 0) v.state = State.Delivered;
     }
 
@@ -970,11 +967,9 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// passes to the buyer with the documents tranche. Whether it paid.
     function _releaseTranche(uint256 orderId, Order storage o, uint256 index, bool strict) private returns (bool) {
         // the title passes to the buyer inside take, with the documents tranche
-        (uint256 gross, Trigger trigger) =
+        (uint256 gross, Trigger trigger, uint256 released) =
             schedules.take(orderId, index, o.amount, _deliveredOnTime(orderId, o), o.deliverBy, o.buyer, strict);
         if (gross == 0) return false;
-        uint256 released = _released[orderId] + gross; // <= amount: the shares sum to BPS
-        _released[orderId] = released;
         uint256 fee = _fee(gross, _feeBpsOf(o));
         _trancheReleased(orderId, index, trigger, gross, fee, o.amount - released);
         address token = o.token;
@@ -999,13 +994,17 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
 
     /// @dev What is left of the payment after released tranches; says so in RemainderOnly when tranches were paid.
     function _remaining(uint256 orderId, Order storage o) private returns (uint256 left) {
-        left = _left(orderId, o);
-        if (left != o.amount) emit RemainderOnly(orderId, o.amount - left, left);
+        left = o.amount;
+        if (o.inspectionWindow & SCHEDULED == 0) return left; // a plain order: no tranche was ever paid
+        uint256 released = schedules.releasedOf(orderId);
+        if (released == 0) return left;
+        left -= released;
+        emit RemainderOnly(orderId, released, left);
     }
 
     function _left(uint256 orderId, Order storage o) private view returns (uint256) {
         if (o.inspectionWindow & SCHEDULED == 0) return o.amount;
-        return o.amount - _released[orderId];
+        return o.amount - schedules.releasedOf(orderId);
     }
 
     /// @dev The inspection window, without the SCHEDULED flag.

@@ -101,8 +101,7 @@ def test_tranche_released_on_export_clearance_to_the_invoice_holder_with_fee_pro
     gross = ETHER * 3000 // 10_000
     assert (ev["gross"], ev["fee"], ev["remaining"]) == (gross, gross * fee_bps // 10_000, ETHER - gross)
     assert before.delta(accounts["seller"]) == gross - ev["fee"]
-    order = client.escrow.get_order(order_id)
-    assert order.released == gross and order.remaining == ETHER - gross
+    assert client.escrow.schedule(order_id).released_amount == gross
     assert client.invoices.get(order_id).face_value == split(ETHER - gross, 0, fee_bps)[1]
     with reverts("TrancheAlreadyReleased", orderId=order_id, index=0):
         client.escrow.release_tranche(order_id, 0, sender=accounts["keeper"])
@@ -173,3 +172,32 @@ def test_refund_and_dispute_act_on_the_remainder_only(client, trade, accounts, s
     assert r.event("RemainderOnly")["remaining"] == ETHER * 3 // 4
     r = client.escrow.resolve(disputed, 10_000, sender=accounts["arbiter"])
     assert r.event("OrderResolved")["toBuyer"] == ETHER * 3 // 4
+
+
+def test_a_tranche_repays_the_advance_financier_first_and_shrinks_what_it_is_owed(
+        client, trade, accounts, sched, conservation_check):
+    """Who may settle what still holds: a tranche pays the advance financier first, and the repayment it is still
+    owed (its standing in a settlement) shrinks by what it got."""
+    order_id = sched([T(5000, "Shipped"), T(5000, "End")])
+    _ship(client, accounts, order_id)
+    face = client.invoices.get(order_id).face_value
+    principal = face * 8 // 10
+    client.invoices.offer_advance(order_id, principal, 200, sender=accounts["financier"])
+    client.invoices.accept_advance(order_id, accounts["financier"], sender=accounts["seller"])
+    owed = client.invoices.get(order_id).advance_repayment
+    before = Balances(client, [(accounts["financier"], ETH), (accounts["seller"], ETH)])
+    r = client.escrow.release_tranche(order_id, 0, sender=accounts["keeper"])
+    net = r.event("TrancheReleased")["toSellerSide"]
+    assert net < owed and before.delta(accounts["financier"]) == net and before.delta(accounts["seller"]) == 0
+    assert r.event("AdvanceRepaid")["outstanding"] == owed - net
+    assert client.invoices.get(order_id).advance_repayment == owed - net
+    trade.deliver(order_id)
+    trade.travel_to(client.escrow.get_order(order_id).inspection_ends_at)
+    r = client.escrow.release(order_id, sender=accounts["keeper"])
+    assert before.delta(accounts["financier"]) == owed  # repaid exactly once in all
+    assert before.delta(accounts["seller"]) == 2 * net - owed + (r.event("OrderReleased")["toSellerSide"] - net)
+
+
+def test_only_the_escrow_settles_a_tranche_with_the_invoice(client, accounts):
+    with reverts("NotEscrow", caller=accounts["seller"]):
+        client.tx.send("InvoiceToken", "tranchePayees", [1, 1], sender=accounts["seller"])

@@ -15,8 +15,8 @@ interface IPaymentSchedules {
     /// @notice Check and store an order's schedule at order time. Escrow only.
     function fix(uint256 orderId, uint256 schedule) external;
 
-    /// @notice Mark tranche `index` released if it is due and return what it pays (its gross share of `amount`) and
-    /// its trigger; with the documents tranche, the eBL title passes to `buyer` (delivery versus payment). With `strict` a
+    /// @notice Mark tranche `index` released if it is due and return what it pays (its gross share of `amount`),
+    /// its trigger and the gross total released so far; with the documents tranche, the eBL title passes to `buyer` (delivery versus payment). With `strict` a
     /// tranche that is unknown, released or not due reverts (UnknownTranche, TrancheAlreadyReleased, TrancheNotDue);
     /// without, it returns gross 0. Escrow only.
     function take(
@@ -27,7 +27,7 @@ interface IPaymentSchedules {
         uint256 deliverBy,
         address buyer,
         bool strict
-    ) external returns (uint256 gross, ITradeEscrow.Trigger trigger);
+    ) external returns (uint256 gross, ITradeEscrow.Trigger trigger, uint256 released);
 
     /// @notice The order shipped: follow its shipment's triggers in Provenance, and issue its eBL title to the escrow
     /// when the schedule names a documents tranche. Escrow only.

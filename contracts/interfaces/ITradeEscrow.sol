@@ -81,7 +81,6 @@ interface ITradeEscrow {
         address proposer;
         address carrier;
         State state;
-        uint256 released; // gross amount paid out by released tranches: what a dispute or refund no longer touches
     }
 
     // ---- input errors ----

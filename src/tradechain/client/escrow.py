@@ -32,12 +32,6 @@ class Order:
     proposed_refund_bps: int
     proposer: str | None
     carrier: str | None
-    released: int = 0  # gross amount paid out by released tranches
-
-    @property
-    def remaining(self) -> int:
-        """What a dispute, refund or ruling still acts on: the amount less released tranches."""
-        return self.amount - self.released
 
     @property
     def is_eth(self) -> bool:
@@ -288,5 +282,5 @@ def _order(v) -> Order:
         id=v[0], buyer=v[1], seller=v[2], token=v[3], amount=v[4], fee_bps=v[5], ship_by=v[6],
         deliver_by=v[7], inspection_window=v[8], delivered_at=v[9], inspection_ends_at=v[10],
         ruling_deadline=v[11], proposed_refund_bps=v[12], proposer=None if v[13] == ETH else v[13],
-        carrier=None if v[14] == ETH else v[14], state=OrderState(STATES[v[15]]), released=v[16],
+        carrier=None if v[14] == ETH else v[14], state=OrderState(STATES[v[15]]),
     )
