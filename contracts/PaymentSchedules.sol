@@ -110,6 +110,20 @@ contract PaymentSchedules is IPaymentSchedules, AccessControl {
     }
 
     /// @inheritdoc IPaymentSchedules
+    function dueTranches(uint256 orderId) external view returns (uint256 mask) {
+        ITradeEscrow.OrderView memory o = ITradeEscrow(escrow).getOrder(orderId);
+        if (o.state != ITradeEscrow.State.Shipped && o.state != ITradeEscrow.State.Delivered) return 0;
+        uint256 onTime = o.deliveredAt != 0 && o.deliveredAt <= o.deliverBy ? o.deliveredAt : 0;
+        Schedule storage s = _schedules[orderId];
+        uint256 packed = s.packed;
+        for (uint256 i; i < MAX_TRANCHES; ++i) {
+            ITradeEscrow.Trigger trigger = _trigger(packed, i);
+            if (trigger == ITradeEscrow.Trigger.None) break;
+            if (s.releasedMask & (1 << i) == 0 && _reached(orderId, trigger, onTime, o.deliverBy)) mask |= 1 << i;
+        }
+    }
+
+    /// @inheritdoc IPaymentSchedules
     function releasedOf(uint256 orderId) external view returns (uint256) {
         return _schedules[orderId].released;
     }

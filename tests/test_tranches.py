@@ -201,3 +201,26 @@ def test_a_tranche_repays_the_advance_financier_first_and_shrinks_what_it_is_owe
 def test_only_the_escrow_settles_a_tranche_with_the_invoice(client, accounts):
     with reverts("NotEscrow", caller=accounts["seller"]):
         client.tx.send("InvoiceToken", "tranchePayees", [1, 1], sender=accounts["seller"])
+
+
+def test_the_keeper_batches_due_tranches_and_the_final_release(client, trade, accounts, sched, conservation_check):
+    from tradechain.keeper import Keeper
+
+    due = sched([T(3000, "Shipped"), T(7000, "End")])
+    waiting = sched()  # ExportCleared not on chain
+    for order_id in (due, waiting):
+        _ship(client, accounts, order_id)
+    lines = []
+    keeper = Keeper(client, accounts["keeper"], log=lines.append, journal=False)
+    assert keeper.tranches_due() == []  # not scanned yet
+    progress = keeper.run_once()
+    assert progress.tranches == 1 and progress.released == 0
+    assert any(ln.startswith(f"released tranche 1 of order #{due} ") for ln in lines)
+    assert client.escrow.schedule(waiting).released == [False, False]
+    assert keeper.run_once().tranches == 1  # nothing is due twice
+    _clear_export(client, accounts, waiting)
+    assert keeper.run_once().tranches == 2
+    for order_id in (due, waiting):
+        trade.deliver(order_id)
+    trade.travel_to(client.escrow.get_order(waiting).inspection_ends_at + 1)
+    assert keeper.run_once().released == 2

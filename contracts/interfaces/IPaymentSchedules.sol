@@ -39,6 +39,9 @@ interface IPaymentSchedules {
     /// @notice The packed schedule (0: none), the released tranches (bit i) and the gross amount they paid out.
     function scheduleOf(uint256 orderId) external view returns (uint256 schedule, uint256 releasedMask, uint256 released);
 
+    /// @notice The tranches `releaseTranche` would pay now (bit i: tranche i): what a keeper asks before sending.
+    function dueTranches(uint256 orderId) external view returns (uint256 mask);
+
     /// @notice The gross amount the order's released tranches paid out.
     function releasedOf(uint256 orderId) external view returns (uint256);
 
