@@ -9,7 +9,7 @@ import click
 from tradechain.cli.context import emit_json_line, json_option
 from tradechain.cli.paramtypes import ORDER_ID
 
-SUITE = ["TradeEscrow", "Provenance", "InvoiceToken"]
+SUITE = ["TradeEscrow", "Provenance", "InvoiceToken", "BillOfLading"]
 
 
 def _fetch(client, order_id: int | None, start: int, end: int) -> list[dict]:
