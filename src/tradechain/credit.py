@@ -117,7 +117,8 @@ def quote(inputs: Inputs, weights: Weights = Weights()) -> Quote:
 
     parts = [
         ("time value", w.annual_rate_bps * pay_days / YEAR_DAYS,
-         f"{w.annual_rate_bps / 100:g}%/yr x {pay_days:.1f} days to payment / {YEAR_DAYS}{schedule_why}"),
+         f"{w.annual_rate_bps / 100:g}%/yr x {pay_days:.1f} days to {'payment' if inputs.tranches else 'due'} / "
+         f"{YEAR_DAYS}{schedule_why}"),
         ("expected loss", p_bad * loss * exposed * BPS,
          f"P(bad) {p_bad:.3f} = ({bad} bad + {w.prior_bad:g}) / ({seen} settled + {w.prior_bad + w.prior_good:g})"
          f" x loss {loss:.2f}" + (f" x {exposed:.2f} of face at risk (only the End tranche can be disputed)"
