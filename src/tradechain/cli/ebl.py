@@ -40,7 +40,7 @@ def show(ctx, order_id, as_json):
         return
     label = client.deployment.label
     click.echo(f"eBL of order #{order_id}: {data['statusText']}")
-    click.echo(f"  bill of lading {data['billOfLadingHash']}")
+    click.echo(f"  bill of lading 0x{bytes(data['billOfLadingHash']).hex()}")
     click.echo(f"  holder {label(data['holder']) if data['holder'] else '—'}, beneficiary "
                f"{label(data['beneficiary']) if data['beneficiary'] else '—'}")
     if data["offeredTo"]:
