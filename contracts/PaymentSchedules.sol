@@ -17,6 +17,8 @@ import {IBillOfLading} from "./interfaces/IBillOfLading.sol";
 contract PaymentSchedules is IPaymentSchedules, AccessControl {
     uint256 public constant BPS = 10_000;
     uint256 public constant MAX_TRANCHES = 4;
+    /// @dev Set in take's `released` when the tranche pays for the documents (amounts stay below 2^96).
+    uint256 internal constant DOCUMENTS = 1 << 255;
 
     IProvenance public immutable provenance;
     IBillOfLading public immutable titles;
@@ -52,7 +54,6 @@ contract PaymentSchedules is IPaymentSchedules, AccessControl {
     }
 
     /// @inheritdoc IPaymentSchedules
-    /// @dev Emits the title's TitleEndorsed or TitleOffered (BillOfLading) with the documents tranche.
     function take(
         uint256 orderId,
         uint256 index,
@@ -83,7 +84,16 @@ contract PaymentSchedules is IPaymentSchedules, AccessControl {
         released = s.released + gross; // the shares sum to BPS: the total stays <= amount < 2^96
         s.released = uint96(released);
         s.releasedMask = mask | uint8(1 << index); // index < MAX_TRANCHES
-        if (_documents(packed) == index + 1) titles.deliver(orderId, buyer);
+        // the title moves last, after the escrow paid the tranche (deliverTitle): its receiver hook runs after all
+        // state changes
+        if (_documents(packed) == index + 1) released |= DOCUMENTS;
+    }
+
+    /// @inheritdoc IPaymentSchedules
+    /// @dev Emits the title's TitleEndorsed or TitleOffered (BillOfLading).
+    function deliverTitle(uint256 orderId, address buyer) external {
+        _onlyEscrow();
+        titles.deliver(orderId, buyer);
     }
 
     /// @inheritdoc IPaymentSchedules
@@ -138,8 +148,8 @@ contract PaymentSchedules is IPaymentSchedules, AccessControl {
     /// title must be surrendered before the carrier may record the delivery), no bit above 103.
     /// @param schedule the packed schedule
     function check(uint256 schedule) public pure {
-        uint256 total;
-        uint256 prev;
+        uint256 total = 0;
+        uint256 prev = 0;
         uint256 end = uint8(ITradeEscrow.Trigger.End);
         for (uint256 i; i < MAX_TRANCHES; ++i) {
             uint256 share = (schedule >> (16 * i)) & 0xffff;

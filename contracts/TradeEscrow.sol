@@ -739,6 +739,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         ++_sellerRecords[o.seller].refunds;
         _pay(orderId, o.token, o.buyer, amount);
         // a shipped order's title: back to the seller from the escrow, void if out with the buyer unsurrendered
+        // a flag bit, not a balance: strict equality is exact
+        // slither-disable-next-line incorrect-equality
         if (reason == RefundReason.NotDelivered && o.inspectionWindow & SCHEDULED != 0) {
             schedules.refunded(orderId, o.seller);
         }
@@ -966,17 +968,21 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// the seller side to the invoice's payees (an advance financier's repayment shrinks by what it got); the title
     /// passes to the buyer with the documents tranche. Whether it paid.
     function _releaseTranche(uint256 orderId, Order storage o, uint256 index, bool strict) private returns (bool) {
-        // the title passes to the buyer inside take, with the documents tranche
         (uint256 gross, Trigger trigger, uint256 released) =
             schedules.take(orderId, index, o.amount, _deliveredOnTime(orderId, o), o.deliverBy, o.buyer, strict);
         if (gross == 0) return false;
         uint256 fee = _fee(gross, _feeBpsOf(o));
-        _trancheReleased(orderId, index, trigger, gross, fee, o.amount - released);
+        _trancheReleased(orderId, index, trigger, gross, fee, o.amount - uint96(released)); // bit 255: documents
         address token = o.token;
         _creditFee(orderId, token, fee);
         (address[2] memory to, uint256[2] memory amounts) = invoices.tranchePayees(orderId, gross - fee);
+        // the calls above go to the suite's own schedule book and invoice token (bound to this escrow, no call out);
+        // every entry point is nonReentrant
+        // slither-disable-next-line reentrancy-no-eth
         if (amounts[0] != 0) _pay(orderId, token, to[0], amounts[0]);
         if (amounts[1] != 0) _pay(orderId, token, to[1], amounts[1]);
+        // delivery versus payment: the title passes last, so its receiver's hook runs after every state change
+        if (released >> 255 != 0) schedules.deliverTitle(orderId, o.buyer);
         return true;
     }
 

@@ -16,7 +16,8 @@ interface IPaymentSchedules {
     function fix(uint256 orderId, uint256 schedule) external;
 
     /// @notice Mark tranche `index` released if it is due and return what it pays (its gross share of `amount`),
-    /// its trigger and the gross total released so far; with the documents tranche, the eBL title passes to `buyer` (delivery versus payment). With `strict` a
+    /// its trigger and the gross total released so far, with bit 255 set when the tranche pays for the documents
+    /// (the escrow then calls deliverTitle once it paid). With `strict` a
     /// tranche that is unknown, released or not due reverts (UnknownTranche, TrancheAlreadyReleased, TrancheNotDue);
     /// without, it returns gross 0. Escrow only.
     function take(
@@ -28,6 +29,10 @@ interface IPaymentSchedules {
         address buyer,
         bool strict
     ) external returns (uint256 gross, ITradeEscrow.Trigger trigger, uint256 released);
+
+    /// @notice Delivery versus payment: the eBL title passes to `buyer`, in the transaction that paid the documents
+    /// tranche. Escrow only.
+    function deliverTitle(uint256 orderId, address buyer) external;
 
     /// @notice The order shipped: follow its shipment's triggers in Provenance, and issue its eBL title to the escrow
     /// when the schedule names a documents tranche. Escrow only.
