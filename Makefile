@@ -54,4 +54,4 @@ hardhat-op/node_modules/.installed: hardhat-op/package.json hardhat-op/package-l
 	touch $@
 
 clean:
-	rm -rf build .venv $(SLITHER_VENV) node_modules hardhat-op/node_modules .pytest_cache
+	rm -rf build .venv $(SLITHER_VENV) .venv-boa node_modules hardhat-op/node_modules .pytest_cache

@@ -106,6 +106,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         if (treasury_ == address(0)) revert InvalidAddress("treasury", treasury_);
         if (address(provenance_) == address(0)) revert InvalidAddress("provenance", address(provenance_));
         if (address(invoices_) == address(0)) revert InvalidAddress("invoices", address(invoices_));
+        if (address(schedules_) == address(0)) revert InvalidAddress("schedules", address(schedules_));
         if (feeBps_ > MAX_FEE_BPS) revert FeeTooHigh(feeBps_, MAX_FEE_BPS);
         _checkDisputePeriod(disputePeriod_);
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
@@ -121,87 +122,41 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
 
     // ------------------------------------------------------------------ buyer
 
-    /// @notice Place an order and pay for it in one call. Native ETH when `token` is zero (send exactly
-    /// `amount`), otherwise an ERC-20 the buyer has approved.
-    /// @dev Emits OrderPlaced. Refused while paused.
-    /// @param shipBy the seller must ship by then, or the buyer may reclaim the payment
-    /// @param deliverBy the carrier must confirm delivery by then, or the buyer may reclaim the payment
-    /// @param inspectionWindow seconds after delivery in which the buyer may dispute
-    /// @param termsHash keccak-256 of the e-contract, anchored in the event
-    /// @param seller who is paid for the goods (never the buyer)
-    /// @param token the payment token, address(0) for native ETH
-    /// @param amount the price in the token's base units (< 2^96)
-    function placeOrder(
-        address seller,
-        address token,
-        uint256 amount,
-        uint256 shipBy,
-        uint256 deliverBy,
-        uint256 inspectionWindow,
-        bytes32 termsHash
-    ) external payable whenNotPaused nonReentrant returns (uint256 orderId) {
-        orderId = _createOrder(seller, token, amount, shipBy, deliverBy, inspectionWindow, termsHash);
-        _collect(token, amount);
-    }
-
-    /// @notice placeOrder with a payment schedule: tranches released by logistics events (see ScheduleFixed), the
-    /// last at the end of the inspection window, and optionally an electronic bill of lading whose title passes to
-    /// the buyer with the tranche that pays for the documents.
-    /// @dev Emits OrderPlaced and ScheduleFixed. Reverts InvalidTranche, TrancheSharesSum on a bad schedule.
-    /// @param seller who is paid for the goods (never the buyer)
-    /// @param token the payment token, address(0) for native ETH
-    /// @param amount the price in the token's base units (< 2^96)
-    /// @param shipBy the seller must ship by then (unix seconds), or the buyer may reclaim the payment
-    /// @param deliverBy the carrier must confirm delivery by then, or the buyer may reclaim the payment
-    /// @param inspectionWindow seconds after delivery in which the buyer may dispute (at most 30 days)
-    /// @param termsHash keccak-256 of the e-contract, anchored in the event
-    /// @param schedule the packed schedule (ScheduleFixed); 0 for none
-    function placeScheduledOrder(
-        address seller,
-        address token,
-        uint256 amount,
-        uint256 shipBy,
-        uint256 deliverBy,
-        uint256 inspectionWindow,
-        bytes32 termsHash,
-        uint256 schedule
-    ) external payable whenNotPaused nonReentrant returns (uint256 orderId) {
-        orderId = _createOrder(seller, token, amount, shipBy, deliverBy, inspectionWindow, termsHash);
-        if (schedule != 0) _fixSchedule(orderId, schedule);
-        _collect(token, amount);
+    /// @notice Place an order and pay for it in one call. Native ETH when `terms.token` is zero (send exactly
+    /// `terms.amount`), otherwise an ERC-20 the buyer has approved. With `terms.schedule`, the payment is released in
+    /// tranches by logistics events (see ScheduleFixed), the last at the end of the inspection window, and optionally
+    /// under an electronic bill of lading whose title passes to the buyer with the tranche that pays for the documents.
+    /// @dev Emits OrderPlaced (and ScheduleFixed with a schedule). Refused while paused; InvalidTranche,
+    /// TrancheSharesSum on a bad schedule.
+    /// @param terms the seller, payment token, amount, deadlines, inspection window and terms hash (OrderTerms)
+    function placeOrder(OrderTerms calldata terms)
+        external
+        payable
+        whenNotPaused
+        nonReentrant
+        returns (uint256 orderId)
+    {
+        orderId = _placeOrder(terms);
     }
 
     /// @notice placeOrder for an ERC-20 with EIP-2612 permit: approval and payment in one transaction.
     /// @dev A failed permit is ignored (it may have been front-run); the transfer then needs an allowance.
     /// Emits OrderPlaced (and the token's Approval and Transfer).
-    /// @param seller who is paid for the goods (never the buyer)
-    /// @param token the payment token, address(0) for native ETH
-    /// @param amount the price in the token's base units (< 2^96)
-    /// @param shipBy the seller must ship by then (unix seconds), or the buyer may reclaim the payment
-    /// @param deliverBy the carrier must confirm delivery by then, or the buyer may reclaim the payment
-    /// @param inspectionWindow seconds after delivery in which the buyer may dispute (at most 30 days)
-    /// @param termsHash keccak-256 of the e-contract, anchored in the event
+    /// @param terms the order's terms (OrderTerms); its token must be an ERC-20 with permit
     /// @param permitDeadline the EIP-2612 permit's deadline
     /// @param v the permit signature's v
     /// @param r the permit signature's r
     /// @param s the permit signature's s
-    function placeOrderWithPermit(
-        address seller,
-        address token,
-        uint256 amount,
-        uint256 shipBy,
-        uint256 deliverBy,
-        uint256 inspectionWindow,
-        bytes32 termsHash,
-        uint256 permitDeadline,
-        uint8 v,
-        bytes32 r,
-        bytes32 s
-    ) external whenNotPaused nonReentrant returns (uint256 orderId) {
+    function placeOrderWithPermit(OrderTerms calldata terms, uint256 permitDeadline, uint8 v, bytes32 r, bytes32 s)
+        external
+        whenNotPaused
+        nonReentrant
+        returns (uint256 orderId)
+    {
+        address token = terms.token;
         if (token == address(0)) revert InvalidAddress("token", token);
-        try IERC20Permit(token).permit(msg.sender, address(this), amount, permitDeadline, v, r, s) {} catch {}
-        orderId = _createOrder(seller, token, amount, shipBy, deliverBy, inspectionWindow, termsHash);
-        _collect(token, amount);
+        try IERC20Permit(token).permit(msg.sender, address(this), terms.amount, permitDeadline, v, r, s) {} catch {}
+        orderId = _placeOrder(terms);
     }
 
     /// @notice The buyer confirms receipt before the inspection window ends: the payment is released now —
@@ -650,15 +605,24 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
 
     // ------------------------------------------------------------------ internals
 
-    function _createOrder(
-        address seller,
-        address token,
-        uint256 amount,
-        uint256 shipBy,
-        uint256 deliverBy,
-        uint256 inspectionWindow,
-        bytes32 termsHash
-    ) private returns (uint256 orderId) {
+    /// @dev Checks the terms, stores the order, emits OrderPlaced and takes the payment in. The terms stay in calldata
+    /// and each field is loaded once; the storage writes sit in their own block so their locals are gone before the
+    /// event needs the stack (no split into two functions, no copy to memory).
+    function _placeOrder(OrderTerms calldata t) private returns (uint256 orderId) {
+        uint256 amount = t.amount;
+        address seller;
+        address token;
+        // Read by hand: `t.seller` and `t.token` each cost a bounds check and a cleanup call (+222 gas on place+pay
+        // against the seven separate arguments, measured); two loads and one check of the ABI rule the decoder
+        // applied before (no bits above an address's 160) cost less than the old decoding (-77 gas).
+        assembly ("memory-safe") {
+            seller := calldataload(t)
+            token := calldataload(add(t, 0x20))
+            if shr(160, or(seller, token)) { revert(0, 0) }
+        }
+        uint256 shipBy = t.shipBy;
+        uint256 deliverBy = t.deliverBy;
+        uint256 inspectionWindow = t.inspectionWindow;
         if (amount == 0) revert AmountZero();
         if (amount > type(uint96).max) revert AmountTooLarge(amount, type(uint96).max);
         if (seller == address(0)) revert InvalidAddress("seller", seller);
@@ -670,32 +634,38 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         if (inspectionWindow > MAX_INSPECTION_WINDOW) {
             revert InspectionWindowTooLong(inspectionWindow, MAX_INSPECTION_WINDOW);
         }
+        bytes32 termsHash = t.termsHash;
         orderId = ++orderCount;
         uint16 fee = feeBps;
-        Order storage o = _orders[orderId];
-        o.buyer = msg.sender;
-        // the downcasts below fit, by the checks above: amount <= type(uint96).max; shipBy < deliverBy <=
-        // type(uint32).max; inspectionWindow <= MAX_INSPECTION_WINDOW (30 days) < 2^24 seconds
-        o.amount = uint96(amount);
-        o.seller = seller;
-        o.shipBy = uint32(shipBy);
-        o.deliverBy = uint32(deliverBy);
-        o.inspectionWindow = uint24(inspectionWindow);
-        o.state = State.Funded;
-        uint16 feeOffset;
-        unchecked {
-            feeOffset = fee - _baseFeeBps; // wraps below the base fee; _feeBpsOf wraps back
-        }
-        uint32 period = disputePeriod; // same slot as the fee: already read
-        // slot 2 stays untouched (cheaper) for an ETH order at the base fee and dispute period
-        if (token != address(0) || feeOffset != 0 || period != _baseDisputePeriod) {
-            o.token = token;
-            o.feeOffset = feeOffset;
-            if (period != _baseDisputePeriod) o.rulingDeadline = period; // locked until disputed
+        {
+            Order storage o = _orders[orderId];
+            o.buyer = msg.sender;
+            // the downcasts below fit, by the checks above: amount <= type(uint96).max; shipBy < deliverBy <=
+            // type(uint32).max; inspectionWindow <= MAX_INSPECTION_WINDOW (30 days) < 2^24 seconds
+            o.amount = uint96(amount);
+            o.seller = seller;
+            o.shipBy = uint32(shipBy);
+            o.deliverBy = uint32(deliverBy);
+            o.inspectionWindow = uint24(inspectionWindow);
+            o.state = State.Funded;
+            uint16 feeOffset;
+            unchecked {
+                feeOffset = fee - _baseFeeBps; // wraps below the base fee; _feeBpsOf wraps back
+            }
+            uint32 period = disputePeriod; // same slot as the fee: already read
+            // slot 2 stays untouched (cheaper) for an ETH order at the base fee and dispute period
+            if (token != address(0) || feeOffset != 0 || period != _baseDisputePeriod) {
+                o.token = token;
+                o.feeOffset = feeOffset;
+                if (period != _baseDisputePeriod) o.rulingDeadline = period; // locked until disputed
+            }
         }
         emit OrderPlaced(
             orderId, msg.sender, seller, token, amount, shipBy, deliverBy, inspectionWindow, fee, termsHash
         );
+        uint256 schedule = t.schedule;
+        if (schedule != 0) _fixSchedule(orderId, schedule);
+        _collect(token, amount);
     }
 
     /// @dev Take the payment in. ERC-20s are credited by balance change: a token that delivers less than

@@ -149,7 +149,7 @@ class Trade:
         now = self.now()
         buyer, seller = buyer or self.accounts["buyer"], seller or self.accounts["seller"]
         args = [seller, address, amount, ship_by if ship_by is not None else now + ship_in,
-                deliver_by if deliver_by is not None else now + deliver_in, inspection_window, terms_hash]
+                deliver_by if deliver_by is not None else now + deliver_in, inspection_window, terms_hash, 0]
         if party_sender is None:
             order_id, _ = self.client.escrow.place_order(
                 buyer=buyer, seller=seller, amount=amount, ship_by=args[3], deliver_by=args[4],
@@ -159,7 +159,7 @@ class Trade:
             if address != ETH:
                 as_party(self.client, party, address, calldata(self.client, "DemoStablecoin", "approve", escrow, amount),
                          sender=party_sender)
-            r = as_party(self.client, party, escrow, calldata(self.client, "TradeEscrow", "placeOrder", *args),
+            r = as_party(self.client, party, escrow, calldata(self.client, "TradeEscrow", "placeOrder", tuple(args)),
                          sender=party_sender, value=amount if address == ETH else 0)
             order_id = r.event("OrderPlaced")["orderId"]
         self._parties[order_id] = {"buyer": buyer, "seller": seller}
@@ -459,5 +459,5 @@ def place_raw(client: TradeClient, *, sender: str, seller: str, token: str = ETH
     if value is None:
         value = amount if token == ETH else 0
     return client.tx.send("TradeEscrow", "placeOrder",
-                           [seller, token, amount, ship_by, deliver_by, inspection_window, ZERO32],
+                           [(seller, token, amount, ship_by, deliver_by, inspection_window, ZERO32, 0)],
                            sender=sender, value=value)

@@ -14,7 +14,7 @@ import pytest
 
 from tradechain.bench.rpc_count import HTTP_POSTS, count_requests
 from tradechain.bench.speed import REQUESTS_PER_TRADE, client_trades, paired
-from tradechain.bench.startup import CHAIN_PROBE, NOT_FOR_READS
+from tradechain.bench.startup import CHAIN_PROBE, NOT_FOR_HELP, NOT_FOR_READS, probe
 from tradechain.vocabulary import hash_bytes
 
 from anvil import anvil
@@ -80,7 +80,7 @@ def test_a_trace_fetches_its_block_times_in_one_batch(node):
     assert posts_with_blocks <= 2  # ... in one batch (plus the latest block for the log range), not one each
 
 
-def test_a_chain_command_imports_no_keystore_bls_or_async_http_code(node):
+def test_a_chain_command_imports_neither_web3_nor_sqlalchemy_nor_keystore_bls_or_async_http_code(node):
     _, url, manifests = node
     env = {**os.environ, "TRADECHAIN_RPC": url, "TRADECHAIN_DEPLOY_DIR": manifests, "TRADECHAIN_NETWORK": ""}
     out = subprocess.run([sys.executable, "-c", CHAIN_PROBE, "order", "show", "1"], env=env, capture_output=True,
@@ -88,6 +88,14 @@ def test_a_chain_command_imports_no_keystore_bls_or_async_http_code(node):
     assert "Order #1" in out.stdout, out.stdout + out.stderr
     loaded = out.stdout.rsplit("LOADED", 1)[-1].strip()
     assert loaded == "[]", f"`order show` imported {loaded} (none of {NOT_FOR_READS} is needed to read a chain)"
+
+
+def test_help_imports_nothing_that_talks_to_a_chain():
+    out = subprocess.run([sys.executable, "-c", probe(NOT_FOR_HELP), "--help"], capture_output=True, text=True,
+                         timeout=120, env={**os.environ, "TRADECHAIN_RPC": ""})
+    assert "order" in out.stdout, out.stdout + out.stderr
+    loaded = out.stdout.rsplit("LOADED", 1)[-1].strip()
+    assert loaded == "[]", f"`tradechain --help` imported {loaded}"
 
 
 def test_a_deferred_module_loads_when_used_and_every_holder_gets_the_real_thing():
@@ -119,3 +127,21 @@ def test_paired_rounds_give_a_clear_verdict_only_when_every_pair_agrees():
     assert miss["verdict"] == "FAIL" and miss["range"] == [0.5, 0.6]
     noisy = paired(_rates(10, 10, 10), _rates(8.5, 9.2, 8.8), 3, 0.9)
     assert "FAIL" not in noisy["verdict"] and "noise" in noisy["verdict"] and noisy["range"] == [0.85, 0.92]
+
+
+def test_titanoboa_runs_the_benchmark_trade_on_the_same_bytecode_and_evm(artifacts):
+    """The titanoboa side of `bench speed` (its own venv, made here on first use from constraints-boa.txt): it
+    deploys the build's bytecode, runs trades to Released (checked inside boa_flow.py at the end) and reports
+    each trade's CPU time. Not timed: only that it runs, on py-evm's Prague VM as the embedded chain does."""
+    from tradechain.bench import titanoboa
+    from tradechain.project import project_root
+
+    boa_pins = {line.split("==")[0].lower(): line.strip() for line in
+                (project_root() / titanoboa.CONSTRAINTS).read_text().splitlines() if "==" in line}
+    ours = {line.split("==")[0].lower(): line.strip() for line in
+            (project_root() / "constraints.txt").read_text().splitlines() if "==" in line}
+    assert boa_pins["py-evm"] == ours["py-evm"] and boa_pins["eth-utils"] == ours["eth-utils"]
+    with titanoboa.BoaTrades(titanoboa.python(project_root()), artifacts) as boa:
+        spent = [boa() for _ in range(2)]
+        assert boa.vm == "PragueVM"
+    assert all(0 < s < 60 for s in spent)

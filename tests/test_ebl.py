@@ -29,7 +29,7 @@ def _place(client, trade, accounts, *, buyer=None, tranches=DOCS_ON_EXPORT, docu
                                                 schedule=args[7])
         return order_id
     r = as_party(client, client.tx.name_of(buyer), client.escrow.address,
-                 calldata(client, "TradeEscrow", "placeScheduledOrder", *args), sender=party_sender, value=ETHER)
+                 calldata(client, "TradeEscrow", "placeOrder", tuple(args)), sender=party_sender, value=ETHER)
     return r.event("OrderPlaced")["orderId"]
 
 

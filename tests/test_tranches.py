@@ -79,8 +79,8 @@ def test_plain_order_has_no_schedule(client, trade):
 def test_bad_schedules_are_refused(client, trade, accounts, word, error, args):
     now = trade.now()
     with reverts(error, **args):
-        client.tx.send("TradeEscrow", "placeScheduledOrder",
-                       [accounts["seller"], ETH, ETHER, now + DAY, now + 10 * DAY, 3 * DAY, ZERO32, word],
+        client.tx.send("TradeEscrow", "placeOrder",
+                       [(accounts["seller"], ETH, ETHER, now + DAY, now + 10 * DAY, 3 * DAY, ZERO32, word)],
                        sender=accounts["buyer"], value=ETHER)
 
 

@@ -63,6 +63,19 @@ interface ITradeEscrow {
         uint40 lastSettledAt;
     }
 
+    /// @notice What a buyer fixes when placing an order: placeOrder's and placeOrderWithPermit's input, read
+    /// field by field from calldata.
+    struct OrderTerms {
+        address seller; // who is paid for the goods (never the buyer)
+        address token; // the payment token, address(0) for native ETH
+        uint256 amount; // the price in the token's base units (< 2^96)
+        uint256 shipBy; // the seller must ship by then (unix seconds), or the buyer may reclaim the payment
+        uint256 deliverBy; // the carrier must confirm delivery by then, or the buyer may reclaim the payment
+        uint256 inspectionWindow; // seconds after delivery in which the buyer may dispute (at most 30 days)
+        bytes32 termsHash; // keccak-256 of the e-contract, anchored in OrderPlaced
+        uint256 schedule; // the payment schedule, packed as ScheduleFixed says; 0 for none (one payment at release)
+    }
+
     /// @notice Everything a client needs about an order in one call.
     struct OrderView {
         uint256 id;

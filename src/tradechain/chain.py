@@ -8,18 +8,20 @@ way, so nothing outside this module asks which backend is underneath.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from web3 import Web3
-
+from tradechain.codec import checksum
 from tradechain.errors import ChainUnavailable, Reverted, UsageError, revert_data
+from tradechain.jsonrpc import RETRIES, Connection, RpcError
+
+if TYPE_CHECKING:
+    from web3 import Web3
 
 RPC_TIMEOUT = 5  # seconds: a missing node must fail fast, not hang
 BATCH_SIZE = 500  # JSON-RPC requests per batch: public nodes cap batches (often at 100-1000)
 BATCH_TIMEOUT = 60
 # How nodes word "no such method" (codes differ: -32601, -32600, -32000, ...)
 _UNKNOWN_METHOD = ("method not found", "not supported", "does not exist", "unknown method", "not available")
-RETRIES = 5  # attempts per request on a transient failure, web3's backoff 0.125 s x 2^n between them (1.9 s in all)
 
 
 class Chain:
@@ -31,8 +33,8 @@ class Chain:
     # The EVM runs in this process, so CPU time is the honest clock for benchmarks.
     in_process = False
 
-    def __init__(self, w3: Web3, *, network: str | None = None, preflight: bool = True):
-        self.w3 = w3
+    def __init__(self, w3: Web3 | None, *, network: str | None = None, preflight: bool = True):
+        self._w3 = w3
         self.network = network  # the --network name this chain was reached by, for hints
         self.profile: Any = None  # networks.Network when reached by name: expected chain id, confirmations, fees
         # Run each transaction as eth_call first where a failed transaction costs real gas and a nonce (a
@@ -40,6 +42,15 @@ class Chain:
         self.preflight = preflight
         self._signers: dict[str, Any] = {}  # address -> LocalAccount, for keys we hold
         self._chain_id: int | None = None
+
+    @property
+    def w3(self) -> Web3:
+        """web3 on this chain, for what the chain does not answer itself (made on first use where it costs)."""
+        return self._w3
+
+    def _reply(self, method: str, params: list) -> dict:
+        """The node's raw JSON-RPC reply to one request."""
+        return self.w3.provider.make_request(method, params)
 
     # ---- identity ----
     @property
@@ -61,7 +72,11 @@ class Chain:
     @property
     def accounts(self) -> list[str]:
         """Accounts the node holds keys for (eth-tester's funded accounts, anvil's unlocked ones)."""
-        return list(self.w3.eth.accounts) + [a for a in self._signers if a not in self.w3.eth.accounts]
+        held = self._node_accounts()
+        return held + [a for a in self._signers if a not in held]
+
+    def _node_accounts(self) -> list[str]:
+        return list(self.w3.eth.accounts)
 
     def add_signer(self, private_key: str) -> str:
         """Hold a private key in memory to sign for an account the node does not know. Never written."""
@@ -73,7 +88,7 @@ class Chain:
 
     def private_key(self, address: str) -> bytes:
         """The key of an account whose key we know: one we hold, or one the backend gives out."""
-        address = Web3.to_checksum_address(address)
+        address = checksum(address)
         if address in self._signers:
             return bytes(self._signers[address].key)
         key = self._backend_key(address)
@@ -99,7 +114,7 @@ class Chain:
         raise UsageError(f"no private key is known for {address}; this step needs the account's own signature")
 
     def signer(self, address: str):
-        return self._signers.get(Web3.to_checksum_address(address))
+        return self._signers.get(checksum(address))
 
     # ---- transactions ----
     def send(self, tx: dict, on_sent: Any = None) -> Any:
@@ -177,8 +192,7 @@ class Chain:
         calls = [{"from": t["from"], "to": t["to"], "data": "0x" + bytes(t.get("data", b"")).hex(),
                   "value": hex(t.get("value", 0)), "gas": hex(t.get("gas", 0) or 1_000_000)} for t in txs]
         try:
-            result = self.w3.provider.make_request("eth_simulateV1", [{"blockStateCalls": [{"calls": calls}]},
-                                                                      "latest"])
+            result = self._reply("eth_simulateV1", [{"blockStateCalls": [{"calls": calls}]}, "latest"])
         except Exception:  # noqa: BLE001 - a node that cannot simulate: fall back below
             result = {}
         if "result" in result:
@@ -224,6 +238,14 @@ class Chain:
     def block_times(self, blocks) -> dict[int, int]:
         """Timestamps of `blocks`, by number."""
         return {b: self.block_time(b) for b in set(blocks)}
+
+    def get_logs(self, flt: dict) -> list:
+        """eth_getLogs with `flt` (block numbers as ints)."""
+        return self.w3.eth.get_logs(flt)
+
+    def code(self, address: str) -> bytes:
+        """The code deployed at `address` (empty for an account without code)."""
+        return bytes(self.w3.eth.get_code(address))
 
     def advance(self, seconds: int) -> int:
         """Move chain time forward by `seconds` and mine a block; returns the new timestamp."""
@@ -363,23 +385,54 @@ class RpcChain(Chain):
     Its transactions are what real networks accept: a gas limit from eth_estimateGas plus a margin (the estimate
     is also the preflight: a step that would revert is stopped before it is sent, with its reason), EIP-1559
     fees from eth_feeHistory under the network's fee policy (fees.py; legacy where there is no base fee), and
-    for keys we hold, nonces from one manager per chain shared by threads and processes (nonces.py)."""
+    for keys we hold, nonces from one manager per chain shared by threads and processes (nonces.py).
+
+    What it asks the node itself goes straight over its keep-alive connection (jsonrpc.py), not through web3:
+    web3's request pipeline cost more CPU per transaction than anvil's EVM run, and importing it about 1 s, so a
+    command that only reads never imports it. `w3` is made on first use, on the same session, for the rest."""
 
     GAS_MARGIN = 1.2  # estimate x 1.2: state may change between the estimate and the block
     FEE_TTL = 2.0  # seconds a fee suggestion is reused: two extra requests per transaction otherwise
 
-    def __init__(self, w3: Web3, url: str, *, network: str | None = None, session: Any = None):
-        super().__init__(w3, network=network)
-        self.url = url
+    def __init__(self, connection: Connection, *, network: str | None = None, chain_id: int | None = None):
+        super().__init__(None, network=network)
+        self.rpc = connection  # every request of this chain's own goes straight through it (jsonrpc.py)
+        self.url = connection.url
+        self._chain_id = chain_id
         self._fees: tuple[float, Any] | None = None
         self._nonces: Any = None
         # anvil and Hardhat use a snapshot id up when reverting to it; eth-tester does not. A revert here takes a
         # fresh snapshot of the same state at once, and the caller's id stands for the fresh one.
         self._snapshot_alias: dict[Any, Any] = {}
-        self.session = session  # the requests.Session every request of this connection goes through
+        self.session = connection.session  # the requests.Session every request of this connection goes through
         # Whether the node answers eth_send(Raw)TransactionSync (EIP-7966: the receipt in the same reply, as
         # anvil does): asked by the first send, then remembered for the connection.
         self._sync_sends: bool | None = None
+
+    @property
+    def w3(self) -> Web3:
+        if self._w3 is None:
+            self._w3 = web3_for(self.url, self.session)
+        return self._w3
+
+    def _reply(self, method: str, params: list) -> dict:
+        return self.rpc.reply(method, params)
+
+    def _request(self, method: str, params: list) -> Any:
+        """The result of one request; an answer carrying revert data raises Reverted, another error RpcError."""
+        reply = self.rpc.reply(method, params)
+        if "error" in reply:
+            raise _error(method, reply["error"])
+        return reply.get("result")
+
+    @property
+    def chain_id(self) -> int:
+        if self._chain_id is None:
+            self._chain_id = int(self._request("eth_chainId", []), 16)
+        return self._chain_id
+
+    def _node_accounts(self) -> list[str]:
+        return [checksum(a) for a in self._request("eth_accounts", [])]
 
     # ---- sending: one request per transaction where the node can, else send and then fetch the receipt
     def _send_and_wait(self, tx: dict) -> Any:
@@ -388,37 +441,33 @@ class RpcChain(Chain):
         if self._signers.get(tx["from"]) is not None or self._sync_sends is False:
             return super()._send_and_wait(tx)
         tx = self._prepare(tx)
-        params = {k: hex(v) if isinstance(v, int) else v for k, v in tx.items() if k != "data"}
-        params["data"] = "0x" + bytes(tx.get("data", b"")).hex()
-        receipt = self._send_sync("eth_sendTransactionSync", params)
+        receipt = self._send_sync("eth_sendTransactionSync", _tx_params(tx))
         if receipt is None:  # the node has no such method: send, then fetch the receipt
             return self._receipt(self._send_unsigned(tx))
         return receipt
 
     def _send_sync(self, method: str, param: Any) -> Any:
         """The receipt from `method`, or None when the node does not know the method (then never asked
-        again on this connection). A refusal with revert data raises Web3RPCError, as web3's own send would."""
+        again on this connection). A refusal raises Reverted (revert data) or RpcError, as a send would."""
         if self._sync_sends is False:
             return None
-        from web3.exceptions import Web3RPCError
-
-        reply = self.w3.provider.make_request(method, [param])
+        reply = self.rpc.reply(method, [param])
         error = reply.get("error")
         if error is not None:
             message = str(error.get("message", "")).lower()
             if error.get("code") == -32601 or any(w in message for w in _UNKNOWN_METHOD):
                 self._sync_sends = False
                 return None
-            data = error.get("data")
-            if isinstance(data, str) and data.startswith("0x"):
-                raise Reverted(bytes.fromhex(data[2:]))
-            raise Web3RPCError(message, rpc_response=reply)
+            raise _error(method, error)
         self._sync_sends = True
         return lean_receipt(reply["result"])
 
+    def _send_unsigned(self, tx: dict) -> bytes:
+        return bytes.fromhex(self._request("eth_sendTransaction", [_tx_params(tx)])[2:])
+
     def call(self, tx: dict, block: Any = "latest") -> bytes:
         """eth_call straight on the connection (web3's request pipeline costs more than anvil's EVM run)."""
-        value = _call_result(self.w3.provider.make_request("eth_call", _call_params(tx, block)))
+        value = _call_result(self.rpc.reply("eth_call", _call_params(tx, block)))
         if isinstance(value, Reverted):
             raise value
         return value
@@ -438,31 +487,47 @@ class RpcChain(Chain):
 
     def batch(self, calls: list[tuple[str, list]]) -> list[dict]:
         """JSON-RPC replies to `calls`, in order, sent as batches of at most BATCH_SIZE requests."""
-        replies: list[dict] = []
-        for start in range(0, len(calls), BATCH_SIZE):
-            payload = [{"jsonrpc": "2.0", "id": i, "method": m, "params": p}
-                       for i, (m, p) in enumerate(calls[start:start + BATCH_SIZE])]
-            answer = self.session.post(self.url, json=payload, timeout=BATCH_TIMEOUT).json()
-            if not isinstance(answer, list):  # the node refused the batch as a whole
-                raise ChainUnavailable(f"{self.url} refused a batch of {len(payload)} requests: "
-                                       f"{answer.get('error', {}).get('message', answer)}")
-            by_id = {a.get("id"): a for a in answer}
-            replies += [by_id.get(i, {"error": {"message": "no reply"}}) for i in range(len(payload))]
-        return replies
+        try:
+            return self.rpc.batch(calls, BATCH_SIZE, BATCH_TIMEOUT)
+        except RpcError as exc:
+            raise ChainUnavailable(f"{self.url} refused a batch of {min(len(calls), BATCH_SIZE)} requests: "
+                                   f"{exc.message or exc.error}") from None
+
+    def get_logs(self, flt: dict) -> list:
+        """eth_getLogs with `flt` (block numbers as ints). Through web3 once something made it: the index
+        serves eth_getLogs as a middleware on web3 (index/reader.py); otherwise straight, as raw JSON logs."""
+        if self._w3 is not None:
+            return self._w3.eth.get_logs(flt)
+        params = {k: hex(v) if isinstance(v, int) else v for k, v in flt.items()}
+        return self._request("eth_getLogs", [params])
 
     def _receipt(self, tx_hash: Any) -> Any:
         """Asked at once (a node that mines on arrival has it), then polled with a growing pause."""
-        from web3.exceptions import TransactionNotFound
-
+        tx_hash = hash_hex(tx_hash)
         pause, deadline = 0.01, time.monotonic() + 120
         while True:
-            try:
-                return self.w3.eth.get_transaction_receipt(tx_hash)
-            except TransactionNotFound:
-                if time.monotonic() > deadline:
-                    raise ChainUnavailable(f"transaction {bytes(tx_hash).hex()} was not mined within 120 s") from None
-                time.sleep(pause)
-                pause = min(pause * 2, 1.0)
+            raw = self._request("eth_getTransactionReceipt", [tx_hash])
+            if raw is not None:
+                return lean_receipt(raw)
+            if time.monotonic() > deadline:
+                raise ChainUnavailable(f"transaction {tx_hash} was not mined within 120 s") from None
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
+
+    def now(self) -> int:
+        return int(self._request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+
+    def block_number(self) -> int:
+        return int(self._request("eth_blockNumber", []), 16)
+
+    def block_time(self, block: int) -> int:
+        found = self._request("eth_getBlockByNumber", [hex(block), False])
+        if found is None:
+            raise ChainUnavailable(f"the node has no block {block}")
+        return int(found["timestamp"], 16)
+
+    def code(self, address: str) -> bytes:
+        return bytes.fromhex(self._request("eth_getCode", [address, "latest"])[2:])
 
     @property
     def name(self) -> str:
@@ -481,18 +546,16 @@ class RpcChain(Chain):
 
     def fees(self) -> Any:
         """What to offer per gas now (fees.Fees), reused for FEE_TTL seconds."""
-        import time
-
         from tradechain import fees
 
         if self._fees is None or time.monotonic() - self._fees[0] > self.FEE_TTL:
-            self._fees = (time.monotonic(), fees.suggest(self.w3, self.fee_policy))
+            self._fees = (time.monotonic(), fees.suggest_from(self._request, self.fee_policy))
         return self._fees[1]
 
     @property
     def key(self) -> str:
         """Names this chain in local state files: chain id and genesis hash (a fresh devnet is another chain)."""
-        return f"{self.chain_id}-{bytes(self.w3.eth.get_block(0)['hash']).hex()[:12]}"
+        return f"{self.chain_id}-{self._request('eth_getBlockByNumber', ['0x0', False])['hash'][2:14]}"
 
     @property
     def nonces(self) -> Any:
@@ -500,8 +563,9 @@ class RpcChain(Chain):
         if self._nonces is None:
             from tradechain import nonces
 
-            self._nonces = nonces.NonceManager(lambda a: self.w3.eth.get_transaction_count(a, "pending"),
-                                               self.key, nonces.default_dir())
+            self._nonces = nonces.NonceManager(
+                lambda a: int(self._request("eth_getTransactionCount", [a, "pending"]), 16), self.key,
+                nonces.default_dir())
         return self._nonces
 
     def _prepare(self, tx: dict) -> dict:
@@ -516,67 +580,54 @@ class RpcChain(Chain):
         tx = self._prepare(tx)
         signer = self._signers.get(tx["from"])
         if signer is None:  # the node signs and numbers it (anvil's unlocked accounts)
-            try:
-                return self.w3.eth.send_transaction(tx), tx
-            except Exception as exc:
-                data = revert_data(exc)
-                if data is None:
-                    raise
-                raise Reverted(data) from None
+            return self._send_unsigned(tx), tx
         return self.nonces.send(tx["from"], lambda nonce: self._send_signed(signer, {**tx, "nonce": nonce}))
 
     def _send_signed(self, signer: Any, tx: dict) -> tuple[Any, dict]:
         from eth_utils import keccak
 
-        from tradechain.nonces import is_already_known
+        from tradechain.nonces import is_already_known, is_conflict
 
         tx = {**tx, "chainId": self.chain_id}
         raw = signer.sign_transaction(tx).raw_transaction
         try:
-            return self.w3.eth.send_raw_transaction(raw), tx
-        except Exception as exc:
+            return bytes.fromhex(self._request("eth_sendRawTransaction", ["0x" + bytes(raw).hex()])[2:]), tx
+        except RpcError as exc:
             if is_already_known(exc):  # our own earlier attempt got through (a retried request)
+                return keccak(raw), tx
+            # "nonce too low" after a retried request whose answer was lost: the node may hold this very
+            # transaction, mined. Then it is ours, not another sender's: signing the next nonce would pay twice.
+            if is_conflict(exc) and self._request("eth_getTransactionByHash", [hash_hex(keccak(raw))]) is not None:
                 return keccak(raw), tx
             raise
 
     def estimate_gas(self, tx: dict) -> int:
         """eth_estimateGas on the pending state, plus GAS_MARGIN; raises Reverted when the step would revert."""
         call = {k: tx[k] for k in ("from", "to", "data", "value") if k in tx}
-        try:
-            return int(self.w3.eth.estimate_gas(call, "pending") * self.GAS_MARGIN)
-        except Exception as exc:
-            data = revert_data(exc)
-            if data is None:
-                raise
-            raise Reverted(data) from None
+        return int(int(self._request("eth_estimateGas", _call_params(call, "pending")), 16) * self.GAS_MARGIN)
 
     def speed_up(self, tx_hash: str) -> tuple[str, Any] | None:
         """Replace a pending transaction with the same one at higher fees (same nonce): +12.5 % on each fee, or
         the current suggestion when that is higher. Returns (new hash, new fees), or None when it is mined."""
         from tradechain import fees
 
-        try:
-            self.w3.eth.get_transaction_receipt(tx_hash)
+        if self._request("eth_getTransactionReceipt", [tx_hash]) is not None:
             return None
-        except Exception as exc:
-            if "not found" not in str(exc).lower() and type(exc).__name__ != "TransactionNotFound":
-                raise
-        try:
-            old = self.w3.eth.get_transaction(tx_hash)
-        except Exception:
-            raise UsageError(f"transaction {tx_hash} is unknown to the node (dropped, or never sent here)") from None
+        old = self._request("eth_getTransactionByHash", [tx_hash])
+        if old is None:
+            raise UsageError(f"transaction {tx_hash} is unknown to the node (dropped, or never sent here)")
         if old.get("maxFeePerGas") is not None:
-            before = fees.Fees(max_fee=int(old["maxFeePerGas"]), tip=int(old["maxPriorityFeePerGas"]))
+            before = fees.Fees(max_fee=int(old["maxFeePerGas"], 16), tip=int(old["maxPriorityFeePerGas"], 16))
         else:
-            before = fees.Fees(gas_price=int(old["gasPrice"]))
+            before = fees.Fees(gas_price=int(old["gasPrice"], 16))
         new_fees = _higher(before.bumped(self.fee_policy), self.fees())
-        tx = {"from": old["from"], "data": bytes(old["input"]), "value": int(old["value"]), "gas": int(old["gas"]),
-              "nonce": int(old["nonce"]), **new_fees.tx_fields()}
+        tx = {"from": checksum(old["from"]), "data": bytes.fromhex(old["input"][2:]), "value": int(old["value"], 16),
+              "gas": int(old["gas"], 16), "nonce": int(old["nonce"], 16), **new_fees.tx_fields()}
         if old.get("to"):
-            tx["to"] = old["to"]
-        signer = self._signers.get(old["from"])
+            tx["to"] = checksum(old["to"])
+        signer = self._signers.get(tx["from"])
         if signer is None:
-            new_hash = self.w3.eth.send_transaction(tx)
+            new_hash = self._send_unsigned(tx)
         else:
             new_hash, _ = self._send_signed(signer, tx)
         self._fees = None
@@ -586,7 +637,7 @@ class RpcChain(Chain):
         """eth_signTypedData_v4, which anvil answers for its unlocked accounts."""
         import json
 
-        reply = self.w3.provider.make_request("eth_signTypedData_v4", [address, json.dumps(data)])
+        reply = self.rpc.reply("eth_signTypedData_v4", [address, json.dumps(data)])
         if "result" not in reply:
             raise UsageError(f"the node cannot sign for {address}: {reply.get('error', {}).get('message', reply)}")
         sig = bytes.fromhex(reply["result"].removeprefix("0x"))
@@ -594,13 +645,13 @@ class RpcChain(Chain):
         return v, sig[:32], sig[32:64]
 
     def _advance(self, seconds: int) -> None:
-        self.w3.provider.make_request("evm_increaseTime", [seconds])
-        self.w3.provider.make_request("evm_mine", [])
+        self._request("evm_increaseTime", [seconds])
+        self._request("evm_mine", [])
 
     def _set_time(self, timestamp: int) -> None:
         # anvil and Hardhat both keep the new offset for the blocks after this one
-        self.w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
-        self.w3.provider.make_request("evm_mine", [])
+        self._request("evm_setNextBlockTimestamp", [timestamp])
+        self._request("evm_mine", [])
 
     def check_time_control(self, what: str = "this") -> None:
         try:
@@ -610,17 +661,16 @@ class RpcChain(Chain):
                              "devnet") from None
 
     def mine(self) -> None:
-        self.w3.provider.make_request("evm_mine", [])
+        self._request("evm_mine", [])
 
     def snapshot(self) -> Any:
-        return self.w3.provider.make_request("evm_snapshot", [])["result"]
+        return self._request("evm_snapshot", [])
 
     def revert(self, snapshot_id: Any) -> None:
         node_id = self._snapshot_alias.get(snapshot_id, snapshot_id)
-        result = self.w3.provider.make_request("evm_revert", [node_id]).get("result")
-        if result is not True:
+        if self.rpc.reply("evm_revert", [node_id]).get("result") is not True:
             raise ChainUnavailable(f"the node refused to revert to snapshot {snapshot_id}")
-        self._snapshot_alias[snapshot_id] = self.w3.provider.make_request("evm_snapshot", [])["result"]
+        self._snapshot_alias[snapshot_id] = self._request("evm_snapshot", [])
 
 
 def hash_hex(tx_hash: Any) -> str:
@@ -642,43 +692,49 @@ def _higher(a: Any, b: Any) -> Any:
 def embedded() -> EmbeddedChain:
     """A fresh in-process chain (eth-tester + py-evm): ten funded accounts, no server."""
     from eth_tester import EthereumTester, PyEVMBackend
-    from web3 import EthereumTesterProvider
+    from web3 import EthereumTesterProvider, Web3
 
     tester = EthereumTester(PyEVMBackend())
     return EmbeddedChain(tester, Web3(EthereumTesterProvider(tester)))
 
 
 def retry_configuration():
-    """web3's own retry of transient node failures: connection refused or reset, timeouts, HTTP 429 and 5xx. For
-    reads (web3's allow-list), fee history, and eth_sendRawTransaction: resending the same signed bytes cannot
-    pay twice (the node answers "already known"); eth_sendTransaction (the node signs, picking a nonce) is
-    never retried."""
-    import requests
+    """web3's own retry of transient node failures, as jsonrpc.py retries the chain's own requests: connection
+    refused or reset, timeouts, HTTP 429 and 5xx. For reads (web3's allow-list), fee history, and
+    eth_sendRawTransaction: resending the same signed bytes cannot pay twice (the node answers "already
+    known"); eth_sendTransaction (the node signs, picking a nonce) is never retried."""
     from web3.providers.rpc.utils import REQUEST_RETRY_ALLOWLIST, ExceptionRetryConfiguration
 
+    from tradechain import jsonrpc
+
     return ExceptionRetryConfiguration(
-        errors=(ConnectionError, requests.ConnectionError, requests.HTTPError, requests.Timeout),
-        retries=RETRIES, backoff_factor=0.125,
+        errors=jsonrpc.TRANSIENT, retries=RETRIES, backoff_factor=jsonrpc.BACKOFF,
         method_allowlist=[*REQUEST_RETRY_ALLOWLIST, "eth_feeHistory", "eth_sendRawTransaction", "web3_clientVersion"])
+
+
+def web3_for(url: str, session: Any) -> Web3:
+    """web3 over an open connection's session (same keep-alive socket, same retry rule)."""
+    from web3 import Web3
+
+    return Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": RPC_TIMEOUT}, session=session,
+                                  exception_retry_configuration=retry_configuration(),
+                                  # web3 validates every call and send against the chain id: ask it once
+                                  cache_allowed_requests=True, cacheable_requests={"eth_chainId"}))
 
 
 def rpc(url: str, *, network: str | None = None) -> RpcChain:
     """Connect to a JSON-RPC node; fails fast with one clear line when nothing answers."""
     if not url.startswith(("http://", "https://")):
         raise UsageError(f"--rpc must be an http(s):// URL, got {url!r}")
-    session = http_session(url)
-    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": RPC_TIMEOUT}, session=session,
-                                exception_retry_configuration=retry_configuration(),
-                                # web3 validates every call and send against the chain id: ask it once
-                                cache_allowed_requests=True, cacheable_requests={"eth_chainId"}))
+    connection = Connection(url, http_session(url), RPC_TIMEOUT)
     try:
-        w3.eth.chain_id  # noqa: B018 - the cheapest call that proves a node answers
-    except Exception as exc:  # requests' connection errors, timeouts, bad JSON: all mean "no usable node"
+        chain_id = int(connection.request("eth_chainId", []), 16)  # the cheapest call that proves a node answers
+    except Exception as exc:  # connection errors, timeouts, bad JSON, an error answer: all mean "no usable node"
         raise ChainUnavailable(
             f"no Ethereum node answers at {url} ({type(exc).__name__}); "
             "start one with `tradechain devnet start` or check the URL"
         ) from None
-    return RpcChain(w3, url, network=network, session=session)
+    return RpcChain(connection, network=network, chain_id=chain_id)
 
 
 def http_session(url: str):
@@ -699,11 +755,34 @@ def lean_receipt(raw: dict) -> dict:
             "gasUsed": int(raw["gasUsed"], 16)}
 
 
+def _hex_data(data: Any) -> str:
+    return data if isinstance(data, str) else "0x" + bytes(data).hex()
+
+
 def _call_params(tx: dict, block: Any) -> list:
     params = {k: hex(v) if k in ("value", "gas") else v for k, v in tx.items()}
     if "data" in params:
-        params["data"] = "0x" + bytes(params["data"]).hex()
+        params["data"] = _hex_data(params["data"])
     return [params, hex(block) if isinstance(block, int) else block]
+
+
+def _tx_params(tx: dict) -> dict:
+    """A transaction as JSON-RPC takes it: quantities as hex, data as 0x-hex."""
+    params = {k: hex(v) if isinstance(v, int) else v for k, v in tx.items() if k != "data"}
+    params["data"] = _hex_data(tx.get("data", b""))
+    return params
+
+
+def _error(method: str, error: dict) -> Exception:
+    """What an error answer raises: Reverted when it carries revert data (or says it reverted), else RpcError."""
+    data = error.get("data")
+    if isinstance(data, str) and data.startswith("0x"):
+        return Reverted(bytes.fromhex(data[2:]))
+    if isinstance(data, dict) and isinstance(data.get("data"), str):
+        return Reverted(bytes.fromhex(data["data"].removeprefix("0x")))
+    if str(error.get("message", "")).lower().strip() in ("execution reverted", "reverted"):
+        return Reverted(b"")
+    return RpcError(method, error)
 
 
 def _call_result(reply: dict) -> bytes | Reverted:
@@ -711,11 +790,9 @@ def _call_result(reply: dict) -> bytes | Reverted:
     error = reply.get("error")
     if error is None:
         return bytes.fromhex(reply["result"][2:])
-    data = error.get("data")
-    if isinstance(data, str) and data.startswith("0x"):
-        return Reverted(bytes.fromhex(data[2:]))
+    exc = _error("eth_call", error)
+    if isinstance(exc, Reverted):
+        return exc
     if "revert" in str(error.get("message", "")).lower():
         return Reverted(b"")
-    from web3.exceptions import Web3RPCError
-
-    raise Web3RPCError(str(error.get("message")), rpc_response=reply)
+    raise exc

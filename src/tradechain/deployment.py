@@ -157,7 +157,7 @@ def deploy_suite(
 
 
 def code_hash(chain: Chain, address: str) -> str:
-    return "0x" + hashlib.sha256(bytes(chain.w3.eth.get_code(address))).hexdigest()
+    return "0x" + hashlib.sha256(chain.code(address)).hexdigest()
 
 
 def deploy_dir(root: Path) -> Path:

@@ -92,13 +92,27 @@ def from_history(history: dict, policy: Any) -> Fees:
 
 
 def suggest(w3: Any, policy: Any) -> Fees:
-    """Ask the node: EIP-1559 fees from its fee history, or a legacy gas price when the policy says legacy or the
-    latest block has no base fee."""
-    latest = w3.eth.get_block("latest")
+    """Ask the node behind a Web3 object (see suggest_from)."""
+    def request(method: str, params: list) -> Any:
+        reply = w3.provider.make_request(method, params)
+        if "error" in reply:
+            raise ValueError(f"{method}: {reply['error']}")
+        return reply["result"]
+
+    return suggest_from(request, policy)
+
+
+def suggest_from(request: Any, policy: Any) -> Fees:
+    """Ask the node through `request(method, params)` (its raw JSON-RPC result): EIP-1559 fees from its fee
+    history, or a legacy gas price when the policy says legacy or the latest block has no base fee."""
+    latest = request("eth_getBlockByNumber", ["latest", False])
     if policy.legacy or latest.get("baseFeePerGas") is None:
-        price = int(w3.eth.gas_price)
+        price = int(request("eth_gasPrice", []), 16)
         if policy.max_fee_gwei is not None:
             price = min(price, int(policy.max_fee_gwei * GWEI))
         return Fees(gas_price=price)
-    history = w3.eth.fee_history(HISTORY_BLOCKS, "latest", [float(policy.priority_percentile)])
-    return from_history(dict(history), policy)
+    raw = request("eth_feeHistory", [hex(HISTORY_BLOCKS), "latest", [float(policy.priority_percentile)]])
+    history = {"baseFeePerGas": [int(b, 16) for b in raw.get("baseFeePerGas") or []],
+               "gasUsedRatio": raw.get("gasUsedRatio") or [],
+               "reward": [[int(r, 16) for r in block] for block in raw.get("reward") or []]}
+    return from_history(history, policy)

@@ -148,9 +148,7 @@ class Transactions:
 
     def send_data(self, to: str | None, data: bytes, *, sender: str, value: int = 0, gas: int = GAS) -> Receipt:
         """Send raw calldata (or, with `to` None, creation code) — the one place a transaction is sent."""
-        from web3 import Web3
-
-        tx = {"from": Web3.to_checksum_address(sender), "data": data, "value": value, "gas": gas}
+        tx = {"from": checksum(sender), "data": data, "value": value, "gas": gas}
         if to is not None:
             tx["to"] = to
         try:
@@ -181,9 +179,7 @@ class Transactions:
     def simulate(self, steps: list[tuple[str, str, list, str, int]]) -> None:
         """Preflight a step of several transactions — (contract name, fn, args, sender, value) each — as one:
         a revert in any raises its ContractRevert and nothing is sent."""
-        from web3 import Web3
-
-        txs = [{"from": Web3.to_checksum_address(sender), "to": self.address(name), "data": self.encode(name, fn, args),
+        txs = [{"from": checksum(sender), "to": self.address(name), "data": self.encode(name, fn, args),
                 "value": value, "gas": GAS} for name, fn, args, sender, value in steps]
         try:
             self.chain.simulate(txs)
@@ -247,9 +243,8 @@ class Transactions:
         raw: list = []
         while start <= end:
             stop = min(start + LOG_RANGE - 1, end)
-            raw += self.chain.w3.eth.get_logs({"fromBlock": start, "toBlock": stop,
-                                               "address": address[0] if len(address) == 1 else address,
-                                               "topics": topics})
+            raw += self.chain.get_logs({"fromBlock": start, "toBlock": stop,
+                                        "address": address[0] if len(address) == 1 else address, "topics": topics})
             start = stop + 1
         events = self.decode_logs(raw)
         return self.in_order(events) if timestamps else sorted(events, key=_chain_order)

@@ -21,6 +21,7 @@ from eth_abi import encode
 from eth_utils import function_signature_to_4byte_selector as selector
 
 from tradechain.client import TradeClient
+from tradechain.transactions import event_topic
 from tradechain.vocabulary import ETH, KINDS, hash_bytes, location_code
 
 TX_GAS = 1_000_000  # what TradeClient sends too
@@ -36,7 +37,7 @@ class TradeCalldata:
     provenance: str
     accounts: dict[str, str]
 
-    PLACE = selector("placeOrder(address,address,uint256,uint256,uint256,uint256,bytes32)")
+    PLACE = selector("placeOrder((address,address,uint256,uint256,uint256,uint256,bytes32,uint256))")  # OrderTerms
     SHIP = selector("ship(uint256,address,bytes32,bytes32)")
     RECORD = selector("record(uint256,uint8,bytes8,bytes32)")
     RELEASE = selector("release(uint256)")
@@ -47,17 +48,26 @@ class TradeCalldata:
 
     def trade(self, order_id: int, now: int) -> list[tuple[str, str, bytes, int]]:
         """[(sender, to, calldata, value)] for order `order_id`, placed at chain time about `now`."""
+        return [self.place(order_id, now), *self.steps(order_id)]
+
+    def place(self, order_id: int, now: int) -> tuple[str, str, bytes, int]:
         a = self.accounts
         terms = hash_bytes(b"terms %d" % order_id)
-        place = self.PLACE + encode(["address", "address", "uint256", "uint256", "uint256", "uint256", "bytes32"],
-                                    [a["seller"], ETH, PRICE, now + 2 * DAY, now + 20 * DAY, 0, terms])
+        return (a["buyer"], self.escrow, self.PLACE + encode(
+            ["(address,address,uint256,uint256,uint256,uint256,bytes32,uint256)"],
+            [(a["seller"], ETH, PRICE, now + 2 * DAY, now + 20 * DAY, 0, terms, 0)]), PRICE)
+
+    def steps(self, order_id: int) -> list[tuple[str, str, bytes, int]]:
+        """Ship, Delivered and release of a placed order."""
+        a = self.accounts
+        terms = hash_bytes(b"terms %d" % order_id)
         ship = self.SHIP + encode(["uint256", "address", "bytes32", "bytes32"],
                                   [order_id, a["carrier"], hash_bytes(b"bol"), b"\x00" * 32])  # no sensor limits
         deliver = self.RECORD + encode(["uint256", "uint8", "bytes8", "bytes32"],
                                        [order_id, KINDS.index("Delivered"), location_code("DEHAM"), terms])
         release = self.RELEASE + encode(["uint256"], [order_id])
-        return [(a["buyer"], self.escrow, place, PRICE), (a["seller"], self.escrow, ship, 0),
-                (a["carrier"], self.provenance, deliver, 0), (a["keeper"], self.escrow, release, 0)]
+        return [(a["seller"], self.escrow, ship, 0), (a["carrier"], self.provenance, deliver, 0),
+                (a["keeper"], self.escrow, release, 0)]
 
 
 class Clock:
@@ -69,38 +79,53 @@ class Clock:
         self.wall, self.cpu = time.perf_counter(), time.process_time()
 
     def rate(self, trades: int, by_cpu: bool = False) -> dict:
-        wall, cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
-        seconds = cpu if by_cpu else wall
-        return {"trades": trades, "transactions": 4 * trades, "seconds": round(wall, 3), "cpuSeconds": round(cpu, 3),
-                "timedBy": "cpu" if by_cpu else "wall",
-                "tradesPerSecond": round(trades / seconds, 2), "txPerSecond": round(4 * trades / seconds, 1)}
+        return rate(trades, time.perf_counter() - self.wall, time.process_time() - self.cpu, by_cpu)
 
 
-def raw_embedded(trades: int, artifacts: dict) -> dict:
-    """The ceiling: the trade's calldata sent straight to eth-tester, receipts read back, nothing else."""
+def rate(trades: int, wall: float, cpu: float, by_cpu: bool) -> dict:
+    seconds = cpu if by_cpu else wall
+    return {"trades": trades, "transactions": 4 * trades, "seconds": round(wall, 3), "cpuSeconds": round(cpu, 3),
+            "timedBy": "cpu" if by_cpu else "wall",
+            "tradesPerSecond": round(trades / seconds, 2), "txPerSecond": round(4 * trades / seconds, 1)}
+
+
+def timed(one, trades: int, by_cpu: bool) -> dict:
+    """`trades` calls of `one` (one trade each), as a rate."""
+    clock = Clock()
+    for _ in range(trades):
+        one()
+    return clock.rate(trades, by_cpu)
+
+
+def raw_embedded_trade(artifacts: dict):
+    """The ceiling: the trade's calldata sent straight to eth-tester, receipts read back, nothing else. Returns
+    one trade as a function, on a fresh chain, warmed up."""
     from tradechain.bench.gas import setup
 
     client = setup(artifacts)
     tester = client.chain.tester
     calldata = TradeCalldata.of(client)
     base, now = client.escrow.order_count(), client.chain.now()
+    ids = iter(range(base + 1, 1 << 62))
 
-    def one(order_id: int) -> None:
+    def one() -> None:
+        order_id = next(ids)
         for sender, to, data, value in calldata.trade(order_id, now):
             tx_hash = tester.send_transaction({"from": sender, "to": to, "gas": TX_GAS, "value": value,
                                                "data": "0x" + data.hex()})
             if tester.get_transaction_receipt(tx_hash)["status"] != 1:
                 raise RuntimeError(f"raw trade {order_id} reverted")
 
-    one(base + 1)  # warm-up: first-ever writes and Python caches
-    clock = Clock()
-    for i in range(trades):
-        one(base + 2 + i)
-    return clock.rate(trades, by_cpu=True)
+    one()  # warm-up: first-ever writes and Python caches
+    return one
 
 
-def client_trades(client: TradeClient, trades: int) -> dict:
-    """Full trades through TradeClient's typed methods."""
+def raw_embedded(trades: int, artifacts: dict) -> dict:
+    return timed(raw_embedded_trade(artifacts), trades, by_cpu=True)
+
+
+def client_trade(client: TradeClient):
+    """One full trade through TradeClient's typed methods, as a function (warmed up)."""
     a = client.deployment.accounts
     now = client.chain.now()  # once, as the raw run does: the deadlines are days away
 
@@ -112,10 +137,12 @@ def client_trades(client: TradeClient, trades: int) -> dict:
         client.escrow.release(oid, sender=a["keeper"])
 
     one()
-    clock = Clock()
-    for _ in range(trades):
-        one()
-    return clock.rate(trades, by_cpu=client.chain.in_process)
+    return one
+
+
+def client_trades(client: TradeClient, trades: int) -> dict:
+    """Full trades through TradeClient's typed methods."""
+    return timed(client_trade(client), trades, by_cpu=client.chain.in_process)
 
 
 def client_embedded(trades: int, artifacts: dict) -> dict:
@@ -225,33 +252,43 @@ def _pipeline(run, client: TradeClient, trades: int, chunk: int) -> dict:
     return result
 
 
-def raw_rpc(url: str, client: TradeClient, trades: int, rehearse: bool = True) -> dict:
+def raw_rpc_trade(url: str, client: TradeClient, rehearse: bool = True):
     """The same JSON-RPC requests the client's rules make, with no library around them: each transaction
     rehearsed with eth_estimateGas (the preflight: a refused step is never sent; its gas limit is the estimate
     plus RpcChain's margin), then sent as one eth_sendTransactionSync (the node signs for its unlocked accounts
     and mines at once), status checked, over a keep-alive session; no decoding. `rehearse=False` gives the
-    floor: the sends alone, with a fixed gas limit."""
+    floor: the sends alone, with a fixed gas limit. Returns one trade as a function (warmed up)."""
     from tradechain.chain import RpcChain
 
     rpc = BatchRpc(url)
     calldata = TradeCalldata.of(client)
-
-    def one(order_id: int, now: int) -> None:
-        for sender, to, data, value in calldata.trade(order_id, now):
-            tx = {"from": sender, "to": to, "data": "0x" + data.hex(), "value": hex(value), "gas": hex(TX_GAS)}
-            if rehearse:
-                tx["gas"] = hex(int(int(rpc.one("eth_estimateGas", [tx, "pending"]), 16) * RpcChain.GAS_MARGIN))
-            receipt = rpc.one("eth_sendTransactionSync", [tx])
-            if int(receipt["status"], 16) != 1:
-                raise RuntimeError(f"raw trade {order_id} reverted")
-
     now = client.chain.now()
-    one(client.escrow.order_count() + 1, now)  # warm-up
-    first = client.escrow.order_count() + 1
-    clock = Clock()
-    for i in range(trades):
-        one(first + i, now)
-    return clock.rate(trades)
+    placed = "0x" + event_topic(next(e for e in client.tx.abi("TradeEscrow")
+                                     if e.get("name") == "OrderPlaced" and e["type"] == "event")).hex()
+    terms = iter(range(1, 1 << 62))
+
+    def send(sender: str, to: str, data: bytes, value: int) -> dict:
+        tx = {"from": sender, "to": to, "data": "0x" + data.hex(), "value": hex(value), "gas": hex(TX_GAS)}
+        if rehearse:
+            tx["gas"] = hex(int(int(rpc.one("eth_estimateGas", [tx, "pending"]), 16) * RpcChain.GAS_MARGIN))
+        receipt = rpc.one("eth_sendTransactionSync", [tx])
+        if int(receipt["status"], 16) != 1:
+            raise RuntimeError(f"raw trade step to {to} reverted: {receipt['transactionHash']}")
+        return receipt
+
+    def one() -> None:
+        # the order id from the OrderPlaced log (its first indexed topic): other senders share this devnet
+        logs = send(*calldata.place(next(terms), now))["logs"]
+        order_id = int(next(log["topics"][1] for log in logs if log["topics"][0] == placed), 16)
+        for step in calldata.steps(order_id):
+            send(*step)
+
+    one()  # warm-up
+    return one
+
+
+def raw_rpc(url: str, client: TradeClient, trades: int, rehearse: bool = True) -> dict:
+    return timed(raw_rpc_trade(url, client, rehearse), trades, by_cpu=False)
 
 
 def paired(baseline, candidate, rounds: int, target: float) -> dict:
@@ -260,9 +297,38 @@ def paired(baseline, candidate, rounds: int, target: float) -> dict:
     PASS or FAIL only when every pair agrees; when the pairs' range spans the target it says so."""
     pairs = []
     for _ in range(rounds):
-        a, b = baseline(), candidate()
-        pairs.append({"baseline": a, "candidate": b,
-                      "ratio": round(b["tradesPerSecond"] / a["tradesPerSecond"], 3)})
+        pairs.append(_pair(baseline(), candidate()))
+    return judged(pairs, target)
+
+
+def alternating(baseline, candidate, trades: int, rounds: int, target: float, by_cpu: bool) -> dict:
+    """Paired rounds interleaved trade by trade: in each round, `trades` trades of each side, one of each in turn
+    (which side goes first alternates), each timed on its own. On a shared machine whose load swings within
+    seconds, both sides of a ratio then see the same moments. A side that runs in another process returns the
+    CPU seconds its trade took there (a float); other sides are timed here."""
+    pairs = []
+    for _ in range(rounds):
+        wall, cpu = [0.0, 0.0], [0.0, 0.0]
+        for i in range(trades):
+            for side in ((0, 1) if i % 2 == 0 else (1, 0)):
+                w, c = time.perf_counter(), time.process_time()
+                own = (baseline, candidate)[side]()
+                if isinstance(own, float):  # a side in another process reports its own CPU seconds
+                    wall[side] += own
+                    cpu[side] += own
+                else:
+                    wall[side] += time.perf_counter() - w
+                    cpu[side] += time.process_time() - c
+        pairs.append(_pair(rate(trades, wall[0], cpu[0], by_cpu), rate(trades, wall[1], cpu[1], by_cpu)))
+    return judged(pairs, target)
+
+
+def _pair(a: dict, b: dict) -> dict:
+    return {"baseline": a, "candidate": b, "ratio": round(b["tradesPerSecond"] / a["tradesPerSecond"], 3)}
+
+
+def judged(pairs: list[dict], target: float) -> dict:
+    """The median and range of the pairs' ratios, and a verdict that states the run's own noise."""
     ratios = sorted(p["ratio"] for p in pairs)
     median = statistics.median(ratios)
     if ratios[0] >= target:
@@ -282,21 +348,35 @@ REQUESTS_PER_TRADE = 10  # JSON-RPC requests TradeClient may make for one trade
 # candidate / baseline, with its target
 EMBEDDED = ("client / raw eth-tester", 0.90)
 ANVIL = ("anvil client / raw JSON-RPC", 0.80)
+TITANOBOA = ("embedded client / titanoboa", 0.40)  # "within 2.5x of titanoboa"
 
 
 def measure(trades: int = 20, rounds: int = 5, anvil_trades: int = 400, anvil_client_trades: int = 20,
-            use_anvil: bool = True, senders: int = 4, per_sender: int = 5) -> dict:
-    """Raw and client in `rounds` interleaved pairs, each on a fresh embedded chain (and on one anvil); the
-    ratio of each pair, their median and range."""
+            use_anvil: bool = True, senders: int = 4, per_sender: int = 5, use_titanoboa: bool = True) -> dict:
+    """Raw and client in `rounds` paired rounds interleaved trade by trade, each side on its own embedded chain
+    (and both on one anvil); the ratio of each pair, their median and range."""
     from tradechain import progress
     from tradechain.project import load_artifacts
 
     artifacts = load_artifacts()
-    progress.step(f"bench speed: {rounds} paired rounds on the embedded chain ({trades} trades raw, then client)")
-    pairs = {EMBEDDED[0]: paired(lambda: raw_embedded(trades, artifacts), lambda: client_embedded(trades, artifacts),
-                                 rounds, EMBEDDED[1])}
+    from tradechain.bench.gas import setup
+
+    progress.step(f"bench speed: {rounds} paired rounds on the embedded chain ({trades} trades each, raw and client "
+                  "in turn)")
+    pairs = {EMBEDDED[0]: alternating(raw_embedded_trade(artifacts), client_trade(setup(artifacts)), trades, rounds,
+                                      EMBEDDED[1], by_cpu=True)}
     result: dict = {"trade": "place+pay (ETH), ship (+invoice), Delivered checkpoint, release: 4 transactions",
                     "rounds": rounds, "raw": pairs[EMBEDDED[0]]["baseline"], "client": pairs[EMBEDDED[0]]["candidate"]}
+    if use_titanoboa:
+        from tradechain.bench import titanoboa
+
+        progress.step(f"bench speed: {rounds} paired rounds, titanoboa (its own venv and process) and the client")
+        boa = titanoboa.measure(artifacts, trades, rounds, TITANOBOA[1])
+        if "unavailable" in boa:
+            result["titanoboaUnavailable"] = boa["unavailable"]
+        else:
+            pairs[TITANOBOA[0]] = boa
+            result["titanoboa"], result["titanoboaVm"] = boa["baseline"], boa["boaVm"]
     if use_anvil:
         from tradechain.bench.devnet import anvil
         from tradechain.chain import rpc
@@ -306,8 +386,8 @@ def measure(trades: int = 20, rounds: int = 5, anvil_trades: int = 400, anvil_cl
         with anvil() as url:
             chain = rpc(url)
             dev = TradeClient(chain, deploy_suite(chain, artifacts), artifacts)
-            pairs[ANVIL[0]] = paired(lambda: raw_rpc(url, dev, anvil_client_trades),
-                                     lambda: client_trades(dev, anvil_client_trades), rounds, ANVIL[1])
+            pairs[ANVIL[0]] = alternating(raw_rpc_trade(url, dev), client_trade(dev), anvil_client_trades, rounds,
+                                          ANVIL[1], by_cpu=False)
             result["requestsPerTrade"] = requests_per_trade(dev)
             result["rawRpcSendsOnly"] = raw_rpc(url, dev, anvil_client_trades, rehearse=False)
             result["anvilPipelined"] = anvil_pipelined(url, dev, anvil_trades)

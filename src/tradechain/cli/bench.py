@@ -127,13 +127,14 @@ def render_gas(result: dict) -> None:
 @click.option("--rounds", default=5, show_default=True, help="Paired rounds (baseline, candidate) per comparison.")
 @click.option("--anvil-trades", default=400, show_default=True, help="Pipelined trades on the anvil devnet.")
 @click.option("--no-anvil", is_flag=True, help="Skip the anvil devnet part (and the concurrency runs).")
+@click.option("--no-titanoboa", is_flag=True, help="Skip the titanoboa comparison (its venv is made on first use).")
 @click.option("--senders", default=4, show_default=True,
               help="Concurrent senders sharing one key, on anvil and Hardhat's node (0: skip).")
 @click.option("--per-sender", default=5, show_default=True, help="Trades per concurrent sender.")
 @results_option
 @json_option
-def speed_cmd(trades: int, rounds: int, anvil_trades: int, no_anvil: bool, senders: int, per_sender: int,
-              results_dir, as_json: bool):
+def speed_cmd(trades: int, rounds: int, anvil_trades: int, no_anvil: bool, no_titanoboa: bool, senders: int,
+              per_sender: int, results_dir, as_json: bool):
     """Trades per second in paired rounds: raw eth-tester vs TradeClient embedded, raw JSON-RPC vs TradeClient
     on anvil (median and range of the per-pair ratios), requests per trade, pipelined anvil, and concurrent
     senders sharing one key on anvil and Hardhat's node (threads, then two processes)."""
@@ -143,7 +144,8 @@ def speed_cmd(trades: int, rounds: int, anvil_trades: int, no_anvil: bool, sende
     if senders < 0 or senders % 2 or per_sender < 1:
         raise UsageError("--senders must be an even number >= 0 (two processes share them) and --per-sender >= 1")
     result = speed.measure(trades=trades, rounds=rounds, anvil_trades=anvil_trades, anvil_client_trades=trades,
-                           use_anvil=not no_anvil, senders=senders, per_sender=per_sender)
+                           use_anvil=not no_anvil, senders=senders, per_sender=per_sender,
+                           use_titanoboa=not no_titanoboa)
     result["resultsFile"] = str(results.write("speed", result, results_dir))
     if as_json:
         emit_json(result)
@@ -151,7 +153,7 @@ def speed_cmd(trades: int, rounds: int, anvil_trades: int, no_anvil: bool, sende
     click.echo(f"a trade = {result['trade']}; {rounds} paired rounds (baseline, candidate, baseline, ...)")
     click.echo("raw JSON-RPC = the client's own requests (eth_estimateGas preflight, then eth_sendTransactionSync) "
                "with no library; 'sends only' drops the preflight")
-    for key, label in (("raw", "raw eth-tester"), ("client", "TradeClient, embedded"),
+    for key, label in (("raw", "raw eth-tester"), ("client", "TradeClient, embedded"), ("titanoboa", "titanoboa"),
                        ("rawRpc", "raw JSON-RPC, anvil"), ("anvilClient", "TradeClient, anvil"),
                        ("rawRpcSendsOnly", "raw sends only, anvil"), ("anvilPipelined", "pipelined, anvil")):
         if key in result:
@@ -161,6 +163,12 @@ def speed_cmd(trades: int, rounds: int, anvil_trades: int, no_anvil: bool, sende
     for name, p in result["pairs"].items():
         click.echo(f"  {name:<30} median {p['median']:.3f}  range {p['range'][0]:.3f}-{p['range'][1]:.3f}  "
                    f"target >= {p['target']}: {p['verdict']}")
+    if speed.TITANOBOA[0] in result["pairs"]:
+        p = result["pairs"][speed.TITANOBOA[0]]
+        click.echo(f"  titanoboa ({result['titanoboaVm']}, same py-evm and bytecode) is {1 / p['median']:.1f}x the "
+                   f"embedded client (pairs {1 / p['range'][1]:.1f}-{1 / p['range'][0]:.1f}x), both by CPU time")
+    elif "titanoboaUnavailable" in result:
+        click.echo(f"  titanoboa: not measured: {result['titanoboaUnavailable']}")
     if "requestsPerTrade" in result:
         per = result["requestsPerTrade"]
         detail = ", ".join(f"{m} {n:g}" for m, n in per.items() if m != "total")
@@ -242,9 +250,10 @@ def startup_cmd(results_dir, as_json: bool):
                    f"{'PASS' if r['pass'] else 'FAIL'} (< {result['limitSeconds']} s)")
     click.echo(f"  heavy modules imported by the CLI at start: {result['heavyModulesImportedByCli']}")
     ch = result["chainCommand"]
-    click.echo(f"  {ch['command']}: median {ch['wallMedian']:.3f} s wall (max {ch['wallMax']:.3f}), "
-               f"{ch['cpuMedian']:.3f} s CPU  {'PASS' if ch['pass'] else 'FAIL'} (< {ch['limitSeconds']} s wall); "
-               f"keystore/BLS/async modules loaded: {ch['deferredModulesLoaded']}")
+    click.echo(f"  {ch['command']}: median {ch['cpuMedian']:.3f} s CPU (max {ch['cpuMax']:.3f})  "
+               f"{'PASS' if ch['pass'] else 'FAIL'} (< {ch['limitSeconds']} s CPU); {ch['wallMedian']:.3f} s wall "
+               f"(max {ch['wallMax']:.3f}) at load average {ch['loadAverage']}; modules a read does not need, "
+               f"loaded: {ch['deferredModulesLoaded']}")
     c = result["compile"]
     click.echo(f"  compile ({c['backend']}): cold {c['coldSeconds']:.2f} s, warm (cache) {c['warmSeconds']:.4f} s")
     click.echo(f"results: {result['resultsFile']}")

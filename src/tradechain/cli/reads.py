@@ -55,7 +55,6 @@ def _fresh_chain(chain):
 def site_for(ctx, db_url: str | None = None, *, create: bool = False):
     """A queries.Site for this command: the client, with reads served by a caught-up index when there is one."""
     from tradechain.index.queries import Site
-    from tradechain.index.reader import attach
 
     cached = getattr(ctx, "_read_site", None)
     if cached is not None and (cached.engine is not None or not create):
@@ -66,6 +65,8 @@ def site_for(ctx, db_url: str | None = None, *, create: bool = False):
     if engine is not None:
         # the pass checks the cursor block against the node (rolling back a reorg) and reads what is new: the
         # index is fresh after it. Before attach: the indexer reads the node itself.
+        from tradechain.index.reader import attach  # SQLAlchemy and web3: only where an index serves the reads
+
         indexer_for(ctx, engine).run()
         attach(client.chain.w3, engine)
         site = Site(client, engine)

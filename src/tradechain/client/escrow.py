@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from tradechain.transactions import GAS_PER_BATCH_ITEM, Receipt, Transactions
 from tradechain.client.tokens import Tokens
-from tradechain.errors import UsageError
 from tradechain.tranches import Tranche, unpack
 from tradechain.vocabulary import ETH, MAX_TRANCHES, STATES, TERMINAL, ZERO32, OrderState, party_names
 
@@ -122,16 +121,10 @@ class Escrow:
         """Place and pay an order in one call. For an ERC-20, approves the escrow first (or signs an EIP-2612
         permit with `permit=True`, which needs the buyer's key). `schedule`: a packed payment schedule
         (tradechain.tranches.pack), 0 for none. Returns (order id, receipt)."""
-        args = [seller, token, amount, ship_by, deliver_by, inspection_window, terms_hash]
+        # OrderTerms, the schedule its last field
+        args = [(seller, token, amount, ship_by, deliver_by, inspection_window, terms_hash, schedule)]
         self.tokens.require_contract(token)
-        if schedule:
-            if permit:
-                raise UsageError("a payment schedule cannot be combined with a permit yet; approve instead")
-            args.append(schedule)
-            value = self.tokens.pay_in(token, amount, self.address, sender=buyer,
-                                       step=(NAME, "placeScheduledOrder", args))
-            receipt = self._send("placeScheduledOrder", args, sender=buyer, value=value)
-        elif permit and token != ETH:
+        if permit and token != ETH:
             deadline = self.tx.chain.now() + PERMIT_VALIDITY
             v, r, s = self.tokens.sign_permit(token, buyer, self.address, amount, deadline)
             receipt = self._send("placeOrderWithPermit", args + [deadline, v, r, s], sender=buyer)

@@ -9,9 +9,8 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from web3 import Web3
-
 from tradechain import hashchain, timeline
+from tradechain.codec import checksum
 from tradechain.errors import UsageError
 from tradechain.transactions import Receipt, word
 from tradechain.vocabulary import (
@@ -130,7 +129,7 @@ class Provenance:
         """An EIP-712 checkpoint signed with `signer`'s key, as JSON-ready data anyone can relay. `at` (default:
         now) is when it happened: a relayed Delivered keeps that time. Nonces are unordered; by default a random
         one, so signatures never wait on each other."""
-        signer = Web3.to_checksum_address(signer)
+        signer = checksum(signer)
         now = self.chain.now()
         message = {
             "shipmentId": shipment, "kind": kind_index(kind, SHIPMENT_KINDS), "location": _hex(location_code(location)),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from web3 import Web3
-
 from tradechain.errors import UsageError
 from tradechain.transactions import Receipt, Transactions
 from tradechain.vocabulary import ETH

@@ -9,13 +9,12 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
-
-from sqlalchemy import create_engine, event, select
-from sqlalchemy.engine import Connection, Engine
+from typing import TYPE_CHECKING, Iterator
 
 from tradechain.errors import UsageError
-from tradechain.index.schema import meta
+
+if TYPE_CHECKING:  # SQLAlchemy is imported when an index is opened: finding there is none never loads it (0.4 s)
+    from sqlalchemy.engine import Connection, Engine
 
 DB_ENV = "TRADECHAIN_INDEX_DB"
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -45,6 +44,8 @@ def sqlite_file(url: str) -> Path | None:
 
 def engine_for(url: str, *, create: bool = True) -> Engine:
     """An engine on the index; the SQLite file (and its folder) is created when `create`."""
+    from sqlalchemy import create_engine, event
+
     path = sqlite_file(url)
     if path is not None:
         if not create and not path.exists():
@@ -121,10 +122,16 @@ def upgrade(engine: Engine) -> None:
 
 
 def read_meta(conn) -> dict[str, str]:
+    from sqlalchemy import select
+
+    from tradechain.index.schema import meta
+
     return {k: v for k, v in conn.execute(select(meta.c.key, meta.c.value))}
 
 
 def write_meta(conn, values: dict[str, str]) -> None:
+    from tradechain.index.schema import meta
+
     for key, value in values.items():
         updated = conn.execute(meta.update().where(meta.c.key == key).values(value=str(value))).rowcount
         if not updated:

@@ -9,16 +9,14 @@ index (engine None) the same functions read everything from the node.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
-from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
+from typing import TYPE_CHECKING, Any
 
 from tradechain import timeline
 from tradechain.errors import TradechainError
-from tradechain.index import db
-from tradechain.index.schema import anchors, invoices, orders
 from tradechain.vocabulary import BATCH_BASE, item_label
+
+if TYPE_CHECKING:  # SQLAlchemy is imported where an index is read: a read without one never loads it (0.4 s)
+    from sqlalchemy.engine import Engine
 
 
 class NotFound(TradechainError):
@@ -130,6 +128,10 @@ def order_list(site: Site, *, limit: int | None = None, offset: int = 0) -> dict
         orders_ = [site.client.escrow.get_order(i) for i in range(offset + 1, last + 1)]
         rows = [(o.id, o.state, o.buyer, o.seller, o.amount, o.token) for o in orders_]
     else:
+        from sqlalchemy import func, select
+
+        from tradechain.index.schema import orders
+
         with site.engine.connect() as conn:
             q = select(orders).order_by(orders.c.id).offset(offset)
             if limit is not None:
@@ -144,6 +146,10 @@ def due_orders(engine: Engine, now: int) -> list[int]:
     """Orders whose release or refund the contract may allow at chain time `now`, from the index: delivered by
     the deadline with the inspection window over; not shipped by shipBy; shipped and not delivered by
     deliverBy. The keeper confirms each on chain (TradeEscrow.actionable) before acting."""
+    from sqlalchemy import select
+
+    from tradechain.index.schema import orders
+
     o = orders.c
     delivered = (o.delivered_at > 0) & (o.delivered_at <= o.deliver_by)
     with engine.connect() as conn:
@@ -188,6 +194,10 @@ def invoice_ids(site: Site) -> list[int]:
     c = site.client
     if site.engine is None:
         return [i for i in range(1, c.escrow.order_count() + 1) if c.invoices.owner(i)]
+    from sqlalchemy import select
+
+    from tradechain.index.schema import invoices
+
     with site.engine.connect() as conn:
         return [r[0] for r in conn.execute(select(invoices.c.id).order_by(invoices.c.id))]
 
@@ -233,6 +243,10 @@ def seller_view(site: Site, address: str) -> dict:
     record = camel_dict(site.client.escrow.seller_record(address, ETH))
     listed = []
     if site.engine is not None:
+        from sqlalchemy import select
+
+        from tradechain.index.schema import orders
+
         with site.engine.connect() as conn:
             for r in conn.execute(select(orders).where(orders.c.seller == address).order_by(orders.c.id.desc())
                                   .limit(100)):
@@ -248,6 +262,10 @@ def find_document(site: Site, doc_hash: str) -> dict:
     doc_hash = doc_hash.lower()
     if site.engine is None:
         raise NotFound("searching every anchor needs the index: run `tradechain index` first")
+    from sqlalchemy import select
+
+    from tradechain.index.schema import anchors
+
     with site.engine.connect() as conn:
         rows = conn.execute(select(anchors).where(anchors.c.doc_hash == doc_hash)
                             .order_by(anchors.c.block_number, anchors.c.log_index)).all()
@@ -299,6 +317,8 @@ def status(site: Site) -> dict:
     latest = site.client.chain.block_number()
     cursor = None
     if site.engine is not None:
+        from tradechain.index import db
+
         with site.engine.connect() as conn:
             cursor = int(db.read_meta(conn).get("cursor", -1))
     return {"chainId": site.client.chain.chain_id, "latestBlock": latest, "indexedBlock": cursor,
