@@ -51,10 +51,16 @@ def main(spec_path: str) -> None:
 
     provenance = deploy("Provenance", admin)
     invoices = deploy("InvoiceToken", admin)
+    titles = deploy("BillOfLading", admin, provenance.address)
+    schedules = deploy("PaymentSchedules", admin, provenance.address, titles.address)
     escrow = deploy("TradeEscrow", admin, admin, spec["feeBps"], spec["disputePeriod"], provenance.address,
-                    invoices.address)
+                    invoices.address, schedules.address)
     invoices.bindEscrow(escrow.address, sender=admin)
+    titles.bindEscrow(escrow.address, schedules.address, sender=admin)
+    schedules.bindEscrow(escrow.address, sender=admin)
     provenance.grantRole(bytes.fromhex(spec["roles"]["ESCROW"]), escrow.address, sender=admin)
+    provenance.grantRole(bytes.fromhex(spec["roles"]["SCHEDULE"]), schedules.address, sender=admin)
+    provenance.grantRole(bytes.fromhex(spec["roles"]["TITLE"]), titles.address, sender=admin)
     provenance.grantRole(bytes.fromhex(spec["roles"]["CARRIER"]), who["carrier"], sender=admin)
 
     price, now = spec["price"], env.evm.patch.timestamp
