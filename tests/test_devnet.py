@@ -25,7 +25,8 @@ def tc(node, *args, ok=True, **env):
 def test_status_shows_the_suite_and_deploy_reuses_it(devnet_node):
     status = json.loads(tc(devnet_node, "devnet", "status", "--json").output)
     assert status["up"] and status["chainId"] == 31337 and status["url"] == devnet_node.url
-    assert set(status["contracts"]) == {"Provenance", "InvoiceToken", "TradeEscrow", "DemoStablecoin"}
+    assert set(status["contracts"]) == {"Provenance", "InvoiceToken", "BillOfLading", "PaymentSchedules", "TradeEscrow",
+                                        "DemoStablecoin"}
     again = json.loads(tc(devnet_node, "deploy", "--network", "devnet", "--json").output)
     assert again["suite"] == "reused" and again["contracts"] == status["contracts"]
     manifest = json.loads(open(again["manifest"]).read())
