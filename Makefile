@@ -17,13 +17,15 @@ test: setup test-deps
 	$(BIN)/python -m pytest
 
 # The servers the read-side tests drive for real: headless Chromium (browser tests through Playwright; browsers
-# cannot be downloaded here, Debian's is used) and PostgreSQL (started by a pytest fixture as the postgres user).
-# Installed from Debian when missing; needs root (or sudo), as on a fresh CI machine.
+# cannot be downloaded here, Debian's is used), PostgreSQL (started by a pytest fixture as the postgres user) and
+# wrk (the HTTP load generator of `bench index`, smoke-tested). Installed from Debian when missing; needs root
+# (or sudo), as on a fresh CI machine.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-TEST_DEBS := chromium postgresql
+TEST_DEBS := chromium postgresql wrk
 test-deps:
 	@missing=""; [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing$$missing from Debian"; \
 	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $(TEST_DEBS); \

@@ -11,6 +11,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {ITradeEscrow} from "./interfaces/ITradeEscrow.sol";
 import {IProvenance} from "./interfaces/IProvenance.sol";
 import {IInvoiceToken} from "./interfaces/IInvoiceToken.sol";
+import {IFxRates} from "./interfaces/IFxRates.sol";
 import {IPaymentSchedules} from "./interfaces/IPaymentSchedules.sol";
 
 /// @title TradeEscrow — holds a buyer's payment until the goods are delivered and the inspection window passes.
@@ -31,6 +32,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// @dev Default when the arbiter has not ruled by the ruling deadline: the payment is split in half.
     uint256 public constant DEFAULT_REFUND_BPS = 5_000;
     uint256 public constant MAX_BATCH = 100;
+    /// @dev The largest exposure multiple the admin may set (a seller's open value <= multiple x settled volume).
     /// @dev How far past now an arbiter may push a delivery deadline in one extension.
     uint256 public constant MAX_DELIVERY_EXTENSION = 30 days;
     /// @dev Gas forwarded with an ETH push: enough for a smart wallet, too little to grief the caller.
@@ -65,10 +67,14 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         uint16 proposedRefundBps; // settlement offer inside a dispute; once Resolved, the refund share applied
         Party proposer; // who made the standing offer (None: no offer)
         uint8 consents; // bit (1 << Party) per party that agreed to the standing offer
+        bool exposed; // counted in the seller's open value (the cap was on when it bound): settling subtracts it
     }
 
     IProvenance public immutable provenance;
     IInvoiceToken public immutable invoices;
+    /// @dev Where an order priced in another currency locks its rate (FxRates), once, at order time. No getter (the
+    /// deployment manifest names it): a public one reshuffled the dispatcher and cost plain orders' ship +45 gas.
+    IFxRates private immutable _fxRates;
     /// @notice The book of payment schedules: the tranches of scheduled orders, and their eBL titles.
     IPaymentSchedules public immutable schedules;
     /// @dev The fee at deployment. Orders store their fee as an offset from it, so an ETH order at this fee
@@ -81,7 +87,12 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
 
     address public treasury;
     uint16 public feeBps;
-    uint32 public disputePeriod;
+    /// @dev uint24: at most MAX_DISPUTE_PERIOD (90 days < 2^24 s), which leaves room in this slot, read by every
+    /// placeOrder, for the exposure multiple: an order placed while the cap is off pays nothing to learn it.
+    uint24 public disputePeriod;
+    /// @dev A seller's open value in a token may be at most this multiple of its settled volume there (or the
+    /// token's floor, for new sellers); 0: no cap. Read through exposureOf.
+    uint8 private _exposureMultiple;
     /// @dev uint40 (a trillion orders) so it shares one slot with Pausable's flag, treasury, fee and dispute
     /// period, all read by placeOrder anyway: numbering an order then costs no extra cold slot (~2.1k gas).
     uint40 public orderCount;
@@ -93,6 +104,14 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     mapping(address seller => SellerRecord) private _sellerRecords;
     /// @notice Seller-side amounts settled to a seller's invoices, per payment token.
     mapping(address seller => mapping(address token => uint256)) public sellerVolume;
+    /// @dev The acceptance deadline of an order still waiting for its seller (State.Offered); 0 otherwise.
+    /// Written only for orders placed with one, cleared at acceptance (clients read it from AcceptanceRequested).
+    mapping(uint256 orderId => uint256) private _acceptBy;
+    /// @dev The value of a seller's bound, unsettled orders per payment token, counted while the cap is on.
+    mapping(address seller => mapping(address token => uint256)) private _openValue;
+    /// @dev Per payment token, the exposure cap of a seller whose multiple of settled volume is smaller.
+    mapping(address token => uint256) private _exposureFloor;
+
     constructor(
         address admin,
         address treasury_,
@@ -100,12 +119,14 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         uint32 disputePeriod_,
         IProvenance provenance_,
         IInvoiceToken invoices_,
+        IFxRates fxRates_,
         IPaymentSchedules schedules_
     ) {
         if (admin == address(0)) revert InvalidAddress("admin", admin);
         if (treasury_ == address(0)) revert InvalidAddress("treasury", treasury_);
         if (address(provenance_) == address(0)) revert InvalidAddress("provenance", address(provenance_));
         if (address(invoices_) == address(0)) revert InvalidAddress("invoices", address(invoices_));
+        if (address(fxRates_) == address(0)) revert InvalidAddress("fxRates", address(fxRates_));
         if (address(schedules_) == address(0)) revert InvalidAddress("schedules", address(schedules_));
         if (feeBps_ > MAX_FEE_BPS) revert FeeTooHigh(feeBps_, MAX_FEE_BPS);
         _checkDisputePeriod(disputePeriod_);
@@ -113,10 +134,11 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         treasury = treasury_;
         feeBps = feeBps_;
         _baseFeeBps = feeBps_;
-        disputePeriod = disputePeriod_;
+        disputePeriod = uint24(disputePeriod_); // <= MAX_DISPUTE_PERIOD (checked above) < 2^24
         _baseDisputePeriod = disputePeriod_;
         provenance = provenance_;
         invoices = invoices_;
+        _fxRates = fxRates_;
         schedules = schedules_;
     }
 
@@ -128,7 +150,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// under an electronic bill of lading whose title passes to the buyer with the tranche that pays for the documents.
     /// @dev Emits OrderPlaced (and ScheduleFixed with a schedule). Refused while paused; InvalidTranche,
     /// TrancheSharesSum on a bad schedule.
-    /// @param terms the seller, payment token, amount, deadlines, inspection window and terms hash (OrderTerms)
+    /// @param terms the seller, payment token, amount, deadlines, inspection window, terms hash, acceptance
+    /// deadline and payment schedule (OrderTerms)
     function placeOrder(OrderTerms calldata terms)
         external
         payable
@@ -157,6 +180,28 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         if (token == address(0)) revert InvalidAddress("token", token);
         try IERC20Permit(token).permit(msg.sender, address(this), terms.amount, permitDeadline, v, r, s) {} catch {}
         orderId = _placeOrder(terms);
+    }
+
+    /// @notice placeOrder for an order priced in another currency (e.g. 10,000 EUR) and paid in `terms.token`: the
+    /// rate is locked now by FxRates (from the pair's feed, or the signed quote in `fx`) and `terms.amount` must be
+    /// the price converted at it. Nothing after this reads a rate: release and refunds move `terms.amount`.
+    /// @dev Emits OrderPlaced and RateLocked (FxRates). Reverts FxAmountMismatch when the rate moved since the buyer
+    /// read it, and with FxRates' errors when the rate is refused (stale, not positive, out of band, bad quote).
+    /// @param terms the order's terms; `amount` is the converted price, in the token's base units
+    /// @param fx the price currency, the price in its minor units and an optional signed quote
+    function placeOrderFx(OrderTerms calldata terms, IFxRates.FxTerms calldata fx)
+        external
+        payable
+        whenNotPaused
+        nonReentrant
+        returns (uint256 orderId)
+    {
+        orderId = _placeOrder(terms);
+        // FxRates is ours (immutable) and this runs under nonReentrant; a mismatch reverts the payment with the order.
+        // `locked` is FxRates' answer, not a balance read before the call (Slither's reentrancy-balance)
+        // slither-disable-next-line reentrancy-balance
+        uint256 locked = _fxRates.lock(orderId, msg.sender, terms.token, fx);
+        if (locked != terms.amount) revert FxAmountMismatch(terms.amount, locked);
     }
 
     /// @notice The buyer confirms receipt before the inspection window ends: the payment is released now —
@@ -215,6 +260,23 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
 
     // ------------------------------------------------------------------ seller
 
+    /// @notice The seller accepts an order placed with an acceptance deadline, by that deadline: the order binds
+    /// (Funded) and may ship. While the admin's exposure cap is on, refused when the order would take the seller's
+    /// open value in its token over the cap.
+    /// @dev Seller only; order Offered. Emits OrderAccepted. Reverts AcceptDeadlinePassed, ExposureCapExceeded.
+    /// @param orderId the order
+    function acceptOrder(uint256 orderId) external {
+        Order storage o = _existing(orderId);
+        if (msg.sender != o.seller) revert NotSeller(orderId, msg.sender);
+        if (o.state != State.Offered) _wrongState(orderId, o, State.Offered);
+        uint256 deadline = _acceptBy[orderId];
+        if (block.timestamp > deadline) revert AcceptDeadlinePassed(orderId, deadline);
+        o.state = State.Funded;
+        delete _acceptBy[orderId];
+        emit OrderAccepted(orderId);
+        if (_exposureMultiple != 0) _openExposure(o, msg.sender, o.token, o.amount);
+    }
+
     /// @notice The seller ships: names the carrier (who must hold CARRIER_ROLE on Provenance, and be neither the
     /// seller nor the buyer) and anchors the bill of lading, accepting the sensor limits it read. Opens the shipment
     /// in Provenance and mints the invoice token to the seller.
@@ -253,7 +315,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         provenance.nominateCarrier(orderId, nominee);
     }
 
-    /// @notice The seller cancels an order it has not shipped; the buyer is refunded in full.
+    /// @notice The seller cancels an order it has not shipped; the buyer is refunded in full. (An order waiting for
+    /// acceptance is declined by not accepting it: after acceptBy anyone refunds the buyer.)
     /// @dev Emits OrderCancelled and Payout.
     /// @param orderId the order
     function cancel(uint256 orderId) external nonReentrant {
@@ -262,8 +325,10 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         if (o.state != State.Funded) _wrongState(orderId, o, State.Funded);
         o.state = State.Cancelled;
         uint256 amount = o.amount;
+        address token = o.token;
+        if (o.exposed) _unexpose(o.seller, token, amount); // read with the token: one slot
         emit OrderCancelled(orderId, amount);
-        _pay(orderId, o.token, o.buyer, amount);
+        _pay(orderId, token, o.buyer, amount);
     }
 
     // ------------------------------------------------------------------ keeper (anyone)
@@ -330,7 +395,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         }
     }
 
-    /// @notice Refund the buyer of an order not shipped by shipBy, or not delivered by deliverBy. Anyone may call.
+    /// @notice Refund the buyer of an order not accepted by acceptBy, not shipped by shipBy, or not delivered by
+    /// deliverBy. Anyone may call.
     /// @dev Emits OrderRefunded and Payout.
     /// @param orderId the order
     function refund(uint256 orderId) external nonReentrant {
@@ -499,7 +565,21 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     function setDisputePeriod(uint256 period) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _checkDisputePeriod(period);
         emit DisputePeriodChanged(disputePeriod, period);
-        disputePeriod = uint32(period); // <= MAX_DISPUTE_PERIOD (checked above) < 2^32
+        disputePeriod = uint24(period); // <= MAX_DISPUTE_PERIOD (checked above) < 2^24
+    }
+
+    /// @notice Set the exposure cap: every seller's open value (orders bound and not settled) in each token at most
+    /// `multiple` x its settled volume there, or the token's floor if larger (without a floor no new seller could
+    /// start); `multiple` 0 lifts the cap. Checked when an order binds: at acceptance, or at placement for an order
+    /// that needs none. Orders already bound are never undone. Admin only.
+    /// @dev Emits ExposureCapChanged.
+    /// @param multiple 0..255 (its type is the bound: the ABI refuses more before this runs); 0 for no cap
+    /// @param token the payment token whose floor is set, address(0) for ETH
+    /// @param floor the cap in `token` of a seller with little or no settled volume, in base units
+    function setExposureCap(uint8 multiple, address token, uint256 floor) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _exposureMultiple = multiple;
+        _exposureFloor[token] = floor;
+        emit ExposureCapChanged(token, multiple, floor);
     }
 
     /// @notice Stop new orders. Orders already paid keep every path open. Admin only.
@@ -571,6 +651,17 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// @notice A seller's on-chain track record (orders completed, disputes, disputes lost, timeout refunds).
     function sellerRecord(address seller) external view returns (SellerRecord memory) {
         return _sellerRecords[seller];
+    }
+
+    /// @notice A seller's open value in `token` (orders bound and not settled, counted while the cap is on) and the
+    /// cap's settings: the multiple (0: no cap) and the token's floor. Its cap there is max(multiple x sellerVolume,
+    /// floor).
+    function exposureOf(address seller, address token)
+        external
+        view
+        returns (uint256 open, uint256 multiple, uint256 floor)
+    {
+        return (_openValue[seller][token], _exposureMultiple, _exposureFloor[token]);
     }
 
     /// @notice What the seller side still receives if the order is released in full: the amount not yet paid out by
@@ -647,26 +738,60 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
             o.shipBy = uint32(shipBy);
             o.deliverBy = uint32(deliverBy);
             o.inspectionWindow = uint24(inspectionWindow);
-            o.state = State.Funded;
+            if (t.acceptBy == 0) {
+                o.state = State.Funded;
+            } else {
+                _awaitAcceptance(o, orderId, t.acceptBy, shipBy);
+            }
             uint16 feeOffset;
             unchecked {
                 feeOffset = fee - _baseFeeBps; // wraps below the base fee; _feeBpsOf wraps back
             }
             uint32 period = disputePeriod; // same slot as the fee: already read
+            bool capOn = _exposureMultiple != 0; // and the same again
             // slot 2 stays untouched (cheaper) for an ETH order at the base fee and dispute period
             if (token != address(0) || feeOffset != 0 || period != _baseDisputePeriod) {
                 o.token = token;
                 o.feeOffset = feeOffset;
                 if (period != _baseDisputePeriod) o.rulingDeadline = period; // locked until disputed
             }
+            if (capOn && t.acceptBy == 0) _openExposure(o, seller, token, amount); // binding now: the cap applies
         }
         emit OrderPlaced(
             orderId, msg.sender, seller, token, amount, shipBy, deliverBy, inspectionWindow, fee, termsHash
         );
+        if (t.acceptBy != 0) emit AcceptanceRequested(orderId, t.acceptBy);
         uint256 schedule = t.schedule;
         if (schedule != 0) _fixSchedule(orderId, schedule);
         _collect(token, amount);
     }
+
+    /// @dev The order waits in Offered until the seller accepts by `deadline` (<= shipBy: it binds before it ships).
+    /// Only orders that ask for acceptance write the deadline's slot.
+    function _awaitAcceptance(Order storage o, uint256 orderId, uint256 deadline, uint256 shipBy) private {
+        if (deadline <= block.timestamp || deadline > shipBy) revert AcceptByOutOfRange(deadline, shipBy);
+        o.state = State.Offered;
+        _acceptBy[orderId] = deadline;
+    }
+
+    /// @dev A bound order settled: it no longer counts in its seller's open value.
+    function _unexpose(address seller, address token, uint256 amount) private {
+        _openValue[seller][token] -= amount;
+    }
+
+    /// @dev Count a binding order in its seller's open value, refused over the cap. No loops: one counter per
+    /// seller and token, added to here and subtracted from when the order settles (`exposed` says it was added).
+    function _openExposure(Order storage o, address seller, address token, uint256 amount) private {
+        uint256 open = _openValue[seller][token];
+        // the cap: the multiple x settled volume, at least the floor (the callers checked the cap is on)
+        uint256 cap = _exposureMultiple * sellerVolume[seller][token];
+        uint256 floor = _exposureFloor[token];
+        if (cap < floor) cap = floor;
+        if (open + amount > cap) revert ExposureCapExceeded(seller, open, cap);
+        _openValue[seller][token] = open + amount;
+        o.exposed = true;
+    }
+
 
     /// @dev Take the payment in. ERC-20s are credited by balance change: a token that delivers less than
     /// `amount` (fee-on-transfer) is refused, so no order is ever short of funds.
@@ -686,8 +811,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         o.state = State.Released;
         (, uint256 toSellerSide, uint256 fee) = split(_remaining(orderId, o), 0, _feeBpsOf(o));
         emit OrderReleased(orderId, msg.sender, early, toSellerSide, fee);
-        _recordSettlement(o, toSellerSide, false, false);
-        _paySellerSide(orderId, o.token, toSellerSide, fee);
+        address token = _recordSettlement(o, toSellerSide, false, false);
+        _paySellerSide(orderId, token, toSellerSide, fee);
     }
 
     function _resolve(uint256 orderId, Order storage o, Ruling ruling, uint256 refundBps, bytes32 evidence) private {
@@ -696,8 +821,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         o.proposedRefundBps = uint16(refundBps);
         (uint256 toBuyer, uint256 toSellerSide, uint256 fee) = split(_remaining(orderId, o), refundBps, _feeBpsOf(o));
         emit OrderResolved(orderId, msg.sender, ruling, refundBps, evidence, toBuyer, toSellerSide, fee);
-        _recordSettlement(o, toSellerSide, true, refundBps != 0);
-        address token = o.token;
+        address token = _recordSettlement(o, toSellerSide, true, refundBps != 0);
         if (toBuyer != 0) _pay(orderId, token, o.buyer, toBuyer);
         _paySellerSide(orderId, token, toSellerSide, fee);
     }
@@ -705,14 +829,18 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     function _refund(uint256 orderId, Order storage o, RefundReason reason) private {
         o.state = State.Refunded;
         uint256 amount = _remaining(orderId, o);
+        address seller = o.seller;
+        address token = o.token;
+        // read with the token (one slot): a plain order pays a test, not a load
+        if (o.exposed) _unexpose(seller, token, o.amount); // the whole order was counted open until it ends
         emit OrderRefunded(orderId, reason, amount);
-        ++_sellerRecords[o.seller].refunds;
-        _pay(orderId, o.token, o.buyer, amount);
+        ++_sellerRecords[seller].refunds;
+        _pay(orderId, token, o.buyer, amount);
         // a shipped order's title: back to the seller from the escrow, void if out with the buyer unsurrendered
         // a flag bit, not a balance: strict equality is exact
         // slither-disable-next-line incorrect-equality
         if (reason == RefundReason.NotDelivered && o.inspectionWindow & SCHEDULED != 0) {
-            schedules.refunded(orderId, o.seller);
+            schedules.refunded(orderId, seller);
         }
     }
 
@@ -733,13 +861,19 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         emit Payout(orderId, t, token, fee, true);
     }
 
-    /// @dev The seller's track record, one slot and one volume counter: no loops.
-    function _recordSettlement(Order storage o, uint256 toSellerSide, bool disputed, bool lost) private {
+    /// @dev The seller's track record, one slot and one volume counter: no loops. Frees the order's exposure. Returns
+    /// the order's token (read here anyway: the caller pays with it).
+    function _recordSettlement(Order storage o, uint256 toSellerSide, bool disputed, bool lost)
+        private
+        returns (address token)
+    {
         address seller = o.seller;
+        token = o.token;
+        if (o.exposed) _unexpose(seller, token, o.amount); // read with the token: one slot
         SellerRecord storage r = _sellerRecords[seller];
         if (toSellerSide != 0) {
             ++r.completed;
-            sellerVolume[seller][o.token] += toSellerSide;
+            sellerVolume[seller][token] += toSellerSide;
         }
         if (disputed) ++r.disputes;
         if (lost) ++r.disputesLost;
@@ -826,6 +960,12 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         if (o.state == State.Shipped && _deliveredOnTime(orderId, o) == 0) {
             dueAt = uint256(o.deliverBy) + 1;
             return (block.timestamp >= dueAt, RefundReason.NotDelivered, dueAt);
+        }
+        if (o.state == State.Offered) {
+            unchecked {
+                dueAt = _acceptBy[orderId] + 1; // <= shipBy + 1 < 2^32 + 1
+            }
+            return (block.timestamp >= dueAt, RefundReason.NotAccepted, dueAt);
         }
         return (false, RefundReason.NotShipped, 0);
     }

@@ -117,19 +117,38 @@ def released_events(client, order_id: int) -> list[dict]:
             if e["event"] in ("OrderReleased", "OrderRefunded")]
 
 
-def due_orders(client, n: int, amount: int = 10**17) -> list[int]:
-    """`n` ETH orders delivered and past their one-day inspection window (releasable now)."""
+def shipped_order(client, amount: int = 10**17, *, inspection_window: int = DAY) -> int:
+    """An ETH order from the buyer to the seller, shipped with the named carrier (deliver within 9 days)."""
     a = client.deployment.accounts
     now = client.chain.now()
+    oid, _r = client.escrow.place_order(buyer=a["buyer"], seller=a["seller"], amount=amount, ship_by=now + DAY,
+                                        deliver_by=now + 10 * DAY, inspection_window=inspection_window)
+    client.escrow.ship(oid, a["carrier"], sender=a["seller"])
+    return oid
+
+
+def due_orders(client, n: int, amount: int = 10**17) -> list[int]:
+    """`n` ETH orders delivered and past their one-day inspection window (releasable now)."""
+    carrier = client.deployment.accounts["carrier"]
     ids = []
     for _ in range(n):
-        oid, _r = client.escrow.place_order(buyer=a["buyer"], seller=a["seller"], amount=amount, ship_by=now + DAY,
-                                     deliver_by=now + 10 * DAY, inspection_window=DAY)
-        client.escrow.ship(oid, a["carrier"], sender=a["seller"])
-        client.provenance.deliver(oid, "DEHAM", sender=a["carrier"])
-        ids.append(oid)
+        ids.append(shipped_order(client, amount))
+        client.provenance.deliver(ids[-1], "DEHAM", sender=carrier)
     client.chain.advance(DAY + 1)
     return ids
+
+
+def tc(node: Node, *args: str, ok: bool = True, **env: str):
+    """`tradechain ARGS` against the devnet (extra environment in `env`), checked: exit 0 when `ok`, no traceback."""
+    from click.testing import CliRunner
+
+    from tradechain.cli import cli
+
+    result = CliRunner().invoke(cli, list(args), env={**node.env, **env})
+    if ok:
+        assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    return result
 
 
 def json_out(text: str) -> dict:

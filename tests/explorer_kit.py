@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
+
 from tradechain.client import TradeClient
 from tradechain.index.queries import Site
 from tradechain.index.reader import attach
@@ -30,6 +32,17 @@ def demo_index(client: TradeClient, url: str) -> DemoIndex:
     reader = second_client(client)
     attach(reader.chain.w3, indexer.engine)
     return DemoIndex(reader, client, Site(reader, indexer.engine), demo, indexer)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, artifacts):
+    """The demo's trades on a fresh embedded chain, indexed (one per test module)."""
+    from tradechain.chain import embedded
+    from tradechain.deployment import deploy_suite
+
+    node = embedded()
+    client = TradeClient(node, deploy_suite(node, artifacts), artifacts)
+    return demo_index(client, f"sqlite:///{tmp_path_factory.mktemp('ix')}/index.sqlite")
 
 
 def cold_chain_batch(d: DemoIndex) -> str:

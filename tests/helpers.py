@@ -140,6 +140,7 @@ class Trade:
         terms_hash: bytes = ZERO32,
         permit: bool = False,
         party_sender: str | None = None,
+        accept_by: int = 0,
     ) -> int:
         """Place and pay an order; returns its id. Deadlines are relative to chain time unless given. A buyer
         that is a deployed HostileParty is driven through its exec by `party_sender`."""
@@ -149,17 +150,18 @@ class Trade:
         now = self.now()
         buyer, seller = buyer or self.accounts["buyer"], seller or self.accounts["seller"]
         args = [seller, address, amount, ship_by if ship_by is not None else now + ship_in,
-                deliver_by if deliver_by is not None else now + deliver_in, inspection_window, terms_hash, 0]
+                deliver_by if deliver_by is not None else now + deliver_in, inspection_window, terms_hash]
         if party_sender is None:
             order_id, _ = self.client.escrow.place_order(
                 buyer=buyer, seller=seller, amount=amount, ship_by=args[3], deliver_by=args[4],
-                inspection_window=inspection_window, token=address, terms_hash=terms_hash, permit=permit)
+                inspection_window=inspection_window, token=address, terms_hash=terms_hash, permit=permit,
+                accept_by=accept_by)
         else:
             party, escrow = self.client.tx.name_of(buyer), self.client.escrow.address
             if address != ETH:
                 as_party(self.client, party, address, calldata(self.client, "DemoStablecoin", "approve", escrow, amount),
                          sender=party_sender)
-            r = as_party(self.client, party, escrow, calldata(self.client, "TradeEscrow", "placeOrder", tuple(args)),
+            r = as_party(self.client, party, escrow, calldata(self.client, "TradeEscrow", "placeOrder", (*args, accept_by, 0)),
                          sender=party_sender, value=amount if address == ETH else 0)
             order_id = r.event("OrderPlaced")["orderId"]
         self._parties[order_id] = {"buyer": buyer, "seller": seller}
@@ -459,5 +461,25 @@ def place_raw(client: TradeClient, *, sender: str, seller: str, token: str = ETH
     if value is None:
         value = amount if token == ETH else 0
     return client.tx.send("TradeEscrow", "placeOrder",
-                           [(seller, token, amount, ship_by, deliver_by, inspection_window, ZERO32, 0)],
+                           [(seller, token, amount, ship_by, deliver_by, inspection_window, ZERO32, 0, 0)],
                            sender=sender, value=value)
+
+
+def in_threads(work: Any, count: int) -> list[Exception]:
+    """Run `work()` in `count` threads at once and wait for them all; the exceptions they raised (none: [])."""
+    import threading
+
+    errors: list[Exception] = []
+
+    def run():
+        try:
+            work()
+        except Exception as exc:  # noqa: BLE001 - returned to the test, which asserts there were none
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from tradechain.client import TradeClient
 from tradechain.index import db
-from tradechain.index.schema import anchors, entries, invoices, logs, orders
+from tradechain.index.schema import EVENT_TABLES, invoices, logs, orders
 from tradechain.indexer import Indexer
 
 
@@ -18,7 +18,8 @@ def new_index(client, url: str, **kw) -> Indexer:
 def contents(engine) -> dict[str, list]:
     """Everything derived from the chain, in a stable order (blocks' tail bookkeeping left out)."""
     with engine.connect() as conn:
-        return {t.name: sorted(tuple(r) for r in conn.execute(select(t))) for t in (logs, orders, anchors, entries, invoices)}
+        return {t.name: sorted(tuple(r) for r in conn.execute(select(t)))
+                for t in (logs, orders, invoices, *EVENT_TABLES)}
 
 
 def second_client(client: TradeClient) -> TradeClient:

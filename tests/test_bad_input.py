@@ -29,7 +29,8 @@ def node(tmp_path_factory):
 
 
 def _state(env) -> tuple:
-    """What a refused command must not change: blocks, balances, nonces, tUSD allowances to the escrow."""
+    """What a refused command must not change: blocks, balances, nonces, tUSD allowances to the escrow and
+    invoices, tUSD permit nonces."""
     from tradechain.chain import rpc
 
     chain = rpc(env["TRADECHAIN_RPC"])
@@ -40,9 +41,10 @@ def _state(env) -> tuple:
     people = w3.eth.accounts[:8]
     allowance = lambda owner, spender: w3.eth.call(  # noqa: E731
         {"to": tusd, "data": "0xdd62ed3e" + owner[2:].lower().rjust(64, "0") + spender[2:].lower().rjust(64, "0")})
+    permit_nonce = lambda owner: w3.eth.call({"to": tusd, "data": "0x7ecebe00" + owner[2:].lower().rjust(64, "0")})  # noqa: E731
     return (w3.eth.block_number, tuple(w3.eth.get_balance(a) for a in people),
             tuple(w3.eth.get_transaction_count(a, "pending") for a in people),
-            tuple(allowance(a, s) for a in people for s in (escrow, invoices)))
+            tuple(allowance(a, s) for a in people for s in (escrow, invoices)), tuple(permit_nonce(a) for a in people))
 
 
 # A step the contract refuses is caught by the preflight eth_call (Chain.preflight) before it is sent: no
@@ -86,9 +88,12 @@ ROWS = [
     ("missing argument", ["order", "show"], "missing argument"),
     ("unknown command", ["order", "shipp", "1"], "no such command"),
     ("unknown option", ["order", "list", "--colour"], "no such option"),
-    # steps the contract refuses after an ERC-20 approval would have been needed: nothing is sent
+    # steps the contract refuses that pay an ERC-20: nothing is sent, neither with tUSD's permit (the default)
+    # nor with an approval first
     ("refused tUSD order (inspection too long)", ["order", "create", "--seller", "seller", "--amount", "100 tUSD",
                                                   "--inspection", "400d"], "inspection window"),
+    ("refused tUSD order paid by approve", ["order", "create", "--seller", "seller", "--amount", "100 tUSD",
+                                            "--inspection", "400d", "--approve"], "inspection window"),
 ]
 
 

@@ -16,23 +16,12 @@ from tradechain.explorer.app import create_app
 from tradechain.index.schema import logs
 
 from anvil import free_port
-from explorer_kit import cold_chain_batch, demo_index
+from explorer_kit import cold_chain_batch, demo  # noqa: F401 (demo: the module's indexed demo chain)
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory, artifacts):
-    from tradechain.chain import embedded
-    from tradechain.client import TradeClient
-    from tradechain.deployment import deploy_suite
-
-    node = embedded()
-    client = TradeClient(node, deploy_suite(node, artifacts), artifacts)
-    return demo_index(client, f"sqlite:///{tmp_path_factory.mktemp('ix')}/index.sqlite")
 
 
 @pytest.fixture(scope="module")

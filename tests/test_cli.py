@@ -6,6 +6,7 @@ import sys
 import time
 
 from click.testing import CliRunner
+from test_json_output import validate
 
 from tradechain.cli import cli
 
@@ -28,7 +29,9 @@ def test_help_answers_fast_without_importing_web3():
 def test_demo_json_tells_both_orders_with_timelines_and_gas():
     result = run("demo", "--json")
     assert result.exit_code == 0, result.output
+    validate("demo", result.output)
     data = json.loads(result.output)
+    assert data["balances"]["after"]["buyer"]["tUSD"]["amount"] < data["balances"]["before"]["buyer"]["tUSD"]["amount"]
     states = {o["title"].split(",")[0]: o["state"] for o in data["orders"]}
     assert states["Electronics"] == "Released" and states["Textiles"] == "Resolved"
     for order in data["orders"]:

@@ -133,6 +133,17 @@ def test_token_order_paid_with_a_permit_signed_by_the_node(tc):
     assert shown["state"] == "Funded" and shown["amountText"] == "75 tUSD"
 
 
+def test_a_token_with_a_permit_is_paid_with_it_by_default_and_the_output_says_so(tc):
+    assert "placed and paid with an EIP-2612 permit: 5 tUSD" in tc("order", "create", "--seller", "seller", "--amount",
+                                                                    "5 tUSD").output
+    placed = json.loads(tc("order", "create", "--seller", "seller", "--amount", "5 tUSD", "--json").output)
+    assert placed["paidWith"] == "permit"
+    asked = json.loads(tc("order", "create", "--seller", "seller", "--amount", "5 tUSD", "--approve", "--json").output)
+    assert asked["paidWith"] == "approve"
+    assert json.loads(tc("order", "create", "--seller", "seller", "--amount", "0.01 ETH", "--json").output)[
+        "paidWith"] == "value"
+
+
 def test_a_checkpoint_after_the_order_ended_is_recorded_silently(tc):
     """Issue 10 item 11 — was silent: now the CLI says the entry is kept but changes nothing in the settlement."""
     oid = order_id(tc("order", "create", "--seller", "seller", "--amount", "0.1 ETH", "--json"))
@@ -187,3 +198,19 @@ def test_a_settlement_needs_the_invoice_holder_and_the_cli_says_who_may_accept(t
     assert "may accept: invoice holder (financier)" in " ".join(tc("order", "show", str(oid)).output.split())
     assert "settled by agreement: 40% refunded" in tc("order", "accept", str(oid), "40%", "--account",
                                                       "financier").output
+
+
+def test_hashes_are_cut_short_for_people_and_whole_with_full(tc):
+    placed = json.loads(tc("order", "create", "--seller", "seller", "--amount", "0.2 ETH", "--json").output)
+    oid, tx = str(placed["orderId"]), placed["tx"]
+    bill = "0x" + "ab" * 32
+    shipped = tc("order", "ship", oid, "--bol", bill, "--full").output
+    assert json.loads(tc("tx", "status", shipped.split("(tx ")[1].split(",")[0], "--json").output)["success"]
+    assert tx not in tc("order", "show", oid).output and tx in tc("order", "show", oid, "--full").output
+    assert tx not in tc("events", "--order", oid).output and tx in tc("events", "--order", oid, "--full").output
+    bol = next(r for r in json.loads(tc("order", "show", oid, "--json").output)["timeline"]
+               if r["event"] == "OrderShipped")
+    assert bill in bol["detail"]  # JSON never cuts a hash, in words either
+    assert bill not in tc("order", "show", oid).output and bill[:12] + "…" in tc("order", "show", oid).output
+    for command in (("order", "show"), ("trace",), ("invoice", "show"), ("events",), ("tx", "status"), ("order", "ship")):
+        assert "--full" in tc(*command, "--help").output

@@ -41,6 +41,7 @@ def test_a_breached_reading_is_reported_when_recorded(journey):
 
 def test_trace_json_tells_the_whole_journey(tc, journey):
     data = json.loads(tc("trace", str(journey["order"]), "--json").output)
+    accounts = {a["name"]: a["address"]["address"] for a in json.loads(tc("accounts", "--json").output)["accounts"]}
     assert data["verified"]["ok"] and data["limits"]["tempMax"] == 8
     kinds = [e["kind"] for e in data["entries"]]
     assert kinds == ["Linked", "PickedUp", "Leg", "Departed", "Reading", "Document", "Delivered"]
@@ -51,7 +52,11 @@ def test_trace_json_tells_the_whole_journey(tc, journey):
     assert data["legs"][0]["grams"] == 72_000 and data["carbonTotalGrams"] == 72_000
     batch = data["linked"][0]
     assert batch["batch"]["sku"] == "VAX-17" and batch["batch"]["origin"] == "CN" and batch["verified"]["ok"]
-    assert [(c["from"], c["to"]) for c in batch["custody"]] == [("seller", "carrier")]
+    # every party as {address, name}, never a bare name
+    named = lambda who: {"address": accounts[who], "name": who}  # noqa: E731
+    assert [(c["from"], c["to"]) for c in batch["custody"]] == [(named("seller"), named("carrier"))]
+    assert batch["custodian"] == named("carrier") and batch["batch"]["producer"] == named("seller")
+    assert data["order"]["buyer"] == named("buyer") and data["documents"][0]["by"] == named("customs")
     assert batch["carbonTotalGrams"] == 72_000
 
 
@@ -68,6 +73,17 @@ def test_trace_for_people_highlights_the_breach_and_carbon(tc, journey):
     out = tc("trace", str(journey["order"])).output
     assert "log verified against the on-chain head" in out
     assert "BREACH" in out and "carbon total" in out and "72.0 kg CO2e" in out
+    words = " ".join(out.split())  # the table folds long cells at 80 columns
+    assert "producer seller" in words and "buyer buyer, seller seller" in words
+    assert "custody seller -> carrier" in words.replace("\n", " "), out
+
+
+def test_trace_cuts_hashes_short_and_prints_them_whole_with_full(tc, journey):
+    data = json.loads(tc("trace", str(journey["order"]), "--json").output)
+    short, full = (tc("trace", str(journey["order"]), *flag).output for flag in ((), ("--full",)))
+    doc = next(e["details"]["docHash"] for e in data["entries"] if e["kind"] == "Document")
+    assert doc not in short and doc[:12] + "…" in short and data["head"] not in short
+    assert doc in full and data["head"] in full
 
 
 def test_trace_writes_a_qr_code(tc, journey, tmp_path):

@@ -39,6 +39,7 @@ EXPECTED_END_STATES = {
     "tranche_order": ["Released"], "ebl_order": ["Released"],
     "batch_release": ["Delivered"] * 50,  # every variant reverted to the same snapshot
     "relayed_checkpoint": ["Delivered"],
+    "fx_order": ["Released", "Cancelled"],  # at the feed rate; at a signed quote, cancelled by the seller
     "keeper_pass": ["Released"] * 3,
 }
 

@@ -8,25 +8,22 @@ import time
 from pathlib import Path
 
 from click.testing import CliRunner
-from devnet_node import DAY, ROOT, devnet_node, free_port  # noqa: F401 - devnet_node: fixture
+from test_json_output import validate
+from devnet_node import DAY, ROOT, devnet_node, free_port, shipped_order, tc  # noqa: F401 - devnet_node: fixture
 
 from tradechain.cli import cli
 from tradechain.devnet import Devnet
 
 
-def tc(node, *args, ok=True, **env):
-    result = CliRunner().invoke(cli, list(args), env={**node.env, **env})
-    if ok:
-        assert result.exit_code == 0, result.output
-    assert "Traceback" not in result.output
-    return result
-
-
 def test_status_shows_the_suite_and_deploy_reuses_it(devnet_node):
+    validate("devnet.status", tc(devnet_node, "devnet", "status", "--json").output)
+    again = tc(devnet_node, "devnet", "start", "--port", str(devnet_node.port), "--json").output
+    validate("devnet.start", again)
+    assert json.loads(again)["notes"][0].startswith("already running")
     status = json.loads(tc(devnet_node, "devnet", "status", "--json").output)
     assert status["up"] and status["chainId"] == 31337 and status["url"] == devnet_node.url
-    assert set(status["contracts"]) == {"Provenance", "InvoiceToken", "BillOfLading", "PaymentSchedules", "TradeEscrow",
-                                        "DemoStablecoin"}
+    assert set(status["contracts"]) == {"Provenance", "InvoiceToken", "TradeEscrow", "DemoStablecoin", "FxRates",
+                                        "SignedFxFeed", "BillOfLading", "PaymentSchedules"}
     again = json.loads(tc(devnet_node, "deploy", "--network", "devnet", "--json").output)
     assert again["suite"] == "reused" and again["contracts"] == status["contracts"]
     manifest = json.loads(open(again["manifest"]).read())
@@ -37,10 +34,7 @@ def test_status_shows_the_suite_and_deploy_reuses_it(devnet_node):
 def test_stop_and_start_keep_every_order_invoice_and_checkpoint(devnet_node):
     c = devnet_node.client()
     a = c.deployment.accounts
-    now = c.chain.now()
-    oid, _ = c.escrow.place_order(buyer=a["buyer"], seller=a["seller"], amount=10**18, ship_by=now + DAY,
-                           deliver_by=now + 9 * DAY, inspection_window=DAY)
-    c.escrow.ship(oid, a["carrier"], sender=a["seller"])
+    oid = shipped_order(c, 10**18)
     c.provenance.checkpoint(oid, "PickedUp", "CNSZX", sender=a["carrier"])
     before = [(e["event"], e["block"]) for e in c.timeline(oid)]
     escrow_balance = c.tokens.balance(c.escrow.address)
@@ -60,10 +54,7 @@ def test_stop_and_start_keep_every_order_invoice_and_checkpoint(devnet_node):
 def test_sigkill_mid_flow_then_restart_from_the_state_file_and_finish_the_flow(devnet_node):
     c = devnet_node.client()
     a = c.deployment.accounts
-    now = c.chain.now()
-    oid, _ = c.escrow.place_order(buyer=a["buyer"], seller=a["seller"], amount=3 * 10**18, ship_by=now + DAY,
-                           deliver_by=now + 9 * DAY, inspection_window=DAY)
-    c.escrow.ship(oid, a["carrier"], sender=a["seller"])
+    oid = shipped_order(c, 3 * 10**18)
     held = c.tokens.balance(c.escrow.address)
     time.sleep(2.2)  # the saver writes within a second of each block: what is older than that must survive
     devnet_node.kill9()

@@ -6,31 +6,18 @@ from __future__ import annotations
 import json
 import time
 
-from click.testing import CliRunner
-from devnet_node import DAY, ROOT, devnet_node, free_port  # noqa: F401 - devnet_node: fixture
+from devnet_node import DAY, ROOT, devnet_node, free_port, shipped_order, tc  # noqa: F401 - devnet_node: fixture
 
-from tradechain.cli import cli
 from tradechain.devnet import Devnet, rpc_request
 
 HOUR = 3600
-
-
-def tc(node, *args, ok=True):
-    result = CliRunner().invoke(cli, list(args), env=node.env)
-    if ok:
-        assert result.exit_code == 0, result.output
-    assert "Traceback" not in result.output
-    return result
 
 
 def _due_after_two_hours(node) -> int:
     """An ETH order delivered with a one-hour inspection window, then `time advance 2h`: releasable now."""
     c = node.client()
     a = c.deployment.accounts
-    now = c.chain.now()
-    oid, _ = c.escrow.place_order(buyer=a["buyer"], seller=a["seller"], amount=10**17, ship_by=now + DAY,
-                                  deliver_by=now + 5 * DAY, inspection_window=HOUR)
-    c.escrow.ship(oid, a["carrier"], sender=a["seller"])
+    oid = shipped_order(c, inspection_window=HOUR)
     c.provenance.deliver(oid, "DEHAM", sender=a["carrier"])
     assert "chain time is now" in tc(node, "time", "advance", "2h").output
     assert c.escrow.actionable(oid) == (True, False)

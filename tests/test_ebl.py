@@ -22,11 +22,11 @@ pytestmark = pytest.mark.usefixtures("conservation_check")
 
 def _place(client, trade, accounts, *, buyer=None, tranches=DOCS_ON_EXPORT, documents=1, party_sender=None):
     now = trade.now()
-    args = [accounts["seller"], ETH, ETHER, now + DAY, now + 10 * DAY, 3 * DAY, ZERO32, pack(tranches, documents)]
+    args = [accounts["seller"], ETH, ETHER, now + DAY, now + 10 * DAY, 3 * DAY, ZERO32, 0, pack(tranches, documents)]
     if party_sender is None:
         order_id, _ = client.escrow.place_order(buyer=buyer or accounts["buyer"], seller=args[0], amount=ETHER,
                                                 ship_by=args[3], deliver_by=args[4], inspection_window=args[5],
-                                                schedule=args[7])
+                                                schedule=args[8])
         return order_id
     r = as_party(client, client.tx.name_of(buyer), client.escrow.address,
                  calldata(client, "TradeEscrow", "placeOrder", tuple(args)), sender=party_sender, value=ETHER)

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import string
 
+from tradechain.deployment import SUITE
 from tradechain.errors import LIBRARY_WORDS, abi_type, error_words
-
-SUITE = ("TradeEscrow", "InvoiceToken", "Provenance", "DemoStablecoin")
 
 
 def _errors(artifact) -> dict[str, dict]:

@@ -998,13 +998,14 @@ def test_split_parts_always_sum_to_the_amount(client, amount, refund_bps, fee_bp
 def test_the_constructor_refuses_bad_settings(client, accounts):
     admin = accounts["admin"]
     good = [admin, accounts["treasury"], 100, DISPUTE_PERIOD, client.provenance.address, client.invoices.address,
-            client.tx.address("PaymentSchedules")]
+            client.fx.address, client.tx.address("PaymentSchedules")]
     cases = [
         (0, ETH, reverts("InvalidAddress", field="admin")),
         (1, ETH, reverts("InvalidAddress", field="treasury")),
         (4, ETH, reverts("InvalidAddress", field="provenance")),
         (5, ETH, reverts("InvalidAddress", field="invoices")),
-        (6, ETH, reverts("InvalidAddress", field="schedules")),
+        (6, ETH, reverts("InvalidAddress", field="fxRates")),
+        (7, ETH, reverts("InvalidAddress", field="schedules")),
         (2, MAX_FEE_BPS + 1, reverts("FeeTooHigh", bps=MAX_FEE_BPS + 1)),
         (3, 0, reverts("DisputePeriodOutOfRange", period=0)),
     ]

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 from anvil import anvil
+from helpers import in_threads
 
 from tradechain import fees
 from tradechain.bench.devnet import dev_keys, hardhat
@@ -101,21 +101,13 @@ def test_threads_sharing_a_key_neither_reuse_nor_skip_a_nonce(tmp_path):
         chain_id = w3.eth.chain_id
         fee = fees.suggest(w3, FeePolicy()).tx_fields()
         manager = NonceManager(lambda a: w3.eth.get_transaction_count(a, "pending"), f"{chain_id}-test", tmp_path)
-        hashes, errors = [], []
+        hashes = []
 
         def worker():
-            try:
-                for _ in range(10):
-                    hashes.append(manager.send(key.address, _transfer(w3, key, to.address, chain_id, fee)))
-            except Exception as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
+            for _ in range(10):
+                hashes.append(manager.send(key.address, _transfer(w3, key, to.address, chain_id, fee)))
 
-        threads = [threading.Thread(target=worker) for _ in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert not errors
+        assert in_threads(worker, 8) == []
         for h in hashes:
             assert w3.eth.wait_for_transaction_receipt(h, timeout=20)["status"] == 1
         assert _mined_nonces(w3, key.address) == list(range(80))

@@ -11,6 +11,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from test_json_output import validate
 from tradechain.bench import snapshot
 from tradechain.cli import cli
 
@@ -19,6 +20,7 @@ from tradechain.cli import cli
 def gas_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, object, object]:
     results = tmp_path_factory.mktemp("results")
     out = CliRunner().invoke(cli, ["bench", "gas", "--json", "--check", "--results-dir", str(results)])
+    validate("bench.gas", out.stdout)
     return json.loads(out.stdout), out, results
 
 
@@ -55,9 +57,14 @@ def test_report_writes_markdown_charts_and_json_from_the_gas_run(gas_run, tmp_pa
     out = CliRunner().invoke(cli, ["report", "--json", "--results-dir", str(results), "--out", str(tmp_path),
                                    "--l1-gwei", "20", "--eth-usd", "2000"])
     assert out.exit_code == 0, out.output
+    validate("report", out.stdout)
     data = json.loads(out.stdout)
     md = (tmp_path / "report.md").read_text()
     assert "| cited |" in md and "| measured |" in md and "20 gwei" in md
+    # the rate lock, over the replayed EUR/USD path and beside the papers' cited 8-15 %
+    assert "What the rate lock saved, over a replayed EUR/USD path" in md and "8–15 %" in md
+    assert "measured (replayed path)" in md and data["fxLock"]["label"].startswith("replayed path: ECB")
+    assert [h["horizonDays"] for h in data["fxLock"]["horizons"]] == [5, 10, 20]
     assert all((tmp_path / f"{name}.png").stat().st_size > 10_000
                for name in ("gas_per_step", "cost_per_trade", "settlement_time"))
     eth = data["perTrade"]["eth_order"]

@@ -217,3 +217,71 @@ def test_an_invoice_sold_on_a_dropped_branch_is_back_with_its_holder(trade, chai
     fresh = new_index(client, f"sqlite:///{tmp_path}/fresh.sqlite")
     fresh.run()
     assert contents(ix.engine) == contents(fresh.engine)
+
+
+def test_a_reorg_removes_the_typed_rows_of_the_dropped_branch(trade, chain, client, accounts, url, tmp_path):
+    """Financing events, sensor readings, limit breaches and batches recorded on a branch that a reorg drops are
+    gone from their tables after the rollback, and the index equals one built fresh from the new branch."""
+    from tradechain.index.schema import batches, breaches, financing, readings
+
+    order_id = trade.place()
+    client.escrow.set_sensor_limits(order_id, (2, 8), 60, 5, sender=accounts["buyer"])
+    trade.ship(order_id)
+    ix = new_index(client, url)
+    ix.run()
+    snap = chain.snapshot()
+    client.invoices.list_at_discount(order_id, 500, sender=accounts["seller"])
+    client.invoices.buy(order_id, sender=accounts["financier"])
+    t = chain.now()
+    client.provenance.record_readings(order_id, [("Temperature", t - 60, 5.0), ("Temperature", t - 30, 12.5)],
+                                      sender=accounts["carrier"])
+    client.provenance.register_batch("SKU-REORG", "VN", 10, [b"\x09" * 32], sender=accounts["seller"])
+    advanced = trade.shipped()
+    client.invoices.offer_advance(advanced, 10**17, 300, sender=accounts["financier"])
+    ix.run()
+    offers = queries.advance_offers(queries.Site(client, ix.engine), advanced)  # financiers from the typed table
+    assert offers == client.invoices.advance_offers(advanced) and offers[0]["financier"] == accounts["financier"]
+
+    def counts():
+        with ix.engine.connect() as conn:
+            return {t.name: conn.execute(select(func.count()).select_from(t)).scalar()
+                    for t in (financing, readings, breaches, batches)}
+
+    assert counts() == {"financing": 3, "readings": 2, "breaches": 1, "batches": 1}
+    with ix.engine.connect() as conn:
+        assert [r.breach for r in conn.execute(select(readings).order_by(readings.c.position))] == [False, True]
+        assert {r.event for r in conn.execute(select(financing))} == {"InvoiceListed", "InvoiceSold", "AdvanceOffered"}
+    chain.revert(snap)
+    for _ in range(3):
+        chain.mine()
+    assert ix.run().reorgs
+    assert counts() == {"financing": 0, "readings": 0, "breaches": 0, "batches": 0}
+    fresh = new_index(client, f"sqlite:///{tmp_path}/fresh.sqlite")
+    fresh.run()
+    assert contents(ix.engine) == contents(fresh.engine)
+
+
+def test_an_index_made_before_the_typed_tables_is_migrated_and_filled_on_the_next_pass(trade, chain, client,
+                                                                                        accounts, url, tmp_path):
+    """An index at revision 0002 (no financing, readings, breaches or batches tables) is upgraded on open and
+    re-read: its typed tables then hold what a fresh index holds."""
+    from sqlalchemy import text
+
+    from tradechain.index.schema import batches
+
+    client.provenance.register_batch("SKU-OLD", "VN", 5, sender=accounts["seller"])
+    old = new_index(client, url)
+    old.run()
+    with old.engine.begin() as conn:  # what an index written by the 0002 code looks like
+        for table in ("financing", "readings", "breaches", "batches"):
+            conn.execute(text(f"DROP TABLE {table}"))
+        conn.execute(text("ALTER TABLE orders DROP COLUMN accept_by"))  # added by 0004, after the typed tables
+        conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
+    ix = new_index(client, url)
+    assert ix.cursor() == client.deployment.start_block - 1  # the migration asks for a re-read
+    ix.run()
+    with ix.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(batches)).scalar() == 1
+    fresh = new_index(client, f"sqlite:///{tmp_path}/fresh.sqlite")
+    fresh.run()
+    assert contents(ix.engine) == contents(fresh.engine)

@@ -200,9 +200,11 @@ def test_serve_runs_the_explorer_on_the_node_with_the_clis_json(node, tmp_path):
 def test_index_follow_keeps_up_and_shows_progress(node, tmp_path):
     run, env = node
     url = f"sqlite:///{tmp_path}/follow.sqlite"
+    # started with SIGINT ignored, as every process of a test run started in the background (`pytest … &` from a
+    # script) inherits it: Ctrl-C must still stop the follower (it hung here in such runs)
     proc = subprocess.Popen([sys.executable, "-m", "tradechain", "index", "--db", url, "--follow", "--interval",
                              "0.2"], env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
+                            text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     try:
         client = _client(env)
         deadline = time.monotonic() + 60
@@ -216,8 +218,12 @@ def test_index_follow_keeps_up_and_shows_progress(node, tmp_path):
             time.sleep(0.1)
     finally:
         proc.send_signal(signal.SIGINT)
-        out = proc.communicate(timeout=10)[0]
-    assert "indexed blocks" in out and "following new blocks" in out
+        try:
+            out = proc.communicate(timeout=10)[0]
+        except subprocess.TimeoutExpired:
+            proc.kill()  # leave no follower behind
+            raise
+    assert "indexed blocks" in out and "following new blocks" in out and "stopped at block" in out
 
 
 @pytest.mark.parametrize("args, message", [

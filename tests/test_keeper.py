@@ -90,7 +90,8 @@ def test_two_keepers_at_once_never_pay_twice_and_report_the_lost_race(devnet_nod
     try:
         k1 = devnet_node.spawn("keeper", "--once", "--batch", "3", "--json")
         k2 = devnet_node.spawn("keeper", "--once", "--batch", "3", "--account", "buyer2", "--json")
-        devnet_node.wait_pending(2, [k1, k2])  # both sent their first batch before either is mined
+        # each sends all its batches ([1, 2, 3] and [4]) before waiting: all four in the pool before any is mined
+        devnet_node.wait_pending(4, [k1, k2])
         deadline = time.monotonic() + 30
         while k1.poll() is None or k2.poll() is None:  # then mine whatever else they send
             assert time.monotonic() < deadline

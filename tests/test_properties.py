@@ -9,14 +9,17 @@
   waterfall (an advance financier min(repayment, seller side) first, the holder the rest), a split agreed only with
   the holder's consent and, when it cuts the repayment, the financier's; financing refused exactly when the order
   can no longer pay; provenance history append-only and hash-chained, unauthorised writers refused, and liveness
-  (keeper + time alone end every order; everyone withdraws; the escrow is left holding nothing).
+  (keeper + time alone end every order; everyone withdraws; the escrow is left holding nothing). Orders may ask for
+  the seller's acceptance (accepted, declined, or refunded after acceptBy) and the admin may set, change or lift the
+  exposure cap at any moment: each seller's open value on chain is always the sum of its bound, unsettled orders
+  counted while the cap was on.
 """
 
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 from hypothesis.stateful import (
-    Bundle, RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test,
+    Bundle, RuleBasedStateMachine, initialize, invariant, multiple, precondition, rule, run_state_machine_as_test,
 )
 
 from tradechain.errors import ContractRevert
@@ -32,7 +35,7 @@ HOUR, DAY = 3600, 86_400
 EXPECTED = {"TrancheNotDue", "TrancheAlreadyReleased", "UnknownTranche", "TitleNotSurrendered", "WrongState", "NoRefundDue", "NotDelivered", "InspectionWindowOpen", "InspectionWindowClosed", "RefundNotDue",
             "ShipDeadlinePassed", "RulingDeadlineNotReached", "NoSettlementProposal", "OwnProposal",
             "ProposalMismatch", "ReceivableSold", "NotParty", "AlreadyDelivered", "NothingToWithdraw", "WithdrawFailed",
-            "InvoiceLocked"}
+            "InvoiceLocked", "AcceptDeadlinePassed", "ExposureCapExceeded"}
 # Why a financing step may be refused: the order can no longer pay (disputed, refund due, ended) ...
 FINANCING_CLOSED = {"InvoiceDisputed", "InvoiceRefundDue", "InvoiceLocked"}
 # ... or the invoice already carries an advance, or the amounts are too small to price.
@@ -85,6 +88,7 @@ class TradeMachine(RuleBasedStateMachine):
         self.model: dict[int, dict] = {}  # order id -> amount, token, state, paid out, holder, checkpoints
         self.credit_ledger: dict[tuple[str, str], int] = {}  # (token, account) -> credits, from events
         self.keeper = accounts["keeper"]
+        self.cap_multiple = 0  # the exposure cap as the admin last set it (0: off)
 
     # -- plumbing
     def _send(self, fn, *args, sender, **kw):
@@ -124,6 +128,8 @@ class TradeMachine(RuleBasedStateMachine):
                 assert o["state"] not in TERMINAL, f"order {args['orderId']} ended twice"
                 o["state"] = name.removeprefix("Order")
                 o["ended_by"] = receipt
+            elif name == "OrderAccepted":
+                self.model[args["orderId"]].update(state="Funded", exposed=self.cap_multiple != 0)
             elif name == "OrderShipped":
                 self.model[args["orderId"]].update(state="Shipped", holder=self.model[args["orderId"]]["seller"])
             elif name == "OrderDisputed":
@@ -164,7 +170,7 @@ class TradeMachine(RuleBasedStateMachine):
                 schedule=st.sampled_from([None, *SCHEDULES]))
     def first_order(self, amount, token_is_eth, schedule):
         oid = self.place(buyer="buyer", hostile_seller=False, token_is_eth=token_is_eth, amount=amount, ship_in=DAY,
-                         window=DAY, fee=None, mood=None, schedule=schedule)
+                         window=DAY, fee=None, mood=None, accept=False, schedule=schedule)
         if schedule is not None:  # shipped at once: the tranches and the title have the whole run to move
             self._ship(oid)
         return oid
@@ -173,8 +179,8 @@ class TradeMachine(RuleBasedStateMachine):
     @rule(target=orders, buyer=st.sampled_from(["buyer", "buyer2"]), hostile_seller=st.booleans(),
           token_is_eth=st.booleans(), amount=st.integers(1, 10**12), ship_in=st.sampled_from([HOUR, DAY]),
           window=st.sampled_from([0, DAY]), fee=st.sampled_from([None, 0, 37, 500]),
-          mood=st.sampled_from([None, 0, 1, 2]), schedule=st.sampled_from([None, None, *SCHEDULES]))
-    def place(self, buyer, hostile_seller, token_is_eth, amount, ship_in, window, fee, mood, schedule):
+          mood=st.sampled_from([None, 0, 1, 2]), accept=st.booleans(), schedule=st.sampled_from([None, None, *SCHEDULES]))
+    def place(self, buyer, hostile_seller, token_is_eth, amount, ship_in, window, fee, mood, accept, schedule):
         if fee is not None:
             self.set_fee(fee)
         if mood is not None:  # the hostile party accepts, reverts or burns gas from now on
@@ -182,14 +188,59 @@ class TradeMachine(RuleBasedStateMachine):
         now = self.c.chain.now()
         token = ETH if token_is_eth else self.tusd
         seller = self.hostile if hostile_seller else self.a["seller"]
-        oid, receipt = self.c.escrow.place_order(buyer=self.a[buyer], seller=seller, amount=amount, token=token,
-                                          ship_by=now + ship_in, deliver_by=now + ship_in + 2 * DAY,
-                                          inspection_window=window, schedule=SCHEDULES.get(schedule, 0))
-        self.model[oid] = {"amount": amount, "token": token, "state": "Funded", "paid": 0, "buyer": self.a[buyer],
-                           "seller": seller, "holder": None, "checkpoints": [], "delivered": False,
-                           "advance": None, "agreed": set(), "released": 0, "tranches": set(),
+        try:
+            oid, receipt = self.c.escrow.place_order(buyer=self.a[buyer], seller=seller, amount=amount, token=token,
+                                                     ship_by=now + ship_in, deliver_by=now + ship_in + 2 * DAY,
+                                                     inspection_window=window,
+                                                     accept_by=now + ship_in // 2 if accept else 0,
+                                                     schedule=SCHEDULES.get(schedule, 0))
+        except ContractRevert as exc:  # binding at once over the seller's cap
+            assert exc.name == "ExposureCapExceeded" and self.cap_multiple and not accept, exc
+            return multiple()
+        self.model[oid] = {"amount": amount, "token": token, "state": "Offered" if accept else "Funded", "paid": 0,
+                           "buyer": self.a[buyer], "seller": seller, "holder": None, "checkpoints": [],
+                           "delivered": False, "advance": None, "agreed": set(),
+                           "exposed": not accept and self.cap_multiple != 0, "released": 0, "tranches": set(),
                            "titled": schedule in ("docs-on-ship", "docs-on-import"),
                            "docs": {"docs-on-ship": 0, "docs-on-import": 1}.get(schedule)}
+        return oid
+
+    @rule(k=st.sampled_from([0, 1, 3]), floor=st.sampled_from([0, 10**11, 10**12]), eth=st.booleans())
+    def set_cap(self, k, floor, eth):
+        """The admin sets, changes or lifts the exposure cap at any moment."""
+        self.c.escrow.set_exposure_cap(k, ETH if eth else self.tusd, floor, sender=self.a["admin"])
+        self.cap_multiple = k
+
+    def accept(self, oid):
+        o = self.model[oid]
+        if o["seller"] == self.hostile:
+            try:
+                self._apply(as_party(self.c, self.hostile_label, self.c.escrow.address,
+                                     calldata(self.c, "TradeEscrow", "acceptOrder", oid), sender=self.keeper))
+            except ContractRevert as exc:
+                assert exc.name in EXPECTED, exc
+        else:
+            self._send(self.c.escrow.accept, oid, sender=o["seller"])
+    @precondition(lambda self: len(self.model) < 4)
+    @rule(target=orders, token_is_eth=st.booleans(), price=st.integers(1, 10**7),
+          rate=st.integers(10**14, 2 * 10**18))
+    def place_fx(self, token_is_eth, price, rate):
+        """An order priced in EUR cents, paid at a signed quote's rate: the converted amount is what the escrow
+        collects, holds and pays out (conservation and exactly-once then cover it like any order)."""
+        token, decimals = (ETH, 18) if token_is_eth else (self.tusd, 6)
+        if token_is_eth:
+            rate //= 2_000  # ETH per EUR, not tUSD per EUR
+        quote = self.c.fx.sign_quote("EUR", token, rate, buyer=self.a["buyer"], signer=self.a["admin"])
+        now = self.c.chain.now()
+        oid, receipt = self.c.fx.place_order(buyer=self.a["buyer"], seller=self.a["seller"], currency="EUR",
+                                             price=price, token=token, ship_by=now + DAY, deliver_by=now + 3 * DAY,
+                                             inspection_window=DAY, quote=quote)
+        amount = receipt.event("OrderPlaced")["amount"]
+        assert amount == receipt.event("RateLocked")["amount"] == price * rate * 10**decimals // (10**18 * 100)
+        self.model[oid] = {"amount": amount, "token": token, "state": "Funded", "paid": 0, "buyer": self.a["buyer"],
+                           "seller": self.a["seller"], "holder": None, "checkpoints": [], "delivered": False,
+                           "advance": None, "agreed": set(), "exposed": self.cap_multiple != 0, "released": 0,
+                           "tranches": set(), "titled": False, "docs": None}
         return oid
 
     def set_fee(self, bps):
@@ -216,7 +267,9 @@ class TradeMachine(RuleBasedStateMachine):
     def _step(self, oid, pick, bps):
         o = self.model[oid]
         state = o["state"]
-        if state == "Funded":
+        if state == "Offered":
+            [self.accept, self.accept, self.cancel, lambda i: (self.time_passes(DAY), self.keeper_step(i))][pick % 4](oid)
+        elif state == "Funded":
             self.cancel(oid) if pick % 4 == 3 else self._ship(oid)
         elif state == "Shipped" and not o["delivered"]:
             if pick % 6 == 0:
@@ -475,7 +528,8 @@ class TradeMachine(RuleBasedStateMachine):
         for fn, args, sender in [("release", [oid], a["keeper"]), ("refund", [oid], a["keeper"]),
                                  ("resolveByDefault", [oid], a["keeper"]), ("confirm", [oid], o["buyer"]),
                                  ("resolve", [oid, 0, ZERO32], a["arbiter"]), ("cancel", [oid], o["seller"]),
-                                 ("acceptSettlement", [oid, 0], o["buyer"]), ("releaseTranche", [oid, 0], a["keeper"])]:
+                                 ("acceptSettlement", [oid, 0], o["buyer"]), ("acceptOrder", [oid], o["seller"]),
+                                 ("releaseTranche", [oid, 0], a["keeper"])]:
             try:
                 if sender == self.hostile:  # a contract party: the call goes through its exec
                     self.c.tx.call(self.hostile_label, "exec", [self.c.escrow.address, calldata(self.c, "TradeEscrow", fn, *args)],
@@ -510,6 +564,15 @@ class TradeMachine(RuleBasedStateMachine):
             title = self.c.titles.get(oid)
             if title.holder == self.c.escrow.address:
                 assert title.offered_to is not None or (self._open_o(o) and o["docs"] not in o["tranches"]), (oid, title)
+
+    @invariant()
+    def exposure(self):
+        """Each seller's open value on chain: its bound, unsettled orders counted while the cap was on."""
+        for seller in {o["seller"] for o in self.model.values()}:
+            for token in (ETH, self.tusd):
+                held = sum(o["amount"] for o in self.model.values() if o["seller"] == seller and o["token"] == token
+                           and o["exposed"] and self._open_o(o))
+                assert self.c.escrow.exposure(seller, token).open == held, (seller, token)
 
     @staticmethod
     def _open_o(o):

@@ -253,7 +253,7 @@ def test_documents_are_anchored_by_authorised_recorders(p, client, accounts, tra
     declaration = hash_bytes(b"customs declaration")
     p.anchor_document(oid, "CustomsDeclaration", declaration, sender=accounts["customs"])
     hits = p.find_document(oid, declaration)
-    assert [(h["as"], h["by"]) for h in hits] == [("CustomsDeclaration", "customs")]
+    assert [(h["as"], h["by"]) for h in hits] == [("CustomsDeclaration", accounts["customs"])]
     with reverts("NotRecorder", itemId=oid, account=accounts["buyer"]):
         p.anchor_document(oid, "ProofOfDelivery", declaration, sender=accounts["buyer"])
     with reverts("InvalidDocument"):

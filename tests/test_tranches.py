@@ -80,7 +80,7 @@ def test_bad_schedules_are_refused(client, trade, accounts, word, error, args):
     now = trade.now()
     with reverts(error, **args):
         client.tx.send("TradeEscrow", "placeOrder",
-                       [(accounts["seller"], ETH, ETHER, now + DAY, now + 10 * DAY, 3 * DAY, ZERO32, word)],
+                       [(accounts["seller"], ETH, ETHER, now + DAY, now + 10 * DAY, 3 * DAY, ZERO32, 0, word)],
                        sender=accounts["buyer"], value=ETHER)
 
 

@@ -8,11 +8,11 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from unittest import mock
 
 import pytest
 from anvil import anvil
+from helpers import in_threads
 from test_json_output import validate
 
 from tradechain.bench.devnet import dev_keys
@@ -98,21 +98,13 @@ def test_threads_sharing_one_key_place_every_order_once(node):
     w3 = c.chain.w3
     first_block, first_nonce = w3.eth.block_number + 1, w3.eth.get_transaction_count(key)
     before = c.escrow.order_count()
-    ids, errors = [], []
+    ids = []
 
     def sender():
-        try:
-            for _ in range(5):
-                ids.append(_place(c, key)[0])
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
+        for _ in range(5):
+            ids.append(_place(c, key)[0])
 
-    threads = [threading.Thread(target=sender) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    assert in_threads(sender, 6) == []
     assert sorted(ids) == list(range(before + 1, before + 31)) and c.escrow.order_count() == before + 30
     assert _nonces_of(w3, key, first_block) == list(range(first_nonce, first_nonce + 30))
 

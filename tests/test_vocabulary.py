@@ -26,6 +26,7 @@ COPIES = {
     "IProvenance.DocType": vocabulary.DOC_TYPES,
     "IProvenance.Mode": vocabulary.MODES,
     "IProvenance.Sensor": vocabulary.SENSORS,
+    "IFxRates.RateSource": vocabulary.RATE_SOURCES,
 }
 
 

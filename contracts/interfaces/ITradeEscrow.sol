@@ -14,7 +14,8 @@ interface ITradeEscrow {
         Released,
         Resolved,
         Refunded,
-        Cancelled
+        Cancelled,
+        Offered // paid, waiting for the seller's acceptance until acceptBy (orders placed with one); nothing ships yet
     }
 
     /// @dev How a dispute ended.
@@ -37,7 +38,8 @@ interface ITradeEscrow {
     /// @dev Why a refund was due.
     enum RefundReason {
         NotShipped,
-        NotDelivered
+        NotDelivered,
+        NotAccepted // the seller did not accept by acceptBy
     }
 
     /// @dev What releases a tranche of a scheduled order, in logistics order: the escrow's own Shipped, a Provenance
@@ -73,6 +75,7 @@ interface ITradeEscrow {
         uint256 deliverBy; // the carrier must confirm delivery by then, or the buyer may reclaim the payment
         uint256 inspectionWindow; // seconds after delivery in which the buyer may dispute (at most 30 days)
         bytes32 termsHash; // keccak-256 of the e-contract, anchored in OrderPlaced
+        uint256 acceptBy; // 0: binds at once; else the seller must accept by then (<= shipBy) or the buyer is refunded
         uint256 schedule; // the payment schedule, packed as ScheduleFixed says; 0 for none (one payment at release)
     }
 
@@ -151,6 +154,12 @@ interface ITradeEscrow {
     /// @param min The smallest value allowed.
     /// @param max The largest value allowed.
     error DisputePeriodOutOfRange(uint256 period, uint256 min, uint256 max);
+
+    /// @notice the order amount {amount} is not {locked}, the price at the rate locked now: the rate moved since it
+    /// was read; read it again and place the order again
+    /// @param amount The order amount given, in the token's base units.
+    /// @param locked The price converted at the rate locked now.
+    error FxAmountMismatch(uint256 amount, uint256 locked);
 
     // ---- order errors ----
     /// @notice there is no order {orderId}; `tradechain order list` shows the orders
@@ -245,6 +254,21 @@ interface ITradeEscrow {
     /// @param proposed The deadline given.
     error DeliverByNotExtended(uint256 orderId, uint256 deliverBy, uint256 proposed);
 
+    /// @notice the acceptance deadline ({acceptBy}) must be in the future and not after the shipping deadline
+    /// ({shipBy})
+    /// @param acceptBy The acceptance deadline, unix seconds.
+    /// @param shipBy The shipping deadline, unix seconds.
+    error AcceptByOutOfRange(uint256 acceptBy, uint256 shipBy);
+    /// @notice order {orderId} can no longer be accepted: its acceptance deadline ({acceptBy}) has passed
+    /// @param orderId The order.
+    /// @param acceptBy The acceptance deadline, unix seconds.
+    error AcceptDeadlinePassed(uint256 orderId, uint256 acceptBy);
+    /// @notice seller {seller} has {open} open in the order's token: this order would take it over its exposure cap of
+    /// {cap} there (the admin's multiple of its settled volume, or the floor for new sellers)
+    /// @param seller The seller.
+    /// @param open The value of the seller's orders bound and not yet settled, in base units.
+    /// @param cap The seller's exposure cap in this token, in base units.
+    error ExposureCapExceeded(address seller, uint256 open, uint256 cap);
     /// @notice tranche {index} of schedule {schedule} is invalid: each tranche needs a share above 0 and a trigger after
     /// the one before it, the last trigger is End, and the documents tranche must come before Delivered
     /// @param schedule The packed schedule given.
@@ -281,6 +305,10 @@ interface ITradeEscrow {
         uint256 feeBps,
         bytes32 termsHash
     );
+    /// @dev The order waits for the seller's acceptance until `acceptBy`; after it, anyone may refund the buyer.
+    event AcceptanceRequested(uint256 indexed orderId, uint256 acceptBy);
+    /// @dev The seller accepted: the order is Funded and binds both sides (counted in the seller's exposure).
+    event OrderAccepted(uint256 indexed orderId);
     event OrderShipped(uint256 indexed orderId, address indexed carrier, bytes32 billOfLadingHash);
     /// @dev The buyer's payment schedule, fixed with the order (companion of OrderPlaced, part of the committed
     /// terms). `schedule` packs, for tranche i < 4: its share in bps at bits 16i, its Trigger at bits 64 + 8i; and at
@@ -334,6 +362,9 @@ interface ITradeEscrow {
     event FeeChanged(uint256 oldBps, uint256 newBps);
     event TreasuryChanged(address oldTreasury, address newTreasury);
     event DisputePeriodChanged(uint256 oldPeriod, uint256 newPeriod);
+    /// @dev A seller's open value may be at most `multiple` x its settled volume (0: no cap), or `floor` in `token`
+    /// if larger (a new seller's cap).
+    event ExposureCapChanged(address indexed token, uint256 multiple, uint256 floor);
 
     // ---- views other contracts read ----
     function getOrder(uint256 orderId) external view returns (OrderView memory);

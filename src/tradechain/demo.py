@@ -112,8 +112,8 @@ def financed_order(run: DemoRun) -> None:
     token = c.tokens.stablecoin
     oid, r = c.escrow.place_order(buyer=a["buyer2"], seller=a["seller"], amount=20_000 * 10**6, token=token,
                            ship_by=now + 2 * DAY, deliver_by=now + 30 * DAY, inspection_window=5 * DAY,
-                           terms_hash=hash_bytes(b"e-contract: 60 oak tables, FOB Qingdao, 20000 tUSD"))
-    run.step(rec, "place + pay", r)
+                           terms_hash=hash_bytes(b"e-contract: 60 oak tables, FOB Qingdao, 20000 tUSD"), permit=False)
+    run.step(rec, "place + pay (approve)", r)
     run.step(rec, "ship", c.escrow.ship(oid, a["carrier"], hash_bytes(b"bill of lading MSKU5550001"), sender=a["seller"]))
     q = credit.quote(credit.inputs_for(c, oid))
     run.step(rec, f"seller lists invoice at {q.discount_bps / 100:g}% off",
@@ -197,9 +197,81 @@ def cold_chain_breach(run: DemoRun) -> None:
 
 
 def _story_terms(run: DemoRun) -> None:
-    """Trade terms the papers describe: an order whose terms use the issue-15 features (tranches on logistics
-    events and the bill of lading as title, below; exchange-rate lock and seller acceptance join as their own
-    blocks)."""
+    """Trade terms of issue 15 in one order: machine parts priced in EUR, paid in tUSD at a locked rate; the seller
+    accepts it within acceptBy after reading its risk screen, inside the admin's exposure cap."""
+    c, a = run.client, run.a
+    rec = run.new_order("Machine parts, 10,000 EUR paid in tUSD: rate locked from the signed feed, accepted by the "
+                        "seller after the risk screen inside its exposure cap, released at the locked rate")
+
+    # ---- part 4 (h15r), before the order: the admin caps every seller's exposure
+    run.step(rec, "admin caps exposure: 3x volume, floor 50,000 tUSD",
+             c.escrow.set_exposure_cap(3, c.tokens.stablecoin, 50_000 * 10**6, sender=a["admin"]))
+    # ---- end of part 4's first block
+
+    # ---- part 3 (h15f): a rate locked at order time. The devnet's EUR/USD feed replays the ECB's reference
+    # rates (tradechain.fxpath: a replayed path, not a live rate), one round a chain day, each signed by the
+    # oracle key and relayed by the keeper; the order locks the day's rate and nothing later reads one.
+    from tradechain import fxpath
+    from tradechain.units import format_rate, parse_rate
+
+    path = fxpath.load()
+    publish = lambda day: c.fx.publish_round(str(path[day].rate), sender=a["keeper"])  # noqa: E731
+    run.step(rec, f"feed round {path[0].date}", publish(0))
+    c.chain.advance(DAY)
+    run.step(rec, f"feed round {path[1].date}", publish(1))
+    token = c.tokens.stablecoin
+    now = c.chain.now()
+    oid, r = c.fx.place_order(buyer=a["buyer"], seller=a["seller"], currency="EUR", price=1_000_000, token=token,
+                              ship_by=now + 2 * DAY, deliver_by=now + 20 * DAY, inspection_window=3 * DAY,
+                              terms_hash=hash_bytes(b"e-contract: 12 CNC spindles, FCA Ningbo, 10000 EUR"),
+                              accept_by=now + DAY)  # part 4: the seller accepts within a day
+    run.step(rec, "place + pay at the locked rate (accept within 1 day)", r)
+    locked = r.event("RateLocked")
+
+    # ---- part 4 (h15r): the seller reads the order's risk screen, then accepts it inside its exposure cap
+    from tradechain import risk
+
+    rec["riskScreen"] = risk.screen_order(c, oid).to_dict()
+    run.step(rec, "seller accepts", c.escrow.accept(oid, sender=a["seller"]))
+    exposure = c.escrow.exposure(a["seller"], token)
+    tusd = run.money(token)
+    rec["exposure"] = {"open": exposure.open, "openText": tusd(exposure.open), "cap": exposure.cap,
+                       "capText": tusd(exposure.cap), "multiple": exposure.multiple, "floor": exposure.floor}
+    # ---- end of part 4
+
+    run.step(rec, "ship", c.escrow.ship(oid, a["carrier"], hash_bytes(b"bill of lading MSKU2468101"), sender=a["seller"]))
+    release_day = 11  # ten business days of the path after the order day
+    legs = iter([("PickedUp", "CNNGB"), ("ExportCleared", "CNNGB"), ("Departed", "CNNGB"), ("Arrived", "NLRTM"),
+                 ("ImportCleared", "NLRTM"), ("Delivered", "DEDUS")])
+    for day in range(2, release_day - 2):  # the feed keeps publishing while the goods travel
+        c.chain.advance(DAY)
+        run.step(rec, f"feed round {path[day].date}", publish(day))
+        leg = next(legs, None)
+        if leg:
+            run.journey(rec, oid, [leg])
+    for leg in legs:
+        run.journey(rec, oid, [leg])
+    c.chain.advance(3 * DAY)  # the inspection window passes; the feed has gone quiet for 3 days (stale)
+    run.step(rec, "keeper release (the feed is stale: no rate is read)", c.escrow.release(oid, sender=a["keeper"]))
+    at_release = path[release_day]
+    unlocked = c.fx.convert("EUR", token, 1_000_000, parse_rate(str(at_release.rate)))
+    money = run.money(token)
+    rec["fxLock"] = {
+        "path": fxpath.PATH_LABEL, "price": "10000.00 EUR", "lockedOn": path[1].date,
+        "lockedRate": format_rate(locked["rate"]), "lockedAmount": locked["amount"],
+        "lockedAmountText": money(locked["amount"]), "releaseDay": at_release.date,
+        "releaseDayRate": str(at_release.rate), "atReleaseDayRate": unlocked, "atReleaseDayRateText": money(unlocked),
+        "movedPct": round(fxpath.move_pct(path[1].rate, at_release.rate), 3),
+    }
+    # ---- end of part 3
+    run.finish(rec, oid)
+    # ---- parts 1-2 (h15s): an order paid in tranches on logistics events, under an eBL
+    _story_terms_tranches(run)
+
+
+def _story_terms_tranches(run: DemoRun) -> None:
+    """_story_terms' parts 1-2: tranches released by logistics events and the bill of lading as title (delivery versus
+    payment), in an order of their own."""
     from tradechain.tranches import Tranche, describe, pack
 
     c, a = run.client, run.a
@@ -230,7 +302,8 @@ SCENARIOS: list[Callable[[DemoRun], None]] = [released_eth_order, disputed_token
                                                cold_chain_breach, _story_terms]
 
 
-def balances(client: TradeClient, who: list[str]) -> dict[str, dict[str, str]]:
+def balances(client: TradeClient, who: list[str]) -> dict[str, dict[str, dict]]:
+    """name -> symbol -> {"amount": base units, "text": human units}: wallet plus escrow credits."""
     a = client.deployment.accounts
     token = client.tokens.stablecoin
     out = {}
@@ -238,7 +311,8 @@ def balances(client: TradeClient, who: list[str]) -> dict[str, dict[str, str]]:
         addr = a[name] if name in a else client.deployment.addresses[name]
         eth = client.tokens.balance(addr) + client.escrow.credits(addr)
         tusd = client.tokens.balance(addr, token) + client.escrow.credits(addr, token)
-        out[name] = {"ETH": format_amount(eth, 18, "ETH"), "tUSD": format_amount(tusd, 6, "tUSD")}
+        out[name] = {"ETH": {"amount": eth, "text": format_amount(eth, 18, "ETH")},
+                     "tUSD": {"amount": tusd, "text": format_amount(tusd, 6, "tUSD")}}
     return out
 
 

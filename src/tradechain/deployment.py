@@ -20,7 +20,8 @@ from tradechain.errors import ContractRevert, DeploymentError
 from tradechain.transactions import Transactions
 from tradechain.vocabulary import role_id
 
-SUITE = ("Provenance", "InvoiceToken", "BillOfLading", "PaymentSchedules", "TradeEscrow", "DemoStablecoin")
+SUITE = ("Provenance", "InvoiceToken", "BillOfLading", "PaymentSchedules", "TradeEscrow", "DemoStablecoin", "FxRates",
+         "SignedFxFeed")
 # The embedded chain and anvil both hand out funded accounts in a fixed order; the demo names them.
 ACCOUNT_NAMES = ("admin", "buyer", "seller", "carrier", "customs", "arbiter", "financier", "treasury", "keeper", "buyer2")
 DEFAULT_FEE_BPS = 100  # 1 %
@@ -29,6 +30,13 @@ DEMO_TUSD = 1_000_000 * 10**6  # each demo account starts with a million tUSD
 DEPLOY_GAS = 8_000_000
 WIRE_GAS = 200_000
 DEPLOY_DIR_ENV = "TRADECHAIN_DEPLOY_DIR"  # where manifests live; default <project>/deploy
+# The FX pairs the suite lists: (currency, its minor units, token, feed or None for signed quotes only). The devnet's
+# EUR/USD feed is SignedFxFeed, whose rounds the oracle key (the admin's, which the deployment holds) signs; ETH has
+# no EUR feed here, so a EUR order paid in ETH needs a signed quote.
+FX_FEED_DECIMALS = 8  # as Chainlink's fiat feeds
+FX_FEED_DESCRIPTION = "EUR / USD (tUSD), signed rounds"
+FX_HEARTBEAT = 26 * 3600  # a daily fix, and two hours' grace (Chainlink's EUR/USD heartbeat is a day)
+FX_MAX_DEVIATION_BPS = 300  # one round may move at most 3 % from the one before
 
 
 @dataclass
@@ -113,10 +121,12 @@ def deploy_suite(
 
     provenance = deploy("Provenance", admin)
     invoices = deploy("InvoiceToken", admin)
+    fx_rates = deploy("FxRates", admin)
     titles = deploy("BillOfLading", admin, provenance)
     schedules = deploy("PaymentSchedules", admin, provenance, titles)
-    escrow = deploy("TradeEscrow", admin, treasury, fee_bps, dispute_period, provenance, invoices, schedules)
-    deploy("DemoStablecoin", admin)
+    escrow = deploy("TradeEscrow", admin, treasury, fee_bps, dispute_period, provenance, invoices, fx_rates, schedules)
+    tusd = deploy("DemoStablecoin", admin)
+    feed = deploy("SignedFxFeed", admin, FX_FEED_DECIMALS, FX_FEED_DESCRIPTION)
     dep = Deployment(chain.chain_id, {n: r["address"] for n, r in records.items()}, names)
 
     def call(name: str, fn: str, *args) -> None:
@@ -135,11 +145,18 @@ def deploy_suite(
     grant("Provenance", "ESCROW", escrow)
     grant("Provenance", "SCHEDULE", schedules)
     grant("Provenance", "TITLE", titles)
+    grant("FxRates", "ESCROW", escrow)
+    from tradechain.vocabulary import ETH, currency_code
+
+    call("FxRates", "setPair", currency_code("EUR"), tusd, feed, FX_HEARTBEAT, FX_MAX_DEVIATION_BPS, 2, 6)
+    no_feed = ETH  # the zero address: EUR paid in ETH has signed quotes only
+    call("FxRates", "setPair", currency_code("EUR"), ETH, no_feed, FX_HEARTBEAT, FX_MAX_DEVIATION_BPS, 2, 18)
     if demo_roles:
         grant("Provenance", "CARRIER", names["carrier"])
         grant("Provenance", "CUSTOMS", names["customs"])
         grant("Provenance", "PRODUCER", names["seller"])
         grant("TradeEscrow", "ARBITER", names["arbiter"])
+        grant("FxRates", "QUOTE_SIGNER", admin)  # the demo's quote desk signs with the admin's key
         grant("InvoiceToken", "FINANCIER", names["financier"])
         for who in ("buyer", "buyer2", "seller", "financier"):
             if who in names:

@@ -24,6 +24,7 @@ from typing import Any
 from tradechain import hashchain
 from tradechain.errors import UsageError
 from tradechain.index import queries
+from tradechain.timeline import cut
 from tradechain.vocabulary import BATCH_BASE, item_label
 
 README = """Evidence bundle for order #{oid} on chain {chain_id}, exported at block {block} ({time}).
@@ -164,12 +165,12 @@ def verify_online(bundle: dict, client) -> list[tuple[bool, str]]:
             missing.append(f"tx {e['tx']} is not on this chain")
             continue
         if "0x" + bytes(receipt["blockHash"]).hex() != e["blockHash"]:
-            missing.append(f"tx {e['tx'][:12]}… is in another block than stated (a reorg since the export)")
+            missing.append(f"tx {cut(e['tx'])} is in another block than stated (a reorg since the export)")
             continue
         found = next((_raw(log) for log in receipt["logs"] if log["logIndex"] == e["logIndex"]), None)
         if found is None or {k: found[k] for k in ("address", "topics", "data")} != \
                 {k: e[k] for k in ("address", "topics", "data")}:
-            missing.append(f"event {e.get('event', '?')} at log {e['logIndex']} of tx {e['tx'][:12]}… differs on chain")
+            missing.append(f"event {e.get('event', '?')} at log {e['logIndex']} of tx {cut(e['tx'])} differs on chain")
     checks.append((not missing, f"{len(bundle['events'])} events found on chain as stated" if not missing
                    else "; ".join(missing[:3])))
     prov = client.provenance
@@ -187,5 +188,5 @@ def verify_online(bundle: dict, client) -> list[tuple[bool, str]]:
                           for ev in client.tx.decode_logs(receipt["logs"]))
         checks.append((earlier, f"{trace['label']}: the stated head was the contract's head at entry "
                                 f"#{last['seq']}; entries were added since" if earlier else
-                       f"{trace['label']}: the stated head {trace['head'][:18]}… was never the contract's head"))
+                       f"{trace['label']}: the stated head {cut(trace['head'], 18)} was never the contract's head"))
     return checks

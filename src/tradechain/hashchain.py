@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from eth_abi import encode
 from eth_utils import keccak, to_checksum_address
 
+from tradechain.timeline import cut
 from tradechain.vocabulary import DOC_TYPES, KINDS, MODES, ZERO32
 
 
@@ -86,6 +87,7 @@ def verify(item: int, entries: list[dict], expected_head: bytes | None = None) -
             return Verdict(False, head, i, f"entry #{i} ({e['kind']}): the chain breaks here (altered or reordered)")
     if expected_head is not None and head != expected_head:
         return Verdict(False, head, len(entries),
-                       f"the copy folds to 0x{head.hex()[:16]}… but the chain's head is 0x{expected_head.hex()[:16]}…"
+                       f"the copy folds to {cut('0x' + head.hex(), 18)} but the chain's head is "
+                       f"{cut('0x' + expected_head.hex(), 18)}"
                        " (entries altered, removed or added)")
     return Verdict(True, head, len(entries))

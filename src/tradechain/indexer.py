@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from tradechain.errors import ChainUnavailable, UsageError
 from tradechain.index import db, derive, rawlogs
-from tradechain.index.schema import anchors, blocks, entries, invoices, logs, meta, orders
+from tradechain.index.schema import EVENT_TABLES, blocks, invoices, logs, meta, orders
 
 REORG_WINDOW = 12  # hashes kept of the last blocks read; deeper than this a block counts as final on pages
 FIRST_RANGE = 2_000
@@ -184,6 +184,18 @@ class Indexer:
     def _headers(self, numbers: list[int]) -> dict[int, dict | None]:
         """(hash, parent hash, timestamp) of blocks by number; None for a block the node does not have."""
         out: dict[int, dict | None] = {}
+        if not self.client.chain.in_process and len(numbers) > 1:  # one JSON-RPC batch, not a request each
+            try:
+                replies = self.client.chain.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
+            except Exception as exc:
+                if _unreachable(exc):
+                    raise ChainUnavailable(f"the node stopped answering ({type(exc).__name__})") from None
+                raise
+            for n, reply in zip(numbers, replies):
+                b = reply.get("result")  # None: the node has no such block (yet, or any more)
+                out[n] = None if b is None else {"hash": b["hash"], "parent_hash": b["parentHash"],
+                                                 "timestamp": int(b["timestamp"], 16)}
+            return out
         for n in numbers:
             try:
                 b = self.w3.eth.get_block(n)
@@ -228,7 +240,7 @@ class Indexer:
             orders.c.updated_block > fork, orders.c.placed_block <= fork))]
         moved = [r[0] for r in conn.execute(select(invoices.c.id).where(
             invoices.c.updated_block > fork, invoices.c.minted_block <= fork))]
-        for table in (logs, anchors, entries):
+        for table in (logs, *EVENT_TABLES):  # rows of one log each: gone with their block
             conn.execute(delete(table).where(table.c.block_number > fork))
         conn.execute(delete(blocks).where(blocks.c.number > fork))
         conn.execute(delete(orders).where(orders.c.placed_block > fork))

@@ -1,9 +1,11 @@
 """The keeper: releases every order whose inspection window has passed and refunds every order past its
 shipping or delivery deadline, in batches, with no special rights (anyone may call releaseBatch/refundBatch).
 
-Orders are found from OrderPlaced events (from the escrow's deployment block) and what to do from
-TradeEscrow.actionable(id) on chain — read at the newest final block where the network's profile asks for
-confirmations. On a JSON-RPC chain the keeper also journals every batch it sends (hash, nonce, order ids) in
+Orders are found from OrderPlaced events (from the escrow's deployment block), or with an index from its orders
+table (only those due: a pass then costs what is due, not all history), and what to do from
+TradeEscrow.actionable(id) on chain, asked for all candidates in one JSON-RPC batch — read at the newest final
+block where the network's profile asks for confirmations. All of a pass's batches are sent before any is waited
+for. On a JSON-RPC chain the keeper also journals every batch it sends (hash, nonce, order ids) in
 <state dir>/keeper/ once the node holds it and before waiting for the receipt, so a keeper killed and restarted
 neither pays gas twice for orders already in a pending batch nor forgets a batch it sent: the next pass settles
 the journal first (mined: counted; still pending: its orders wait, and after `speedup_after` seconds it is
@@ -24,6 +26,7 @@ from web3 import Web3
 
 from tradechain.chain import hash_hex
 from tradechain.client import TradeClient
+from tradechain.codec import as_int
 from tradechain.errors import ChainUnavailable, ContractRevert, Reverted
 from tradechain.vocabulary import MAX_TRANCHES
 
@@ -140,7 +143,7 @@ class Progress:
 
 
 class Keeper:
-    def __init__(self, client: TradeClient, sender: str, *, batch: int = 50,
+    def __init__(self, client: TradeClient, sender: str, *, batch: int = MAX_BATCH,
                  log: Callable[[str], None] = print, speedup_after: float | None = None,
                  journal: Journal | None | bool = True,
                  due_from: Callable[[int], tuple[list[int], int]] | None = None):
@@ -224,14 +227,16 @@ class Keeper:
 
         confirmations = getattr(self.client.chain.profile, "confirmations", 0)
         at = finality.final_block(self.client.chain.w3, confirmations) if confirmations not in (0, 1) else "latest"
-        release, refund = [], []
-        for order_id in sorted(self._open - set(busy)):
-            releasable, refundable = self.client.tx.call("TradeEscrow", "actionable", [order_id], block=at)
-            if releasable:
-                release.append(order_id)
-            elif refundable:
-                refund.append(order_id)
-            elif self.client.tx.call("TradeEscrow", "isSettled", [order_id]):
+        ids = sorted(self._open - set(busy))
+        if at == "latest":  # one JSON-RPC batch for all of them, not a request each
+            answers = self.client.tx.call_many("TradeEscrow", "actionable", [[i] for i in ids])
+        else:
+            answers = [self.client.tx.call("TradeEscrow", "actionable", [i], block=at) for i in ids]
+        release, refund, idle = [], [], []
+        for order_id, (releasable, refundable) in zip(ids, answers):
+            (release if releasable else refund if refundable else idle).append(order_id)
+        for order_id, settled in zip(idle, self.client.tx.call_many("TradeEscrow", "isSettled", [[i] for i in idle])):
+            if settled:
                 self._settle(order_id)
         return release, refund
 
@@ -251,10 +256,15 @@ class Keeper:
         batches = [("tranche", tranches[i:i + self.batch]) for i in range(0, len(tranches), self.batch)]
         batches += [("release", release[i:i + self.batch]) for i in range(0, len(release), self.batch)]
         batches += [("refund", refund[i:i + self.batch]) for i in range(0, len(refund), self.batch)]
+        sent = []  # every batch goes to the node first, then they are waited for: one wait, not one per batch
         for n, (kind, ids) in enumerate(batches, 1):
             if len(batches) > 1:  # a long pass: say how far it is
                 progress.step(f"keeper: batch {n}/{len(batches)} ({kind} {len(ids)} orders)")
-            self._send(kind, ids)
+            tx_hash = self._send(kind, ids)
+            if tx_hash is not None:
+                sent.append((kind, ids, tx_hash))
+        for kind, ids, tx_hash in sent:
+            self._settle_batch(kind, ids, tx_hash)
         self.progress.passes += 1
         return self.progress
 
@@ -288,7 +298,8 @@ class Keeper:
                     self._speed_up(batch["hashes"][-1])
         return busy
 
-    def _send(self, kind: str, ids: list[int]) -> None:
+    def _send(self, kind: str, ids: list[int]) -> str | None:
+        """Hand a batch to the node, journaled (intent, then hash): its hash, or None when it was refused."""
         from tradechain.client.escrow import batch_gas
 
         fn = {"release": "releaseBatch", "refund": "refundBatch", "tranche": "releaseTrancheBatch"}[kind]
@@ -303,7 +314,7 @@ class Keeper:
                 self.journal.abandoned(intent)
             reason = self.client.tx.revert_of(exc) if isinstance(exc, Reverted) else exc
             self.log(f"{kind} batch {ids} was refused: {reason}")
-            return
+            return None
         tx_hash = hash_hex(tx_hash)
         if self.journal is not None:
             nonce = sent.get("nonce")
@@ -313,6 +324,10 @@ class Keeper:
                 except Exception:  # gone already (a node that died with its pool): the hash is what matters
                     nonce = None
             self.journal.sent(tx_hash, nonce, kind, ids, intent)
+        return tx_hash
+
+    def _settle_batch(self, kind: str, ids: list[int], tx_hash: str) -> None:
+        """Wait for a sent batch (and its replacements) and count what it did."""
         hashes = [tx_hash]
         receipt = self._await(hashes)
         if receipt is not None:
@@ -327,6 +342,7 @@ class Keeper:
         fees each `speedup_after` seconds. None after RECEIPT_WAIT seconds, or as soon as the node knows none of
         them (its pool was lost)."""
         started = waited_since = checked = time.monotonic()
+        pause = 0.01  # a devnet mines at once: ask again soon, then less and less often
         while time.monotonic() - started < RECEIPT_WAIT:
             receipt = self._mined(hashes)
             if receipt is not None:
@@ -340,7 +356,8 @@ class Keeper:
                 if new:
                     hashes.append(new)
                 waited_since = time.monotonic()
-            time.sleep(0.05)
+            time.sleep(pause)
+            pause = min(pause * 1.5, 0.25)
         return None
 
     def _dropped(self, kind: str, ids: list[int], hashes: list[str]) -> None:
@@ -367,18 +384,32 @@ class Keeper:
         return new
 
     def _mined(self, hashes: list[str]) -> Any:
-        """The first receipt among `hashes`, journaled as mined; None while all are pending."""
+        """The first receipt among `hashes` (as the node gave it), journaled as mined; None while all are
+        pending."""
         for h in hashes:
+            raw = self._receipt(h)
+            if raw is None:
+                continue
+            if self.journal is not None:
+                self.journal.mined(h, as_int(raw["blockNumber"]), as_int(raw["status"]))
+            return raw
+        return None
+
+    def _receipt(self, tx_hash: str) -> Any:
+        """The node's receipt of `tx_hash`, None while it is not mined. Over JSON-RPC the raw reply: web3's
+        formatting of a 100-order batch's 400 logs cost more than asking."""
+        chain = self.client.chain
+        if chain.in_process:
             try:
-                raw = self.client.chain.w3.eth.get_transaction_receipt(h)
+                return chain.w3.eth.get_transaction_receipt(tx_hash)
             except Exception as exc:
                 if type(exc).__name__ == "TransactionNotFound":
-                    continue
+                    return None
                 raise
-            if self.journal is not None:
-                self.journal.mined(h, raw["blockNumber"], raw["status"])
-            return self.client.tx.receipt(h)
-        return None
+        reply = chain.rpc.reply("eth_getTransactionReceipt", [tx_hash])  # straight on the connection (jsonrpc.py)
+        if "error" in reply:
+            raise ChainUnavailable(f"the node refused eth_getTransactionReceipt: {reply['error']}")
+        return reply.get("result")
 
     def _known(self, tx_hash: str) -> bool:
         try:
@@ -390,27 +421,31 @@ class Keeper:
             raise
 
     def _count(self, kind: str, ids: list[int], receipt: Any) -> None:
-        price = int(self.client.chain.w3.eth.get_transaction_receipt(receipt.tx_hash).get("effectiveGasPrice", 0))
+        """Count a mined batch from its receipt (as the node gave it): one request for all it needs."""
+        gas, tx_hash = as_int(receipt["gasUsed"]), hash_hex(receipt["transactionHash"])
         if kind == "tranche":  # a tranche never settles its order: count and say which were paid
+            topic = self.client.tx.topic("TradeEscrow", "TrancheReleased")
+            ours = [log for log in receipt["logs"] if log["topics"] and _hex(log["topics"][0]) == topic]
             self.progress.transactions += 1
-            self.progress.gas += receipt.gas_used
-            self.progress.cost_wei += receipt.gas_used * price
-            for e in receipt.events:
-                if e["event"] == "TrancheReleased":
-                    self.progress.tranches += 1
-                    self.log(f"released tranche {e['args']['index'] + 1} of order #{e['args']['orderId']} "
-                             f"(tx {receipt.tx_hash}, block {receipt.block})")
+            self.progress.gas += gas
+            self.progress.cost_wei += gas * as_int(receipt.get("effectiveGasPrice", 0))
+            for e in self.client.tx.decode_logs(ours):
+                self.progress.tranches += 1
+                self.log(f"released tranche {e['args']['index'] + 1} of order #{e['args']['orderId']} "
+                         f"(tx {tx_hash}, block {as_int(receipt['blockNumber'])})")
             return
         event = "OrderReleased" if kind == "release" else "OrderRefunded"
-        done = {e["args"]["orderId"] for e in receipt.events if e["event"] == event}
+        topic = self.client.tx.topic("TradeEscrow", event)  # decode only those: a batch emits four events per order
+        ours = [log for log in receipt["logs"] if log["topics"] and _hex(log["topics"][0]) == topic]
+        done = {e["args"]["orderId"] for e in self.client.tx.decode_logs(ours) if e["event"] == event}
         self.progress.transactions += 1
-        self.progress.gas += receipt.gas_used
-        self.progress.cost_wei += receipt.gas_used * price
+        self.progress.gas += gas
+        self.progress.cost_wei += gas * as_int(receipt.get("effectiveGasPrice", 0))
         for order_id in ids:
             if order_id in done:
                 past = "released" if kind == "release" else "refunded"
                 setattr(self.progress, past, getattr(self.progress, past) + 1)
-                self.log(f"{past} order #{order_id} (tx {receipt.tx_hash}, block {receipt.block})")
+                self.log(f"{past} order #{order_id} (tx {tx_hash}, block {as_int(receipt['blockNumber'])})")
                 self._settle(order_id)
                 continue
             state = self.client.escrow.get_order(order_id).state
@@ -438,6 +473,27 @@ class Keeper:
             if passes is None or done < passes:
                 time.sleep(interval)
         return self.progress
+
+
+def due_from_index(indexer: Any) -> Callable[[int], tuple[list[int], int]]:
+    """A Keeper's `due_from` over an index: catch the index up, then (ids due at chain time t, orders known) from
+    its orders table (index.queries.due_orders)."""
+    from sqlalchemy import func, select
+
+    from tradechain.index.queries import due_orders
+    from tradechain.index.schema import orders
+
+    def due(now: int) -> tuple[list[int], int]:
+        indexer.run()
+        with indexer.engine.connect() as conn:
+            known = conn.execute(select(func.count()).select_from(orders)).scalar_one()
+        return due_orders(indexer.engine, now), known
+
+    return due
+
+
+def _hex(value: Any) -> str:
+    return value.lower() if isinstance(value, str) else "0x" + bytes(value).hex()
 
 
 def _connection_errors() -> tuple[type[BaseException], ...]:

@@ -45,7 +45,9 @@ class L1FeeAssumptions:
         return 16 * self.base_fee_scalar * l1 + self.blob_base_fee_scalar * blob
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """The assumptions as every --json prints them: camelCase keys (l1BaseFeeGwei, …)."""
+        head_tail = lambda k: k.split("_")[0] + "".join(p.title() for p in k.split("_")[1:])  # noqa: E731
+        return {head_tail(k): v for k, v in asdict(self).items()}
 
 
 def flz_compress_len(data: bytes) -> int:

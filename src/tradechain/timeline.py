@@ -6,19 +6,30 @@ Pure formatting: events in (as TradeClient.timeline returns them), rows out. No 
 from __future__ import annotations
 
 import datetime as _dt
+from contextvars import ContextVar
 from typing import Callable
 
-from tradechain.units import format_duration
+from tradechain.units import format_duration, format_rate
 from tradechain.vocabulary import (
-    DOC_TYPES, ETH, KINDS, MODES, REFUND_REASON_WORDS, RULING_WORDS, SENSOR_UNITS, SENSORS, TRIGGER_WORDS, role_name,
-    unpack_readings,
+    DOC_TYPES, ETH, KINDS, MODES, RATE_SOURCE_WORDS, REFUND_REASON_WORDS, RULING_WORDS, SENSOR_UNITS, SENSORS,
+    TRIGGER_WORDS, currency_name, format_price, role_name, unpack_readings,
 )
 
 
 
+# Hashes in words are cut short for people's tables and the explorer's pages; whole where they are to be copied:
+# the CLI sets this for a command run with --full or --json (and resets it after).
+FULL_HASHES: ContextVar[bool] = ContextVar("full_hashes", default=False)
+
+
+def cut(text: str, width: int = 12) -> str:
+    """A 0x hash (or any long hex) as words show it: its first `width` characters and …, or whole (FULL_HASHES)."""
+    return text if FULL_HASHES.get() or len(text) <= width else text[:width] + "…"
+
+
 def short_hash(value) -> str:
     raw = bytes(value)
-    return "—" if raw == b"\x00" * len(raw) else "0x" + raw.hex()[:10] + "…"
+    return "—" if raw == b"\x00" * len(raw) else cut("0x" + raw.hex())
 
 
 def location(value) -> str:
@@ -48,6 +59,17 @@ def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], 
             detail = (f"{money(a['amount'])} to {name(a['seller'])}; ship by {iso(a['shipBy'])}, deliver by "
                       f"{iso(a['deliverBy'])}, inspection {format_duration(a['inspectionWindow'])}, fee "
                       f"{a['feeBps'] / 100:g}%")
+        elif ev == "AcceptanceRequested":
+            action = "awaiting the seller's acceptance"
+            detail = f"the seller accepts by {iso(a['acceptBy'])}, or anyone may refund the buyer after it"
+        elif ev == "OrderAccepted":
+            action, detail = "accepted by the seller", "the order binds: it may ship now"
+        elif ev == "RateLocked":
+            actor, action = "", "rate locked"
+            code = currency_name(a["currency"])
+            where = f"{RATE_SOURCE_WORDS[a['source']]} ({'round' if a['source'] == 0 else 'quote nonce'} {a['roundOrNonce']})"
+            detail = (f"{format_price(a['price'], code)} at {format_rate(a['rate'])} per {code} from {where}: "
+                      f"{money(a['amount'])} collected; release and refunds move that amount, no later step reads a rate")
         elif ev == "OrderShipped":
             actor, action = "", "shipped"
             detail = f"carrier {name(a['carrier'])}, bill of lading {short_hash(a['billOfLadingHash'])}"
@@ -120,6 +142,9 @@ def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], 
             action, detail = "refunded", f"{money(a['amount'])}: {REFUND_REASON_WORDS[a['reason']]}"
         elif ev == "OrderCancelled":
             action, detail = "cancelled by seller", f"{money(a['amount'])} back to buyer"
+        elif ev == "ExposureCapChanged":
+            action = "exposure cap set" if a["multiple"] else "exposure cap lifted"
+            detail = f"open value at most {a['multiple']}x settled volume, floor {a['floor']} base units of {name(a['token'])}"
         elif ev == "ScheduleFixed":
             from tradechain.tranches import describe
 

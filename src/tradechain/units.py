@@ -173,3 +173,23 @@ def parse_order_id(text: str) -> int:
     if int(raw) > UINT256_MAX:
         raise UsageError(f"order id {text!r} is larger than any order id can be (2^256 - 1)")
     return int(raw)
+
+
+# ---- exchange rates: FxRates holds them as integers with 18 decimals, a feed with its own decimals
+
+
+def format_rate(rate: int) -> str:
+    """An 18-decimal rate as a short decimal ("1.0772")."""
+    text = f"{Decimal(rate) / 10**18:.8f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
+def parse_rate(text: str | float, decimals: int = 18) -> int:
+    """"1.0772" -> 1.0772 with `decimals` decimals, as an int; refuses anything not a positive number."""
+    try:
+        value = Decimal(str(text))
+    except ArithmeticError:
+        raise UsageError(f"rate {text!r} is not a number (e.g. 1.0772)") from None
+    if not value.is_finite() or value <= 0:
+        raise UsageError(f"rate {text!r} must be a positive number (e.g. 1.0772)")
+    return int(value * 10**decimals)

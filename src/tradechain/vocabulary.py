@@ -16,7 +16,8 @@ ETH = "0x0000000000000000000000000000000000000000"  # the token address the escr
 ZERO32 = b"\x00" * 32
 
 # ITradeEscrow.State. `Delivered` is derived from Provenance, never stored.
-STATES = ["None", "Funded", "Shipped", "Delivered", "Disputed", "Released", "Resolved", "Refunded", "Cancelled"]
+STATES = ["None", "Funded", "Shipped", "Delivered", "Disputed", "Released", "Resolved", "Refunded", "Cancelled",
+          "Offered"]
 TERMINAL = {"Released", "Resolved", "Refunded", "Cancelled"}
 # The same as enums for the Python API. StrEnum: each member equals its name ("Funded" == OrderState.FUNDED), so
 # code and JSON that compare or print strings keep working.
@@ -24,8 +25,9 @@ OrderState = StrEnum("OrderState", [(s.upper(), s) for s in STATES])
 # ITradeEscrow.Ruling and RefundReason, with the words shown for each.
 RULINGS = ["Arbiter", "Agreement", "Default"]
 RULING_WORDS = ["arbiter's ruling", "agreement", "default (no ruling in time)"]
-REFUND_REASONS = ["NotShipped", "NotDelivered"]
-REFUND_REASON_WORDS = ["not shipped by the deadline", "not delivered by the deadline"]
+REFUND_REASONS = ["NotShipped", "NotDelivered", "NotAccepted"]
+REFUND_REASON_WORDS = ["not shipped by the deadline", "not delivered by the deadline",
+                       "not accepted by the seller in time"]
 # ITradeEscrow.Party: who stands in a negotiated settlement (bit 1 << index in the consent masks), and its words.
 PARTIES = ["None", "Buyer", "Holder", "Financier"]
 PARTY_WORDS = ["nobody", "buyer", "invoice holder", "advance financier"]
@@ -41,12 +43,39 @@ TITLE_STATUS_WORDS = ["none", "issued", "endorsed", "surrendered for delivery", 
 INVOICE_STATUSES = ["Open", "Financed", "Overdue", "Settled", "Defaulted"]
 InvoiceStatus = StrEnum("InvoiceStatus", [(s.upper(), s.lower()) for s in INVOICE_STATUSES])
 # Every `*_ROLE` constant of the suite (keccak256 of its name), plus OpenZeppelin's zero admin role.
-ROLES = ["CARRIER", "CUSTOMS", "PRODUCER", "ESCROW", "ARBITER", "FINANCIER", "TITLE", "SCHEDULE"]
+ROLES = ["CARRIER", "CUSTOMS", "PRODUCER", "ESCROW", "ARBITER", "FINANCIER", "QUOTE_SIGNER", "TITLE", "SCHEDULE"]
 ADMIN_ROLE = "ADMIN"
 # The one contract of the suite that checks each role (every contract has its own ADMIN).
 ROLE_CONTRACTS = {"CARRIER": "Provenance", "CUSTOMS": "Provenance", "PRODUCER": "Provenance",
                   "ESCROW": "Provenance", "ARBITER": "TradeEscrow", "FINANCIER": "InvoiceToken",
-                  "TITLE": "Provenance", "SCHEDULE": "Provenance"}
+                  "QUOTE_SIGNER": "FxRates", "TITLE": "Provenance", "SCHEDULE": "Provenance"}
+# IFxRates.RateSource: where an order's locked rate came from, and its words.
+RATE_SOURCES = ["Feed", "Quote"]
+RATE_SOURCE_WORDS = ["the signed feed", "a signed quote"]
+
+
+def currency_code(code: str) -> bytes:
+    """An ISO 4217 currency code as the contracts hold it: bytes8, left-aligned ("EUR" and five zero bytes)."""
+    text = code.strip().upper()
+    if not (3 <= len(text) <= 8 and text.isalpha() and text.isascii()):
+        raise UsageError(f"{code!r} is not a currency code (three letters, like EUR)")
+    return text.encode().ljust(8, b"\0")
+
+
+# ISO 4217 minor units where they are not 2 (what FxRates' pairs are listed with: EUR and USD 2, JPY 0).
+MINOR_UNITS = {"JPY": 0, "KRW": 0, "BHD": 3, "KWD": 3}
+
+
+def format_price(minor: int, code: str) -> str:
+    """A price in a currency's minor units, in words: (1_000_000, "EUR") -> "10000.00 EUR"."""
+    digits = MINOR_UNITS.get(code, 2)
+    whole, part = divmod(minor, 10**digits)
+    return f"{whole}.{part:0{digits}d} {code}" if digits else f"{whole} {code}"
+
+
+def currency_name(raw: bytes) -> str:
+    """bytes8 from a contract back to its code ("EUR")."""
+    return bytes(raw).rstrip(b"\0").decode(errors="replace")
 
 
 def party_names(bits: int) -> list[str]:

@@ -68,7 +68,7 @@ def main(spec_path: str) -> None:
     location, zero = bytes.fromhex(spec["location"]), b"\x00" * 32
 
     def trade() -> None:
-        oid = escrow.placeOrder((who["seller"], ETH, price, now + 2 * DAY, now + 20 * DAY, 0, terms, 0), value=price,
+        oid = escrow.placeOrder((who["seller"], ETH, price, now + 2 * DAY, now + 20 * DAY, 0, terms, 0, 0), value=price,
                                 sender=who["buyer"])  # OrderTerms
         escrow.ship(oid, who["carrier"], bol, zero, sender=who["seller"])
         provenance.record(oid, spec["delivered"], location, terms, sender=who["carrier"])

@@ -65,6 +65,7 @@ class GasRun:
             buyer=self.a["buyer"], seller=self.a["seller"], amount=amount, token=token, ship_by=now + 2 * DAY,
             deliver_by=now + 20 * DAY, inspection_window=window,
             terms_hash=hash_bytes(b"e-contract " + tag + str(self.client.escrow.order_count() + 1).encode()),
+            permit=False,  # the flows measure approve, then pay (erc20_order sends its approve as a step of its own)
             schedule=schedule,
         )
 
@@ -83,7 +84,7 @@ class GasRun:
 
 
 Flow = Callable[[GasRun], None]
-NOT_TRADES = {"batch_release", "provenance"}  # flows whose steps are not one trade: no per-trade total
+NOT_TRADES = {"batch_release", "provenance", "fx_order"}  # flows whose steps are not one trade: no per-trade total
 FLOWS: list[Flow] = []
 
 
@@ -135,6 +136,44 @@ def financed_order(run: GasRun) -> None:
     run.step(name, "checkpoint Delivered", run.checkpoint(oid, "Delivered", "DEHAM"))
     run.chain.advance(3 * DAY)
     run.step(name, "release (waterfall)", c.escrow.release(oid, sender=a["keeper"]))
+
+
+@flow
+def fx_order(run: GasRun) -> None:
+    """An order priced 10,000 EUR and paid in tUSD at the rate locked from the signed EUR/USD feed (two rounds
+    published first, each signed by the oracle key and relayed), delivered and confirmed; then a second order
+    at a signed quote's rate, which the seller cancels. Release and refund read no rate: they cost what a plain tUSD
+    order's do."""
+    name = "fx_order"
+    c, a = run.client, run.a
+    token = c.tokens.stablecoin
+    # the rounds are dated on the hour, not at the block's second: the same events on every node (conformance)
+    hour = run.chain.now() // 3600 * 3600
+    run.step(name, "feed round (signed, relayed)", c.fx.publish_round("1.0772", updated_at=hour - 3600,
+                                                                       sender=a["keeper"]))
+    run.step(name, "feed round (signed, relayed) 2", c.fx.publish_round("1.0814", updated_at=hour,
+                                                                         sender=a["keeper"]))
+    price = 1_000_000  # 10,000.00 EUR in cents
+    run.step(name, "approve", c.tokens.approve(token, c.escrow.address, 2 * 10_814 * TUSD, sender=a["buyer"]))
+
+    def place(quote=None):
+        now = run.chain.now()
+        return c.fx.place_order(buyer=a["buyer"], seller=a["seller"], currency="EUR", price=price, token=token,
+                                ship_by=now + 2 * DAY, deliver_by=now + 20 * DAY, inspection_window=3 * DAY,
+                                terms_hash=hash_bytes(b"fx e-contract %d" % (c.escrow.order_count() + 1)),
+                                quote=quote)
+
+    oid, r = place()
+    run.step(name, "place+pay (feed rate)", r)
+    run.step(name, "ship (+invoice mint)", run.ship(oid))
+    run.step(name, "checkpoint Delivered", run.checkpoint(oid, "Delivered", "DEHAM"))
+    run.step(name, "confirm (release)", c.escrow.confirm(oid, sender=a["buyer"]))
+    quote = c.fx.sign_quote("EUR", token, 1_0800 * 10**14, buyer=a["buyer"], signer=a["admin"],
+                            expiry=run.chain.now() + DAY, nonce=1)  # a fixed nonce: the same calldata every run
+    oid, r = place(quote)
+    run.step(name, "place+pay (signed quote)", r)
+    # the seller cancels: the refund moves the locked amount and reads no rate (and no order is left open)
+    run.step(name, "cancel (refund at the locked amount)", c.escrow.cancel(oid, sender=a["seller"]))
 
 
 @flow
@@ -246,6 +285,52 @@ def batch_release(run: GasRun) -> None:
     run.chain.revert(snap)
     if run.recording:
         run.derived[name] = figures
+
+
+@flow
+def accepted_order(run: GasRun) -> None:
+    """ETH order placed with an acceptance deadline: the seller accepts and ships, delivered, released by a keeper."""
+    name = "accepted_order"
+    oid, r = _place_with_acceptance(run, b"accepted order")
+    run.step(name, "place+pay (acceptBy)", r)
+    run.step(name, "accept", run.client.escrow.accept(oid, sender=run.a["seller"]))
+    run.step(name, "ship (+invoice mint)", run.ship(oid))
+    run.step(name, "checkpoint Delivered", run.checkpoint(oid, "Delivered", "DEHAM"))
+    run.chain.advance(3 * DAY)
+    run.step(name, "release", run.client.escrow.release(oid, sender=run.a["keeper"]))
+
+
+@flow
+def not_accepted(run: GasRun) -> None:
+    """ETH order the seller never accepts: after acceptBy a keeper refunds the buyer."""
+    name = "not_accepted"
+    oid, r = _place_with_acceptance(run, b"never accepted")
+    run.step(name, "place+pay (acceptBy)", r)
+    run.chain.advance(DAY + 1)
+    run.step(name, "refund (not accepted)", run.client.escrow.refund(oid, sender=run.a["keeper"]))
+
+
+def _place_with_acceptance(run: GasRun, tag: bytes) -> tuple[int, Receipt]:
+    now = run.chain.now()
+    return run.client.escrow.place_order(buyer=run.a["buyer"], seller=run.a["seller"], amount=ONE_ETH,
+                                         ship_by=now + 2 * DAY, deliver_by=now + 20 * DAY, inspection_window=3 * DAY,
+                                         accept_by=now + DAY, terms_hash=hash_bytes(tag))
+
+
+@flow
+def capped_order(run: GasRun) -> None:
+    """With the admin's exposure cap on, an ETH order counts in its seller's open value when it binds and leaves it
+    when it settles (the cap is lifted again after: no other flow runs under it)."""
+    name = "capped_order"
+    c, a = run.client, run.a
+    c.escrow.set_exposure_cap(3, ETH, 100 * ONE_ETH, sender=a["admin"])
+    oid, r = run.place()
+    run.step(name, "place+pay (counted)", r)
+    run.ship(oid)
+    run.checkpoint(oid, "Delivered", "DEHAM")
+    run.chain.advance(3 * DAY)
+    run.step(name, "release (freed)", c.escrow.release(oid, sender=a["keeper"]))
+    c.escrow.set_exposure_cap(0, sender=a["admin"])
 
 
 def warm_up(run: GasRun) -> None:

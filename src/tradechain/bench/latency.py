@@ -51,7 +51,11 @@ def one_settlement(client: TradeClient, window: int) -> dict:
             raise RuntimeError(f"order {oid} was not released within 30 s of its window")
         time.sleep(0.01)
     wall = time.perf_counter() - wall0
-    release = next(e for e in client.timeline(oid) if e["event"] == "OrderReleased")
+    # under load the node may answer the new balance a moment before eth_getLogs returns the block's logs
+    while (release := next((e for e in client.timeline(oid) if e["event"] == "OrderReleased"), None)) is None:
+        if time.perf_counter() - wall0 > 30:
+            raise RuntimeError(f"order {oid} was paid out but its OrderReleased event never showed")
+        time.sleep(0.05)
     return {"order": oid, "inspectionWindowSeconds": window, "blocks": release["block"] - delivered.block,
             "chainSeconds": client.chain.block_time(release["block"]) - client.chain.block_time(delivered.block),
             "wallSeconds": round(wall, 3)}

@@ -7,7 +7,7 @@ setting, ETH price, order value), all flags. The papers' figures are labelled ci
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 DAY = 86400
@@ -22,6 +22,11 @@ class Assumptions:
     fee_pct: float = 1.0  # the platform fee the deployment charges (deploy default 1 %, contract cap 5 %)
     blob_gwei: float = 1.0  # L1 blob base fee for the rollup's L1 data fee (L1 base fee: l1_gwei)
 
+    def as_dict(self) -> dict:
+        """camelCase keys, as every --json prints them (l1Gwei, ethUsd, …)."""
+        return {"l1Gwei": self.l1_gwei, "l2Gwei": self.l2_gwei, "ethUsd": self.eth_usd, "orderUsd": self.order_usd,
+                "feePct": self.fee_pct, "blobGwei": self.blob_gwei}
+
     def l1_fee(self):
         from tradechain.rollup import L1FeeAssumptions
 
@@ -35,6 +40,8 @@ CITED = {
     "fintech_avg_pct": (0.8, 0.8, "average fintech payment cost, % of value (Gao 2025, as cited)"),
     "traditional_days": (3.0, 5.0, "traditional / SWIFT settlement, days (McKinsey, BIS 2025, as cited)"),
     "turnover_days": (1.7, 1.7, "fintech funds turnover, days (Gao 2025, as cited)"),
+    "fx_loss_pct": (8.0, 15.0, "FX losses of cross-border sellers without a rate lock, % (the papers, as cited; "
+                               "docs/CITED.md)"),
 }
 
 
@@ -87,8 +94,12 @@ def build(gas: dict, speed: dict | None, latency: dict | None, a: Assumptions) -
                                        "a local anvil: no network latency, blocks on demand)",
                                "source": "measured (local anvil)", "secondsLow": seconds, "secondsHigh": seconds,
                                "blocks": worst["blocks"]})
-    return {"assumptions": asdict(a), "gasNote": gas["note"], "gasSteps": gas["steps"], "targets": gas["targets"],
-            "l1Data": {"formula": gas["l1Data"]["formula"], "assumptions": l1["assumptions"], "steps": l1["steps"]},
+    from tradechain import fxpath
+
+    low, high, label = CITED["fx_loss_pct"]
+    fx_lock = {**fxpath.summary(), "cited": {"what": label, "source": "cited", "pctLow": low, "pctHigh": high}}
+    return {"assumptions": a.as_dict(), "gasNote": gas["note"], "fxLock": fx_lock, "gasSteps": gas["steps"],
+            "targets": gas["targets"],            "l1Data": {"formula": gas["l1Data"]["formula"], "assumptions": l1["assumptions"], "steps": l1["steps"]},
             "perTrade": trades, "costComparison": comparison, "settlement": settlement,
             "speed": speed and {k: speed[k] for k in ("trade", "ratios") if k in speed} | {
                 k: speed[k]["tradesPerSecond"] for k in ("raw", "client", "anvilClient", "anvilPipelined") if k in speed},
@@ -117,7 +128,7 @@ def charts(data: dict, out: Path) -> list[Path]:
     paths.append(_range_chart(
         data["costComparison"], "usd", lambda lo, hi: f"{lo:,.2f}" + ("" if lo == hi else f"–{hi:,.2f}") + " USD",
         "USD per trade (log scale)", f"Cost per trade: cited baselines (grey), measured gas (green), configured fee (blue), "
-        f"ETH = {a['eth_usd']:,.0f} USD", out / "cost_per_trade.png", 30))
+        f"ETH = {a['ethUsd']:,.0f} USD", out / "cost_per_trade.png", 30))
     paths.append(_range_chart(data["settlement"], "seconds", _duration, "seconds (log scale)",
                               "Settlement time: cited (grey) vs measured (green)", out / "settlement_time.png", 50))
     return paths
@@ -154,12 +165,12 @@ def markdown(data: dict, images: list[Path]) -> str:
              "Figures marked **measured** come from this prototype on this machine; figures marked **cited** are "
              "the papers' (docs/CITED.md in the repository, with their sources), quoted as they cite them; **configured** "
              "figures are settings (the platform fee), not measurements. The two are never mixed.", "",
-             f"Assumptions: L1 gas price {a['l1_gwei']:g} gwei, L2 gas price {a['l2_gwei']:g} gwei, ETH = "
-             f"{a['eth_usd']:,.0f} USD, order value {a['order_usd']:,.0f} USD. On the L2 (an OP Stack rollup) each "
+             f"Assumptions: L1 gas price {a['l1Gwei']:g} gwei, L2 gas price {a['l2Gwei']:g} gwei, ETH = "
+             f"{a['ethUsd']:,.0f} USD, order value {a['orderUsd']:,.0f} USD. On the L2 (an OP Stack rollup) each "
              f"transaction also pays an L1 data fee: {data['l1Data']['formula']}, computed from each step's measured "
-             f"transaction bytes with L1 base fee {a['l1_gwei']:g} gwei, blob base fee {a['blob_gwei']:g} gwei and "
-             f"OP Mainnet's scalars ({data['l1Data']['assumptions']['base_fee_scalar']} / "
-             f"{data['l1Data']['assumptions']['blob_base_fee_scalar']}). Change them with --l1-gwei, --l2-gwei, "
+             f"transaction bytes with L1 base fee {a['l1Gwei']:g} gwei, blob base fee {a['blobGwei']:g} gwei and "
+             f"OP Mainnet's scalars ({data['l1Data']['assumptions']['baseFeeScalar']} / "
+             f"{data['l1Data']['assumptions']['blobBaseFeeScalar']}). Change them with --l1-gwei, --l2-gwei, "
              "--blob-gwei, --eth-usd, --order-usd.", "",
              f"Gas: {data['gasNote']}.", "", "## Cost per trade (measured gas and transaction bytes)", "",
              "| flow | gas | USD on L1 | USD on L2: execution | + L1 data | = total | % of order on L1 |",
@@ -183,6 +194,23 @@ def markdown(data: dict, images: list[Path]) -> str:
         lines += ["", f"Keeper: {data['latencyKeeper']}."]
     else:
         lines += ["", "No latency run in the results folder: run `tradechain bench latency` first."]
+    fx = data["fxLock"]
+    lines += ["", "## What the rate lock saved, over a replayed EUR/USD path", "",
+              f"An order priced {10_000:,} EUR and paid in tUSD locks the rate at order time; settled at the rate on "
+              "the release day instead, the amount would have moved by the change in between (a minus: the euro "
+              "fell, and the seller would have received that much less; a plus: the buyer would have paid more). "
+              "Over the "
+              f"{fx['label']} (low {fx['low']}, high {fx['high']}), for every order day the path has room for:", "",
+              "| order to release | orders | mean move avoided | worst move avoided | worst, on 10,000 EUR | source |",
+              "| --- | ---: | ---: | ---: | ---: | --- |"]
+    for h in fx["horizons"]:
+        lines.append(f"| {h['horizonDays']} business days | {h['orders']} | {h['meanAbsMovePct']:.2f} % | "
+                     f"{h['worstMovePct']:+.2f} % ({h['worstFrom']} → {h['worstTo']}) | "
+                     f"{h['worstUsdOn10kEur']:+,.0f} USD | measured (replayed path) |")
+    c = fx["cited"]
+    lines += [f"| {c['what']} | | | {c['pctLow']:g}–{c['pctHigh']:g} % | | cited |", "",
+              "One replayed path of 29 days, not a forecast: the cited figure covers whole businesses over longer "
+              "periods and is not comparable one to one."]
     lines += ["", "## Gas targets (reported, not enforced)", "", "| item | measured | target | |",
               "| --- | ---: | ---: | --- |"]
     for b in data["targets"]:

@@ -37,7 +37,7 @@ class TradeCalldata:
     provenance: str
     accounts: dict[str, str]
 
-    PLACE = selector("placeOrder((address,address,uint256,uint256,uint256,uint256,bytes32,uint256))")  # OrderTerms
+    PLACE = selector("placeOrder((address,address,uint256,uint256,uint256,uint256,bytes32,uint256,uint256))")  # OrderTerms
     SHIP = selector("ship(uint256,address,bytes32,bytes32)")
     RECORD = selector("record(uint256,uint8,bytes8,bytes32)")
     RELEASE = selector("release(uint256)")
@@ -54,8 +54,8 @@ class TradeCalldata:
         a = self.accounts
         terms = hash_bytes(b"terms %d" % order_id)
         return (a["buyer"], self.escrow, self.PLACE + encode(
-            ["(address,address,uint256,uint256,uint256,uint256,bytes32,uint256)"],
-            [(a["seller"], ETH, PRICE, now + 2 * DAY, now + 20 * DAY, 0, terms, 0)]), PRICE)
+            ["(address,address,uint256,uint256,uint256,uint256,bytes32,uint256,uint256)"],
+            [(a["seller"], ETH, PRICE, now + 2 * DAY, now + 20 * DAY, 0, terms, 0, 0)]), PRICE)
 
     def steps(self, order_id: int) -> list[tuple[str, str, bytes, int]]:
         """Ship, Delivered and release of a placed order."""
@@ -392,7 +392,7 @@ def measure(trades: int = 20, rounds: int = 5, anvil_trades: int = 400, anvil_cl
             result["rawRpcSendsOnly"] = raw_rpc(url, dev, anvil_client_trades, rehearse=False)
             result["anvilPipelined"] = anvil_pipelined(url, dev, anvil_trades)
         result["rawRpc"], result["anvilClient"] = pairs[ANVIL[0]]["baseline"], pairs[ANVIL[0]]["candidate"]
-        result["pipelined / embedded client"] = round(
+        result["pipelinedOverEmbeddedClient"] = round(
             result["anvilPipelined"]["tradesPerSecond"] / result["client"]["tradesPerSecond"], 2)
         if senders:  # concurrent senders sharing one key, on both node implementations (bench/concurrency.py)
             from tradechain.bench import concurrency

@@ -9,7 +9,7 @@ import warnings
 
 import click
 
-from tradechain.cli.context import Context, add_network_options, network_option, rpc_option
+from tradechain.cli.context import Context, add_full_option, add_network_options, network_option, rpc_option
 from tradechain.errors import TradechainError, UncheckedAddressWarning
 
 
@@ -22,8 +22,17 @@ class Group(click.Group):
     as_json = False
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        from tradechain.timeline import FULL_HASHES
+
         args = list(sys.argv[1:] if args is None else args)
         Group.as_json = "--json" in args
+        full = FULL_HASHES.set(Group.as_json)  # --json never cuts a hash; --full sets it too (cli.context)
+        try:
+            return self._main(args, prog_name, complete_var, standalone_mode, **extra)
+        finally:
+            FULL_HASHES.reset(full)  # a test's next command, or the explorer in the same process, starts afresh
+
+    def _main(self, args, prog_name, complete_var, standalone_mode, **extra):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         with warnings.catch_warnings():
@@ -85,7 +94,7 @@ def cli(ctx: click.Context, network: str | None, rpc: str | None):
 
 
 def _register():
-    from tradechain.cli import (admin, bench, build, demo, devnet, ebl, events, evidence, index, invoice, keeper,
+    from tradechain.cli import (admin, bench, build, demo, devnet, ebl, events, evidence, fx, index, invoice, keeper,
                                 order, provenance, report, trace, tx)
 
     cli.add_command(build.compile_cmd)
@@ -93,6 +102,7 @@ def _register():
     cli.add_command(build.time_cmd)
     cli.add_command(demo.demo_cmd)
     cli.add_command(order.order)
+    cli.add_command(fx.fx)
     cli.add_command(invoice.invoice)
     cli.add_command(ebl.ebl)
     cli.add_command(devnet.devnet)
@@ -117,6 +127,7 @@ def _register():
     cli.add_command(tx.tx)
     for command in cli.commands.values():
         add_network_options(command)
+        add_full_option(command)
 
 
 _register()

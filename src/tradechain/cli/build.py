@@ -55,7 +55,7 @@ def deploy_cmd(ctx, fee_bps: int, force: bool, as_json: bool):
         path = manifest_path(project_root(), dep.chain_id)
     if as_json:
         emit_json({"chainId": dep.chain_id, "suite": what, "contracts": dep.addresses, "accounts": dep.accounts,
-                   "manifest": str(path) if path else None})
+                   "manifest": str(path) if path else None}, dep)
         return
     if what == "reused":
         click.echo(f"reusing the suite on chain {dep.chain_id} ({chain.name}) recorded in {path}; "

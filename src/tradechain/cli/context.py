@@ -21,6 +21,7 @@ _NETWORK_HELP = ("embedded, devnet, or a network named in tradechain.toml / ~/.c
 rpc_option = click.option("--rpc", metavar="URL", help=_RPC_HELP)
 network_option = click.option("--network", "-n", metavar="NAME", help=_NETWORK_HELP)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+_FULL_HELP = "Print hashes in full, to copy them (--json always does); cut short otherwise."
 
 
 def account_option(default: str):
@@ -61,6 +62,49 @@ def add_network_options(command: click.Command) -> None:
                                            callback=_choose("rpc", "network"), help=_RPC_HELP))
     for sub in getattr(command, "commands", {}).values():
         add_network_options(sub)
+
+
+def _set_full(_ctx: click.Context, _param, value):
+    if value:
+        from tradechain.timeline import FULL_HASHES
+
+        FULL_HASHES.set(True)
+
+
+def add_full_option(command: click.Command) -> None:
+    """Give every command with --json a --full too: what it prints for people then carries whole hashes
+    (transaction, document, log head), as its JSON always does."""
+    names = {p.name for p in command.params}
+    if "as_json" in names and "full" not in names:
+        command.params.append(click.Option(["--full"], is_flag=True, expose_value=False, callback=_set_full,
+                                           help=_FULL_HELP))
+    for sub in getattr(command, "commands", {}).values():
+        add_full_option(sub)
+
+
+def full_hashes() -> bool:
+    """Whether this command prints whole hashes: with --full, or --json (which never cuts a hash)."""
+    from tradechain.timeline import FULL_HASHES
+
+    return FULL_HASHES.get()
+
+
+def shown(value: str, width: int = 12) -> str:
+    """A hash as this command prints it for people: whole with --full, else its first `width` characters and …."""
+    from tradechain.timeline import cut
+
+    return cut(value, width)
+
+
+def print_table(console, table) -> None:
+    """Print a rich table; with --full one row per line however wide (a hash folded over two lines cannot be
+    copied), else fitted to the terminal."""
+    if full_hashes():
+        from rich.console import Console
+
+        console = Console(width=10_000)
+    console.print(table)
+
 
 
 @dataclass
@@ -120,7 +164,7 @@ def sent(receipt, what: str, as_json: bool = False, **extra) -> None:
                    **({} if receipt.final else {"finality": receipt.finality}), **extra})
     else:
         pending = "" if receipt.final else f"; not yet final: {receipt.finality}, see `tradechain tx status`"
-        click.echo(f"{what} (tx {receipt.tx_hash[:12]}…, block {receipt.block}, gas {receipt.gas_used:,}{pending})")
+        click.echo(f"{what} (tx {shown(receipt.tx_hash)}, block {receipt.block}, gas {receipt.gas_used:,}{pending})")
 
 
 def money_format(client, token: str):
@@ -142,11 +186,13 @@ def camel(key: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-def _known_names() -> dict[str, str]:
-    """address -> name from the deployment this command already loaded (no connection made just for names)."""
-    ctx = click.get_current_context(silent=True)
-    obj = ctx.find_object(Context) if ctx else None
-    dep = getattr(getattr(obj, "_client", None), "deployment", None)
+def _known_names(dep: Any = None) -> dict[str, str]:
+    """address -> name from `dep`, else the deployment this command already loaded (no connection made just for
+    names)."""
+    if dep is None:
+        ctx = click.get_current_context(silent=True)
+        obj = ctx.find_object(Context) if ctx else None
+        dep = getattr(getattr(obj, "_client", None), "deployment", None)
     names = {"0x" + "0" * 40: "ETH"}  # the escrow's token "address" of native ETH
     if dep is not None:
         names.update({address: name for group in (dep.accounts, dep.addresses) for name, address in group.items()})
@@ -187,8 +233,9 @@ def plain_addresses(value: Any) -> Any:
     return value
 
 
-def emit_json(data: Any) -> None:
-    click.echo(json.dumps(jsonable(data, _known_names()), indent=2, default=_jsonable))
+def emit_json(data: Any, deployment: Any = None) -> None:
+    """Print `data` in the one JSON style, naming addresses from `deployment` (default: this command's client's)."""
+    click.echo(json.dumps(jsonable(data, _known_names(deployment)), indent=2, default=_jsonable))
 
 
 def emit_json_line(data: Any) -> None:

@@ -28,6 +28,7 @@ def render(result: dict) -> None:
     from rich.table import Table
 
     console = Console()
+    names = {address: name for group in ("accounts", "contracts") for name, address in result[group].items()}
     console.print(f"[bold]tradechain demo[/] on {result['network']} (chain id {result['chainId']})")
     for name, addr in result["contracts"].items():
         console.print(f"  {name:<15} {addr}", style="dim")
@@ -49,8 +50,23 @@ def render(result: dict) -> None:
                           f"off, credit model bps: {why}); financier collected {f['faceValueText']} at release. "
                           f"Seller's cash {f['daysOfCashSaved']:g} days sooner; financier's yield "
                           f"{f['financierYieldPct']:g}% ({f['financierAnnualYieldPct']:g}%/yr).")
+        fx = order.get("fxLock")
+        if fx:
+            console.print(f"[bold]rate lock:[/] {fx['price']} locked on {fx['lockedOn']} at {fx['lockedRate']} = "
+                          f"{fx['lockedAmountText']}; at the release day's rate ({fx['releaseDayRate']}, "
+                          f"{fx['releaseDay']}) it would have been {fx['atReleaseDayRateText']} "
+                          f"({fx['movedPct']:+g}%). Rates from the {fx['path']}.")
         if "trace" in order:
-            _trace_summary(console, order["trace"])
+            _trace_summary(console, order["trace"], lambda a: names.get(a, a))
+        if "riskScreen" in order:
+            s, e = order["riskScreen"], order["exposure"]
+            reasons = "; ".join(f"{r['code']} +{r['weight']} [{r['party']}] ({r['detail']})"
+                                for r in s["reasons"]) or "no rule fired"
+            console.print(f"[bold]risk screen at acceptance:[/] score {s['score']} -> {s['decision']}: {reasons}. "
+                          "Advice to both sides (the buyer weighs the [seller] reasons, the seller the [buyer] ones); "
+                          "the chain enforces only the exposure cap.")
+            console.print(f"[bold]exposure:[/] seller has {e['openText']} open, cap {e['capText']} "
+                          f"({e['multiple']}x settled volume, floor {e['floor'] / 10**6:,.0f} tUSD)")
     console.print()
     table = Table(title="Balances (wallet + escrow credits)", header_style="bold")
     table.add_column("account")
@@ -58,7 +74,7 @@ def render(result: dict) -> None:
         table.add_column(col, justify="right")
     before, after = result["balances"]["before"], result["balances"]["after"]
     for name in before:
-        table.add_row(name, before[name]["ETH"], after[name]["ETH"], before[name]["tUSD"], after[name]["tUSD"])
+        table.add_row(name, *(side[name][symbol]["text"] for symbol in ("ETH", "tUSD") for side in (before, after)))
     console.print(table)
     t = result["totals"]
     console.print(f"{t['orders']} orders, {t['transactions']} transactions, {t['gas']:,} gas in all. "
@@ -69,8 +85,9 @@ def render(result: dict) -> None:
                       f"financier yield {fin['financierYieldPct']:g}%.")
 
 
-def _trace_summary(console, trace: dict) -> None:
-    """What a consumer scanning the goods' QR code would check: the log, the breach, the footprint."""
+def _trace_summary(console, trace: dict, label) -> None:
+    """What a consumer scanning the goods' QR code would check: the log, the breach, the footprint (parties by
+    `label`: name for address)."""
     ok = "verified against its on-chain head" if trace["verified"]["ok"] else "DOES NOT VERIFY"
     console.print(f"[bold]trace:[/] {len(trace['entries'])} entries on the {trace['label']}, {ok}; "
                   f"`tradechain trace {trace['item']}` shows it all")
@@ -79,6 +96,7 @@ def _trace_summary(console, trace: dict) -> None:
     for linked in trace["linked"]:
         if "batch" in linked:
             b = linked["batch"]
-            console.print(f"  batch: {b['sku']} × {b['quantity']:,} from {b['origin']}, producer {b['producer']}, "
-                          f"custody {' -> '.join([b['producer']] + [c['to'] for c in linked['custody']])}")
+            hands = [label(b["producer"])] + [label(c["to"]) for c in linked["custody"]]
+            console.print(f"  batch: {b['sku']} × {b['quantity']:,} from {b['origin']}, producer {hands[0]}, "
+                          f"custody {' -> '.join(hands)}")
     console.print(f"  carbon: {trace['carbonTotalGrams'] / 1000:,.1f} kg CO2e over {len(trace['legs'])} legs")

@@ -58,7 +58,7 @@ def _suite(ctx):
 def _show(dep, url: str, block: int, what: str, notes: list[str], as_json: bool) -> None:
     if as_json:
         emit_json({"up": True, "url": url, "chainId": dep.chain_id, "block": block, "suite": what,
-                   "contracts": dep.addresses, "accounts": dep.accounts, "notes": notes})
+                   "contracts": dep.addresses, "accounts": dep.accounts, "notes": notes}, dep)
         return
     for note in notes:
         click.echo(f"devnet: {note}")

@@ -6,10 +6,10 @@ import time
 
 import click
 
-from tradechain.cli.context import emit_json_line, json_option
+from tradechain.cli.context import emit_json_line, full_hashes, json_option
 from tradechain.cli.paramtypes import ORDER_ID
 
-SUITE = ["TradeEscrow", "Provenance", "InvoiceToken", "BillOfLading"]
+SUITE = ["TradeEscrow", "Provenance", "InvoiceToken", "FxRates", "BillOfLading"]
 
 
 def _fetch(client, order_id: int | None, start: int, end: int) -> list[dict]:
@@ -63,7 +63,8 @@ def stream(ctx, order_id: int | None, follow: bool, from_block: int | None, inte
                                 "args": e["args"], "text": text or e["event"]})
             elif rows:
                 click.echo(f"{timeline.iso(e['timestamp'])}  block {e['block']:<6} "
-                           f"{'#' + str(_order_of(e)) if _order_of(e) else '':<6} {text}")
+                           f"{'#' + str(_order_of(e)) if _order_of(e) else '':<6} {text}"
+                           + (f"  (tx {e['tx_hash']})" if full_hashes() else ""))
             shown += 1
             if limit is not None and shown >= limit:
                 return

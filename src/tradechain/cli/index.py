@@ -37,6 +37,9 @@ def index_cmd(ctx, db_url, follow, interval, max_range, as_json):
         return
     click.echo(f"{report.line()} -> {where}")
     if follow:
+        from tradechain.cli.signals import stop_on_interrupt
+
+        stop_on_interrupt()
         click.echo(f"following new blocks every {interval:g} s; Ctrl-C to stop")
         try:
             indexer.follow(interval, on_pass=lambda r: click.echo(r.line()) if r.logs or r.reorgs else None)

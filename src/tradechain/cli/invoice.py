@@ -68,18 +68,26 @@ def show(ctx, invoice_id, as_json):
     """One invoice: its data, listing, advance and offers, the seller's record and the token's metadata."""
     from tradechain.timeline import iso
 
+    from tradechain.index.queries import Site, advance_offers
+
     client = ctx.client()
+    site = Site(client)
     if not client.chain.ephemeral:  # offers are found from events: through the index when there is one
         from tradechain.cli.reads import site_for
 
-        client = site_for(ctx).client
+        site = site_for(ctx)
+        client = site.client
     inv = client.invoices.existing(invoice_id)
     money = money_format(client, inv.token)
     record = client.escrow.seller_record(inv.seller, inv.token)
-    offers = client.invoices.advance_offers(inv.id)
+    offers = advance_offers(site, inv.id)
     if as_json:
-        emit_json({"invoice": _as_dict(inv, money), "sellerRecord": record, "advanceOffers": offers,
-                   "metadata": client.invoices.metadata(inv.id)})
+        from tradechain.index.queries import camel_dict
+
+        offers = [{**o, "principalText": money(o["principal"]), "repaymentText": money(o["repayment"])} for o in offers]
+        emit_json({"invoice": _as_dict(inv, money),
+                   "sellerRecord": {**camel_dict(record), "volumeText": money(record.volume)},
+                   "advanceOffers": offers, "metadata": client.invoices.metadata(inv.id)})
         return
     click.echo(f"invoice #{inv.id}: {inv.status}" + (f" ({inv.days_overdue} days overdue)" if inv.days_overdue else ""))
     click.echo(f"  face value  {money(inv.face_value)}, due {iso(inv.due_date)}")
@@ -108,7 +116,13 @@ def quote_cmd(ctx, invoice_id, as_json):
     q = credit.quote(credit.inputs_for(client, inv.id))
     money = money_format(client, inv.token)
     if as_json:
-        emit_json({"invoice": inv.id, **q.to_dict()})
+        from tradechain.index.queries import camel_dict
+
+        amounts = ("price", "advancePrincipal", "advanceRepayment")
+        quoted = q.to_dict()
+        inputs = camel_dict(q.inputs)
+        inputs.update({k + "Text": money(inputs[k]) for k in ("faceValue", "volume")})
+        emit_json({"invoice": inv.id, **quoted, "inputs": inputs, **{k + "Text": money(quoted[k]) for k in amounts}})
         return
     i = q.inputs
     click.echo(f"invoice #{inv.id}: face value {money(i.face_value)}, {i.days_to_due:.1f} days to due")

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import datetime as _dt
-import signal
 
 import click
 
 from tradechain.cli.context import emit_json, json_option
 from tradechain.cli.paramtypes import ACCOUNT
+from tradechain.cli.signals import stop_on_interrupt
 
 
 @click.command("keeper")
 @click.option("--once", is_flag=True, help="Do one pass and exit.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between passes.")
-@click.option("--batch", default=50, show_default=True, help="Orders per release/refund transaction (max 100).")
+@click.option("--batch", default=100, show_default=True, help="Orders per release/refund transaction (max 100).")
 @click.option("--account", "-a", default=None, type=ACCOUNT,
               help="Who sends (and pays gas for) the batches; default: the `keeper` account, else the first key.")
 @click.option("--speedup-after", default=60.0, show_default=True,
@@ -25,8 +25,9 @@ def keeper_cmd(ctx, once: bool, interval: float, batch: int, account: str | None
                as_json: bool):
     """Release every order whose inspection window has passed and refund every order past its deadline.
 
-    Needs no special role. Reads what is due from the chain (OrderPlaced events, TradeEscrow.actionable, at
-    the newest final block where the network asks for confirmations) and journals each batch it sends before
+    Needs no special role. Finds the candidates in the chain's index when there is one (else from OrderPlaced
+    events), confirms each with TradeEscrow.actionable in one batched request (at the newest final block where
+    the network asks for confirmations), sends up to --batch orders per transaction and journals each batch before
     waiting for it (.state/keeper/), so it can be stopped or killed at any time and restarted without paying
     twice or forgetting a batch; two keepers at once never pay an order twice.
     """
@@ -45,7 +46,7 @@ def keeper_cmd(ctx, once: bool, interval: float, batch: int, account: str | None
     if not as_json:
         click.echo(f"{_stamp()} keeper on {client.chain.name} (chain {client.chain.chain_id}) as {sender}, "
                    + ("one pass" if once else f"every {interval:g} s; Ctrl-C to stop"))
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` ends it like Ctrl-C: with the summary
+    stop_on_interrupt()  # Ctrl-C and `kill` end it with the summary, also when started in the background
     try:
         # running totals after each pass that did something; the single pass of --once gets only the final line
         keeper.run(interval=interval, passes=1 if once else None,
@@ -61,28 +62,10 @@ def keeper_cmd(ctx, once: bool, interval: float, batch: int, account: str | None
 def _due_from_index(ctx):
     """When this chain has an index: catch it up, then read the due orders from it (None: scan the chain)."""
     from tradechain.cli.reads import index_engine, indexer_for
+    from tradechain.keeper import due_from_index
 
     engine = index_engine(ctx, ctx.client(persistent=True), None, create=False)
-    if engine is None:
-        return None
-    from sqlalchemy import func, select
-
-    from tradechain.index.queries import due_orders
-    from tradechain.index.schema import orders
-
-    indexer = indexer_for(ctx, engine)
-
-    def due(now: int) -> tuple[list[int], int]:
-        indexer.run()
-        with engine.connect() as conn:
-            known = conn.execute(select(func.count()).select_from(orders)).scalar_one()
-        return due_orders(engine, now), known
-
-    return due
-
-
-def _interrupt(_signum, _frame):
-    raise KeyboardInterrupt
+    return None if engine is None else due_from_index(indexer_for(ctx, engine))
 
 
 def _stamp() -> str:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 import click
 
-from tradechain.cli.context import account_option, emit_json, json_option, money_format, sent
+from tradechain.cli.context import (account_option, emit_json, full_hashes, json_option, money_format, print_table,
+                                    sent)
 from tradechain.cli.paramtypes import ACCOUNT, AMOUNT, DURATION, HASH_OR_FILE, ORDER_ID, SHARE
 from tradechain.errors import UsageError
 
@@ -25,15 +28,26 @@ location_option = click.option("--location", default="", metavar="LOCODE", help=
 
 @order.command("create")
 @click.option("--seller", required=True, type=ACCOUNT, help="Who is paid (named account or address).")
-@click.option("--amount", required=True, type=AMOUNT, help="Price with its unit: '1.5 ETH', '250 tUSD' or '1000000000 wei'.")
+@click.option("--amount", default=None, type=AMOUNT,
+              help="Price with its unit: '1.5 ETH', '250 tUSD' or '1000000000 wei'.")
 @click.option("--token", default=None, metavar="ETH|tUSD|0x…", help="Payment token; with it, --amount may leave out its unit.")
+@click.option("--price", default=None, metavar="'10000 EUR'",
+              help="Price in another currency instead of --amount: paid in --pay at the rate locked now.")
+@click.option("--pay", default=None, metavar="tUSD|ETH", help="With --price: the settlement token (default tUSD).")
+@click.option("--quote", "quote_file", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="With --price: a signed quote file (`tradechain fx quote`) whose rate to lock instead of the feed's.")
 @click.option("--ship-within", default="2d", show_default=True, type=DURATION, help="Seller must ship within this.")
 @click.option("--deliver-within", default="14d", show_default=True, type=DURATION,
               help="Carrier must deliver within this (after the shipping deadline).")
 @click.option("--inspection", default="3d", show_default=True, type=DURATION,
               help="Buyer's inspection window after delivery.")
 @click.option("--terms", default="", type=HASH_OR_FILE, help="E-contract to anchor (its keccak-256).")
-@click.option("--permit", is_flag=True, help="Pay an ERC-20 with an EIP-2612 permit instead of approve.")
+@click.option("--permit/--approve", "permit", default=None,
+              help="How an ERC-20 is paid: an EIP-2612 permit in the order's own transaction (the default where the "
+                   "token has one), or an approval first (the default for tokens without).")
+@click.option("--accept-within", default=None, type=DURATION,
+              help="The seller must accept (`order accept`) within this, or anyone may refund the buyer; nothing "
+                   "ships before. At most --ship-within. Default: the order binds at once.")
 @click.option("--tranche", "tranches", multiple=True, metavar="SHARE:TRIGGER",
               help="Pay in tranches released by logistics events, in order: '30%:ExportCleared' '70%:end' (triggers: "
                    "Shipped, ExportCleared, Arrived, ImportCleared, Delivered, End; the last is End). At most 4.")
@@ -43,28 +57,96 @@ location_option = click.option("--location", default="", metavar="LOCODE", help=
 @account_option("buyer")
 @json_option
 @click.pass_obj
-def create(ctx, seller, amount, token, ship_within, deliver_within, inspection, terms, permit, tranches, ebl, sender,
-           as_json):
-    """Place an order and pay for it in one transaction."""
+def create(ctx, seller, amount, token, price, pay, quote_file, ship_within, deliver_within, inspection, terms, permit,
+           accept_within, tranches, ebl, sender, as_json):
+    """Place an order and pay for it in one transaction: --amount in the payment token, or --price in another
+    currency paid in --pay at a rate locked now (the feed's, or a signed --quote's)."""
+    if (amount is None) == (price is None):
+        raise UsageError("give the order's price as --amount '250 tUSD' or as --price '10000 EUR' --pay tUSD "
+                         "(one of the two)")
+    if price is None and (pay or quote_file):
+        raise UsageError("--pay and --quote go with --price '10000 EUR'")
+    if price is not None and (token or permit):
+        raise UsageError("with --price, name the settlement token with --pay (--token and --permit are for --amount)")
+    if accept_within is not None and not 0 < accept_within <= ship_within:
+        raise UsageError(f"--accept-within must be more than 0 and at most --ship-within ({ship_within} s): the "
+                         "seller accepts before it ships")
     from tradechain import tranches as schedule_terms
 
     if ebl and not tranches:
         raise UsageError("--ebl N names the tranche that pays for the documents: give the schedule with --tranche "
                          "(e.g. --tranche 30%:ExportCleared --tranche 70%:end --ebl 1)")
+    if tranches and price is not None:
+        raise UsageError("--tranche goes with --amount for now; an order priced with --price pays at release")
     schedule = schedule_terms.pack([schedule_terms.parse_tranche(t) for t in tranches], ebl or 0) if tranches else 0
     client = _client(ctx)
+    if price is not None:
+        return _create_fx(ctx, client, seller, price, pay or "tUSD", quote_file, ship_within, deliver_within,
+                          inspection, terms, accept_within, sender, as_json)
     token_addr, value = client.tokens.amount(amount, token)
     money = money_format(client, token_addr)
-    have = client.tokens.balance(sender, token_addr)
-    if have < value:
-        raise UsageError(f"{client.deployment.label(sender)} has {money(have)} but the order needs {money(value)}")
+    _check_balance(client, sender, token_addr, value, money)
+    paid_with = client.escrow.payment_method(token_addr, permit)
+    if accept_within is None:
+        _within_cap(client, seller, token_addr, value)
     order_id, receipt = client.escrow.place_order_in(
         buyer=sender, seller=seller, amount=value, token=token_addr, ship_in=ship_within, deliver_in=deliver_within,
-        inspection_window=inspection, terms_hash=terms, permit=permit, schedule=schedule,
+        inspection_window=inspection, terms_hash=terms, permit=paid_with == "permit", accept_in=accept_within,
+        schedule=schedule,
     )
     paid_how = f" in tranches: {schedule_terms.describe(schedule)}" if schedule else ""
-    sent(receipt, f"order #{order_id} placed and paid: {money(value)}{paid_how}", as_json, orderId=order_id,
-         token=token_addr, amount=value, amountText=money(value), **({"schedule": schedule} if schedule else {}))
+    sent(receipt, f"order #{order_id} placed and paid{PAID_WITH[paid_with]}: {money(value)}{paid_how}"
+                  f"{_waiting(receipt)}", as_json, orderId=order_id, token=token_addr, amount=value,
+         amountText=money(value), paidWith=paid_with, **({"schedule": schedule} if schedule else {}))
+
+
+PAID_WITH = {"value": "", "permit": " with an EIP-2612 permit", "approve": " after an approval"}
+
+
+def _waiting(receipt) -> str:
+    """"; waiting for the seller's acceptance until …" for an order placed with an acceptance deadline."""
+    from tradechain.timeline import iso
+
+    asked = [e["args"]["acceptBy"] for e in receipt.events if e["event"] == "AcceptanceRequested"]
+    return f"; waiting for the seller's acceptance until {iso(asked[0])}" if asked else ""
+
+
+def _check_balance(client, sender, token, value, money):
+    have = client.tokens.balance(sender, token)
+    if have < value:
+        raise UsageError(f"{client.deployment.label(sender)} has {money(have)} but the order needs {money(value)}")
+
+
+def _create_fx(ctx, client, seller, price, pay, quote_file, ship_within, deliver_within, inspection, terms,
+               accept_within, sender, as_json):
+    """order create --price '10000 EUR' --pay tUSD [--quote FILE]: lock the rate, collect the converted amount."""
+    from tradechain.client.fx import Quote, parse_price
+    from tradechain.units import format_rate
+    from tradechain.vocabulary import format_price
+
+    currency, whole = parse_price(price)
+    token = client.tokens.address(pay)
+    minor = client.fx.minor_units(currency, token, whole)
+    quote = Quote.load(quote_file) if quote_file else None
+    if quote is not None and quote.buyer.lower() != sender.lower():
+        raise UsageError(f"the quote in {quote_file} is for {client.deployment.label(quote.buyer)}, not "
+                         f"{client.deployment.label(sender)}")
+    value, rate = client.fx.quote_amount(currency, token, minor, quote)
+    money = money_format(client, token)
+    _check_balance(client, sender, token, value, money)
+    if accept_within is None:
+        _within_cap(client, seller, token, value)
+    now = client.chain.now()
+    order_id, receipt = client.fx.place_order(
+        buyer=sender, seller=seller, currency=currency, price=minor, token=token, ship_by=now + ship_within,
+        deliver_by=now + ship_within + deliver_within, inspection_window=inspection, terms_hash=terms, quote=quote,
+        accept_by=now + accept_within if accept_within else 0)
+    source = "the signed quote" if quote else "the signed feed"
+    sent(receipt, f"order #{order_id} placed and paid: {format_price(minor, currency)} at {format_rate(rate)} from "
+                  f"{source} = {money(value)}, rate locked{_waiting(receipt)}", as_json, orderId=order_id, token=token, amount=value,
+         amountText=money(value), currency=currency, price=minor, priceText=format_price(minor, currency), rate=rate,
+         rateText=format_rate(rate), rateSource="Quote" if quote else "Feed",
+         paidWith=client.escrow.payment_method(token, False))  # FX orders approve (no permit path)
 
 
 @order.command("ship")
@@ -124,17 +206,29 @@ def deliver(ctx, order_id, location, evidence, sender, as_json):
     sent(r, f"order #{order_id} delivered; inspection window ends {iso(o.inspection_ends_at)}", as_json)
 
 
+def _step(name: str, doc: str, default_account: str, *params):
+    """Decorator of a step `order NAME ORDER_ID [params]`, sent as --account (default `default_account`), with
+    --json. The function is called as f(client, order_id=…, <params>, sender=…, as_json=…) once the order is
+    known to exist (an unknown id is one line, never a revert)."""
+    def wrap(f):
+        @functools.wraps(f)
+        def command(ctx, **kw):
+            client = _client(ctx)
+            client.escrow.existing(kw["order_id"])
+            return f(client, **kw)
+
+        decorated = account_option(default_account)(json_option(click.pass_obj(command)))
+        for param in reversed(params):
+            decorated = param(decorated)
+        return order.command(name, help=doc)(order_id_argument(decorated))
+
+    return wrap
+
+
 def _carrier_step(name: str, facade: str, method: str, default_account: str, doc: str, message: str):
     """A command ORDER_ID CARRIER that sends one carrier-replacement step as `default_account`."""
-    @order.command(name, help=doc)
-    @order_id_argument
-    @click.argument("carrier", type=ACCOUNT)
-    @account_option(default_account)
-    @json_option
-    @click.pass_obj
-    def command(ctx, order_id, carrier, sender, as_json):
-        client = _client(ctx)
-        client.escrow.existing(order_id)
+    @_step(name, doc, default_account, click.argument("carrier", type=ACCOUNT))
+    def command(client, order_id, carrier, sender, as_json):
         r = getattr(getattr(client, facade), method)(order_id, carrier, sender=sender)
         sent(r, message.format(id=order_id, carrier=client.deployment.label(carrier)), as_json)
 
@@ -168,16 +262,9 @@ def extend(ctx, order_id, by, evidence, sender, as_json):
 
 
 def _simple(name: str, method: str, default_account: str, doc: str, message: str):
-    @order.command(name, help=doc)
-    @order_id_argument
-    @account_option(default_account)
-    @json_option
-    @click.pass_obj
-    def command(ctx, order_id, sender, as_json):
-        client = _client(ctx)
-        client.escrow.existing(order_id)
-        r = getattr(client.escrow, method)(order_id, sender=sender)
-        sent(r, message.format(id=order_id), as_json)
+    @_step(name, doc, default_account)
+    def command(client, order_id, sender, as_json):
+        sent(getattr(client.escrow, method)(order_id, sender=sender), message.format(id=order_id), as_json)
 
     return command
 
@@ -188,30 +275,16 @@ _simple("cancel", "cancel", "seller", "The seller cancels an order not yet shipp
         "order #{id} cancelled; buyer refunded")
 
 
-@order.command("dispute")
-@order_id_argument
-@click.option("--evidence", default="", type=HASH_OR_FILE, help="Photos, inspection report: anchored by hash.")
-@account_option("buyer")
-@json_option
-@click.pass_obj
-def dispute(ctx, order_id, evidence, sender, as_json):
-    """The buyer disputes a delivered order inside its inspection window."""
-    client = _client(ctx)
-    client.escrow.existing(order_id)
+@_step("dispute", "The buyer disputes a delivered order inside its inspection window.", "buyer",
+       click.option("--evidence", default="", type=HASH_OR_FILE, help="Photos, inspection report: anchored by hash."))
+def dispute(client, order_id, evidence, sender, as_json):
     r = client.escrow.dispute(order_id, evidence, sender=sender)
     sent(r, f"order #{order_id} disputed; the parties may settle, or the arbiter rules", as_json)
 
 
 def _settlement(name: str, method: str, default_account: str, doc: str, message: str):
-    @order.command(name, help=doc)
-    @order_id_argument
-    @click.argument("refund", type=SHARE)
-    @account_option(default_account)
-    @json_option
-    @click.pass_obj
-    def command(ctx, order_id, refund, sender, as_json):
-        client = _client(ctx)
-        client.escrow.existing(order_id)
+    @_step(name, doc, default_account, click.argument("refund", type=SHARE))
+    def command(client, order_id, refund, sender, as_json):
         r = getattr(client.escrow, method)(order_id, refund, sender=sender)
         pct = f"{refund / 100:g}"
         if any(e["event"] == "OrderResolved" for e in r.events):
@@ -230,9 +303,121 @@ _settlement("propose", "propose_settlement", "seller",
             "Offer to settle a dispute: REFUND (20% or 2000bps) back to the buyer, the rest to the seller side. The "
             "buyer, the invoice holder and an advance financier whose repayment it cuts must all agree.",
             "order #{id}: offered {pct}% back to the buyer")
-_settlement("accept", "accept_settlement", "buyer",
-            "Agree to the standing settlement offer (REFUND must match it); the last party needed settles the order.",
-            "order #{id}: agreed to {pct}% back to the buyer")
+
+
+@order.command("accept")
+@order_id_argument
+@click.argument("refund", type=SHARE, required=False)
+@click.option("--account", "-a", "sender", default=None, type=ACCOUNT,
+              help="Who sends it: a named account or an address (default: seller for an order waiting for acceptance, "
+                   "buyer for a settlement offer).")
+@json_option
+@click.pass_obj
+def accept(ctx, order_id, refund, sender, as_json):
+    """The seller accepts ORDER_ID (placed with --accept-within) after reading its risk screen; or, with REFUND
+    (20% or 2000bps, as offered), agree to a disputed order's standing settlement offer."""
+    client = _client(ctx)
+    o = client.escrow.existing(order_id)
+    if o.state != "Offered":
+        if refund is None:
+            raise UsageError(f"order #{order_id} is {o.state}, not waiting for acceptance; to agree to a settlement "
+                             "offer give its REFUND share (e.g. `order accept 7 20%`)")
+        _accept_settlement(ctx, client, order_id, refund, sender or client.deployment.accounts["buyer"], as_json)
+        return
+    if refund is not None:
+        raise UsageError(f"order #{order_id} waits for the seller's acceptance: leave out REFUND")
+    from tradechain import risk
+
+    screen = risk.screen_order(client, order_id)
+    if not as_json:
+        _print_screen(screen)
+    _within_cap(client, o.seller, o.token, o.amount)
+    r = client.escrow.accept(order_id, sender=sender or client.deployment.accounts["seller"])
+    sent(r, f"order #{order_id} accepted: it binds and may ship", as_json, screen=screen.to_dict())
+
+
+def _within_cap(client, seller: str, token: str, amount: int) -> None:
+    """The exposure cap's refusal in people's units, before a transaction the escrow would refuse
+    (ExposureCapExceeded)."""
+    from tradechain.errors import TradechainError
+
+    e = client.escrow.exposure(seller, token)
+    if e.cap is None or e.open + amount <= e.cap:
+        return
+    money = money_format(client, token)
+    raise TradechainError(
+        f"seller {client.deployment.label(seller)} has {money(e.open)} open: {money(amount)} more would pass its "
+        f"exposure cap of {money(e.cap)} ({e.multiple}x its settled volume, at least {money(e.floor)}); it can bind "
+        "more once its open orders settle [ExposureCapExceeded]")
+
+
+def _print_screen(screen) -> None:
+    click.echo(f"risk screen of order #{screen.order}: score {screen.score} -> {screen.decision} "
+               f"(review at {screen.to_dict()['thresholds']['review']}, block at {screen.to_dict()['thresholds']['block']})")
+    for h in screen.hits:
+        click.echo(f"  +{h.weight:<3} {h.code} [{h.party}]: {h.detail}")
+    if not screen.hits:
+        click.echo("  no rule fired")
+    click.echo("  (advice read from on-chain history; the chain itself enforces only the exposure cap)")
+
+
+def _accept_settlement(ctx, client, order_id, refund, sender, as_json):
+    from tradechain.timeline import consents_text
+
+    r = client.escrow.accept_settlement(order_id, refund, sender=sender)
+    pct = f"{refund / 100:g}"
+    if any(e["event"] == "OrderResolved" for e in r.events):
+        sent(r, f"order #{order_id} settled by agreement: {pct}% refunded", as_json, settled=True)
+        return
+    consents = r.event("SettlementConsents")
+    sent(r, f"order #{order_id}: agreed to {pct}% back to the buyer; "
+            + consents_text(consents["agreed"], consents["required"]), as_json, settled=False)
+
+
+@order.command("risk")
+@order_id_argument
+@json_option
+@click.pass_obj
+def risk_cmd(ctx, order_id, as_json):
+    """The risk screen of ORDER_ID: rules in a fixed order over the parties' on-chain history, each with a reason
+    code and a weight (read from the index when there is one); and the seller's exposure against its cap."""
+    from tradechain import risk
+    from tradechain.cli.reads import site_for
+
+    site = site_for(ctx)
+    client = site.client
+    o = client.escrow.existing(order_id)
+    screen = risk.screen_order(client, order_id)
+    e = client.escrow.exposure(o.seller, o.token)
+    money = money_format(client, o.token)
+    exposure = {"seller": o.seller, "token": o.token, "open": e.open, "openText": money(e.open), "cap": e.cap,
+                "capText": money(e.cap) if e.cap is not None else None, "multiple": e.multiple, "floor": e.floor}
+    if as_json:
+        emit_json({**screen.to_dict(), "exposure": exposure})
+        return
+    _print_screen(screen)
+    cap = f"cap {money(e.cap)} ({e.multiple}x settled volume, floor {money(e.floor)})" if e.cap is not None else \
+        "no exposure cap set"
+    click.echo(f"seller {site.label(o.seller)}: {money(e.open)} open; {cap}")
+
+
+@order.command("cap")
+@click.option("--multiple", type=click.IntRange(0, 255), required=True,
+              help="A seller's open value may be at most this multiple of its settled volume (0: no cap).")
+@click.option("--floor", "floor_amount", type=AMOUNT, default=None,
+              help="The cap of a new seller, with its unit ('10000 tUSD', '5 ETH'); per payment token (default 0 ETH).")
+@account_option("admin")
+@json_option
+@click.pass_obj
+def cap(ctx, multiple, floor_amount, sender, as_json):
+    """Set the exposure cap (admin): checked when an order binds, at acceptance or at placement."""
+    client = _client(ctx)
+    from tradechain.vocabulary import ETH
+
+    token, floor = client.tokens.amount(floor_amount, None) if floor_amount is not None else (ETH, 0)
+    r = client.escrow.set_exposure_cap(multiple, token, floor, sender=sender)
+    what = f"exposure cap: open value at most {multiple}x settled volume" if multiple else "exposure cap lifted"
+    sent(r, what + f", floor {money_format(client, token)(floor)}", as_json, multiple=multiple, token=token, floor=floor)
 
 
 @order.command("resolve")
@@ -368,11 +553,12 @@ def show(ctx, order_id, as_json):
         console.print(f"  settlement offer: {offer.refund_bps / 100:g}% back to the buyer; agreed: "
                       f"{named(offer.agreed)}; may accept: {named(offer.waiting)}")
     table = Table(box=None, header_style="bold")
-    for col in ("time (chain)", "who", "what", "detail"):
+    full = full_hashes()  # --full: each row's transaction too, whole, to copy into `tx status` or an explorer
+    for col in ("time (chain)", "who", "what", "detail") + (("tx",) if full else ()):
         table.add_column(col, overflow="fold")
     for row in rows:
-        table.add_row(row["time"], row["actor"], row["action"], row["detail"])
-    console.print(table)
+        table.add_row(row["time"], row["actor"], row["action"], row["detail"], *((row["tx"],) if full else ()))
+    print_table(console, table)
 
 
 def tranche_lines(tranches: list | None, title: dict | None, money, label) -> list[str]:

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from tradechain.cli.context import emit_json, json_option
+from tradechain.cli.context import emit_json, json_option, print_table, shown
 from tradechain.errors import UsageError
 
 
@@ -37,13 +37,14 @@ def trace_cmd(ctx, item, qr, explorer_url, as_json):
     from tradechain.index.queries import trace_view
 
     item_id = parse_item(item_from_url(item))
-    data = trace_view(site_for(ctx), item_id)
+    site = site_for(ctx)
+    data = trace_view(site, item_id)
     if qr:
         _qr(qr, qr_payload(explorer_url or DEFAULT_EXPLORER, item_id), sys.stderr if as_json else sys.stdout)
     if as_json:
         emit_json(data)
         return
-    render(data)
+    render(data, site.label)
 
 
 DEFAULT_EXPLORER = "http://127.0.0.1:8000"
@@ -87,30 +88,31 @@ def _qr(target: str, payload: str, out) -> None:
     click.echo(f"QR code written to {target}", err=True)
 
 
-def render(data: dict) -> None:
+def render(data: dict, label) -> None:
+    """A trace for people: parties by the names the deployment knows (`label`), hashes cut short unless --full."""
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
-    _render_one(console, Table, data)
+    _render_one(console, Table, data, label)
     for linked in data.get("linked", []):
         if isinstance(linked, dict):
             console.print()
-            _render_one(console, Table, linked)
+            _render_one(console, Table, linked, label)
 
 
-def _render_one(console, Table, data: dict) -> None:
+def _render_one(console, Table, data: dict, label) -> None:
     v = data["verified"]
     ok = "[green]log verified against the on-chain head[/]" if v["ok"] else f"[red]LOG DOES NOT VERIFY: {v['problem']}[/]"
     console.rule(f"[bold]{data['label']}[/]")
-    console.print(f"chain {data['chainId']}, Provenance {data['contract']}, head {data['head'][:18]}…  {ok}")
+    console.print(f"chain {data['chainId']}, Provenance {data['contract']}, head {shown(data['head'], 18)}  {ok}")
     if "batch" in data:
         b = data["batch"]
-        console.print(f"SKU {b['sku']}, origin {b['origin']}, quantity {b['quantity']:,}, producer {b['producer']}, "
+        console.print(f"SKU {b['sku']}, origin {b['origin']}, quantity {b['quantity']:,}, producer {label(b['producer'])}, "
                       f"registered {b['registeredAt']}, {len(b['certificates'])} certificate(s)")
     if data.get("order"):
         o = data["order"]
-        console.print(f"order {o['state']}: buyer {o['buyer']}, seller {o['seller']}")
+        console.print(f"order {o['state']}: buyer {label(o['buyer'])}, seller {label(o['seller'])}")
     if data.get("limits"):
         lim = data["limits"]
         console.print(f"agreed limits: {lim['tempMin']:g}..{lim['tempMax']:g} °C, humidity ≤ {lim['humidityMax']:g} %RH, "
@@ -120,8 +122,9 @@ def _render_one(console, Table, data: dict) -> None:
         table.add_column(col, overflow="fold")
     for e in data["entries"]:
         style = "bold red" if e["kind"] == "Reading" and e.get("details", {}).get("breaches") else None
-        table.add_row(str(e["seq"]), e["time"], e["actorName"], e["kind"], e["place"], _detail(e), style=style)
-    console.print(table)
+        table.add_row(str(e["seq"]), e["time"], e["actorName"], e["kind"], e["place"], _detail(e, label),
+                      style=style)
+    print_table(console, table)
     if data["readings"]:
         console.print("[bold]sensor readings[/]")
         for r in data["readings"]:
@@ -138,17 +141,15 @@ def _render_one(console, Table, data: dict) -> None:
         console.print(f"  {row['time']}  {row['actor']:<8} {row['action']}: {row['detail']}")
 
 
-def _detail(e: dict) -> str:
-    from tradechain.timeline import short_hash
-
+def _detail(e: dict, label) -> str:
     d = e.get("details", {})
     kind = e["kind"]
     if kind == "Document":
-        return f"{d['docType']} {d['docHash'][:12]}…"
+        return f"{d['docType']} {shown(d['docHash'])}"
     if kind == "Leg":
         return f"{d['mode']} {d['distanceKm']:,} km, {d['grams'] / 1000:,.1f} kg CO2e"
     if kind == "Handover":
-        return f"custody {d['from'][:10]}… -> {d['to'][:10]}…"
+        return f"custody {label(d['from'])} -> {label(d['to'])}"
     if kind == "Reading":
         return "BREACH of agreed limits" if d.get("breaches") else "within limits"
     if kind == "Correction":
@@ -159,7 +160,7 @@ def _detail(e: dict) -> str:
         return f"with {item_label(d['other'])}"
     if kind == "Commissioned":
         return f"{len(d.get('certificates', []))} certificate(s)"
-    return short_hash(bytes.fromhex(e["evidenceHash"][2:]))
+    return shown(e["evidenceHash"]) if int(e["evidenceHash"], 16) else "—"
 
 
 @click.command("verify")
@@ -192,12 +193,13 @@ def verify_cmd(ctx, file, item, as_json):
     if as_json:
         emit_json({"file": str(path), "hash": "0x" + digest.hex(), "item": item, "anchored": bool(hits), "matches": hits})
     elif hits:
+        label = ctx.client(persistent=True).deployment.label
         for h in hits:
-            click.echo(f"anchored: {path.name} (0x{digest.hex()[:16]}…) on {h['where']} as {h['as']}, "
-                       f"by {h['by']} at {h['time']} (block {h['block']})")
+            click.echo(f"anchored: {path.name} ({shown('0x' + digest.hex(), 18)}) on {h['where']} as {h['as']}, "
+                       f"by {label(h['by']) if h['by'] else '—'} at {h['time']} (block {h['block']})")
     else:
         where = item_label(parse_item(item)) if item else "any order, shipment or batch"
-        click.echo(f"NOT anchored: {path.name} (0x{digest.hex()[:16]}…) is not recorded on {where}")
+        click.echo(f"NOT anchored: {path.name} ({shown('0x' + digest.hex(), 18)}) is not recorded on {where}")
     if not hits:
         sys.exit(1)
 

@@ -2,8 +2,8 @@
 
 Shaped like web3.py's `Web3`: one transaction layer (`client.tx`, tradechain.transactions) that every write and
 every log query goes through, and a small facade per contract on top — `client.escrow`, `client.invoices`,
-`client.provenance`, `client.tokens`. Amounts are integers in base units (wei, or the token's smallest unit);
-times are unix seconds. Every state-changing method returns a Receipt with the gas used; a revert becomes a
+`client.provenance`, `client.tokens`, `client.fx` (rates locked for orders priced in another currency). Amounts
+are integers in base units (wei, or the token's smallest unit); times are unix seconds. Every state-changing method returns a Receipt with the gas used; a revert becomes a
 ContractRevert naming the broken rule.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from tradechain.chain import Chain
 from tradechain.client.escrow import Escrow, Order, SellerRecord
+from tradechain.client.fx import Fx
 from tradechain.client.invoices import Invoice, Invoices
 from tradechain.client.provenance import Provenance
 from tradechain.client.titles import Titles
@@ -34,6 +35,7 @@ class TradeClient:
         self.escrow = Escrow(self.tx, self.tokens)
         self.invoices = Invoices(self.tx, self.tokens, self.escrow)
         self.provenance = Provenance(self)
+        self.fx = Fx(self.tx, self.tokens, self.escrow)
         self.titles = Titles(self.tx)
 
     # ---- roles, on any contract of the suite
@@ -53,7 +55,7 @@ class TradeClient:
         topic = word(order_id)
         # financing events (InvoiceListed, InvoiceSold, AdvanceAccepted, ...) index the token id first; the
         # invoice's Transfer indexes it third
-        events = self.tx.logs(["TradeEscrow", "Provenance", "InvoiceToken", "BillOfLading"], [None, topic])
+        events = self.tx.logs(["TradeEscrow", "Provenance", "InvoiceToken", "FxRates", "BillOfLading"], [None, topic])
         events += self.tx.logs(["InvoiceToken", "BillOfLading"], [None, None, None, topic])
         return self.tx.in_order(events)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tradechain.transactions import GAS_PER_BATCH_ITEM, Receipt, Transactions
+from tradechain.errors import UsageError
+from tradechain.transactions import GAS_PER_BATCH_ITEM, Receipt, Transactions, word
 from tradechain.client.tokens import Tokens
 from tradechain.tranches import Tranche, unpack
 from tradechain.vocabulary import ETH, MAX_TRANCHES, STATES, TERMINAL, ZERO32, OrderState, party_names
@@ -95,6 +96,22 @@ class SellerRecord:
     volume: int
 
 
+@dataclass
+class Exposure:
+    """A seller's bound, unsettled value in one token and its cap (None: no cap is set)."""
+
+    seller: str
+    token: str
+    open: int
+    cap: int | None
+    multiple: int
+    floor: int
+
+    def room(self) -> int | None:
+        """How much more may bind now (None: unlimited)."""
+        return None if self.cap is None else max(self.cap - self.open, 0)
+
+
 def batch_gas(count: int) -> int:
     return 200_000 + GAS_PER_BATCH_ITEM * count
 
@@ -117,29 +134,51 @@ class Escrow:
     # ---- buyer
     def place_order(self, *, buyer: str, seller: str, amount: int, ship_by: int, deliver_by: int,
                     inspection_window: int, token: str = ETH, terms_hash: bytes = ZERO32,
-                    permit: bool = False, schedule: int = 0) -> tuple[int, Receipt]:
-        """Place and pay an order in one call. For an ERC-20, approves the escrow first (or signs an EIP-2612
-        permit with `permit=True`, which needs the buyer's key). `schedule`: a packed payment schedule
-        (tradechain.tranches.pack), 0 for none. Returns (order id, receipt)."""
-        # OrderTerms, the schedule its last field
-        args = [(seller, token, amount, ship_by, deliver_by, inspection_window, terms_hash, schedule)]
+                    permit: bool | None = None, accept_by: int = 0, schedule: int = 0) -> tuple[int, Receipt]:
+        """Place and pay an order in one call. An ERC-20 with an EIP-2612 permit is paid with a permit signed
+        by the buyer (its key, or the node's) inside the same transaction, so a refused order sends nothing;
+        a token without one is approved first, the approval and the order preflighted together. `permit`
+        forces the choice (True: permit or an error; False: approve). See `payment_method`. With `accept_by`
+        the order waits for the seller's acceptance until then (else the buyer is refunded). Returns
+        (order id, receipt). `schedule`: a packed payment schedule (tradechain.tranches.pack), 0 for none."""
+        # OrderTerms
+        args = [(seller, token, amount, ship_by, deliver_by, inspection_window, terms_hash, accept_by, schedule)]
         self.tokens.require_contract(token)
-        if permit and token != ETH:
+        method = self.payment_method(token, permit)
+        if method == "permit":
             deadline = self.tx.chain.now() + PERMIT_VALIDITY
             v, r, s = self.tokens.sign_permit(token, buyer, self.address, amount, deadline)
-            receipt = self._send("placeOrderWithPermit", args + [deadline, v, r, s], sender=buyer)
+            step = args + [deadline, v, r, s]
+            if not self.tx.chain.preflight:  # the embedded chain mines what it is sent: try the order first there too
+                self.tx.simulate([(NAME, "placeOrderWithPermit", step, buyer, 0)])
+            receipt = self._send("placeOrderWithPermit", step, sender=buyer)
         else:
             value = self.tokens.pay_in(token, amount, self.address, sender=buyer, step=(NAME, "placeOrder", args))
             receipt = self._send("placeOrder", args, sender=buyer, value=value)
         return receipt.event("OrderPlaced")["orderId"], receipt
 
+    def payment_method(self, token: str, permit: bool | None = None) -> str:
+        """How place_order pays `token`: "value" (native ETH sent with the call), "permit" (EIP-2612, one
+        transaction; the default wherever the token has it) or "approve" (an approval, then the order)."""
+        if token == ETH:
+            return "value"
+        if permit is False:
+            return "approve"
+        if self.tokens.permit_domain(token) is not None:
+            return "permit"
+        if permit:
+            raise UsageError(f"token {token} has no EIP-2612 permit: pay it with approve (leave out --permit)")
+        return "approve"
+
     def place_order_in(self, *, buyer: str, seller: str, amount: int, ship_in: int, deliver_in: int,
-                       inspection_window: int, **kw) -> tuple[int, Receipt]:
+                       inspection_window: int, accept_in: int | None = None, **kw) -> tuple[int, Receipt]:
         """place_order with deadlines relative to chain time: ship within `ship_in` seconds of now, deliver
-        within `deliver_in` seconds of the shipping deadline."""
+        within `deliver_in` seconds of the shipping deadline, and (with `accept_in`) accept within that."""
         now = self.tx.chain.now()
+        accept_by = now + accept_in if accept_in else 0
         return self.place_order(buyer=buyer, seller=seller, amount=amount, ship_by=now + ship_in,
-                                deliver_by=now + ship_in + deliver_in, inspection_window=inspection_window, **kw)
+                                deliver_by=now + ship_in + deliver_in, inspection_window=inspection_window,
+                                accept_by=accept_by, **kw)
 
     def confirm(self, order_id: int, *, sender: str) -> Receipt:
         return self._send("confirm", [order_id], sender=sender)
@@ -165,6 +204,10 @@ class Escrow:
     def limits_hash(self, order_id: int) -> bytes:
         """Hash of the sensor limits agreed for an order (zero if none): what shipping commits to."""
         return bytes(self.tx.call("Provenance", "limitsHashOf", [order_id]))
+
+    def accept(self, order_id: int, *, sender: str) -> Receipt:
+        """The seller accepts an order placed with an acceptance deadline: it binds (Funded) and may ship."""
+        return self._send("acceptOrder", [order_id], sender=sender)
 
     def nominate_carrier(self, order_id: int, carrier: str, *, sender: str) -> Receipt:
         """The seller asks to hand its shipment to another carrier; the Provenance admin confirms
@@ -261,6 +304,29 @@ class Escrow:
         """Every order, read in one batch of calls."""
         ids = range(1, self.order_count() + 1)
         return [_order(v) for v in self.tx.call_many(NAME, "getOrder", ([i] for i in ids))]
+
+    def accept_by(self, order_id: int) -> int:
+        """The acceptance deadline of an order waiting for its seller (Offered), else 0: read from its
+        AcceptanceRequested event (the escrow keeps no getter for it: every selector costs code size)."""
+        if self.get_order(order_id).state != "Offered":
+            return 0
+        logs = self.tx.logs(NAME, [self.tx.topic(NAME, "AcceptanceRequested"), word(order_id)])
+        return logs[-1]["args"]["acceptBy"]
+
+    def exposure(self, seller: str, token: str = ETH) -> Exposure:
+        """The seller's open value in `token` against its cap (the admin's multiple of settled volume, or the
+        floor)."""
+        from tradechain.risk import exposure_cap  # the contract's rule, in Python (tests check they agree)
+
+        open_value, multiple, floor = self._call("exposureOf", [seller, token])
+        cap = exposure_cap(self._call("sellerVolume", [seller, token]), multiple, floor)
+        return Exposure(seller=seller, token=token, open=open_value, cap=cap, multiple=multiple, floor=floor)
+
+    # ---- admin
+    def set_exposure_cap(self, multiple: int, token: str = ETH, floor: int = 0, *, sender: str) -> Receipt:
+        """Cap every seller's open value at `multiple` x its settled volume (0: no cap), or `floor` in `token` (base
+        units) if larger: a new seller's cap."""
+        return self._send("setExposureCap", [multiple, token, floor], sender=sender)
 
     def seller_record(self, seller: str, token: str = ETH) -> SellerRecord:
         r = self._call("sellerRecord", [seller])

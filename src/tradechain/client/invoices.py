@@ -138,11 +138,14 @@ class Invoices:
         holder, financier, repayment = self._call("standing", [token_id])
         return holder, None if financier == ETH else financier, repayment
 
-    def advance_offers(self, token_id: int) -> list[dict]:
-        """Every standing advance offer on an invoice: financiers from the events, terms from the chain."""
-        offered = self.tx.logs(NAME, [self.tx.topic(NAME, "AdvanceOffered"), word(token_id)])
+    def advance_offers(self, token_id: int, financiers: list[str] | None = None) -> list[dict]:
+        """Every standing advance offer on an invoice: financiers from the events (or as given, e.g. by an
+        index), terms from the chain."""
+        if financiers is None:
+            offered = self.tx.logs(NAME, [self.tx.topic(NAME, "AdvanceOffered"), word(token_id)])
+            financiers = [e["args"]["financier"] for e in offered]
         out = []
-        for financier in dict.fromkeys(e["args"]["financier"] for e in offered):
+        for financier in dict.fromkeys(financiers):
             principal, fee_bps, expires_at = self._call("advanceOfferOf", [token_id, financier])
             if principal:
                 out.append({"financier": financier, "principal": principal, "feeBps": fee_bps,

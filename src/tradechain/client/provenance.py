@@ -38,6 +38,10 @@ def _hex(value) -> str:
     return "0x" + bytes(value).hex()
 
 
+def _address_or_none(address: str) -> str | None:
+    return None if int(address, 16) == 0 else address
+
+
 class Provenance:
     """The provenance log. `client` is the TradeClient it belongs to: a trace also reads the order, its
     token and its settlement."""
@@ -189,10 +193,11 @@ class Provenance:
             out.append(entry)
         return out
 
-    def trace(self, item: int, *, follow_links: bool = True) -> dict:
+    def trace(self, item: int, *, follow_links: bool = True, typed: Any = None) -> dict:
         """Everything known about an item: its log (checked against the on-chain head), custody, documents,
         sensor readings with breaches, carbon per leg and in total, linked items and, for a shipment, the
-        order's settlement events."""
+        order's settlement events. `typed` (an index's typed tables, index.queries.TypedTrace) may answer the
+        readings, breaches and batch registration instead of the events and the contract: the same values."""
         self.exists(item)
         c = self.client
         label = c.deployment.label
@@ -204,6 +209,54 @@ class Provenance:
             e["actorName"] = label(e["actor"])
             e["time"] = timeline.iso(e["timestamp"])
             e["place"] = timeline.location(bytes.fromhex(e["location"][2:]))
+        readings, breaches = typed.readings(item) if typed is not None else self.readings(events)
+        legs = [{"seq": e["seq"], **e["details"]} for e in entries if e["kind"] == "Leg"]
+        for leg in legs:
+            leg["from"], leg["to"] = (timeline.location(bytes.fromhex(leg[k][2:])) for k in ("from", "to"))
+        out: dict[str, Any] = {
+            "item": str(item), "label": item_label(item), "kind": "batch" if is_batch(item) else "shipment",
+            "chainId": self.chain.chain_id, "contract": self.address, "head": _hex(head),
+            "verified": verdict.as_dict(), "entries": entries, "readings": readings, "breaches": breaches,
+            "legs": legs, "carbonGrams": self._call("carbonOf", [item]),
+            # parties as addresses (the JSON shows each with its name; people see the name: label())
+            "documents": [{"seq": e["seq"], "by": e["actor"], "time": e["time"], **e["details"]}
+                          for e in entries if e["kind"] == "Document"],
+            "custody": [{"seq": e["seq"], "from": e["details"]["from"], "to": e["details"]["to"],
+                         "time": e["time"], "place": e["place"]} for e in entries if e["kind"] == "Handover"],
+            "custodian": _address_or_none(self._call("custodianOf", [item])),
+        }
+        linked = [e["details"]["other"] for e in entries if e["kind"] == "Linked"]
+        if is_batch(item):
+            out["batch"] = typed.batch(item) if typed is not None else self.batch(item, entries)
+            out["carbonTotalGrams"] = self._call("batchCarbon", [item])
+        else:
+            limits, agreed = self._call("limitsOf", [item])
+            out["limits"] = {"tempMin": limits[0] / 100, "tempMax": limits[1] / 100,
+                             "humidityMax": limits[2] / 100, "shockMax": limits[3] / 100} if agreed else None
+            out["breachFlags"] = timeline.breach_names(self._call("breachesOf", [item]))
+            out["carbonTotalGrams"] = out["carbonGrams"]
+            order = c.escrow.get_order(item)
+            out["order"] = {"state": order.state, "buyer": order.buyer, "seller": order.seller}
+            symbol, decimals = c.tokens.info(order.token)
+            from tradechain.units import format_amount
+
+            out["settlement"] = [row for row in timeline.rows(
+                [e for e in c.timeline(item) if e["contract"] == "TradeEscrow"], label,
+                lambda amount: format_amount(amount, decimals, symbol))]
+        out["linked"] = [self.trace(other, follow_links=False, typed=typed) for other in linked] if follow_links else \
+            [item_label(other) for other in linked]
+        return out
+
+    def batch(self, item: int, entries: list[dict]) -> dict:
+        """A batch as registered: producer (its address), time, origin, SKU, quantity and certificates."""
+        b = self._call("batchOf", [item])
+        return {"producer": b[0], "registeredAt": timeline.iso(b[2]),
+                "origin": bytes(b[3]).decode("ascii", "replace"), "sku": timeline.location(b[5]), "quantity": b[6],
+                "certificates": next((e["details"]["certificates"] for e in entries if e["kind"] == "Commissioned"),
+                                     [])}
+
+    def readings(self, events: list[dict]) -> tuple[list[dict], list[dict]]:
+        """(sensor readings, limit breaches) of an item's events; a reading a breach names is marked."""
         readings, breaches = [], []
         for e in events:
             if e["event"] == "Readings":
@@ -218,52 +271,12 @@ class Provenance:
             for r in readings:
                 if (r["seq"], r["sensor"], r["at"], r["value"]) == (b["seq"], b["sensor"], b["at"], b["value"]):
                     r["breach"] = True
-        legs = [{"seq": e["seq"], **e["details"]} for e in entries if e["kind"] == "Leg"]
-        for leg in legs:
-            leg["from"], leg["to"] = (timeline.location(bytes.fromhex(leg[k][2:])) for k in ("from", "to"))
-        out: dict[str, Any] = {
-            "item": str(item), "label": item_label(item), "kind": "batch" if is_batch(item) else "shipment",
-            "chainId": self.chain.chain_id, "contract": self.address, "head": _hex(head),
-            "verified": verdict.as_dict(), "entries": entries, "readings": readings, "breaches": breaches,
-            "legs": legs, "carbonGrams": self._call("carbonOf", [item]),
-            "documents": [{"seq": e["seq"], "by": e["actorName"], "time": e["time"], **e["details"]}
-                          for e in entries if e["kind"] == "Document"],
-            "custody": [{"seq": e["seq"], "from": label(e["details"]["from"]), "to": label(e["details"]["to"]),
-                         "time": e["time"], "place": e["place"]} for e in entries if e["kind"] == "Handover"],
-            "custodian": label(self._call("custodianOf", [item])),
-        }
-        linked = [e["details"]["other"] for e in entries if e["kind"] == "Linked"]
-        if is_batch(item):
-            b = self._call("batchOf", [item])
-            out["batch"] = {"producer": label(b[0]), "registeredAt": timeline.iso(b[2]),
-                            "origin": bytes(b[3]).decode("ascii", "replace"), "sku": timeline.location(b[5]),
-                            "quantity": b[6],
-                            "certificates": next((e["details"]["certificates"] for e in entries
-                                                  if e["kind"] == "Commissioned"), [])}
-            out["carbonTotalGrams"] = self._call("batchCarbon", [item])
-        else:
-            limits, agreed = self._call("limitsOf", [item])
-            out["limits"] = {"tempMin": limits[0] / 100, "tempMax": limits[1] / 100,
-                             "humidityMax": limits[2] / 100, "shockMax": limits[3] / 100} if agreed else None
-            out["breachFlags"] = timeline.breach_names(self._call("breachesOf", [item]))
-            out["carbonTotalGrams"] = out["carbonGrams"]
-            order = c.escrow.get_order(item)
-            out["order"] = {"state": order.state, "buyer": label(order.buyer), "seller": label(order.seller)}
-            symbol, decimals = c.tokens.info(order.token)
-            from tradechain.units import format_amount
-
-            out["settlement"] = [row for row in timeline.rows(
-                [e for e in c.timeline(item) if e["contract"] == "TradeEscrow"], label,
-                lambda amount: format_amount(amount, decimals, symbol))]
-        out["linked"] = [self.trace(other, follow_links=False) for other in linked] if follow_links else \
-            [item_label(other) for other in linked]
-        return out
+        return readings, breaches
 
     def find_document(self, item: int, doc_hash: bytes) -> list[dict]:
         """Where a document's hash is anchored on the item: as a typed document, a checkpoint's evidence, a
         certificate of the batch, a handover's evidence or the bill of lading."""
         self.exists(item)
-        label = self.client.deployment.label
         hits = []
         want = _hex(doc_hash)
         for e in self.events(item):
@@ -284,15 +297,15 @@ class Provenance:
                 actor = a.get("actor") or a.get("to") or a.get("producer") or a.get("carrier")
                 hits.append({"as": how, "time": timeline.iso(e["timestamp"]), "timestamp": e["timestamp"],
                              "block": e["block"], "tx": e["tx_hash"],
-                             "by": label(actor) if actor else self._entry_actor(e)})
+                             "by": actor or self._entry_actor(e)})
         return hits
 
-    def _entry_actor(self, event: dict) -> str:
+    def _entry_actor(self, event: dict) -> str | None:
         """Detail events name no actor: the entry's Checkpoint in the same transaction does."""
         for e in self.tx.receipt(event["tx_hash"]).events:
             if e["event"] == "Checkpoint":
-                return self.client.deployment.label(e["args"]["actor"])
-        return ""
+                return e["args"]["actor"]
+        return None
 
 
 def _details(kind: str, a: dict) -> dict:

@@ -13,6 +13,7 @@ APPROVE_GAS = 100_000
 class Tokens:
     def __init__(self, tx: Transactions):
         self.tx = tx
+        self._permit_domains: dict[str, dict | None] = {}  # token -> its EIP-712 permit domain (None: no permit)
 
     @property
     def stablecoin(self) -> str:
@@ -114,8 +115,47 @@ class Tokens:
         """The owner's EIP-2612 permit nonce."""
         return self.tx.call(self._erc20(token), "nonces", [owner])
 
+    def permit_domain(self, token: str) -> dict | None:
+        """The EIP-712 domain `token`'s permits are signed in, or None when it has no EIP-2612 permit (or one
+        whose domain we cannot reproduce: then a signature of ours would not verify, and approve is used).
+        The domain is read from EIP-5267's eip712Domain() where the token has it, else name() and version "1",
+        and checked against the token's own DOMAIN_SEPARATOR()."""
+        if token == ETH:
+            return None
+        if token != self.stablecoin:  # read afresh: another contract may sit at this address later (a test's revert)
+            return self._read_permit_domain(token)
+        if token not in self._permit_domains:
+            self._permit_domains[token] = self._read_permit_domain(token)
+        return self._permit_domains[token]
+
+    def _read_permit_domain(self, token: str) -> dict | None:
+        from eth_abi import encode
+        from eth_utils import keccak
+
+        name = self._erc20(token)
+        try:
+            self.tx.call(name, "nonces", [ETH])
+            separator = bytes(self.tx.call(name, "DOMAIN_SEPARATOR"))
+        except Exception:  # noqa: BLE001 - no permit: nonces/DOMAIN_SEPARATOR missing or reverting
+            return None
+        try:
+            _fields, token_name, version, chain_id, verifying, _salt, _ext = self.tx.call(name, "eip712Domain")
+        except Exception:  # noqa: BLE001 - a permit token from before EIP-5267
+            try:
+                token_name, version, chain_id, verifying = self.tx.call(name, "name"), "1", self.tx.chain.chain_id, token
+            except Exception:  # noqa: BLE001
+                return None
+        domain = {"name": token_name, "version": version, "chainId": chain_id, "verifyingContract": verifying}
+        typehash = keccak(b"EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)")
+        ours = keccak(encode(["bytes32", "bytes32", "bytes32", "uint256", "address"],
+                             [typehash, keccak(text=token_name), keccak(text=version), chain_id, verifying]))
+        return domain if ours == separator else None
+
     def sign_permit(self, token: str, owner: str, spender: str, value: int, deadline: int) -> tuple[int, bytes, bytes]:
         """EIP-2612 signature by `owner` (a key we hold, or the node's unlocked account)."""
+        domain = self.permit_domain(token)
+        if domain is None:
+            raise UsageError(f"{token} has no EIP-2612 permit this client can sign for: pay with approve")
         data = {
             "types": {
                 "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
@@ -126,8 +166,7 @@ class Tokens:
                            {"name": "deadline", "type": "uint256"}],
             },
             "primaryType": "Permit",
-            "domain": {"name": self.tx.call(self._erc20(token), "name"), "version": "1",
-                       "chainId": self.tx.chain.chain_id, "verifyingContract": token},
+            "domain": domain,
             "message": {"owner": owner, "spender": spender, "value": value, "nonce": self.nonce(token, owner),
                         "deadline": deadline},
         }

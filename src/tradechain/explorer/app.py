@@ -63,9 +63,21 @@ def create_app(site: Site, *, base_url: str = "") -> Starlette:
             return page(request, template, data, title=title(data))
 
         async def api(request: Request):
-            return JSONResponse(as_json(await _run(request, fn)))
+            return JSONResponse(as_json(await _run(request, whole_hashes(fn))))
 
         return html, api
+
+    def whole_hashes(fn):
+        """`fn` with every hash in its words whole: the JSON API answers what the CLI's --json prints (pages cut
+        them short for reading)."""
+        def run(request):
+            token = timeline.FULL_HASHES.set(True)
+            try:
+                return fn(request)
+            finally:
+                timeline.FULL_HASHES.reset(token)
+
+        return run
 
     async def _run(request, fn):
         from starlette.concurrency import run_in_threadpool
@@ -95,10 +107,15 @@ def create_app(site: Site, *, base_url: str = "") -> Starlette:
             raise NotFound(f"{tx!r} is not a transaction hash (0x followed by 64 hex digits)")
         return query(queries.tx_view, tx)
 
-    def orders_q(request):
+    def page_of(request) -> dict:
         limit = _int(request.query_params.get("limit", "50"), "limit")
-        offset = _int(request.query_params.get("offset", "0"), "offset", low=0)
-        return query(queries.order_list, limit=min(limit, 500), offset=offset)
+        return {"limit": min(limit, 500), "offset": _int(request.query_params.get("offset", "0"), "offset", low=0)}
+
+    def orders_q(request):
+        return query(queries.order_list, **page_of(request))
+
+    def batches_q(request):
+        return query(queries.batch_list, **page_of(request))
 
     def document_q(request):
         h = request.path_params["hash"]
@@ -116,6 +133,7 @@ def create_app(site: Site, *, base_url: str = "") -> Starlette:
     seller_html, seller_api = both("seller", seller_q, "seller.html", lambda d: f"Seller {d['name'] or d['seller']}")
     tx_html, tx_api = both("tx", tx_q, "tx.html", lambda d: f"Transaction {d['tx'][:12]}…")
     orders_html, orders_api = both("orders", orders_q, "home.html", lambda d: "Orders")
+    batches_html, batches_api = both("batches", batches_q, "batches.html", lambda d: "Product batches")
     _, document_api = both("document", document_q, "verify.html", lambda d: "Verify")
 
     async def verify_html(request: Request):
@@ -173,6 +191,7 @@ def create_app(site: Site, *, base_url: str = "") -> Starlette:
         Route("/order/{oid}", order_html), Route("/api/order/{oid}", order_api),
         Route("/order/{oid}/evidence.zip", evidence_zip),
         Route("/trace/{item}", trace_html), Route("/api/trace/{item}", trace_api),
+        Route("/batches", batches_html), Route("/api/batches", batches_api),
         Route("/batch/{batch}", batch_html), Route("/api/batch/{batch}", batch_api),
         Route("/item/{item}", item_redirect),
         Route("/invoice/{iid}", invoice_html), Route("/api/invoice/{iid}", invoice_api),
@@ -210,15 +229,21 @@ def _path(summary: str, param: str | None = None, schema: str = "string") -> dic
     return {"get": op}
 
 
+def _list_path(summary: str, key: str) -> dict:
+    """A paged list: ?limit= (at most 500) and ?offset=."""
+    return {"get": {"summary": summary, "parameters": [
+        {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 50, "maximum": 500}},
+        {"name": "offset", "in": "query", "schema": {"type": "integer", "default": 0}}],
+        "responses": {"200": {"description": f"{{{key}: [...], total}}"}}}}
+
+
 OPENAPI = {
     "openapi": "3.1.0",
     "info": {"title": "tradechain explorer API", "version": "1",
              "description": "Read-only JSON over the tradechain index. Shapes match `tradechain … --json`."},
     "paths": {
-        "/api/orders": {"get": {"summary": "orders by id (`order list --json`)", "parameters": [
-            {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 50, "maximum": 500}},
-            {"name": "offset", "in": "query", "schema": {"type": "integer", "default": 0}}],
-            "responses": {"200": {"description": "{orders: [...], total}"}}}},
+        "/api/orders": _list_path("orders by id (`order list --json`)", "orders"),
+        "/api/batches": _list_path("product batches, newest first, with a breach flag", "batches"),
         "/api/order/{oid}": _path("one order with its timeline (`order show ID --json`)", "oid", "integer"),
         "/api/trace/{item}": _path("a shipment (7) or batch (B3) log verified against the on-chain head "
                                    "(`trace ITEM --json`)", "item"),

@@ -1,4 +1,5 @@
-"""Typed rows from decoded events: orders (state, parties, deadlines) and document anchors.
+"""Typed rows from decoded events: orders (state, parties, deadlines), document anchors, provenance entries,
+invoice holders, financing events, sensor readings and breaches, product batches.
 
 Pure functions of the logs: replaying an order's logs from the logs table gives the same row, which is how a
 reorg's rollback restores the orders it touched (index.store.rollback).
@@ -8,21 +9,24 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, select
 
-from tradechain.index.schema import anchors, blocks, entries, invoices, orders
-from tradechain.vocabulary import BATCH_BASE, DOC_TYPES, KINDS
+from tradechain.index.schema import anchors, batches, blocks, breaches, entries, financing, invoices, orders, readings
+from tradechain.vocabulary import BATCH_BASE, DOC_TYPES, KINDS, SENSORS, unpack_readings
 
 ZERO32 = "0x" + "00" * 32
 # What each escrow event does to the stored state of its order (Delivered is derived on read, as on chain).
-STATE_AFTER = {"OrderShipped": "Shipped", "OrderDisputed": "Disputed", "OrderReleased": "Released",
+STATE_AFTER = {"AcceptanceRequested": "Offered", "OrderAccepted": "Funded", "OrderShipped": "Shipped", "OrderDisputed": "Disputed", "OrderReleased": "Released",
                "OrderResolved": "Resolved", "OrderRefunded": "Refunded", "OrderCancelled": "Cancelled"}
 # Entry kinds whose evidenceHash is a payload (hash of the detail event), not a document.
 PAYLOAD_KINDS = {"Commissioned", "Handover", "Reading", "Document", "Leg", "Linked", "Correction"}
 
 
+FINANCING = ("InvoiceListed", "ListingWithdrawn", "InvoiceSold", "AdvanceOffered", "AdvanceOfferWithdrawn",
+             "AdvanceAccepted")
+NO_LOWER_LIMIT = -2**30  # LimitBreached's min below this: the shipment agreed no lower limit
 # The events derive reads; everything else is kept raw only (pages decode it when they show it).
-DERIVED = {"OrderPlaced", "OrderShipped", "OrderDisputed", "SettlementProposed", "OrderReleased", "OrderResolved",
+DERIVED = {"OrderPlaced", "AcceptanceRequested", "OrderAccepted", "OrderShipped", "OrderDisputed", "SettlementProposed", "OrderReleased", "OrderResolved",
            "OrderRefunded", "OrderCancelled", "Checkpoint", "DocumentAnchored", "CustodyTaken", "Corrected",
-           "BatchRegistered", "Transfer"}
+           "BatchRegistered", "Transfer", "Readings", "LimitBreached", *FINANCING}
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 
@@ -37,6 +41,7 @@ class Decoder:
         from tradechain.errors import abi_type as _abi_type
 
         self.specs: dict[tuple[str, str], tuple] = {}
+        self._checksums: dict[str, str] = {}
         for name in client.deployment.addresses:
             address = client.tx.address(name)
             for entry in client.tx.abi(name):
@@ -63,14 +68,31 @@ class Decoder:
         args = {}
         topics = [row["topic1"], row["topic2"], row["topic3"]]
         for (arg, typ), topic in zip(indexed, topics):
-            args[arg] = decode([typ], bytes.fromhex(topic[2:]))[0]
+            args[arg] = _topic_value(typ, topic)
         values = decode([t for _, t in data], bytes.fromhex(row["data"][2:])) if data else ()
         args.update({arg: v for (arg, _), v in zip(data, values)})
         for arg, typ in indexed + data:
             if typ == "address":  # eth_abi gives lower case; web3 and the rest of the package use checksums
-                args[arg] = to_checksum_address(args[arg])
+                low = args[arg]
+                if low not in self._checksums:  # a few parties stand in most events: checksum each once
+                    self._checksums[low] = to_checksum_address(low)
+                args[arg] = self._checksums[low]
         return {"contract": contract, "event": name, "args": {k: args[k] for k in order},
                 "block": row["block_number"], "logIndex": row["log_index"], "tx_hash": row["tx_hash"]}
+
+
+def _topic_value(typ: str, topic: str):
+    """An indexed argument from its 32-byte topic (0x hex): the static types of the suite's events read directly,
+    as eth_abi would decode them; anything else through eth_abi."""
+    if typ.startswith("uint"):
+        return int(topic, 16)
+    if typ == "address":
+        return "0x" + topic[-40:]
+    if typ == "bytes32":
+        return bytes.fromhex(topic[2:])
+    from eth_abi import decode
+
+    return decode([typ], bytes.fromhex(topic[2:]))[0]
 
 
 def _h(value) -> str:
@@ -95,7 +117,7 @@ def order_change(event: dict, timestamp: int) -> tuple[int, dict] | None:
         return a["orderId"], {
             "id": a["orderId"], "buyer": a["buyer"], "seller": a["seller"], "token": a["token"],
             "amount": str(a["amount"]), "fee_bps": a["feeBps"], "ship_by": a["shipBy"], "deliver_by": a["deliverBy"],
-            "inspection_window": a["inspectionWindow"], "state": "Funded", "carrier": None, "delivered_at": 0,
+            "inspection_window": a["inspectionWindow"], "state": "Funded", "carrier": None, "delivered_at": 0, "accept_by": 0,
             "placed_block": block, "updated_block": block}
     oid = order_ids(event)
     if oid is None:
@@ -103,7 +125,9 @@ def order_change(event: dict, timestamp: int) -> tuple[int, dict] | None:
     values: dict = {"updated_block": block}
     if name in STATE_AFTER:
         values["state"] = STATE_AFTER[name]
-    if name == "OrderShipped":
+    if name == "AcceptanceRequested":
+        values["accept_by"] = a["acceptBy"]
+    elif name == "OrderShipped":
         values["carrier"] = a["carrier"]
     elif name == "Checkpoint":
         values["delivered_at"] = timestamp
@@ -195,6 +219,52 @@ def apply_invoices(conn, events: list[dict]) -> None:
         conn.execute(stmt, [{"tid": tid, **v} for tid, v in moved.items()])
 
 
+def financing_row(event: dict, block_hash: str) -> dict | None:
+    """A listing, sale or advance event of an invoice as a typed row."""
+    name, a = event["event"], event["args"]
+    if name not in FINANCING:
+        return None
+    holder = a.get("holder") or a.get("from")
+    financier = a.get("financier") or a.get("to")
+    amount = a.get("price", a.get("principal"))
+    bps = a.get("discountBps", a.get("feeBps"))
+    return {"block_hash": block_hash, "log_index": event["logIndex"], "invoice_id": a["tokenId"], "event": name,
+            "holder": holder, "financier": financier, "amount": None if amount is None else str(amount),
+            "bps": bps, "fee": str(a["fee"]) if "fee" in a else None, "expires_at": a.get("expiresAt"),
+            "block_number": event["block"], "tx_hash": event["tx_hash"]}
+
+
+def reading_rows(events: list[tuple[dict, str]]) -> tuple[list[dict], list[dict]]:
+    """(readings, breaches) of a range: every 9-byte record of each Readings event, marked when a LimitBreached
+    of the same entry names it (same sensor, time and value: how the trace marks it), and the breaches."""
+    found, broke = [], []
+    for e, block_hash in events:
+        a = e["args"]
+        where = {"block_hash": block_hash, "log_index": e["logIndex"], "block_number": e["block"],
+                 "tx_hash": e["tx_hash"], "item": str(a.get("shipmentId")), "seq": a.get("seq")}
+        if e["event"] == "LimitBreached":
+            broke.append({**where, "sensor": SENSORS[a["sensor"]], "at": a["at"], "value": a["value"],
+                          "min": None if a["min"] < NO_LOWER_LIMIT else a["min"], "max": a["max"]})
+        elif e["event"] == "Readings":
+            for i, r in enumerate(unpack_readings(bytes(a["packed"]))):
+                found.append({**where, "position": i, "sensor": r["sensor"], "at": r["at"],
+                              "value": round(r["value"] * 100), "breach": False})
+    marks = {(b["item"], b["seq"], b["sensor"], b["at"], b["value"]) for b in broke}
+    for r in found:
+        r["breach"] = (r["item"], r["seq"], r["sensor"], r["at"], r["value"]) in marks
+    return found, broke
+
+
+def batch_row(event: dict, timestamp: int) -> dict | None:
+    """A product batch as registered: producer, SKU, origin, quantity, certificates."""
+    if event["event"] != "BatchRegistered":
+        return None
+    a = event["args"]
+    return {"id": str(a["batchId"]), "producer": a["producer"], "sku": _h(a["sku"]), "origin": _h(a["origin"]),
+            "quantity": a["quantity"], "certificates": ",".join(_h(c) for c in a["certificates"]),
+            "registered_at": timestamp, "block_number": event["block"], "tx_hash": event["tx_hash"]}
+
+
 def block_time(conn, number: int) -> int:
     return conn.execute(select(blocks.c.timestamp).where(blocks.c.number == number)).scalar_one()
 
@@ -211,5 +281,10 @@ def apply(conn, decoded: list[tuple[dict, str]], times: dict[int, int]) -> None:
     rows = []
     for event, block_hash in decoded:
         rows += anchor_rows(event, block_hash, entry_actor)
-    if rows:
-        conn.execute(anchors.insert(), rows)
+    found, broke = reading_rows(decoded)
+    typed = {anchors: rows, readings: found, breaches: broke,
+             financing: [r for e, h in decoded if (r := financing_row(e, h)) is not None],
+             batches: [r for e in events if (r := batch_row(e, times[e["block"]])) is not None]}
+    for table, new in typed.items():
+        if new:
+            conn.execute(table.insert(), new)

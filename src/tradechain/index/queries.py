@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from tradechain import timeline
 from tradechain.errors import TradechainError
-from tradechain.vocabulary import BATCH_BASE, item_label
+from tradechain.vocabulary import BATCH_BASE, SENSOR_UNITS, item_label
 
 if TYPE_CHECKING:  # SQLAlchemy is imported where an index is read: a read without one never loads it (0.4 s)
     from sqlalchemy.engine import Engine
@@ -145,7 +145,7 @@ def order_list(site: Site, *, limit: int | None = None, offset: int = 0) -> dict
 def due_orders(engine: Engine, now: int) -> list[int]:
     """Orders whose release or refund the contract may allow at chain time `now`, from the index: delivered by
     the deadline with the inspection window over; not shipped by shipBy; shipped and not delivered by
-    deliverBy. The keeper confirms each on chain (TradeEscrow.actionable) before acting."""
+    deliverBy; not accepted by acceptBy. The keeper confirms each on chain (TradeEscrow.actionable) before acting."""
     from sqlalchemy import select
 
     from tradechain.index.schema import orders
@@ -157,6 +157,7 @@ def due_orders(engine: Engine, now: int) -> list[int]:
             ((o.state == "Shipped") & delivered & (o.delivered_at + o.inspection_window <= now))
             | ((o.state == "Funded") & (o.ship_by < now))
             | ((o.state == "Shipped") & ~delivered & (o.deliver_by < now))
+            | ((o.state == "Offered") & (o.accept_by < now))
         ).order_by(o.id)
         return [r[0] for r in conn.execute(q)]
 
@@ -167,12 +168,95 @@ def trace_view(site: Site, item: int) -> dict:
     from tradechain.errors import ContractRevert
 
     try:
-        return site.client.provenance.trace(item)
+        return site.client.provenance.trace(item, typed=None if site.engine is None else TypedTrace(site))
     except ContractRevert as exc:
         raise NotFound(f"there is no {item_label(item)} on this chain") from exc
 
 
+class TypedTrace:
+    """The parts of a trace the index holds in typed tables (readings, breaches, batches), in the shapes
+    Provenance.trace builds from events and the contract (tests/test_explorer.py compares both on the demo)."""
+
+    def __init__(self, site: Site):
+        self.site = site
+
+    def readings(self, item: int) -> tuple[list[dict], list[dict]]:
+        from sqlalchemy import select
+
+        from tradechain.index.schema import breaches, readings
+
+        r, b = readings.c, breaches.c
+        with self.site.engine.connect() as conn:
+            found = conn.execute(select(readings).where(r.item == str(item))
+                                 .order_by(r.block_number, r.log_index, r.position)).all()
+            broke = conn.execute(select(breaches).where(b.item == str(item))
+                                 .order_by(b.block_number, b.log_index)).all()
+        return ([{"sensor": x.sensor, "at": x.at, "value": x.value / 100, "unit": SENSOR_UNITS.get(x.sensor, ""),
+                  "time": timeline.iso(x.at), "seq": x.seq, "breach": bool(x.breach)} for x in found],
+                [{"sensor": x.sensor, "value": x.value / 100, "at": x.at, "seq": x.seq,
+                  "min": None if x.min is None else x.min / 100, "max": x.max / 100} for x in broke])
+
+    def batch(self, item: int) -> dict:
+        from sqlalchemy import select
+
+        from tradechain.index.schema import batches
+
+        with self.site.engine.connect() as conn:
+            row = conn.execute(select(batches).where(batches.c.id == str(item))).first()
+        return batch_dict(self.site, row)
+
+
+def batch_dict(site: Site, row) -> dict:
+    """A batches row as the trace shows a batch's registration (the producer's address: callers label it)."""
+    return {"producer": row.producer, "registeredAt": timeline.iso(row.registered_at),
+            "origin": bytes.fromhex(row.origin[2:]).decode("ascii", "replace"),
+            "sku": timeline.location(bytes.fromhex(row.sku[2:])), "quantity": row.quantity,
+            "certificates": row.certificates.split(",") if row.certificates else []}
+
+
+def batch_list(site: Site, *, limit: int = 50, offset: int = 0) -> dict:
+    """Product batches by registration, newest first, each flagged when a limit was breached on it or on a
+    shipment that carried it: what the explorer's batch list shows (needs the index)."""
+    if site.engine is None:
+        raise NotFound("the list of batches needs the index: run `tradechain index` first")
+    from sqlalchemy import func, select
+
+    from tradechain.index.schema import batches, breaches, entries
+
+    with site.engine.connect() as conn:
+        rows = conn.execute(select(batches).order_by(batches.c.block_number.desc(), batches.c.id.desc())
+                            .offset(offset).limit(limit)).all()
+        total = conn.execute(select(func.count()).select_from(batches)).scalar_one()
+        flagged = {r[0] for r in conn.execute(select(breaches.c.item).distinct())}
+        # a batch's cold chain is the shipments that carried it: Linked entries name them (as evidence hash)
+        carried: dict[str, set[str]] = {}
+        for item, other in conn.execute(select(entries.c.item, entries.c.evidence_hash).where(
+                entries.c.kind == "Linked", entries.c.item.in_([r.id for r in rows]))):
+            carried.setdefault(item, set()).add(str(int(other, 16)))
+    out = []
+    for r in rows:
+        breached = bool(({r.id} | carried.get(r.id, set())) & flagged)
+        out.append({"item": r.id, "label": item_label(int(r.id)), **batch_dict(site, r), "breached": breached})
+    return {"batches": out, "total": total}
+
+
 # ---------------------------------------------------------------------------------------------- invoices
+def advance_offers(site: Site, token_id: int) -> list[dict]:
+    """Standing advance offers on an invoice: the financiers who offered (from the index's financing table, else
+    from the events), with their terms as the chain holds them now."""
+    if site.engine is None:
+        return site.client.invoices.advance_offers(token_id)
+    from sqlalchemy import select
+
+    from tradechain.index.schema import financing
+
+    f = financing.c
+    with site.engine.connect() as conn:
+        offered = [r[0] for r in conn.execute(select(f.financier).where(
+            f.invoice_id == token_id, f.event == "AdvanceOffered").order_by(f.block_number, f.log_index))]
+    return site.client.invoices.advance_offers(token_id, financiers=offered)
+
+
 def camel_dict(record) -> dict:
     """A dataclass as the CLI's JSON shows it: camelCase keys."""
     from dataclasses import fields
@@ -185,7 +269,8 @@ def camel_dict(record) -> dict:
 def invoice_dict(inv, money) -> dict:
     """An invoice as `invoice list/show --json` shows it."""
     d = camel_dict(inv)
-    d.update(faceValueText=money(inv.face_value), listedPriceText=money(inv.listed_price) if inv.listed else None)
+    d.update(faceValueText=money(inv.face_value), listedPriceText=money(inv.listed_price) if inv.listed else None,
+             advancePrincipalText=money(inv.advance_principal), advanceRepaymentText=money(inv.advance_repayment))
     return d
 
 
@@ -223,7 +308,7 @@ def invoice_view(site: Site, token_id: int) -> dict:
                if row["event"] in ("Transfer", "InvoiceListed", "ListingWithdrawn", "InvoiceSold", "AdvanceOffered",
                                    "AdvanceOfferWithdrawn", "AdvanceAccepted", "OrderReleased", "OrderResolved")]
     return {"invoice": invoice_dict(inv, money), "sellerRecord": camel_dict(c.escrow.seller_record(inv.seller, inv.token)),
-            "advanceOffers": c.invoices.advance_offers(inv.id), "metadata": c.invoices.metadata(inv.id),
+            "advanceOffers": advance_offers(site, inv.id), "metadata": c.invoices.metadata(inv.id),
             "history": history}
 
 
@@ -274,7 +359,7 @@ def find_document(site: Site, doc_hash: str) -> dict:
         item = int(r.item)
         when = site.client.chain.block_time(r.block_number)
         matches.append({"item": str(item), "label": item_label(item), "as": r.role,
-                        "by": site.label(r.actor) if r.actor else "—", "time": timeline.iso(when),
+                        "by": r.actor or None, "time": timeline.iso(when),
                         "timestamp": when, "block": r.block_number, "tx": r.tx_hash,
                         "order": item if item < BATCH_BASE else None})
     return {"hash": doc_hash, "anchored": bool(matches), "matches": matches}
