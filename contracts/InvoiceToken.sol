@@ -234,7 +234,7 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl, ReentrancyGuardTr
     /// @inheritdoc IInvoiceToken
     /// @dev The waterfall: an accepted advance's financier first (up to principal + fee), the rest to the holder.
     function settlementPayees(uint256 orderId, uint256 amount)
-        external
+        public
         view
         returns (address[2] memory to, uint256[2] memory amounts)
     {
@@ -249,6 +249,22 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl, ReentrancyGuardTr
         uint256 first = a.repayment < amount ? a.repayment : amount;
         (to[0], amounts[0]) = (financier, first);
         (to[1], amounts[1]) = (holder, amount - first);
+    }
+
+    /// @inheritdoc IInvoiceToken
+    /// @dev Emits AdvanceRepaid when an advance is outstanding.
+    function tranchePayees(uint256 orderId, uint256 amount)
+        external
+        returns (address[2] memory to, uint256[2] memory amounts)
+    {
+        if (msg.sender != address(escrow)) revert NotEscrow(msg.sender);
+        (to, amounts) = settlementPayees(orderId, amount);
+        if (to[1] == address(0)) return (to, amounts); // no advance: all to the holder
+        Advance storage a = _advances[orderId];
+        // amounts[0] <= a.repayment (the waterfall caps it), so the rest fits the uint96 it came from
+        uint96 outstanding = a.repayment - uint96(amounts[0]);
+        a.repayment = outstanding;
+        emit AdvanceRepaid(orderId, to[0], amounts[0], outstanding);
     }
 
     // ------------------------------------------------------------------ views

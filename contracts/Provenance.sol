@@ -22,6 +22,15 @@ contract Provenance is IProvenance, AccessControl, EIP712 {
     bytes32 public constant PRODUCER_ROLE = keccak256("PRODUCER_ROLE");
     /// @dev Held by the escrow: opens a shipment when an order ships, and records the buyer's sensor limits.
     bytes32 public constant ESCROW_ROLE = keccak256("ESCROW_ROLE");
+    /// @dev Held by the bill-of-lading registry: records that a shipment's title was surrendered for delivery.
+    bytes32 public constant TITLE_ROLE = keccak256("TITLE_ROLE");
+    /// @dev Held by the escrow's schedule book (PaymentSchedules): follows a scheduled order's shipment.
+    bytes32 public constant SCHEDULE_ROLE = keccak256("SCHEDULE_ROLE");
+    /// @dev Shipment.marks: the escrow tracks the shipment's tranche triggers (only scheduled orders pay for it) ...
+    uint8 internal constant TRACKED = 1;
+    /// @dev ... a title (eBL) is outstanding: no Delivered until its holder surrendered it. Bits 5, 6, 7 are the
+    /// trigger kinds seen (1 << Kind: Arrived, ExportCleared, ImportCleared).
+    uint8 internal constant TITLE_OUTSTANDING = 2;
     bytes32 private constant CHECKPOINT_TYPEHASH = keccak256(
         "Checkpoint(uint256 shipmentId,uint8 kind,bytes8 location,bytes32 evidenceHash,uint256 at,uint256 nonce,"
         "uint256 deadline)"
@@ -88,6 +97,25 @@ contract Provenance is IProvenance, AccessControl, EIP712 {
         if (agreed != limitsHash) revert LimitsMismatch(shipmentId, agreed, limitsHash);
         s.carrier = carrier;
         emit ShipmentOpened(shipmentId, carrier, billOfLadingHash);
+    }
+
+    /// @notice Follow a scheduled order's shipment: from now on its Arrived, ExportCleared and ImportCleared
+    /// checkpoints are marked for the escrow's tranches (`reachedOf`), and with `titled` its delivery waits for its
+    /// bill of lading to be surrendered. Plain shipments never pay for either.
+    /// @dev SCHEDULE_ROLE, right after `openShipment`.
+    /// @param shipmentId the order id
+    /// @param titled whether an electronic bill of lading was issued for the shipment
+    function trackShipment(uint256 shipmentId, bool titled) external onlyRole(SCHEDULE_ROLE) {
+        Shipment storage s = _shipments[shipmentId];
+        if (s.carrier == address(0)) revert UnknownShipment(shipmentId);
+        s.marks = titled ? TRACKED | TITLE_OUTSTANDING : TRACKED;
+    }
+
+    /// @notice The shipment's bill of lading was surrendered for delivery: the carrier may now record Delivered.
+    /// @dev TITLE_ROLE (the bill-of-lading registry).
+    /// @param shipmentId the order id
+    function surrenderTitle(uint256 shipmentId) external onlyRole(TITLE_ROLE) {
+        _shipments[shipmentId].marks &= ~TITLE_OUTSTANDING;
     }
 
     /// @notice Record the sensor limits agreed for a shipment. Once the shipment is open they never change.
@@ -421,6 +449,12 @@ contract Provenance is IProvenance, AccessControl, EIP712 {
         return _shipments[shipmentId].deliveredAt;
     }
 
+    /// @notice A tracked shipment's marks: bit (1 << Kind) for each of Arrived, ExportCleared, ImportCleared recorded,
+    /// bit 1 while a title is outstanding, bit 0 once tracked; 0 for a plain shipment.
+    function reachedOf(uint256 shipmentId) external view returns (uint256) {
+        return _shipments[shipmentId].marks;
+    }
+
     /// @notice The shipment's carrier, or address(0) if no such shipment.
     function carrierOf(uint256 shipmentId) external view returns (address) {
         return _shipments[shipmentId].carrier;
@@ -535,6 +569,7 @@ contract Provenance is IProvenance, AccessControl, EIP712 {
     ) private {
         Shipment storage s = _shipments[shipmentId];
         address carrier = s.carrier;
+        uint8 marks = s.marks; // same slot, same read: a plain shipment's marks cost no extra storage access
         if (carrier == address(0)) revert UnknownShipment(shipmentId);
         if (kind == Kind.None || uint8(kind) > uint8(Kind.Discharged)) revert InvalidKind(uint8(kind));
         if (kind == Kind.ExportCleared || kind == Kind.ImportCleared) {
@@ -542,6 +577,11 @@ contract Provenance is IProvenance, AccessControl, EIP712 {
         } else {
             if (actor != carrier) revert NotShipmentCarrier(shipmentId, actor, carrier);
             if (!hasRole(CARRIER_ROLE, actor)) revert NotCarrier(actor);
+        }
+        if (marks != 0) {
+            // a scheduled order's shipment: mark its tranche triggers; its eBL must be surrendered before delivery
+            if (kind >= Kind.Arrived && kind <= Kind.ImportCleared) s.marks = marks | uint8(1 << uint8(kind));
+            if (kind == Kind.Delivered && marks & TITLE_OUTSTANDING != 0) revert TitleNotSurrendered(shipmentId);
         }
         if (kind == Kind.Delivered) {
             if (s.deliveredAt != 0) revert AlreadyDelivered(shipmentId, s.deliveredAt);

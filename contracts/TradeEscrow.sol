@@ -12,6 +12,7 @@ import {ITradeEscrow} from "./interfaces/ITradeEscrow.sol";
 import {IProvenance} from "./interfaces/IProvenance.sol";
 import {IInvoiceToken} from "./interfaces/IInvoiceToken.sol";
 import {IFxRates} from "./interfaces/IFxRates.sol";
+import {IPaymentSchedules} from "./interfaces/IPaymentSchedules.sol";
 
 /// @title TradeEscrow — holds a buyer's payment until the goods are delivered and the inspection window passes.
 /// @notice Lifecycle: Funded -> Shipped -> (Delivered, read from Provenance) -> Released,
@@ -39,6 +40,11 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// @dev Gas forwarded with an ERC-20 payout: several times what a plain or upgradeable stablecoin's transfer
     /// needs, so a token that burns all gas given costs a batch this much and is credited, never reverts it.
     uint256 private constant TOKEN_PUSH_GAS = 100_000;
+    /// @dev Tranches of a payment schedule (see ScheduleFixed for the packed layout).
+    uint256 private constant MAX_TRANCHES = 4;
+    /// @dev Bit 23 of Order.inspectionWindow (windows are at most 30 days < 2^22 s): the order has a payment schedule in
+    /// `_schedules`. Slot 1 is read by every step anyway, so a plain order never reads the schedule's slot.
+    uint24 private constant SCHEDULED = 1 << 23;
 
     /// @dev An order in storage, beside the contract that owns it (clients read OrderView). Three slots; the third
     /// is written at order time only for ERC-20 orders, or when the fee or dispute period differs from the
@@ -69,6 +75,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// @dev Where an order priced in another currency locks its rate (FxRates), once, at order time. No getter (the
     /// deployment manifest names it): a public one reshuffled the dispatcher and cost plain orders' ship +45 gas.
     IFxRates private immutable _fxRates;
+    /// @notice The book of payment schedules: the tranches of scheduled orders, and their eBL titles.
+    IPaymentSchedules public immutable schedules;
     /// @dev The fee at deployment. Orders store their fee as an offset from it, so an ETH order at this fee
     /// leaves its third slot untouched (one fewer new slot, ~22k gas), and a later fee change still never
     /// touches an order already placed.
@@ -111,13 +119,15 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         uint32 disputePeriod_,
         IProvenance provenance_,
         IInvoiceToken invoices_,
-        IFxRates fxRates_
+        IFxRates fxRates_,
+        IPaymentSchedules schedules_
     ) {
         if (admin == address(0)) revert InvalidAddress("admin", admin);
         if (treasury_ == address(0)) revert InvalidAddress("treasury", treasury_);
         if (address(provenance_) == address(0)) revert InvalidAddress("provenance", address(provenance_));
         if (address(invoices_) == address(0)) revert InvalidAddress("invoices", address(invoices_));
         if (address(fxRates_) == address(0)) revert InvalidAddress("fxRates", address(fxRates_));
+        if (address(schedules_) == address(0)) revert InvalidAddress("schedules", address(schedules_));
         if (feeBps_ > MAX_FEE_BPS) revert FeeTooHigh(feeBps_, MAX_FEE_BPS);
         _checkDisputePeriod(disputePeriod_);
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
@@ -129,15 +139,19 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         provenance = provenance_;
         invoices = invoices_;
         _fxRates = fxRates_;
+        schedules = schedules_;
     }
 
     // ------------------------------------------------------------------ buyer
 
     /// @notice Place an order and pay for it in one call. Native ETH when `terms.token` is zero (send exactly
-    /// `terms.amount`), otherwise an ERC-20 the buyer has approved.
-    /// @dev Emits OrderPlaced. Refused while paused.
-    /// @param terms the seller, payment token, amount, deadlines, inspection window, terms hash and acceptance
-    /// deadline (OrderTerms)
+    /// `terms.amount`), otherwise an ERC-20 the buyer has approved. With `terms.schedule`, the payment is released in
+    /// tranches by logistics events (see ScheduleFixed), the last at the end of the inspection window, and optionally
+    /// under an electronic bill of lading whose title passes to the buyer with the tranche that pays for the documents.
+    /// @dev Emits OrderPlaced (and ScheduleFixed with a schedule). Refused while paused; InvalidTranche,
+    /// TrancheSharesSum on a bad schedule.
+    /// @param terms the seller, payment token, amount, deadlines, inspection window, terms hash, acceptance
+    /// deadline and payment schedule (OrderTerms)
     function placeOrder(OrderTerms calldata terms)
         external
         payable
@@ -232,7 +246,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         if (o.state != State.Shipped) _wrongState(orderId, o, State.Shipped);
         uint256 delivered = _deliveredOnTime(orderId, o);
         if (delivered == 0) revert NotDelivered(orderId);
-        uint256 endsAt = delivered + o.inspectionWindow;
+        uint256 endsAt = delivered + _window(o);
         if (block.timestamp >= endsAt) revert InspectionWindowClosed(orderId, endsAt);
         uint256 period = o.rulingDeadline; // the period locked at order time, 0 for the deployment's
         if (period == 0) period = _baseDisputePeriod;
@@ -241,6 +255,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         o.state = State.Disputed;
         o.rulingDeadline = deadline;
         emit OrderDisputed(orderId, msg.sender, evidenceHash, deadline);
+        _remaining(orderId, o);
     }
 
     // ------------------------------------------------------------------ seller
@@ -284,6 +299,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         emit OrderShipped(orderId, carrier, billOfLadingHash);
         provenance.openShipment(orderId, carrier, billOfLadingHash, limitsHash);
         invoices.mint(o.seller, orderId);
+        if (o.inspectionWindow & SCHEDULED != 0) schedules.shipped(orderId, billOfLadingHash, o.seller);
     }
 
     /// @notice The seller asks for its shipment to be handed to another carrier (the named one lost its key or its
@@ -345,6 +361,37 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
             if (!releasable) continue;
             _release(orderId, o, false);
             ++released;
+        }
+    }
+
+    /// @notice Release tranche `index` of a scheduled order once its trigger is on chain: its share of the payment,
+    /// less the fee pro rata, to whoever holds the invoice (an advance financier first). With the documents tranche,
+    /// the eBL title passes to the buyer in the same transaction. Anyone may call. Final: a later dispute, refund or
+    /// ruling acts only on what is left. The last tranche (End) is paid by `release`.
+    /// @dev Emits TrancheReleased and Payout (and the title's TitleEndorsed or TitleOffered). Reverts UnknownTranche,
+    /// TrancheAlreadyReleased, WrongState (not Shipped), TrancheNotDue.
+    /// @param orderId a Shipped order with a payment schedule
+    /// @param index the tranche, 0 = the first
+    function releaseTranche(uint256 orderId, uint256 index) external nonReentrant {
+        Order storage o = _existing(orderId);
+        if (o.state != State.Shipped) _wrongState(orderId, o, State.Shipped);
+        _releaseTranche(orderId, o, index, true);
+    }
+
+    /// @notice Release every tranche of the orders in `orderIds` whose trigger is on chain; skips the rest (so racing
+    /// keepers never revert each other). Returns how many tranches were released.
+    /// @dev Emits TrancheReleased and Payout for each tranche released.
+    /// @param orderIds at most MAX_BATCH order ids
+    function releaseTrancheBatch(uint256[] calldata orderIds) external nonReentrant returns (uint256 released) {
+        if (orderIds.length > MAX_BATCH) revert BatchTooLarge(orderIds.length, MAX_BATCH);
+        for (uint256 i; i < orderIds.length; ++i) {
+            uint256 orderId = orderIds[i];
+            Order storage o = _orders[orderId];
+            if (o.state != State.Shipped || o.inspectionWindow & SCHEDULED == 0) continue;
+            // the tranches before End: bounded by MAX_TRANCHES
+            for (uint256 t; t < MAX_TRANCHES - 1; ++t) {
+                if (_releaseTranche(orderId, o, t, false)) ++released;
+            }
         }
     }
 
@@ -560,14 +607,14 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         v.feeBps = _feeBpsOf(o);
         v.shipBy = o.shipBy;
         v.deliverBy = o.deliverBy;
-        v.inspectionWindow = o.inspectionWindow;
+        v.inspectionWindow = _window(o);
         if (o.state == State.Disputed || o.state == State.Resolved) v.rulingDeadline = o.rulingDeadline;
         v.proposedRefundBps = o.proposedRefundBps;
         v.proposer = _partyAddress(orderId, o, o.proposer);
         v.state = o.state;
         v.deliveredAt = provenance.deliveredAt(orderId);
         v.carrier = provenance.carrierOf(orderId);
-        if (v.deliveredAt != 0) v.inspectionEndsAt = v.deliveredAt + o.inspectionWindow;
+        if (v.deliveredAt != 0) v.inspectionEndsAt = v.deliveredAt + v.inspectionWindow;
         if (o.state == State.Shipped && _deliveredOnTime(orderId, o) != 0) v.state = State.Delivered;
     }
 
@@ -617,10 +664,12 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         return (_openValue[seller][token], _exposureMultiple, _exposureFloor[token]);
     }
 
-    /// @notice What the seller side receives if the order is released in full: amount less the fee.
+    /// @notice What the seller side still receives if the order is released in full: the amount not yet paid out by
+    /// released tranches, less the fee.
     function faceValue(uint256 orderId) external view returns (uint256) {
         Order storage o = _existing(orderId);
-        return o.amount - _fee(o.amount, _feeBpsOf(o));
+        uint256 left = _left(orderId, o);
+        return left - _fee(left, _feeBpsOf(o));
     }
 
     /// @notice Whether release, or a refund, may be triggered now — what a keeper asks before sending.
@@ -712,6 +761,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
             orderId, msg.sender, seller, token, amount, shipBy, deliverBy, inspectionWindow, fee, termsHash
         );
         if (t.acceptBy != 0) emit AcceptanceRequested(orderId, t.acceptBy);
+        uint256 schedule = t.schedule;
+        if (schedule != 0) _fixSchedule(orderId, schedule);
         _collect(token, amount);
     }
 
@@ -758,7 +809,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
 
     function _release(uint256 orderId, Order storage o, bool early) private {
         o.state = State.Released;
-        (, uint256 toSellerSide, uint256 fee) = split(o.amount, 0, _feeBpsOf(o));
+        (, uint256 toSellerSide, uint256 fee) = split(_remaining(orderId, o), 0, _feeBpsOf(o));
         emit OrderReleased(orderId, msg.sender, early, toSellerSide, fee);
         address token = _recordSettlement(o, toSellerSide, false, false);
         _paySellerSide(orderId, token, toSellerSide, fee);
@@ -768,7 +819,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         o.state = State.Resolved;
         // the share applied, <= BPS (every caller checks it) < 2^16: what the invoice's status is read from
         o.proposedRefundBps = uint16(refundBps);
-        (uint256 toBuyer, uint256 toSellerSide, uint256 fee) = split(o.amount, refundBps, _feeBpsOf(o));
+        (uint256 toBuyer, uint256 toSellerSide, uint256 fee) = split(_remaining(orderId, o), refundBps, _feeBpsOf(o));
         emit OrderResolved(orderId, msg.sender, ruling, refundBps, evidence, toBuyer, toSellerSide, fee);
         address token = _recordSettlement(o, toSellerSide, true, refundBps != 0);
         if (toBuyer != 0) _pay(orderId, token, o.buyer, toBuyer);
@@ -777,28 +828,37 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
 
     function _refund(uint256 orderId, Order storage o, RefundReason reason) private {
         o.state = State.Refunded;
-        uint256 amount = o.amount;
+        uint256 amount = _remaining(orderId, o);
         address seller = o.seller;
         address token = o.token;
         // read with the token (one slot): a plain order pays a test, not a load
-        if (o.exposed) _unexpose(seller, token, amount); // read with the token: one slot
+        if (o.exposed) _unexpose(seller, token, o.amount); // the whole order was counted open until it ends
         emit OrderRefunded(orderId, reason, amount);
         ++_sellerRecords[seller].refunds;
         _pay(orderId, token, o.buyer, amount);
+        // a shipped order's title: back to the seller from the escrow, void if out with the buyer unsurrendered
+        // a flag bit, not a balance: strict equality is exact
+        // slither-disable-next-line incorrect-equality
+        if (reason == RefundReason.NotDelivered && o.inspectionWindow & SCHEDULED != 0) {
+            schedules.refunded(orderId, seller);
+        }
     }
 
     /// @dev The seller side goes to whoever holds the invoice (InvoiceToken decides the payees); the fee is
     /// credited to the treasury.
     function _paySellerSide(uint256 orderId, address token, uint256 amount, uint256 fee) private {
-        if (fee != 0) {
-            address t = treasury;
-            credits[token][t] += fee;
-            emit Payout(orderId, t, token, fee, true);
-        }
+        _creditFee(orderId, token, fee);
         if (amount == 0) return;
         (address[2] memory to, uint256[2] memory amounts) = invoices.settlementPayees(orderId, amount);
         if (amounts[0] != 0) _pay(orderId, token, to[0], amounts[0]);
         if (amounts[1] != 0) _pay(orderId, token, to[1], amounts[1]);
+    }
+
+    function _creditFee(uint256 orderId, address token, uint256 fee) private {
+        if (fee == 0) return;
+        address t = treasury;
+        credits[token][t] += fee;
+        emit Payout(orderId, t, token, fee, true);
     }
 
     /// @dev The seller's track record, one slot and one volume counter: no loops. Frees the order's exposure. Returns
@@ -868,7 +928,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         if (o.state != State.Shipped) return (0, 0, false);
         delivered = provenance.deliveredAt(orderId);
         if (delivered == 0 || delivered > o.deliverBy) return (0, 0, false); // as _deliveredOnTime
-        endsAt = delivered + o.inspectionWindow;
+        endsAt = delivered + _window(o);
         releasable = block.timestamp >= endsAt;
     }
 
@@ -981,7 +1041,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         if (financier != address(0)) {
             // only the seller side matters here
             // slither-disable-next-line unused-return
-            (, uint256 toSellerSide,) = split(o.amount, refundBps, _feeBpsOf(o));
+            (, uint256 toSellerSide,) = split(_left(orderId, o), refundBps, _feeBpsOf(o));
             if (toSellerSide < repayment) required |= _bit(Party.Financier);
         }
     }
@@ -1010,6 +1070,62 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
 
     function _bit(Party party) private pure returns (uint8) {
         return uint8(1 << uint8(party)); // party <= 3: at most 8
+    }
+
+    // ------------------------------------------------------------------ tranches
+
+    /// @dev Pay tranche `index` if due (reverting why not when `strict`): its share of the amount, the fee pro rata,
+    /// the seller side to the invoice's payees (an advance financier's repayment shrinks by what it got); the title
+    /// passes to the buyer with the documents tranche. Whether it paid.
+    function _releaseTranche(uint256 orderId, Order storage o, uint256 index, bool strict) private returns (bool) {
+        (uint256 gross, Trigger trigger, uint256 released) =
+            schedules.take(orderId, index, o.amount, _deliveredOnTime(orderId, o), o.deliverBy, o.buyer, strict);
+        if (gross == 0) return false;
+        uint256 fee = _fee(gross, _feeBpsOf(o));
+        _trancheReleased(orderId, index, trigger, gross, fee, o.amount - uint96(released)); // bit 255: documents
+        address token = o.token;
+        _creditFee(orderId, token, fee);
+        (address[2] memory to, uint256[2] memory amounts) = invoices.tranchePayees(orderId, gross - fee);
+        // the calls above go to the suite's own schedule book and invoice token (bound to this escrow, no call out);
+        // every entry point is nonReentrant
+        // slither-disable-next-line reentrancy-no-eth
+        if (amounts[0] != 0) _pay(orderId, token, to[0], amounts[0]);
+        if (amounts[1] != 0) _pay(orderId, token, to[1], amounts[1]);
+        // delivery versus payment: the title passes last, so its receiver's hook runs after every state change
+        if (released >> 255 != 0) schedules.deliverTitle(orderId, o.buyer);
+        return true;
+    }
+
+    function _trancheReleased(uint256 orderId, uint256 index, Trigger trigger, uint256 gross, uint256 fee, uint256 left)
+        private
+    {
+        emit TrancheReleased(orderId, index, trigger, msg.sender, gross, gross - fee, fee, left);
+    }
+
+    function _fixSchedule(uint256 orderId, uint256 schedule) private {
+        schedules.fix(orderId, schedule);
+        _orders[orderId].inspectionWindow |= SCHEDULED;
+        emit ScheduleFixed(orderId, schedule);
+    }
+
+    /// @dev What is left of the payment after released tranches; says so in RemainderOnly when tranches were paid.
+    function _remaining(uint256 orderId, Order storage o) private returns (uint256 left) {
+        left = o.amount;
+        if (o.inspectionWindow & SCHEDULED == 0) return left; // a plain order: no tranche was ever paid
+        uint256 released = schedules.releasedOf(orderId);
+        if (released == 0) return left;
+        left -= released;
+        emit RemainderOnly(orderId, released, left);
+    }
+
+    function _left(uint256 orderId, Order storage o) private view returns (uint256) {
+        if (o.inspectionWindow & SCHEDULED == 0) return o.amount;
+        return o.amount - schedules.releasedOf(orderId);
+    }
+
+    /// @dev The inspection window, without the SCHEDULED flag.
+    function _window(Order storage o) private view returns (uint256) {
+        return o.inspectionWindow & ~SCHEDULED;
     }
 
     function _existing(uint256 orderId) private view returns (Order storage o) {

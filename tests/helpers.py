@@ -161,7 +161,7 @@ class Trade:
             if address != ETH:
                 as_party(self.client, party, address, calldata(self.client, "DemoStablecoin", "approve", escrow, amount),
                          sender=party_sender)
-            r = as_party(self.client, party, escrow, calldata(self.client, "TradeEscrow", "placeOrder", (*args, accept_by)),
+            r = as_party(self.client, party, escrow, calldata(self.client, "TradeEscrow", "placeOrder", (*args, accept_by, 0)),
                          sender=party_sender, value=amount if address == ETH else 0)
             order_id = r.event("OrderPlaced")["orderId"]
         self._parties[order_id] = {"buyer": buyer, "seller": seller}
@@ -235,7 +235,7 @@ def split(amount: int, refund_bps: int, fee_bps: int) -> tuple[int, int, int]:
 
 
 TERMINAL_EVENTS = ("OrderReleased", "OrderResolved", "OrderRefunded", "OrderCancelled")
-_LEDGER_EVENTS = ("OrderPlaced", "Payout", "Withdrawn", *TERMINAL_EVENTS)
+_LEDGER_EVENTS = ("OrderPlaced", "Payout", "Withdrawn", "TrancheReleased", *TERMINAL_EVENTS)
 
 
 def escrow_events(client: TradeClient, names: tuple[str, ...] = _LEDGER_EVENTS, from_block: int = 0,
@@ -248,13 +248,15 @@ def escrow_events(client: TradeClient, names: tuple[str, ...] = _LEDGER_EVENTS, 
 def assert_conserved(client: TradeClient, from_block: int = 0) -> None:
     """Every unit paid in is held or has left by exactly one path, in every token:
 
-    - held == the amounts of orders not yet settled + every credit not yet withdrawn, and
+    - held == the amounts of orders not yet settled (less their released tranches) + every credit not yet
+      withdrawn, and
     - held == paid in (OrderPlaced) - pushed out (Payout, not credited) - withdrawn (Withdrawn).
 
     `from_block` may skip history with no escrow money in it (conftest passes the test's first block).
     """
     placed: dict[int, tuple[str, int]] = {}
     settled: set[int] = set()
+    released: dict[int, int] = defaultdict(int)  # gross paid out by an order's tranches
     paid_in: dict[str, int] = defaultdict(int)
     paid_out: dict[str, int] = defaultdict(int)
     credited: set[tuple[str, str]] = set()
@@ -265,6 +267,9 @@ def assert_conserved(client: TradeClient, from_block: int = 0) -> None:
         elif name in TERMINAL_EVENTS:
             assert args["orderId"] not in settled, f"order {args['orderId']} settled twice"
             settled.add(args["orderId"])
+        elif name == "TrancheReleased":
+            assert args["orderId"] not in settled, f"tranche of order {args['orderId']} released after it settled"
+            released[args["orderId"]] += args["gross"]
         elif name == "Payout" and args["credited"]:
             credited.add((args["token"], args["to"]))
         elif name in ("Payout", "Withdrawn"):
@@ -272,8 +277,9 @@ def assert_conserved(client: TradeClient, from_block: int = 0) -> None:
 
     owed: dict[str, int] = defaultdict(int)
     for order_id, (token, amount) in placed.items():
+        assert released[order_id] <= amount, f"order {order_id} released {released[order_id]} of {amount}"
         if order_id not in settled:
-            owed[token] += amount
+            owed[token] += amount - released[order_id]
     for token, account in credited:
         owed[token] += client.escrow.credits(account, token)
     for token in {ETH, *paid_in}:
@@ -455,7 +461,7 @@ def place_raw(client: TradeClient, *, sender: str, seller: str, token: str = ETH
     if value is None:
         value = amount if token == ETH else 0
     return client.tx.send("TradeEscrow", "placeOrder",
-                           [(seller, token, amount, ship_by, deliver_by, inspection_window, ZERO32, 0)],
+                           [(seller, token, amount, ship_by, deliver_by, inspection_window, ZERO32, 0, 0)],
                            sender=sender, value=value)
 
 

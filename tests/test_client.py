@@ -97,7 +97,7 @@ def test_tokens_by_name(client):
 def test_an_order_in_a_token_that_is_not_a_contract_is_a_clear_error(client, trade, accounts):
     with pytest.raises(TradechainError, match="has no contract on this chain"):
         trade.place(accounts["buyer2"], amount=100)  # an account, not an ERC-20
-    args = [accounts["seller"], accounts["buyer2"], 100, trade.now() + DAY, trade.now() + 2 * DAY, 0, b"\0" * 32, 0]
+    args = [accounts["seller"], accounts["buyer2"], 100, trade.now() + DAY, trade.now() + 2 * DAY, 0, b"\0" * 32, 0, 0]
     with reverts("InvalidAddress", field="token", value=accounts["buyer2"]):  # the contract refuses it too
         client.tx.send("TradeEscrow", "placeOrder", [tuple(args)], sender=accounts["buyer"])
 

@@ -36,6 +36,7 @@ TIME_FIELDS = {"shipBy", "deliverBy", "rulingDeadline", "at", "head", "packed", 
 EXPECTED_END_STATES = {
     "eth_order": ["Released"], "erc20_order": ["Released"], "financed_order": ["Released"],
     "provenance": ["Shipped"], "disputed_order": ["Resolved"], "refund_on_timeout": ["Refunded"],
+    "tranche_order": ["Released"], "ebl_order": ["Released"],
     "batch_release": ["Delivered"] * 50,  # every variant reverted to the same snapshot
     "relayed_checkpoint": ["Delivered"],
     "fx_order": ["Released", "Cancelled"],  # at the feed rate; at a signed quote, cancelled by the seller

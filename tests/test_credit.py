@@ -48,3 +48,15 @@ def test_the_advance_never_repays_more_than_face_value(face, days, completed, lo
     assert 0 <= q.price <= face
     assert q.advance_repayment <= face
     assert q.advance_principal <= q.advance_repayment
+
+
+def test_a_schedule_paying_part_early_lowers_the_discount_and_says_why():
+    """Tranches released by logistics events: part of the face value is paid before the due date, and only the End
+    tranche can still be disputed, so the quote's time value and expected loss both fall."""
+    plain = quote(Inputs(FACE, 30))
+    early = quote(Inputs(FACE, 30, tranches=(("ExportCleared", 3000), ("End", 7000))))
+    assert early.discount_bps < plain.discount_bps
+    parts = {c["name"]: c for c in early.components}
+    assert "30% at ExportCleared" in parts["time value"]["why"] and "only the End tranche" in parts["expected loss"]["why"]
+    # all at End is the plain order
+    assert quote(Inputs(FACE, 30, tranches=(("End", 10_000),))).discount_bps == plain.discount_bps

@@ -22,7 +22,8 @@ def test_status_shows_the_suite_and_deploy_reuses_it(devnet_node):
     assert json.loads(again)["notes"][0].startswith("already running")
     status = json.loads(tc(devnet_node, "devnet", "status", "--json").output)
     assert status["up"] and status["chainId"] == 31337 and status["url"] == devnet_node.url
-    assert set(status["contracts"]) == {"Provenance", "InvoiceToken", "TradeEscrow", "DemoStablecoin", "FxRates", "SignedFxFeed"}
+    assert set(status["contracts"]) == {"Provenance", "InvoiceToken", "TradeEscrow", "DemoStablecoin", "FxRates",
+                                        "SignedFxFeed", "BillOfLading", "PaymentSchedules"}
     again = json.loads(tc(devnet_node, "deploy", "--network", "devnet", "--json").output)
     assert again["suite"] == "reused" and again["contracts"] == status["contracts"]
     manifest = json.loads(open(again["manifest"]).read())

@@ -111,7 +111,7 @@ def _permit_args(client, trade, buyer, seller, amount):
     now = trade.now()
     deadline = now + 3600
     v, r, s = client.tokens.sign_permit(client.tokens.stablecoin, buyer, client.escrow.address, amount, deadline)
-    order_args = [seller, client.tokens.stablecoin, amount, now + DAY, now + 10 * DAY, 3 * DAY, ZERO32, 0]
+    order_args = [seller, client.tokens.stablecoin, amount, now + DAY, now + 10 * DAY, 3 * DAY, ZERO32, 0, 0]
     return order_args, [deadline, v, r, s]
 
 
@@ -136,7 +136,7 @@ def test_a_bad_permit_without_an_allowance_is_refused(client, trade, buyer, sell
 
 def test_a_permit_order_needs_a_token(client, trade, buyer, seller):
     now = trade.now()
-    args = [(seller, ETH, ETHER, now + DAY, now + 10 * DAY, 3 * DAY, ZERO32, 0), now + 3600, 27, ZERO32, ZERO32]
+    args = [(seller, ETH, ETHER, now + DAY, now + 10 * DAY, 3 * DAY, ZERO32, 0, 0), now + 3600, 27, ZERO32, ZERO32]
     with reverts("InvalidAddress", field="token", value=ETH):
         client.tx.send("TradeEscrow", "placeOrderWithPermit", args, sender=buyer)
 
@@ -163,7 +163,7 @@ def test_an_address_in_the_order_terms_with_bits_above_160_is_refused(client, tr
     # placeOrder reads OrderTerms' two addresses by hand: it keeps the ABI rule the decoder applied before
     now = trade.now()
     data = bytearray(calldata(client, "TradeEscrow", "placeOrder",
-                              (seller, ETH, ETHER, now + DAY, now + 10 * DAY, 3 * DAY, ZERO32, 0)))
+                              (seller, ETH, ETHER, now + DAY, now + 10 * DAY, 3 * DAY, ZERO32, 0, 0)))
     data[4 + 32 * field] = 0x01  # the word's first byte: above the 20 bytes of the address
     with pytest.raises(ContractRevert):
         client.tx.send_data(client.escrow.address, bytes(data), sender=buyer, value=ETHER)
@@ -998,13 +998,14 @@ def test_split_parts_always_sum_to_the_amount(client, amount, refund_bps, fee_bp
 def test_the_constructor_refuses_bad_settings(client, accounts):
     admin = accounts["admin"]
     good = [admin, accounts["treasury"], 100, DISPUTE_PERIOD, client.provenance.address, client.invoices.address,
-            client.fx.address]
+            client.fx.address, client.tx.address("PaymentSchedules")]
     cases = [
         (0, ETH, reverts("InvalidAddress", field="admin")),
         (1, ETH, reverts("InvalidAddress", field="treasury")),
         (4, ETH, reverts("InvalidAddress", field="provenance")),
         (5, ETH, reverts("InvalidAddress", field="invoices")),
         (6, ETH, reverts("InvalidAddress", field="fxRates")),
+        (7, ETH, reverts("InvalidAddress", field="schedules")),
         (2, MAX_FEE_BPS + 1, reverts("FeeTooHigh", bps=MAX_FEE_BPS + 1)),
         (3, 0, reverts("DisputePeriodOutOfRange", period=0)),
     ]
@@ -1063,7 +1064,7 @@ def test_a_buyer_that_refuses_eth_is_credited_its_refund_and_its_share(client, t
 
     def place() -> int:
         data = calldata(client, "TradeEscrow", "placeOrder", (seller, ETH, ETHER, now + DAY, now + 10 * DAY, 3 * DAY,
-                                                               ZERO32, 0))
+                                                               ZERO32, 0, 0))
         refuser.execute(client.escrow.address, data, sender=admin, value=ETHER)
         return client.escrow.order_count()
 

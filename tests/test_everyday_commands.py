@@ -36,7 +36,8 @@ def test_contracts_lists_addresses_artifacts_and_the_manifest(node):
     data = json.loads(run("contracts", "--json").output)
     assert data["manifest"].startswith(env["TRADECHAIN_DEPLOY_DIR"])
     by_name = {c["name"]: c for c in data["contracts"]}
-    assert set(by_name) == {"TradeEscrow", "InvoiceToken", "Provenance", "DemoStablecoin", "FxRates", "SignedFxFeed"}
+    assert set(by_name) == {"TradeEscrow", "InvoiceToken", "Provenance", "DemoStablecoin", "FxRates", "SignedFxFeed",
+                            "BillOfLading", "PaymentSchedules"}
     assert all(os.path.exists(c["artifact"]) and c["abiEntries"] > 0 for c in by_name.values())
 
 

@@ -48,7 +48,7 @@ def place(client, trade, accounts, token, *, quote=None, buyer=None, price=PRICE
                                      ship_by=now + DAY, deliver_by=now + 10 * DAY, inspection_window=3 * DAY,
                                      quote=quote)
     # a raw call with the amount given (the client computes it)
-    terms = (accounts["seller"], token, amount, now + DAY, now + 10 * DAY, 3 * DAY, b"\0" * 32, 0)  # OrderTerms
+    terms = (accounts["seller"], token, amount, now + DAY, now + 10 * DAY, 3 * DAY, b"\0" * 32, 0, 0)  # OrderTerms: acceptBy, schedule
     fx = (currency_code(EUR), price, quote.as_tuple() if quote else (b"\0" * 8, ETH, 0, 0, ETH, 0),
           bytes.fromhex(quote.signature[2:]) if quote else b"")
     if token != ETH:

@@ -19,7 +19,7 @@ PRICE = 1_000_000  # 10,000.00 EUR
 def _place_at(client, trade, accounts, token, amount, quote=None):
     """placeOrderFx as an attacker sends it: the amount it wants to pay, the quote it holds."""
     now = trade.now()
-    terms = (accounts["seller"], token, amount, now + DAY, now + 10 * DAY, 3 * DAY, b"\0" * 32, 0)  # OrderTerms
+    terms = (accounts["seller"], token, amount, now + DAY, now + 10 * DAY, 3 * DAY, b"\0" * 32, 0, 0)  # OrderTerms: acceptBy, schedule
     fx = (currency_code("EUR"), PRICE, quote.as_tuple() if quote else (b"\0" * 8, ETH, 0, 0, ETH, 0),
           bytes.fromhex(quote.signature[2:]) if quote else b"")
     client.tokens.approve(token, client.escrow.address, amount, sender=accounts["buyer"])

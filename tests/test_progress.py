@@ -28,11 +28,11 @@ def test_compile_counts_the_suite_not_the_test_attackers():
 
     data = json.loads(CliRunner().invoke(cli, ["compile", "--json"], env={"TRADECHAIN_PROGRESS": "0"}).stdout)
     assert set(data["suite"]) == {"TradeEscrow", "InvoiceToken", "Provenance", "DemoStablecoin", "HashChain",
-                                  "SensorReadings", "FxRates", "SignedFxFeed"}
+                                  "SensorReadings", "FxRates", "SignedFxFeed", "BillOfLading", "PaymentSchedules"}
     assert "HostileParty" in data["testOnly"] and not set(data["suite"]) & set(data["testOnly"])
     result = CliRunner().invoke(cli, ["compile"], env={"TRADECHAIN_PROGRESS": "0"})
     first = result.output.splitlines()[0]
-    assert first.startswith("8 suite contracts") and f"(+{len(data['testOnly'])} test-only contracts)" in first
+    assert first.startswith("10 suite contracts") and f"(+{len(data['testOnly'])} test-only contracts)" in first
     assert "HostileParty" not in result.output and "TradeEscrow" in result.output
 
 

@@ -23,6 +23,7 @@ from hypothesis.stateful import (
 )
 
 from tradechain.errors import ContractRevert
+from tradechain.tranches import Tranche, pack
 from tradechain.transactions import word
 from tradechain.vocabulary import CUSTOMS_KINDS, ETH, SHIPMENT_KINDS, TERMINAL, ZERO32
 
@@ -31,7 +32,7 @@ from helpers import as_party, calldata, deploy, replay_head
 BPS = 10_000
 HOUR, DAY = 3600, 86_400
 # Reverts a random step may legitimately hit (wrong moment, wrong state); anything else fails the test.
-EXPECTED = {"WrongState", "NoRefundDue", "NotDelivered", "InspectionWindowOpen", "InspectionWindowClosed", "RefundNotDue",
+EXPECTED = {"TrancheNotDue", "TrancheAlreadyReleased", "UnknownTranche", "TitleNotSurrendered", "WrongState", "NoRefundDue", "NotDelivered", "InspectionWindowOpen", "InspectionWindowClosed", "RefundNotDue",
             "ShipDeadlinePassed", "RulingDeadlineNotReached", "NoSettlementProposal", "OwnProposal",
             "ProposalMismatch", "ReceivableSold", "NotParty", "AlreadyDelivered", "NothingToWithdraw", "WithdrawFailed",
             "InvoiceLocked", "AcceptDeadlinePassed", "ExposureCapExceeded"}
@@ -64,6 +65,15 @@ def test_split_refuses_a_share_above_100_percent(client):
 
 # ------------------------------------------------------------------ the trade machine
 
+# Payment schedules a random order may carry (issue 15): tranches on logistics events, some with an eBL title that
+# passes to the buyer with the documents tranche (the carrier's Delivered then waits for its surrender).
+SCHEDULES = {
+    "export30": pack([Tranche(3000, "ExportCleared"), Tranche(7000, "End")]),
+    "docs-on-ship": pack([Tranche(2000, "Shipped"), Tranche(3000, "Arrived"), Tranche(5000, "End")], documents=1),
+    "docs-on-import": pack([Tranche(1000, "Shipped"), Tranche(2500, "ImportCleared"), Tranche(2500, "Delivered"),
+                            Tranche(4000, "End")], documents=2),
+}
+
 
 class TradeMachine(RuleBasedStateMachine):
     orders = Bundle("orders")
@@ -94,7 +104,19 @@ class TradeMachine(RuleBasedStateMachine):
     def _apply(self, receipt):
         for e in receipt.events:
             args, name = e["args"], e["event"]
-            if name == "Payout":
+            if name == "TrancheReleased":
+                o = self.model[args["orderId"]]
+                assert o["state"] not in TERMINAL, f"tranche of ended order {args['orderId']}"
+                assert args["index"] not in o["tranches"], f"tranche {args['index']} of {args['orderId']} paid twice"
+                o["tranches"].add(args["index"])
+                o["released"] += args["gross"]
+                assert args["remaining"] == o["amount"] - o["released"]
+            elif name == "AdvanceRepaid":
+                o = self.model[args["tokenId"]]
+                financier, repayment = o["advance"]
+                o["advance"] = (financier, repayment - args["amount"])
+                assert repayment - args["amount"] == args["outstanding"]
+            elif name == "Payout":
                 self.model[args["orderId"]]["paid"] += args["amount"]
                 if args["credited"]:
                     key = (args["token"], args["to"])
@@ -144,17 +166,21 @@ class TradeMachine(RuleBasedStateMachine):
                 assert financier in o["agreed"], (o["agreed"], financier)
 
     # -- rules
-    @initialize(target=orders, amount=st.integers(1, 10**12), token_is_eth=st.booleans())
-    def first_order(self, amount, token_is_eth):
-        return self.place(buyer="buyer", hostile_seller=False, token_is_eth=token_is_eth, amount=amount, ship_in=DAY,
-                          window=DAY, fee=None, mood=None, accept=False)
+    @initialize(target=orders, amount=st.integers(1, 10**12), token_is_eth=st.booleans(),
+                schedule=st.sampled_from([None, *SCHEDULES]))
+    def first_order(self, amount, token_is_eth, schedule):
+        oid = self.place(buyer="buyer", hostile_seller=False, token_is_eth=token_is_eth, amount=amount, ship_in=DAY,
+                         window=DAY, fee=None, mood=None, accept=False, schedule=schedule)
+        if schedule is not None:  # shipped at once: the tranches and the title have the whole run to move
+            self._ship(oid)
+        return oid
 
     @precondition(lambda self: len(self.model) < 4)  # few orders, so the steps go deep into each
     @rule(target=orders, buyer=st.sampled_from(["buyer", "buyer2"]), hostile_seller=st.booleans(),
           token_is_eth=st.booleans(), amount=st.integers(1, 10**12), ship_in=st.sampled_from([HOUR, DAY]),
           window=st.sampled_from([0, DAY]), fee=st.sampled_from([None, 0, 37, 500]),
-          mood=st.sampled_from([None, 0, 1, 2]), accept=st.booleans())
-    def place(self, buyer, hostile_seller, token_is_eth, amount, ship_in, window, fee, mood, accept):
+          mood=st.sampled_from([None, 0, 1, 2]), accept=st.booleans(), schedule=st.sampled_from([None, None, *SCHEDULES]))
+    def place(self, buyer, hostile_seller, token_is_eth, amount, ship_in, window, fee, mood, accept, schedule):
         if fee is not None:
             self.set_fee(fee)
         if mood is not None:  # the hostile party accepts, reverts or burns gas from now on
@@ -166,14 +192,17 @@ class TradeMachine(RuleBasedStateMachine):
             oid, receipt = self.c.escrow.place_order(buyer=self.a[buyer], seller=seller, amount=amount, token=token,
                                                      ship_by=now + ship_in, deliver_by=now + ship_in + 2 * DAY,
                                                      inspection_window=window,
-                                                     accept_by=now + ship_in // 2 if accept else 0)
+                                                     accept_by=now + ship_in // 2 if accept else 0,
+                                                     schedule=SCHEDULES.get(schedule, 0))
         except ContractRevert as exc:  # binding at once over the seller's cap
             assert exc.name == "ExposureCapExceeded" and self.cap_multiple and not accept, exc
             return multiple()
         self.model[oid] = {"amount": amount, "token": token, "state": "Offered" if accept else "Funded", "paid": 0,
                            "buyer": self.a[buyer], "seller": seller, "holder": None, "checkpoints": [],
                            "delivered": False, "advance": None, "agreed": set(),
-                           "exposed": not accept and self.cap_multiple != 0}
+                           "exposed": not accept and self.cap_multiple != 0, "released": 0, "tranches": set(),
+                           "titled": schedule in ("docs-on-ship", "docs-on-import"),
+                           "docs": {"docs-on-ship": 0, "docs-on-import": 1}.get(schedule)}
         return oid
 
     @rule(k=st.sampled_from([0, 1, 3]), floor=st.sampled_from([0, 10**11, 10**12]), eth=st.booleans())
@@ -207,14 +236,15 @@ class TradeMachine(RuleBasedStateMachine):
             oid, receipt = self.c.fx.place_order(buyer=self.a["buyer"], seller=self.a["seller"], currency="EUR",
                                                  price=price, token=token, ship_by=now + DAY, deliver_by=now + 3 * DAY,
                                                  inspection_window=DAY, quote=quote)
-        except ContractRevert as exc:  # binding at once over the seller's cap
+        except ContractRevert as exc:  # binding at once over the seller's cap, as `place`
             assert exc.name == "ExposureCapExceeded" and self.cap_multiple, exc
             return multiple()
         amount = receipt.event("OrderPlaced")["amount"]
         assert amount == receipt.event("RateLocked")["amount"] == price * rate * 10**decimals // (10**18 * 100)
         self.model[oid] = {"amount": amount, "token": token, "state": "Funded", "paid": 0, "buyer": self.a["buyer"],
                            "seller": self.a["seller"], "holder": None, "checkpoints": [], "delivered": False,
-                           "advance": None, "agreed": set(), "exposed": self.cap_multiple != 0}
+                           "advance": None, "agreed": set(), "exposed": self.cap_multiple != 0, "released": 0,
+                           "tranches": set(), "titled": False, "docs": None}
         return oid
 
     def set_fee(self, bps):
@@ -246,10 +276,17 @@ class TradeMachine(RuleBasedStateMachine):
         elif state == "Funded":
             self.cancel(oid) if pick % 4 == 3 else self._ship(oid)
         elif state == "Shipped" and not o["delivered"]:
-            if pick % 4 == 0:
+            if pick % 6 == 0:
                 self.sell_invoice(oid, 1 + bps % 3_000)
-            elif pick % 4 == 1:
+            elif pick % 6 == 1:
                 self.take_advance(oid, 1 + bps % 9_000, [0, 150, 500][pick % 3])
+            elif pick % 6 == 2:  # a trigger goes on chain, and a tranche is released
+                self.checkpoint(oid, *[("customs", "ExportCleared"), ("carrier", "Arrived"),
+                                       ("customs", "ImportCleared")][bps % 3])
+                self.release_tranche(oid, bps % 4, pick % 2 == 0)
+            elif pick % 6 == 3:
+                self.surrender_title(oid)
+                self.checkpoint(oid, "carrier", "Delivered")
             else:
                 self.checkpoint(oid, "carrier", "Delivered")
         elif state == "Shipped":
@@ -279,7 +316,9 @@ class TradeMachine(RuleBasedStateMachine):
             r = self.c.provenance.checkpoint(oid, kind, "NLRTM", sender=self.a[who])
         except ContractRevert as exc:
             if allowed:
-                assert exc.name == "AlreadyDelivered" and kind == "Delivered", exc
+                assert kind == "Delivered" and exc.name in ("AlreadyDelivered", "TitleNotSurrendered"), exc
+                if exc.name == "TitleNotSurrendered":  # only while an eBL is outstanding
+                    assert o["titled"] and self.c.titles.get(oid).status in ("Issued", "Endorsed"), exc
             else:
                 assert exc.name == ("NotCustoms" if kind in CUSTOMS_KINDS else "NotShipmentCarrier"), exc
             return
@@ -322,7 +361,8 @@ class TradeMachine(RuleBasedStateMachine):
         a financier whose repayment it cuts) and is refused with the exact reason otherwise."""
         o = self.model[oid]
         financier, repayment = o["advance"] or (None, 0)
-        _, to_seller, _ = self.c.tx.call("TradeEscrow", "split", [o["amount"], bps, self.c.escrow.get_order(oid).fee_bps])
+        _, to_seller, _ = self.c.tx.call("TradeEscrow", "split", [o["amount"] - o["released"], bps,
+                                                                   self.c.escrow.get_order(oid).fee_bps])
         needed = {o["buyer"], o["holder"]} | ({financier} if financier and to_seller < repayment else set())
         try:
             self._apply(fn(oid, bps, sender=sender))
@@ -448,6 +488,37 @@ class TradeMachine(RuleBasedStateMachine):
         assert open_before, f"advance taken on invoice {oid} while its order was {o['state']}"
         o["advance"] = (fin, principal + principal * fee // BPS)
 
+    @rule(oid=orders, index=st.integers(0, 3), batch=st.booleans(),
+          trigger=st.sampled_from([None, ("customs", "ExportCleared"), ("carrier", "Arrived"),
+                                   ("customs", "ImportCleared")]))
+    def tranche_step(self, oid, index, batch, trigger):
+        """A trigger goes on chain (or not), then a tranche is released."""
+        if trigger is not None:
+            self.checkpoint(oid, *trigger)
+        self.release_tranche(oid, index, batch)
+
+    def release_tranche(self, oid, index, batch):
+        """Anyone releases a tranche (or every due one): it pays once, only while the order is Shipped and its trigger
+        on chain; the title passes with the documents tranche."""
+        o = self.model[oid]
+        if o["state"] == "Funded":  # ship first, as a run rarely gets there otherwise
+            self._ship(oid)
+        if batch:
+            r = self._send(self.c.escrow.release_tranche_batch, [oid, oid], sender=self.keeper)
+        else:
+            r = self._send(self.c.escrow.release_tranche, oid, index, sender=self.keeper)
+        if r is not None and o["titled"] and any(e["event"] == "TitleEndorsed" for e in r.events):
+            assert self.c.titles.get(oid).holder == o["buyer"]
+
+    @rule(oid=orders)
+    def surrender_title(self, oid):
+        """The buyer, once it holds the title, surrenders it so the carrier can deliver."""
+        o = self.model[oid]
+        title = self.c.titles.get(oid) if o["titled"] and o["holder"] is not None else None
+        if title is None or title.holder != o["buyer"] or title.status not in ("Issued", "Endorsed"):
+            return
+        self.c.titles.surrender(oid, sender=o["buyer"])
+
     @rule(seconds=st.sampled_from([HOUR, DAY, 3 * DAY, 20 * DAY]))
     def time_passes(self, seconds):  # noqa: D102 - also called by advance_order
         self.c.chain.advance(seconds)
@@ -461,7 +532,8 @@ class TradeMachine(RuleBasedStateMachine):
         for fn, args, sender in [("release", [oid], a["keeper"]), ("refund", [oid], a["keeper"]),
                                  ("resolveByDefault", [oid], a["keeper"]), ("confirm", [oid], o["buyer"]),
                                  ("resolve", [oid, 0, ZERO32], a["arbiter"]), ("cancel", [oid], o["seller"]),
-                                 ("acceptSettlement", [oid, 0], o["buyer"]), ("acceptOrder", [oid], o["seller"])]:
+                                 ("acceptSettlement", [oid, 0], o["buyer"]), ("acceptOrder", [oid], o["seller"]),
+                                 ("releaseTranche", [oid, 0], a["keeper"])]:
             try:
                 if sender == self.hostile:  # a contract party: the call goes through its exec
                     self.c.tx.call(self.hostile_label, "exec", [self.c.escrow.address, calldata(self.c, "TradeEscrow", fn, *args)],
@@ -477,14 +549,25 @@ class TradeMachine(RuleBasedStateMachine):
     @invariant()
     def conservation(self):
         for token in (ETH, self.tusd):
-            open_amounts = sum(o["amount"] for o in self.model.values() if o["token"] == token and self._open_o(o))
+            open_amounts = sum(o["amount"] - o["released"] for o in self.model.values()
+                               if o["token"] == token and self._open_o(o))
             credits = sum(v for (t, _), v in self.credit_ledger.items() if t == token)
             assert self.c.tokens.balance(self.c.escrow.address, token) == open_amounts + credits
 
     @invariant()
     def no_dust(self):
         for oid, o in self.model.items():
-            assert o["paid"] == (o["amount"] if not self._open_o(o) else 0), f"order {oid}: {o}"
+            assert o["paid"] == (o["amount"] if not self._open_o(o) else o["released"]), f"order {oid}: {o}"
+
+    @invariant()
+    def titles_follow_the_money(self):
+        """The escrow holds an eBL only while its documents tranche is unpaid (or the buyer has yet to claim it)."""
+        for oid, o in self.model.items():
+            if not o["titled"] or o["holder"] is None:
+                continue
+            title = self.c.titles.get(oid)
+            if title.holder == self.c.escrow.address:
+                assert title.offered_to is not None or (self._open_o(o) and o["docs"] not in o["tranches"]), (oid, title)
 
     @invariant()
     def exposure(self):

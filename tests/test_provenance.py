@@ -76,7 +76,7 @@ def test_the_carrier_records_logistics_checkpoints(client, trade, carrier):
     cp = {**cp, "timestamp": client.chain.block_time(receipt.block)}  # hashed into the chain, read from the block
     assert cp["head"] == client.tx.call("Provenance", "headOf", [order_id]) == checkpoint_hash(ZERO32, cp)
     client.provenance.checkpoint(order_id, "Departed", "CNSHA", sender=carrier)
-    assert client.tx.call("Provenance", "shipmentOf", [order_id]) == (carrier, 0, 2, 0)  # no breaches
+    assert client.tx.call("Provenance", "shipmentOf", [order_id]) == (carrier, 0, 2, 0, 0)  # no breaches, no marks
 
 
 def test_customs_records_clearances_and_only_customs(client, trade, carrier, customs):
@@ -202,4 +202,4 @@ def test_a_copy_with_an_entry_dropped_or_reordered_does_not_match(client, logged
 
 def test_an_unknown_shipment_has_no_head(client):
     assert client.tx.call("Provenance", "headOf", [999]) == ZERO32
-    assert client.tx.call("Provenance", "shipmentOf", [999]) == (ETH, 0, 0, 0)
+    assert client.tx.call("Provenance", "shipmentOf", [999]) == (ETH, 0, 0, 0, 0)

@@ -50,7 +50,8 @@ def test_only_append_functions_write_to_the_log(artifacts):
                if e.get("type") == "function" and e["stateMutability"] not in ("view", "pure")}
     assert writers == {"openShipment", "agreeLimits", "record", "recordSigned", "registerBatch", "recordBatch",
                        "linkBatch", "acceptLink", "invalidateNonce", "offerCustody", "takeCustody", "recordReadings", "anchorDocument", "recordLeg",
-                       "correct", "nominateCarrier", "replaceCarrier", "grantRole", "revokeRole", "renounceRole"}
+                       "correct", "nominateCarrier", "replaceCarrier", "grantRole", "revokeRole", "renounceRole",
+                       "trackShipment", "surrenderTitle"}
 
 
 # ------------------------------------------------------------------ batches
@@ -381,10 +382,12 @@ def test_a_copy_of_the_log_verifies_offline_and_a_tampered_copy_does_not(p, clie
 
 
 def test_the_plain_checkpoint_stays_within_its_gas(p, client, accounts, trade):
-    """Before this change a mid-journey checkpoint cost 39,534-39,600 gas (Delivered 39,989)."""
+    """Before this change a mid-journey checkpoint cost 39,534-39,600 gas (Delivered 39,989). Issue 15's tranche
+    triggers and eBL hold (Shipment.marks, read with the carrier) add 79 gas to a plain shipment's mid-journey
+    checkpoint (39,670) and none to its Delivered (39,676)."""
     oid = trade.shipped()
     client.provenance.checkpoint(oid, "PickedUp", "CNSZX", sender=accounts["carrier"])
     used = [client.provenance.checkpoint(oid, k, "NLRTM", hash_bytes(k.encode()), sender=accounts["carrier"]).gas_used
             for k in ("Departed", "Arrived")]
     delivered = client.provenance.deliver(oid, "DEHAM", sender=accounts["carrier"]).gas_used
-    assert max(used) <= 39_600 and delivered <= 39_989, (used, delivered)
+    assert max(used) <= 39_680 and delivered <= 39_989, (used, delivered)

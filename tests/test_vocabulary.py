@@ -19,6 +19,8 @@ COPIES = {
     "ITradeEscrow.Ruling": vocabulary.RULINGS,
     "ITradeEscrow.RefundReason": vocabulary.REFUND_REASONS,
     "ITradeEscrow.Party": vocabulary.PARTIES,
+    "ITradeEscrow.Trigger": vocabulary.TRIGGERS,
+    "IBillOfLading.Status": vocabulary.TITLE_STATUSES,
     "IInvoiceToken.Status": vocabulary.INVOICE_STATUSES,
     "IProvenance.Kind": vocabulary.KINDS,
     "IProvenance.DocType": vocabulary.DOC_TYPES,

@@ -149,6 +149,8 @@ interface IInvoiceToken {
         uint256 indexed tokenId, address indexed holder, address indexed financier, uint256 principal, uint256 fee
     );
     event KycRequiredChanged(bool required);
+    /// @dev A tranche paid `amount` of an advance's repayment early; `outstanding` is still owed first at settlement.
+    event AdvanceRepaid(uint256 indexed tokenId, address indexed financier, uint256 amount, uint256 outstanding);
 
     /// @notice Mint the invoice of `orderId` to the seller. Escrow only.
     function mint(address seller, uint256 orderId) external;
@@ -162,5 +164,11 @@ interface IInvoiceToken {
     function settlementPayees(uint256 orderId, uint256 amount)
         external
         view
+        returns (address[2] memory to, uint256[2] memory amounts);
+
+    /// @notice settlementPayees for a tranche paid before settlement: what the financier receives is taken off the
+    /// repayment it is still owed. Escrow only.
+    function tranchePayees(uint256 orderId, uint256 amount)
+        external
         returns (address[2] memory to, uint256[2] memory amounts);
 }

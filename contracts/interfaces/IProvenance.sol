@@ -77,6 +77,7 @@ interface IProvenance {
         uint40 deliveredAt;
         uint32 count;
         uint8 breaches; // bit per Sensor whose limits a reading broke; never cleared
+        uint8 marks; // scheduled orders only (see Provenance.trackShipment): tracked, title outstanding, triggers seen
     }
 
     /// @dev Two slots per batch plus the hash-chain head.
@@ -171,6 +172,10 @@ interface IProvenance {
     /// @notice order {shipmentId} has shipped: its sensor limits can no longer change
     /// @param shipmentId The shipment (its id is the order id).
     error LimitsFrozen(uint256 shipmentId);
+    /// @notice shipment {shipmentId} travels under an electronic bill of lading: its holder must surrender it
+    /// (`tradechain ebl surrender`) before the carrier records the delivery
+    /// @param shipmentId The shipment (its id is the order id).
+    error TitleNotSurrendered(uint256 shipmentId);
     /// @notice sensor limits out of order: minimum {min} is above maximum {max} (hundredths)
     /// @param min The smallest value allowed.
     /// @param max The largest value allowed.
@@ -305,4 +310,7 @@ interface IProvenance {
     function deliveredAt(uint256 shipmentId) external view returns (uint256);
     function carrierOf(uint256 shipmentId) external view returns (address);
     function breachesOf(uint256 shipmentId) external view returns (uint8);
+    function trackShipment(uint256 shipmentId, bool titled) external;
+    function surrenderTitle(uint256 shipmentId) external;
+    function reachedOf(uint256 shipmentId) external view returns (uint256);
 }

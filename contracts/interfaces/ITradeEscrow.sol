@@ -42,6 +42,19 @@ interface ITradeEscrow {
         NotAccepted // the seller did not accept by acceptBy
     }
 
+    /// @dev What releases a tranche of a scheduled order, in logistics order: the escrow's own Shipped, a Provenance
+    /// checkpoint (customs' ExportCleared/ImportCleared, the carrier's Arrived), the on-time Delivered, or End (the
+    /// inspection window over: the last tranche, paid by `release`).
+    enum Trigger {
+        None,
+        Shipped,
+        ExportCleared,
+        Arrived,
+        ImportCleared,
+        Delivered,
+        End
+    }
+
     /// @notice A seller's track record, kept by the escrow as orders settle: one slot, updated without loops.
     /// @dev Volume is per payment token (see `sellerVolume`): amounts in different tokens do not add up.
     struct SellerRecord {
@@ -63,6 +76,7 @@ interface ITradeEscrow {
         uint256 inspectionWindow; // seconds after delivery in which the buyer may dispute (at most 30 days)
         bytes32 termsHash; // keccak-256 of the e-contract, anchored in OrderPlaced
         uint256 acceptBy; // 0: binds at once; else the seller must accept by then (<= shipBy) or the buyer is refunded
+        uint256 schedule; // the payment schedule, packed as ScheduleFixed says; 0 for none (one payment at release)
     }
 
     /// @notice Everything a client needs about an order in one call.
@@ -255,6 +269,28 @@ interface ITradeEscrow {
     /// @param open The value of the seller's orders bound and not yet settled, in base units.
     /// @param cap The seller's exposure cap in this token, in base units.
     error ExposureCapExceeded(address seller, uint256 open, uint256 cap);
+    /// @notice tranche {index} of schedule {schedule} is invalid: each tranche needs a share above 0 and a trigger after
+    /// the one before it, the last trigger is End, and the documents tranche must come before Delivered
+    /// @param schedule The packed schedule given.
+    /// @param index The tranche at fault (0 = the first).
+    error InvalidTranche(uint256 schedule, uint256 index);
+    /// @notice the tranche shares add up to {total} bps; they must add up to 10000
+    /// @param total The sum of the shares, in basis points.
+    error TrancheSharesSum(uint256 total);
+    /// @notice order {orderId} has no tranche {index}
+    /// @param orderId The order.
+    /// @param index The tranche (0 = the first).
+    error UnknownTranche(uint256 orderId, uint256 index);
+    /// @notice tranche {index} of order {orderId} was already released
+    /// @param orderId The order.
+    /// @param index The tranche (0 = the first).
+    error TrancheAlreadyReleased(uint256 orderId, uint256 index);
+    /// @notice tranche {index} of order {orderId} waits for {trigger}, not on chain yet (End: `release` pays the last
+    /// tranche once the inspection window is over)
+    /// @param orderId The order.
+    /// @param index The tranche (0 = the first).
+    /// @param trigger The event the tranche waits for.
+    error TrancheNotDue(uint256 orderId, uint256 index, Trigger trigger);
 
     // ---- events: the timeline is rebuilt from these ----
     event OrderPlaced(
@@ -274,6 +310,23 @@ interface ITradeEscrow {
     /// @dev The seller accepted: the order is Funded and binds both sides (counted in the seller's exposure).
     event OrderAccepted(uint256 indexed orderId);
     event OrderShipped(uint256 indexed orderId, address indexed carrier, bytes32 billOfLadingHash);
+    /// @dev The buyer's payment schedule, fixed with the order (companion of OrderPlaced, part of the committed
+    /// terms). `schedule` packs, for tranche i < 4: its share in bps at bits 16i, its Trigger at bits 64 + 8i; and at
+    /// bits 96..103 the 1-based index of the tranche that pays for the documents (the eBL title passes to the buyer
+    /// with it; 0: no eBL).
+    event ScheduleFixed(uint256 indexed orderId, uint256 schedule);
+    /// @dev A tranche was paid: `gross` of the order's amount, `toSellerSide` to the invoice's payees, `fee` to the
+    /// treasury. Final: a later dispute, refund or ruling acts only on what is left (`remaining`).
+    event TrancheReleased(
+        uint256 indexed orderId,
+        uint256 index,
+        Trigger trigger,
+        address indexed by,
+        uint256 gross,
+        uint256 toSellerSide,
+        uint256 fee,
+        uint256 remaining
+    );
     /// @dev The arbiter excused a delay: the carrier now has until `newDeliverBy` to confirm delivery.
     event DeliverByExtended(
         uint256 indexed orderId, address indexed by, uint256 oldDeliverBy, uint256 newDeliverBy, bytes32 evidenceHash
@@ -299,6 +352,9 @@ interface ITradeEscrow {
         uint256 fee
     );
     event OrderRefunded(uint256 indexed orderId, RefundReason reason, uint256 amount);
+    /// @dev Emitted with a dispute, refund, ruling or release of an order whose tranches already paid `released`: it
+    /// acts only on `remaining`; the tranches stay paid.
+    event RemainderOnly(uint256 indexed orderId, uint256 released, uint256 remaining);
     event OrderCancelled(uint256 indexed orderId, uint256 amount);
     /// @dev One per transfer out of the escrow; `credited` when the push failed and the funds wait for withdraw().
     event Payout(uint256 indexed orderId, address indexed to, address token, uint256 amount, bool credited);
@@ -316,6 +372,7 @@ interface ITradeEscrow {
     function isSettled(uint256 orderId) external view returns (bool);
     function financingState(uint256 orderId) external view returns (State state, bool refundDue);
     function faceValue(uint256 orderId) external view returns (uint256);
+
     function split(uint256 amount, uint256 refundBps, uint256 fee)
         external
         pure

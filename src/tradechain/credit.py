@@ -15,6 +15,11 @@ The papers' point is that transaction data can stand in for collateral. The mode
 - overdue: `overdue_bps_per_day` for each day past the due date;
 - margin: the financier's fixed margin.
 
+A payment schedule (issue 15) changes two terms. Tranches released by logistics events pay part of the face value
+before the due date: the time value runs over the share-weighted days to each tranche, a tranche's day placed at
+its trigger's fixed fraction of the days to due (`trigger_timing`). And a dispute or refund acts only on what is
+left after released tranches, so only the End tranche (and the order's unreleased tail) carries the expected loss.
+
 The result is clamped to [`min_bps`, `max_bps`]. Sale price = face x (1 - discount). An advance of
 `advance share` of face costs a fee chosen so the financier earns the same yield as buying at the discount,
 and principal + fee never exceeds face value. Pure arithmetic on integers and floats: no chain access, no
@@ -44,6 +49,10 @@ class Weights:
     max_advance_share_bps: int = 9_000  # never advance more than 90 % of face value
     min_advance_share_bps: int = 5_000
     advance_cushion: float = 2.0  # the advance leaves room for twice the expected loss
+    # Where in the days to due a tranche's trigger is expected, as a fraction: a fixed, stated assumption.
+    trigger_timing: tuple[tuple[str, float], ...] = (
+        ("Shipped", 0.0), ("ExportCleared", 0.15), ("Arrived", 0.6), ("ImportCleared", 0.7), ("Delivered", 0.85),
+        ("End", 1.0))
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,8 @@ class Inputs:
     disputes_lost: int = 0
     refunds: int = 0
     volume: int = 0  # seller-side amounts settled before, in the invoice's payment token
+    # unreleased tranches of a scheduled order: (trigger, share of the face value left, in bps); () for none
+    tranches: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass
@@ -96,13 +107,22 @@ def quote(inputs: Inputs, weights: Weights = Weights()) -> Quote:
     days = max(inputs.days_to_due, 0.0)
     overdue_days = int(max(-inputs.days_to_due, 0.0))
     concentration = inputs.face_value / (inputs.volume + inputs.face_value)
+    pay_days, exposed, schedule_why = days, 1.0, ""
+    if inputs.tranches:
+        timing = dict(w.trigger_timing)
+        pay_days = sum(share * timing.get(trigger, 1.0) * days for trigger, share in inputs.tranches) / BPS
+        exposed = sum(share for trigger, share in inputs.tranches if trigger == "End") / BPS
+        schedule_why = (" (tranches: " + ", ".join(f"{s / 100:g}% at {t}" for t, s in inputs.tranches)
+                        + f" -> paid on average after {pay_days:.1f} days)")
 
     parts = [
-        ("time value", w.annual_rate_bps * days / YEAR_DAYS,
-         f"{w.annual_rate_bps / 100:g}%/yr x {days:.1f} days to due / {YEAR_DAYS}"),
-        ("expected loss", p_bad * loss * BPS,
+        ("time value", w.annual_rate_bps * pay_days / YEAR_DAYS,
+         f"{w.annual_rate_bps / 100:g}%/yr x {pay_days:.1f} days to {'payment' if inputs.tranches else 'due'} / "
+         f"{YEAR_DAYS}{schedule_why}"),
+        ("expected loss", p_bad * loss * exposed * BPS,
          f"P(bad) {p_bad:.3f} = ({bad} bad + {w.prior_bad:g}) / ({seen} settled + {w.prior_bad + w.prior_good:g})"
-         f" x loss {loss:.2f}"),
+         f" x loss {loss:.2f}" + (f" x {exposed:.2f} of face at risk (only the End tranche can be disputed)"
+                                  if inputs.tranches else "")),
         ("concentration", w.concentration_bps * concentration,
          f"{w.concentration_bps} bps x face / (settled volume + face) = {concentration:.2f}"),
         ("overdue", w.overdue_bps_per_day * overdue_days, f"{w.overdue_bps_per_day} bps x {overdue_days} days"),
@@ -132,4 +152,14 @@ def inputs_for(client, token_id: int, now: int | None = None) -> Inputs:
     now = client.chain.now() if now is None else now
     return Inputs(face_value=inv.face_value, days_to_due=(inv.due_date - now) / 86_400,
                   completed=record.completed, disputes_lost=record.disputes_lost, refunds=record.refunds,
-                  volume=record.volume)
+                  volume=record.volume, tranches=unreleased_tranches(client, token_id))
+
+
+def unreleased_tranches(client, order_id: int) -> tuple[tuple[str, int], ...]:
+    """The tranches of a scheduled order not yet released, each with its share of what is left (bps); ()."""
+    schedule = client.escrow.schedule(order_id)
+    if schedule is None:
+        return ()
+    left = [t for t, done in zip(schedule.tranches, schedule.released) if not done]
+    total = sum(t.share_bps for t in left)
+    return tuple((t.trigger, t.share_bps * BPS // total) for t in left) if total else ()

@@ -265,6 +265,37 @@ def _story_terms(run: DemoRun) -> None:
     }
     # ---- end of part 3
     run.finish(rec, oid)
+    # ---- parts 1-2 (h15s): an order paid in tranches on logistics events, under an eBL
+    _story_terms_tranches(run)
+
+
+def _story_terms_tranches(run: DemoRun) -> None:
+    """_story_terms' parts 1-2: tranches released by logistics events and the bill of lading as title (delivery versus
+    payment), in an order of their own."""
+    from tradechain.tranches import Tranche, describe, pack
+
+    c, a = run.client, run.a
+    rec = run.new_order("Machine parts, 3 ETH: 30% on export clearance with the eBL title, 70% after inspection")
+    now = c.chain.now()
+    # ---- tranches released by logistics events, and the eBL with delivery versus payment (h15s) ----
+    schedule = pack([Tranche(3000, "ExportCleared"), Tranche(7000, "End")], documents=1)
+    oid, r = c.escrow.place_order(buyer=a["buyer"], seller=a["seller"], amount=3 * 10**18, ship_by=now + 2 * DAY,
+                                  deliver_by=now + 20 * DAY, inspection_window=3 * DAY, schedule=schedule,
+                                  terms_hash=hash_bytes(b"e-contract: 12 CNC spindles, FOB Ningbo, 3 ETH, " +
+                                                        describe(schedule).encode()))
+    run.step(rec, "place + pay (schedule)", r)
+    run.step(rec, "ship (eBL issued to the escrow)",
+             c.escrow.ship(oid, a["carrier"], hash_bytes(b"bill of lading MSKU5550001"), sender=a["seller"]))
+    run.journey(rec, oid, [("PickedUp", "CNNGB"), ("ExportCleared", "CNNGB")])
+    run.step(rec, "keeper: tranche 1 + title to buyer", c.escrow.release_tranche_batch([oid], sender=a["keeper"]))
+    run.journey(rec, oid, [("Departed", "CNNGB"), ("Arrived", "NLRTM"), ("ImportCleared", "NLRTM")])
+    run.step(rec, "buyer surrenders the eBL", c.titles.surrender(oid, sender=a["buyer"]))
+    run.journey(rec, oid, [("Delivered", "DEHAM")])
+    c.chain.advance(3 * DAY)
+    run.step(rec, "keeper: last tranche", c.escrow.release_batch([oid], sender=a["keeper"]))
+    run.finish(rec, oid)
+    title = c.titles.get(oid)
+    rec["tranches"] = {"schedule": describe(schedule), "title": title.status_words}
 
 
 SCENARIOS: list[Callable[[DemoRun], None]] = [released_eth_order, disputed_token_order, financed_order,

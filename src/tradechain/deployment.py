@@ -20,7 +20,8 @@ from tradechain.errors import ContractRevert, DeploymentError
 from tradechain.transactions import Transactions
 from tradechain.vocabulary import role_id
 
-SUITE = ("Provenance", "InvoiceToken", "TradeEscrow", "DemoStablecoin", "FxRates", "SignedFxFeed")
+SUITE = ("Provenance", "InvoiceToken", "BillOfLading", "PaymentSchedules", "TradeEscrow", "DemoStablecoin", "FxRates",
+         "SignedFxFeed")
 # The embedded chain and anvil both hand out funded accounts in a fixed order; the demo names them.
 ACCOUNT_NAMES = ("admin", "buyer", "seller", "carrier", "customs", "arbiter", "financier", "treasury", "keeper", "buyer2")
 DEFAULT_FEE_BPS = 100  # 1 %
@@ -84,7 +85,8 @@ def deploy_suite(
     dispute_period: int = DEFAULT_DISPUTE_PERIOD,
     demo_roles: bool = True,
 ) -> Deployment:
-    """Deploy Provenance, InvoiceToken, TradeEscrow and the demo stablecoin, and wire them together.
+    """Deploy Provenance, InvoiceToken, BillOfLading, PaymentSchedules, TradeEscrow and the demo stablecoin, and
+    wire them together.
 
     With `demo_roles`, the named demo accounts get their roles (carrier, customs, arbiter, financier) and
     a million tUSD each, so every CLI step works at once.
@@ -120,7 +122,9 @@ def deploy_suite(
     provenance = deploy("Provenance", admin)
     invoices = deploy("InvoiceToken", admin)
     fx_rates = deploy("FxRates", admin)
-    escrow = deploy("TradeEscrow", admin, treasury, fee_bps, dispute_period, provenance, invoices, fx_rates)
+    titles = deploy("BillOfLading", admin, provenance)
+    schedules = deploy("PaymentSchedules", admin, provenance, titles)
+    escrow = deploy("TradeEscrow", admin, treasury, fee_bps, dispute_period, provenance, invoices, fx_rates, schedules)
     tusd = deploy("DemoStablecoin", admin)
     feed = deploy("SignedFxFeed", admin, FX_FEED_DECIMALS, FX_FEED_DESCRIPTION)
     dep = Deployment(chain.chain_id, {n: r["address"] for n, r in records.items()}, names)
@@ -136,7 +140,11 @@ def deploy_suite(
         call(name, "grantRole", role_id(role), account)
 
     call("InvoiceToken", "bindEscrow", escrow)
+    call("BillOfLading", "bindEscrow", escrow, schedules)
+    call("PaymentSchedules", "bindEscrow", escrow)
     grant("Provenance", "ESCROW", escrow)
+    grant("Provenance", "SCHEDULE", schedules)
+    grant("Provenance", "TITLE", titles)
     grant("FxRates", "ESCROW", escrow)
     from tradechain.vocabulary import ETH, currency_code
 

@@ -182,6 +182,14 @@ class ErrorDecoder:
                 from tradechain.vocabulary import STATES
 
                 shown[key] = STATES[shown[key]]
+        if entry["name"] == "TrancheNotDue":  # a Trigger by its words
+            from tradechain.vocabulary import TRIGGERS
+
+            shown["trigger"] = TRIGGERS[shown["trigger"]]
+        if entry["name"] == "TitleClosed":
+            from tradechain.vocabulary import TITLE_STATUSES
+
+            shown["status"] = TITLE_STATUSES[shown["status"]]
         template = self._words.get(entry["name"])
         if template:
             text = template.format(**shown)

@@ -28,6 +28,7 @@ from tradechain.chain import hash_hex
 from tradechain.client import TradeClient
 from tradechain.codec import as_int
 from tradechain.errors import ChainUnavailable, ContractRevert, Reverted
+from tradechain.vocabulary import MAX_TRANCHES
 
 MAX_BATCH = 100  # TradeEscrow.MAX_BATCH
 RECEIPT_WAIT = 120.0  # seconds to wait for a batch before leaving it in the journal for the next pass
@@ -124,6 +125,7 @@ class Progress:
     seen: int = 0  # orders found on chain
     released: int = 0
     refunded: int = 0
+    tranches: int = 0  # tranches of scheduled orders released on their logistics triggers
     lost_races: int = 0  # orders someone else settled between our check and our transaction
     transactions: int = 0
     gas: int = 0
@@ -133,6 +135,7 @@ class Progress:
     def line(self) -> str:
         eth = self.cost_wei / 10**18
         return (f"orders seen {self.seen}, released {self.released}, refunded {self.refunded}, "
+                + (f"tranches {self.tranches}, " if self.tranches else "") +
                 f"lost races {self.lost_races}; {self.transactions} tx, gas {self.gas:,} ({eth:.6f} ETH)")
 
     def as_dict(self) -> dict:
@@ -157,6 +160,7 @@ class Keeper:
         # not all history; each candidate is still confirmed on chain (actionable) before anything is sent.
         self._due_from = due_from
         self._placed_topic = client.tx.topic("TradeEscrow", "OrderPlaced")
+        self._schedule_topic = client.tx.topic("TradeEscrow", "ScheduleFixed")
         self._first_block = client.deployment.start_block
         self.speedup_after = speedup_after or None  # seconds a batch may wait before it is replaced
         self.journal = Journal.for_keeper(client.chain, self.sender) if journal is True else journal or None
@@ -165,6 +169,8 @@ class Keeper:
     def _forget(self) -> None:
         self._open: set[int] = set()  # placed, not yet seen settled
         self._settled: set[int] = set()
+        self._scheduled: set[int] = set()  # orders with a payment schedule: their tranches are checked too
+        self._schedules_from = self._first_block
         self._next_block = self._first_block
         self._head: tuple[int, bytes] | None = None
 
@@ -175,6 +181,7 @@ class Keeper:
         if self._due_from is not None:
             candidates, self.progress.seen = self._due_from(self.client.chain.now())
             self._open = set(candidates)
+            self._scan_schedules(self.client.chain.w3.eth.block_number)
             return
         w3 = self.client.chain.w3
         latest = w3.eth.block_number
@@ -188,8 +195,24 @@ class Keeper:
             if order_id not in self._settled:
                 self._open.add(order_id)
         self._next_block = latest + 1
+        self._scan_schedules(latest)
         self._head = (latest, bytes(w3.eth.get_block(latest)["hash"]))
         self.progress.seen = len(self._open) + len(self._settled)
+
+    def _scan_schedules(self, latest: int) -> None:
+        """Orders placed with a payment schedule since the last scan (ScheduleFixed)."""
+        fixed = self.client.tx.logs("TradeEscrow", [self._schedule_topic], from_block=self._schedules_from,
+                                    to_block=latest)
+        self._scheduled.update(e["args"]["orderId"] for e in fixed)
+        self._schedules_from = latest + 1
+
+    def tranches_due(self, busy: set[int] = frozenset()) -> list[int]:
+        """Scheduled orders with a tranche whose trigger is on chain (PaymentSchedules.dueTranches)."""
+        due = []
+        for order_id in sorted(self._scheduled - self._settled - set(busy)):
+            if self.client.tx.call("PaymentSchedules", "dueTranches", [order_id]):
+                due.append(order_id)
+        return due
 
     def _rewound(self, latest: int) -> bool:
         number, block_hash = self._head
@@ -229,7 +252,9 @@ class Keeper:
         busy = self.reconcile()
         self.scan()
         release, refund = self.due(busy)
-        batches = [("release", release[i:i + self.batch]) for i in range(0, len(release), self.batch)]
+        tranches = self.tranches_due(busy)
+        batches = [("tranche", tranches[i:i + self.batch]) for i in range(0, len(tranches), self.batch)]
+        batches += [("release", release[i:i + self.batch]) for i in range(0, len(release), self.batch)]
         batches += [("refund", refund[i:i + self.batch]) for i in range(0, len(refund), self.batch)]
         sent = []  # every batch goes to the node first, then they are waited for: one wait, not one per batch
         for n, (kind, ids) in enumerate(batches, 1):
@@ -277,9 +302,10 @@ class Keeper:
         """Hand a batch to the node, journaled (intent, then hash): its hash, or None when it was refused."""
         from tradechain.client.escrow import batch_gas
 
-        fn = "releaseBatch" if kind == "release" else "refundBatch"
+        fn = {"release": "releaseBatch", "refund": "refundBatch", "tranche": "releaseTrancheBatch"}[kind]
+        items = len(ids) * (MAX_TRANCHES - 1) if kind == "tranche" else len(ids)
         tx = {"from": self.sender, "to": self.client.tx.address("TradeEscrow"),
-              "data": self.client.tx.encode("TradeEscrow", fn, [ids]), "value": 0, "gas": batch_gas(len(ids))}
+              "data": self.client.tx.encode("TradeEscrow", fn, [ids]), "value": 0, "gas": batch_gas(items)}
         intent = self.journal.sending(kind, ids) if self.journal is not None else None
         try:
             tx_hash, sent = self.client.chain.submit(tx)
@@ -396,11 +422,22 @@ class Keeper:
 
     def _count(self, kind: str, ids: list[int], receipt: Any) -> None:
         """Count a mined batch from its receipt (as the node gave it): one request for all it needs."""
+        gas, tx_hash = as_int(receipt["gasUsed"]), hash_hex(receipt["transactionHash"])
+        if kind == "tranche":  # a tranche never settles its order: count and say which were paid
+            topic = self.client.tx.topic("TradeEscrow", "TrancheReleased")
+            ours = [log for log in receipt["logs"] if log["topics"] and _hex(log["topics"][0]) == topic]
+            self.progress.transactions += 1
+            self.progress.gas += gas
+            self.progress.cost_wei += gas * as_int(receipt.get("effectiveGasPrice", 0))
+            for e in self.client.tx.decode_logs(ours):
+                self.progress.tranches += 1
+                self.log(f"released tranche {e['args']['index'] + 1} of order #{e['args']['orderId']} "
+                         f"(tx {tx_hash}, block {as_int(receipt['blockNumber'])})")
+            return
         event = "OrderReleased" if kind == "release" else "OrderRefunded"
         topic = self.client.tx.topic("TradeEscrow", event)  # decode only those: a batch emits four events per order
         ours = [log for log in receipt["logs"] if log["topics"] and _hex(log["topics"][0]) == topic]
         done = {e["args"]["orderId"] for e in self.client.tx.decode_logs(ours) if e["event"] == event}
-        gas, tx_hash = as_int(receipt["gasUsed"]), hash_hex(receipt["transactionHash"])
         self.progress.transactions += 1
         self.progress.gas += gas
         self.progress.cost_wei += gas * as_int(receipt.get("effectiveGasPrice", 0))

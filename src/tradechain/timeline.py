@@ -12,7 +12,7 @@ from typing import Callable
 from tradechain.units import format_duration, format_rate
 from tradechain.vocabulary import (
     DOC_TYPES, ETH, KINDS, MODES, RATE_SOURCE_WORDS, REFUND_REASON_WORDS, RULING_WORDS, SENSOR_UNITS, SENSORS,
-    currency_name, format_price, role_name, unpack_readings,
+    TRIGGER_WORDS, currency_name, format_price, role_name, unpack_readings,
 )
 
 
@@ -83,6 +83,8 @@ def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], 
         elif ev in PROVENANCE_DETAIL:
             actor, action, detail = PROVENANCE_DETAIL[ev](a, name)
             actor = actor or (name(entry_actor[e["tx_hash"]]) if e["tx_hash"] in entry_actor else "")
+        elif ev == "Transfer" and e.get("contract") == "BillOfLading":
+            continue  # TitleIssued / TitleEndorsed tell it in words
         elif ev == "Transfer":
             if any(x["event"] == "InvoiceSold" and x["tx_hash"] == e["tx_hash"] for x in events):
                 continue  # the sale row already says who holds it now
@@ -143,6 +145,23 @@ def rows(events: list[dict], name: Callable[[str], str], money: Callable[[int], 
         elif ev == "ExposureCapChanged":
             action = "exposure cap set" if a["multiple"] else "exposure cap lifted"
             detail = f"open value at most {a['multiple']}x settled volume, floor {a['floor']} base units of {name(a['token'])}"
+        elif ev == "ScheduleFixed":
+            from tradechain.tranches import describe
+
+            action, detail = "payment schedule fixed", describe(a["schedule"])
+        elif ev == "TrancheReleased":
+            actor, action = name(a["by"]), f"tranche {a['index'] + 1} released ({TRIGGER_WORDS[a['trigger']]})"
+            detail = (f"{money(a['toSellerSide'])} to the invoice holder, fee {money(a['fee'])}; final — "
+                      f"{money(a['remaining'])} still in escrow")
+        elif ev == "RemainderOnly":
+            action = "acts on the remainder only"
+            detail = (f"{money(a['released'])} already paid by tranches stays paid; this step settles the remaining "
+                      f"{money(a['remaining'])}")
+        elif ev == "AdvanceRepaid":
+            actor, action = name(a["financier"]), "advance repaid in part by a tranche"
+            detail = f"{money(a['amount'])} repaid; {money(a['outstanding'])} still owed first at settlement"
+        elif ev in TITLE_WORDS:
+            actor, action, detail = TITLE_WORDS[ev](a, name)
         elif ev == "Payout":
             action = "credited" if a["credited"] else "paid"
             detail = f"{money(a['amount'])} to {name(a['to'])}" + (" (to withdraw)" if a["credited"] else "")
@@ -165,6 +184,22 @@ def _word(value, name: Callable[[str], str]) -> str:
         return name(value)
     return str(value)
 
+
+# The eBL title's life cycle in DCSA's words (BillOfLading events).
+TITLE_WORDS: dict[str, Callable[[dict, Callable[[str], str]], tuple[str, str, str]]] = {
+    "TitleIssued": lambda a, name: (
+        "", "eBL issued", f"bill of lading {short_hash(a['billOfLadingHash'])}; held by {name(a['holder'])} while "
+                          f"payment is outstanding, beneficiary {name(a['beneficiary'])}"),
+    "TitleEndorsed": lambda a, name: (
+        name(a["from"]), "eBL endorsed", f"to {name(a['to'])}, now holder and beneficiary"),
+    "TitleOffered": lambda a, name: (
+        "", "eBL offered", f"{name(a['to'])} refused the hand-over: the escrow keeps the title until they claim it"),
+    "TitleSurrendered": lambda a, name: (
+        name(a["holder"]), "eBL surrendered for delivery", "the carrier may now record the delivery"),
+    "TitleVoided": lambda a, name: (
+        "", "eBL voided", f"refunded while {name(a['holder'])} held it unsurrendered: it no longer gives title to "
+                          "the goods"),
+}
 
 # Entry kinds whose Checkpoint event comes with a detail event that the timeline shows instead.
 DETAILED = {"Commissioned", "Handover", "Reading", "Document", "Leg", "Linked", "Correction", "CarrierChanged"}

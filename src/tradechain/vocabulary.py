@@ -31,16 +31,24 @@ REFUND_REASON_WORDS = ["not shipped by the deadline", "not delivered by the dead
 # ITradeEscrow.Party: who stands in a negotiated settlement (bit 1 << index in the consent masks), and its words.
 PARTIES = ["None", "Buyer", "Holder", "Financier"]
 PARTY_WORDS = ["nobody", "buyer", "invoice holder", "advance financier"]
+# ITradeEscrow.Trigger: what releases a tranche of a scheduled order, in logistics order, and its words.
+TRIGGERS = ["None", "Shipped", "ExportCleared", "Arrived", "ImportCleared", "Delivered", "End"]
+TRIGGER_WORDS = ["nothing", "shipped", "export cleared", "arrived", "import cleared", "delivered",
+                 "end of the inspection window"]
+MAX_TRANCHES = 4  # TradeEscrow.MAX_TRANCHES
+# IBillOfLading.Status: the eBL's life cycle in DCSA's words.
+TITLE_STATUSES = ["None", "Issued", "Endorsed", "Surrendered", "Voided"]
+TITLE_STATUS_WORDS = ["none", "issued", "endorsed", "surrendered for delivery", "voided"]
 # IInvoiceToken.Status
 INVOICE_STATUSES = ["Open", "Financed", "Overdue", "Settled", "Defaulted"]
 InvoiceStatus = StrEnum("InvoiceStatus", [(s.upper(), s.lower()) for s in INVOICE_STATUSES])
 # Every `*_ROLE` constant of the suite (keccak256 of its name), plus OpenZeppelin's zero admin role.
-ROLES = ["CARRIER", "CUSTOMS", "PRODUCER", "ESCROW", "ARBITER", "FINANCIER", "QUOTE_SIGNER"]
+ROLES = ["CARRIER", "CUSTOMS", "PRODUCER", "ESCROW", "ARBITER", "FINANCIER", "QUOTE_SIGNER", "TITLE", "SCHEDULE"]
 ADMIN_ROLE = "ADMIN"
 # The one contract of the suite that checks each role (every contract has its own ADMIN).
 ROLE_CONTRACTS = {"CARRIER": "Provenance", "CUSTOMS": "Provenance", "PRODUCER": "Provenance",
                   "ESCROW": "Provenance", "ARBITER": "TradeEscrow", "FINANCIER": "InvoiceToken",
-                  "QUOTE_SIGNER": "FxRates"}
+                  "QUOTE_SIGNER": "FxRates", "TITLE": "Provenance", "SCHEDULE": "Provenance"}
 # IFxRates.RateSource: where an order's locked rate came from, and its words.
 RATE_SOURCES = ["Feed", "Quote"]
 RATE_SOURCE_WORDS = ["the signed feed", "a signed quote"]

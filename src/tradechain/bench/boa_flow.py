@@ -51,10 +51,16 @@ def main(spec_path: str) -> None:
 
     provenance = deploy("Provenance", admin)
     invoices = deploy("InvoiceToken", admin)
+    titles = deploy("BillOfLading", admin, provenance.address)
+    schedules = deploy("PaymentSchedules", admin, provenance.address, titles.address)
     escrow = deploy("TradeEscrow", admin, admin, spec["feeBps"], spec["disputePeriod"], provenance.address,
-                    invoices.address)
+                    invoices.address, schedules.address)
     invoices.bindEscrow(escrow.address, sender=admin)
+    titles.bindEscrow(escrow.address, schedules.address, sender=admin)
+    schedules.bindEscrow(escrow.address, sender=admin)
     provenance.grantRole(bytes.fromhex(spec["roles"]["ESCROW"]), escrow.address, sender=admin)
+    provenance.grantRole(bytes.fromhex(spec["roles"]["SCHEDULE"]), schedules.address, sender=admin)
+    provenance.grantRole(bytes.fromhex(spec["roles"]["TITLE"]), titles.address, sender=admin)
     provenance.grantRole(bytes.fromhex(spec["roles"]["CARRIER"]), who["carrier"], sender=admin)
 
     price, now = spec["price"], env.evm.patch.timestamp
@@ -62,7 +68,7 @@ def main(spec_path: str) -> None:
     location, zero = bytes.fromhex(spec["location"]), b"\x00" * 32
 
     def trade() -> None:
-        oid = escrow.placeOrder((who["seller"], ETH, price, now + 2 * DAY, now + 20 * DAY, 0, terms), value=price,
+        oid = escrow.placeOrder((who["seller"], ETH, price, now + 2 * DAY, now + 20 * DAY, 0, terms, 0, 0), value=price,
                                 sender=who["buyer"])  # OrderTerms
         escrow.ship(oid, who["carrier"], bol, zero, sender=who["seller"])
         provenance.record(oid, spec["delivered"], location, terms, sender=who["carrier"])

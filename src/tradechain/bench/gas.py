@@ -18,6 +18,7 @@ from typing import Callable
 
 from tradechain import rollup
 from tradechain.client import Receipt, TradeClient
+from tradechain.tranches import Tranche, pack
 from tradechain.vocabulary import ETH, hash_bytes
 
 DAY = 86400
@@ -57,13 +58,15 @@ class GasRun:
         return receipt
 
     # ---- the building blocks every flow uses ----
-    def place(self, amount: int = ONE_ETH, token: str = ETH, window: int = 3 * DAY, tag: bytes = b"") -> tuple[int, Receipt]:
+    def place(self, amount: int = ONE_ETH, token: str = ETH, window: int = 3 * DAY, tag: bytes = b"",
+              schedule: int = 0) -> tuple[int, Receipt]:
         now = self.chain.now()
         return self.client.escrow.place_order(
             buyer=self.a["buyer"], seller=self.a["seller"], amount=amount, token=token, ship_by=now + 2 * DAY,
             deliver_by=now + 20 * DAY, inspection_window=window,
             terms_hash=hash_bytes(b"e-contract " + tag + str(self.client.escrow.order_count() + 1).encode()),
             permit=False,  # the flows measure approve, then pay (erc20_order sends its approve as a step of its own)
+            schedule=schedule,
         )
 
     def ship(self, order_id: int) -> Receipt:
@@ -171,6 +174,40 @@ def fx_order(run: GasRun) -> None:
     run.step(name, "place+pay (signed quote)", r)
     # the seller cancels: the refund moves the locked amount and reads no rate (and no order is left open)
     run.step(name, "cancel (refund at the locked amount)", c.escrow.cancel(oid, sender=a["seller"]))
+
+
+@flow
+def tranche_order(run: GasRun) -> None:
+    """ETH order paid in two tranches: 30 % when customs clears the export, 70 % at the end of the inspection
+    window (issue 15); the six-checkpoint journey on a tracked shipment."""
+    name = "tranche_order"
+    c, a = run.client, run.a
+    oid, r = run.place(schedule=pack([Tranche(3000, "ExportCleared"), Tranche(7000, "End")]))
+    run.step(name, "place+pay (schedule)", r)
+    run.step(name, "ship (+invoice mint)", run.ship(oid))
+    run.journey(name, oid)
+    run.step(name, "release tranche 1 (export cleared)", c.escrow.release_tranche(oid, 0, sender=a["keeper"]))
+    run.chain.advance(3 * DAY)
+    run.step(name, "release (last tranche)", c.escrow.release(oid, sender=a["keeper"]))
+
+
+@flow
+def ebl_order(run: GasRun) -> None:
+    """ETH order with an electronic bill of lading: the title is issued to the escrow at shipping and passes to
+    the buyer with the 30 % tranche on export clearance (delivery versus payment); the buyer endorses it to a second
+    buyer, who surrenders it so the carrier may record the delivery."""
+    name = "ebl_order"
+    c, a = run.client, run.a
+    oid, r = run.place(schedule=pack([Tranche(3000, "ExportCleared"), Tranche(7000, "End")], documents=1))
+    run.step(name, "place+pay (schedule)", r)
+    run.step(name, "ship (+invoice mint, eBL issue)", run.ship(oid))
+    run.step(name, "checkpoint ExportCleared", run.checkpoint(oid, "ExportCleared", "CNSZX"))
+    run.step(name, "release tranche 1 (+title to buyer)", c.escrow.release_tranche(oid, 0, sender=a["keeper"]))
+    run.step(name, "endorse title", c.titles.endorse(oid, a["buyer2"], sender=a["buyer"]))
+    run.step(name, "surrender title", c.titles.surrender(oid, sender=a["buyer2"]))
+    run.step(name, "checkpoint Delivered", run.checkpoint(oid, "Delivered", "DEHAM"))
+    run.chain.advance(3 * DAY)
+    run.step(name, "release (last tranche)", c.escrow.release(oid, sender=a["keeper"]))
 
 
 @flow

@@ -37,7 +37,7 @@ class TradeCalldata:
     provenance: str
     accounts: dict[str, str]
 
-    PLACE = selector("placeOrder((address,address,uint256,uint256,uint256,uint256,bytes32,uint256))")  # OrderTerms
+    PLACE = selector("placeOrder((address,address,uint256,uint256,uint256,uint256,bytes32,uint256,uint256))")  # OrderTerms
     SHIP = selector("ship(uint256,address,bytes32,bytes32)")
     RECORD = selector("record(uint256,uint8,bytes8,bytes32)")
     RELEASE = selector("release(uint256)")
@@ -54,8 +54,8 @@ class TradeCalldata:
         a = self.accounts
         terms = hash_bytes(b"terms %d" % order_id)
         return (a["buyer"], self.escrow, self.PLACE + encode(
-            ["(address,address,uint256,uint256,uint256,uint256,bytes32,uint256)"],
-            [(a["seller"], ETH, PRICE, now + 2 * DAY, now + 20 * DAY, 0, terms, 0)]), PRICE)
+            ["(address,address,uint256,uint256,uint256,uint256,bytes32,uint256,uint256)"],
+            [(a["seller"], ETH, PRICE, now + 2 * DAY, now + 20 * DAY, 0, terms, 0, 0)]), PRICE)
 
     def steps(self, order_id: int) -> list[tuple[str, str, bytes, int]]:
         """Ship, Delivered and release of a placed order."""

@@ -94,7 +94,7 @@ def cli(ctx: click.Context, network: str | None, rpc: str | None):
 
 
 def _register():
-    from tradechain.cli import (admin, bench, build, demo, devnet, events, evidence, fx, index, invoice, keeper,
+    from tradechain.cli import (admin, bench, build, demo, devnet, ebl, events, evidence, fx, index, invoice, keeper,
                                 order, provenance, report, trace, tx)
 
     cli.add_command(build.compile_cmd)
@@ -104,6 +104,7 @@ def _register():
     cli.add_command(order.order)
     cli.add_command(fx.fx)
     cli.add_command(invoice.invoice)
+    cli.add_command(ebl.ebl)
     cli.add_command(devnet.devnet)
     cli.add_command(keeper.keeper_cmd)
     # benchmarks choose their own chains (embedded, and a devnet they start): no --network for them

@@ -9,7 +9,7 @@ import click
 from tradechain.cli.context import emit_json_line, full_hashes, json_option
 from tradechain.cli.paramtypes import ORDER_ID
 
-SUITE = ["TradeEscrow", "Provenance", "InvoiceToken", "FxRates"]
+SUITE = ["TradeEscrow", "Provenance", "InvoiceToken", "FxRates", "BillOfLading"]
 
 
 def _fetch(client, order_id: int | None, start: int, end: int) -> list[dict]:

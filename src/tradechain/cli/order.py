@@ -48,11 +48,17 @@ location_option = click.option("--location", default="", metavar="LOCODE", help=
 @click.option("--accept-within", default=None, type=DURATION,
               help="The seller must accept (`order accept`) within this, or anyone may refund the buyer; nothing "
                    "ships before. At most --ship-within. Default: the order binds at once.")
+@click.option("--tranche", "tranches", multiple=True, metavar="SHARE:TRIGGER",
+              help="Pay in tranches released by logistics events, in order: '30%:ExportCleared' '70%:end' (triggers: "
+                   "Shipped, ExportCleared, Arrived, ImportCleared, Delivered, End; the last is End). At most 4.")
+@click.option("--ebl", "ebl", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Ship under an electronic bill of lading whose title passes to the buyer with tranche N (before "
+                   "Delivered): delivery versus payment.")
 @account_option("buyer")
 @json_option
 @click.pass_obj
 def create(ctx, seller, amount, token, price, pay, quote_file, ship_within, deliver_within, inspection, terms, permit,
-           accept_within, sender, as_json):
+           accept_within, tranches, ebl, sender, as_json):
     """Place an order and pay for it in one transaction: --amount in the payment token, or --price in another
     currency paid in --pay at a rate locked now (the feed's, or a signed --quote's)."""
     if (amount is None) == (price is None):
@@ -65,6 +71,14 @@ def create(ctx, seller, amount, token, price, pay, quote_file, ship_within, deli
     if accept_within is not None and not 0 < accept_within <= ship_within:
         raise UsageError(f"--accept-within must be more than 0 and at most --ship-within ({ship_within} s): the "
                          "seller accepts before it ships")
+    from tradechain import tranches as schedule_terms
+
+    if ebl and not tranches:
+        raise UsageError("--ebl N names the tranche that pays for the documents: give the schedule with --tranche "
+                         "(e.g. --tranche 30%:ExportCleared --tranche 70%:end --ebl 1)")
+    if tranches and price is not None:
+        raise UsageError("--tranche goes with --amount for now; an order priced with --price pays at release")
+    schedule = schedule_terms.pack([schedule_terms.parse_tranche(t) for t in tranches], ebl or 0) if tranches else 0
     client = _client(ctx)
     if price is not None:
         return _create_fx(ctx, client, seller, price, pay or "tUSD", quote_file, ship_within, deliver_within,
@@ -78,9 +92,12 @@ def create(ctx, seller, amount, token, price, pay, quote_file, ship_within, deli
     order_id, receipt = client.escrow.place_order_in(
         buyer=sender, seller=seller, amount=value, token=token_addr, ship_in=ship_within, deliver_in=deliver_within,
         inspection_window=inspection, terms_hash=terms, permit=paid_with == "permit", accept_in=accept_within,
+        schedule=schedule,
     )
-    sent(receipt, f"order #{order_id} placed and paid{PAID_WITH[paid_with]}: {money(value)}{_waiting(receipt)}",
-         as_json, orderId=order_id, token=token_addr, amount=value, amountText=money(value), paidWith=paid_with)
+    paid_how = f" in tranches: {schedule_terms.describe(schedule)}" if schedule else ""
+    sent(receipt, f"order #{order_id} placed and paid{PAID_WITH[paid_with]}: {money(value)}{paid_how}"
+                  f"{_waiting(receipt)}", as_json, orderId=order_id, token=token_addr, amount=value,
+         amountText=money(value), paidWith=paid_with, **({"schedule": schedule} if schedule else {}))
 
 
 PAID_WITH = {"value": "", "permit": " with an EIP-2612 permit", "approve": " after an approval"}
@@ -454,6 +471,35 @@ _batch("refund", "refunded", "refund", "refund_batch",
        "Refund orders past their shipping or delivery deadline (anyone may; several ids = one batch).")
 
 
+@order.command("release-tranche")
+@order_id_argument
+@click.argument("number", required=False, type=click.IntRange(min=1))
+@account_option("keeper")
+@json_option
+@click.pass_obj
+def release_tranche(ctx, order_id, number, sender, as_json):
+    """Release tranche NUMBER (1 = the first) of a scheduled order once its trigger is on chain, to whoever holds the
+    invoice (anyone may). Without NUMBER, every tranche that is due."""
+    client = _client(ctx)
+    o = client.escrow.existing(order_id)
+    if client.escrow.schedule(order_id) is None:
+        raise UsageError(f"order #{order_id} has no payment schedule: `tradechain order release {order_id}` pays it")
+    if number is None:
+        r = client.escrow.release_tranche_batch([order_id], sender=sender)
+    else:
+        r = client.escrow.release_tranche(order_id, number - 1, sender=sender)
+    money = money_format(client, o.token)
+    paid = [e["args"] for e in r.events if e["event"] == "TrancheReleased"]
+    what = "; ".join(f"tranche {e['index'] + 1} released: {money(e['toSellerSide'])} to the invoice holder, fee "
+                     f"{money(e['fee'])}" for e in paid) or "no tranche is due"
+    title = [e["args"]["to"] for e in r.events if e["event"] in ("TitleEndorsed", "TitleOffered")]
+    if title:
+        what += f"; eBL title to {client.deployment.label(title[0])}"
+    sent(r, f"order #{order_id}: {what}", as_json,
+         tranches=[{"number": e["index"] + 1, "gross": e["gross"], "toSellerSide": e["toSellerSide"], "fee": e["fee"],
+                    "remaining": e["remaining"]} for e in paid])
+
+
 @order.command("withdraw")
 @click.option("--token", default="ETH", metavar="ETH|tUSD|0x…")
 @account_option("treasury")
@@ -500,6 +546,8 @@ def show(ctx, order_id, as_json):
                   f"  invoice holder {label(data['invoiceHolder']) if data['invoiceHolder'] else '—'}")
     console.print(f"  ship by {timeline.iso(o.ship_by)}, deliver by {timeline.iso(o.deliver_by)}, "
                   f"inspection {format_duration(o.inspection_window)}")
+    for line in tranche_lines(data.get("tranches"), data.get("title"), money, label):
+        console.print(line)
     if offer is not None:
         named = lambda parties: ", ".join(f"{p} ({label(offer.parties[p])})" for p in parties) or "nobody"  # noqa: E731
         console.print(f"  settlement offer: {offer.refund_bps / 100:g}% back to the buyer; agreed: "
@@ -511,6 +559,21 @@ def show(ctx, order_id, as_json):
     for row in rows:
         table.add_row(row["time"], row["actor"], row["action"], row["detail"], *((row["tx"],) if full else ()))
     print_table(console, table)
+
+
+def tranche_lines(tranches: list | None, title: dict | None, money, label) -> list[str]:
+    """`order show`'s lines for a payment schedule and its eBL title (none for a plain order)."""
+    lines = []
+    for t in tranches or []:
+        docs = " (pays for the documents: eBL title to the buyer)" if t["documents"] else ""
+        lines.append(f"  tranche {t['number']}: {t['shareBps'] / 100:g}% = {money(t['gross'])} on {t['triggerText']}"
+                     f" — {t['status']}{docs}")
+    if title:
+        who = label(title["holder"]) if title["holder"] else "—"
+        offered = f", offered to {label(title['offeredTo'])}" if title["offeredTo"] else ""
+        lines.append(f"  eBL title: {title['statusText']}, held by {who}, beneficiary "
+                     f"{label(title['beneficiary']) if title['beneficiary'] else '—'}{offered}")
+    return lines
 
 
 @order.command("list")

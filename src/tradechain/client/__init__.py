@@ -14,6 +14,7 @@ from tradechain.client.escrow import Escrow, Order, SellerRecord
 from tradechain.client.fx import Fx
 from tradechain.client.invoices import Invoice, Invoices
 from tradechain.client.provenance import Provenance
+from tradechain.client.titles import Titles
 from tradechain.client.tokens import Tokens
 from tradechain.deployment import Deployment
 from tradechain.transactions import Receipt, Transactions, word
@@ -35,6 +36,7 @@ class TradeClient:
         self.invoices = Invoices(self.tx, self.tokens, self.escrow)
         self.provenance = Provenance(self)
         self.fx = Fx(self.tx, self.tokens, self.escrow)
+        self.titles = Titles(self.tx)
 
     # ---- roles, on any contract of the suite
     def grant_role(self, contract: str, role: str, account: str, *, sender: str) -> Receipt:
@@ -53,8 +55,8 @@ class TradeClient:
         topic = word(order_id)
         # financing events (InvoiceListed, InvoiceSold, AdvanceAccepted, ...) index the token id first; the
         # invoice's Transfer indexes it third
-        events = self.tx.logs(["TradeEscrow", "Provenance", "InvoiceToken", "FxRates"], [None, topic])
-        events += self.tx.logs("InvoiceToken", [None, None, None, topic])
+        events = self.tx.logs(["TradeEscrow", "Provenance", "InvoiceToken", "FxRates", "BillOfLading"], [None, topic])
+        events += self.tx.logs(["InvoiceToken", "BillOfLading"], [None, None, None, topic])
         return self.tx.in_order(events)
 
 

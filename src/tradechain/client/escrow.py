@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from tradechain.errors import UsageError
 from tradechain.transactions import GAS_PER_BATCH_ITEM, Receipt, Transactions, word
 from tradechain.client.tokens import Tokens
-from tradechain.vocabulary import ETH, STATES, TERMINAL, ZERO32, OrderState, party_names
+from tradechain.tranches import Tranche, unpack
+from tradechain.vocabulary import ETH, MAX_TRANCHES, STATES, TERMINAL, ZERO32, OrderState, party_names
 
 NAME = "TradeEscrow"
 PERMIT_VALIDITY = 3600  # seconds an order's EIP-2612 permit stays valid
@@ -39,6 +40,32 @@ class Order:
     @property
     def terminal(self) -> bool:
         return self.state in TERMINAL
+
+
+@dataclass
+class Schedule:
+    """A scheduled order's tranches (in order), the 1-based documents tranche (0: no eBL), which tranches were
+    released, and the gross amount they paid out."""
+
+    packed: int
+    tranches: list[Tranche]
+    documents: int
+    released: list[bool]
+    released_amount: int
+
+    def status(self, index: int, order: Order) -> str:
+        """ "released", "paid at release" (the End tranche, or any the final release covered), "refunded",
+        "ruled on", or "waiting"."""
+        if self.released[index]:
+            return "released"
+        state = str(order.state)
+        if state == "Released":
+            return "paid at release"
+        if state in ("Refunded", "Cancelled"):
+            return "refunded"
+        if state == "Resolved":
+            return "settled by the ruling"
+        return "waiting"
 
 
 @dataclass
@@ -107,14 +134,15 @@ class Escrow:
     # ---- buyer
     def place_order(self, *, buyer: str, seller: str, amount: int, ship_by: int, deliver_by: int,
                     inspection_window: int, token: str = ETH, terms_hash: bytes = ZERO32,
-                    permit: bool | None = None, accept_by: int = 0) -> tuple[int, Receipt]:
+                    permit: bool | None = None, accept_by: int = 0, schedule: int = 0) -> tuple[int, Receipt]:
         """Place and pay an order in one call. An ERC-20 with an EIP-2612 permit is paid with a permit signed
         by the buyer (its key, or the node's) inside the same transaction, so a refused order sends nothing;
         a token without one is approved first, the approval and the order preflighted together. `permit`
         forces the choice (True: permit or an error; False: approve). See `payment_method`. With `accept_by`
         the order waits for the seller's acceptance until then (else the buyer is refunded). Returns
-        (order id, receipt)."""
-        args = [(seller, token, amount, ship_by, deliver_by, inspection_window, terms_hash, accept_by)]  # OrderTerms
+        (order id, receipt). `schedule`: a packed payment schedule (tradechain.tranches.pack), 0 for none."""
+        # OrderTerms
+        args = [(seller, token, amount, ship_by, deliver_by, inspection_window, terms_hash, accept_by, schedule)]
         self.tokens.require_contract(token)
         method = self.payment_method(token, permit)
         if method == "permit":
@@ -195,6 +223,23 @@ class Escrow:
 
     def release_batch(self, order_ids: list[int], *, sender: str) -> Receipt:
         return self._send("releaseBatch", [order_ids], sender=sender, gas=batch_gas(len(order_ids)))
+
+    def release_tranche(self, order_id: int, index: int, *, sender: str) -> Receipt:
+        """Release tranche `index` (0-based) of a scheduled order once its trigger is on chain."""
+        return self._send("releaseTranche", [order_id, index], sender=sender)
+
+    def release_tranche_batch(self, order_ids: list[int], *, sender: str) -> Receipt:
+        """Release every due tranche of these orders in one transaction (skips what is not due)."""
+        return self._send("releaseTrancheBatch", [order_ids], sender=sender,
+                          gas=batch_gas(len(order_ids) * (MAX_TRANCHES - 1)))
+
+    def schedule(self, order_id: int) -> Schedule | None:
+        """The order's payment schedule with each tranche's status, or None for a plain order."""
+        word, mask, released = self.tx.call("PaymentSchedules", "scheduleOf", [order_id])
+        if not word:
+            return None
+        tranches, documents = unpack(word)
+        return Schedule(word, tranches, documents, [bool(mask >> i & 1) for i in range(len(tranches))], released)
 
     def refund(self, order_id: int, *, sender: str) -> Receipt:
         return self._send("refund", [order_id], sender=sender)

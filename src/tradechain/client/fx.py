@@ -219,7 +219,7 @@ class Fx:
         (the quote's, else the feed's); with `accept_by`, it waits for the seller's acceptance until then. Returns
         (order id, receipt); the receipt holds RateLocked."""
         amount, _rate = self.quote_amount(currency, token, price, quote)
-        terms = (seller, token, amount, ship_by, deliver_by, inspection_window, terms_hash, accept_by)  # OrderTerms
+        terms = (seller, token, amount, ship_by, deliver_by, inspection_window, terms_hash, accept_by, 0)  # OrderTerms
         fx = (currency_code(currency), price, quote.as_tuple() if quote else EMPTY_QUOTE,
               bytes.fromhex(quote.signature[2:]) if quote else b"")
         args = [terms, fx]

@@ -73,8 +73,35 @@ def order_view(site: Site, oid: int) -> dict:
         "deliveredAt": o.delivered_at or None, "inspectionEndsAt": o.inspection_ends_at or None,
         "rulingDeadline": o.ruling_deadline or None, "invoiceHolder": c.invoices.owner(oid),
         "settlement": _settlement(c, oid) if o.state == "Disputed" else None,
+        "tranches": tranches_of(c, o, money),
+        "title": title_of(c, oid),
         "timeline": rows,
     }
+
+
+def tranches_of(c, o, money) -> list[dict] | None:
+    """A scheduled order's tranches with their amounts and status; None for a plain order."""
+    schedule = c.escrow.schedule(o.id)
+    if schedule is None:
+        return None
+    rows, paid = [], 0
+    for i, t in enumerate(schedule.tranches):
+        last = i == len(schedule.tranches) - 1
+        gross = o.amount - paid if last else o.amount * t.share_bps // 10_000  # the End tranche takes the rest
+        paid += gross
+        rows.append({"number": i + 1, "shareBps": t.share_bps, "trigger": t.trigger, "triggerText": t.words,
+                     "gross": gross, "grossText": money(gross), "documents": schedule.documents == i + 1,
+                     "status": schedule.status(i, o)})
+    return rows
+
+
+def title_of(c, oid: int) -> dict | None:
+    """The order's eBL title (holder, beneficiary, DCSA status); None when none was issued."""
+    t = c.titles.get(oid)
+    if t is None:
+        return None
+    return {"billOfLadingHash": t.bill_of_lading_hash, "holder": t.holder, "beneficiary": t.beneficiary,
+            "offeredTo": t.offered_to, "status": t.status, "statusText": t.status_words}
 
 
 def _settlement(c, oid: int) -> dict | None:
