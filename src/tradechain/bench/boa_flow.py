@@ -53,8 +53,9 @@ def main(spec_path: str) -> None:
     invoices = deploy("InvoiceToken", admin)
     titles = deploy("BillOfLading", admin, provenance.address)
     schedules = deploy("PaymentSchedules", admin, provenance.address, titles.address)
+    fx_rates = deploy("FxRates", admin)  # the escrow needs one; this plain ETH trade never locks a rate
     escrow = deploy("TradeEscrow", admin, admin, spec["feeBps"], spec["disputePeriod"], provenance.address,
-                    invoices.address, schedules.address)
+                    invoices.address, fx_rates.address, schedules.address)
     invoices.bindEscrow(escrow.address, sender=admin)
     titles.bindEscrow(escrow.address, schedules.address, sender=admin)
     schedules.bindEscrow(escrow.address, sender=admin)

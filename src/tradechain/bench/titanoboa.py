@@ -62,7 +62,8 @@ def spec(artifacts: dict) -> dict:
     from tradechain.vocabulary import KINDS, STATES, hash_bytes, location_code, role_id
 
     return {"artifacts": {n: {"abi": artifacts[n]["abi"], "bytecode": artifacts[n]["bytecode"]}
-                          for n in ("Provenance", "InvoiceToken", "BillOfLading", "PaymentSchedules", "TradeEscrow")},
+                          for n in ("Provenance", "InvoiceToken", "BillOfLading", "PaymentSchedules", "FxRates",
+                                    "TradeEscrow")},
             "roles": {r: role_id(r).hex() for r in ("ESCROW", "CARRIER", "SCHEDULE", "TITLE")},
             "feeBps": DEFAULT_FEE_BPS, "disputePeriod": DEFAULT_DISPUTE_PERIOD, "price": PRICE,
             "delivered": KINDS.index("Delivered"), "released": STATES.index("Released"),
