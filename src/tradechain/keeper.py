@@ -181,7 +181,11 @@ class Keeper:
         if self._due_from is not None:
             candidates, self.progress.seen = self._due_from(self.client.chain.now())
             self._open = set(candidates)
-            self._scan_schedules(self.client.chain.w3.eth.block_number)
+            scheduled = getattr(self._due_from, "scheduled", None)  # the index knows them: no log query
+            if scheduled is not None:
+                self._scheduled = set(scheduled(self._schedule_topic))
+            else:
+                self._scan_schedules(self.client.chain.w3.eth.block_number)
             return
         w3 = self.client.chain.w3
         latest = w3.eth.block_number
@@ -489,6 +493,19 @@ def due_from_index(indexer: Any) -> Callable[[int], tuple[list[int], int]]:
             known = conn.execute(select(func.count()).select_from(orders)).scalar_one()
         return due_orders(indexer.engine, now), known
 
+    def scheduled(topic: bytes) -> list[int]:
+        """Unsettled orders placed with a payment schedule (their ScheduleFixed logs, from the index's raw logs)."""
+        from tradechain.index.schema import logs
+        from tradechain.vocabulary import TERMINAL
+
+        with indexer.engine.connect() as conn:
+            rows = conn.execute(select(logs.c.topic1).where(logs.c.topic0 == _hex(topic))).all()
+            ids = {int(r[0], 16) for r in rows if r[0]}
+            done = {r[0] for r in conn.execute(select(orders.c.id).where(orders.c.id.in_(ids))
+                                               .where(orders.c.state.in_(sorted(TERMINAL))))} if ids else set()
+        return sorted(ids - done)
+
+    due.scheduled = scheduled
     return due
 
 
