@@ -224,3 +224,26 @@ def test_the_keeper_batches_due_tranches_and_the_final_release(client, trade, ac
         trade.deliver(order_id)
     trade.travel_to(client.escrow.get_order(waiting).inspection_ends_at + 1)
     assert keeper.run_once().released == 2
+
+
+def test_the_keeper_over_an_index_finds_scheduled_orders_there(client, trade, accounts, sched, tmp_path):
+    """With an index, the keeper learns which orders carry a schedule from the index (not a log query from the
+    deployment block) and releases their due tranches once."""
+    from tradechain.keeper import Keeper, due_from_index
+
+    from index_kit import new_index
+
+    due = sched([T(3000, "Shipped"), T(7000, "End")])
+    settled = sched([T(3000, "Shipped"), T(7000, "End")])
+    for order_id in (due, settled):
+        _ship(client, accounts, order_id)
+    client.escrow.release_tranche(settled, 0, sender=accounts["keeper"])
+    trade.deliver(settled)
+    trade.travel_to(client.escrow.get_order(settled).inspection_ends_at + 1)
+    client.escrow.release(settled, sender=accounts["keeper"])  # terminal: the index's query leaves it out
+    due_from = due_from_index(new_index(client, f"sqlite:///{tmp_path}/index.sqlite"))
+    keeper = Keeper(client, accounts["keeper"], log=lambda _m: None, journal=False, due_from=due_from)
+    assert keeper.run_once().tranches == 1
+    assert keeper._scheduled == {due}
+    assert client.escrow.schedule(due).released == [True, False]
+    assert keeper.run_once().tranches == 1  # nothing is due twice
