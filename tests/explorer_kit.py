@@ -30,7 +30,7 @@ def demo_index(client: TradeClient, url: str) -> DemoIndex:
     indexer = new_index(client, url)
     indexer.run()
     reader = second_client(client)
-    attach(reader.chain.w3, indexer.engine)
+    attach(reader.chain, indexer.engine)
     return DemoIndex(reader, client, Site(reader, indexer.engine), demo, indexer)
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from tradechain.bench.rpc_count import HTTP_POSTS, count_requests
 from tradechain.bench.speed import REQUESTS_PER_TRADE, client_trades, paired
-from tradechain.bench.startup import CHAIN_PROBE, NOT_FOR_HELP, NOT_FOR_READS, probe
+from tradechain.bench.startup import CHAIN_PROBE, NOT_FOR_HELP, NOT_FOR_INDEXED_READS, NOT_FOR_READS, probe
 from tradechain.vocabulary import hash_bytes
 
 from anvil import anvil
@@ -88,6 +88,29 @@ def test_a_chain_command_imports_neither_web3_nor_sqlalchemy_nor_keystore_bls_or
     assert "Order #1" in out.stdout, out.stdout + out.stderr
     loaded = out.stdout.rsplit("LOADED", 1)[-1].strip()
     assert loaded == "[]", f"`order show` imported {loaded} (none of {NOT_FOR_READS} is needed to read a chain)"
+
+
+def test_reads_through_an_index_import_sqlalchemy_but_no_web3(node, tmp_path):
+    client, url, manifests = node
+    a = client.deployment.accounts
+    oid, _ = client.escrow.place_order_in(buyer=a["buyer"], seller=a["seller"], amount=10**15, ship_in=DAY,
+                                          deliver_in=9 * DAY, inspection_window=0)
+    client.escrow.ship(oid, a["carrier"], hash_bytes(b"bol"), sender=a["seller"])
+    client.provenance.checkpoint(oid, "Arrived", "DEHAM", sender=a["carrier"])
+    index = f"sqlite:///{tmp_path}/index.sqlite"
+    env = {**os.environ, "TRADECHAIN_RPC": url, "TRADECHAIN_DEPLOY_DIR": manifests, "TRADECHAIN_NETWORK": "",
+           "TRADECHAIN_INDEX_DB": index}
+    built = subprocess.run([sys.executable, "-m", "tradechain", "index", "--json"], env=env, capture_output=True,
+                           text=True, timeout=120)
+    assert json.loads(built.stdout)["events"] > 0, built.stdout + built.stderr
+    for args, shows in ((["order", "list", "--limit", "50"], f"{oid}"), (["order", "show", str(oid)], f"Order #{oid}"),
+                        (["trace", str(oid)], "DEHAM")):
+        out = subprocess.run([sys.executable, "-c", probe(("sqlalchemy", *NOT_FOR_INDEXED_READS)), *args], env=env,
+                             capture_output=True, text=True, timeout=120)
+        assert shows in out.stdout, out.stdout + out.stderr
+        loaded = out.stdout.rsplit("LOADED", 1)[-1].strip()
+        # SQLAlchemy proves the index served the read; none of the others is needed for it
+        assert loaded == "['sqlalchemy']", f"`{' '.join(args)}` through an index imported {loaded}"
 
 
 def test_help_imports_nothing_that_talks_to_a_chain():

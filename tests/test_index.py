@@ -98,7 +98,7 @@ def test_reads_through_the_index_equal_reads_from_the_node(trade, chain, client,
     ix.run()
     reader = second_client(client)
     assert is_fresh(ix.engine, reader.chain.w3)[0]
-    attach(reader.chain.w3, ix.engine)
+    attach(reader.chain, ix.engine)
     trade.place()  # after the cursor: the index serves what it has, the node the rest
     for oid in ids.values():
         assert reader.timeline(oid) == client.timeline(oid)

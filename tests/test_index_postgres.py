@@ -59,7 +59,7 @@ def test_two_readers_share_one_postgres_index(trade, client, pg):
     new_index(client, url).run()
     for _ in range(2):  # e.g. two explorer processes
         reader = second_client(client)
-        attach(reader.chain.w3, db.engine_for(url))
+        attach(reader.chain, db.engine_for(url))
         for oid in ids:
             assert reader.timeline(oid) == client.timeline(oid)
 

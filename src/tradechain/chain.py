@@ -42,6 +42,14 @@ class Chain:
         self.preflight = preflight
         self._signers: dict[str, Any] = {}  # address -> LocalAccount, for keys we hold
         self._chain_id: int | None = None
+        self.index_reads: Any = None  # index.reader.IndexReads, once an index serves this chain's reads
+
+    def attach_index(self, reads: Any) -> None:
+        """Serve this chain's log and block-time reads from an index (index/reader.py): reads through web3 go
+        through its middleware; a backend whose own requests skip web3 consults `reads` itself."""
+        self.index_reads = reads
+        if self._w3 is not None:
+            reads.install(self._w3)
 
     @property
     def w3(self) -> Web3:
@@ -413,14 +421,19 @@ class RpcChain(Chain):
     def w3(self) -> Web3:
         if self._w3 is None:
             self._w3 = web3_for(self.url, self.session)
+            if self.index_reads is not None:  # made after an index was attached: its reads go there too
+                self.index_reads.install(self._w3)
         return self._w3
 
     def _reply(self, method: str, params: list) -> dict:
+        """The reply to one request: the attached index's where it holds the answer, else the node's."""
+        if self.index_reads is not None:
+            return self.index_reads.reply(method, params, self.rpc.reply)
         return self.rpc.reply(method, params)
 
     def _request(self, method: str, params: list) -> Any:
         """The result of one request; an answer carrying revert data raises Reverted, another error RpcError."""
-        reply = self.rpc.reply(method, params)
+        reply = self._reply(method, params)
         if "error" in reply:
             raise _error(method, reply["error"])
         return reply.get("result")
@@ -486,7 +499,14 @@ class RpcChain(Chain):
         return times
 
     def batch(self, calls: list[tuple[str, list]]) -> list[dict]:
-        """JSON-RPC replies to `calls`, in order, sent as batches of at most BATCH_SIZE requests."""
+        """JSON-RPC replies to `calls`, in order: the attached index's where it holds them, the rest the node's."""
+        if self.index_reads is not None:
+            return self.index_reads.replies(calls, self.rpc.reply, self.node_batch)
+        return self.node_batch(calls)
+
+    def node_batch(self, calls: list[tuple[str, list]]) -> list[dict]:
+        """The node's own replies to `calls` (never an index's: the indexer reads the node), in order, sent as
+        batches of at most BATCH_SIZE requests."""
         try:
             return self.rpc.batch(calls, BATCH_SIZE, BATCH_TIMEOUT)
         except RpcError as exc:
@@ -494,12 +514,13 @@ class RpcChain(Chain):
                                    f"{exc.message or exc.error}") from None
 
     def get_logs(self, flt: dict) -> list:
-        """eth_getLogs with `flt` (block numbers as ints). Through web3 once something made it: the index
-        serves eth_getLogs as a middleware on web3 (index/reader.py); otherwise straight, as raw JSON logs."""
-        if self._w3 is not None:
-            return self._w3.eth.get_logs(flt)
+        """eth_getLogs with `flt` (block numbers as ints), as raw JSON logs (served by an attached index)."""
         params = {k: hex(v) if isinstance(v, int) else v for k, v in flt.items()}
         return self._request("eth_getLogs", [params])
+
+    def node_reply(self, method: str, params: list) -> dict:
+        """The node's own reply to one request (never an index's: the indexer reads the node)."""
+        return self.rpc.reply(method, params)
 
     def _receipt(self, tx_hash: Any) -> Any:
         """Asked at once (a node that mines on arrival has it), then polled with a growing pause."""

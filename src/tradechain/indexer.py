@@ -19,6 +19,7 @@ from typing import Callable
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 
+from tradechain.codec import checksum
 from tradechain.errors import ChainUnavailable, UsageError
 from tradechain.index import db, derive, rawlogs
 from tradechain.index.schema import EVENT_TABLES, blocks, invoices, logs, meta, orders
@@ -60,7 +61,10 @@ class Indexer:
     def __init__(self, client, engine: Engine, *, window: int = REORG_WINDOW, max_range: int = MAX_RANGE,
                  progress: Callable[[str], None] | None = None):
         self.client = client
-        self.w3 = client.chain.w3
+        self.chain = client.chain
+        # In-process chains answer web3's requests only; a JSON-RPC node is read over the chain's own connection
+        # (no web3: importing it costs more than a pass that finds nothing new)
+        self.w3 = client.chain.w3 if client.chain.in_process else None
         self.engine = engine
         self.window = window
         self.max_range = max_range
@@ -126,7 +130,7 @@ class Indexer:
 
     def _latest(self) -> int:
         try:
-            return int(self.w3.eth.block_number)
+            return self.chain.block_number()
         except Exception as exc:
             raise ChainUnavailable(f"the node stopped answering ({type(exc).__name__}: {exc})") from None
 
@@ -158,13 +162,12 @@ class Indexer:
     def _get_logs(self, low: int, high: int, report: PassReport) -> tuple[int, list]:
         """Logs of the suite in low..high, shrinking the range while the node refuses it. Returns (high, logs)."""
         while True:
-            flt = {"fromBlock": low, "toBlock": high, "address": [self.w3.to_checksum_address(a) for a in self.addresses]}
+            flt = {"fromBlock": low, "toBlock": high, "address": [checksum(a) for a in self.addresses]}
             try:
-                if self.client.chain.in_process:  # eth-tester answers web3-formatted requests only
+                if self.w3 is not None:  # eth-tester answers web3-formatted requests only
                     found = self.w3.eth.get_logs(flt)
-                else:  # raw JSON-RPC: web3's result formatting would cost more than the request itself
-                    reply = self.w3.provider.make_request("eth_getLogs", [{**flt, "fromBlock": hex(low),
-                                                                           "toBlock": hex(high)}])
+                else:  # raw JSON-RPC from the node itself: no web3 formatting, never an attached index
+                    reply = self.chain.node_reply("eth_getLogs", [{**flt, "fromBlock": hex(low), "toBlock": hex(high)}])
                     if "error" in reply:
                         raise RangeRefused(str(reply["error"].get("message", reply["error"])))
                     found = reply["result"]
@@ -184,9 +187,9 @@ class Indexer:
     def _headers(self, numbers: list[int]) -> dict[int, dict | None]:
         """(hash, parent hash, timestamp) of blocks by number; None for a block the node does not have."""
         out: dict[int, dict | None] = {}
-        if not self.client.chain.in_process and len(numbers) > 1:  # one JSON-RPC batch, not a request each
+        if self.w3 is None:  # one JSON-RPC batch from the node itself, not a request each
             try:
-                replies = self.client.chain.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
+                replies = self.chain.node_batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
             except Exception as exc:
                 if _unreachable(exc):
                     raise ChainUnavailable(f"the node stopped answering ({type(exc).__name__})") from None

@@ -261,7 +261,7 @@ def measure_size(orders: int, artifacts: dict, work: Path, *, keeper_without_ind
         out["overStartupCpu"] = {name: round(v["index"] - cpu[start], 3) for name, v in cpu.items() if name != start}
         reader = TradeClient(rpc(url), dep, artifacts)
         indexer.run()
-        attach(reader.chain.w3, indexer.engine)
+        attach(reader.chain, indexer.engine)
         port = free_port(range(8660, 8670))
         server = uvicorn.Server(uvicorn.Config(create_app(Site(reader, indexer.engine)), host="127.0.0.1",
                                                port=port, log_level="warning"))

@@ -19,6 +19,8 @@ CHAIN_COMMAND = ["order", "show", "1"]
 # A read over JSON-RPC needs none of these: web3 (the chain's own requests go straight over the connection),
 # its signing stack, SQLAlchemy while no index is kept; keystore/BLS code and async HTTP (tradechain.deferred)
 NOT_FOR_READS = ("web3", "eth_account", "sqlalchemy", "eth_keyfile", "py_ecc", "aiohttp")
+# Reads served by an index need SQLAlchemy, and still none of the others (the index answers at the chain layer)
+NOT_FOR_INDEXED_READS = tuple(m for m in NOT_FOR_READS if m != "sqlalchemy")
 # Nor does `--help` need anything that talks to a chain
 NOT_FOR_HELP = NOT_FOR_READS + ("eth_abi", "eth_utils", "requests", "eth_tester", "matplotlib")
 

@@ -69,7 +69,7 @@ def serve_cmd(ctx, db_url, host, port, follow, explorer_url):
     engine = index_engine(ctx, client, db_url, create=True)
     indexer = indexer_for(ctx, engine, own_connection=True)
     indexer.run()
-    attach(client.chain.w3, engine)
+    attach(client.chain, engine)
     if follow:
         threading.Thread(target=indexer.follow, args=(1.0,), daemon=True, name="indexer").start()
     app = create_app(Site(client, engine), base_url=explorer_url or f"http://{host}:{port}")

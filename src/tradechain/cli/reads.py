@@ -32,8 +32,8 @@ def index_engine(ctx, client, db_url: str | None, *, create: bool):
 
 
 def indexer_for(ctx, engine, *, progress: bool = True, own_connection: bool = False, **kw):
-    """An indexer on this command's client, or on its own web3 connection when it runs beside reads that the
-    index serves (`serve --follow`: another thread)."""
+    """An indexer on this command's client, or on its own connection when it runs in another thread beside
+    reads that the index serves (`serve --follow`)."""
     from tradechain.client import TradeClient
     from tradechain.indexer import Indexer
 
@@ -64,11 +64,11 @@ def site_for(ctx, db_url: str | None = None, *, create: bool = False):
     site = Site(client)
     if engine is not None:
         # the pass checks the cursor block against the node (rolling back a reorg) and reads what is new: the
-        # index is fresh after it. Before attach: the indexer reads the node itself.
-        from tradechain.index.reader import attach  # SQLAlchemy and web3: only where an index serves the reads
+        # index is fresh after it. The indexer always reads the node itself.
+        from tradechain.index.reader import attach  # SQLAlchemy (no web3): only where an index serves the reads
 
         indexer_for(ctx, engine).run()
-        attach(client.chain.w3, engine)
+        attach(client.chain, engine)
         site = Site(client, engine)
-    ctx._read_site = site  # one per command: the middleware is attached once
+    ctx._read_site = site  # one per command: the index is attached once
     return site

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import and_, select
 
+from tradechain.codec import checksum
 from tradechain.index.schema import logs
 
 
@@ -37,30 +38,13 @@ def row_of(log: Any) -> dict:
 
 def rpc_log(row: Any) -> dict:
     """A stored row as eth_getLogs returns it over JSON-RPC (hex strings; web3 formats it from there)."""
-    from web3 import Web3
-
     return {
-        "address": Web3.to_checksum_address(row.address), "blockHash": row.block_hash,
+        "address": checksum(row.address), "blockHash": row.block_hash,
         "blockNumber": hex(row.block_number), "transactionHash": row.tx_hash,
         "transactionIndex": hex(row.tx_index), "logIndex": hex(row.log_index), "data": row.data,
         "topics": [t for t in (row.topic0, row.topic1, row.topic2, row.topic3) if t is not None],
         "removed": False,
     }
-
-
-def web3_log(row: Any) -> Any:
-    """A stored row as web3's get_logs returns it (for decoding with a contract's event ABI)."""
-    from hexbytes import HexBytes
-    from web3.datastructures import AttributeDict
-    from web3 import Web3
-
-    return AttributeDict({
-        "address": Web3.to_checksum_address(row.address), "blockHash": HexBytes(row.block_hash),
-        "blockNumber": row.block_number, "transactionHash": HexBytes(row.tx_hash),
-        "transactionIndex": row.tx_index, "logIndex": row.log_index, "data": HexBytes(row.data),
-        "topics": [HexBytes(t) for t in (row.topic0, row.topic1, row.topic2, row.topic3) if t is not None],
-        "removed": False,
-    })
 
 
 def _one_or_many(column, value):

@@ -1,24 +1,28 @@
-"""Reading through the index: a web3 middleware that answers eth_getLogs from the index for the blocks it holds
-and asks the node only for the blocks after its cursor, and eth_getBlockByNumber (block times) for blocks it
-stored. Every read path (timelines, traces, the keeper's scan) then gets the node's answer without asking the
-node for logs from block 0.
+"""Reading through the index, at the JSON-RPC level: `IndexReads.reply` answers eth_getLogs from the index for the
+blocks it holds and asks the node only for the blocks after its cursor (in bounded ranges), and
+eth_getBlockByNumber (block times) for blocks it stored. Every read path (timelines, traces, the keeper's scan)
+then gets the node's answer without asking the node for logs from block 0.
 
-`attach` installs it only on a chain whose index is fresh: the block at the index's cursor still has the hash
-the index stored (no reorg since it was written); otherwise reads go to the node as before.
+`attach(chain, engine)` hands it to the chain: an RpcChain's own requests (its single requests and batches)
+consult it, so a read through the index imports no web3; where reads go through web3 (the embedded chain, and
+an RpcChain once something made its web3) a thin web3 middleware hands each request to the same `reply`.
+Attach it only to a chain whose index is fresh (`is_fresh`; the CLI runs an indexer pass first, which makes it
+so); the indexer itself always reads the node.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from web3.middleware import Web3Middleware
 
 from tradechain.index import db, rawlogs
 from tradechain.index.schema import blocks
 
 NODE_RANGE = 2_000  # blocks per eth_getLogs request for the part after the cursor
+
+Ask = Callable[[str, list], dict]  # one JSON-RPC request to the node: its whole reply (result or error)
 
 
 def _block(value: Any, latest: int) -> int:
@@ -29,36 +33,61 @@ def _block(value: Any, latest: int) -> int:
     return int(value, 16) if isinstance(value, str) else int(value)
 
 
-class IndexReads(Web3Middleware):
-    engine: Engine  # set by `middleware_for`
+class IndexReads:
+    """The index's answers to a node's read requests, in the node's JSON-RPC shape."""
 
-    def wrap_make_request(self, make_request):
-        def middleware(method, params):
-            if method == "eth_getLogs" and params and "blockHash" not in params[0] and self._covers(params[0]):
-                return self._logs(make_request, params[0])
-            if method == "eth_getBlockByNumber" and params and not params[1]:
-                stored = self._stored_block(params[0])
-                if stored is not None:
-                    return {"jsonrpc": "2.0", "id": 0, "result": stored}
-            return make_request(method, params)
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._addresses: set[str] | None = None  # fixed for an index (Indexer.open refuses another suite's)
 
-        return middleware
+    def reply(self, method: str, params: list, ask: Ask) -> dict:
+        """The reply to one request: from the index where it holds the answer, the rest from the node (`ask`)."""
+        if self.covers(method, params):
+            return self._logs(ask, params[0])
+        held = self.held(method, params)
+        return ask(method, params) if held is None else held
 
-    def _covers(self, flt: dict) -> bool:
-        """Only filters on the suite's contracts are the index's to answer."""
-        want = flt.get("address")
+    def replies(self, calls: list[tuple[str, list]], ask: Ask,
+                ask_batch: Callable[[list[tuple[str, list]]], list[dict]]) -> list[dict]:
+        """Replies to a batch, in order: what the index holds from it, the rest from the node in one batch."""
+        out = [self.reply(m, p, ask) if self.covers(m, p) else self.held(m, p) for m, p in calls]
+        rest = [i for i, r in enumerate(out) if r is None]
+        for i, r in zip(rest, ask_batch([calls[i] for i in rest]) if rest else []):
+            out[i] = r
+        return out
+
+    def covers(self, method: str, params: list) -> bool:
+        """An eth_getLogs by block numbers on the suite's contracts only: the index's to answer."""
+        if method != "eth_getLogs" or not params or "blockHash" in params[0]:
+            return False
+        want = params[0].get("address")
         if not want:
             return False
+        if self._addresses is None:
+            with self.engine.connect() as conn:
+                self._addresses = set(db.read_meta(conn).get("addresses", "").split(","))
+        return {a.lower() for a in ([want] if isinstance(want, str) else want)} <= self._addresses
+
+    def held(self, method: str, params: list) -> dict | None:
+        """The index's own reply, without the node: eth_getBlockByNumber (no transactions) of a block it stored."""
+        if method != "eth_getBlockByNumber" or not params or (len(params) > 1 and params[1]):
+            return None
+        tag = params[0]
+        if not isinstance(tag, (int, str)) or (isinstance(tag, str) and not tag.startswith("0x")):
+            return None
         with self.engine.connect() as conn:
-            held = set(db.read_meta(conn).get("addresses", "").split(","))
-        return {a.lower() for a in ([want] if isinstance(want, str) else want)} <= held
+            row = conn.execute(select(blocks).where(blocks.c.number == _block(tag, 0))).first()
+        if row is None or row.timestamp is None:
+            return None
+        return _result({"number": hex(row.number), "hash": row.hash, "parentHash": row.parent_hash or "0x" + "00" * 32,
+                        "timestamp": hex(row.timestamp)})
 
     def _cursor(self) -> int:
         with self.engine.connect() as conn:
             return int(db.read_meta(conn)["cursor"])
 
-    def _logs(self, make_request, flt: dict) -> dict:
-        latest = _block(make_request("eth_blockNumber", [])["result"], 0)
+    def _logs(self, ask: Ask, flt: dict) -> dict:
+        latest = _block(ask("eth_blockNumber", [])["result"], 0)
         low, high = _block(flt.get("fromBlock"), latest), _block(flt.get("toBlock"), latest)
         cursor = self._cursor()
         out: list[dict] = []
@@ -68,27 +97,28 @@ class IndexReads(Web3Middleware):
         start = max(low, cursor + 1)
         while start <= high:  # what the index does not hold yet, from the node in bounded ranges
             end = min(high, start + NODE_RANGE - 1)
-            reply = make_request("eth_getLogs", [{**flt, "fromBlock": hex(start), "toBlock": hex(end)}])
+            reply = ask("eth_getLogs", [{**flt, "fromBlock": hex(start), "toBlock": hex(end)}])
             if "error" in reply:
                 return reply
             out += reply["result"]
             start = end + 1
-        return {"jsonrpc": "2.0", "id": 0, "result": out}
+        return _result(out)
 
-    def _stored_block(self, tag: Any) -> dict | None:
-        if not isinstance(tag, (int, str)) or (isinstance(tag, str) and not tag.startswith("0x")):
-            return None
-        number = _block(tag, 0)
-        with self.engine.connect() as conn:
-            row = conn.execute(select(blocks).where(blocks.c.number == number)).first()
-        if row is None or row.timestamp is None:
-            return None
-        return {"number": hex(row.number), "hash": row.hash, "parentHash": row.parent_hash or "0x" + "00" * 32,
-                "timestamp": hex(row.timestamp)}
+    def install(self, w3) -> None:
+        """Serve the reads of this web3 too (outermost layer, before any other): for reads that go through web3."""
+        from web3.middleware import Web3Middleware
+
+        reads = self
+
+        class IndexReadsMiddleware(Web3Middleware):
+            def wrap_make_request(self, make_request):
+                return lambda method, params: reads.reply(method, params, make_request)
+
+        w3.middleware_onion.inject(IndexReadsMiddleware, name="index_reads", layer=0)
 
 
-def middleware_for(engine: Engine):
-    return type("IndexReadsOn", (IndexReads,), {"engine": engine})
+def _result(value: Any) -> dict:
+    return {"jsonrpc": "2.0", "id": 0, "result": value}
 
 
 def is_fresh(engine: Engine, w3) -> tuple[bool, str]:
@@ -109,6 +139,6 @@ def is_fresh(engine: Engine, w3) -> tuple[bool, str]:
     return (have == want), f"block {cursor} changed since it was indexed (a reorg)"
 
 
-def attach(w3, engine: Engine) -> None:
-    """Serve this web3's log and block-time reads from the index (outermost layer, before any other)."""
-    w3.middleware_onion.inject(middleware_for(engine), name="index_reads", layer=0)
+def attach(chain, engine: Engine) -> None:
+    """Serve this chain's log and block-time reads from the index (chain.Chain.attach_index)."""
+    chain.attach_index(IndexReads(engine))
