@@ -62,6 +62,34 @@ def test_cli_reads_answer_the_same_through_the_index_and_from_the_node(node):
     assert [o["id"] for o in json.loads(run("order", "list", "--json").output)["orders"]][-1] == 7
 
 
+def test_an_rpc_chain_reads_old_logs_and_block_times_from_its_index_with_or_without_web3(node, tmp_path):
+    from tradechain.bench.rpc_count import count_requests
+    from tradechain.index.reader import attach
+
+    run, env = node
+    client = _client(env)
+    ix = new_index(client, f"sqlite:///{tmp_path}/ix.sqlite")
+    ix.run()
+    direct = client.timeline(1)
+    reader = _client(env)
+    attach(reader.chain, ix.engine)
+    with count_requests(reader.chain) as counts:
+        assert reader.timeline(1) == direct  # the chain's own requests: no web3 made for them
+        assert reader.chain._w3 is None
+        # web3 made after the attach (evidence bundles read through it): served by the same index
+        through = reader.chain.w3.eth.get_logs({"fromBlock": 0, "toBlock": "latest",
+                                                "address": list(client.deployment.addresses.values())})
+    assert counts["eth_getLogs"] == 0 and counts["eth_getBlockByNumber"] == 0, counts
+    assert counts["eth_blockNumber"] > 0  # the node is still asked where its head is
+    key = [(bytes(log["blockHash"]), log["logIndex"], bytes(log["data"])) for log in through]
+    assert key == [(bytes(log["blockHash"]), log["logIndex"], bytes(log["data"])) for log in node_logs(client)]
+    run("order", "create", "--seller", "seller", "--amount", "1 ETH")  # after the cursor: asked of the node
+    newest = client.escrow.order_count()
+    with count_requests(reader.chain) as counts:
+        assert reader.timeline(newest) == client.timeline(newest) != []
+    assert counts["eth_getLogs"] >= 1
+
+
 def test_anvil_reorg_is_rolled_back_to_the_fork_point(node, tmp_path):
     run, env = node
     client = _client(env)

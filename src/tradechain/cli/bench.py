@@ -40,7 +40,8 @@ def written(kind: str, result: dict, results_dir, as_json: bool) -> bool:
 @click.option("--seconds", default=10.0, show_default=True, help="Seconds of load per page (wrk).")
 def index_cmd(orders: str, due: int, seconds: float, results_dir, as_json: bool):
     """The read side at scale on anvil: index catch-up rate, the keeper's pass, page latency under load (wrk,
-    else a Python loop), CLI via index vs node."""
+    else a Python loop), CLI via index vs node (each a fresh process as a user runs it: tradechain's bytecode
+    compiled once beforehand, PYTHONDONTWRITEBYTECODE left out of its environment)."""
     import tempfile
     from pathlib import Path
 
@@ -65,7 +66,7 @@ def index_cmd(orders: str, due: int, seconds: float, results_dir, as_json: bool)
         c = s["catchUp"]
         click.echo(f"{s['ordersOnChain']:,} orders: catch-up {c['events']:,} events in {c['seconds']} s "
                    f"= {c['eventsPerSecond']:,} events/s")
-        click.echo("  wall (CPU) seconds of each command as a fresh process:")
+        click.echo("  wall (CPU) seconds of each command as a fresh process (bytecode compiled, as a user runs it):")
         for name, v in s["cli"].items():
             used, over, over_cpu = s["cliCpu"][name], s["overStartup"].get(name), s["overStartupCpu"].get(name)
             click.echo(f"  {name:<38} " + (f"{v} ({used}) s" if not isinstance(v, dict) else
