@@ -7,10 +7,11 @@ released (what a keeper pass has to do) and as many placed but not due. Then:
 - CLI (each a fresh `tradechain` process, as a user runs it): `order list --limit 50`, `order show`, `trace`, and
   one `keeper --once` pass, with the index (`TRADECHAIN_INDEX_DB`) and without (`TRADECHAIN_INDEX=off`); and
   `tradechain deploy` on the deployed suite (connect, load, check: no transaction) as the start-up every
-  chain command pays. "As a user runs it" means with tradechain's modules compiled to bytecode as a user's first
-  run leaves them: they are compiled once before any timing, and the processes run without
-  PYTHONDONTWRITEBYTECODE (set in some shells and CI images; every process would otherwise compile tradechain's
-  own modules again, about 0.2 s of CPU, a cost no user's second command pays);
+  chain command pays. Each read and the start-up run ROUNDS times, in rounds, and the figures are medians (the
+  keeper pass once: it releases the due orders). "As a user runs it" means with tradechain's modules compiled to
+  bytecode as a user's first run leaves them: they are compiled once before any timing, and the processes run
+  without PYTHONDONTWRITEBYTECODE (set in some shells and CI images; every process would otherwise compile
+  tradechain's own modules again, about 0.2 s of CPU, a cost no user's second command pays);
 - pages: /order/ID and /trace/ID served by uvicorn on loopback under WORKERS concurrent keep-alive clients, median
   and p95: driven by `wrk` (Debian's package) when it is installed, else by a bounded Python loop, and the
   figures name the tool that made them.
@@ -29,6 +30,7 @@ from pathlib import Path
 DUE = 100
 WORKERS = 4
 REQUESTS = 200  # per page, over all workers, for the Python loop
+ROUNDS = 3  # runs of each CLI read and of the start-up (medians); a keeper pass runs once (it releases the due)
 LOAD_SECONDS = 10.0  # per page, for wrk
 
 
@@ -247,25 +249,33 @@ def measure_size(orders: int, artifacts: dict, work: Path, *, keeper_without_ind
         cli: dict = {}  # wall seconds
         cpu: dict = {}  # CPU seconds of the same runs
 
-        def run(name: str, side: str | None, args: list[str], **kw) -> None:
-            wall, used = _cli(args, env, **kw)
-            for table, value in ((cli, wall), (cpu, used)):
-                if side is None:
-                    table[name] = value
-                else:
-                    table.setdefault(name, {})[side] = value
+        runs: dict[tuple[str, str | None], list[tuple[float, float]]] = {}
 
-        run(start, None, ["deploy", "--json"], index=False)
-        for name, args in (("order list --limit 50", ["order", "list", "--limit", "50", "--json"]),
-                           ("order show", ["order", "show", str(some), "--json"]),
-                           ("trace", ["trace", str(some), "--json"])):
-            run(name, "index", args, index=True)
-            run(name, "node", args, index=False)
+        def run(name: str, side: str | None, args: list[str], **kw) -> None:
+            runs.setdefault((name, side), []).append(_cli(args, env, **kw))
+
+        def record() -> None:  # the median of each command's runs, wall and CPU apart
+            for (name, side), got in runs.items():
+                walls, cpus = [w for w, _ in got], [c for _, c in got]
+                for table, value in ((cli, statistics.median(walls)), (cpu, statistics.median(cpus))):
+                    if side is None:
+                        table[name] = round(value, 3)
+                    else:
+                        table.setdefault(name, {})[side] = round(value, 3)
+
+        for _ in range(ROUNDS):  # rounds, not one command's runs in a row: a burst of load hits every command alike
+            run(start, None, ["deploy", "--json"], index=False)
+            for name, args in (("order list --limit 50", ["order", "list", "--limit", "50", "--json"]),
+                               ("order show", ["order", "show", str(some), "--json"]),
+                               ("trace", ["trace", str(some), "--json"])):
+                run(name, "index", args, index=True)
+                run(name, "node", args, index=False)
         keeper = f"keeper --once ({due} due)"
         run(keeper, "index", ["keeper", "--once", "--json"], index=True, released=due)
         if keeper_without_index:  # the due orders were just released: make as many again for the node's pass
             _pending_orders(url, client, due, deliver=True)
             run(keeper, "node", ["keeper", "--once", "--json"], index=False, released=due)
+        record()
         out["cli"], out["cliCpu"] = cli, cpu
         out["keeperPass"] = _keeper_pass(url, client, dep, artifacts, index_url, due)
         # what each read through the index costs beyond the start-up every chain command pays (wall and CPU)
@@ -299,7 +309,8 @@ def measure(sizes: list[int], work: Path, *, due: int = DUE, seconds: float = LO
     artifacts = load_artifacts()
     compile_once()
     return {"note": f"anvil devnet on this machine; pages under {WORKERS} concurrent clients on loopback; CLI "
-                    "processes with tradechain's bytecode compiled once beforehand, as a user's first run leaves it",
+                    f"processes with tradechain's bytecode compiled once beforehand, as a user's first run leaves it; "
+                    f"CLI reads and start-up: medians of {ROUNDS} runs",
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "kernel": platform.release(),
                         "loadAverage": [round(x, 2) for x in os.getloadavg()]},
             "sizes": [measure_size(n, artifacts, work, keeper_without_index=n <= 1_000, due=due, seconds=seconds,
