@@ -114,6 +114,8 @@ class IndexReads:
             def wrap_make_request(self, make_request):
                 return lambda method, params: reads.reply(method, params, make_request)
 
+        if "index_reads" in w3.middleware_onion:  # another index attached before: this one replaces it
+            w3.middleware_onion.remove("index_reads")
         w3.middleware_onion.inject(IndexReadsMiddleware, name="index_reads", layer=0)
 
 
