@@ -7,6 +7,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {LowLevelCall} from "@openzeppelin/contracts/utils/LowLevelCall.sol";
 
 import {ITradeEscrow} from "./interfaces/ITradeEscrow.sol";
 import {IProvenance} from "./interfaces/IProvenance.sol";
@@ -976,8 +977,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         credits[token][msg.sender] = 0;
         emit Withdrawn(msg.sender, token, amount);
         if (token == address(0)) {
-            (bool ok,) = payable(to).call{value: amount}("");
-            if (!ok) revert WithdrawFailed(to, amount);
+            // the suite's one ETH payout (as InvoiceToken._send): OpenZeppelin's call that copies no return data
+            if (!LowLevelCall.callNoReturn(to, amount, "")) revert WithdrawFailed(to, amount);
         } else {
             IERC20(token).safeTransfer(to, amount);
         }
