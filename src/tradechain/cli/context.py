@@ -24,6 +24,17 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print one JS
 _FULL_HELP = "Print hashes in full, to copy them (--json always does); cut short otherwise."
 
 
+def id_read_command(group: click.Group, name: str, arg: str = "order_id"):
+    """A read command on one order (or its invoice, which has the order's id): `NAME ORDER_ID [--json]`, passed the
+    Context. Declared once for every such command, as ape declares its shared options."""
+    from tradechain.cli.paramtypes import ORDER_ID
+
+    def wrap(fn):
+        return group.command(name)(click.argument(arg, type=ORDER_ID)(json_option(click.pass_obj(fn))))
+
+    return wrap
+
+
 def account_option(default: str):
     from tradechain.cli.paramtypes import ACCOUNT
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from tradechain.cli.context import account_option, emit_json, json_option, money_format, sent
+from tradechain.cli.context import account_option, emit_json, id_read_command, json_option, money_format, sent
 from tradechain.cli.paramtypes import ACCOUNT, AMOUNT, DURATION, ORDER_ID, SHARE
 from tradechain.errors import UsageError
 
@@ -60,10 +60,7 @@ def list_invoices(ctx, as_json):
                    f"holder {client.deployment.label(i.holder)}{extra}")
 
 
-@invoice.command("show")
-@click.argument("invoice_id", type=ORDER_ID)
-@json_option
-@click.pass_obj
+@id_read_command(invoice, "show", "invoice_id")
 def show(ctx, invoice_id, as_json):
     """One invoice: its data, listing, advance and offers, the seller's record and the token's metadata."""
     from tradechain.timeline import iso
@@ -103,10 +100,7 @@ def show(ctx, invoice_id, as_json):
                f"{record.refunds} refunds, {money(record.volume)} settled")
 
 
-@invoice.command("quote")
-@click.argument("invoice_id", type=ORDER_ID)
-@json_option
-@click.pass_obj
+@id_read_command(invoice, "quote", "invoice_id")
 def quote_cmd(ctx, invoice_id, as_json):
     """The credit model's price for an invoice, and why: each input and each part of the discount."""
     from tradechain import credit
