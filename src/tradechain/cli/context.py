@@ -123,6 +123,7 @@ class Context:
     rpc: str | None = None
     network: str | None = None
     chosen_here: set = field(default_factory=set)
+    read_site: Any = None  # the command's queries.Site, once cli.reads.site_for made it (one per command)
     _chain: Any = None
     _client: Any = None
     _artifacts: dict = field(default_factory=dict)
@@ -206,7 +207,7 @@ def _known_names(dep: Any = None) -> dict[str, str]:
         dep = getattr(getattr(obj, "_client", None), "deployment", None)
     names = {"0x" + "0" * 40: "ETH"}  # the escrow's token "address" of native ETH
     if dep is not None:
-        names.update({address: name for group in (dep.accounts, dep.addresses) for name, address in group.items()})
+        names.update(dep.names)
     return names
 
 
