@@ -35,6 +35,22 @@ def id_read_command(group: click.Group, name: str, arg: str = "order_id"):
     return wrap
 
 
+def id_step_command(group: click.Group, name: str, default_account: str, *params, arg: str = "order_id",
+                    help: str | None = None):
+    """A step on one order (or its invoice, which has the order's id): `NAME ORDER_ID [params]`, sent as --account
+    (default `default_account`), with --json, passed the Context. `params` (click options and arguments) follow the
+    id in the order given."""
+    from tradechain.cli.paramtypes import ORDER_ID
+
+    def wrap(fn):
+        decorated = account_option(default_account)(json_option(click.pass_obj(fn)))
+        for param in reversed(params):
+            decorated = param(decorated)
+        return group.command(name, help=help)(click.argument(arg, type=ORDER_ID)(decorated))
+
+    return wrap
+
+
 def account_option(default: str):
     from tradechain.cli.paramtypes import ACCOUNT
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import click
 
-from tradechain.cli.context import account_option, emit_json, id_read_command, json_option, sent
-from tradechain.cli.paramtypes import ACCOUNT, ORDER_ID
+from tradechain.cli.context import emit_json, id_read_command, id_step_command, sent
+from tradechain.cli.paramtypes import ACCOUNT
 from tradechain.errors import UsageError
 
 
@@ -44,17 +44,6 @@ def show(ctx, order_id, as_json):
         click.echo(f"  the escrow offers it to {label(data['offeredTo'])}: `tradechain ebl claim {order_id}`")
 
 
-def _title_command(name: str):
-    """A step on ORDER_ID's title, sent by --account (default: the buyer); the command's own arguments and options
-    follow ORDER_ID."""
-
-    def wrap(fn):
-        fn = click.pass_obj(account_option("buyer")(json_option(fn)))
-        return ebl.command(name)(click.argument("order_id", type=ORDER_ID)(fn))
-
-    return wrap
-
-
 def _title_step(ctx, order_id: int, as_json: bool, step, what) -> None:
     """Send one step on ORDER_ID's title (`step(client.titles)`, once the order and its title are checked) and print
     `what(label)` with the title's new holder and status."""
@@ -65,7 +54,7 @@ def _title_step(ctx, order_id: int, as_json: bool, step, what) -> None:
     sent(r, what(client.deployment.label), as_json, orderId=order_id, holder=t.holder, status=t.status)
 
 
-@_title_command("endorse")
+@id_step_command(ebl, "endorse", "buyer")
 @click.argument("to", type=ACCOUNT)
 def endorse(ctx, order_id, to, sender, as_json):
     """The holder endorses the title of ORDER_ID to TO, who becomes holder and beneficiary."""
@@ -73,14 +62,14 @@ def endorse(ctx, order_id, to, sender, as_json):
                 lambda label: f"eBL of order #{order_id} endorsed to {label(to)}")
 
 
-@_title_command("surrender")
+@id_step_command(ebl, "surrender", "buyer")
 def surrender(ctx, order_id, sender, as_json):
     """The holder surrenders the title for delivery: the carrier may then record Delivered."""
     _title_step(ctx, order_id, as_json, lambda titles: titles.surrender(order_id, sender=sender),
                 lambda label: f"eBL of order #{order_id} surrendered for delivery")
 
 
-@_title_command("claim")
+@id_step_command(ebl, "claim", "buyer")
 @click.option("--to", default=None, type=ACCOUNT, help="Where the title goes (default: the claimant).")
 def claim(ctx, order_id, to, sender, as_json):
     """The beneficiary takes a title the escrow could not hand over (its contract refused it then)."""

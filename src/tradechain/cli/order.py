@@ -6,7 +6,7 @@ import functools
 
 import click
 
-from tradechain.cli.context import (account_option, emit_json, full_hashes, json_option, money_format, print_table,
+from tradechain.cli.context import (account_option, id_step_command, emit_json, full_hashes, json_option, money_format, print_table,
                                     sent)
 from tradechain.cli.paramtypes import ACCOUNT, AMOUNT, DURATION, HASH_OR_FILE, ORDER_ID, SHARE
 from tradechain.errors import UsageError
@@ -160,10 +160,7 @@ def _step(name: str, doc: str, default_account: str, *params):
             client.escrow.existing(kw["order_id"])
             return f(client, **kw)
 
-        decorated = account_option(default_account)(json_option(click.pass_obj(command)))
-        for param in reversed(params):
-            decorated = param(decorated)
-        return order.command(name, help=doc)(order_id_argument(decorated))
+        return id_step_command(order, name, default_account, *params, help=doc)(command)
 
     return wrap
 
