@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from tradechain.cli.paramtypes import HASH_OR_FILE  # paramtypes reads Context only inside its functions
 from tradechain.errors import UsageError
 
 # Where every command runs. Declared on the root group and, by add_network_options(), on every subcommand,
@@ -22,6 +23,11 @@ rpc_option = click.option("--rpc", metavar="URL", help=_RPC_HELP)
 network_option = click.option("--network", "-n", metavar="NAME", help=_NETWORK_HELP)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
 _FULL_HELP = "Print hashes in full, to copy them (--json always does); cut short otherwise."
+
+
+# what the carrier's, customs' and producer's records anchor, and where they happened (order and provenance commands)
+evidence_option = click.option("--evidence", default="", type=HASH_OR_FILE, help="Document or photo to anchor.")
+location_option = click.option("--location", default="", metavar="LOCODE", help="UN/LOCODE place code, e.g. CNSHA.")
 
 
 def id_read_command(group: click.Group, name: str, arg: str = "order_id"):

@@ -6,8 +6,8 @@ import functools
 
 import click
 
-from tradechain.cli.context import (account_option, id_step_command, emit_json, full_hashes, json_option, money_format, print_table,
-                                    sent)
+from tradechain.cli.context import (account_option, emit_json, evidence_option, full_hashes, id_step_command,
+                                    json_option, location_option, money_format, print_table, sent)
 from tradechain.cli.paramtypes import ACCOUNT, AMOUNT, DURATION, HASH_OR_FILE, ORDER_ID, SHARE
 from tradechain.errors import UsageError
 
@@ -22,8 +22,6 @@ def _client(ctx):
 
 
 order_id_argument = click.argument("order_id", type=ORDER_ID)
-evidence_option = click.option("--evidence", default="", type=HASH_OR_FILE, help="Document or photo to anchor.")
-location_option = click.option("--location", default="", metavar="LOCODE", help="UN/LOCODE place code, e.g. CNSHA.")
 
 
 @order.command("create")
