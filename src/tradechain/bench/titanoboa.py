@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tradechain.errors import TitanoboaUnavailable
+from tradechain.errors import TitanoboaUnavailable as Unavailable  # exceptions live in errors.py
 
 VENV = ".venv-boa"
 CONSTRAINTS = "constraints-boa.txt"
@@ -43,11 +43,11 @@ def python(root: Path) -> Path:
         try:
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=INSTALL_TIMEOUT)
         except subprocess.TimeoutExpired:
-            raise TitanoboaUnavailable(f"`{' '.join(cmd[-3:])}` did not finish within {INSTALL_TIMEOUT} s") from None
+            raise Unavailable(f"`{' '.join(cmd[-3:])}` did not finish within {INSTALL_TIMEOUT} s") from None
         if done.returncode != 0:
             said = [line for line in (done.stderr or done.stdout).splitlines() if line.strip()
                     and not line.startswith("WARNING")]
-            raise TitanoboaUnavailable(f"installing {pin} failed (`{' '.join(cmd[:3])} ...`): "
+            raise Unavailable(f"installing {pin} failed (`{' '.join(cmd[:3])} ...`): "
                               f"{said[-1] if said else 'exit ' + str(done.returncode)}")
     stamp.write_text(want + "\n")
     return exe
@@ -83,7 +83,7 @@ class BoaTrades:
         first = self.proc.stdout.readline().split()
         if first[:1] != ["ready"]:
             self.close()
-            raise TitanoboaUnavailable(f"titanoboa could not deploy the suite: {self._stderr()}")
+            raise Unavailable(f"titanoboa could not deploy the suite: {self._stderr()}")
         self.vm = first[1] if len(first) > 1 else "?"
 
     def _stderr(self) -> str:
@@ -95,18 +95,18 @@ class BoaTrades:
         self.proc.stdin.flush()
         answer = self.proc.stdout.readline()
         if not answer:
-            raise TitanoboaUnavailable(f"titanoboa stopped during a trade: {self._stderr()}")
+            raise Unavailable(f"titanoboa stopped during a trade: {self._stderr()}")
         return float(answer)
 
     def close(self) -> None:
-        """End the run; raises TitanoboaUnavailable when boa's own end-of-run check failed."""
+        """End the run; raises Unavailable when boa's own end-of-run check failed."""
         try:
             if self.proc.poll() is None:
                 self.proc.stdin.write("quit\n")
                 self.proc.stdin.flush()
                 self.proc.wait(timeout=60)
             if self.proc.returncode not in (0, None):
-                raise TitanoboaUnavailable(f"titanoboa's run failed its final check: {self._stderr()}")
+                raise Unavailable(f"titanoboa's run failed its final check: {self._stderr()}")
         finally:
             if self.proc.poll() is None:
                 self.proc.kill()
@@ -131,6 +131,6 @@ def measure(artifacts: dict, trades: int, rounds: int, target: float) -> dict:
         with BoaTrades(exe, artifacts) as boa:
             result = alternating(boa, client_trade(setup(artifacts)), trades, rounds, target, by_cpu=True)
             result["boaVm"] = boa.vm
-    except TitanoboaUnavailable as exc:
+    except Unavailable as exc:
         return {"unavailable": str(exc)}
     return result
