@@ -939,8 +939,9 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     }
 
     /// @dev The delivery rule, written once: the first half of the release rule and the derived Delivered state
-    /// (_releaseStatus, _effective for getOrder and stateOf, confirm, dispute, refunds, tranches): a Shipped order (the
-    /// caller checked the state) whose carrier confirmed delivery by deliverBy. Its delivery time, else 0.
+    /// (_releaseStatus; _effective for getOrder, stateOf and WrongState; confirm, dispute, extendDeliverBy,
+    /// financingState, _refundDue, tranches): a Shipped order (the caller checked the state) whose carrier confirmed
+    /// delivery by deliverBy. Its delivery time, else 0.
     function _deliveredOnTime(uint256 orderId, Order storage o) private view returns (uint256 when) {
         when = provenance.deliveredAt(orderId);
         if (when != 0 && when > o.deliverBy) when = 0; // not delivered (0) reads no deliverBy
