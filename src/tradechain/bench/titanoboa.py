@@ -16,14 +16,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tradechain.errors import TitanoboaUnavailable as Unavailable  # exceptions live in errors.py
+
 VENV = ".venv-boa"
 CONSTRAINTS = "constraints-boa.txt"
 PACKAGE = "titanoboa"
 INSTALL_TIMEOUT = 900  # seconds: about 80 s on this 2-core VM under load
-
-
-class Unavailable(Exception):
-    """titanoboa cannot run here; the message says exactly why."""
 
 
 def python(root: Path) -> Path:
