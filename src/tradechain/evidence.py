@@ -22,6 +22,7 @@ import zipfile
 from typing import Any
 
 from tradechain import hashchain
+from tradechain.codec import as_bytes, as_int, checksum
 from tradechain.errors import UsageError
 from tradechain.index import queries
 from tradechain.timeline import cut
@@ -41,10 +42,11 @@ Every event in events.json is a log of transaction `tx` in block `blockNumber` /
 
 
 def _raw(log: Any) -> dict:
-    return {"address": log["address"], "topics": ["0x" + bytes(t).hex() for t in log["topics"]],
-            "data": "0x" + bytes(log["data"]).hex(), "blockNumber": log["blockNumber"],
-            "blockHash": "0x" + bytes(log["blockHash"]).hex(), "tx": "0x" + bytes(log["transactionHash"]).hex(),
-            "logIndex": log["logIndex"]}
+    """A log, web3-formatted or as JSON-RPC gives it, in the bundle's shape."""
+    return {"address": checksum(log["address"]), "topics": ["0x" + as_bytes(t).hex() for t in log["topics"]],
+            "data": "0x" + as_bytes(log["data"]).hex(), "blockNumber": as_int(log["blockNumber"]),
+            "blockHash": "0x" + as_bytes(log["blockHash"]).hex(), "tx": "0x" + as_bytes(log["transactionHash"]).hex(),
+            "logIndex": as_int(log["logIndex"])}
 
 
 def build(site: queries.Site, oid: int) -> bytes:
@@ -52,13 +54,10 @@ def build(site: queries.Site, oid: int) -> bytes:
     c = site.client
     order = queries.order_view(site, oid)
     topic = "0x" + oid.to_bytes(32, "big").hex()
-    addresses = [c.escrow.address, c.provenance.address]
-    logs = list(c.chain.w3.eth.get_logs({"fromBlock": 0, "toBlock": "latest", "address": addresses,
-                                   "topics": [None, topic]}))
-    logs += c.chain.w3.eth.get_logs({"fromBlock": 0, "toBlock": "latest", "address": c.invoices.address,
-                               "topics": [None, topic]})
-    logs += c.chain.w3.eth.get_logs({"fromBlock": 0, "toBlock": "latest", "address": c.invoices.address,
-                               "topics": [None, None, None, topic]})
+    # from the deployment's block in bounded ranges, through the index where one is attached (no web3)
+    logs = c.tx.raw_logs(["TradeEscrow", "Provenance"], [None, topic])
+    logs += c.tx.raw_logs("InvoiceToken", [None, topic])
+    logs += c.tx.raw_logs("InvoiceToken", [None, None, None, topic])
     events = {}
     for log in logs:  # raw log + its decoded name, once per (block, log index)
         raw = _raw(log)

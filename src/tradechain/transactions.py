@@ -231,11 +231,11 @@ class Transactions:
     def topic(self, name: str, event: str) -> str:
         return "0x" + next(t for t, e in self._contracts[name][1].events.items() if e.name == event).hex()
 
-    def logs(self, names: str | list[str], topics: list, *, from_block: int | None = None,
-             to_block: int | None = None, timestamps: bool = False) -> list[dict]:
-        """Decoded events of contracts `names` matching `topics`, in chain order, from `from_block` (default:
-        the deployment's first block) to `to_block` (default: the latest), one bounded range per request. With
-        `timestamps`, each event gets its block's time."""
+    def raw_logs(self, names: str | list[str], topics: list, *, from_block: int | None = None,
+                 to_block: int | None = None) -> list:
+        """The logs of contracts `names` matching `topics` as the chain gives them (an attached index serves the
+        blocks it holds), from `from_block` (default: the deployment's first block) to `to_block` (default: the
+        latest), one bounded range per request."""
         names = [names] if isinstance(names, str) else names
         address = [self.address(n) for n in names]
         start = self.start_block if from_block is None else from_block
@@ -246,7 +246,13 @@ class Transactions:
             raw += self.chain.get_logs({"fromBlock": start, "toBlock": stop,
                                         "address": address[0] if len(address) == 1 else address, "topics": topics})
             start = stop + 1
-        events = self.decode_logs(raw)
+        return raw
+
+    def logs(self, names: str | list[str], topics: list, *, from_block: int | None = None,
+             to_block: int | None = None, timestamps: bool = False) -> list[dict]:
+        """Decoded events of `raw_logs(names, topics, ...)`, in chain order. With `timestamps`, each event gets its
+        block's time."""
+        events = self.decode_logs(self.raw_logs(names, topics, from_block=from_block, to_block=to_block))
         return self.in_order(events) if timestamps else sorted(events, key=_chain_order)
 
     def in_order(self, events: list[dict]) -> list[dict]:
