@@ -324,7 +324,8 @@ class EmbeddedChain(Chain):
         and formatters took a tenth of a trade's time here)."""
         if not isinstance(tx_hash, str):
             tx_hash = "0x" + bytes(tx_hash).hex()
-        r = self.tester.get_transaction_receipt(tx_hash)
+        mined = getattr(self.tester, "mined_receipt", None)  # embedded_backend.LeanTester: the one just mined
+        r = (mined and mined(tx_hash)) or self.tester.get_transaction_receipt(tx_hash)
         return {"transactionHash": r["transaction_hash"], "blockNumber": r["block_number"], "gasUsed": r["gas_used"],
                 "status": r["status"], "contractAddress": r["contract_address"],
                 "logs": [{"address": log["address"], "topics": log["topics"], "data": log["data"],
@@ -691,10 +692,11 @@ def _higher(a: Any, b: Any) -> Any:
 
 def embedded() -> EmbeddedChain:
     """A fresh in-process chain (eth-tester + py-evm): ten funded accounts, no server."""
-    from eth_tester import EthereumTester, PyEVMBackend
     from web3 import EthereumTesterProvider, Web3
 
-    tester = EthereumTester(PyEVMBackend())
+    from tradechain.embedded_backend import lean_tester
+
+    tester = lean_tester()
     return EmbeddedChain(tester, Web3(EthereumTesterProvider(tester)))
 
 

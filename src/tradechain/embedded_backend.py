@@ -1,0 +1,125 @@
+"""The embedded chain's eth-tester, configured for one block per transaction at less cost per transaction.
+
+Still eth-tester + py-evm, one block per transaction, every block with its state root, receipts, logs, snapshots
+and time travel as before: what changes is work done per transaction that nobody reads (measured with py-spy on
+`bench speed`'s trade; figures in bench/speed.py's docstring):
+
+- `LeanBackend.get_nonce` (asked for every transaction sent) reads the latest block's header, not the whole block
+  with its transactions decoded; the sender's key is found in a table kept while the accounts stay the same,
+  not by deriving the address of every account's key on each transaction.
+- The receipt of the transaction just sent and mined is taken from what py-evm returned when it ran it
+  (`LeanBackend.mined_receipt`), in the shape eth-tester's `get_transaction_receipt` gives, instead of finding
+  the block again, decoding its receipt trie and normalizing the answer.
+- `LeanTester.mine_blocks` fetches each mined block (to feed block and log filters) only when a filter exists.
+
+keccak-256 comes from safe-pysha3 (eth-hash's "pysha3" backend, chosen in tradechain/__init__.py): about 5x
+faster per hash than pycryptodome's, and a transaction hashes a few hundred trie nodes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_tester import EthereumTester, PyEVMBackend
+from eth_tester.backends.pyevm.main import _get_vm_for_block_number
+from eth_tester.exceptions import ValidationError
+from eth_utils import to_checksum_address
+
+ZERO_ADDRESS_HEX = "0x" + "00" * 20
+
+
+class LeanBackend(PyEVMBackend):
+    """py-evm behind eth-tester, as PyEVMBackend, with the per-transaction lookups above made cheaper."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        self._keys: tuple[tuple, dict] = ((), {})  # (account_keys it was built from, address -> key)
+        self._last: dict | None = None  # the transaction applied last: its hash, block number, receipt parts
+        super().__init__(*args, **kwargs)
+
+    @property
+    def _key_lookup(self) -> dict:
+        if self._keys[0] is not self.account_keys:  # add_account / reset_to_genesis replace the tuple
+            self._keys = (self.account_keys,
+                          {key.public_key.to_canonical_address(): key for key in self.account_keys})
+        return self._keys[1]
+
+    def _latest_state(self, block_number: Any):
+        if block_number not in ("latest", "safe", "finalized"):
+            return _get_vm_for_block_number(self.chain, block_number).state
+        number = max(0, self.chain.header.block_number - 1)  # the pending block's parent, as eth-tester reads it
+        return self.chain.get_vm(at_header=self.chain.get_canonical_block_header_by_number(number)).state
+
+    def get_nonce(self, account, block_number="latest"):
+        return self._latest_state(block_number).get_nonce(account)
+
+    # ---- the last transaction's receipt, from py-evm's own result ----
+    def send_transaction(self, transaction):
+        signed = self._get_normalized_and_signed_evm_transaction(transaction)
+        block, receipt, _ = self.chain.apply_transaction(signed)
+        # Only the first transaction of a block: gas used and log indexes then need no earlier receipts.
+        first = len(block.transactions) == 1
+        self._last = {"hash": signed.hash, "number": block.number, "receipt": receipt, "to": signed.to,
+                      "mined": False} if first and signed.to else None  # a creation's receipt names its address
+        return signed.hash
+
+    def mine_blocks(self, num_blocks=1, coinbase=b"\x00" * 20):
+        hashes = super().mine_blocks(num_blocks, coinbase)
+        if self._last is not None and not self._last["mined"] and hashes:
+            self._last.update(mined=True, block_hash=hashes[0])  # the pending block is the first one mined
+        return hashes
+
+    def revert_to_snapshot(self, snapshot):
+        self._last = None
+        super().revert_to_snapshot(snapshot)
+
+    def reset_to_genesis(self, *args: Any, **kwargs: Any):
+        self._last = None
+        return super().reset_to_genesis(*args, **kwargs)
+
+    def time_travel(self, to_timestamp):
+        self._last = None  # mines an empty block: the pending one, which holds nothing of ours
+        return super().time_travel(to_timestamp)
+
+    def mined_receipt(self, tx_hash: bytes) -> dict | None:
+        """The receipt of `tx_hash` as EthereumTester.get_transaction_receipt gives it, when it is the transaction
+        sent last and its block is mined; None otherwise (ask eth-tester)."""
+        last = self._last
+        if last is None or not last["mined"] or last["hash"] != tx_hash:
+            return None
+        receipt, hex_hash, block_hash = last["receipt"], "0x" + tx_hash.hex(), "0x" + last["block_hash"].hex()
+        logs = [{"type": "mined", "log_index": i, "transaction_index": 0, "transaction_hash": hex_hash,
+                 "block_hash": block_hash, "block_number": last["number"],
+                 "address": to_checksum_address(log.address), "data": "0x" + log.data.hex(),
+                 "topics": ["0x" + topic.to_bytes(32, "big").hex() for topic in log.topics]}
+                for i, log in enumerate(receipt.logs)]
+        return {"transaction_hash": hex_hash, "block_hash": block_hash, "block_number": last["number"],
+                "transaction_index": 0, "gas_used": receipt.gas_used, "cumulative_gas_used": receipt.gas_used,
+                "status": int.from_bytes(receipt.state_root, "big"), "contract_address": None,
+                "to": to_checksum_address(last["to"]), "logs": logs}
+
+
+class LeanTester(EthereumTester):
+    """EthereumTester whose mining reads each mined block back only when a block or log filter wants it."""
+
+    def mine_blocks(self, num_blocks=1, coinbase=ZERO_ADDRESS_HEX):
+        if self._block_filters or self._log_filters:
+            return super().mine_blocks(num_blocks, coinbase)
+        self.validator.validate_inbound_account(coinbase)
+        if not self.auto_mine_transactions:
+            self._pop_pending_transactions_to_pending_block()
+        raw = self.backend.mine_blocks(num_blocks, self.normalizer.normalize_inbound_account(coinbase))
+        if len(raw) != num_blocks:
+            raise ValidationError(f"Invariant: tried to mine {num_blocks} blocks.  Got {len(raw)} mined block hashes.")
+        for raw_hash in raw:
+            self.validator.validate_outbound_block_hash(raw_hash)
+        return [self.normalizer.normalize_outbound_block_hash(raw_hash) for raw_hash in raw]
+
+    def mined_receipt(self, tx_hash: str) -> dict | None:
+        """The receipt of the transaction just sent and mined, without a lookup (LeanBackend), else None."""
+        if not self.auto_mine_transactions:
+            return None
+        return self.backend.mined_receipt(bytes.fromhex(tx_hash[2:]))
+
+
+def lean_tester() -> LeanTester:
+    return LeanTester(LeanBackend())

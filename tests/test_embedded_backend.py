@@ -1,0 +1,73 @@
+"""The embedded chain's lean eth-tester (embedded_backend.py) answers exactly as eth-tester's own lookups do."""
+
+from __future__ import annotations
+
+from eth_hash.auto import keccak
+from eth_utils import function_signature_to_4byte_selector as selector
+
+from tradechain.chain import embedded
+from tradechain.embedded_backend import LeanTester
+from tradechain.vocabulary import hash_bytes
+
+DAY = 86400
+SHARED = ("transaction_hash", "block_hash", "block_number", "transaction_index", "gas_used", "cumulative_gas_used",
+          "status", "contract_address", "to", "logs")
+
+
+def test_the_receipt_of_the_transaction_just_mined_is_the_one_eth_tester_finds(client, accounts):
+    tester = client.chain.tester
+    assert isinstance(tester, LeanTester)
+    now = client.chain.now()
+    order_id, placed = client.escrow.place_order(buyer=accounts["buyer"], seller=accounts["seller"], amount=10**15,
+                                                 ship_by=now + 2 * DAY, deliver_by=now + 20 * DAY,
+                                                 inspection_window=0)
+    shipped = client.escrow.ship(order_id, accounts["carrier"], hash_bytes(b"bol"), sender=accounts["seller"])
+    lean = tester.mined_receipt(shipped.tx_hash)
+    assert lean is not None and len(lean["logs"]) >= 2  # events of two contracts: the escrow and the invoice token
+    found = tester.get_transaction_receipt(shipped.tx_hash)
+    assert lean == {k: found[k] for k in SHARED}
+    assert tester.mined_receipt(placed.tx_hash) is None  # not the last one sent: eth-tester looks it up
+
+
+def test_a_reverted_transaction_gets_status_zero_in_the_lean_receipt(client, accounts):
+    tester = client.chain.tester
+    data = "0x" + (selector("release(uint256)") + (10**9).to_bytes(32, "big")).hex()  # an order that does not exist
+    tx_hash = tester.send_transaction({"from": accounts["keeper"], "to": client.escrow.address, "gas": 200_000,
+                                       "value": 0, "data": data})
+    lean = tester.mined_receipt(tx_hash)
+    found = tester.get_transaction_receipt(tx_hash)
+    assert lean["status"] == 0 and lean == {k: found[k] for k in SHARED}
+
+
+def test_no_lean_receipt_after_a_snapshot_is_reverted_or_with_automine_off(client, accounts):
+    tester = client.chain.tester
+    snap = tester.take_snapshot()
+    tx_hash = tester.send_transaction({"from": accounts["buyer"], "to": accounts["seller"], "gas": 21_000, "value": 1})
+    assert tester.mined_receipt(tx_hash) is not None
+    tester.revert_to_snapshot(snap)
+    assert tester.mined_receipt(tx_hash) is None
+    tester.disable_auto_mine_transactions()
+    try:
+        queued = tester.send_transaction({"from": accounts["buyer"], "to": accounts["seller"], "gas": 21_000,
+                                          "value": 1})
+        assert tester.mined_receipt(queued) is None  # queued, not mined
+    finally:
+        tester.enable_auto_mine_transactions()
+
+
+def test_nonces_and_signing_keys_follow_accounts_added_later():
+    chain = embedded()
+    tester = chain.tester
+    buyer, seller = tester.get_accounts()[:2]
+    assert tester.get_nonce(buyer) == 0
+    tester.send_transaction({"from": buyer, "to": seller, "gas": 21_000, "value": 5})
+    assert tester.get_nonce(buyer) == 1 and tester.get_nonce(buyer, 0) == 0
+    new = tester.add_account("0x" + "11" * 32)
+    tester.send_transaction({"from": buyer, "to": new, "gas": 21_000, "value": 10**18})
+    tester.send_transaction({"from": new, "to": seller, "gas": 21_000, "value": 1})  # signed with the added key
+    assert tester.get_nonce(new) == 1
+
+
+def test_keccak_comes_from_pysha3():
+    keccak(b"")
+    assert type(keccak.hasher.__self__).__module__ == "eth_hash.backends.pysha3"
