@@ -64,8 +64,20 @@ def test_nonces_and_signing_keys_follow_accounts_added_later():
     assert tester.get_nonce(buyer) == 1 and tester.get_nonce(buyer, 0) == 0
     new = tester.add_account("0x" + "11" * 32)
     tester.send_transaction({"from": buyer, "to": new, "gas": 21_000, "value": 10**18})
-    tester.send_transaction({"from": new, "to": seller, "gas": 21_000, "value": 1})  # signed with the added key
+    sent = tester.send_transaction({"from": new, "to": seller, "gas": 21_000, "value": 1})  # the added key signs
     assert tester.get_nonce(new) == 1
+    assert tester.get_transaction_by_hash(sent)["from"] == new  # recovered from the stored signature
+
+
+def test_the_kept_key_signer_signs_as_eth_keys_does():
+    from eth_keys import keys
+
+    from tradechain.embedded_backend import KeptKeySigner
+
+    secret, digest = b"\x22" * 32, b"\x33" * 32
+    ours = keys.PrivateKey(secret, backend=KeptKeySigner())
+    assert ours.sign_msg_hash(digest) == keys.PrivateKey(secret).sign_msg_hash(digest)  # RFC 6979: deterministic
+    assert ours.sign_msg_hash(digest).recover_public_key_from_msg_hash(digest) == ours.public_key
 
 
 def test_keccak_comes_from_pysha3():

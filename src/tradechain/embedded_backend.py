@@ -4,9 +4,11 @@ Still eth-tester + py-evm, one block per transaction, every block with its state
 and time travel as before: what changes is work done per transaction that nobody reads (measured with py-spy on
 `bench speed`'s trade; figures in bench/speed.py's docstring):
 
-- `LeanBackend.get_nonce` (asked for every transaction sent) reads the latest block's header, not the whole block
-  with its transactions decoded; the sender's key is found in a table kept while the accounts stay the same,
-  not by deriving the address of every account's key on each transaction.
+- `LeanBackend.get_nonce` (asked for every transaction sent) reads the account from the latest block's state root
+  alone, not the whole block with its transactions decoded and a VM built; the sender's key is found in a table
+  kept while the accounts stay the same (not by deriving every account's address on each transaction), signs
+  with a libsecp256k1 key object kept between signatures, and the sender is not recovered again from the
+  signature just made.
 - The receipt of the transaction just sent and mined is taken from what py-evm returned when it ran it
   (`LeanBackend.mined_receipt`), in the shape eth-tester's `get_transaction_receipt` gives, instead of finding
   the block again, decoding its receipt trie and normalizing the answer.
@@ -20,12 +22,30 @@ from __future__ import annotations
 
 from typing import Any
 
+import coincurve
+from eth_keys.backends.coincurve import CoinCurveECCBackend
+from eth_keys.datatypes import PrivateKey, Signature
 from eth_tester import EthereumTester, PyEVMBackend
-from eth_tester.backends.pyevm.main import _get_vm_for_block_number
 from eth_tester.exceptions import ValidationError
 from eth_utils import to_checksum_address
 
 ZERO_ADDRESS_HEX = "0x" + "00" * 20
+
+
+class KeptKeySigner(CoinCurveECCBackend):
+    """eth-keys' libsecp256k1 backend that keeps each key's coincurve object between signatures (the stock one
+    builds it, public key included, for every signature)."""
+
+    def __init__(self):
+        super().__init__()
+        self._curve_keys: dict[bytes, Any] = {}
+
+    def ecdsa_sign(self, msg_hash: bytes, private_key) -> Any:
+        secret = private_key.to_bytes()
+        key = self._curve_keys.get(secret)
+        if key is None:
+            key = self._curve_keys[secret] = coincurve.PrivateKey(secret)
+        return Signature(key.sign_recoverable(msg_hash, hasher=None), backend=self)
 
 
 class LeanBackend(PyEVMBackend):
@@ -39,22 +59,28 @@ class LeanBackend(PyEVMBackend):
     @property
     def _key_lookup(self) -> dict:
         if self._keys[0] is not self.account_keys:  # add_account / reset_to_genesis replace the tuple
-            self._keys = (self.account_keys,
-                          {key.public_key.to_canonical_address(): key for key in self.account_keys})
+            signer = KeptKeySigner()
+            self._keys = (self.account_keys, {key.public_key.to_canonical_address():
+                                              PrivateKey(key.to_bytes(), backend=signer)
+                                              for key in self.account_keys})
         return self._keys[1]
 
-    def _latest_state(self, block_number: Any):
-        if block_number not in ("latest", "safe", "finalized"):
-            return _get_vm_for_block_number(self.chain, block_number).state
-        number = max(0, self.chain.header.block_number - 1)  # the pending block's parent, as eth-tester reads it
-        return self.chain.get_vm(at_header=self.chain.get_canonical_block_header_by_number(number)).state
-
     def get_nonce(self, account, block_number="latest"):
-        return self._latest_state(block_number).get_nonce(account)
+        """As PyEVMBackend's, but "latest" reads the account from the latest block's state root alone (no block
+        decoded, no VM or execution context built)."""
+        if block_number not in ("latest", "safe", "finalized"):
+            return super().get_nonce(account, block_number)
+        number = max(0, self.chain.header.block_number - 1)  # the pending block's parent, as eth-tester reads it
+        header = self.chain.get_canonical_block_header_by_number(number)
+        accounts = self.chain.get_vm_class(header).get_state_class().get_account_db_class()
+        return accounts(self.chain.chaindb.db, header.state_root).get_nonce(account)
 
     # ---- the last transaction's receipt, from py-evm's own result ----
     def send_transaction(self, transaction):
         signed = self._get_normalized_and_signed_evm_transaction(transaction)
+        # The sender is the account whose key just signed: seed py-evm's cached `sender` with it rather than
+        # recover it from the signature again (cached_property keeps its value in the instance's __dict__).
+        signed.__dict__["sender"] = transaction["from"]
         block, receipt, _ = self.chain.apply_transaction(signed)
         # Only the first transaction of a block: gas used and log indexes then need no earlier receipts.
         first = len(block.transactions) == 1
