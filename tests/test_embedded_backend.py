@@ -83,3 +83,21 @@ def test_the_kept_key_signer_signs_as_eth_keys_does():
 def test_keccak_comes_from_pysha3():
     keccak(b"")
     assert type(keccak.hasher.__self__).__module__ == "eth_hash.backends.pysha3"
+
+
+def test_a_block_mined_in_one_step_passes_py_evms_full_import_validation(client, accounts):
+    """Reverting to a snapshot re-imports its block: py-evm runs the block's transactions again and checks the
+    header's state root, transaction and receipt roots, gas used and bloom against what it computes."""
+    tester = client.chain.tester
+    now = client.chain.now()
+    client.escrow.place_order(buyer=accounts["buyer"], seller=accounts["seller"], amount=10**15,
+                              ship_by=now + 2 * DAY, deliver_by=now + 20 * DAY, inspection_window=0)
+    block = tester.get_block_by_number("latest")
+    receipt = tester.get_transaction_receipt(block["transactions"][0])
+    assert len(block["transactions"]) == 1 and block["gas_used"] == receipt["gas_used"] and receipt["logs"]
+    assert block["logs_bloom"] != 0 and block["timestamp"] > tester.get_block_by_number(block["number"] - 1)["timestamp"]
+    snap = tester.take_snapshot()
+    tester.send_transaction({"from": accounts["buyer"], "to": accounts["seller"], "gas": 21_000, "value": 1})
+    tester.revert_to_snapshot(snap)  # imports the block again, validating it
+    assert tester.get_block_by_number("latest")["hash"] == block["hash"]
+    assert tester.get_block_by_number("pending")["number"] == block["number"] + 1
