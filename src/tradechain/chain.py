@@ -296,6 +296,7 @@ class EmbeddedChain(Chain):
         # A failed transaction costs nothing real here, and the EVM should run once: no preflight.
         super().__init__(w3, preflight=False)
         self.tester = tester
+        self._caller: str | None = None  # eth-tester's first account: the sender of a call that names none
 
     @property
     def name(self) -> str:
@@ -338,7 +339,9 @@ class EmbeddedChain(Chain):
         if not tx.get("to"):  # a contract creation, replayed for its revert reason
             return super().call(tx, block)
         data = tx.get("data", b"")
-        call = {"from": tx.get("from") or self.tester.get_accounts()[0], "to": tx["to"], "value": tx.get("value", 0),
+        if self._caller is None:  # accounts are only ever added after the first: it stays first
+            self._caller = self.tester.get_accounts()[0]
+        call = {"from": tx.get("from") or self._caller, "to": tx["to"], "value": tx.get("value", 0),
                 "data": data if isinstance(data, str) else "0x" + bytes(data).hex()}
         if "gas" in tx:
             call["gas"] = tx["gas"]
