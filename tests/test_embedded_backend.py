@@ -101,3 +101,17 @@ def test_a_block_mined_in_one_step_passes_py_evms_full_import_validation(client,
     tester.revert_to_snapshot(snap)  # imports the block again, validating it
     assert tester.get_block_by_number("latest")["hash"] == block["hash"]
     assert tester.get_block_by_number("pending")["number"] == block["number"] + 1
+
+
+def test_jump_target_verdicts_are_shared_by_runs_of_the_same_code_and_stay_right():
+    from eth.vm.code_stream import CodeStream
+
+    from tradechain.embedded_backend import KnownJumpsCodeStream, LeanPragueVM
+
+    code = bytes([0x60, 0x5B, 0x5B, 0x7F]) + b"\x5b" * 32 + b"\x5b"  # PUSH1 5b, JUMPDEST, PUSH32 (5b x32), JUMPDEST
+    first, again, stock = KnownJumpsCodeStream(code), KnownJumpsCodeStream(bytes(code)), CodeStream(code)
+    for position in range(len(code) + 1):
+        assert first.is_valid_opcode(position) == stock.is_valid_opcode(position)
+    assert again.invalid_positions == first.invalid_positions and 1 in again.invalid_positions  # seen by the first
+    assert {2, 36} <= again.valid_positions
+    assert type(embedded().tester.backend.chain.get_vm()) is LeanPragueVM

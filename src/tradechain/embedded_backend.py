@@ -12,7 +12,10 @@ and time travel as before: what changes is work done per transaction that nobody
 - The receipt of the transaction just sent and mined is taken from what py-evm returned when it ran it
   (`LeanBackend.mined_receipt`), in the shape eth-tester's `get_transaction_receipt` gives, instead of finding
   the block again, decoding its receipt trie and normalizing the answer.
-- `LeanTester.mine_blocks` fetches each mined block (to feed block and log filters) only when a filter exists.
+- `LeanTester.mine_blocks` fetches each mined block (to feed block and log filters) only when a filter exists,
+  and an auto-mined transaction is run and mined in one step on one VM (`LeanBackend.send_and_mine`).
+- The VM is py-evm's Prague VM configured with a computation whose code stream shares its verdicts on jump
+  targets between runs of the same code (`LeanPragueVM`), instead of scanning again on every call.
 
 keccak-256 comes from safe-pysha3 (eth-hash's "pysha3" backend, chosen in tradechain/__init__.py): about 5x
 faster per hash than pycryptodome's, and a transaction hashes a few hundred trie nodes.
@@ -21,18 +24,58 @@ faster per hash than pycryptodome's, and a transaction hashes a few hundred trie
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from typing import Any
 
 import coincurve
+from eth.vm.code_stream import CodeStream
+from eth.vm.forks import ParisVM, PragueVM
+from eth.vm.forks.prague.computation import PragueComputation
+from eth.vm.forks.prague.state import PragueState
 from eth_keys.backends.coincurve import CoinCurveECCBackend
 from eth_keys.datatypes import PrivateKey, Signature
 from eth_tester import EthereumTester, PyEVMBackend
 from eth_tester.exceptions import ValidationError
-from eth.vm.forks import ParisVM
 from eth_utils import to_checksum_address
 
 ZERO_ADDRESS = b"\x00" * 20
 ZERO_ADDRESS_HEX = "0x" + ZERO_ADDRESS.hex()
+
+
+class KnownJumpsCodeStream(CodeStream):
+    """py-evm's CodeStream, whose verdicts on which positions are opcodes (not PUSH data), found while checking
+    jump targets, are shared by every run of the same code: they depend on the code alone. The stock one starts
+    each call of a contract with none and scans back up to 32 bytes per new jump target."""
+
+    _verdicts: OrderedDict[bytes, tuple[set, set]] = OrderedDict()  # code -> (valid, invalid) positions
+    KEEP = 256  # codes remembered (least recently used dropped): the suite is a handful, tests deploy more
+
+    def __init__(self, code_bytes: bytes):
+        super().__init__(code_bytes)
+        known = self._verdicts.get(code_bytes)
+        if known is None:
+            known = self._verdicts[code_bytes] = (set(), set())
+            if len(self._verdicts) > self.KEEP:
+                self._verdicts.popitem(last=False)
+        else:
+            self._verdicts.move_to_end(code_bytes)
+        self.valid_positions, self.invalid_positions = known
+
+
+class KnownJumpsComputation(PragueComputation):
+    """Prague's computation with a KnownJumpsCodeStream for its code (child calls are made by this class too)."""
+
+    def __init__(self, state, message, transaction_context):
+        super().__init__(state, message, transaction_context)
+        self.code = KnownJumpsCodeStream(message.code)
+
+
+class LeanPragueState(PragueState):
+    computation_class = KnownJumpsComputation
+
+
+# py-evm's Prague VM with that computation: eth-tester's default VM otherwise (same consensus, same rules)
+LeanPragueVM = PragueVM.configure(__name__="LeanPragueVM", _state_class=LeanPragueState)
 
 
 class KeptKeySigner(CoinCurveECCBackend):
@@ -120,9 +163,14 @@ class LeanBackend(PyEVMBackend):
         self._last = None
         super().revert_to_snapshot(snapshot)
 
-    def reset_to_genesis(self, *args: Any, **kwargs: Any):
+    def reset_to_genesis(self, genesis_params=None, genesis_state=None, num_accounts=None, vm_configuration=None,
+                         *args: Any, **kwargs: Any):
         self._last = None
-        return super().reset_to_genesis(*args, **kwargs)
+        super().reset_to_genesis(genesis_params, genesis_state, num_accounts, vm_configuration, *args, **kwargs)
+        if vm_configuration is None:  # eth-tester's default chain, made again as py-evm configures a chain class
+            chain = self.chain
+            lean = type(chain).configure(vm_configuration=((0, LeanPragueVM),))
+            self.chain = lean(chain.chaindb.db, chain.header)
 
     def time_travel(self, to_timestamp):
         self._last = None  # mines an empty block: the pending one, which holds nothing of ours
