@@ -1,8 +1,8 @@
 """The embedded chain's eth-tester, configured for one block per transaction at less cost per transaction.
 
 Still eth-tester + py-evm, one block per transaction, every block with its state root, receipts, logs, snapshots
-and time travel as before: what changes is work done per transaction that nobody reads (measured with py-spy on
-`bench speed`'s trade; figures in bench/speed.py's docstring):
+and time travel as before: what changes is work done per transaction that nobody reads (found with py-spy on
+`bench speed`'s trade; the profile before and after is in the README's speed section):
 
 - `LeanBackend.get_nonce` (asked for every transaction sent) reads the account from the latest block's state root
   alone, not the whole block with its transactions decoded and a VM built; the sender's key is found in a table
