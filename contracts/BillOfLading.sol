@@ -41,6 +41,7 @@ contract BillOfLading is IBillOfLading, ERC721, AccessControl {
     }
 
     /// @notice Bind the escrow that holds titles and the schedule book that moves them for it. Admin only, once.
+    /// @dev Emits nothing: it runs once, in the deployment, whose manifest records both.
     /// @param escrow_ the TradeEscrow
     /// @param controller_ its PaymentSchedules
     function bindEscrow(address escrow_, address controller_) external onlyRole(DEFAULT_ADMIN_ROLE) {
@@ -134,6 +135,9 @@ contract BillOfLading is IBillOfLading, ERC721, AccessControl {
 
     /// @dev The escrow's push of a title, run as its own call so that a refusing receiver (or anything it did in
     /// its hook) is undone without undoing the payment that came with it. Callable by this contract only.
+    /// Emits Transfer and TitleEndorsed.
+    /// @param tokenId the title
+    /// @param to who receives it
     function handOverFromEscrow(uint256 tokenId, address to) external {
         if (msg.sender != address(this)) revert NotTitleEscrow(msg.sender);
         _safeTransfer(escrow, to, tokenId);

@@ -9,6 +9,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Base64} from "@openzeppelin/contracts/utils/Base64.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {LowLevelCall} from "@openzeppelin/contracts/utils/LowLevelCall.sol";
 
 import {IInvoiceToken} from "./interfaces/IInvoiceToken.sol";
 import {ITradeEscrow} from "./interfaces/ITradeEscrow.sol";
@@ -403,9 +404,8 @@ contract InvoiceToken is IInvoiceToken, ERC721, AccessControl, ReentrancyGuardTr
         if (token == address(0)) {
             // `to` is the caller itself, or the holder/seller a caller's own payment is for; a refusal reverts only
             // that caller's step
-            // slither-disable-next-line arbitrary-send-eth
-            (bool ok,) = payable(to).call{value: amount}("");
-            if (!ok) revert PaymentFailed(to, amount);
+            // the suite's one ETH payout (as TradeEscrow._withdraw): OpenZeppelin's call that copies no return data
+            if (!LowLevelCall.callNoReturn(to, amount, "")) revert PaymentFailed(to, amount);
         } else {
             IERC20(token).safeTransfer(to, amount);
         }

@@ -40,6 +40,7 @@ contract PaymentSchedules is IPaymentSchedules, AccessControl {
     }
 
     /// @notice Bind the escrow whose schedules this book keeps. Admin only, once.
+    /// @dev Emits nothing: it runs once, in the deployment, whose manifest records the escrow.
     /// @param escrow_ the TradeEscrow
     function bindEscrow(address escrow_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (escrow != address(0)) revert ScheduleEscrowAlreadyBound(escrow);

@@ -102,7 +102,8 @@ contract Provenance is IProvenance, AccessControl, EIP712 {
     /// @notice Follow a scheduled order's shipment: from now on its Arrived, ExportCleared and ImportCleared
     /// checkpoints are marked for the escrow's tranches (`reachedOf`), and with `titled` its delivery waits for its
     /// bill of lading to be surrendered. Plain shipments never pay for either.
-    /// @dev SCHEDULE_ROLE, right after `openShipment`.
+    /// @dev SCHEDULE_ROLE, right after `openShipment`. Emits nothing: the escrow's ScheduleFixed and OrderShipped
+    /// record the schedule and the shipment.
     /// @param shipmentId the order id
     /// @param titled whether an electronic bill of lading was issued for the shipment
     function trackShipment(uint256 shipmentId, bool titled) external onlyRole(SCHEDULE_ROLE) {
@@ -112,7 +113,7 @@ contract Provenance is IProvenance, AccessControl, EIP712 {
     }
 
     /// @notice The shipment's bill of lading was surrendered for delivery: the carrier may now record Delivered.
-    /// @dev TITLE_ROLE (the bill-of-lading registry).
+    /// @dev TITLE_ROLE (the bill-of-lading registry). Emits nothing here: BillOfLading's TitleSurrendered records it.
     /// @param shipmentId the order id
     function surrenderTitle(uint256 shipmentId) external onlyRole(TITLE_ROLE) {
         _shipments[shipmentId].marks &= ~TITLE_OUTSTANDING;

@@ -7,6 +7,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {LowLevelCall} from "@openzeppelin/contracts/utils/LowLevelCall.sol";
 
 import {ITradeEscrow} from "./interfaces/ITradeEscrow.sol";
 import {IProvenance} from "./interfaces/IProvenance.sol";
@@ -155,7 +156,6 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     function placeOrder(OrderTerms calldata terms)
         external
         payable
-        whenNotPaused
         nonReentrant
         returns (uint256 orderId)
     {
@@ -172,7 +172,6 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// @param s the permit signature's s
     function placeOrderWithPermit(OrderTerms calldata terms, uint256 permitDeadline, uint8 v, bytes32 r, bytes32 s)
         external
-        whenNotPaused
         nonReentrant
         returns (uint256 orderId)
     {
@@ -192,7 +191,6 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     function placeOrderFx(OrderTerms calldata terms, IFxRates.FxTerms calldata fx)
         external
         payable
-        whenNotPaused
         nonReentrant
         returns (uint256 orderId)
     {
@@ -226,7 +224,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// @notice The buyer states the sensor limits (temperature, humidity, shock) the goods must travel within;
     /// the seller accepts them by shipping (or cancels). Fixed once the order ships. A reading outside them
     /// keeps the order disputable after a confirmation (see `confirm`).
-    /// @dev Buyer only, order Funded. Provenance stores them and emits LimitsAgreed.
+    /// @dev Buyer only, order Funded. Emits LimitsAgreed (Provenance, which stores them).
     /// @param orderId the order
     /// @param limits temperature range, humidity and shock maxima, in hundredths
     function setSensorLimits(uint256 orderId, IProvenance.Limits calldata limits) external {
@@ -237,7 +235,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     }
 
     /// @notice The buyer disputes a delivered order inside its inspection window, with an evidence hash.
-    /// @dev Starts the ruling period; emits OrderDisputed.
+    /// @dev Starts the ruling period. Emits OrderDisputed.
     /// @param orderId the order
     /// @param evidenceHash keccak-256 of the evidence (zero if none)
     function dispute(uint256 orderId, bytes32 evidenceHash) external {
@@ -337,9 +335,11 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// @dev Emits OrderReleased and Payout.
     /// @param orderId the order
     function release(uint256 orderId) external nonReentrant {
-        Order storage o = _existing(orderId);
+        Order storage o = _orders[orderId];
         (uint256 delivered, uint256 endsAt, bool releasable) = _releaseStatus(orderId, o);
         if (!releasable) {
+            // a releasable order is Shipped, so it exists: only a refusal needs to say whether it does
+            _existing(orderId);
             // 0 is _releaseStatus's "not delivered on time" sentinel, not a balance: strict equality is exact
             // slither-disable-next-line incorrect-equality
             if (delivered == 0) _notDelivered(orderId, o);
@@ -611,11 +611,10 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         if (o.state == State.Disputed || o.state == State.Resolved) v.rulingDeadline = o.rulingDeadline;
         v.proposedRefundBps = o.proposedRefundBps;
         v.proposer = _partyAddress(orderId, o, o.proposer);
-        v.state = o.state;
+        v.state = _effective(orderId, o);
         v.deliveredAt = provenance.deliveredAt(orderId);
         v.carrier = provenance.carrierOf(orderId);
         if (v.deliveredAt != 0) v.inspectionEndsAt = v.deliveredAt + v.inspectionWindow;
-        if (o.state == State.Shipped && _deliveredOnTime(orderId, o) != 0) v.state = State.Delivered;
     }
 
     /// @notice The effective state of an order.
@@ -700,6 +699,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     /// and each field is loaded once; the storage writes sit in their own block so their locals are gone before the
     /// event needs the stack (no split into two functions, no copy to memory).
     function _placeOrder(OrderTerms calldata t) private returns (uint256 orderId) {
+        _requireNotPaused(); // the one pause rule: no new order, however placed, while paused
         uint256 amount = t.amount;
         address seller;
         address token;
@@ -809,7 +809,14 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
 
     function _release(uint256 orderId, Order storage o, bool early) private {
         o.state = State.Released;
-        (, uint256 toSellerSide, uint256 fee) = split(_remaining(orderId, o), 0, _feeBpsOf(o));
+        // split(amount, 0, the order's fee) without its checks of a caller's shares: no refund share, and the
+        // order's fee <= MAX_FEE_BPS < BPS, so fee <= amount
+        uint256 amount = _remaining(orderId, o);
+        uint256 fee = _fee(amount, _feeBpsOf(o));
+        uint256 toSellerSide;
+        unchecked {
+            toSellerSide = amount - fee;
+        }
         emit OrderReleased(orderId, msg.sender, early, toSellerSide, fee);
         address token = _recordSettlement(o, toSellerSide, false, false);
         _paySellerSide(orderId, token, toSellerSide, fee);
@@ -914,9 +921,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
     }
 
     /// @dev The release rule, written once (as OpenZeppelin's VestingWallet has release() read releasable()): a
-    /// Shipped order whose carrier confirmed delivery by deliverBy (as _deliveredOnTime, which the steps that need only
-    /// "Delivered" read) is releasable once the inspection window after that delivery is over. release, releaseBatch
-    /// and actionable read it here.
+    /// Shipped order delivered on time (_deliveredOnTime, the one delivery rule) is releasable once the inspection
+    /// window after that delivery is over. release, releaseBatch and actionable read it here.
     /// @return delivered the on-time delivery time, 0 when the order is not (or not yet) Delivered
     /// @return endsAt when the inspection window ends (0 when not Delivered)
     /// @return releasable whether release may run now
@@ -926,20 +932,19 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         returns (uint256 delivered, uint256 endsAt, bool releasable)
     {
         if (o.state != State.Shipped) return (0, 0, false);
-        delivered = provenance.deliveredAt(orderId);
-        if (delivered == 0 || delivered > o.deliverBy) return (0, 0, false); // as _deliveredOnTime
+        delivered = _deliveredOnTime(orderId, o);
+        if (delivered == 0) return (0, 0, false);
         endsAt = delivered + _window(o);
         releasable = block.timestamp >= endsAt;
     }
 
-    /// @dev The first half of the release rule, and the derived Delivered state (getOrder, stateOf, confirm,
-    /// refunds): a Shipped order (the caller checked the state) whose carrier confirmed delivery by deliverBy. Its
-    /// delivery time, else 0.
-    function _deliveredOnTime(uint256 orderId, Order storage o) private view returns (uint256) {
-        uint256 when = provenance.deliveredAt(orderId);
-        // the same test as _releaseStatus's first step, written out there too: a shared helper cost every release
-        // ~30 gas of function-call overhead (measured with `tradechain bench gas`)
-        return when != 0 && when <= o.deliverBy ? when : 0;
+    /// @dev The delivery rule, written once: the first half of the release rule and the derived Delivered state
+    /// (_releaseStatus; _effective for getOrder, stateOf and WrongState; confirm, dispute, extendDeliverBy,
+    /// financingState, _refundDue, tranches): a Shipped order (the caller checked the state) whose carrier confirmed
+    /// delivery by deliverBy. Its delivery time, else 0.
+    function _deliveredOnTime(uint256 orderId, Order storage o) private view returns (uint256 when) {
+        when = provenance.deliveredAt(orderId);
+        if (when != 0 && when > o.deliverBy) when = 0; // not delivered (0) reads no deliverBy
     }
 
     /// @dev Why an order without an on-time delivery cannot take a step that needs one.
@@ -976,8 +981,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         credits[token][msg.sender] = 0;
         emit Withdrawn(msg.sender, token, amount);
         if (token == address(0)) {
-            (bool ok,) = payable(to).call{value: amount}("");
-            if (!ok) revert WithdrawFailed(to, amount);
+            // the suite's one ETH payout (as InvoiceToken._send): OpenZeppelin's call that copies no return data
+            if (!LowLevelCall.callNoReturn(to, amount, "")) revert WithdrawFailed(to, amount);
         } else {
             IERC20(token).safeTransfer(to, amount);
         }
@@ -998,9 +1003,9 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Pausable, ReentrancyGuardTr
         if (carrier == o.seller || carrier == o.buyer) revert CarrierIsParty(orderId, carrier);
     }
 
-    function _effective(uint256 orderId, Order storage o) private view returns (State) {
-        if (o.state == State.Shipped && _deliveredOnTime(orderId, o) != 0) return State.Delivered;
-        return o.state;
+    function _effective(uint256 orderId, Order storage o) private view returns (State s) {
+        s = o.state;
+        if (s == State.Shipped && _deliveredOnTime(orderId, o) != 0) s = State.Delivered;
     }
 
     /// @dev Report the state a user sees (Delivered rather than the stored Shipped).

@@ -80,8 +80,9 @@ def _role_fixture(role: str):
     return pytest.fixture(account, name=role)
 
 
-buyer, seller, carrier, customs, arbiter, financier, keeper, treasury = (
-    _role_fixture(r) for r in ("buyer", "seller", "carrier", "customs", "arbiter", "financier", "keeper", "treasury"))
+admin, buyer, seller, carrier, customs, arbiter, financier, keeper, treasury = (
+    _role_fixture(r)
+    for r in ("admin", "buyer", "seller", "carrier", "customs", "arbiter", "financier", "keeper", "treasury"))
 
 
 @pytest.fixture(scope="module")

@@ -148,11 +148,6 @@ def capped(client, admin):
     client.escrow.set_exposure_cap(2, ETH, 3 * ETHER, sender=admin)
 
 
-@pytest.fixture
-def admin(accounts) -> str:
-    return accounts["admin"]
-
-
 def test_only_the_admin_sets_the_cap(client, seller):
     with reverts("AccessControlUnauthorizedAccount", account=seller):
         client.escrow.set_exposure_cap(2, ETH, ETHER, sender=seller)

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tradechain.vocabulary import ETH
 
-from helpers import BPS, DAY, ETHER, TUSD, Balances, deploy, events, gas_paid, payouts, split
+from helpers import BPS, DAY, ETHER, TUSD, ZERO32, Balances, calldata, deploy, events, gas_paid, payouts, split
 
 pytestmark = pytest.mark.usefixtures("conservation_check")
 
@@ -179,6 +179,26 @@ def test_buy_refuses_every_wrong_purchase(client, trade, accounts, reverts, fina
     client.invoices.list(oid, ETHER // 2, sender=fin)
     with reverts("BuyerIsHolder", buyer=fin):
         client.tx.send("InvoiceToken", "buy", [oid, ETHER // 2, FAR], sender=fin, value=ETHER // 2)
+
+
+def test_a_holder_that_refuses_the_eth_price_fails_the_purchase_as_a_whole(client, trade, accounts, reverts):
+    """InvoiceToken pays a sale's ETH price straight to the holder: a holder that refuses it fails the purchase with
+    PaymentFailed (nothing half-done), and the same purchase goes through once it accepts."""
+    holder = deploy(client, "RevertingReceiver", sender=accounts["admin"])
+    oid = trade.place(seller=holder.address)
+    holder.execute(client.escrow.address, calldata(client, "TradeEscrow", "ship", oid, accounts["carrier"], ZERO32,
+                                                   ZERO32), sender=accounts["admin"])
+    price = 9 * ETHER // 10
+    holder.execute(client.invoices.address, calldata(client, "InvoiceToken", "list", oid, price, FAR),
+                   sender=accounts["admin"])
+    fin = accounts["financier"]
+    with reverts("PaymentFailed", to=holder.address, amount=price):
+        client.tx.send("InvoiceToken", "buy", [oid, price, FAR], sender=fin, value=price)
+    assert client.invoices.get(oid).holder == holder.address
+
+    holder.transact("setAccepting", [True], sender=fin)
+    client.invoices.buy(oid, price, sender=fin)
+    assert client.invoices.get(oid).holder == fin and client.tokens.balance(holder.address) == price
 
 
 def test_buy_of_a_token_order_takes_no_eth_and_needs_an_allowance(client, trade, accounts, reverts):

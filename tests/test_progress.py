@@ -6,21 +6,34 @@ from tradechain.cli import cli
 
 
 def test_the_first_compile_and_a_deployment_show_progress(tmp_path, monkeypatch):
+    """A first build (one small contract: the progress lines are the same for the suite, which takes a minute
+    with solc-js) and a deployment (of the suite, from the checkout's build) each say what they are doing."""
     import shutil
 
     from tradechain.project import project_root
 
     root = project_root()
-    for part in ("contracts", "node_modules"):
-        (tmp_path / part).symlink_to(root / part)
-    shutil.copy(root / "package.json", tmp_path / "package.json")
-    env = {"TRADECHAIN_ROOT": str(tmp_path), "TRADECHAIN_PROGRESS": "1", "TRADECHAIN_NETWORK": "", "TRADECHAIN_RPC": ""}
-    result = CliRunner().invoke(cli, ["compile", "--json"], env=env)
+    first = tmp_path / "first"
+    (first / "contracts").mkdir(parents=True)
+    (first / "contracts" / "Tally.sol").write_text(
+        "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.24;\n\ncontract Tally {\n    uint256 public count;\n\n"
+        "    function add() external {\n        count += 1;\n    }\n}\n")
+    (first / "node_modules").symlink_to(root / "node_modules")
+    shutil.copy(root / "package.json", first / "package.json")
+    env = {"TRADECHAIN_PROGRESS": "1", "TRADECHAIN_NETWORK": "", "TRADECHAIN_RPC": ""}
+    result = CliRunner().invoke(cli, ["compile", "--json"], env={**env, "TRADECHAIN_ROOT": str(first)})
     assert result.exit_code == 0, result.output
     assert "… compiling" in result.stderr and "first build" in result.stderr
     assert '"testOnly"' in result.stdout and "… " not in result.stdout  # JSON on stdout stays clean
-    shown = CliRunner().invoke(cli, ["deploy"], env=env)
-    assert "… deploying TradeEscrow" in shown.stderr
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    for part in ("contracts", "node_modules"):
+        (suite / part).symlink_to(root / part)
+    shutil.copy(root / "package.json", suite / "package.json")
+    shutil.copytree(root / "build", suite / "build")  # compiled: the deployment is what is shown here
+    shown = CliRunner().invoke(cli, ["deploy"], env={**env, "TRADECHAIN_ROOT": str(suite)})
+    assert shown.exit_code == 0, shown.output
+    assert "… deploying TradeEscrow" in shown.stderr and "first build" not in shown.stderr
 
 
 def test_compile_counts_the_suite_not_the_test_attackers():

@@ -168,6 +168,8 @@ interface IInvoiceToken {
 
     /// @notice settlementPayees for a tranche paid before settlement: what the financier receives is taken off the
     /// repayment it is still owed. Escrow only.
+    /// @param orderId the order (its invoice's id)
+    /// @param amount the seller side of the tranche
     function tranchePayees(uint256 orderId, uint256 amount)
         external
         returns (address[2] memory to, uint256[2] memory amounts);

@@ -6,22 +6,30 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 /// TEST ONLY (FeeOnTransferToken has its own file): ERC-20s that break the usual assumptions, to check the escrow either handles each one or refuses it
 /// at order time. Every one has a public mint and an on/off switch for its misbehaviour.
 
-/// @notice Returns false instead of reverting when a transfer cannot happen, and on every transfer while `fail`.
-contract ReturnsFalseToken {
-    string public constant name = "Returns False";
-    string public constant symbol = "RFT";
-    uint8 public constant decimals = 18;
-    uint256 public totalSupply;
-    bool public fail;
-    mapping(address => uint256) public balanceOf;
+/// @dev What the hand-rolled tokens below share: allowances, the ERC-20 events, approving and spending an allowance.
+abstract contract HandRolledAllowances {
     mapping(address => mapping(address => uint256)) public allowance;
 
     event Transfer(address indexed from, address indexed to, uint256 value);
     event Approval(address indexed owner, address indexed spender, uint256 value);
 
-    function setFail(bool fail_) external {
-        fail = fail_;
+    function _approve(address spender, uint256 amount) internal {
+        allowance[msg.sender][spender] = amount;
+        emit Approval(msg.sender, spender, amount);
     }
+
+    /// @dev Spend `amount` of `from`'s allowance to the caller; false (nothing spent) when it is short.
+    function _spend(address from, uint256 amount) internal returns (bool) {
+        if (allowance[from][msg.sender] < amount) return false;
+        allowance[from][msg.sender] -= amount;
+        return true;
+    }
+}
+
+/// @dev Plain balances (one number per account) with a public mint, for the tokens that misbehave in their returns.
+abstract contract HandRolledBalances is HandRolledAllowances {
+    uint256 public totalSupply;
+    mapping(address => uint256) public balanceOf;
 
     function mint(address to, uint256 amount) external {
         balanceOf[to] += amount;
@@ -29,9 +37,27 @@ contract ReturnsFalseToken {
         emit Transfer(address(0), to, amount);
     }
 
+    /// @dev Move `amount` (the caller checked the balance).
+    function _shift(address from, address to, uint256 amount) internal {
+        balanceOf[from] -= amount;
+        balanceOf[to] += amount;
+        emit Transfer(from, to, amount);
+    }
+}
+
+/// @notice Returns false instead of reverting when a transfer cannot happen, and on every transfer while `fail`.
+contract ReturnsFalseToken is HandRolledBalances {
+    string public constant name = "Returns False";
+    string public constant symbol = "RFT";
+    uint8 public constant decimals = 18;
+    bool public fail;
+
+    function setFail(bool fail_) external {
+        fail = fail_;
+    }
+
     function approve(address spender, uint256 amount) external returns (bool) {
-        allowance[msg.sender][spender] = amount;
-        emit Approval(msg.sender, spender, amount);
+        _approve(spender, amount);
         return true;
     }
 
@@ -42,40 +68,24 @@ contract ReturnsFalseToken {
     function transferFrom(address from, address to, uint256 amount) external returns (bool) {
         if (fail || allowance[from][msg.sender] < amount) return false;
         if (!_move(from, to, amount)) return false;
-        allowance[from][msg.sender] -= amount;
-        return true;
+        return _spend(from, amount); // checked above: true
     }
 
     function _move(address from, address to, uint256 amount) private returns (bool) {
         if (fail || balanceOf[from] < amount) return false;
-        balanceOf[from] -= amount;
-        balanceOf[to] += amount;
-        emit Transfer(from, to, amount);
+        _shift(from, to, amount);
         return true;
     }
 }
 
 /// @notice USDT-style: transfer, transferFrom and approve return nothing; failures revert.
-contract NoReturnToken {
+contract NoReturnToken is HandRolledBalances {
     string public constant name = "No Return";
     string public constant symbol = "NRT";
     uint8 public constant decimals = 6;
-    uint256 public totalSupply;
-    mapping(address => uint256) public balanceOf;
-    mapping(address => mapping(address => uint256)) public allowance;
-
-    event Transfer(address indexed from, address indexed to, uint256 value);
-    event Approval(address indexed owner, address indexed spender, uint256 value);
-
-    function mint(address to, uint256 amount) external {
-        balanceOf[to] += amount;
-        totalSupply += amount;
-        emit Transfer(address(0), to, amount);
-    }
 
     function approve(address spender, uint256 amount) external {
-        allowance[msg.sender][spender] = amount;
-        emit Approval(msg.sender, spender, amount);
+        _approve(spender, amount);
     }
 
     function transfer(address to, uint256 amount) external {
@@ -83,31 +93,33 @@ contract NoReturnToken {
     }
 
     function transferFrom(address from, address to, uint256 amount) external {
-        require(allowance[from][msg.sender] >= amount, "NRT: allowance");
-        allowance[from][msg.sender] -= amount;
+        require(_spend(from, amount), "NRT: allowance");
         _move(from, to, amount);
     }
 
     function _move(address from, address to, uint256 amount) private {
         require(balanceOf[from] >= amount, "NRT: balance");
-        balanceOf[from] -= amount;
-        balanceOf[to] += amount;
-        emit Transfer(from, to, amount);
+        _shift(from, to, amount);
+    }
+}
+
+/// @dev OpenZeppelin's ERC-20 with a public mint: the base of the odd tokens that misbehave in `_update` or `transfer`.
+abstract contract MintableToken is ERC20 {
+    constructor(string memory name_, string memory symbol_) ERC20(name_, symbol_) {}
+
+    function mint(address to, uint256 amount) external {
+        _mint(to, amount);
     }
 }
 
 /// @notice Reverts every transfer while `blocked` (a paused or blacklisting token).
-contract RevertingToken is ERC20 {
+contract RevertingToken is MintableToken {
     bool public blocked;
 
-    constructor() ERC20("Reverting", "REV") {}
+    constructor() MintableToken("Reverting", "REV") {}
 
     function setBlocked(bool blocked_) external {
         blocked = blocked_;
-    }
-
-    function mint(address to, uint256 amount) external {
-        _mint(to, amount);
     }
 
     function _update(address from, address to, uint256 value) internal override {
@@ -117,17 +129,13 @@ contract RevertingToken is ERC20 {
 }
 
 /// @notice Balances are shares × index / 1e18; `rebase` changes every balance at once (stETH/AMPL-style).
-contract RebasingToken {
+contract RebasingToken is HandRolledAllowances {
     string public constant name = "Rebasing";
     string public constant symbol = "RBT";
     uint8 public constant decimals = 18;
     uint256 public index = 1e18;
     uint256 public totalShares;
     mapping(address => uint256) public sharesOf;
-    mapping(address => mapping(address => uint256)) public allowance;
-
-    event Transfer(address indexed from, address indexed to, uint256 value);
-    event Approval(address indexed owner, address indexed spender, uint256 value);
 
     function rebase(uint256 newIndex) external {
         index = newIndex;
@@ -149,8 +157,7 @@ contract RebasingToken {
     }
 
     function approve(address spender, uint256 amount) external returns (bool) {
-        allowance[msg.sender][spender] = amount;
-        emit Approval(msg.sender, spender, amount);
+        _approve(spender, amount);
         return true;
     }
 
@@ -160,8 +167,7 @@ contract RebasingToken {
     }
 
     function transferFrom(address from, address to, uint256 amount) external returns (bool) {
-        require(allowance[from][msg.sender] >= amount, "RBT: allowance");
-        allowance[from][msg.sender] -= amount;
+        require(_spend(from, amount), "RBT: allowance");
         _move(from, to, amount);
         return true;
     }
@@ -177,18 +183,14 @@ contract RebasingToken {
 
 /// @notice Calls a hook (`target`.call(`data`)) from inside every transfer, before moving the tokens: a token
 /// that re-enters whoever moves it (ERC-777-style). Records whether the re-entry got through.
-contract CallbackToken is ERC20 {
+contract CallbackToken is MintableToken {
     address public hookTarget;
     bytes public hookData;
     uint256 public reentryAttempts;
     uint256 public reentrySuccesses;
     bytes4 public lastReentryError;
 
-    constructor() ERC20("Callback", "CBT") {}
-
-    function mint(address to, uint256 amount) external {
-        _mint(to, amount);
-    }
+    constructor() MintableToken("Callback", "CBT") {}
 
     function setHook(address target, bytes calldata data) external {
         hookTarget = target;
@@ -209,17 +211,13 @@ contract CallbackToken is ERC20 {
 
 /// @notice `transfer` burns every unit of gas it is given while `burning` (transferFrom still works, so an
 /// order can be paid in it): one such payout must not stall a batch of honest releases.
-contract GasBurningToken is ERC20 {
+contract GasBurningToken is MintableToken {
     bool public burning;
 
-    constructor() ERC20("GasBurner", "BURN") {}
+    constructor() MintableToken("GasBurner", "BURN") {}
 
     function setBurning(bool burning_) external {
         burning = burning_;
-    }
-
-    function mint(address to, uint256 amount) external {
-        _mint(to, amount);
     }
 
     function transfer(address to, uint256 amount) public override returns (bool) {

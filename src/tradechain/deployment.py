@@ -49,13 +49,17 @@ class Deployment:
     def account(self, name: str) -> str:
         return self.accounts[name]
 
+    @property
+    def names(self) -> dict[str, str]:
+        """address -> the name shown for it: the suite's contracts and the named accounts (a contract's name wins)."""
+        return {address: name for group in (self.accounts, self.addresses) for name, address in group.items()}
+
     def label(self, address: str, *, short: bool = False) -> str:
         """The name shown for an address: a contract of the suite, a named account, else the address
         (its first ten characters and an ellipsis when `short`)."""
-        for names in (self.addresses, self.accounts):
-            for name, known in names.items():
-                if known == address:
-                    return name
+        name = self.names.get(address)
+        if name is not None:
+            return name
         return address[:10] + "…" if short else address
 
     @property

@@ -28,6 +28,10 @@ class ChainUnavailable(TradechainError):
     """No node answers, or the node refused a request."""
 
 
+class TitanoboaUnavailable(TradechainError):
+    """titanoboa (the other side of `bench speed`) cannot run here; the message says exactly why."""
+
+
 class DeploymentError(TradechainError):
     """No deployment on this chain, or one that does not match the build.
 

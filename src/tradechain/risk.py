@@ -55,17 +55,18 @@ class OrderFacts:
         def seen(t: int | None) -> bool:
             return t is not None and t <= now
 
-        out = self
+        unknown: list[str] = []
         if not seen(self.settled_at):
-            out = replace(out, settled_at=None, outcome=None, refund_bps=None, refund_reason=None)
+            unknown += ("settled_at", "outcome", "refund_bps", "refund_reason")
         if not seen(self.shipped_at):
-            out = replace(out, shipped_at=None, carrier=None, origin=None)
+            unknown += ("shipped_at", "carrier", "origin")
         if not seen(self.delivered_at):
-            out = replace(out, delivered_at=None, destination=None)
-        for name in ("accepted_at", "extended_at", "disputed_at", "invoice_sold_at"):
-            if not seen(getattr(self, name)):
-                out = replace(out, **{name: None})
-        return out
+            unknown += ("delivered_at", "destination")
+        unknown += (name for name in ("accepted_at", "extended_at", "disputed_at", "invoice_sold_at")
+                    if not seen(getattr(self, name)))
+        # one copy, and none for a record already whole by `now` (most of a history): a screen reads thousands
+        changes = {name: None for name in unknown if getattr(self, name) is not None}
+        return replace(self, **changes) if changes else self
 
     # ---- derived facts the rules read
     @property

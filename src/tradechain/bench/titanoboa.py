@@ -16,6 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tradechain.errors import TitanoboaUnavailable as Unavailable  # exceptions live in errors.py
+
 VENV = ".venv-boa"
 CONSTRAINTS = "constraints-boa.txt"
 PACKAGE = "titanoboa"
@@ -23,10 +25,6 @@ PACKAGE = "titanoboa"
 # which boa's process inherits): both sides then hash trie nodes and storage keys with the same code.
 EXTRAS = ("safe-pysha3",)
 INSTALL_TIMEOUT = 900  # seconds: about 80 s on this 2-core VM under load
-
-
-class Unavailable(Exception):
-    """titanoboa cannot run here; the message says exactly why."""
 
 
 def python(root: Path) -> Path:

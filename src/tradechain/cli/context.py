@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from tradechain.cli.paramtypes import HASH_OR_FILE  # paramtypes reads Context only inside its functions
 from tradechain.errors import UsageError
 
 # Where every command runs. Declared on the root group and, by add_network_options(), on every subcommand,
@@ -22,6 +23,38 @@ rpc_option = click.option("--rpc", metavar="URL", help=_RPC_HELP)
 network_option = click.option("--network", "-n", metavar="NAME", help=_NETWORK_HELP)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
 _FULL_HELP = "Print hashes in full, to copy them (--json always does); cut short otherwise."
+
+
+# what the carrier's, customs' and producer's records anchor, and where they happened (order and provenance commands)
+evidence_option = click.option("--evidence", default="", type=HASH_OR_FILE, help="Document or photo to anchor.")
+location_option = click.option("--location", default="", metavar="LOCODE", help="UN/LOCODE place code, e.g. CNSHA.")
+
+
+def id_read_command(group: click.Group, name: str, arg: str = "order_id"):
+    """A read command on one order (or its invoice, which has the order's id): `NAME ORDER_ID [--json]`, passed the
+    Context. Declared once for every such command, as ape declares its shared options."""
+    from tradechain.cli.paramtypes import ORDER_ID
+
+    def wrap(fn):
+        return group.command(name)(click.argument(arg, type=ORDER_ID)(json_option(click.pass_obj(fn))))
+
+    return wrap
+
+
+def id_step_command(group: click.Group, name: str, default_account: str, *params, arg: str = "order_id",
+                    help: str | None = None):
+    """A step on one order (or its invoice, which has the order's id): `NAME ORDER_ID [params]`, sent as --account
+    (default `default_account`), with --json, passed the Context. `params` (click options and arguments) follow the
+    id in the order given."""
+    from tradechain.cli.paramtypes import ORDER_ID
+
+    def wrap(fn):
+        decorated = account_option(default_account)(json_option(click.pass_obj(fn)))
+        for param in reversed(params):
+            decorated = param(decorated)
+        return group.command(name, help=help)(click.argument(arg, type=ORDER_ID)(decorated))
+
+    return wrap
 
 
 def account_option(default: str):
@@ -112,6 +145,7 @@ class Context:
     rpc: str | None = None
     network: str | None = None
     chosen_here: set = field(default_factory=set)
+    read_site: Any = None  # the command's queries.Site, once cli.reads.site_for made it (one per command)
     _chain: Any = None
     _client: Any = None
     _artifacts: dict = field(default_factory=dict)
@@ -195,7 +229,7 @@ def _known_names(dep: Any = None) -> dict[str, str]:
         dep = getattr(getattr(obj, "_client", None), "deployment", None)
     names = {"0x" + "0" * 40: "ETH"}  # the escrow's token "address" of native ETH
     if dep is not None:
-        names.update({address: name for group in (dep.accounts, dep.addresses) for name, address in group.items()})
+        names.update(dep.names)
     return names
 
 

@@ -28,7 +28,9 @@ def render(result: dict) -> None:
     from rich.table import Table
 
     console = Console()
-    names = {address: name for group in ("accounts", "contracts") for name, address in result[group].items()}
+    from tradechain.deployment import Deployment
+
+    label = Deployment(result["chainId"], result["contracts"], result["accounts"]).label
     console.print(f"[bold]tradechain demo[/] on {result['network']} (chain id {result['chainId']})")
     for name, addr in result["contracts"].items():
         console.print(f"  {name:<15} {addr}", style="dim")
@@ -57,7 +59,7 @@ def render(result: dict) -> None:
                           f"{fx['releaseDay']}) it would have been {fx['atReleaseDayRateText']} "
                           f"({fx['movedPct']:+g}%). Rates from the {fx['path']}.")
         if "trace" in order:
-            _trace_summary(console, order["trace"], lambda a: names.get(a, a))
+            _trace_summary(console, order["trace"], label)
         if "riskScreen" in order:
             s, e = order["riskScreen"], order["exposure"]
             reasons = "; ".join(f"{r['code']} +{r['weight']} [{r['party']}] ({r['detail']})"

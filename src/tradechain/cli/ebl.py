@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import click
 
-from tradechain.cli.context import account_option, emit_json, json_option, sent
-from tradechain.cli.paramtypes import ACCOUNT, ORDER_ID
+from tradechain.cli.context import emit_json, id_read_command, id_step_command, sent
+from tradechain.cli.paramtypes import ACCOUNT
 from tradechain.errors import UsageError
 
 
@@ -24,10 +24,7 @@ def _title(client, order_id: int):
     return title
 
 
-@ebl.command("show")
-@click.argument("order_id", type=ORDER_ID)
-@json_option
-@click.pass_obj
+@id_read_command(ebl, "show")
 def show(ctx, order_id, as_json):
     """The title of ORDER_ID's shipment: bill-of-lading hash, holder, beneficiary and DCSA status."""
     from tradechain.index.queries import title_of
@@ -47,48 +44,34 @@ def show(ctx, order_id, as_json):
         click.echo(f"  the escrow offers it to {label(data['offeredTo'])}: `tradechain ebl claim {order_id}`")
 
 
-def _after(client, order_id: int, r, what: str, as_json: bool) -> None:
+def _title_step(ctx, order_id: int, as_json: bool, step, what) -> None:
+    """Send one step on ORDER_ID's title (`step(client.titles)`, once the order and its title are checked) and print
+    `what(label)` with the title's new holder and status."""
+    client = ctx.client(persistent=True)
+    _title(client, order_id)
+    r = step(client.titles)
     t = client.titles.get(order_id)
-    sent(r, what, as_json, orderId=order_id, holder=t.holder, status=t.status)
+    sent(r, what(client.deployment.label), as_json, orderId=order_id, holder=t.holder, status=t.status)
 
 
-@ebl.command("endorse")
-@click.argument("order_id", type=ORDER_ID)
+@id_step_command(ebl, "endorse", "buyer")
 @click.argument("to", type=ACCOUNT)
-@account_option("buyer")
-@json_option
-@click.pass_obj
 def endorse(ctx, order_id, to, sender, as_json):
     """The holder endorses the title of ORDER_ID to TO, who becomes holder and beneficiary."""
-    client = ctx.client(persistent=True)
-    _title(client, order_id)
-    r = client.titles.endorse(order_id, to, sender=sender)
-    _after(client, order_id, r, f"eBL of order #{order_id} endorsed to {client.deployment.label(to)}", as_json)
+    _title_step(ctx, order_id, as_json, lambda titles: titles.endorse(order_id, to, sender=sender),
+                lambda label: f"eBL of order #{order_id} endorsed to {label(to)}")
 
 
-@ebl.command("surrender")
-@click.argument("order_id", type=ORDER_ID)
-@account_option("buyer")
-@json_option
-@click.pass_obj
+@id_step_command(ebl, "surrender", "buyer")
 def surrender(ctx, order_id, sender, as_json):
     """The holder surrenders the title for delivery: the carrier may then record Delivered."""
-    client = ctx.client(persistent=True)
-    _title(client, order_id)
-    r = client.titles.surrender(order_id, sender=sender)
-    _after(client, order_id, r, f"eBL of order #{order_id} surrendered for delivery", as_json)
+    _title_step(ctx, order_id, as_json, lambda titles: titles.surrender(order_id, sender=sender),
+                lambda label: f"eBL of order #{order_id} surrendered for delivery")
 
 
-@ebl.command("claim")
-@click.argument("order_id", type=ORDER_ID)
+@id_step_command(ebl, "claim", "buyer")
 @click.option("--to", default=None, type=ACCOUNT, help="Where the title goes (default: the claimant).")
-@account_option("buyer")
-@json_option
-@click.pass_obj
 def claim(ctx, order_id, to, sender, as_json):
     """The beneficiary takes a title the escrow could not hand over (its contract refused it then)."""
-    client = ctx.client(persistent=True)
-    _title(client, order_id)
-    r = client.titles.claim(order_id, to, sender=sender)
-    _after(client, order_id, r, f"eBL of order #{order_id} claimed by {client.deployment.label(to or sender)}",
-           as_json)
+    _title_step(ctx, order_id, as_json, lambda titles: titles.claim(order_id, to, sender=sender),
+                lambda label: f"eBL of order #{order_id} claimed by {label(to or sender)}")

@@ -7,6 +7,7 @@ import sys
 import click
 
 from tradechain.cli.context import emit_json, json_option
+from tradechain.cli.paramtypes import ORDER_ID
 from tradechain.cli.reads import db_option, site_for
 
 
@@ -25,7 +26,7 @@ def evidence():
 
 
 @evidence.command("export")
-@click.argument("order_id")
+@click.argument("order_id", type=ORDER_ID)
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Where to write the zip.")
 @db_option
 @click.pass_obj
@@ -33,11 +34,9 @@ def export(ctx, order_id, out, db_url):
     """Write ORDER's evidence: events with tx hashes and blocks, anchored documents, the provenance log with
     its hash chain and on-chain head, contract addresses and chain id, and how to verify it."""
     from tradechain import evidence as ev
-    from tradechain.units import parse_order_id
 
-    oid = parse_order_id(order_id)
     site = site_for(ctx, db_url)
-    blob = ev.build(site, oid)
+    blob = ev.build(site, order_id)
     try:
         with open(out, "wb") as f:
             f.write(blob)
@@ -45,7 +44,7 @@ def export(ctx, order_id, out, db_url):
         from tradechain.errors import UsageError
 
         raise UsageError(f"cannot write {out}: {exc.strerror}") from None
-    click.echo(f"evidence for order #{oid} written to {out} ({len(blob):,} bytes); "
+    click.echo(f"evidence for order #{order_id} written to {out} ({len(blob):,} bytes); "
                f"check it with `tradechain evidence verify {out}`")
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from tradechain.cli.context import account_option, emit_json, json_option, money_format, sent
-from tradechain.cli.paramtypes import ACCOUNT, DURATION, ORDER_ID
+from tradechain.cli.context import account_option, emit_json, id_read_command, json_option, money_format, sent
+from tradechain.cli.paramtypes import ACCOUNT, DURATION
 
 
 @click.group("fx")
@@ -96,10 +96,7 @@ def quote_cmd(ctx, currency, pay, rate_text, buyer, valid, out, sender, as_json)
                f"{client.deployment.label(buyer)}, valid {valid // 60} min, one use")
 
 
-@fx.command("lock")
-@click.argument("order_id", type=ORDER_ID)
-@json_option
-@click.pass_obj
+@id_read_command(fx, "lock")
 def lock_cmd(ctx, order_id, as_json):
     """The rate ORDER_ID locked when it was placed (none for an order priced in its payment token)."""
     from tradechain.units import format_rate

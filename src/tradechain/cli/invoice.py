@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import click
 
-from tradechain.cli.context import account_option, emit_json, json_option, money_format, sent
-from tradechain.cli.paramtypes import ACCOUNT, AMOUNT, DURATION, ORDER_ID, SHARE
+from tradechain.cli.context import emit_json, id_read_command, id_step_command, json_option, money_format, sent
+from tradechain.cli.paramtypes import ACCOUNT, AMOUNT, DURATION, SHARE
 from tradechain.errors import UsageError
 
 
@@ -18,6 +18,20 @@ def invoice():
 def _in(client, seconds: int) -> int:
     """Chain time plus a duration: when a listing or offer expires, or a step's own deadline."""
     return client.chain.now() + seconds
+
+
+def _withdraw(what: str):
+    return click.option("--withdraw", is_flag=True, help=f"Withdraw {what} instead.")
+
+
+def _expires_in(what: str):
+    return click.option("--expires-in", default="7d", show_default=True, type=DURATION,
+                        help=f"{what} until then: '3d', '12h'.")
+
+
+def _valid_for(step: str):
+    return click.option("--valid-for", default="1h", show_default=True, type=DURATION,
+                        help=f"Your deadline: the {step} fails if it is mined later.")
 
 
 def _until(timestamp: int) -> str:
@@ -60,10 +74,7 @@ def list_invoices(ctx, as_json):
                    f"holder {client.deployment.label(i.holder)}{extra}")
 
 
-@invoice.command("show")
-@click.argument("invoice_id", type=ORDER_ID)
-@json_option
-@click.pass_obj
+@id_read_command(invoice, "show", "invoice_id")
 def show(ctx, invoice_id, as_json):
     """One invoice: its data, listing, advance and offers, the seller's record and the token's metadata."""
     from tradechain.timeline import iso
@@ -103,10 +114,7 @@ def show(ctx, invoice_id, as_json):
                f"{record.refunds} refunds, {money(record.volume)} settled")
 
 
-@invoice.command("quote")
-@click.argument("invoice_id", type=ORDER_ID)
-@json_option
-@click.pass_obj
+@id_read_command(invoice, "quote", "invoice_id")
 def quote_cmd(ctx, invoice_id, as_json):
     """The credit model's price for an invoice, and why: each input and each part of the discount."""
     from tradechain import credit
@@ -135,17 +143,13 @@ def quote_cmd(ctx, invoice_id, as_json):
                f"{q.advance_fee_bps / 100:g}% fee, repaid {money(q.advance_repayment)} at settlement")
 
 
-@invoice.command("offer")
-@click.argument("invoice_id", type=ORDER_ID)
-@click.option("--price", default=None, type=AMOUNT, help="Sale price, e.g. '9500 tUSD' (no unit: the invoice's token).")
-@click.option("--discount", default=None, type=SHARE, help="Or a discount off face value: 3% or 300bps.")
-@click.option("--quote", "use_quote", is_flag=True, help="Or the credit model's suggested discount.")
-@click.option("--withdraw", is_flag=True, help="Withdraw the listing instead.")
-@click.option("--expires-in", default="7d", show_default=True, type=DURATION,
-              help="The listing sells until then: '3d', '12h'.")
-@account_option("seller")
-@json_option
-@click.pass_obj
+@id_step_command(invoice, "offer", "seller",
+                 click.option("--price", default=None, type=AMOUNT,
+                              help="Sale price, e.g. '9500 tUSD' (no unit: the invoice's token)."),
+                 click.option("--discount", default=None, type=SHARE,
+                              help="Or a discount off face value: 3% or 300bps."),
+                 click.option("--quote", "use_quote", is_flag=True, help="Or the credit model's suggested discount."),
+                 _withdraw("the listing"), _expires_in("The listing sells"), arg="invoice_id")
 def offer(ctx, invoice_id, price, discount, use_quote, withdraw, expires_in, sender, as_json):
     """The holder offers the invoice for sale to financiers (or withdraws the offer)."""
     client = ctx.client(persistent=True)
@@ -171,15 +175,10 @@ def offer(ctx, invoice_id, price, discount, use_quote, withdraw, expires_in, sen
          priceText=text, expiresAt=expires_at)
 
 
-@invoice.command("buy")
-@click.argument("invoice_id", type=ORDER_ID)
-@click.option("--price", default=None, type=AMOUNT,
-              help="The price you expect; the purchase fails if the listing differs.")
-@click.option("--valid-for", default="1h", show_default=True, type=DURATION,
-              help="Your deadline: the purchase fails if it is mined later.")
-@account_option("financier")
-@json_option
-@click.pass_obj
+@id_step_command(invoice, "buy", "financier",
+                 click.option("--price", default=None, type=AMOUNT,
+                              help="The price you expect; the purchase fails if the listing differs."),
+                 _valid_for("purchase"), arg="invoice_id")
 def buy(ctx, invoice_id, price, valid_for, sender, as_json):
     """A financier buys a listed invoice; it then receives the whole settlement."""
     client = ctx.client(persistent=True)
@@ -192,17 +191,13 @@ def buy(ctx, invoice_id, price, valid_for, sender, as_json):
     sent(r, f"invoice #{inv.id} bought for {text}", as_json, price=expected, priceText=text)
 
 
-@invoice.command("advance")
-@click.argument("invoice_id", type=ORDER_ID)
-@click.option("--amount", "principal", default=None, type=AMOUNT, help="Principal advanced now, e.g. '8000 tUSD' (no unit: the invoice's token).")
-@click.option("--fee", default=None, type=SHARE, help="Fee on the principal at settlement: 2% or 200bps.")
-@click.option("--quote", "use_quote", is_flag=True, help="Use the credit model's advance and fee.")
-@click.option("--withdraw", is_flag=True, help="Withdraw your standing offer instead.")
-@click.option("--expires-in", default="7d", show_default=True, type=DURATION,
-              help="The offer may be accepted until then: '3d', '12h'.")
-@account_option("financier")
-@json_option
-@click.pass_obj
+@id_step_command(invoice, "advance", "financier",
+                 click.option("--amount", "principal", default=None, type=AMOUNT,
+                              help="Principal advanced now, e.g. '8000 tUSD' (no unit: the invoice's token)."),
+                 click.option("--fee", default=None, type=SHARE,
+                              help="Fee on the principal at settlement: 2% or 200bps."),
+                 click.option("--quote", "use_quote", is_flag=True, help="Use the credit model's advance and fee."),
+                 _withdraw("your standing offer"), _expires_in("The offer may be accepted"), arg="invoice_id")
 def advance(ctx, invoice_id, principal, fee, use_quote, withdraw, expires_in, sender, as_json):
     """A financier offers an advance against the invoice (its principal is held until accepted or withdrawn)."""
     client = ctx.client(persistent=True)
@@ -226,17 +221,14 @@ def advance(ctx, invoice_id, principal, fee, use_quote, withdraw, expires_in, se
          as_json, principal=value, principalText=text, feeBps=fee_bps, expiresAt=expires_at)
 
 
-@invoice.command("accept")
-@click.argument("invoice_id", type=ORDER_ID)
-@click.option("--financier", default="financier", show_default=True, type=ACCOUNT)
-@click.option("--amount", "expected_principal", default=None, type=AMOUNT,
-              help="The principal you expect, e.g. '8000 tUSD'; the acceptance fails if the offer differs.")
-@click.option("--fee", default=None, type=SHARE, help="The fee you expect: '2%' or bps; fails if it differs.")
-@click.option("--valid-for", default="1h", show_default=True, type=DURATION,
-              help="Your deadline: the acceptance fails if it is mined later.")
-@account_option("seller")
-@json_option
-@click.pass_obj
+@id_step_command(invoice, "accept", "seller",
+                 click.option("--financier", default="financier", show_default=True, type=ACCOUNT),
+                 click.option("--amount", "expected_principal", default=None, type=AMOUNT,
+                              help="The principal you expect, e.g. '8000 tUSD'; the acceptance fails if the offer "
+                                   "differs."),
+                 click.option("--fee", default=None, type=SHARE,
+                              help="The fee you expect: '2%' or bps; fails if it differs."),
+                 _valid_for("acceptance"), arg="invoice_id")
 def accept(ctx, invoice_id, financier, expected_principal, fee, valid_for, sender, as_json):
     """The holder accepts a financier's standing advance offer and is paid the principal now. The terms default to
     the offer standing now; give --amount/--fee to accept only the terms you saw."""

@@ -6,8 +6,8 @@ import functools
 
 import click
 
-from tradechain.cli.context import (account_option, emit_json, full_hashes, json_option, money_format, print_table,
-                                    sent)
+from tradechain.cli.context import (account_option, emit_json, evidence_option, full_hashes, id_step_command,
+                                    json_option, location_option, money_format, print_table, sent)
 from tradechain.cli.paramtypes import ACCOUNT, AMOUNT, DURATION, HASH_OR_FILE, ORDER_ID, SHARE
 from tradechain.errors import UsageError
 
@@ -22,8 +22,6 @@ def _client(ctx):
 
 
 order_id_argument = click.argument("order_id", type=ORDER_ID)
-evidence_option = click.option("--evidence", default="", type=HASH_OR_FILE, help="Document or photo to anchor.")
-location_option = click.option("--location", default="", metavar="LOCODE", help="UN/LOCODE place code, e.g. CNSHA.")
 
 
 @order.command("create")
@@ -149,17 +147,26 @@ def _create_fx(ctx, client, seller, price, pay, quote_file, ship_within, deliver
          paidWith=client.escrow.payment_method(token, False))  # FX orders approve (no permit path)
 
 
-@order.command("ship")
-@order_id_argument
-@click.option("--carrier", default="carrier", show_default=True, type=ACCOUNT)
-@click.option("--bol", default="", type=HASH_OR_FILE, help="Bill of lading to anchor.")
-@account_option("seller")
-@json_option
-@click.pass_obj
-def ship(ctx, order_id, carrier, bol, sender, as_json):
-    """Ship ORDER_ID with a carrier; mints the invoice token to the seller."""
-    client = _client(ctx)
-    client.escrow.existing(order_id)
+def _step(name: str, doc: str, default_account: str, *params):
+    """Decorator of a step `order NAME ORDER_ID [params]`, sent as --account (default `default_account`), with
+    --json. The function is called as f(client, order_id=…, <params>, sender=…, as_json=…) once the order is
+    known to exist (an unknown id is one line, never a revert)."""
+    def wrap(f):
+        @functools.wraps(f)
+        def command(ctx, **kw):
+            client = _client(ctx)
+            client.escrow.existing(kw["order_id"])
+            return f(client, **kw)
+
+        return id_step_command(order, name, default_account, *params, help=doc)(command)
+
+    return wrap
+
+
+@_step("ship", "Ship ORDER_ID with a carrier; mints the invoice token to the seller.", "seller",
+       click.option("--carrier", default="carrier", show_default=True, type=ACCOUNT),
+       click.option("--bol", default="", type=HASH_OR_FILE, help="Bill of lading to anchor."))
+def ship(client, order_id, carrier, bol, sender, as_json):
     r = client.escrow.ship(order_id, carrier, bol, sender=sender)
     sent(r, f"order #{order_id} shipped; invoice #{order_id} minted to the seller", as_json)
 
@@ -188,41 +195,14 @@ def checkpoint(ctx, order_id, kind, location, evidence, sender, as_json):
          orderState=o.state, settlementAffected=not o.terminal)
 
 
-@order.command("deliver")
-@order_id_argument
-@location_option
-@click.option("--evidence", default="", type=HASH_OR_FILE, help="Proof of delivery to anchor.")
-@account_option("carrier")
-@json_option
-@click.pass_obj
-def deliver(ctx, order_id, location, evidence, sender, as_json):
-    """The carrier confirms delivery: the buyer's inspection window starts."""
+@_step("deliver", "The carrier confirms delivery: the buyer's inspection window starts.", "carrier", location_option,
+       click.option("--evidence", default="", type=HASH_OR_FILE, help="Proof of delivery to anchor."))
+def deliver(client, order_id, location, evidence, sender, as_json):
     from tradechain.timeline import iso
 
-    client = _client(ctx)
-    client.escrow.existing(order_id)
     r = client.provenance.deliver(order_id, location, evidence, sender=sender)
     o = client.escrow.get_order(order_id)
     sent(r, f"order #{order_id} delivered; inspection window ends {iso(o.inspection_ends_at)}", as_json)
-
-
-def _step(name: str, doc: str, default_account: str, *params):
-    """Decorator of a step `order NAME ORDER_ID [params]`, sent as --account (default `default_account`), with
-    --json. The function is called as f(client, order_id=…, <params>, sender=…, as_json=…) once the order is
-    known to exist (an unknown id is one line, never a revert)."""
-    def wrap(f):
-        @functools.wraps(f)
-        def command(ctx, **kw):
-            client = _client(ctx)
-            client.escrow.existing(kw["order_id"])
-            return f(client, **kw)
-
-        decorated = account_option(default_account)(json_option(click.pass_obj(command)))
-        for param in reversed(params):
-            decorated = param(decorated)
-        return order.command(name, help=doc)(order_id_argument(decorated))
-
-    return wrap
 
 
 def _carrier_step(name: str, facade: str, method: str, default_account: str, doc: str, message: str):
@@ -244,19 +224,14 @@ _carrier_step("replace-carrier", "provenance", "replace_carrier", "admin",
               "order #{id}: {carrier} is now the carrier")
 
 
-@order.command("extend")
-@order_id_argument
-@click.option("--by", "by", required=True, type=DURATION, help="How much later the delivery is due: '2d'.")
-@click.option("--evidence", default="", type=HASH_OR_FILE, help="The ruling document.")
-@account_option("arbiter")
-@json_option
-@click.pass_obj
-def extend(ctx, order_id, by, evidence, sender, as_json):
-    """The arbiter excuses a disputed delivery delay: the delivery deadline moves later by DURATION."""
+@_step("extend", "The arbiter excuses a disputed delivery delay: the delivery deadline moves later by DURATION.",
+       "arbiter",
+       click.option("--by", "by", required=True, type=DURATION, help="How much later the delivery is due: '2d'."),
+       click.option("--evidence", default="", type=HASH_OR_FILE, help="The ruling document."))
+def extend(client, order_id, by, evidence, sender, as_json):
     from tradechain.timeline import iso
 
-    client = _client(ctx)
-    new = client.escrow.existing(order_id).deliver_by + by
+    new = client.escrow.get_order(order_id).deliver_by + by
     r = client.escrow.extend_deliver_by(order_id, new, evidence, sender=sender)
     sent(r, f"order #{order_id}: delivery now due by {iso(new)}", as_json, deliverBy=new)
 

@@ -7,7 +7,7 @@ import json
 
 import click
 
-from tradechain.cli.context import account_option, json_option, sent
+from tradechain.cli.context import account_option, evidence_option, json_option, location_option, sent
 from tradechain.cli.paramtypes import ACCOUNT, DURATION, HASH_OR_FILE, ORDER_ID
 from tradechain.errors import UsageError
 
@@ -28,10 +28,6 @@ def _item(p, text: str) -> int:
     item = parse_item(text)
     p.exists(item)
     return item
-
-
-evidence_option = click.option("--evidence", default="", type=HASH_OR_FILE, help="Document or photo to anchor.")
-location_option = click.option("--location", default="", metavar="LOCODE", help="UN/LOCODE place code, e.g. CNSHA.")
 
 
 @provenance.command("register")

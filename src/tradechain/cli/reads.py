@@ -56,7 +56,7 @@ def site_for(ctx, db_url: str | None = None, *, create: bool = False):
     """A queries.Site for this command: the client, with reads served by a caught-up index when there is one."""
     from tradechain.index.queries import Site
 
-    cached = getattr(ctx, "_read_site", None)
+    cached = ctx.read_site
     if cached is not None and (cached.engine is not None or not create):
         return cached
     client = ctx.client(persistent=True)
@@ -70,5 +70,5 @@ def site_for(ctx, db_url: str | None = None, *, create: bool = False):
         indexer_for(ctx, engine).run()
         attach(client.chain.w3, engine)
         site = Site(client, engine)
-    ctx._read_site = site  # one per command: the middleware is attached once
+    ctx.read_site = site  # one per command: the middleware is attached once
     return site

@@ -20,11 +20,10 @@ def tx():
 def speedup(ctx, tx_hash: str, as_json: bool):
     """Replace a pending transaction with the same one at higher fees (same nonce, +12.5 % on each fee or the
     current market, whichever is higher, within the network's caps). The account must be one we sign for."""
-    from tradechain.chain import RpcChain
     from tradechain.errors import UsageError
 
     chain = ctx.chain
-    if not isinstance(chain, RpcChain):
+    if chain.ephemeral:  # the in-process chain (Chain's own attribute: the CLI does not ask which class it is)
         raise UsageError("the embedded chain mines every transaction at once: nothing to speed up; use --network")
     old = chain.w3.eth.get_transaction(tx_hash) if _known(chain, tx_hash) else None
     result = chain.speed_up(tx_hash)

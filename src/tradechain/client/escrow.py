@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tradechain.client.facade import Facade
 from tradechain.errors import UsageError
 from tradechain.transactions import GAS_PER_BATCH_ITEM, Receipt, Transactions, word
 from tradechain.client.tokens import Tokens
@@ -116,20 +117,12 @@ def batch_gas(count: int) -> int:
     return 200_000 + GAS_PER_BATCH_ITEM * count
 
 
-class Escrow:
+class Escrow(Facade):
+    contract = NAME
+
     def __init__(self, tx: Transactions, tokens: Tokens):
-        self.tx = tx
+        super().__init__(tx)
         self.tokens = tokens
-
-    @property
-    def address(self) -> str:
-        return self.tx.address(NAME)
-
-    def _send(self, fn: str, args: list, *, sender: str, **kw) -> Receipt:
-        return self.tx.send(NAME, fn, args, sender=sender, **kw)
-
-    def _call(self, fn: str, args: list | tuple = ()):
-        return self.tx.call(NAME, fn, args)
 
     # ---- buyer
     def place_order(self, *, buyer: str, seller: str, amount: int, ship_by: int, deliver_by: int,

@@ -13,10 +13,10 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from tradechain.client.escrow import NAME as ESCROW, Escrow
-from tradechain.client.tokens import Tokens
+from tradechain.client.escrow import NAME as ESCROW
+from tradechain.client.facade import PaymentFacade
 from tradechain.errors import UsageError
-from tradechain.transactions import Receipt, Transactions
+from tradechain.transactions import Receipt
 from tradechain.units import format_rate, parse_rate
 from tradechain.vocabulary import ETH, RATE_SOURCES, ZERO32, currency_code, currency_name
 
@@ -101,15 +101,8 @@ def parse_price(text: str) -> tuple[str, Decimal]:
     return code.upper(), value
 
 
-class Fx:
-    def __init__(self, tx: Transactions, tokens: Tokens, escrow: Escrow):
-        self.tx = tx
-        self.tokens = tokens
-        self.escrow = escrow
-
-    @property
-    def address(self) -> str:
-        return self.tx.address(NAME)
+class Fx(PaymentFacade):
+    contract = NAME
 
     @property
     def feed_address(self) -> str:

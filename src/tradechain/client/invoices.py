@@ -6,10 +6,9 @@ import base64
 import json
 from dataclasses import dataclass
 
-from tradechain.client.escrow import Escrow
-from tradechain.client.tokens import Tokens
+from tradechain.client.facade import PaymentFacade
 from tradechain.errors import ContractRevert, UsageError
-from tradechain.transactions import Receipt, Transactions, word
+from tradechain.transactions import Receipt, word
 from tradechain.vocabulary import ETH, INVOICE_STATUSES, InvoiceStatus
 
 NAME = "InvoiceToken"
@@ -43,21 +42,8 @@ class Invoice:
         return self.listed_price != 0
 
 
-class Invoices:
-    def __init__(self, tx: Transactions, tokens: Tokens, escrow: Escrow):
-        self.tx = tx
-        self.tokens = tokens
-        self.escrow = escrow
-
-    @property
-    def address(self) -> str:
-        return self.tx.address(NAME)
-
-    def _send(self, fn: str, args: list, *, sender: str, value: int = 0) -> Receipt:
-        return self.tx.send(NAME, fn, args, sender=sender, value=value)
-
-    def _call(self, fn: str, args: list | tuple = ()):
-        return self.tx.call(NAME, fn, args)
+class Invoices(PaymentFacade):
+    contract = NAME
 
     def _expiry(self, expires_at: int | None) -> int:
         return self.tx.chain.now() + OFFER_TTL if expires_at is None else expires_at

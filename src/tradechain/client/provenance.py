@@ -11,6 +11,7 @@ from typing import Any
 
 from tradechain import hashchain, timeline
 from tradechain.codec import checksum
+from tradechain.client.facade import Facade
 from tradechain.errors import UsageError
 from tradechain.transactions import Receipt, word
 from tradechain.vocabulary import (
@@ -42,30 +43,22 @@ def _address_or_none(address: str) -> str | None:
     return None if int(address, 16) == 0 else address
 
 
-class Provenance:
+class Provenance(Facade):
     """The provenance log. `client` is the TradeClient it belongs to: a trace also reads the order, its
     token and its settlement."""
 
+    contract = NAME
+
     def __init__(self, client):
+        super().__init__(client.tx)
         self.client = client
-        self.tx = client.tx
         self.chain = client.chain
-
-    @property
-    def address(self) -> str:
-        return self.tx.address(NAME)
-
-    def _tx(self, fn: str, args: list, sender: str) -> Receipt:
-        return self.tx.send(NAME, fn, args, sender=sender)
-
-    def _call(self, fn: str, args: list | tuple = ()) -> Any:
-        return self.tx.call(NAME, fn, args)
 
     # ------------------------------------------------------------------ carrier, customs
     def checkpoint(self, order_id: int, kind: str, location: str = "", evidence_hash: bytes = ZERO32, *,
                    sender: str) -> Receipt:
         index = kind_index(kind, SHIPMENT_KINDS)
-        return self._tx("record", [order_id, index, location_code(location), evidence_hash], sender)
+        return self._send("record", [order_id, index, location_code(location), evidence_hash], sender)
 
     def deliver(self, order_id: int, location: str = "", evidence_hash: bytes = ZERO32, *, sender: str) -> Receipt:
         """The carrier confirms delivery: starts the buyer's inspection window."""
@@ -73,7 +66,7 @@ class Provenance:
 
     def replace_carrier(self, order_id: int, carrier: str, *, sender: str) -> Receipt:
         """The Provenance admin confirms the carrier the seller nominated (client.escrow.nominate_carrier)."""
-        return self._tx("replaceCarrier", [order_id, carrier], sender)
+        return self._send("replaceCarrier", [order_id, carrier], sender)
 
     # ------------------------------------------------------------------ writes
     def register_batch(self, sku: str, origin: str, quantity: int, certificates: list[bytes] = (),
@@ -83,50 +76,50 @@ class Provenance:
             raise UsageError(f"SKU {sku!r} must be 1 to 32 ASCII characters (a GTIN or your own code)")
         if len(origin) != 2 or not origin.isalpha():
             raise UsageError(f"origin {origin!r} must be an ISO 3166 two-letter country code, like CN or VN")
-        r = self._tx("registerBatch", [raw_sku.ljust(32, b"\x00"), origin.upper().encode(), quantity,
+        r = self._send("registerBatch", [raw_sku.ljust(32, b"\x00"), origin.upper().encode(), quantity,
                                        list(certificates), location_code(location)], sender)
         return r.event("BatchRegistered")["batchId"], r
 
     def record_batch(self, batch: int, kind: str, location: str = "", evidence: bytes = ZERO32, *,
                      sender: str) -> Receipt:
-        return self._tx("recordBatch", [batch, kind_index(kind, BATCH_KINDS), location_code(location), evidence],
+        return self._send("recordBatch", [batch, kind_index(kind, BATCH_KINDS), location_code(location), evidence],
                         sender)
 
     def link_batch(self, batch: int, shipment: int, *, sender: str) -> Receipt:
         """The batch side asks to link a batch to a shipment (linked at once if `sender` also speaks for the
         shipment: its carrier or custodian)."""
-        return self._tx("linkBatch", [batch, shipment], sender)
+        return self._send("linkBatch", [batch, shipment], sender)
 
     def accept_link(self, batch: int, shipment: int, *, sender: str) -> Receipt:
         """The shipment's carrier or custodian accepts a batch's link request."""
-        return self._tx("acceptLink", [batch, shipment], sender)
+        return self._send("acceptLink", [batch, shipment], sender)
 
     def invalidate_nonce(self, nonce: int, *, sender: str) -> Receipt:
         """Cancel a signature nonce of `sender`: the checkpoint signed with it can never be relayed."""
-        return self._tx("invalidateNonce", [nonce], sender)
+        return self._send("invalidateNonce", [nonce], sender)
 
     def offer_custody(self, item: int, to: str, *, sender: str) -> Receipt:
-        return self._tx("offerCustody", [item, to], sender)
+        return self._send("offerCustody", [item, to], sender)
 
     def take_custody(self, item: int, location: str = "", evidence: bytes = ZERO32, *, sender: str) -> Receipt:
-        return self._tx("takeCustody", [item, location_code(location), evidence], sender)
+        return self._send("takeCustody", [item, location_code(location), evidence], sender)
 
     def record_readings(self, shipment: int, readings: list[tuple[str, int, float]], *, sender: str) -> Receipt:
         """readings: (sensor name, unix time, value in °C / %RH / g)."""
-        return self._tx("recordReadings", [shipment, pack_readings(readings)], sender)
+        return self._send("recordReadings", [shipment, pack_readings(readings)], sender)
 
     def anchor_document(self, item: int, doc_type: str, doc_hash: bytes, *, sender: str) -> Receipt:
-        return self._tx("anchorDocument", [item, doc_type_index(doc_type), doc_hash], sender)
+        return self._send("anchorDocument", [item, doc_type_index(doc_type), doc_hash], sender)
 
     def record_leg(self, item: int, mode: str, origin: str, destination: str, distance_km: int, mass_kg: int,
                    grams_per_tonne_km: int, *, sender: str) -> Receipt:
-        return self._tx("recordLeg", [item, mode_index(mode), location_code(origin), location_code(destination),
+        return self._send("recordLeg", [item, mode_index(mode), location_code(origin), location_code(destination),
                                       distance_km, mass_kg, grams_per_tonne_km], sender)
 
     def correct(self, item: int, corrects_seq: int, kind: str | None = None, location: str = "",
                 evidence: bytes = ZERO32, *, sender: str) -> Receipt:
         index = kind_index(kind) if kind else 0
-        return self._tx("correct", [item, corrects_seq, index, location_code(location), evidence], sender)
+        return self._send("correct", [item, corrects_seq, index, location_code(location), evidence], sender)
 
     def sign_checkpoint(self, shipment: int, kind: str, location: str = "", evidence: bytes = ZERO32, *,
                         signer: str, valid_for: int = 3600, nonce: int | None = None, at: int | None = None) -> dict:
@@ -158,7 +151,7 @@ class Provenance:
         except (KeyError, TypeError, ValueError) as exc:
             raise UsageError(f"not a signed checkpoint ({type(exc).__name__}: {exc}); make one with "
                              "`tradechain provenance sign`") from None
-        return self._tx("recordSigned", [cp, signature], sender)
+        return self._send("recordSigned", [cp, signature], sender)
 
     # ------------------------------------------------------------------ reads
     def head(self, item: int) -> bytes:

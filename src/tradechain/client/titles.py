@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tradechain.transactions import Receipt, Transactions
+from tradechain.client.facade import Facade
+from tradechain.transactions import Receipt
 from tradechain.vocabulary import ETH, TITLE_STATUS_WORDS, TITLE_STATUSES
 
 NAME = "BillOfLading"
@@ -27,12 +28,8 @@ class Title:
         return TITLE_STATUS_WORDS[TITLE_STATUSES.index(self.status)]
 
 
-class Titles:
-    def __init__(self, tx: Transactions):
-        self.tx = tx
-
-    def _send(self, fn: str, args: list, *, sender: str) -> Receipt:
-        return self.tx.send(NAME, fn, args, sender=sender)
+class Titles(Facade):
+    contract = NAME
 
     def get(self, order_id: int) -> Title | None:
         """The title of an order's shipment, or None when none was issued."""
