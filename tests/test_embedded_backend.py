@@ -115,3 +115,28 @@ def test_jump_target_verdicts_are_shared_by_runs_of_the_same_code_and_stay_right
     assert again.invalid_positions == first.invalid_positions and 1 in again.invalid_positions  # seen by the first
     assert {2, 36} <= again.valid_positions
     assert type(embedded().tester.backend.chain.get_vm()) is LeanPragueVM
+
+
+def test_old_transactions_are_found_by_hash_as_eth_tester_finds_them():
+    from eth_tester import PyEVMBackend
+    from eth_tester.exceptions import TransactionNotFound
+
+    chain = embedded()
+    tester, backend = chain.tester, chain.tester.backend
+    buyer, seller = tester.get_accounts()[:2]
+    first = tester.send_transaction({"from": buyer, "to": seller, "gas": 21_000, "value": 1})
+    snap = tester.take_snapshot()
+    later = [tester.send_transaction({"from": buyer, "to": seller, "gas": 21_000, "value": 2}) for _ in range(3)]
+    for tx_hash in (first, *later):
+        raw = bytes.fromhex(tx_hash[2:])
+        assert backend._mined(raw) is not None  # the index answered, not the walk
+        assert backend.get_transaction_receipt(raw) == PyEVMBackend.get_transaction_receipt(backend, raw)
+        assert backend.get_transaction_by_hash(raw) == PyEVMBackend.get_transaction_by_hash(backend, raw)
+    tester.revert_to_snapshot(snap)
+    assert tester.get_transaction_receipt(first)["status"] == 1
+    for tx_hash in later:  # reverted away: not found, as eth-tester says it
+        try:
+            tester.get_transaction_receipt(tx_hash)
+        except TransactionNotFound:
+            continue
+        raise AssertionError(f"{tx_hash} survived the revert")

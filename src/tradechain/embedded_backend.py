@@ -14,6 +14,8 @@ and time travel as before: what changes is work done per transaction that nobody
   the block again, decoding its receipt trie and normalizing the answer.
 - `LeanTester.mine_blocks` fetches each mined block (to feed block and log filters) only when a filter exists,
   and an auto-mined transaction is run and mined in one step on one VM (`LeanBackend.send_and_mine`).
+- A transaction looked up by hash (its receipt, or itself) is found through py-evm's hash index, not by walking
+  back block by block from the head as eth-tester does (quadratic over a long history).
 - The VM is py-evm's Prague VM configured with a computation whose code stream shares its verdicts on jump
   targets between runs of the same code (`LeanPragueVM`), instead of scanning again on every call.
 
@@ -34,7 +36,9 @@ from eth.vm.forks.prague.computation import PragueComputation
 from eth.vm.forks.prague.state import PragueState
 from eth_keys.backends.coincurve import CoinCurveECCBackend
 from eth_keys.datatypes import PrivateKey, Signature
+from eth.exceptions import TransactionNotFound
 from eth_tester import EthereumTester, PyEVMBackend
+from eth_tester.backends.pyevm.serializers import serialize_transaction, serialize_transaction_receipt
 from eth_tester.exceptions import ValidationError
 from eth_utils import to_checksum_address
 
@@ -175,6 +179,35 @@ class LeanBackend(PyEVMBackend):
     def time_travel(self, to_timestamp):
         self._last = None  # mines an empty block: the pending one, which holds nothing of ours
         return super().time_travel(to_timestamp)
+
+    # ---- transactions by hash: py-evm's hash index, not a walk back from the head (quadratic over a history) ----
+    def _mined(self, tx_hash: bytes) -> tuple | None:
+        """(block, transaction, index) of a mined transaction on the canonical chain, or None (pending, unknown, or
+        left behind by a revert: then eth-tester's own walk answers)."""
+        try:
+            number, index = self.chain.chaindb.get_transaction_index(tx_hash)
+        except TransactionNotFound:
+            return None
+        if number >= self.chain.header.block_number:  # the pending block, or above it after a revert
+            return None
+        block = self.chain.get_canonical_block_by_number(number)
+        if index >= len(block.transactions) or block.transactions[index].hash != tx_hash:
+            return None
+        return block, block.transactions[index], index
+
+    def get_transaction_receipt(self, transaction_hash):
+        found = self._mined(transaction_hash)
+        if found is None:
+            return super().get_transaction_receipt(transaction_hash)
+        block, transaction, index = found
+        return serialize_transaction_receipt(block, block.get_receipts(self.chain.chaindb), transaction, index,
+                                             False, self.chain.get_vm())
+
+    def get_transaction_by_hash(self, transaction_hash):
+        found = self._mined(transaction_hash)
+        if found is None:
+            return super().get_transaction_by_hash(transaction_hash)
+        return serialize_transaction(*found, False)
 
     def mined_receipt(self, tx_hash: bytes) -> dict | None:
         """The receipt of `tx_hash` as EthereumTester.get_transaction_receipt gives it, when it is the transaction
