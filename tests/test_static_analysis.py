@@ -47,27 +47,54 @@ def hardhat_dir(tmp_path_factory) -> Path:
     return root
 
 
-def _run(hardhat_dir: Path, tool: str, *args: str) -> tuple[dict, str]:
-    """Run a Slither tool; (its JSON report, its log). The report goes to a file: with `--json -` the
-    log (which holds the analysed-contracts count) is silenced."""
-    out = hardhat_dir / f"report-{Path(tool).name}-{len(list(hardhat_dir.glob('report-*')))}.json"
-    proc = subprocess.run(
+ERC_CHECKS = [
+    ("InvoiceToken", "erc721", True),
+    ("DemoStablecoin", "erc20", True),
+    ("NoReturnToken", "erc20", False),  # control: USDT-style returns must be caught
+]
+
+
+def _start(hardhat_dir: Path, name: str, tool: str, *args: str) -> tuple[subprocess.Popen, Path]:
+    """Start a Slither tool; its JSON report goes to report-<name>.json (Slither will not overwrite one): with
+    `--json -` the log (which holds the analysed-contracts count) is silenced."""
+    out = hardhat_dir / f"report-{name}.json"
+    proc = subprocess.Popen(
         [tool, ".", *args, "--hardhat-ignore-compile", "--npx-disable", "--json", str(out)],
-        cwd=hardhat_dir, capture_output=True, text=True, timeout=120,
+        cwd=hardhat_dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
+    return proc, out
+
+
+def _finish(tool: str, proc: subprocess.Popen, out: Path) -> tuple[dict, str]:
+    """(the JSON report, the log) of a started tool."""
     try:
-        return json.loads(out.read_text()), proc.stderr
+        _, log = proc.communicate(timeout=240)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail(f"{tool} did not finish within 240 s")
+    try:
+        return json.loads(out.read_text()), log
     except (OSError, ValueError):
-        pytest.fail(f"{tool} gave no JSON (exit {proc.returncode}): {proc.stderr[-2000:]}")
+        pytest.fail(f"{tool} gave no JSON (exit {proc.returncode}): {log[-2000:]}")
+
+
+@pytest.fixture(scope="module")
+def reports(hardhat_dir) -> dict:
+    """Slither and the three ERC checks, run side by side (each parses the whole build: ~20 s apiece)."""
+    started = {"slither": ("slither", _start(hardhat_dir, "slither", _tool("slither"), "--exclude-informational",
+                                              "--exclude-low", "--exclude-optimization"))}
+    for contract, erc, _ in ERC_CHECKS:
+        started[contract] = ("slither-check-erc", _start(hardhat_dir, contract, _tool("slither-check-erc"),
+                                                         contract, "--erc", erc))
+    return {key: _finish(tool, *run) for key, (tool, run) in started.items()}
 
 
 def _ours(path: str) -> bool:
     return path.startswith("contracts/") and not path.startswith("contracts/test/")
 
 
-def test_slither_finds_nothing_medium_or_higher_in_our_contracts(hardhat_dir):
-    report, log = _run(hardhat_dir, _tool("slither"), "--exclude-informational", "--exclude-low",
-                       "--exclude-optimization")
+def test_slither_finds_nothing_medium_or_higher_in_our_contracts(reports):
+    report, log = reports["slither"]
     assert report["success"], report.get("error")
     analysed = re.search(r"analyzed \((\d+) contracts", log)
     assert analysed and int(analysed.group(1)) > 0, f"Slither analysed no contracts:\n{log[-2000:]}"
@@ -83,16 +110,9 @@ def test_slither_finds_nothing_medium_or_higher_in_our_contracts(hardhat_dir):
     )
 
 
-@pytest.mark.parametrize(
-    "contract, erc, compliant",
-    [
-        ("InvoiceToken", "erc721", True),
-        ("DemoStablecoin", "erc20", True),
-        ("NoReturnToken", "erc20", False),  # control: USDT-style returns must be caught
-    ],
-)
-def test_erc_conformance(hardhat_dir, contract, erc, compliant):
-    report, log = _run(hardhat_dir, _tool("slither-check-erc"), contract, "--erc", erc)
+@pytest.mark.parametrize("contract, erc, compliant", ERC_CHECKS)
+def test_erc_conformance(reports, contract, erc, compliant):
+    report, log = reports[contract]
     assert report["success"], report.get("error") or log[-2000:]
     problems = {k: v for k, v in report["results"].get("erc-conformance", {}).items() if k not in ACCEPTED_ERC_NOTES}
     if compliant:
