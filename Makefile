@@ -8,7 +8,8 @@ STAMP  := $(VENV)/.installed
 SLITHER_VENV  := .venv-slither
 SLITHER_STAMP := $(SLITHER_VENV)/.installed
 # titanoboa (the `bench speed` comparison) pins its own py-evm stack: a venv of its own too. Its stamp holds the
-# constraints' sha256, as bench/titanoboa.py writes it when it makes the venv on first use.
+# constraints' sha256, as bench/titanoboa.py writes it when it makes the venv on first use; it gets safe-pysha3
+# too (bench/titanoboa.py's EXTRAS): boa's process inherits ETH_HASH_BACKEND=pysha3 from tradechain.
 BOA_VENV  := .venv-boa
 BOA_STAMP := $(BOA_VENV)/.installed
 
@@ -52,7 +53,8 @@ $(SLITHER_STAMP): constraints-slither.txt
 
 $(BOA_STAMP): constraints-boa.txt
 	$(PYTHON) -m venv --clear $(BOA_VENV)
-	$(BOA_VENV)/bin/pip install -q --disable-pip-version-check -c constraints-boa.txt "$$(grep -i '^titanoboa==' constraints-boa.txt)"
+	$(BOA_VENV)/bin/pip install -q --disable-pip-version-check -c constraints-boa.txt \
+		"$$(grep -i '^titanoboa==' constraints-boa.txt)" "$$(grep -i '^safe-pysha3==' constraints-boa.txt)"
 	sha256sum constraints-boa.txt | cut -d' ' -f1 > $@
 
 # `npm install` against the committed lock (exact pins), not `npm ci`: the registry reachable here has

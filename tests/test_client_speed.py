@@ -166,5 +166,5 @@ def test_titanoboa_runs_the_benchmark_trade_on_the_same_bytecode_and_evm(artifac
     assert boa_pins["py-evm"] == ours["py-evm"] and boa_pins["eth-utils"] == ours["eth-utils"]
     with titanoboa.BoaTrades(titanoboa.python(project_root()), artifacts) as boa:
         spent = [boa() for _ in range(2)]
-        assert boa.vm == "PragueVM"
+        assert boa.vm == "PragueVM" and boa.keccak == "pysha3"  # the same EVM and the same keccak as ours
     assert all(0 < s < 60 for s in spent)

@@ -9,7 +9,14 @@ Names are imported on first use, so `import tradechain` (and the CLI's --help) s
 
 from __future__ import annotations
 
+import os
+
 from tradechain import deferred
+
+# eth-hash takes its keccak backend from this variable on its first hash, else pycryptodome before pysha3.
+# safe-pysha3 (eth-tester[py-evm] brings it for this) is about 5x faster per hash, and the embedded chain hashes a
+# few hundred trie nodes per transaction. A backend the user chose stands.
+os.environ.setdefault("ETH_HASH_BACKEND", "pysha3")
 
 deferred.install()  # before anything imports web3: keystore/BLS and aiohttp code load only when used
 

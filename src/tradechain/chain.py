@@ -304,6 +304,7 @@ class EmbeddedChain(Chain):
         # A failed transaction costs nothing real here, and the EVM should run once: no preflight.
         super().__init__(w3, preflight=False)
         self.tester = tester
+        self._caller: str | None = None  # eth-tester's first account: the sender of a call that names none
 
     @property
     def name(self) -> str:
@@ -332,7 +333,8 @@ class EmbeddedChain(Chain):
         and formatters took a tenth of a trade's time here)."""
         if not isinstance(tx_hash, str):
             tx_hash = "0x" + bytes(tx_hash).hex()
-        r = self.tester.get_transaction_receipt(tx_hash)
+        mined = getattr(self.tester, "mined_receipt", None)  # embedded_backend.LeanTester: the one just mined
+        r = (mined and mined(tx_hash)) or self.tester.get_transaction_receipt(tx_hash)
         return {"transactionHash": r["transaction_hash"], "blockNumber": r["block_number"], "gasUsed": r["gas_used"],
                 "status": r["status"], "contractAddress": r["contract_address"],
                 "logs": [{"address": log["address"], "topics": log["topics"], "data": log["data"],
@@ -345,7 +347,9 @@ class EmbeddedChain(Chain):
         if not tx.get("to"):  # a contract creation, replayed for its revert reason
             return super().call(tx, block)
         data = tx.get("data", b"")
-        call = {"from": tx.get("from") or self.tester.get_accounts()[0], "to": tx["to"], "value": tx.get("value", 0),
+        if self._caller is None:  # accounts are only ever added after the first: it stays first
+            self._caller = self.tester.get_accounts()[0]
+        call = {"from": tx.get("from") or self._caller, "to": tx["to"], "value": tx.get("value", 0),
                 "data": data if isinstance(data, str) else "0x" + bytes(data).hex()}
         if "gas" in tx:
             call["gas"] = tx["gas"]
@@ -730,10 +734,11 @@ def _higher(a: Any, b: Any) -> Any:
 
 def embedded() -> EmbeddedChain:
     """A fresh in-process chain (eth-tester + py-evm): ten funded accounts, no server."""
-    from eth_tester import EthereumTester, PyEVMBackend
     from web3 import EthereumTesterProvider, Web3
 
-    tester = EthereumTester(PyEVMBackend())
+    from tradechain.embedded_backend import lean_tester
+
+    tester = lean_tester()
     return EmbeddedChain(tester, Web3(EthereumTesterProvider(tester)))
 
 

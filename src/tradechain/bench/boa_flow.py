@@ -6,7 +6,7 @@ Run as a script by that venv's Python (it imports boa and eth_abi, never tradech
 SPEC: {"artifacts": {name: {"abi", "bytecode"}}, "roles": {ROLE: id hex}, "feeBps", "disputePeriod", "price",
 "delivered" (the Delivered kind's index), "released" (the Released state's), "location" (bytes8 hex), "bol" and "terms" (bytes32 hex)}.
 Protocol: a line "trade" runs one trade and answers "<cpu seconds>"; "quit" ends. The first answer line is
-"ready <py-evm VM class>".
+"ready <py-evm VM class> <eth-hash backend>".
 """
 
 from __future__ import annotations
@@ -81,7 +81,10 @@ def main(spec_path: str) -> None:
             raise RuntimeError(f"titanoboa trade {oid} ended in state {escrow.stateOf(oid)}, not Released")
 
     check(trade())  # warm-up, as the other sides have
-    print("ready", type(env.evm.vm).__name__, flush=True)
+    from eth_hash.auto import keccak
+
+    keccak(b"")  # eth-hash picks its backend on the first hash (ETH_HASH_BACKEND, inherited from tradechain)
+    print("ready", type(env.evm.vm).__name__, type(keccak.hasher.__self__).__module__.rsplit(".", 1)[-1], flush=True)
     oid = 0
     for line in sys.stdin:
         if line.strip() == "quit":

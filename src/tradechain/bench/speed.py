@@ -4,7 +4,9 @@ A trade here is the four transactions every released order needs: place+pay (ETH
 ship (opens the shipment, mints the invoice), the carrier's Delivered checkpoint, and release by a keeper.
 
 - raw: the same calldata sent straight to eth-tester (`EthereumTester.send_transaction`), no web3 layers:
-  the ceiling for anything in-process.
+  the ceiling for anything in-process. It runs on the embedded chain's own eth-tester configuration
+  (embedded_backend.py: LeanTester/LeanBackend, keccak from pysha3) and reads receipts the way the client does,
+  so the client / raw ratio measures the client alone.
 - client: `TradeClient` methods on the embedded chain, as the CLI, demo and keeper use it.
 - anvil client: the same `TradeClient` calls against an anvil devnet over JSON-RPC.
 - anvil pipelined: one Python process signing locally with anvil's dev keys, sending each phase of a chunk of
@@ -98,8 +100,8 @@ def timed(one, trades: int, by_cpu: bool) -> dict:
 
 
 def raw_embedded_trade(artifacts: dict):
-    """The ceiling: the trade's calldata sent straight to eth-tester, receipts read back, nothing else. Returns
-    one trade as a function, on a fresh chain, warmed up."""
+    """The ceiling: the trade's calldata sent straight to eth-tester (the embedded chain's configuration of it),
+    receipts read back, nothing else. Returns one trade as a function, on a fresh chain, warmed up."""
     from tradechain.bench.gas import setup
 
     client = setup(artifacts)
@@ -113,7 +115,8 @@ def raw_embedded_trade(artifacts: dict):
         for sender, to, data, value in calldata.trade(order_id, now):
             tx_hash = tester.send_transaction({"from": sender, "to": to, "gas": TX_GAS, "value": value,
                                                "data": "0x" + data.hex()})
-            if tester.get_transaction_receipt(tx_hash)["status"] != 1:
+            receipt = tester.mined_receipt(tx_hash) or tester.get_transaction_receipt(tx_hash)
+            if receipt["status"] != 1:
                 raise RuntimeError(f"raw trade {order_id} reverted")
 
     one()  # warm-up: first-ever writes and Python caches
@@ -376,7 +379,8 @@ def measure(trades: int = 20, rounds: int = 5, anvil_trades: int = 400, anvil_cl
             result["titanoboaUnavailable"] = boa["unavailable"]
         else:
             pairs[TITANOBOA[0]] = boa
-            result["titanoboa"], result["titanoboaVm"] = boa["baseline"], boa["boaVm"]
+            result["titanoboa"], result["titanoboaVm"], result["titanoboaKeccak"] = (boa["baseline"], boa["boaVm"],
+                                                                                    boa["boaKeccak"])
     if use_anvil:
         from tradechain.bench.devnet import anvil
         from tradechain.chain import rpc

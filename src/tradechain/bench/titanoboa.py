@@ -21,6 +21,9 @@ from tradechain.errors import TitanoboaUnavailable as Unavailable  # exceptions 
 VENV = ".venv-boa"
 CONSTRAINTS = "constraints-boa.txt"
 PACKAGE = "titanoboa"
+# keccak-256 in C, as our side has (tradechain/__init__.py picks eth-hash's pysha3 backend through ETH_HASH_BACKEND,
+# which boa's process inherits): both sides then hash trie nodes and storage keys with the same code.
+EXTRAS = ("safe-pysha3",)
 INSTALL_TIMEOUT = 900  # seconds: about 80 s on this 2-core VM under load
 
 
@@ -35,11 +38,12 @@ def python(root: Path) -> Path:
         return exe
     from tradechain import progress
 
-    pin = next((line.strip() for line in constraints.read_text().splitlines()
-                if line.lower().startswith(PACKAGE + "==")), PACKAGE)
+    pins = [next((line.strip() for line in constraints.read_text().splitlines()
+                  if line.lower().startswith(name + "==")), name) for name in (PACKAGE, *EXTRAS)]
+    pin = " ".join(pins)
     progress.step(f"bench: installing {pin} into {VENV} (pinned by {CONSTRAINTS}; once)")
     for cmd in ([sys.executable, "-m", "venv", "--clear", str(venv)],
-                [str(exe), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-c", str(constraints), pin]):
+                [str(exe), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-c", str(constraints), *pins]):
         try:
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=INSTALL_TIMEOUT)
         except subprocess.TimeoutExpired:
@@ -85,6 +89,7 @@ class BoaTrades:
             self.close()
             raise Unavailable(f"titanoboa could not deploy the suite: {self._stderr()}")
         self.vm = first[1] if len(first) > 1 else "?"
+        self.keccak = first[2] if len(first) > 2 else "?"  # eth-hash's backend in boa's process
 
     def _stderr(self) -> str:
         lines = [line for line in (self.proc.stderr.read() or "").splitlines() if line.strip()]
@@ -130,7 +135,7 @@ def measure(artifacts: dict, trades: int, rounds: int, target: float) -> dict:
         exe = python(project_root())
         with BoaTrades(exe, artifacts) as boa:
             result = alternating(boa, client_trade(setup(artifacts)), trades, rounds, target, by_cpu=True)
-            result["boaVm"] = boa.vm
+            result["boaVm"], result["boaKeccak"] = boa.vm, boa.keccak
     except Unavailable as exc:
         return {"unavailable": str(exc)}
     return result

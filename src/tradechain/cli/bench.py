@@ -180,12 +180,15 @@ def speed_cmd(trades: int, rounds: int, anvil_trades: int, no_anvil: bool, no_ti
             r = result[key]
             click.echo(f"  {label:<24} {r['tradesPerSecond']:>8.2f} trades/s  {r['txPerSecond']:>8.1f} tx/s  "
                        f"({r['trades']} trades in {r['seconds']} s, timed by {r['timedBy']})")
+    click.echo("  (raw eth-tester: the embedded chain's own eth-tester configuration, embedded_backend.py, with "
+               "keccak from pysha3; receipts read as the client reads them)")
     for name, p in result["pairs"].items():
         click.echo(f"  {name:<30} median {p['median']:.3f}  range {p['range'][0]:.3f}-{p['range'][1]:.3f}  "
                    f"target >= {p['target']}: {p['verdict']}")
     if speed.TITANOBOA[0] in result["pairs"]:
         p = result["pairs"][speed.TITANOBOA[0]]
-        click.echo(f"  titanoboa ({result['titanoboaVm']}, same py-evm and bytecode) is {1 / p['median']:.1f}x the "
+        click.echo(f"  titanoboa ({result['titanoboaVm']}, keccak from {result['titanoboaKeccak']}, same py-evm and "
+                   f"bytecode) is {1 / p['median']:.1f}x the "
                    f"embedded client (pairs {1 / p['range'][1]:.1f}-{1 / p['range'][0]:.1f}x), both by CPU time")
     elif "titanoboaUnavailable" in result:
         click.echo(f"  titanoboa: not measured: {result['titanoboaUnavailable']}")
