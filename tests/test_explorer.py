@@ -33,7 +33,7 @@ def test_order_page_and_api_show_the_order_as_the_cli_does(demo, web):
     site = queries.Site(demo.node)
     whole = FULL_HASHES.set(True)  # as the CLI's --json: hashes in the timeline's words whole, pages cut them short
     try:
-        assert api == jsonable(queries._plain(queries.order_view(site, 1)), {ETH: "ETH", **site.names})
+        assert api == jsonable(queries.plain(queries.order_view(site, 1)), {ETH: "ETH", **site.names})
     finally:
         FULL_HASHES.reset(whole)
     shipped = next(r for r in api["timeline"] if r["event"] == "OrderShipped")

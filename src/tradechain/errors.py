@@ -28,6 +28,36 @@ class ChainUnavailable(TradechainError):
     """No node answers, or the node refused a request."""
 
 
+class NotFound(TradechainError):
+    """An id that does not exist on this chain: a 404 on the explorer, exit 1 on the CLI."""
+
+
+class RpcError(Exception):
+    """The node answered a request with an error object (kept whole as `error`). Internal: the chain layer
+    turns it into Reverted, ChainUnavailable or a retry; it never reaches a user as it is."""
+
+    def __init__(self, method: str, error: dict):
+        super().__init__(repr(error))  # as web3's Web3RPCError words it: error markers match either
+        self.method, self.error = method, error
+        self.rpc_response = {"error": error}
+
+    @property
+    def message(self) -> str:
+        return str(self.error.get("message", ""))
+
+    @property
+    def data(self) -> Any:
+        return self.error.get("data")
+
+
+class RangeRefused(Exception):
+    """The node refused an eth_getLogs range (too many blocks or results, or a timeout): the indexer halves it."""
+
+
+class ChainMoved(Exception):
+    """A block changed while the indexer read a range: it reads the range again."""
+
+
 class TitanoboaUnavailable(TradechainError):
     """titanoboa (the other side of `bench speed`) cannot run here; the message says exactly why."""
 

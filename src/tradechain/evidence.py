@@ -78,7 +78,7 @@ def build(site: queries.Site, oid: int) -> bytes:
         "order.json": order, "events.json": events, "documents.json": documents,
         "provenance.json": traces,
     }
-    blobs = {name: json.dumps(queries._plain(data), indent=2, sort_keys=True).encode() for name, data in files.items()}
+    blobs = {name: json.dumps(queries.plain(data), indent=2, sort_keys=True).encode() for name, data in files.items()}
     manifest = {
         "format": "tradechain-evidence/1", "order": oid, "chainId": c.chain.chain_id,
         "contracts": dict(c.deployment.addresses), "exportedAtBlock": status["latestBlock"],

@@ -20,21 +20,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 
 from tradechain.codec import checksum
-from tradechain.errors import ChainUnavailable, UsageError
+from tradechain.errors import ChainMoved, ChainUnavailable, RangeRefused, UsageError
 from tradechain.index import db, derive, rawlogs
 from tradechain.index.schema import EVENT_TABLES, blocks, invoices, logs, meta, orders
 
 REORG_WINDOW = 12  # hashes kept of the last blocks read; deeper than this a block counts as final on pages
 FIRST_RANGE = 2_000
 MAX_RANGE = 10_000
-
-
-class RangeRefused(Exception):
-    """The node refused an eth_getLogs range (too many blocks or results, or a timeout)."""
-
-
-class ChainMoved(Exception):
-    """A block changed while a range was being read: read the range again."""
 
 
 @dataclass

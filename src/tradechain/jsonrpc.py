@@ -17,6 +17,8 @@ from typing import Any
 
 import requests
 
+from tradechain.errors import RpcError
+
 RETRIES = 5  # attempts per request on a transient failure (1.9 s of backoff in all)
 BACKOFF = 0.125
 TRANSIENT = (ConnectionError, requests.ConnectionError, requests.HTTPError, requests.Timeout)
@@ -31,23 +33,6 @@ HEADERS = {"Content-Type": "application/json"}
 
 def retried(method: str) -> bool:
     return method.startswith(IDEMPOTENT) and not method.startswith("eth_sendRawTransactionSync")
-
-
-class RpcError(Exception):
-    """The node answered a request with an error object (kept whole as `error`)."""
-
-    def __init__(self, method: str, error: dict):
-        super().__init__(repr(error))  # as web3's Web3RPCError words it: error markers match either
-        self.method, self.error = method, error
-        self.rpc_response = {"error": error}
-
-    @property
-    def message(self) -> str:
-        return str(self.error.get("message", ""))
-
-    @property
-    def data(self) -> Any:
-        return self.error.get("data")
 
 
 class Connection:

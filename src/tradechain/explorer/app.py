@@ -42,7 +42,7 @@ def create_app(site: Site, *, base_url: str = "") -> Starlette:
         from tradechain.cli.context import jsonable
         from tradechain.vocabulary import ETH
 
-        return jsonable(queries._plain(data), {ETH: "ETH", **site.names})
+        return jsonable(queries.plain(data), {ETH: "ETH", **site.names})
 
     def query(fn, *args, **kw):
         with lock:

@@ -12,31 +12,23 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tradechain import timeline
-from tradechain.errors import TradechainError
+from tradechain.errors import NotFound
 from tradechain.vocabulary import BATCH_BASE, SENSOR_UNITS, item_label
 
 if TYPE_CHECKING:  # SQLAlchemy is imported where an index is read: a read without one never loads it (0.4 s)
     from sqlalchemy.engine import Engine
 
 
-class NotFound(TradechainError):
-    """An id that does not exist on this chain: a 404 on the explorer, exit 1 on the CLI."""
-
-
 @dataclass
 class Site:
     client: Any
     engine: Engine | None = None
-    _names: dict = field(default_factory=dict)
     _tokens: dict = field(default_factory=dict)
 
     @property
     def names(self) -> dict[str, str]:
         """address -> name of the suite's contracts and named accounts (Deployment.label's names)."""
-        if not self._names:
-            d = self.client.deployment
-            self._names = {a: n for n, a in d.accounts.items()} | {a: n for n, a in d.addresses.items()}
-        return self._names
+        return self.client.deployment.names
 
     def label(self, address: str | None) -> str:
         return self.client.deployment.label(address) if address else "—"
@@ -381,16 +373,17 @@ def tx_view(site: Site, tx_hash: str) -> dict:
             "to": tx["to"], "toName": site.names.get(tx["to"]), "status": receipt["status"],
             "gasUsed": receipt["gasUsed"],
             "events": [{"contract": e["contract"], "event": e["event"], "logIndex": e["logIndex"],
-                        "args": {k: _plain(v) for k, v in e["args"].items()}} for e in events]}
+                        "args": {k: plain(v) for k, v in e["args"].items()}} for e in events]}
 
 
-def _plain(value):
+def plain(value):
+    """A decoded value as JSON can hold it: bytes as 0x-hex, tuples as lists (the explorer's API and evidence)."""
     if isinstance(value, (bytes, bytearray)):
         return "0x" + bytes(value).hex()
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     return value
 
 
