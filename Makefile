@@ -18,8 +18,8 @@ BOA_STAMP := $(BOA_VENV)/.installed
 demo: $(STAMP) node_modules/.installed  # the demo needs no static analyser
 	$(BIN)/tradechain demo
 
-# The installs are independent (their own venvs and folders): made side by side, which takes about half the time
-# on a fresh machine; --output-sync keeps each one's output together.
+# The installs are independent (their own venvs and folders), and mostly wait on downloads and the disk: made side
+# by side; --output-sync keeps each one's output together.
 test:
 	$(MAKE) -j5 --output-sync=target setup test-deps
 	$(BIN)/python -m pytest
