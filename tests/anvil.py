@@ -9,12 +9,11 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from tradechain.bench.devnet import anvil as _anvil
-from tradechain.cli import cli
 
-from helpers import free_port
+from helpers import checked_cli, free_port
 
 
 @contextmanager
@@ -34,11 +33,7 @@ def cli_on_node(tmp_path_factory, *, deploy: bool = True) -> Iterator[tuple[Call
                "TRADECHAIN_INDEX_DB": str(manifests / "index.sqlite")}  # this node's index, never the project's
 
         def run(*args: str, ok: bool = True) -> Result:
-            result = CliRunner().invoke(cli, list(args), env=env)
-            if ok:
-                assert result.exit_code == 0, result.output
-            assert "Traceback" not in result.output
-            return result
+            return checked_cli(env, *args, ok=ok)
 
         if deploy:
             run("deploy", "--json")

@@ -140,15 +140,9 @@ def due_orders(client, n: int, amount: int = 10**17) -> list[int]:
 
 def tc(node: Node, *args: str, ok: bool = True, **env: str):
     """`tradechain ARGS` against the devnet (extra environment in `env`), checked: exit 0 when `ok`, no traceback."""
-    from click.testing import CliRunner
+    from helpers import checked_cli
 
-    from tradechain.cli import cli
-
-    result = CliRunner().invoke(cli, list(args), env={**node.env, **env})
-    if ok:
-        assert result.exit_code == 0, result.output
-    assert "Traceback" not in result.output
-    return result
+    return checked_cli({**node.env, **env}, *args, ok=ok)
 
 
 def json_out(text: str) -> dict:

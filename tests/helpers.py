@@ -402,6 +402,19 @@ def same_block(client: TradeClient, at: int, txs: list[tuple[str, str, bytes]]) 
 # ---------------------------------------------------------------------------------------------- ports
 
 
+def checked_cli(env: dict, *args: str, ok: bool = True):
+    """`tradechain ARGS` with `env` (a click Result), checked: exit 0 when `ok`, and never a traceback."""
+    from click.testing import CliRunner
+
+    from tradechain.cli import cli
+
+    result = CliRunner().invoke(cli, list(args), env=env)
+    if ok:
+        assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    return result
+
+
 def free_port() -> int:
     """A free port on 127.0.0.1 that stays free across a restart of the node.
 
