@@ -253,3 +253,13 @@ def test_prices_and_rates_parse_or_say_what_is_wrong():
     with pytest.raises(UsageError, match="positive"):
         parse_rate("0")
     assert RATE_ONE == 10**18
+
+
+def test_a_paused_escrow_refuses_fx_orders_too(client, trade, accounts, tusd, feed):
+    """The pause rule sits in _placeOrder, shared by placeOrder, placeOrderWithPermit and placeOrderFx."""
+    client.tx.send("TradeEscrow", "pause", [], sender=accounts["admin"])
+    with reverts("EnforcedPause"):
+        place(client, trade, accounts, tusd)
+    client.tx.send("TradeEscrow", "unpause", [], sender=accounts["admin"])
+    order_id, _ = place(client, trade, accounts, tusd)
+    assert client.escrow.get_order(order_id).state == "Funded"
