@@ -333,8 +333,8 @@ class EmbeddedChain(Chain):
         and formatters took a tenth of a trade's time here)."""
         if not isinstance(tx_hash, str):
             tx_hash = "0x" + bytes(tx_hash).hex()
-        mined = getattr(self.tester, "mined_receipt", None)  # embedded_backend.LeanTester: the one just mined
-        r = (mined and mined(tx_hash)) or self.tester.get_transaction_receipt(tx_hash)
+        # embedded_backend.LeanTester (every embedded chain's) holds the receipt of the transaction just mined
+        r = self.tester.mined_receipt(tx_hash) or self.tester.get_transaction_receipt(tx_hash)
         return {"transactionHash": r["transaction_hash"], "blockNumber": r["block_number"], "gasUsed": r["gas_used"],
                 "status": r["status"], "contractAddress": r["contract_address"],
                 "logs": [{"address": log["address"], "topics": log["topics"], "data": log["data"],
