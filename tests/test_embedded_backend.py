@@ -140,3 +140,33 @@ def test_old_transactions_are_found_by_hash_as_eth_tester_finds_them():
         except TransactionNotFound:
             continue
         raise AssertionError(f"{tx_hash} survived the revert")
+
+
+def test_a_call_at_the_latest_block_answers_and_fails_as_eth_testers_own(client, accounts):
+    from eth_tester import PyEVMBackend
+    from eth_tester.exceptions import TransactionFailed
+
+    backend = client.chain.tester.backend
+    caller = bytes.fromhex(accounts["buyer"][2:])
+    escrow = bytes.fromhex(client.escrow.address[2:])
+    now = client.chain.now()
+    client.escrow.place_order(buyer=accounts["buyer"], seller=accounts["seller"], amount=10**15,
+                              ship_by=now + 2 * DAY, deliver_by=now + 20 * DAY, inspection_window=0)
+    calls = [selector("orderCount()"), selector("getOrder(uint256)") + (1).to_bytes(32, "big"),
+             selector("getOrder(uint256)") + (99).to_bytes(32, "big"),  # a custom error: no such order
+             selector("release(uint256)") + (1).to_bytes(32, "big"),  # refused by its state
+             b"\xde\xad\xbe\xef"]  # no such function
+    for data in calls:
+        for tx in ({"from": caller, "to": escrow, "data": data},
+                   {"from": caller, "to": escrow, "data": data, "gas": 100_000, "value": 0}):
+            answers = []
+            for call in (backend.call, lambda t, b="latest": PyEVMBackend.call(backend, t, b)):
+                try:
+                    answers.append(("output", call(dict(tx))))
+                except TransactionFailed as exc:
+                    answers.append(("failed", exc.args))
+            assert answers[0] == answers[1], data.hex()
+    assert {kind for kind, _ in answers} == {"failed"}  # the last one did fail, on both
+    before = client.chain.tester.get_block_by_number("latest")["number"] - 1  # other blocks: eth-tester's own path
+    at_before = {"from": caller, "to": escrow, "data": calls[0]}
+    assert backend.call(dict(at_before), before) == PyEVMBackend.call(backend, dict(at_before), before)

@@ -1,0 +1,142 @@
+"""py-trie's hexary Patricia trie, for the embedded chain's state, at less Python per node.
+
+Every embedded transaction is mined in a block of its own, so every transaction recomputes the state root: the
+accounts it touched and their storage tries are rewritten node by node. After the EVM itself, py-trie's pure-Python
+node handling was the largest cost of an embedded trade (cProfile of `bench speed`'s trade: decoding nodes read
+back, encoding nodes written, nibble conversions of keys). Three changes, none of which alters a root, a node
+stored or an error a consistent trie raises:
+
+- `KeptNodesTrie.get_node` keeps each decoded node by its hash. A node is named by the keccak of its encoding,
+  so the hash alone fixes what it decodes to, on any trie and any database; the caller gets its own copy (py-trie
+  edits branch nodes in place). The same nodes near the root are read on every transaction: the stock trie
+  fetched them through four database layers and decoded them with pyrlp every time.
+- `encode_node` is RLP for what a trie node can be (byte strings and lists of them), where pyrlp's encoder tests
+  every item against its abstract classes.
+- Key-to-nibble conversions (`bytes_to_nibbles`, the hex-prefix `encode_nibbles`/`decode_nibbles`) are pure
+  functions of immutable values, asked again and again for the same keys: their results are kept.
+
+Every store is bounded: it empties itself when full, so memory stays flat on a long run and only speed depends
+on it. tests/test_embedded_trie.py runs random edits on this trie and on py-trie's side by side and finds the same
+roots, the same stored nodes and the same answers; trie is pinned in constraints.txt, as this leans on its
+internals (the node store keeps the code honest if a new trie changes them: the test compares with the original).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import trie.hexary
+import trie.utils.nodes
+from eth_hash.auto import keccak
+from trie.constants import BLANK_NODE, BLANK_NODE_HASH
+from trie.hexary import HexaryTrie
+from trie.utils import nibbles
+from trie.utils.nodes import decode_node
+
+KEEP_NODES = 20_000  # decoded nodes kept (a branch node is ~1.3 KB decoded: ~26 MB at most)
+KEEP_KEYS = 50_000  # nibble conversions kept, per function
+
+
+def _item(value: bytes) -> bytes:
+    size = len(value)
+    if size == 1 and value[0] < 0x80:
+        return value
+    if size < 56:
+        return bytes((0x80 + size,)) + value
+    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes((0xB7 + len(length),)) + length + value
+
+
+def encode_node(node: list) -> bytes:
+    """The RLP encoding of a trie node (a list of byte strings and of inlined nodes): pyrlp's `encode_raw` of it.
+    Anything else in it is a TypeError, as pyrlp's is an EncodingError: the trie only builds these."""
+    payload = b"".join(_item(x) if type(x) is bytes else encode_node(x) for x in node)
+    size = len(payload)
+    if size < 56:
+        return bytes((0xC0 + size,)) + payload
+    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes((0xF7 + len(length),)) + length + payload
+
+
+_nodes: dict[bytes, Any] = {}  # node hash -> decoded node, shared by every trie: a hash fixes its node
+
+
+def _copy(node: Any) -> Any:
+    """A node the caller may edit: py-trie sets branch slots in place (inlined nodes one level down, at most)."""
+    if type(node) is not list:
+        return node
+    return [list(x) if type(x) is list else x for x in node]
+
+
+class KeptNodesTrie(HexaryTrie):
+    """HexaryTrie whose nodes read by hash are decoded once, and whose nodes written are encoded without pyrlp."""
+
+    __slots__ = ()
+
+    def get_node(self, node_hash: Any) -> Any:
+        if type(node_hash) is not bytes or len(node_hash) != 32 or node_hash == BLANK_NODE_HASH:
+            return super().get_node(node_hash)  # blank, or a node inlined in its parent
+        node = _nodes.get(node_hash)
+        if node is None:
+            node = decode_node(self.db[node_hash])  # KeyError for a node the database lacks, as py-trie's
+            if len(_nodes) >= KEEP_NODES:
+                _nodes.clear()
+            _nodes[node_hash] = node
+        return _copy(node)
+
+    def _node_to_db_mapping(self, node: Any) -> tuple[Any, bytes | None]:
+        # py-trie memoizes this (keyed by the node made into nested tuples) for its pruning; encoding directly
+        # costs less than building that key
+        return self._create_node_to_db_mapping(node)
+
+    def _create_node_to_db_mapping(self, node: Any) -> tuple[Any, bytes | None]:
+        if node == BLANK_NODE:
+            return BLANK_NODE, None
+        encoded = encode_node(node)
+        if len(encoded) < 32:
+            return node, None  # small enough to be inlined in its parent
+        return keccak(encoded), encoded
+
+
+def _kept(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`function` (pure, of bytes or a tuple of nibbles), its results kept; other arguments are passed through."""
+    results: dict[Any, Any] = {}
+
+    def kept(value: Any) -> Any:
+        try:
+            return results[value]
+        except KeyError:
+            pass
+        except TypeError:  # a list of nibbles: not hashable, not kept
+            return function(value)
+        if len(results) >= KEEP_KEYS:
+            results.clear()
+        result = results[value] = function(value)
+        return result
+
+    kept.__wrapped__ = function  # type: ignore[attr-defined]
+    kept.__name__ = function.__name__
+    return kept
+
+
+_installed = False
+
+
+def install() -> None:
+    """Make py-evm's state tries (accounts and storage) KeptNodesTrie, and py-trie's nibble conversions kept.
+    Idempotent. The receipt and transaction tries of a block stay py-trie's: built once, never read back."""
+    global _installed
+    if _installed:
+        return
+    import eth.db.account
+    import eth.db.storage
+
+    eth.db.account.HexaryTrie = KeptNodesTrie
+    eth.db.storage.HexaryTrie = KeptNodesTrie
+    to_nibbles = _kept(nibbles.bytes_to_nibbles)
+    hex_prefix, from_hex_prefix = _kept(nibbles.encode_nibbles), _kept(nibbles.decode_nibbles)
+    trie.hexary.bytes_to_nibbles = to_nibbles
+    for module in (trie.hexary, trie.utils.nodes):
+        module.encode_nibbles = hex_prefix
+        module.decode_nibbles = from_hex_prefix
+    _installed = True
