@@ -73,17 +73,23 @@ def test_the_kept_nodes_stay_bounded(monkeypatch):
     assert all(trie[bytes([i]) * 32] == b"x" * 40 for i in range(60))
 
 
+@settings(deadline=None)  # the first example installs, importing py-evm
 @given(st.binary(max_size=40), st.lists(st.integers(0, 15), max_size=40).map(tuple))
 def test_kept_nibble_conversions_answer_as_py_tries(key, path):
     embedded_trie.install()
     import trie.hexary
+    import trie.utils.nodes
 
-    assert trie.hexary.bytes_to_nibbles(key) == nibbles.bytes_to_nibbles(key)
-    assert trie.hexary.encode_nibbles(path) == nibbles.encode_nibbles(path)
-    assert trie.hexary.encode_nibbles(list(path)) == nibbles.encode_nibbles(path)  # unhashable: passed through
-    for terminated in (path, nibbles.add_nibbles_terminator(path)):
-        prefixed = nibbles.encode_nibbles(terminated)
-        assert trie.hexary.decode_nibbles(prefixed) == nibbles.decode_nibbles(prefixed)
+    py_trie = embedded_trie.PY_TRIE
+    assert trie.hexary.bytes_to_nibbles(key) == py_trie["bytes_to_nibbles"](key)
+    for terminated in (path, path + (16,)):
+        for given_as in (terminated, list(terminated)):  # a list is not hashable: passed through, not kept
+            assert trie.hexary.encode_nibbles(given_as) == py_trie["encode_nibbles"](given_as)
+            for name in ("add_nibbles_terminator", "remove_nibbles_terminator"):
+                assert getattr(trie.utils.nodes, name)(given_as) == py_trie[name](given_as)
+                assert getattr(nibbles, name)(given_as) == py_trie[name](given_as)
+        prefixed = py_trie["encode_nibbles"](terminated)
+        assert trie.hexary.decode_nibbles(prefixed) == py_trie["decode_nibbles"](prefixed)
 
 
 def test_the_embedded_chains_state_tries_are_kept_nodes_tries(client):
@@ -93,3 +99,28 @@ def test_the_embedded_chains_state_tries_are_kept_nodes_tries(client):
     assert eth.db.account.HexaryTrie is KeptNodesTrie and eth.db.storage.HexaryTrie is KeptNodesTrie
     state = client.chain.tester.backend.chain.get_vm().state
     assert isinstance(state._account_db._trie._db, KeptNodesTrie)
+
+
+def test_records_copy_as_pyrlp_copies_them(client):
+    from eth.rlp.accounts import Account
+
+    from tradechain.embedded_rlp import PYRLP_COPY, copy_sharing_fields
+
+    chain = client.chain.tester.backend.chain
+    header = chain.get_canonical_head()
+    block = chain.get_canonical_block_by_number(header.block_number)
+    account = Account(nonce=3, balance=10**18, storage_root=b"\x01" * 32, code_hash=b"\x02" * 32)
+    cases = [(account, (), {"balance": 5}), (account, (4,), {}), (account, (4, 6), {"code_hash": b"\x03" * 32}),
+             (header, (), {"gas_used": 1, "timestamp": header.timestamp + 1}), (header, (), {}),
+             (block, (), {"header": header.copy(gas_used=7)}), (block, (), {})]
+    for record, args, kwargs in cases:
+        ours, theirs = copy_sharing_fields(record, *args, **kwargs), PYRLP_COPY(record, *args, **kwargs)
+        assert type(ours) is type(theirs) and ours == theirs and tuple(ours) == tuple(theirs)
+        assert ours.hash == theirs.hash if hasattr(ours, "hash") else True
+    for args, kwargs in (((4,), {"nonce": 5}), ((), {"colour": 1})):  # refused by both
+        for copy in (copy_sharing_fields, PYRLP_COPY):
+            with pytest.raises(TypeError):
+                copy(account, *args, **kwargs)
+    with pytest.raises(TypeError, match="at most 4 fields"):  # pyrlp fails later, on an int where bytes go
+        copy_sharing_fields(account, 1, 2, 3, 4, 5)
+    assert type(account).copy is copy_sharing_fields  # installed with the embedded chain

@@ -20,6 +20,8 @@ and time travel as before: what changes is work done per transaction that nobody
   (`LeanBackend.call`); eth-tester built three VMs, decoded the latest block whole and read the nonce apart.
 - The state tries (accounts, storage) keep decoded nodes by hash and encode nodes without pyrlp
   (embedded_trie.py): the state root of every block is most of what mining costs.
+- py-evm's records (accounts, headers) are copied without deep-copying their unchanged, immutable fields
+  (embedded_rlp.py).
 - The VM is py-evm's Prague VM configured with a computation whose code stream shares its verdicts on jump
   targets between runs of the same code (`LeanPragueVM`), instead of scanning again on every call.
 
@@ -49,7 +51,7 @@ from eth_tester.backends.pyevm.serializers import serialize_transaction, seriali
 from eth_tester.exceptions import TransactionFailed, ValidationError
 from eth_utils import to_checksum_address
 
-from tradechain import embedded_trie
+from tradechain import embedded_rlp, embedded_trie
 
 ZERO_ADDRESS = b"\x00" * 20
 ZERO_ADDRESS_HEX = "0x" + ZERO_ADDRESS.hex()
@@ -112,6 +114,7 @@ class LeanBackend(PyEVMBackend):
 
     def __init__(self, *args: Any, **kwargs: Any):
         embedded_trie.install()  # before the first state trie is built
+        embedded_rlp.install()
         self._keys: tuple[tuple, dict] = ((), {})  # (account_keys it was built from, address -> key)
         self._last: dict | None = None  # the transaction applied last: its hash, block number, receipt parts
         super().__init__(*args, **kwargs)

@@ -13,25 +13,31 @@ stored or an error a consistent trie raises:
 - `encode_node` is RLP for what a trie node can be (byte strings and lists of them), where pyrlp's encoder tests
   every item against its abstract classes.
 - Key-to-nibble conversions (`bytes_to_nibbles`, the hex-prefix `encode_nibbles`/`decode_nibbles`) are pure
-  functions of immutable values, asked again and again for the same keys: their results are kept.
+  functions of immutable values, asked again and again for the same keys: their results are kept. Adding and
+  removing the terminator nibble are written as tuple operations, not generators.
 
-Every store is bounded: it empties itself when full, so memory stays flat on a long run and only speed depends
-on it. tests/test_embedded_trie.py runs random edits on this trie and on py-trie's side by side and finds the same
+Every store is bounded (the nodes' empties itself when full, the conversions' drop their least recently used), so
+memory stays flat on a long run and only speed depends on it. tests/test_embedded_trie.py runs random edits on this trie and on py-trie's side by side and finds the same
 roots, the same stored nodes and the same answers; trie is pinned in constraints.txt, as this leans on its
 internals (the node store keeps the code honest if a new trie changes them: the test compares with the original).
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable
 
 import trie.hexary
 import trie.utils.nodes
 from eth_hash.auto import keccak
-from trie.constants import BLANK_NODE, BLANK_NODE_HASH
+from trie.constants import BLANK_NODE, BLANK_NODE_HASH, NIBBLE_TERMINATOR
 from trie.hexary import HexaryTrie
 from trie.utils import nibbles
 from trie.utils.nodes import decode_node
+
+# py-trie's own functions, as imported (install() replaces them where py-trie looks them up): tests compare with these
+PY_TRIE = {f.__name__: f for f in (nibbles.bytes_to_nibbles, nibbles.encode_nibbles, nibbles.decode_nibbles,
+                                   nibbles.add_nibbles_terminator, nibbles.remove_nibbles_terminator)}
 
 KEEP_NODES = 20_000  # decoded nodes kept (a branch node is ~1.3 KB decoded: ~26 MB at most)
 KEEP_KEYS = 50_000  # nibble conversions kept, per function
@@ -99,24 +105,33 @@ class KeptNodesTrie(HexaryTrie):
 
 
 def _kept(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """`function` (pure, of bytes or a tuple of nibbles), its results kept; other arguments are passed through."""
-    results: dict[Any, Any] = {}
+    """`function` (pure, of bytes or a tuple of nibbles) with its last KEEP_KEYS results kept (functools' C
+    cache); an argument that cannot be kept (a list of nibbles) is passed through."""
+    cached = functools.lru_cache(maxsize=KEEP_KEYS)(function)
 
     def kept(value: Any) -> Any:
         try:
-            return results[value]
-        except KeyError:
-            pass
-        except TypeError:  # a list of nibbles: not hashable, not kept
+            return cached(value)
+        except TypeError:  # unhashable: not kept
             return function(value)
-        if len(results) >= KEEP_KEYS:
-            results.clear()
-        result = results[value] = function(value)
-        return result
 
     kept.__wrapped__ = function  # type: ignore[attr-defined]
     kept.__name__ = function.__name__
     return kept
+
+
+def add_terminator(path: Any) -> tuple:
+    """py-trie's add_nibbles_terminator: `path` as a tuple ending in the terminator nibble."""
+    if path and path[-1] == NIBBLE_TERMINATOR:
+        return tuple(path)
+    return (*path, NIBBLE_TERMINATOR)
+
+
+def remove_terminator(path: Any) -> tuple:
+    """py-trie's remove_nibbles_terminator: `path` as a tuple without a final terminator nibble."""
+    if path and path[-1] == NIBBLE_TERMINATOR:
+        return tuple(path[:-1])
+    return tuple(path)
 
 
 _installed = False
@@ -139,4 +154,7 @@ def install() -> None:
     for module in (trie.hexary, trie.utils.nodes):
         module.encode_nibbles = hex_prefix
         module.decode_nibbles = from_hex_prefix
+    for module in (nibbles, trie.utils.nodes):  # hex-prefix encoding (nibbles) and leaf keys (nodes) use these
+        module.add_nibbles_terminator = add_terminator
+        module.remove_nibbles_terminator = remove_terminator
     _installed = True
