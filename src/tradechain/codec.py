@@ -3,8 +3,9 @@
 web3's Contract objects bind arguments with `inspect`, run every value through layers of formatters and
 checksum each address several times over: on the embedded chain that was a fifth of a trade's time, on
 anvil most of it. A contract's functions and events are read from its ABI once here; a call is a selector
-and one `eth_abi.encode`, a result or an event one `eth_abi.decode`, with addresses checksummed as web3
-returns them (results of one output come back bare, several as a list; structs as tuples).
+and one `eth_abi.encode`, a result or an event one decode (words of plain values read here, the rest by
+eth_abi), with addresses checksummed as web3 returns them (results of one output come back bare, several as a
+list; structs as tuples).
 """
 
 from __future__ import annotations
@@ -75,6 +76,63 @@ def _split_tuple(typ: str) -> tuple[str, ...]:
     return tuple(parts + [last]) if last or parts else ()
 
 
+_WORD_ZERO = bytes(32)
+
+
+@lru_cache(maxsize=1024)
+def _word_layout(types: tuple[str, ...]) -> tuple[tuple[str, int], ...] | None:
+    """(kind, bits or bytes) per type when every type is one 32-byte word that eth_abi reads as a plain value
+    (uintN, intN, address, bool, bytesN); None otherwise (dynamic types, arrays, structs, fixed-point)."""
+    layout = []
+    for typ in types:
+        if typ in ("address", "bool"):
+            layout.append((typ, 0))
+        elif typ.startswith("uint") and typ[4:].isdigit():
+            layout.append(("uint", int(typ[4:])))
+        elif typ.startswith("int") and typ[3:].isdigit():
+            layout.append(("int", int(typ[3:])))
+        elif typ.startswith("bytes") and typ[5:].isdigit():
+            layout.append(("bytes", int(typ[5:])))
+        else:
+            return None
+    return tuple(layout)
+
+
+def decode_values(types: Iterable[str], data: bytes) -> tuple:
+    """eth_abi's `decode(types, data)`. Words of plain values (uintN, intN, address, bool, bytesN) are read
+    here, a slice and an int.from_bytes each, which was most of decoding a trade's events; anything else, or
+    any word eth_abi would refuse (bad padding, out of range), goes to eth_abi, which answers or raises."""
+    types = tuple(types)
+    layout = _word_layout(types)
+    if layout is None or len(data) != 32 * len(layout):
+        return decode(types, data)
+    values: list[Any] = []
+    for i, (kind, size) in enumerate(layout):
+        word = data[32 * i: 32 * i + 32]
+        if kind == "uint":
+            value: Any = int.from_bytes(word, "big")
+            if value >> size:
+                return decode(types, data)
+        elif kind == "int":
+            value = int.from_bytes(word, "big", signed=True)
+            if not -(1 << (size - 1)) <= value < 1 << (size - 1):
+                return decode(types, data)
+        elif kind == "address":
+            if word[:12] != _WORD_ZERO[:12]:
+                return decode(types, data)
+            value = "0x" + word[12:].hex()
+        elif kind == "bool":
+            if word[:31] != _WORD_ZERO[:31] or word[31] > 1:
+                return decode(types, data)
+            value = word[31] == 1
+        else:  # bytesN: left-aligned, zero padding after
+            if word[size:] != _WORD_ZERO[size:]:
+                return decode(types, data)
+            value = word[:size]
+        values.append(value)
+    return tuple(values)
+
+
 def _needs_normalizing(types: Iterable[str]) -> bool:
     return any("address" in t or "]" in t for t in types)
 
@@ -91,7 +149,7 @@ class Function:
         return self.selector + encode(self.inputs, list(args))
 
     def decode(self, data: bytes) -> Any:
-        values = decode(self.outputs, data)
+        values = decode_values(self.outputs, data)
         if self._normalize:
             values = [_normalize(t, v) for t, v in zip(self.outputs, values)]
         return values[0] if len(values) == 1 else list(values)
@@ -105,7 +163,7 @@ class Event:
         self.indexed = [(i, abi_type(i)) for i in inputs if i.get("indexed")]
         self.data = [(i, abi_type(i)) for i in inputs if not i.get("indexed")]
         self.names = [i["name"] for i in inputs]  # the ABI's order, as web3 gives args
-        self._data_types = [t for _, t in self.data]
+        self._data_types = tuple(t for _, t in self.data)
 
     def args(self, topics: list, data: bytes) -> dict:
         """The event's arguments from a log's topics (after topic0) and data. An indexed dynamic value
@@ -114,8 +172,8 @@ class Event:
         for (entry, typ), topic in zip(self.indexed, topics):
             raw = as_bytes(topic)
             dynamic = typ in ("string", "bytes") or typ.endswith("]") or typ.startswith("(")
-            found[entry["name"]] = raw if dynamic else _named(entry, decode([typ], raw)[0])
-        for (entry, _), value in zip(self.data, decode(self._data_types, data) if self.data else ()):
+            found[entry["name"]] = raw if dynamic else _named(entry, decode_values((typ,), raw)[0])
+        for (entry, _), value in zip(self.data, decode_values(self._data_types, data) if self.data else ()):
             found[entry["name"]] = _named(entry, value)
         return {name: found[name] for name in self.names}
 
