@@ -124,3 +124,9 @@ def test_records_copy_as_pyrlp_copies_them(client):
     with pytest.raises(TypeError, match="at most 4 fields"):  # pyrlp fails later, on an int where bytes go
         copy_sharing_fields(account, 1, 2, 3, 4, 5)
     assert type(account).copy is copy_sharing_fields  # installed with the embedded chain
+
+
+def test_a_node_holding_anything_but_bytes_and_lists_is_refused():
+    for bad in (["key", b"value"], [b"key", 5], [b"key", (b"a", b"b")]):
+        with pytest.raises(TypeError, match="a trie node holds byte strings and lists"):
+            encode_node(bad)

@@ -1,12 +1,13 @@
 """py-evm's records (accounts, headers, blocks, receipts) copied without deep-copying what cannot change.
 
 py-evm changes a record by copying it with new fields: every balance or nonce set, every storage root, and a
-block header about eight times as a transaction is applied and its block mined. pyrlp's `Serializable.copy`
+block header several times as a transaction is applied and its block mined. pyrlp's `Serializable.copy`
 deep-copies each field left as it was. Those fields are immutable (a record makes lists into tuples when built,
 and nested records are records), so the copy can hold the same values: the new record is equal field for field,
 only not made of new objects. That deep copy was about 6% of an embedded trade's instructions (valgrind).
 
-Installed for the process when the embedded chain is built (embedded_backend.LeanBackend), as pyrlp is shared.
+Installed when an embedded chain is made (embedded_backend.LeanBackend): on pyrlp's base class, so for every
+record of the process.
 """
 
 from __future__ import annotations

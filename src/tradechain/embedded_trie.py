@@ -16,10 +16,12 @@ stored or an error a consistent trie raises:
   functions of immutable values, asked again and again for the same keys: their results are kept. Adding and
   removing the terminator nibble are written as tuple operations, not generators.
 
-Every store is bounded (the nodes' empties itself when full, the conversions' drop their least recently used), so
-memory stays flat on a long run and only speed depends on it. tests/test_embedded_trie.py runs random edits on this trie and on py-trie's side by side and finds the same
-roots, the same stored nodes and the same answers; trie is pinned in constraints.txt, as this leans on its
-internals (the node store keeps the code honest if a new trie changes them: the test compares with the original).
+Every store is bounded (the nodes' empties itself when full, the conversions' drop their least recently used),
+so memory stays flat on a long run and only speed depends on it. `install()` puts these where py-evm and py-trie
+look them up (module-level names), for the process, when an embedded chain is made. tests/test_embedded_trie.py
+runs random edits on this trie and on py-trie's side by side and finds the same roots, the same stored nodes and
+the same answers, and compares each replaced function with py-trie's own; trie is pinned in constraints.txt, as
+this leans on its internals.
 """
 
 from __future__ import annotations
@@ -55,8 +57,16 @@ def _item(value: bytes) -> bytes:
 
 def encode_node(node: list) -> bytes:
     """The RLP encoding of a trie node (a list of byte strings and of inlined nodes): pyrlp's `encode_raw` of it.
-    Anything else in it is a TypeError, as pyrlp's is an EncodingError: the trie only builds these."""
-    payload = b"".join(_item(x) if type(x) is bytes else encode_node(x) for x in node)
+    Anything else in it is a TypeError: the trie only builds these."""
+    parts = []
+    for item in node:
+        if type(item) is bytes:
+            parts.append(_item(item))
+        elif type(item) is list:
+            parts.append(encode_node(item))
+        else:
+            raise TypeError(f"a trie node holds byte strings and lists, not {type(item).__name__}: {item!r}")
+    payload = b"".join(parts)
     size = len(payload)
     if size < 56:
         return bytes((0xC0 + size,)) + payload
