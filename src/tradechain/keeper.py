@@ -288,7 +288,8 @@ class Keeper:
                     self.journal.abandoned(intent["intent"])
                     settled = all(self.client.tx.call("TradeEscrow", "isSettled", [o]) for o in intent["orders"])
                     self.log(f"{intent['kind']} batch {intent['orders']} announced before a restart: "
-                             + ("its orders are settled on chain" if settled else "it never reached the node"))
+                             + ("its orders are settled on chain" if settled
+                               else "it is not on chain (never sent, or lost with the node's pool): due again"))
         for batch in batches:
             receipt = self._mined(batch["hashes"])
             if receipt is not None:
