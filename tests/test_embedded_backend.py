@@ -156,17 +156,39 @@ def test_a_call_at_the_latest_block_answers_and_fails_as_eth_testers_own(client,
              selector("getOrder(uint256)") + (99).to_bytes(32, "big"),  # a custom error: no such order
              selector("release(uint256)") + (1).to_bytes(32, "big"),  # refused by its state
              b"\xde\xad\xbe\xef"]  # no such function
+    broke = b"\x00" * 19 + b"\x77"  # an account that cannot pay for the call's gas
+    kinds = set()
     for data in calls:
         for tx in ({"from": caller, "to": escrow, "data": data},
-                   {"from": caller, "to": escrow, "data": data, "gas": 100_000, "value": 0}):
+                   {"from": caller, "to": escrow, "data": data, "gas": 100_000, "value": 0},
+                   {"from": caller, "to": escrow, "data": data, "value": 10**30},  # more than it holds
+                   {"from": broke, "to": escrow, "data": data}, {"from": caller, "to": escrow, "data": data,
+                                                                 "gas": 21_000}):  # below the intrinsic gas
             answers = []
             for call in (backend.call, lambda t, b="latest": PyEVMBackend.call(backend, t, b)):
                 try:
                     answers.append(("output", call(dict(tx))))
-                except TransactionFailed as exc:
-                    answers.append(("failed", exc.args))
-            assert answers[0] == answers[1], data.hex()
-    assert {kind for kind, _ in answers} == {"failed"}  # the last one did fail, on both
+                except Exception as exc:  # noqa: BLE001 - the same refusal, of the same kind, is the point
+                    answers.append((type(exc).__name__, exc.args))
+            assert answers[0] == answers[1], (data.hex(), tx)
+            kinds.add(answers[0][0])
+    assert {"output", "TransactionFailed", "ValidationError"} <= kinds, kinds  # each kind of answer was met
     before = client.chain.tester.get_block_by_number("latest")["number"] - 1  # other blocks: eth-tester's own path
     at_before = {"from": caller, "to": escrow, "data": calls[0]}
     assert backend.call(dict(at_before), before) == PyEVMBackend.call(backend, dict(at_before), before)
+
+
+def test_eth_tester_gets_checked_addresses_in_lower_case_and_anything_else_as_it_was(client, accounts):
+    import pytest
+    from eth_tester.exceptions import ValidationError
+
+    from tradechain.chain import _checked
+
+    good = accounts["buyer"]
+    assert good != good.lower() and _checked(good) == good.lower()
+    at = next(i for i, ch in enumerate(good) if i > 1 and ch.isalpha())
+    bad = good[:at] + good[at].swapcase() + good[at + 1:]  # one letter's case changed: a wrong checksum
+    for other in (bad, "0x12", good.lower(), bytes.fromhex(good[2:]), None):
+        assert _checked(other) is other
+    with pytest.raises(ValidationError):  # eth-tester still refuses it itself
+        client.chain.call({"from": bad, "to": client.escrow.address, "data": selector("orderCount()")})

@@ -294,6 +294,19 @@ def _call_fields(tx: dict) -> dict:
     return {k: tx[k] for k in ("from", "to", "data", "value", "gas") if k in tx}
 
 
+def _checked(address: Any) -> Any:
+    """`address` for eth-tester, in lower case when it is a valid checksummed address: eth-tester verifies a
+    mixed-case address by hashing it again on every transaction and call, where codec.checksum keeps the verdict.
+    Anything else goes as it is, for eth-tester to accept or refuse."""
+    if isinstance(address, str):
+        try:
+            if checksum(address) == address:
+                return address.lower()
+        except ValueError:  # not an address at all
+            pass
+    return address
+
+
 class EmbeddedChain(Chain):
     """In-process eth-tester + py-evm: ten funded accounts, no server, gone when the process ends."""
 
@@ -324,7 +337,7 @@ class EmbeddedChain(Chain):
             return self.w3.eth.send_transaction(tx)
         data = tx.get("data", b"")
         return self.tester.send_transaction({
-            "from": tx["from"], "to": tx["to"], "gas": tx["gas"], "value": tx.get("value", 0),
+            "from": _checked(tx["from"]), "to": _checked(tx["to"]), "gas": tx["gas"], "value": tx.get("value", 0),
             "data": data if isinstance(data, str) else "0x" + bytes(data).hex(),
         })
 
@@ -349,8 +362,8 @@ class EmbeddedChain(Chain):
         data = tx.get("data", b"")
         if self._caller is None:  # accounts are only ever added after the first: it stays first
             self._caller = self.tester.get_accounts()[0]
-        call = {"from": tx.get("from") or self._caller, "to": tx["to"], "value": tx.get("value", 0),
-                "data": data if isinstance(data, str) else "0x" + bytes(data).hex()}
+        call = {"from": _checked(tx.get("from") or self._caller), "to": _checked(tx["to"]),
+                "value": tx.get("value", 0), "data": data if isinstance(data, str) else "0x" + bytes(data).hex()}
         if "gas" in tx:
             call["gas"] = tx["gas"]
         from eth_tester.exceptions import TransactionFailed

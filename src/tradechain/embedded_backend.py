@@ -209,10 +209,14 @@ class LeanBackend(PyEVMBackend):
         defaulted = dict(transaction)
         defaulted.setdefault("gas", pending.gas_limit - pending.gas_used)  # eth-tester's _max_available_gas
         defaulted.setdefault("nonce", state.get_nonce(transaction["from"]))
-        unsigned = self._get_normalized_and_unsigned_evm_transaction(defaulted, block_number)
-        snapshot = state.snapshot()
-        computation = state.apply_transaction(SpoofTransaction(unsigned, from_=transaction["from"]))
-        state.revert(snapshot)
+        spoofed = SpoofTransaction(self._get_normalized_and_unsigned_evm_transaction(defaulted, block_number),
+                                   from_=transaction["from"])
+        # py-evm's executor, validation to computation, on a state of this call's own (never persisted, so no
+        # snapshot to revert); its last step, finalize (refunds, the coinbase's fee), cannot change the output
+        # or the error, and its effects would be thrown away
+        executor = state.get_transaction_executor()
+        executor.validate_transaction(spoofed)
+        computation = executor.build_computation(executor.build_evm_message(spoofed), spoofed)
         if computation.is_error:  # as PyEVMBackend.call words it
             message = str(computation._error)
             if self.is_eip838_error(computation._error):  # Error(string): its reason
