@@ -152,6 +152,17 @@ def test_paired_rounds_give_a_clear_verdict_only_when_every_pair_agrees():
     assert "FAIL" not in noisy["verdict"] and "noise" in noisy["verdict"] and noisy["range"] == [0.85, 0.92]
 
 
+def test_a_pair_compares_median_trades_so_one_stall_does_not_move_it():
+    from tradechain.bench.speed import alternating
+
+    stall = iter([0.010] * 7 + [0.100] + [0.010] * 100)  # the candidate's 8th trade lands on a stalled moment
+    result = alternating(lambda: 0.010, lambda: next(stall), trades=20, rounds=1, target=0.9, by_cpu=True)
+    (ratio,) = result["ratios"]
+    assert ratio == 1.0 and result["verdict"] == "PASS"
+    assert result["candidate"]["medianTradeMs"] == result["baseline"]["medianTradeMs"] == 10.0
+    assert result["candidate"]["tradesPerSecond"] < 0.75 * result["baseline"]["tradesPerSecond"]  # the sum shows it
+
+
 def test_titanoboa_runs_the_benchmark_trade_on_the_same_bytecode_and_evm(artifacts):
     """The titanoboa side of `bench speed` (its own venv, made here on first use from constraints-boa.txt): it
     deploys the build's bytecode, runs trades to Released (checked inside boa_flow.py at the end) and reports

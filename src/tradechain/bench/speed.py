@@ -308,26 +308,40 @@ def alternating(baseline, candidate, trades: int, rounds: int, target: float, by
     """Paired rounds interleaved trade by trade: in each round, `trades` trades of each side, one of each in turn
     (which side goes first alternates), each timed on its own. On a shared machine whose load swings within
     seconds, both sides of a ratio then see the same moments. A side that runs in another process returns the
-    CPU seconds its trade took there (a float); other sides are timed here."""
+    CPU seconds its trade took there (a float); other sides are timed here.
+
+    A pair's ratio is of the two sides' median trades. A stall of the machine (this VM's trades have a tail to
+    2-3x their median, about one in twenty) lands on one trade of one side: it moves that side's sum by a tenth
+    at 20 trades, and its median not at all. The rows keep the sums (trades per second over the round)."""
     pairs = []
     for _ in range(rounds):
         wall, cpu = [0.0, 0.0], [0.0, 0.0]
+        each: list[list[float]] = [[], []]  # each trade's seconds, by the clock the comparison uses
         for i in range(trades):
             for side in ((0, 1) if i % 2 == 0 else (1, 0)):
                 w, c = time.perf_counter(), time.process_time()
                 own = (baseline, candidate)[side]()
                 if isinstance(own, float):  # a side in another process reports its own CPU seconds
-                    wall[side] += own
-                    cpu[side] += own
+                    took_wall = took_cpu = own
                 else:
-                    wall[side] += time.perf_counter() - w
-                    cpu[side] += time.process_time() - c
-        pairs.append(_pair(rate(trades, wall[0], cpu[0], by_cpu), rate(trades, wall[1], cpu[1], by_cpu)))
+                    took_wall, took_cpu = time.perf_counter() - w, time.process_time() - c
+                wall[side] += took_wall
+                cpu[side] += took_cpu
+                each[side].append(took_cpu if by_cpu else took_wall)
+        a, b = (dict(rate(trades, wall[s], cpu[s], by_cpu), medianTradeMs=round(statistics.median(each[s]) * 1000, 3))
+                for s in (0, 1))
+        pairs.append(_pair(a, b))
     return judged(pairs, target)
 
 
 def _pair(a: dict, b: dict) -> dict:
-    return {"baseline": a, "candidate": b, "ratio": round(b["tradesPerSecond"] / a["tradesPerSecond"], 3)}
+    """The candidate's speed over the baseline's: by their median trades where timed trade by trade, else by
+    their rates over the round."""
+    if a.get("medianTradeMs") and b.get("medianTradeMs"):
+        ratio = a["medianTradeMs"] / b["medianTradeMs"]
+    else:
+        ratio = b["tradesPerSecond"] / a["tradesPerSecond"]
+    return {"baseline": a, "candidate": b, "ratio": round(ratio, 3)}
 
 
 def judged(pairs: list[dict], target: float) -> dict:

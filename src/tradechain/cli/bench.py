@@ -158,8 +158,9 @@ def render_gas(result: dict) -> None:
 def speed_cmd(trades: int, rounds: int, anvil_trades: int, no_anvil: bool, no_titanoboa: bool, senders: int,
               per_sender: int, results_dir, as_json: bool):
     """Trades per second in paired rounds: raw eth-tester vs TradeClient embedded, raw JSON-RPC vs TradeClient
-    on anvil (median and range of the per-pair ratios), requests per trade, pipelined anvil, and concurrent
-    senders sharing one key on anvil and Hardhat's node (threads, then two processes)."""
+    on anvil (median and range of the per-pair ratios, each of the pair's median trades), requests per trade,
+    pipelined anvil, and concurrent senders sharing one key on anvil and Hardhat's node (threads, then two
+    processes)."""
     from tradechain.bench import speed
     from tradechain.errors import UsageError
 
@@ -179,7 +180,8 @@ def speed_cmd(trades: int, rounds: int, anvil_trades: int, no_anvil: bool, no_ti
         if key in result:
             r = result[key]
             click.echo(f"  {label:<24} {r['tradesPerSecond']:>8.2f} trades/s  {r['txPerSecond']:>8.1f} tx/s  "
-                       f"({r['trades']} trades in {r['seconds']} s, timed by {r['timedBy']})")
+                       f"({r['trades']} trades in {r['seconds']} s, timed by {r['timedBy']}"
+                       + (f"; median trade {r['medianTradeMs']:.1f} ms)" if "medianTradeMs" in r else ")"))
     click.echo("  (raw eth-tester: the embedded chain's own eth-tester configuration, embedded_backend.py, with "
                "keccak from pysha3; receipts read as the client reads them)")
     for name, p in result["pairs"].items():
