@@ -16,8 +16,9 @@ and time travel as before: what changes is work done per transaction that nobody
   and an auto-mined transaction is run and mined in one step on one VM (`LeanBackend.send_and_mine`).
 - A transaction looked up by hash (its receipt, or itself) is found through py-evm's hash index, not by walking
   back block by block from the head as eth-tester does (quadratic over a long history).
-- An eth_call at the latest block builds one VM at that block and reads the caller's nonce from its state
-  (`LeanBackend.call`); eth-tester built three VMs, decoded the latest block whole and read the nonce apart.
+- An eth_call at the latest block builds one VM at that block, reads the caller's nonce from its state and stops
+  at the computation (`LeanBackend.call`); eth-tester built three VMs, decoded the latest block whole, read the
+  nonce apart and finalized (refunds, fees) a state it then threw away.
 - The state tries (accounts, storage) keep decoded nodes by hash and encode nodes without pyrlp
   (embedded_trie.py): the state root of every block is most of what mining costs.
 - py-evm's records (accounts, headers) are copied without deep-copying their unchanged, immutable fields
