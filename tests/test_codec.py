@@ -84,6 +84,12 @@ def test_any_words_are_answered_or_refused_as_eth_abi_does(case, data):
 def test_other_types_and_lengths_go_to_eth_abi():
     data = encode(["string", "uint256[]"], ["hi", [1, 2]])
     assert decode_values(("string", "uint256[]"), data) == ("hi", (1, 2))
+    for not_a_type in ("uint7", "uint0", "uint08", "int264", "bytes0", "bytes33", "uint08x"):
+        with pytest.raises(Exception) as ours:
+            decode_values((not_a_type,), bytes(32))
+        with pytest.raises(Exception) as theirs:
+            decode((not_a_type,), bytes(32))
+        assert type(ours.value) is type(theirs.value), not_a_type
     with pytest.raises(Exception) as ours:
         decode_values(("uint256",), b"\x00" * 31)  # too short: eth_abi's own error
     with pytest.raises(Exception) as theirs:

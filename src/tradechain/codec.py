@@ -85,15 +85,14 @@ def _word_layout(types: tuple[str, ...]) -> tuple[tuple[str, int], ...] | None:
     (uintN, intN, address, bool, bytesN); None otherwise (dynamic types, arrays, structs, fixed-point)."""
     layout = []
     for typ in types:
-        if typ in ("address", "bool"):
-            layout.append((typ, 0))
-        elif typ.startswith("uint") and typ[4:].isdigit():
-            layout.append(("uint", int(typ[4:])))
-        elif typ.startswith("int") and typ[3:].isdigit():
-            layout.append(("int", int(typ[3:])))
-        elif typ.startswith("bytes") and typ[5:].isdigit():
-            layout.append(("bytes", int(typ[5:])))
-        else:
+        kind = next((k for k in ("uint", "int", "bytes")
+                     if typ.startswith(k) and typ[len(k):].isascii() and typ[len(k):].isdigit()
+                     and typ[len(k)] != "0"), typ)  # ASCII digits, no leading zero: eth_abi refuses "uint08"
+        size = int(typ[len(kind):]) if kind != typ else 0
+        if kind in ("address", "bool") or (kind in ("uint", "int") and size in range(8, 257, 8)) or (
+                kind == "bytes" and 1 <= size <= 32):
+            layout.append((kind, size))
+        else:  # not a plain word, or not a type at all: eth_abi's to answer or refuse
             return None
     return tuple(layout)
 
