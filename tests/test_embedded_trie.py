@@ -54,13 +54,16 @@ def test_a_node_handed_out_can_be_edited_without_changing_the_kept_one():
     assert trie[bytes([0]) * 32] == b"value 0"
 
 
-def test_a_missing_node_raises_as_py_trie_does():
-    stored = HexaryTrie({})
-    stored[b"k" * 32] = b"v" * 40
-    missing = b"\x11" * 32
+def test_a_missing_node_raises_as_py_trie_does(monkeypatch):
+    db: dict = {}
+    stored = HexaryTrie(db)
+    for i in range(20):
+        stored[bytes([i]) * 32] = b"v" * 40
+    del db[stored.root_hash]  # the root node gone from the database
+    monkeypatch.setattr(embedded_trie, "_nodes", {})  # and not kept
     for trie_class in (KeptNodesTrie, HexaryTrie):
         with pytest.raises(MissingTrieNode):
-            trie_class({}, root_hash=missing)[b"k" * 32]
+            trie_class(db, root_hash=stored.root_hash)[bytes([3]) * 32]
 
 
 def test_the_kept_nodes_stay_bounded(monkeypatch):
