@@ -294,6 +294,11 @@ def _call_fields(tx: dict) -> dict:
     return {k: tx[k] for k in ("from", "to", "data", "value", "gas") if k in tx}
 
 
+def _json_filter(flt: dict) -> dict:
+    """An eth_getLogs filter with its block numbers as JSON-RPC hex quantities."""
+    return {k: hex(v) if isinstance(v, int) else v for k, v in flt.items()}
+
+
 def _checked(address: Any) -> Any:
     """`address` for eth-tester, in lower case when it is a valid checksummed address: eth-tester verifies a
     mixed-case address by hashing it again on every transaction and call, where codec.checksum keeps the verdict.
@@ -392,8 +397,7 @@ class EmbeddedChain(Chain):
 
         if self.index_reads is None:
             return embedded_logs.logs(self.tester, flt)
-        params = {k: hex(v) if isinstance(v, int) else v for k, v in flt.items()}
-        return self.index_reads.reply("eth_getLogs", [params], self._node_reply)["result"]
+        return self.index_reads.reply("eth_getLogs", [_json_filter(flt)], self._node_reply)["result"]
 
     def _node_reply(self, method: str, params: list) -> dict:
         """This chain's own reply to a read the index passes on (the head's number, logs after its cursor)."""
@@ -550,8 +554,7 @@ class RpcChain(Chain):
 
     def get_logs(self, flt: dict) -> list:
         """eth_getLogs with `flt` (block numbers as ints), as raw JSON logs (served by an attached index)."""
-        params = {k: hex(v) if isinstance(v, int) else v for k, v in flt.items()}
-        return self._request("eth_getLogs", [params])
+        return self._request("eth_getLogs", [_json_filter(flt)])
 
     def node_reply(self, method: str, params: list) -> dict:
         """The node's own reply to one request (never an index's: the indexer reads the node)."""

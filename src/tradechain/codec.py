@@ -20,7 +20,7 @@ from tradechain.errors import abi_type
 
 
 @lru_cache(maxsize=4096)
-def checksum(address: str) -> str:
+def checksum(address: str | bytes) -> str:
     return to_checksum_address(address)
 
 

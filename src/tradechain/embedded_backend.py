@@ -50,9 +50,9 @@ from eth_abi.exceptions import DecodingError
 from eth_tester import EthereumTester, PyEVMBackend
 from eth_tester.backends.pyevm.serializers import serialize_transaction, serialize_transaction_receipt
 from eth_tester.exceptions import TransactionFailed, ValidationError
-from eth_utils import to_checksum_address
 
 from tradechain import embedded_rlp, embedded_trie
+from tradechain.codec import checksum
 
 ZERO_ADDRESS = b"\x00" * 20
 ZERO_ADDRESS_HEX = "0x" + ZERO_ADDRESS.hex()
@@ -266,13 +266,13 @@ class LeanBackend(PyEVMBackend):
         receipt, hex_hash, block_hash = last["receipt"], "0x" + tx_hash.hex(), "0x" + last["block_hash"].hex()
         logs = [{"type": "mined", "log_index": i, "transaction_index": 0, "transaction_hash": hex_hash,
                  "block_hash": block_hash, "block_number": last["number"],
-                 "address": to_checksum_address(log.address), "data": "0x" + log.data.hex(),
+                 "address": checksum(log.address), "data": "0x" + log.data.hex(),
                  "topics": ["0x" + topic.to_bytes(32, "big").hex() for topic in log.topics]}
                 for i, log in enumerate(receipt.logs)]
         return {"transaction_hash": hex_hash, "block_hash": block_hash, "block_number": last["number"],
                 "transaction_index": 0, "gas_used": receipt.gas_used, "cumulative_gas_used": receipt.gas_used,
                 "status": int.from_bytes(receipt.state_root, "big"), "contract_address": None,
-                "to": to_checksum_address(last["to"]), "logs": logs}
+                "to": checksum(last["to"]), "logs": logs}
 
 
 class LeanTester(EthereumTester):

@@ -14,17 +14,17 @@ from __future__ import annotations
 from typing import Any
 
 
-def _matches(topics: list[str], want: list) -> bool:
-    """JSON-RPC topic filtering: position by position, None matches anything, a list any of its entries."""
+def _wanted(want: list) -> list[set[str] | None]:
+    """A filter's topics, position by position, as the set of hex topics each accepts (None: anything)."""
+    return [None if wanted is None else {_topic(w) for w in (wanted if isinstance(wanted, (list, tuple)) else [wanted])}
+            for wanted in want]
+
+
+def _matches(topics: list[str], want: list[set[str] | None]) -> bool:
+    """JSON-RPC topic filtering: position by position, None matches anything, a set any of its entries."""
     if len(want) > len(topics):
         return False
-    for have, wanted in zip(topics, want):
-        if wanted is None:
-            continue
-        options = wanted if isinstance(wanted, (list, tuple)) else [wanted]
-        if have not in {_topic(w) for w in options}:
-            return False
-    return True
+    return all(options is None or have in options for have, options in zip(topics, want))
 
 
 def _topic(value: Any) -> str:
@@ -46,7 +46,7 @@ def logs(tester: Any, flt: dict) -> list[dict]:
     low, high = _number(flt.get("fromBlock"), head), min(_number(flt.get("toBlock"), head), head)
     address = flt.get("address")
     wanted = None if not address else {a.lower() for a in ([address] if isinstance(address, str) else address)}
-    want_topics = list(flt.get("topics") or [])
+    want_topics = _wanted(list(flt.get("topics") or []))
     out: list[dict] = []
     for number in range(max(low, 0), high + 1):
         block = chain.get_canonical_block_by_number(number)

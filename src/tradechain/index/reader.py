@@ -50,7 +50,7 @@ class IndexReads:
     def replies(self, calls: list[tuple[str, list]], ask: Ask,
                 ask_batch: Callable[[list[tuple[str, list]]], list[dict]]) -> list[dict]:
         """Replies to a batch, in order: what the index holds from it, the rest from the node in one batch."""
-        out = [self.reply(m, p, ask) if self.covers(m, p) else self.held(m, p) for m, p in calls]
+        out = [self._logs(ask, p[0]) if self.covers(m, p) else self.held(m, p) for m, p in calls]
         rest = [i for i, r in enumerate(out) if r is None]
         for i, r in zip(rest, ask_batch([calls[i] for i in rest]) if rest else []):
             out[i] = r
